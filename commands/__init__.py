@@ -1,0 +1,1 @@
+"""The verbs of `scheduler.py`, one module per concern; each exposes `register(app)`."""

@@ -1,0 +1,159 @@
+"""The tables. Only descriptions of data: no queries, no behaviour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc_column(nullable: bool = True) -> Any:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class UnitRole(StrEnum):
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    LEADERSHIP = "leadership"
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    role: UnitRole = UnitRole.UNIT
+    # Apprise URLs; the first is the main channel, the rest are fallbacks.
+    contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    number: str
+    year: int
+    title: str
+    issue_date: date | None = None
+    source_name: str
+    source_hash: str
+    stated_task_count: int | None = None
+    # Warnings of the import report, kept with the plan: [{"level", "where", "message"}].
+    warnings: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    imported_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: str = Field(index=True)
+    section: str
+    section_title: str
+    row: int
+    title: str
+    # Unit codes. Groups are expanded on import.
+    lead_units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    coordinating_units: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # Phrases such as "Các đơn vị liên quan" that the coordinator still has to name.
+    unresolved_units: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    deadline_text: str
+    note: str = ""
+
+
+class MilestoneStatus(StrEnum):
+    WAITING_EVENT = "waiting_event"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    CANCELLED = "cancelled"
+
+
+class Milestone(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    # Stable within the task: "1", "2" for parts of a compound deadline, "2023-Q1" for a period.
+    key: str
+    order: int
+    label: str = ""
+    text: str
+    kind: str | None = None
+    event_key: str | None = Field(default=None, index=True)
+    due_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    status: MilestoneStatus | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class Event(SQLModel, table=True):
+    """Something outside the plan happened: the province issued a decision, software was built."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "key", "occurred_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str = Field(index=True)
+    occurred_on: date
+    decision: str = ""
+    # Set when the event itself names the deadline ("Theo Kế hoạch của UBND tỉnh").
+    due_on: date | None = None
+    recorded_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Evidence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    milestone_key: str
+    document_number: str = ""
+    document_date: date | None = None
+    link: str = ""
+    file_ref: str = ""
+    submitted_by: str
+    note: str = ""
+    submitted_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    on_time: bool | None = None
+
+
+class NotificationStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class NotificationLog(SQLModel, table=True):
+    """One notification's life. `key` makes a retried send find what was already sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    workflow_id: str = Field(index=True)
+    task_code: str = ""
+    milestone_key: str = ""
+    kind: str
+    unit_code: str = Field(index=True)
+    scheduled_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    status: NotificationStatus = NotificationStatus.QUEUED
+    # The channel as apprise prints it in privacy mode: never a secret.
+    channel: str = ""
+    attempts: int = 0
+    answer: str = ""
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))

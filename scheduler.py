@@ -1,0 +1,24 @@
+"""The command line of nhachan: `python scheduler.py --help`.
+
+Thin on purpose: each group of verbs lives in `commands/`, named for what it does.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from commands import engine, notify, plan, preview
+
+app = typer.Typer(
+    name="nhachan",
+    help="nhắc hạn: deadline reminders for a government work plan.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for group in (plan, preview, engine, notify):
+    group.register(app)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,46 @@
+"""The one place settings are read: environment variables prefixed NHACHAN_, and a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NHACHAN_", env_file=".env", extra="ignore")
+
+    # Where state lives. The SQLite file is the embedded default; PostgreSQL by URL.
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+
+    # Temporal.
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "nhachan"
+
+    # Data the product ships with; each can be replaced by a file of the department's own.
+    plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
+    units_file: Path = DATA_DIR / "units.yaml"
+    calendar_dir: Path = DATA_DIR / "calendar"
+    policy_file: Path = DATA_DIR / "policy" / "default.yaml"
+    # NHACHAN_CONTACTS: a YAML file mapping each unit to its apprise URLs.
+    contacts: Path | None = None
+
+    # Where units send their evidence; shown in every message.
+    public_url: str = "http://127.0.0.1:8000"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'nhachan.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

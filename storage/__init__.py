@@ -1,0 +1,1 @@
+"""Database access: the engine, sessions, the schema's migrations, and the data functions."""
