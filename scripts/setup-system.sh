@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What the project needs from Debian, installed when missing (CI starts on a clean machine).
+# libfaketime: `scheduler.py simulate` and the tests start the time-skipping test server at a
+# chosen instant (e.g. 1 January 2023) by running it under libfaketime.
+set -euo pipefail
+packages=(libfaketime)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
