@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.statuses import MilestoneStatus, TaskStatus
+
 
 def _utc_column(nullable: bool = True) -> Any:
     return Column(DateTime(timezone=True), nullable=nullable)
@@ -76,15 +78,10 @@ class Task(SQLModel, table=True):
     )
     deadline_text: str
     note: str = ""
-
-
-class MilestoneStatus(StrEnum):
-    WAITING_EVENT = "waiting_event"
-    OPEN = "open"
-    OVERDUE = "overdue"
-    DONE_ON_TIME = "done_on_time"
-    DONE_LATE = "done_late"
-    CANCELLED = "cancelled"
+    # Written by the engine (a projection of the task's workflow), never by the importer.
+    status: TaskStatus | None = None
+    next_action: str = ""
+    next_action_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 
 class Milestone(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 02:31:26.643413
+Create Date: 2026-11-27 02:41:13.450362
 """
 
 from collections.abc import Sequence
@@ -115,6 +115,9 @@ def upgrade() -> None:
     sa.Column('unresolved_units', sa.JSON(), nullable=False),
     sa.Column('deadline_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sa.Enum('ACTIVE', 'DONE', 'CANCELLED', 'CARRIED_OVER', name='taskstatus'), nullable=True),
+    sa.Column('next_action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('next_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('plan_id', 'code')
@@ -151,7 +154,7 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('event_key', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.Enum('WAITING_EVENT', 'OPEN', 'OVERDUE', 'DONE_ON_TIME', 'DONE_LATE', 'CANCELLED', name='milestonestatus'), nullable=True),
+    sa.Column('status', sa.Enum('WAITING_EVENT', 'SCHEDULED', 'OPEN', 'OVERDUE', 'DONE_ON_TIME', 'DONE_LATE', 'ENDED', 'CANCELLED', name='milestonestatus'), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
     sa.PrimaryKeyConstraint('id'),

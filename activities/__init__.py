@@ -1,0 +1,1 @@
+"""Activities: every piece of I/O and every calendar computation the workflows ask for."""

@@ -1,0 +1,101 @@
+"""Activities that ask the deadline policy for dates: the calendar is not workflow code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from deadlines import (
+    DeadlinePolicy,
+    DeadlineRefused,
+    PlannedMilestone,
+    ScheduledStep,
+    WorkingCalendar,
+    due_after_event,
+    due_on_day,
+    load_calendar,
+    load_policy,
+    plan_milestones,
+    schedule_steps,
+)
+from models.workflow_messages import (
+    DueAfterEventRequest,
+    DueOnDayRequest,
+    PlanTaskRequest,
+    ScheduleRequest,
+)
+
+# A plan's deadlines, its escalations and extensions reach into the next years.
+CALENDAR_YEARS_AHEAD = 2
+
+
+class PlanningActivities:
+    def __init__(self, *, calendar_dir: Path | None, policy_file: Path | None) -> None:
+        self._calendar_dir = calendar_dir
+        self._policy_file = policy_file
+
+    def calendar(self, year: int) -> WorkingCalendar:
+        return _calendar(year, self._calendar_dir)
+
+    def policy(self, task_code: str) -> DeadlinePolicy:
+        return load_policy(self._policy_file, task_code=task_code)
+
+    @activity.defn(name="plan_task_milestones")
+    def plan_task_milestones(self, request: PlanTaskRequest) -> list[PlannedMilestone]:
+        try:
+            return plan_milestones(
+                request.deadline_text,
+                year=request.year,
+                task_title=request.title,
+                calendar=self.calendar(request.year),
+                policy=self.policy(request.task_code),
+            )
+        except DeadlineRefused as refused:
+            raise ApplicationError(
+                f"task {request.task_code}: {refused}", type="DeadlineRefused", non_retryable=True
+            ) from refused
+
+    @activity.defn(name="schedule_milestone")
+    def schedule_milestone(self, request: ScheduleRequest) -> list[ScheduledStep]:
+        return schedule_steps(
+            request.milestone,
+            calendar=self.calendar(request.year),
+            policy=self.policy(request.task_code),
+            after=request.after,
+            until=request.until,
+        )
+
+    @activity.defn(name="due_after_event")
+    def due_after_event(self, request: DueAfterEventRequest) -> datetime:
+        return due_after_event(
+            request.milestone,
+            event_date=request.event.occurred_on,
+            event_due=request.event.due_on,
+            calendar=self.calendar(request.year),
+            policy=self.policy(request.task_code),
+        )
+
+    @activity.defn(name="due_on_day")
+    def due_on_day(self, request: DueOnDayRequest) -> datetime:
+        return due_on_day(
+            request.day,
+            calendar=self.calendar(request.year),
+            policy=self.policy(request.task_code),
+        )
+
+    def all(self) -> list[object]:
+        return [
+            self.plan_task_milestones,
+            self.schedule_milestone,
+            self.due_after_event,
+            self.due_on_day,
+        ]
+
+
+@lru_cache(maxsize=16)
+def _calendar(year: int, calendar_dir: Path | None) -> WorkingCalendar:
+    return load_calendar(range(year - 1, year + CALENDAR_YEARS_AHEAD + 1), calendar_dir)

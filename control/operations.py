@@ -1,0 +1,235 @@
+"""What people do to a running plan: start it, trigger its events, send evidence, extend,
+reassign, cancel, and look at where it stands. The CLI and the simulator both call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pendulum
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from deadlines import DeadlineRefused, MilestoneKind, load_calendar, load_policy, plan_milestones
+from models.statuses import TaskStatus
+from models.workflow_messages import (
+    Closure,
+    EventOccurrence,
+    EventRouting,
+    EventSubscription,
+    EvidenceSubmission,
+    ExtensionGrant,
+    ExtensionRequest,
+    MilestoneView,
+    PlanWorkflowInput,
+    Reassignment,
+    TaskSnapshot,
+    TaskWorkflowInput,
+)
+from plan_import import ImportedPlan, read_plan
+from plan_import.units import UnitDirectory, load_unit_directory
+from settings import Settings
+from storage.db import session_scope, upgrade_schema
+from storage.plans import latest_plan, list_tasks, store_plan
+from workflows.plan import PlanWorkflow, plan_workflow_id
+from workflows.task import TaskWorkflow, initial_search_attributes, task_workflow_id
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+# The leadership's summary of the year goes out on the first working day after it, at this hour.
+YEAR_SUMMARY_TIME = time(8, 0)
+CLOSED_TASK_STATUSES = frozenset(
+    {TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.CARRIED_OVER}
+)
+
+
+class PlanNotStartable(ValueError):
+    """The plan cannot start as it is: nothing was started, the message says why."""
+
+
+@dataclass
+class StartReport:
+    plan_key: str
+    year: int
+    started: list[str] = field(default_factory=list)
+    already_running: list[str] = field(default_factory=list)
+    already_closed: list[str] = field(default_factory=list)
+
+
+def load_plan_for_start(path: Path, *, year: int | None) -> ImportedPlan:
+    imported = read_plan(path, year=year)
+    if imported.errors:
+        details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
+        raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
+    return imported
+
+
+def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[EventSubscription]:
+    """Which task waits on which event; refuses the whole plan if any deadline is unreadable,
+    so that a start either starts every task or none."""
+    calendar = load_calendar(range(imported.year - 1, imported.year + 3), settings.calendar_dir)
+    subscriptions: list[EventSubscription] = []
+    refused: list[str] = []
+    for task in imported.tasks:
+        try:
+            milestones = plan_milestones(
+                task.deadline_text,
+                year=imported.year,
+                task_title=task.title,
+                calendar=calendar,
+                policy=load_policy(settings.policy_file, task_code=task.code),
+            )
+        except DeadlineRefused as refusal:
+            refused.append(f"{task.code}: {refusal}")
+            continue
+        keys = {
+            (m.event_key, m.kind is MilestoneKind.OUTSIDE_PLAN) for m in milestones if m.event_key
+        }
+        subscriptions.extend(
+            EventSubscription(task_code=task.code, event_key=key, needs_due_date=needs_due)
+            for key, needs_due in sorted(keys)
+        )
+    if refused:
+        raise PlanNotStartable("deadlines the engine cannot read: " + "; ".join(refused))
+    return subscriptions
+
+
+def year_summary_at(year: int, settings: Settings) -> datetime:
+    calendar = load_calendar(range(year, year + 2), settings.calendar_dir)
+    day = calendar.next_working_day(date(year, 12, 31))
+    local = pendulum.datetime(
+        day.year, day.month, day.day, YEAR_SUMMARY_TIME.hour, YEAR_SUMMARY_TIME.minute, tz=LOCAL_TZ
+    )
+    return datetime.fromisoformat(local.in_tz("UTC").isoformat())
+
+
+async def start_plan(
+    client: Client, settings: Settings, path: Path, *, year: int | None = None
+) -> StartReport:
+    """Import the plan when needed and start every task; running it again starts nothing twice."""
+    imported = load_plan_for_start(path, year=year)
+    directory = load_unit_directory(settings.units_file)
+    subscriptions = event_subscriptions(imported, settings)
+    upgrade_schema(settings.resolved_database_url())
+    with session_scope(settings.resolved_database_url()) as session:
+        store_plan(session, imported=imported, directory=directory)
+        stored_status = {
+            task.code: task.status
+            for task in list_tasks(session, plan_key=imported.key)
+        }
+
+    await client.start_workflow(
+        PlanWorkflow.run,
+        PlanWorkflowInput(
+            plan_key=imported.key,
+            year=imported.year,
+            subscriptions=subscriptions,
+            leadership=directory.leadership,
+            year_summary_at=year_summary_at(imported.year, settings),
+        ),
+        id=plan_workflow_id(imported.key),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+    report = StartReport(plan_key=imported.key, year=imported.year)
+    for task in imported.tasks:
+        if stored_status.get(task.code) in CLOSED_TASK_STATUSES:
+            report.already_closed.append(task.code)
+            continue
+        task_input = TaskWorkflowInput(
+            plan_key=imported.key,
+            year=imported.year,
+            task_code=task.code,
+            title=task.title,
+            deadline_text=task.deadline_text,
+            lead_units=list(task.lead_units),
+            coordinating_units=list(task.coordinating_units),
+            coordinator=directory.coordinator,
+            leadership=directory.leadership,
+        )
+        try:
+            await client.start_workflow(
+                TaskWorkflow.run,
+                task_input,
+                id=task_workflow_id(imported.key, task.code),
+                task_queue=settings.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=initial_search_attributes(task_input),
+            )
+            report.started.append(task.code)
+        except WorkflowAlreadyStartedError:
+            description = await task_handle(client, imported.key, task.code).describe()
+            if description.status is WorkflowExecutionStatus.RUNNING:
+                report.already_running.append(task.code)
+            else:
+                report.already_closed.append(task.code)
+    return report
+
+
+def current_plan_key(settings: Settings) -> str:
+    upgrade_schema(settings.resolved_database_url())
+    with session_scope(settings.resolved_database_url()) as session:
+        plan = latest_plan(session)
+        if plan is None:
+            raise PlanNotStartable("no plan has been imported yet: run `scheduler.py start FILE`")
+        return plan.key
+
+
+def unit_code(directory: UnitDirectory, name: str) -> str:
+    """A unit by its code or any name the directory knows; unknown names are refused."""
+    return directory.find(name).code
+
+
+async def trigger_event(client: Client, plan_key: str, event: EventOccurrence) -> EventRouting:
+    handle = client.get_workflow_handle_for(PlanWorkflow.run, plan_workflow_id(plan_key))
+    return await handle.execute_update(PlanWorkflow.trigger_event, event)
+
+
+def task_handle(
+    client: Client, plan_key: str, task_code: str
+) -> WorkflowHandle[TaskWorkflow, TaskSnapshot]:
+    return client.get_workflow_handle_for(TaskWorkflow.run, task_workflow_id(plan_key, task_code))
+
+
+async def submit_evidence(
+    client: Client, plan_key: str, task_code: str, submission: EvidenceSubmission
+) -> MilestoneView:
+    handle = task_handle(client, plan_key, task_code)
+    return await handle.execute_update(TaskWorkflow.submit_evidence, submission)
+
+
+async def request_extension(
+    client: Client, plan_key: str, task_code: str, request: ExtensionRequest
+) -> str:
+    handle = task_handle(client, plan_key, task_code)
+    return await handle.execute_update(TaskWorkflow.request_extension, request)
+
+
+async def grant_extension(
+    client: Client, plan_key: str, task_code: str, grant: ExtensionGrant
+) -> MilestoneView:
+    handle = task_handle(client, plan_key, task_code)
+    return await handle.execute_update(TaskWorkflow.grant_extension, grant)
+
+
+async def reassign_lead(
+    client: Client, plan_key: str, task_code: str, reassignment: Reassignment
+) -> list[str]:
+    handle = task_handle(client, plan_key, task_code)
+    return await handle.execute_update(TaskWorkflow.reassign_lead, reassignment)
+
+
+async def cancel_task(
+    client: Client, plan_key: str, task_code: str, closure: Closure, *, carry_over: bool = False
+) -> TaskSnapshot:
+    handle = task_handle(client, plan_key, task_code)
+    if carry_over:
+        return await handle.execute_update(TaskWorkflow.carry_over, closure)
+    return await handle.execute_update(TaskWorkflow.cancel, closure)
+
+
+async def task_snapshot(client: Client, plan_key: str, task_code: str) -> TaskSnapshot:
+    return await task_handle(client, plan_key, task_code).query(TaskWorkflow.snapshot)

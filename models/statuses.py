@@ -1,0 +1,34 @@
+"""The states a task and a milestone go through; shared by the workflows and the tables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    ACTIVE = "active"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    CARRIED_OVER = "carried_over"
+
+
+class MilestoneStatus(StrEnum):
+    WAITING_EVENT = "waiting_event"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    # Ongoing work and recurring obligations end with the plan year.
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+CLOSED_MILESTONE_STATUSES = frozenset(
+    {
+        MilestoneStatus.DONE_ON_TIME,
+        MilestoneStatus.DONE_LATE,
+        MilestoneStatus.ENDED,
+        MilestoneStatus.CANCELLED,
+    }
+)

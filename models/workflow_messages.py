@@ -1,0 +1,247 @@
+"""What the engine's workflows take, hold, answer and receive.
+
+Plain dataclasses only: they travel through Temporal's JSON converter and are carried across
+continue-as-new, so a field may be added (with a default) but never renamed or removed while
+workflows that hold it are running. Instants are timezone-aware UTC; dates are local days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from deadlines import PlannedMilestone, ScheduledStep
+from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus, TaskStatus
+
+
+@dataclass(frozen=True)
+class EventOccurrence:
+    """The province issued its decision (or another awaited thing happened)."""
+
+    key: str
+    occurred_on: date
+    decision: str = ""
+    # Set when the event itself names the deadline ("Theo Kế hoạch của UBND tỉnh").
+    due_on: date | None = None
+    recorded_by: str = ""
+
+    @property
+    def identity(self) -> str:
+        return f"{self.key}@{self.occurred_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class EvidenceSubmission:
+    milestone_key: str
+    submitted_by: str
+    document_number: str = ""
+    document_date: date | None = None
+    link: str = ""
+    file_ref: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    milestone_key: str
+    new_due_on: date
+    reason: str
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class ExtensionGrant:
+    milestone_key: str
+    new_due_on: date
+    reason: str
+    granted_by: str
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    lead_units: list[str]
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The coordinator ends a task that will not be done here: cancelled, or carried over."""
+
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    action: str
+    milestone_key: str = ""
+    to: list[str] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass
+class MilestoneState:
+    # The milestone as it stands now: an extension or an event replaces its `due`.
+    milestone: PlannedMilestone
+    status: MilestoneStatus
+    # Steps still to come, sorted; `planned_until` is how far the policy has been asked.
+    steps: list[ScheduledStep] = field(default_factory=list)
+    planned_until: datetime | None = None
+    evidence: list[EvidenceSubmission] = field(default_factory=list)
+    closed_at: datetime | None = None
+    # For an occurrence of a recurring-on-event milestone: the key of the milestone it repeats.
+    occurrence_of: str | None = None
+    event: EventOccurrence | None = None
+
+    @property
+    def key(self) -> str:
+        return self.milestone.key
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_MILESTONE_STATUSES
+
+
+@dataclass
+class TaskState:
+    milestones: list[MilestoneState]
+    lead_units: list[str]
+    status: TaskStatus = TaskStatus.ACTIVE
+    events_seen: list[str] = field(default_factory=list)
+    extension_requests: list[ExtensionRequest] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    closing_reason: str = ""
+
+
+@dataclass(frozen=True)
+class TaskWorkflowInput:
+    plan_key: str
+    year: int
+    task_code: str
+    title: str
+    deadline_text: str
+    lead_units: list[str]
+    coordinating_units: list[str]
+    coordinator: str
+    leadership: str
+    # Carried across continue-as-new; None on the first run.
+    state: TaskState | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    key: str
+    label: str
+    kind: str
+    status: MilestoneStatus
+    due: datetime | None
+    closed_at: datetime | None
+    event_key: str | None
+    evidence: list[EvidenceSubmission] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NextAction:
+    at: datetime
+    action: str
+    milestone_key: str
+    to: list[str]
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    plan_key: str
+    task_code: str
+    title: str
+    status: TaskStatus
+    lead_units: list[str]
+    milestones: list[MilestoneView]
+    next_action: NextAction | None
+    # What people see: active | waiting_event | overdue | done | cancelled | carried_over.
+    display_status: str = "active"
+    closing_reason: str = ""
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    """A task that waits on an event key, and whether the event must carry the due date."""
+
+    task_code: str
+    event_key: str
+    needs_due_date: bool
+
+
+@dataclass
+class PlanState:
+    events: list[EventOccurrence] = field(default_factory=list)
+    summary_sent: bool = False
+
+
+@dataclass(frozen=True)
+class PlanWorkflowInput:
+    plan_key: str
+    year: int
+    subscriptions: list[EventSubscription]
+    leadership: str
+    # When the leadership gets the year's summary (computed by the caller from the calendar).
+    year_summary_at: datetime
+    state: PlanState | None = None
+
+
+@dataclass(frozen=True)
+class EventRouting:
+    key: str
+    occurred_on: date
+    tasks: list[str]
+    already_recorded: bool
+
+
+# Requests to the engine's activities.
+
+
+@dataclass(frozen=True)
+class PlanTaskRequest:
+    task_code: str
+    title: str
+    deadline_text: str
+    year: int
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    task_code: str
+    year: int
+    milestone: PlannedMilestone
+    after: datetime | None
+    until: datetime
+
+
+@dataclass(frozen=True)
+class DueAfterEventRequest:
+    task_code: str
+    year: int
+    milestone: PlannedMilestone
+    event: EventOccurrence
+
+
+@dataclass(frozen=True)
+class DueOnDayRequest:
+    task_code: str
+    year: int
+    day: date
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    plan_key: str
+    task_code: str
+    submission: EvidenceSubmission
+    submitted_at: datetime
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    plan_key: str
+    event: EventOccurrence

@@ -1,0 +1,236 @@
+"""`scheduler.py simulate`: the real workflows and activities run a plan over a span of days on
+the time-skipping test server; notifications are recorded on a timeline instead of sent.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pendulum
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from control import operations
+from control.runtime import build_worker
+from models.payloads import NotificationOutcome, NotificationRequest
+from models.workflow_messages import (
+    Closure,
+    EventOccurrence,
+    EvidenceSubmission,
+    ExtensionGrant,
+    TaskSnapshot,
+)
+from settings import Settings
+from simulation.clock import start_time_skipping_at
+from simulation.scenario import ScenarioError, ScenarioStep
+from workflows.task import TaskWorkflow
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+# notification kind -> the timeline's action
+TIMELINE_ACTIONS = {
+    "reminder": "reminder",
+    "check_in": "check_in",
+    "escalation_coordinator": "escalation",
+    "escalation_leadership": "escalation",
+    "nudge": "nudge",
+    "closing": "closing",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    task: str
+    milestone: str
+    action: str
+    to: list[str]
+
+
+@dataclass
+class SimulationResult:
+    plan_key: str
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    final: list[tuple[str, str]] = field(default_factory=list)
+    scenario_log: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "timeline": [
+                {
+                    "at": local_iso(entry.at),
+                    "task": entry.task,
+                    "milestone": entry.milestone,
+                    "action": entry.action,
+                    "to": entry.to,
+                }
+                for entry in self.timeline
+            ],
+            "final": [{"task": task, "status": status} for task, status in self.final],
+        }
+
+
+def local_iso(instant: datetime) -> str:
+    return pendulum.instance(instant).in_tz(LOCAL_TZ).isoformat()
+
+
+class NotificationRecorder:
+    """Stands in for `send_notification` during a simulation: nobody is messaged."""
+
+    def __init__(self) -> None:
+        self.entries: list[TimelineEntry] = []
+        self._seen: set[str] = set()
+
+    @activity.defn(name="send_notification")
+    def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+        action = TIMELINE_ACTIONS.get(request.kind)
+        if action is not None and request.key not in self._seen:
+            self._seen.add(request.key)
+            sent_at = activity.info().scheduled_time
+            # A step is sent at its own instant; only a late start's catch-up differs.
+            at = request.scheduled_at if abs(sent_at - request.scheduled_at) < timedelta(
+                minutes=1
+            ) else sent_at
+            self.entries.append(
+                TimelineEntry(
+                    at=at,
+                    task=request.task_code,
+                    milestone=request.milestone_key,
+                    action=action,
+                    to=list(request.recipients),
+                )
+            )
+        return NotificationOutcome(key=request.key, per_unit={u: "sent" for u in request.recipients})
+
+
+def _local_start(day: date, clock: time = time(0, 0)) -> datetime:
+    local = pendulum.datetime(day.year, day.month, day.day, clock.hour, clock.minute, tz=LOCAL_TZ)
+    return datetime.fromisoformat(local.in_tz("UTC").isoformat())
+
+
+async def simulate(
+    plan_path: Path,
+    *,
+    start: date,
+    end: date,
+    scenario: list[ScenarioStep],
+    settings: Settings,
+    year: int | None = None,
+) -> SimulationResult:
+    if end < start:
+        raise ScenarioError(f"--to {end.isoformat()} comes before --from {start.isoformat()}")
+    outside = [s for s in scenario if not _local_start(start) <= s.at < _local_start(end) + timedelta(days=1)]
+    if outside:
+        raise ScenarioError(f"{outside[0].place}: its day is outside --from/--to")
+    folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
+    sim_settings = settings.model_copy(
+        update={
+            "var_dir": folder,
+            "database_url": f"sqlite:///{folder / 'simulation.db'}",
+            "task_queue": "nhachan-simulation",
+        }
+    )
+    recorder = NotificationRecorder()
+    env = await start_time_skipping_at(_local_start(start))
+    async with env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            worker = build_worker(
+                env.client,
+                sim_settings,
+                executor=executor,
+                extra_activities=[recorder.send_notification],
+                replace_notifications=True,
+            )
+            async with worker:
+                report = await operations.start_plan(env.client, sim_settings, plan_path, year=year)
+                result = SimulationResult(plan_key=report.plan_key)
+                for step in scenario:
+                    await _sleep_until(env, step.at)
+                    result.scenario_log.append(
+                        await _perform(env.client, report.plan_key, step)
+                    )
+                await _sleep_until(env, _local_start(end) + timedelta(days=1))
+                result.final = await _final_statuses(env.client, report.plan_key, report)
+    result.timeline = sorted(recorder.entries, key=lambda e: (e.at, e.task, e.milestone, e.action))
+    return result
+
+
+async def _sleep_until(env: WorkflowEnvironment, target: datetime) -> None:
+    now = await env.get_current_time()
+    if target > now:
+        await env.sleep(target - now)
+
+
+async def _perform(client: Client, plan_key: str, step: ScenarioStep) -> str:
+    fields = step.fields
+    try:
+        if step.action == "event":
+            routing = await operations.trigger_event(
+                client,
+                plan_key,
+                EventOccurrence(
+                    key=fields["key"],
+                    occurred_on=pendulum.instance(step.at).in_tz(LOCAL_TZ).date(),
+                    decision=fields.get("decision", ""),
+                    due_on=fields.get("due"),
+                ),
+            )
+            return f"{step.place}: event {routing.key} reached {', '.join(routing.tasks)}"
+        task = str(fields["task"])
+        if step.action == "evidence":
+            view = await operations.submit_evidence(
+                client,
+                plan_key,
+                task,
+                EvidenceSubmission(
+                    milestone_key=str(fields.get("milestone", "1")),
+                    submitted_by=str(fields["by"]),
+                    document_number=str(fields.get("document", "")),
+                    link=str(fields.get("link", "")),
+                ),
+            )
+            return f"{step.place}: {task} milestone {view.key} {view.status.value}"
+        if step.action == "extend":
+            view = await operations.grant_extension(
+                client,
+                plan_key,
+                task,
+                ExtensionGrant(
+                    milestone_key=str(fields.get("milestone", "1")),
+                    new_due_on=fields["until"],
+                    reason=str(fields.get("reason", "")),
+                    granted_by=str(fields.get("by", "")),
+                ),
+            )
+            return f"{step.place}: {task} milestone {view.key} due {view.due}"
+        snapshot = await operations.cancel_task(
+            client,
+            plan_key,
+            task,
+            Closure(reason=str(fields.get("reason", "")), by=str(fields.get("by", ""))),
+            carry_over=step.action == "carry_over",
+        )
+        return f"{step.place}: {task} {snapshot.status.value}"
+    except KeyError as missing:
+        raise ScenarioError(f"{step.place}: {step.action} needs {missing}") from missing
+
+
+async def _final_statuses(
+    client: Client, plan_key: str, report: operations.StartReport
+) -> list[tuple[str, str]]:
+    statuses: list[tuple[str, str]] = []
+    for code in [*report.started, *report.already_running, *report.already_closed]:
+        handle = operations.task_handle(client, plan_key, code)
+        description = await handle.describe()
+        snapshot: TaskSnapshot
+        if description.status is WorkflowExecutionStatus.RUNNING:
+            snapshot = await handle.query(TaskWorkflow.snapshot)
+        else:
+            snapshot = await handle.result()
+        statuses.append((code, snapshot.display_status))
+    return statuses
+

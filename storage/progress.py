@@ -1,0 +1,119 @@
+"""What the engine records of a plan's progress: the projection the dashboard and reports
+read, and the lasting record (the dev server forgets closed workflows after a day).
+
+Every function is idempotent: activities are retried, and a retry must change nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlmodel import Session, select
+
+from models.tables import Event, Evidence, Milestone, Plan, Task
+from models.workflow_messages import EventOccurrence, EventRecord, EvidenceRecord, TaskSnapshot
+
+
+class UnknownTask(LookupError):
+    pass
+
+
+def find_task(session: Session, *, plan_key: str, task_code: str) -> Task:
+    task = session.exec(
+        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
+    if task is None:
+        raise UnknownTask(f"plan {plan_key!r} has no task {task_code!r} in the database")
+    return task
+
+
+def find_plan(session: Session, *, plan_key: str) -> Plan:
+    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
+    if plan is None:
+        raise UnknownTask(f"no plan {plan_key!r} in the database")
+    return plan
+
+
+def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
+    task = find_task(session, plan_key=snapshot.plan_key, task_code=snapshot.task_code)
+    assert task.id is not None
+    task.status = snapshot.status
+    task.lead_units = list(snapshot.lead_units)
+    task.next_action = snapshot.next_action.action if snapshot.next_action else ""
+    task.next_action_at = snapshot.next_action.at if snapshot.next_action else None
+    session.add(task)
+    existing = {
+        m.key: m for m in session.exec(select(Milestone).where(Milestone.task_id == task.id))
+    }
+    for order, view in enumerate(snapshot.milestones, start=1):
+        row = existing.get(view.key) or Milestone(task_id=task.id, key=view.key, order=order, text="")
+        row.order = order
+        row.label = view.label
+        row.kind = view.kind
+        row.event_key = view.event_key
+        row.due_at = view.due
+        row.status = view.status
+        row.closed_at = view.closed_at
+        session.add(row)
+
+
+def save_evidence(session: Session, *, record: EvidenceRecord) -> None:
+    task = find_task(session, plan_key=record.plan_key, task_code=record.task_code)
+    assert task.id is not None
+    submission = record.submission
+    already = session.exec(
+        select(Evidence).where(
+            Evidence.task_id == task.id,
+            Evidence.milestone_key == submission.milestone_key,
+            Evidence.submitted_at == record.submitted_at,
+        )
+    ).first()
+    if already is not None:
+        return
+    session.add(
+        Evidence(
+            task_id=task.id,
+            milestone_key=submission.milestone_key,
+            document_number=submission.document_number,
+            document_date=submission.document_date,
+            link=submission.link,
+            file_ref=submission.file_ref,
+            submitted_by=submission.submitted_by,
+            note=submission.note,
+            submitted_at=record.submitted_at,
+            on_time=record.on_time,
+        )
+    )
+
+
+def save_event(session: Session, *, record: EventRecord) -> None:
+    plan = find_plan(session, plan_key=record.plan_key)
+    assert plan.id is not None
+    event = record.event
+    already = session.exec(
+        select(Event).where(
+            Event.plan_id == plan.id, Event.key == event.key, Event.occurred_on == event.occurred_on
+        )
+    ).first()
+    if already is not None:
+        return
+    session.add(
+        Event(
+            plan_id=plan.id,
+            key=event.key,
+            occurred_on=event.occurred_on,
+            decision=event.decision,
+            due_on=event.due_on,
+            recorded_at=datetime.now(timezone.utc),
+        )
+    )
+
+
+def list_events(session: Session, *, plan_key: str) -> list[EventOccurrence]:
+    rows = session.exec(
+        select(Event).join(Plan).where(Plan.key == plan_key).order_by(Event.occurred_on, Event.id)
+    )
+    return [
+        EventOccurrence(key=e.key, occurred_on=e.occurred_on, decision=e.decision, due_on=e.due_on)
+        for e in rows
+    ]

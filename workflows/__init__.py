@@ -1,0 +1,1 @@
+"""Workflow code: deterministic, it only decides and waits. Every I/O is an activity."""

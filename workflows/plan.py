@@ -1,0 +1,159 @@
+"""One workflow per plan: it records the events the coordinator triggers and routes each to
+every task waiting on its key, and sends the leadership the year's summary.
+
+The events also go to the database (an activity), so a task started after its event still
+finds it there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.payloads import NotificationOutcome, NotificationRequest
+    from models.workflow_messages import (
+        EventOccurrence,
+        EventRecord,
+        EventRouting,
+        PlanState,
+        PlanWorkflowInput,
+    )
+    from workflows.task import TaskWorkflow, local_day, task_workflow_id
+
+RECORD_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
+}
+HISTORY_LIMIT = 2_000
+LONGEST_WAIT = timedelta(days=30)
+
+
+def plan_workflow_id(plan_key: str) -> str:
+    return plan_key
+
+
+@workflow.defn(name="PlanWorkflow")
+class PlanWorkflow:
+    def __init__(self) -> None:
+        self._input: PlanWorkflowInput | None = None
+        self._state = PlanState()
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, input: PlanWorkflowInput) -> None:
+        self._input = input
+        self._state = input.state or PlanState()
+        while True:
+            now = workflow.now()
+            if not self._state.summary_sent and now >= input.year_summary_at:
+                await self._send_year_summary()
+            wait = LONGEST_WAIT
+            if not self._state.summary_sent:
+                wait = min(wait, max(input.year_summary_at - now, timedelta(seconds=1)))
+            try:
+                await workflow.wait_condition(
+                    lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
+                )
+            except asyncio.TimeoutError:
+                pass
+            info = workflow.info()
+            if info.is_continue_as_new_suggested() or info.get_current_history_length() > (
+                HISTORY_LIMIT
+            ):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(dataclasses.replace(input, state=self._state))
+
+    async def _send_year_summary(self) -> None:
+        assert self._input is not None
+        workflow_id = workflow.info().workflow_id
+        request = NotificationRequest(
+            key=f"{workflow_id}/year_summary/{self._input.year}",
+            workflow_id=workflow_id,
+            kind="year_summary",
+            plan_key=self._input.plan_key,
+            task_code="",
+            task_title="",
+            milestone_key="",
+            milestone_label="",
+            scheduled_at=self._input.year_summary_at,
+            recipients=[self._input.leadership],
+        )
+        try:
+            await workflow.execute_activity(
+                "send_notification",
+                request,
+                result_type=NotificationOutcome,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RetryPolicy(maximum_attempts=8, maximum_interval=timedelta(hours=1)),
+            )
+        except ActivityError:
+            workflow.logger.warning("the year's summary could not be delivered")
+        self._state.summary_sent = True
+
+    @workflow.update
+    async def trigger_event(self, event: EventOccurrence) -> EventRouting:
+        assert self._input is not None
+        async with self._lock:
+            tasks = self._subscribers(event.key)
+            if any(seen.identity == event.identity for seen in self._state.events):
+                return EventRouting(event.key, event.occurred_on, tasks, already_recorded=True)
+            await workflow.execute_activity(
+                "record_event",
+                EventRecord(plan_key=self._input.plan_key, event=event),
+                **RECORD_OPTIONS,  # type: ignore[arg-type]
+            )
+            self._state.events.append(event)
+            reached: list[str] = []
+            for task_code in tasks:
+                handle = workflow.get_external_workflow_handle(
+                    task_workflow_id(self._input.plan_key, task_code)
+                )
+                try:
+                    await handle.signal(TaskWorkflow.event_occurred, event)
+                    reached.append(task_code)
+                except ApplicationError:
+                    # A task already closed (or not started yet: it reads the event on start).
+                    workflow.logger.info("task %s did not take event %s", task_code, event.key)
+            return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
+
+    @trigger_event.validator
+    def _validate_event(self, event: EventOccurrence) -> None:
+        assert self._input is not None
+        known = sorted({s.event_key for s in self._input.subscriptions})
+        if event.key not in known:
+            raise ValueError(
+                f"no task of plan {self._input.plan_key} waits on event {event.key!r}; "
+                f"known events: {', '.join(known) or 'none'}"
+            )
+        today = local_day(workflow.now())
+        if event.occurred_on > today:
+            raise ValueError(
+                f"the event date {event.occurred_on.isoformat()} is in the future "
+                f"(today is {today.isoformat()})"
+            )
+        needing_due = [
+            s.task_code
+            for s in self._input.subscriptions
+            if s.event_key == event.key and s.needs_due_date
+        ]
+        if needing_due and event.due_on is None:
+            raise ValueError(
+                f"event {event.key!r} sets the deadline of {', '.join(needing_due)}: "
+                "give its due date (--due)"
+            )
+        if event.due_on is not None and event.due_on < event.occurred_on:
+            raise ValueError("the due date comes before the event itself")
+
+    @workflow.query
+    def events(self) -> list[EventOccurrence]:
+        return list(self._state.events)
+
+    def _subscribers(self, key: str) -> list[str]:
+        assert self._input is not None
+        return sorted({s.task_code for s in self._input.subscriptions if s.event_key == key})
