@@ -31,6 +31,20 @@ class ScenarioError(ValueError):
     pass
 
 
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML without YAML 1.1's surprises: `on` stays a word, dates stay text until checked."""
+
+
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, pattern)
+        for tag, pattern in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class ScenarioStep:
     at: datetime
@@ -50,7 +64,7 @@ def _day(value: object, where: str, name: str) -> date:
 
 def parse_scenario(text: str, *, source: str = "scenario") -> list[ScenarioStep]:
     try:
-        raw = yaml.safe_load(text) or []
+        raw = yaml.load(text, Loader=_ScenarioLoader) or []  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         raise ScenarioError(f"{source}: not valid YAML: {error}") from error
     if not isinstance(raw, list):
