@@ -2,8 +2,9 @@
 # What the project needs from Debian, installed when missing (CI starts on a clean machine).
 # libfaketime: `scheduler.py simulate` and the tests start the time-skipping test server at a
 # chosen instant (e.g. 1 January 2023) by running it under libfaketime.
+# postgresql: the tests run the schema and the engine record on a real PostgreSQL of their own.
 set -euo pipefail
-packages=(libfaketime)
+packages=(libfaketime postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
