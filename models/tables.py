@@ -134,6 +134,8 @@ class NotificationStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    # Nothing left to send: the milestone closed before the digest or summary it waited for.
+    SKIPPED = "skipped"
 
 
 class NotificationLog(SQLModel, table=True):
@@ -154,3 +156,9 @@ class NotificationLog(SQLModel, table=True):
     answer: str = ""
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    plan_key: str = Field(default="", index=True)
+    # What the message is about, kept so a daily digest or summary can render it later.
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # A send in progress holds the row until then, so two workers never send one message twice.
+    claimed_until: datetime | None = Field(default=None, sa_column=_utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 02:41:13.450362
+Create Date: 2026-11-27 02:43:08.541343
 """
 
 from collections.abc import Sequence
@@ -38,16 +38,21 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('unit_code', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('status', sa.Enum('QUEUED', 'SENT', 'FAILED', name='notificationstatus'), nullable=False),
+    sa.Column('status', sa.Enum('QUEUED', 'SENT', 'FAILED', 'SKIPPED', name='notificationstatus'), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('plan_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('notificationlog', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notificationlog_key'), ['key'], unique=True)
+        batch_op.create_index(batch_op.f('ix_notificationlog_plan_key'), ['plan_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_notificationlog_unit_code'), ['unit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_notificationlog_workflow_id'), ['workflow_id'], unique=False)
 
@@ -201,6 +206,7 @@ def downgrade() -> None:
     with op.batch_alter_table('notificationlog', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notificationlog_workflow_id'))
         batch_op.drop_index(batch_op.f('ix_notificationlog_unit_code'))
+        batch_op.drop_index(batch_op.f('ix_notificationlog_plan_key'))
         batch_op.drop_index(batch_op.f('ix_notificationlog_key'))
 
     op.drop_table('notificationlog')
