@@ -1,0 +1,1 @@
+"""Notifications that reach people: templates, contacts, channels, delivery and its log."""

@@ -1,0 +1,62 @@
+"""Dates and times as people in the department write them. Pure: no clock, no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+
+import pendulum
+
+LOCAL_TIMEZONE = pendulum.timezone("Asia/Ho_Chi_Minh")
+
+# Monday first, as date.weekday() counts.
+WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def local_time(instant: datetime) -> pendulum.DateTime:
+    """The instant on the clocks of Vietnam. A naive datetime is refused, not guessed."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"instant {instant.isoformat()} has no timezone; expected UTC")
+    return pendulum.instance(instant).in_timezone(LOCAL_TIMEZONE)
+
+
+def local_day(instant: datetime) -> date:
+    return local_time(instant).date()
+
+
+def format_day(day: date) -> str:
+    """`Thứ Sáu, 28/04/2023`."""
+    return f"{WEEKDAY_NAMES[day.weekday()]}, {day:%d/%m/%Y}"
+
+
+def format_due(instant: datetime) -> str:
+    """`Thứ Sáu, 28/04/2023, 17:00`: the weekday, the day, and the local time."""
+    local = local_time(instant)
+    return f"{format_day(local.date())}, {local:%H:%M}"
+
+
+def one_line(text: str) -> str:
+    """Text that must stay on one line (a subject, a list entry): every run of whitespace and
+    control characters becomes one space, so a title cannot forge a header or a new line."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
+def plain_text(text: str) -> str:
+    """Text from documents or users, kept with its line breaks but without control characters
+    (escape sequences, bidirectional overrides) that could disguise what a message says."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = [
+        "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch)[0] != "C")
+        for line in lines
+    ]
+    return "\n".join(line.rstrip() for line in kept).strip()
+
+
+def ascii_slug(text: str, *, limit: int = 40) -> str:
+    """`Nhắc hạn: III.1` -> `nhac-han-iii-1`, for file names a newcomer can read."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    return slug[:limit].rstrip("-") or "message"

@@ -1,0 +1,85 @@
+"""What a message says, before it is put into words: plain data the templates read.
+
+Everything here is already resolved (unit names, local dates as text, working days counted),
+so rendering is a pure function of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notifications.kinds import MessageKind
+
+
+@dataclass(frozen=True)
+class MilestoneLine:
+    """One milestone of one task, as a message shows it."""
+
+    task_code: str
+    task_title: str
+    milestone_key: str
+    milestone_label: str
+    # `Thứ Sáu, 28/04/2023, 17:00`; empty while the due date is not known (waiting on an event).
+    due_text: str
+    # Working days from today to the due day: 0 on the day, negative once overdue.
+    working_days_left: int | None
+    evidence_hint: str
+    evidence_link: str
+    lead_unit_names: list[str] = field(default_factory=list)
+    # In a digest: which kind of message this line stands for.
+    kind: MessageKind | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """The evidence that closed a milestone."""
+
+    document_number: str = ""
+    document_date_text: str = ""
+    link: str = ""
+    note: str = ""
+    submitted_by: str = ""
+    on_time: bool | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryFailureLine:
+    """A unit that could not be reached, told to the coordinator."""
+
+    unit_code: str
+    unit_name: str
+    original_kind: MessageKind
+    original_subject: str
+    channels: list[str]
+    failures: int
+    last_answer: str
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    kind: MessageKind
+    recipient_name: str
+    plan_title: str
+    # The local day the message speaks of (`Thứ Hai, 08/05/2023`): today, for the summaries.
+    day_text: str
+    milestone: MilestoneLine | None = None
+    milestones: list[MilestoneLine] = field(default_factory=list)
+    evidence: EvidenceLine | None = None
+    failure: DeliveryFailureLine | None = None
+    # Where the whole picture is: the plan's overview for the summaries.
+    overview_link: str = ""
+    note: str = ""
+    # Sent by `notify-test` to check a channel: the message says so.
+    sample: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    kind: MessageKind
+    # One line, UTF-8: an email subject or a chat message's headline.
+    subject: str
+    html: str
+    text: str
+    # A chat message (Zalo): the headline and the essentials, within SHORT_LIMIT characters.
+    short: str
