@@ -8,6 +8,7 @@ the subject is forced onto one line, so nothing from a document can forge a head
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -73,7 +74,7 @@ class MessageRenderer:
         return RenderedMessage(
             kind=context.kind,
             subject=subject,
-            html=html_template.render(values).strip() + "\n",
+            html=_compact_html(html_template.render(values)),
             text=_render_block(text_template, "text", values).strip() + "\n",
             short=self._short(text_template, context, subject),
         )
@@ -98,6 +99,19 @@ class MessageRenderer:
         if len(short) > SHORT_LIMIT:
             short = short[: SHORT_LIMIT - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
         return short
+
+
+def _compact_html(html: str) -> str:
+    """Drop the layout line breaks inside lists and after `<br>`: mail clients ignore them, but
+    apprise's HTML to plain-text conversion (the email's text part) would turn each into a blank
+    line or a stray space. Breaks between paragraphs stay: they become the blank lines between
+    paragraphs of the text part."""
+    html = _BEFORE_LIST_ITEM.sub("", html)
+    return _AFTER_BREAK.sub("<br>", html).strip() + "\n"
+
+
+_BEFORE_LIST_ITEM = re.compile(r"\s*\n\s*(?=<(?:li|/ul|/ol)\b)")
+_AFTER_BREAK = re.compile(r"<br>\s*\n\s*")
 
 
 def _render_block(template: Template, block: str, values: dict[str, Any]) -> str:

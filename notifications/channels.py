@@ -1,0 +1,203 @@
+"""Channels: apprise URLs, each message put in the form its channel reads, and one send.
+
+Any apprise URL is a channel. Email (`mailto://`, `mailtos://`) gets the subject and the HTML
+form, from which apprise builds the plain-text alternative; chat channels without a title
+(Zalo, `zalo://{bot_token}/{chat_id}`) get the short text; everything else the subject and the
+plain text. `outbox://` (or `outbox:///a/folder`) writes each message to a readable file: the
+channel every unit has before anyone configures a real one.
+
+Only privacy-mode URLs (`url(privacy=True)`) and privacy-scrubbed answers leave this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import apprise
+from apprise.decorators import notify as apprise_notify
+from apprise.decorators.base import CustomNotifyPlugin
+from apprise.manager_plugins import NotificationManager
+from apprise.plugins.email.base import NotifyEmail
+from apprise.plugins.zalo import NotifyZalo
+
+from notifications.formatting import ascii_slug, local_time
+from notifications.messages import RenderedMessage
+from settings import get_settings
+
+OUTBOX_SCHEME = "outbox"
+DEFAULT_CHANNEL = f"{OUTBOX_SCHEME}://"
+# The answer a channel gave is kept in the log; a runaway error text is cut.
+ANSWER_LIMIT = 1000
+
+
+class ChannelStyle(StrEnum):
+    # Subject and HTML (apprise adds the plain-text part).
+    EMAIL = "email"
+    # No title: the short text, within the channel's limit.
+    CHAT = "chat"
+    # Subject and the plain text.
+    TEXT = "text"
+
+
+class ChannelError(ValueError):
+    """A contact URL that apprise cannot load. The message never shows the URL's secrets."""
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    # The channel in apprise's privacy mode: `mailtos://user:****@smtp.example.org/...`.
+    channel: str
+    delivered: bool
+    # What the channel answered, as apprise logged it (privacy-scrubbed, at most ANSWER_LIMIT).
+    answer: str
+
+
+def mask_url(url: str) -> str:
+    """What may be shown of a URL apprise could not load: its scheme and nothing else."""
+    scheme = urlsplit(url).scheme or "?"
+    return f"{scheme}://…"
+
+
+def load_channel(url: str, *, zalo_api_base: str = "") -> Any:
+    """The apprise plugin for `url`, pointed at `zalo_api_base` when it is a Zalo bot."""
+    asset = apprise.AppriseAsset(app_id="nhachan", app_desc="nhắc hạn", secure_logging=True)
+    plugin = apprise.Apprise.instantiate(url, asset=asset)
+    if plugin is None:
+        raise ChannelError(
+            f"apprise cannot use the contact URL {mask_url(url)} (check its form against "
+            "https://appriseit.com/services/)"
+        )
+    if zalo_api_base and isinstance(plugin, NotifyZalo):
+        # An instance attribute, so the change stays with this one channel.
+        plugin.notify_url = zalo_api_base.rstrip("/") + "/bot{token}/sendMessage"
+    return plugin
+
+
+def describe_channel(url: str) -> str:
+    """The channel as the log and error messages may show it."""
+    try:
+        return _privacy_url(url, load_channel(url))
+    except ChannelError:
+        return mask_url(url)
+
+
+def _privacy_url(url: str, plugin: Any) -> str:
+    # The outbox holds no secret, and its folder is what a reader needs to know.
+    if urlsplit(url).scheme.lower() == OUTBOX_SCHEME:
+        return url
+    return str(plugin.url(privacy=True))
+
+
+def channel_style(plugin: Any) -> ChannelStyle:
+    if isinstance(plugin, CustomNotifyPlugin):
+        return ChannelStyle.TEXT
+    formats = plugin.notify_format
+    preferred = formats[0] if isinstance(formats, tuple) else formats
+    if isinstance(plugin, NotifyEmail) or (
+        preferred == apprise.NotifyFormat.HTML and plugin.title_maxlen > 0
+    ):
+        return ChannelStyle.EMAIL
+    if plugin.title_maxlen == 0:
+        return ChannelStyle.CHAT
+    return ChannelStyle.TEXT
+
+
+def send_message(url: str, message: RenderedMessage, *, zalo_api_base: str = "") -> DeliveryAttempt:
+    """Send `message` once on the channel `url`; never raises for a channel that fails."""
+    try:
+        plugin = load_channel(url, zalo_api_base=zalo_api_base)
+    except ChannelError as error:
+        return DeliveryAttempt(channel=mask_url(url), delivered=False, answer=str(error))
+    channel = _privacy_url(url, plugin)
+    style = channel_style(plugin)
+    if style is ChannelStyle.EMAIL:
+        title, body, body_format = message.subject, message.html, apprise.NotifyFormat.HTML
+    elif style is ChannelStyle.CHAT:
+        title, body, body_format = "", message.short, apprise.NotifyFormat.TEXT
+    else:
+        title, body, body_format = message.subject, message.text, apprise.NotifyFormat.TEXT
+    sender = apprise.Apprise(asset=plugin.asset)
+    sender.add(plugin)
+    try:
+        result = sender.notify(
+            body=body, title=title, body_format=body_format, log_level=logging.INFO
+        )
+    except Exception as error:  # a plugin bug must not lose the log entry of this attempt
+        answer = f"{type(error).__name__}: {error}"
+        return DeliveryAttempt(channel, False, _scrub(answer, url, channel))
+    answer = "; ".join(entry.message for entry in result.logs()) or (
+        "delivered" if result else "refused without a reason"
+    )
+    return DeliveryAttempt(
+        channel=channel, delivered=bool(result), answer=_scrub(answer, url, channel)
+    )
+
+
+_URL_PIECES = re.compile(r"[:/@?&=]+")
+
+
+def _scrub(answer: str, url: str, channel: str) -> str:
+    """Remove from `answer` every piece of the URL that privacy mode hides (passwords, tokens),
+    in case a plugin's message quotes one."""
+    if channel == url:
+        return answer[:ANSWER_LIMIT]
+    shown = set(_URL_PIECES.split(channel))
+    for piece in _URL_PIECES.split(url):
+        if len(piece) >= 4 and piece not in shown and piece in answer:
+            answer = answer.replace(piece, "****")
+    return answer[:ANSWER_LIMIT]
+
+
+# ------------------------------------------------------------------------------------ outbox
+
+
+def outbox_dir(meta: dict[str, Any]) -> Path:
+    path = meta.get("fullpath") or ""
+    host = meta.get("host") or ""
+    if host or path:
+        return Path(f"/{host}{path}" if host else path)
+    return get_settings().var_dir / "outbox"
+
+
+def _write_to_outbox(
+    body: str, title: str, notify_type: str, *args: Any, meta: dict[str, Any], **kwargs: Any
+) -> bool:
+    """One file per message, with an email-like head, for a newcomer to read."""
+    folder = outbox_dir(meta)
+    now = local_time(datetime.now(UTC))
+    digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:10]
+    stem = f"{now:%Y%m%d-%H%M%S}-{ascii_slug(title or body)}-{digest}"
+    content = f"Subject: {title}\nDate: {now.isoformat()}\n\n{body.rstrip()}\n"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for copy in range(1, 1000):
+            name = f"{stem}.txt" if copy == 1 else f"{stem}-{copy}.txt"
+            try:
+                with (folder / name).open("x", encoding="utf-8") as file:
+                    file.write(content)
+            except FileExistsError:
+                continue  # the same message twice in one second: keep both
+            return True
+    except OSError as error:
+        apprise.logger.warning("Could not write to the outbox %s: %s", folder, error)
+        return False
+    apprise.logger.warning("The outbox %s has too many copies of one message", folder)
+    return False
+
+
+def _register_outbox() -> None:
+    # apprise's plugin registry is process-wide; registering twice only earns a warning.
+    if OUTBOX_SCHEME not in NotificationManager():  # type: ignore[no-untyped-call]
+        register = apprise_notify(on=OUTBOX_SCHEME, name="nhachan outbox")  # type: ignore[no-untyped-call]
+        register(_write_to_outbox)
+
+
+_register_outbox()

@@ -1,0 +1,118 @@
+"""Stand-ins for the outside world, on 127.0.0.1: a real SMTP server (aiosmtpd) that can be
+taken down and brought back, and an HTTP server in the shape of the Zalo Bot API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class ReceivedMail:
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+    raw: bytes
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.mails: list[ReceivedMail] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=default_policy)  # type: ignore[arg-type]
+        assert isinstance(message, EmailMessage)
+        raw = bytes(envelope.content or b"")  # type: ignore[arg-type]
+        recipients = [str(r) for r in envelope.rcpt_tos]
+        self.mails.append(ReceivedMail(str(envelope.mail_from), recipients, message, raw))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server on a fixed loopback port; `stop()` and `start()` take it down and
+    bring it back on the same port, keeping what it received."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = _Inbox()
+        self._controller: Controller | None = None
+
+    @property
+    def mails(self) -> list[ReceivedMail]:
+        return self.inbox.mails
+
+    def url(self, to: str, *, sender: str = "nhachan@snv.binhdinh.gov.vn") -> str:
+        return f"mailto://127.0.0.1:{self.port}/{to}?from={sender}"
+
+    def start(self) -> None:
+        if self._controller is None:
+            self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@dataclass
+class ZaloRequest:
+    path: str
+    headers: dict[str, str]
+    payload: dict[str, Any]
+
+
+@dataclass
+class ZaloApi:
+    """The Zalo Bot API's sendMessage, as https://bot.zapps.me/docs/apis/sendMessage/ shows it."""
+
+    port: int = field(default_factory=free_port)
+    requests: list[ZaloRequest] = field(default_factory=list)
+    # What the next answers are: 200 with ok=true, or an error status with ok=false.
+    failing: bool = False
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve(self) -> ThreadingHTTPServer:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                api.requests.append(ZaloRequest(self.path, dict(self.headers.items()), payload))
+                if api.failing:
+                    status, answer = 401, {"ok": False, "error_code": 401, "description": "x"}
+                else:
+                    status, answer = 200, {"ok": True, "result": {"message_id": "m1"}}
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
