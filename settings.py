@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     # Where units send their evidence; shown in every message.
     public_url: str = "http://127.0.0.1:8000"
 
+    # Notifications. The Zalo Bot API's address, replaceable (a stand-in server in tests).
+    zalo_api_base: str = "https://bot-api.zaloplatforms.com"
+    # Failed sends on a unit's main channel before its fallbacks are tried; failed sends in all
+    # before the unit is given up on and the coordinator told. Temporal's retry policy spaces
+    # the attempts out.
+    notify_main_channel_failures: int = 3
+    notify_max_failures: int = 6
+    # When each working day's digests go out (local time, inside office hours).
+    digest_time: str = "08:00"
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
