@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
     notify_main_channel_failures: int = 3
     notify_max_failures: int = 6
     # When each working day's digests go out (local time, inside office hours).
-    digest_time: str = "08:00"
+    digest_time: time = time(8, 0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
