@@ -1,0 +1,473 @@
+"""The appendix table (PHỤ LỤC) as rows of cells, whatever file it came from: its header, section
+headings, task rows, rows cut by a page break, the total row, and what is wrong with them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from plan_import.model import PlanImportError, ReportEntry
+from plan_import.text import fold, join_cut, quote, roman_value
+
+# The columns of the appendix, by the product's names.
+STT, TITLE, LEAD, COORDINATING, DEADLINE, NOTE = (
+    "stt",
+    "title",
+    "lead",
+    "coordinating",
+    "deadline",
+    "note",
+)
+COLUMNS = (STT, TITLE, LEAD, COORDINATING, DEADLINE, NOTE)
+REQUIRED_COLUMNS = (STT, TITLE, LEAD, DEADLINE)
+# How the issued plan names them; used in messages when the document's own header is not known.
+COLUMN_NAMES = {
+    STT: "STT",
+    TITLE: "Nhiệm vụ cụ thể",
+    LEAD: "Cơ quan chủ trì",
+    COORDINATING: "Cơ quan phối hợp",
+    DEADLINE: "Thời gian thực hiện",
+    NOTE: "Ghi chú",
+}
+# A header names at least this many of the columns; fewer is a coincidence in a task row.
+_HEADER_MIN_COLUMNS = 3
+_HEADER_CELL_MAX = 40
+_STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
+_HEADING = re.compile(r"^([IVXLCDM]+)\s*[.:)]\s*(\S.*)$", re.IGNORECASE)
+_BARE_NUMERAL = re.compile(r"^([IVXLCDM]+)\s*[.:)]?$", re.IGNORECASE)
+_TOTAL = re.compile(r"^(?:tong cong|tong so|tong)\b\s*:?\s*(\d+)?")
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One row of the table as the file holds it."""
+
+    cells: tuple[str, ...]
+    # The line (text, CSV) or row (spreadsheet, Word table) number.
+    line: int
+    # Where it is, for people: "line 87", "sheet “Phụ lục”, row 12", "table 2, row 5".
+    place: str
+    # Blank lines, a page break or a new table came before this row.
+    after_break: bool = False
+
+
+@dataclass(frozen=True)
+class Header:
+    index: int
+    # Column name -> position in the row.
+    positions: dict[str, int]
+    # The header cells as the document writes them.
+    written: tuple[str, ...]
+
+    def name_of(self, column: str) -> str:
+        position = self.positions.get(column)
+        if position is None:
+            return COLUMN_NAMES[column]
+        return self.written[position]
+
+
+@dataclass
+class RawTask:
+    section: str
+    section_title: str
+    stt: int
+    cells: dict[str, str]
+    line: int
+    place: str
+    # Lines of the rows joined into this one (a row cut by a page break).
+    continued_at: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return f"{self.section}.{self.stt}" if self.section else str(self.stt)
+
+
+@dataclass
+class Section:
+    numeral: str
+    title: str
+    place: str
+
+
+@dataclass
+class Appendix:
+    header: Header
+    tasks: list[RawTask]
+    sections: list[Section]
+    stated_task_count: int | None
+    total_place: str
+    report: list[ReportEntry]
+
+
+def column_of(cell: str) -> str | None:
+    """Which appendix column a header cell names, if any."""
+    name = fold(cell)
+    if not name or len(name) > _HEADER_CELL_MAX:
+        return None
+    if name in {"stt", "tt", "so tt", "so thu tu"}:
+        return STT
+    if "chu tri" in name:
+        return LEAD
+    if "phoi hop" in name:
+        return COORDINATING
+    if "thoi gian" in name or "thoi han" in name or "tien do" in name:
+        return DEADLINE
+    if "ghi chu" in name:
+        return NOTE
+    if name.startswith(("don vi", "co quan")) and "thuc hien" in name:
+        return LEAD
+    if "nhiem vu" in name or "noi dung" in name or "cong viec" in name:
+        return TITLE
+    return None
+
+
+def header_positions(cells: Sequence[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        column = column_of(cell)
+        if column is not None and column not in positions:
+            positions[column] = index
+    return positions
+
+
+def looks_like_header(cells: Sequence[str]) -> bool:
+    return len(header_positions(cells)) >= _HEADER_MIN_COLUMNS
+
+
+def find_header(rows: Sequence[SourceRow], source: str) -> Header:
+    """The table's header row; a file without one cannot be imported."""
+    best: tuple[int, dict[str, int]] | None = None
+    for index, row in enumerate(rows):
+        positions = header_positions(row.cells)
+        if len(positions) >= _HEADER_MIN_COLUMNS and (
+            best is None or len(positions) > len(best[1])
+        ):
+            best = (index, positions)
+            if all(column in positions for column in REQUIRED_COLUMNS):
+                break
+    expected = ", ".join(COLUMN_NAMES[c] for c in REQUIRED_COLUMNS)
+    if best is None:
+        raise PlanImportError(source, "", f"no appendix table: no row names the columns {expected}")
+    index, positions = best
+    row = rows[index]
+    missing = [COLUMN_NAMES[c] for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        found = " | ".join(cell for cell in row.cells if cell)
+        raise PlanImportError(
+            source,
+            row.place,
+            f"the table's header lacks the column(s) {', '.join(missing)} (found: {found}); "
+            f"the appendix needs {expected}",
+        )
+    for column in COLUMNS:
+        named = [i for i, cell in enumerate(row.cells) if column_of(cell) == column]
+        if len(named) > 1:
+            cells = " and ".join(quote(row.cells[i]) for i in named)
+            raise PlanImportError(
+                source,
+                row.place,
+                f"two header cells name the column {COLUMN_NAMES[column]}: {cells}",
+            )
+    return Header(index=index, positions=positions, written=row.cells)
+
+
+def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
+    header = find_header(rows, source)
+    report: list[ReportEntry] = []
+    tasks: list[RawTask] = []
+    sections: list[Section] = []
+    section: Section | None = None
+    current: RawTask | None = None
+    page_break = False
+    stated: int | None = None
+    total_place = ""
+    width = len(header.written)
+
+    def cell(cells: Sequence[str], column: str) -> str:
+        position = header.positions.get(column)
+        return cells[position] if position is not None and position < len(cells) else ""
+
+    for row in rows[header.index + 1 :]:
+        page_break = page_break or row.after_break
+        cells = row.cells
+        extra = [c for c in cells[width:] if c]
+        if extra:
+            report.append(
+                ReportEntry(
+                    "error",
+                    row.place,
+                    f"the row has {len(cells)} cells with text beyond the header's {width} "
+                    f"columns: {', '.join(quote(c) for c in extra)}",
+                )
+            )
+            current = None
+            continue
+        filled = [c for c in cells if c]
+        if not filled:
+            continue
+        if _is_header_repeat(cells, header):
+            page_break = True
+            continue
+
+        stt_text = cell(cells, STT)
+        total = None if _STT_NUMBER.match(stt_text) else _TOTAL.match(fold(" ".join(filled)))
+        if total is not None:
+            if total.group(1) is None:
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        row.place,
+                        f"a total row without a number: {quote(' '.join(filled))}",
+                    )
+                )
+            else:
+                stated = int(total.group(1))
+            total_place = row.place
+            current = None
+            page_break = False
+            continue
+
+        heading = _heading(cells, header)
+        if heading is not None:
+            numeral, title = heading
+            repeated = next((s for s in sections if s.numeral == numeral), None)
+            if repeated is not None and fold(repeated.title) == fold(title):
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        row.place,
+                        f"the heading of section {numeral} is repeated (first at "
+                        f"{repeated.place}); the rows below continue that section",
+                    )
+                )
+                section = repeated
+            elif repeated is not None:
+                report.append(
+                    ReportEntry(
+                        "error",
+                        row.place,
+                        f"section {numeral} {quote(title)} has the numeral of section {numeral} "
+                        f"{quote(repeated.title)} at {repeated.place}",
+                    )
+                )
+                section = Section(numeral, title, row.place)
+            else:
+                expected = _numeral(sections[-1].numeral) + 1 if sections else 1
+                if _numeral(numeral) != expected:
+                    report.append(
+                        ReportEntry(
+                            "warning",
+                            row.place,
+                            f"section {numeral} is out of sequence: expected section "
+                            f"{_to_roman(expected)} after "
+                            f"{sections[-1].numeral if sections else 'the header'}",
+                        )
+                    )
+                section = Section(numeral, title, row.place)
+                sections.append(section)
+            current = None
+            page_break = False
+            continue
+
+        if not stt_text:
+            if current is None:
+                report.append(
+                    ReportEntry(
+                        "error",
+                        row.place,
+                        "a row without STT and no task row above it to continue: "
+                        + " | ".join(quote(c) for c in filled),
+                    )
+                )
+            else:
+                for column in COLUMNS:
+                    if column != STT:
+                        current.cells[column] = join_cut(current.cells[column], cell(cells, column))
+                current.continued_at.append(row.place)
+                if page_break:
+                    report.append(
+                        ReportEntry(
+                            "info",
+                            row.place,
+                            f"{current.code} continues across a page break: joined to its "
+                            f"start at {current.place}",
+                        )
+                    )
+                else:
+                    report.append(
+                        ReportEntry(
+                            "warning",
+                            row.place,
+                            f"a row without STT and not after a page break: read as the rest of "
+                            f"{current.code} ({current.place}); give it a number if it is a task "
+                            "of its own",
+                        )
+                    )
+            page_break = False
+            continue
+
+        number = _STT_NUMBER.match(stt_text)
+        if number is None:
+            report.append(
+                ReportEntry(
+                    "error",
+                    f"{row.place}, column {quote(header.name_of(STT))}",
+                    f"STT {quote(stt_text)} is not a row number",
+                )
+            )
+            current = None
+            page_break = False
+            continue
+        current = RawTask(
+            section=section.numeral if section else "",
+            section_title=section.title if section else "",
+            stt=int(number.group(1)),
+            cells={column: cell(cells, column) for column in COLUMNS if column != STT},
+            line=row.line,
+            place=row.place,
+        )
+        tasks.append(current)
+        page_break = False
+
+    if stated is None and not total_place:
+        report.append(
+            ReportEntry(
+                "info",
+                rows[header.index].place,
+                "the table has no total row (Tổng cộng): the task count cannot be checked",
+            )
+        )
+    if sections:
+        for task in tasks:
+            if not task.section:
+                report.append(
+                    ReportEntry(
+                        "error",
+                        task.place,
+                        f"task row {task.stt} comes before the first section heading",
+                    )
+                )
+    elif tasks:
+        report.append(
+            ReportEntry(
+                "info",
+                rows[header.index].place,
+                "the table has no section headings: tasks are named by their STT alone",
+            )
+        )
+    tasks = _drop_repeated_rows(tasks, report)
+    _check_sequence(tasks, report)
+    return Appendix(
+        header=header,
+        tasks=tasks,
+        sections=sections,
+        stated_task_count=stated,
+        total_place=total_place,
+        report=report,
+    )
+
+
+def _is_header_repeat(cells: Sequence[str], header: Header) -> bool:
+    positions = header_positions(cells)
+    return len(positions) >= _HEADER_MIN_COLUMNS and all(
+        header.positions.get(column) == index for column, index in positions.items()
+    )
+
+
+def _heading(cells: Sequence[str], header: Header) -> tuple[str, str] | None:
+    """A section heading: "I. CÔNG TÁC …" alone in the row (or merged across it), or the
+    numeral in the STT column and the title next to it."""
+    distinct = list(dict.fromkeys(c for c in cells if c))
+    if len(distinct) == 1:
+        match = _HEADING.match(distinct[0])
+        if match and roman_value(match.group(1)) is not None:
+            return match.group(1).upper(), match.group(2).strip()
+        return None
+    if len(distinct) == 2:
+        stt_position = header.positions[STT]
+        numeral = _BARE_NUMERAL.match(cells[stt_position]) if stt_position < len(cells) else None
+        if numeral and roman_value(numeral.group(1)) is not None:
+            title = next(c for c in distinct if c != cells[stt_position])
+            return numeral.group(1).upper(), title
+    return None
+
+
+def _drop_repeated_rows(tasks: list[RawTask], report: list[ReportEntry]) -> list[RawTask]:
+    kept: dict[str, RawTask] = {}
+    result: list[RawTask] = []
+    titles: dict[str, RawTask] = {}
+    for task in tasks:
+        first = kept.get(task.code)
+        if first is not None:
+            same = all(fold(first.cells[c]) == fold(task.cells[c]) for c in task.cells)
+            if same:
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        task.place,
+                        f"the row repeats {task.code} at {first.place} word for word: read once",
+                    )
+                )
+            else:
+                report.append(
+                    ReportEntry(
+                        "error",
+                        task.place,
+                        f"two different rows are numbered {task.code}: this one and the one at "
+                        f"{first.place}",
+                    )
+                )
+            continue
+        kept[task.code] = task
+        title_key = fold(task.cells[TITLE])
+        earlier = titles.get(title_key)
+        if title_key and earlier is not None:
+            report.append(
+                ReportEntry(
+                    "warning",
+                    task.place,
+                    f"{task.code} has the same task as {earlier.code} ({earlier.place}): "
+                    f"{quote(task.cells[TITLE])}",
+                )
+            )
+        titles.setdefault(title_key, task)
+        result.append(task)
+    return result
+
+
+def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
+    previous: dict[str, int] = {}
+    for task in tasks:
+        before = previous.get(task.section, 0)
+        if task.stt != before + 1:
+            where = f"section {task.section}" if task.section else "the table"
+            if before:
+                message = (
+                    f"rows out of sequence: STT {task.stt} follows STT {before} in {where}, "
+                    f"expected {before + 1}"
+                )
+            else:
+                message = f"{where} starts at STT {task.stt}, expected 1"
+            report.append(ReportEntry("warning", task.place, message))
+        previous[task.section] = task.stt
+
+
+def _numeral(numeral: str) -> int:
+    value = roman_value(numeral)
+    if value is None:
+        raise ValueError(f"{numeral!r} is not a roman numeral")
+    return value
+
+
+def _to_roman(value: int) -> str:
+    numerals = (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    )  # fmt: skip
+    result = ""
+    for amount, letters in numerals:
+        while value >= amount:
+            result += letters
+            value -= amount
+    return result

@@ -1,0 +1,92 @@
+"""What the importer hands on: the plan as read, its tasks and the report on the document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+ReportLevel = Literal["error", "warning", "info"]
+
+
+class PlanImportError(ValueError):
+    """The file cannot be read as a plan at all; nothing was imported.
+
+    `where` names the place (file, line or row, column) and `problem` what is wrong there.
+    """
+
+    def __init__(self, source: str, where: str, problem: str) -> None:
+        self.source = source
+        self.where = where
+        self.problem = problem
+        place = f"{source}, {where}" if where else source
+        super().__init__(f"{place}: {problem}")
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    level: ReportLevel
+    where: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"level": self.level, "where": self.where, "message": self.message}
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    """A unit the directory did not know, added because the import was told to accept it."""
+
+    code: str
+    name: str
+    where: str
+
+
+@dataclass
+class ImportedTask:
+    code: str
+    section: str
+    section_title: str
+    row: int
+    title: str
+    # Unit codes.
+    lead_units: list[str]
+    coordinating_units: list[str]
+    # Phrases such as "Các đơn vị liên quan" kept as written for the coordinator to fill.
+    unresolved_units: list[str]
+    # Exactly as written: cells cut by a page break joined, whitespace made single spaces.
+    deadline_text: str
+    note: str
+    # Line (text, CSV) or row (spreadsheet, Word table) where the task starts.
+    source_line: int
+
+
+@dataclass
+class ImportedPlan:
+    key: str
+    number: str
+    agency_code: str
+    agency_name: str
+    year: int
+    title: str
+    issue_date: date | None
+    source_name: str
+    source_hash: str
+    stated_task_count: int | None
+    tasks: list[ImportedTask] = field(default_factory=list)
+    report: list[ReportEntry] = field(default_factory=list)
+    new_units: list[NewUnit] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ReportEntry]:
+        return [entry for entry in self.report if entry.level == "error"]
+
+    @property
+    def warnings(self) -> list[ReportEntry]:
+        return [entry for entry in self.report if entry.level == "warning"]
+
+    def task(self, code: str) -> ImportedTask:
+        for task in self.tasks:
+            if task.code == code:
+                return task
+        raise KeyError(f"plan {self.key} has no task {code!r}")
