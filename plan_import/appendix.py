@@ -50,6 +50,8 @@ class SourceRow:
     place: str
     # Blank lines, a page break or a new table came before this row.
     after_break: bool = False
+    # Positions whose text is that of a cell merged down from a row above (Word, Excel).
+    merged: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             page_break = True
             continue
 
-        stt_text = cell(cells, STT)
+        # A row number merged down from above makes this row the rest of the task above.
+        stt_text = "" if header.positions[STT] in row.merged else cell(cells, STT)
         total = None if _STT_NUMBER.match(stt_text) else _TOTAL.match(fold(" ".join(filled)))
         if total is not None:
             if total.group(1) is None:
@@ -282,7 +285,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 )
             else:
                 for column in COLUMNS:
-                    if column != STT:
+                    # Text merged down from the task's own row is already there.
+                    if column != STT and header.positions.get(column) not in row.merged:
                         current.cells[column] = join_cut(current.cells[column], cell(cells, column))
                 current.continued_at.append(row.place)
                 if page_break:

@@ -94,6 +94,14 @@ def read_plan(
         new_units=new_units,
     )
     _check_agency(document.preamble, directory, report)
+    if not header.title:
+        report.append(
+            ReportEntry(
+                "warning",
+                "title",
+                f"no title (KẾ HOẠCH …) found before the table: the plan is keyed {plan.key!r}",
+            )
+        )
     return plan
 
 

@@ -188,25 +188,38 @@ def _read_xlsx(name: str, data: bytes) -> SourceDocument:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Not read-only: merged ranges are only known to a fully loaded workbook.
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise PlanImportError(name, "", f"not a readable .xlsx workbook ({error})") from error
-    try:
-        names = []
-        for sheet in workbook.worksheets:
-            names.append(sheet.title)
-            rows: list[SourceRow] = []
-            notes: list[ReportEntry] = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                place = f"sheet “{sheet.title}”, row {number}"
-                cells = tuple(_spreadsheet_text(value, place, notes) for value in values)
-                if any(cells):
-                    rows.append(SourceRow(cells, number, place))
-            head = rows[:_HEADER_SEARCH_ROWS]
-            if any(looks_like_header(row.cells) for row in head):
-                return _split_preamble(rows, notes=notes)
-    finally:
-        workbook.close()
+    names = []
+    for sheet in workbook.worksheets:
+        names.append(sheet.title)
+        # A cell merged down over several rows says the same for each of them.
+        merged_down: dict[tuple[int, int], tuple[int, int]] = {}
+        for merged_range in sheet.merged_cells.ranges:
+            if merged_range.max_row > merged_range.min_row:
+                for row_number in range(merged_range.min_row + 1, merged_range.max_row + 1):
+                    merged_down[(row_number, merged_range.min_col)] = (
+                        merged_range.min_row,
+                        merged_range.min_col,
+                    )
+        rows: list[SourceRow] = []
+        notes: list[ReportEntry] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            place = f"sheet “{sheet.title}”, row {number}"
+            texts = [_spreadsheet_text(value, place, notes) for value in values]
+            merged: set[int] = set()
+            for index in range(len(texts)):
+                origin = merged_down.get((number, index + 1))
+                if origin is not None:
+                    value = sheet.cell(row=origin[0], column=origin[1]).value
+                    texts[index] = _spreadsheet_text(value, place, [])
+                    merged.add(index)
+            if any(texts):
+                rows.append(SourceRow(tuple(texts), number, place, merged=frozenset(merged)))
+        if any(looks_like_header(row.cells) for row in rows[:_HEADER_SEARCH_ROWS]):
+            return _split_preamble(rows, notes=notes)
     raise PlanImportError(
         name,
         "sheets " + ", ".join(f"“{n}”" for n in names),
@@ -273,14 +286,27 @@ def _read_docx(name: str, data: bytes) -> SourceDocument:
         table_number += 1
         table = Table(child, document)
         grid: list[tuple[str, ...]] = []
+        merges: list[frozenset[int]] = []
+        # A cell merged down over several rows says the same for each of them.
+        merged_text: dict[int, str] = {}
         for tr in child.tr_lst:
             texts: list[str] = [""] * tr.grid_before
+            merged: set[int] = set()
             for tc in tr.tc_lst:
-                # A cell merged with the one above holds no text of its own.
-                text = "" if tc.vMerge == "continue" else clean_cell(_Cell(tc, table).text)
+                position = len(texts)
+                if tc.vMerge == "continue":
+                    text = merged_text.get(position, "")
+                    merged.add(position)
+                else:
+                    text = clean_cell(_Cell(tc, table).text)
+                    if tc.vMerge == "restart":
+                        merged_text[position] = text
+                    else:
+                        merged_text.pop(position, None)
                 texts.append(text)
                 texts.extend([""] * (tc.grid_span - 1))
             grid.append(tuple(texts))
+            merges.append(frozenset(merged))
         if state == "before":
             if any(looks_like_header(cells) for cells in grid[:_HEADER_SEARCH_ROWS]):
                 state = "in"
@@ -301,13 +327,14 @@ def _read_docx(name: str, data: bytes) -> SourceDocument:
             gap_since_table = True
         else:
             continue
-        for number, cells in enumerate(grid, start=1):
+        for number, (cells, merged_positions) in enumerate(zip(grid, merges, strict=True), start=1):
             rows.append(
                 SourceRow(
                     cells,
                     number,
                     f"table {table_number}, row {number}",
                     after_break=gap_since_table and number == 1,
+                    merged=merged_positions,
                 )
             )
     if not rows:

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (cases read best one a line)
 """The unit directory: every short form of the plan, groups, units still to be named, and the
 errors of a directory file written by hand."""
 
@@ -30,7 +29,11 @@ def test_the_bundled_directory_is_the_default(directory: UnitDirectory) -> None:
     assert directory.coordinator == "cchc-vtlt"
     assert directory.leadership == "lanh-dao"
     roles = {unit.code: unit.role for unit in directory.units}
-    assert roles == {**dict.fromkeys(ALL, "unit"), "cchc-vtlt": "coordinator", "lanh-dao": "leadership"}
+    assert roles == {
+        **dict.fromkeys(ALL, "unit"),
+        "cchc-vtlt": "coordinator",
+        "lanh-dao": "leadership",
+    }
 
 
 @pytest.mark.parametrize(
@@ -131,14 +134,28 @@ MINIMAL = {
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"units": [{"code": "a", "name": "Phòng A"}]}, "exactly one unit must have role 'coordinator'"),
-        ({"units": [*MINIMAL["units"], {"code": "c", "name": "C", "role": "boss"}]}, r"units\[4\]: role 'boss'"),
+        (
+            {"units": [{"code": "a", "name": "Phòng A"}]},
+            "exactly one unit must have role 'coordinator'",
+        ),
+        (
+            {"units": [*MINIMAL["units"], {"code": "c", "name": "C", "role": "boss"}]},
+            r"units\[4\]: role 'boss'",
+        ),
         ({"units": [*MINIMAL["units"], {"code": "C D", "name": "C"}]}, "lowercase ASCII"),
         ({"units": [*MINIMAL["units"], {"code": "c", "name": "phong a"}]}, "already a name of 'a'"),
         ({"units": [*MINIMAL["units"], {"code": "c", "nmae": "C"}]}, r"unknown field\(s\) nmae"),
-        ({"groups": [{"code": "g", "name": "G", "members": ["a", "zz"]}]}, "member 'zz' is neither"),
         (
-            {"groups": [{"code": "g", "name": "G", "members": ["h"]}, {"code": "h", "name": "H", "members": ["g"]}]},
+            {"groups": [{"code": "g", "name": "G", "members": ["a", "zz"]}]},
+            "member 'zz' is neither",
+        ),
+        (
+            {
+                "groups": [
+                    {"code": "g", "name": "G", "members": ["h"]},
+                    {"code": "h", "name": "H", "members": ["g"]},
+                ]
+            },
             "groups contain each other: g -> h -> g",
         ),
         ({"groups": [{"code": "g", "name": "G"}]}, "a group needs members"),
