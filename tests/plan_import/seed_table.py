@@ -5,6 +5,11 @@ Excel and Word files from the first and compare with the second."""
 
 from __future__ import annotations
 
+from settings import DATA_DIR
+
+# The plan as issued, bundled with the product.
+SEED = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
+
 HEADER = (
     "STT",
     "Nhiệm vụ cụ thể",

@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 
 from plan_import import ImportedPlan, read_plan
-from settings import DATA_DIR
-from tests.plan_import.seed_table import EXPECTED_TASKS
-
-SEED = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
+from tests.plan_import.seed_table import EXPECTED_TASKS, SEED
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,293 @@
+"""Plans and their tasks in the database, as the importer read them.
+
+Storing is idempotent: the same file twice changes nothing (not even the import time); a changed
+file updates what changed and says so. What the engine writes on a task (status, next action,
+milestones) is never touched here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.tables import Agency, Evidence, Milestone, Plan, Task, Unit, UnitRole
+from plan_import import ImportedPlan, ImportedTask
+from plan_import.text import roman_value
+from plan_import.units import UnitDirectory, UnitEntry
+
+# The task fields that come from the document; the rest belongs to the engine.
+TASK_FIELDS = (
+    "section",
+    "section_title",
+    "row",
+    "title",
+    "lead_units",
+    "coordinating_units",
+    "unresolved_units",
+    "deadline_text",
+    "note",
+)
+PLAN_FIELDS = (
+    "agency_id",
+    "number",
+    "year",
+    "title",
+    "issue_date",
+    "source_name",
+    "source_hash",
+    "stated_task_count",
+    "warnings",
+)
+
+
+class PlanNotStorable(ValueError):
+    """The plan cannot be stored as it is; nothing was written."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": _plain(self.old), "new": _plain(self.new)}
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    code: str
+    fields: list[FieldChange]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "fields": [change.as_dict() for change in self.fields]}
+
+
+@dataclass
+class PlanChanges:
+    plan_key: str
+    created: bool = False
+    plan_fields: list[FieldChange] = field(default_factory=list)
+    tasks_added: list[str] = field(default_factory=list)
+    tasks_removed: list[str] = field(default_factory=list)
+    tasks_changed: list[TaskChange] = field(default_factory=list)
+    units_added: list[str] = field(default_factory=list)
+    units_changed: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not (
+            self.created
+            or self.plan_fields
+            or self.tasks_added
+            or self.tasks_removed
+            or self.tasks_changed
+            or self.units_added
+            or self.units_changed
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan_key": self.plan_key,
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "plan_fields": [change.as_dict() for change in self.plan_fields],
+            "tasks_added": self.tasks_added,
+            "tasks_removed": self.tasks_removed,
+            "tasks_changed": [change.as_dict() for change in self.tasks_changed],
+            "units_added": self.units_added,
+            "units_changed": self.units_changed,
+        }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def store_plan(
+    session: Session,
+    *,
+    imported: ImportedPlan,
+    directory: UnitDirectory,
+    accept_new_units: bool = False,
+) -> PlanChanges:
+    """Upsert the agency, its units, the plan and its tasks; returns what changed."""
+    if imported.errors:
+        first = imported.errors[0]
+        raise PlanNotStorable(
+            f"{imported.source_name} has {len(imported.errors)} error(s), nothing was stored; "
+            f"first: {first.where}: {first.message}"
+        )
+    if imported.new_units and not accept_new_units:
+        names = ", ".join(f"{u.name!r}" for u in imported.new_units)
+        raise PlanNotStorable(
+            f"{imported.source_name} names units the directory does not know ({names}); "
+            "add them to the unit directory or accept them as new units"
+        )
+    if imported.agency_code != directory.agency.code:
+        raise PlanNotStorable(
+            f"the plan was read for agency {imported.agency_code!r}, the directory is "
+            f"{directory.agency.code!r}'s"
+        )
+    changes = PlanChanges(plan_key=imported.key)
+    agency = _store_agency(session, directory)
+    assert agency.id is not None
+    new_units = [UnitEntry(code=u.code, name=u.name) for u in imported.new_units]
+    _store_units(session, agency.id, [*directory.units, *new_units], changes)
+    plan = _store_plan_row(session, agency.id, imported, changes)
+    assert plan.id is not None
+    _store_tasks(session, plan.id, imported.tasks, changes)
+    if not changes.unchanged:
+        plan.imported_at = datetime.now(UTC)
+        session.add(plan)
+    session.flush()
+    return changes
+
+
+def _store_agency(session: Session, directory: UnitDirectory) -> Agency:
+    agency = session.exec(select(Agency).where(Agency.code == directory.agency.code)).first()
+    if agency is None:
+        agency = Agency(code=directory.agency.code, name=directory.agency.name)
+    elif agency.name != directory.agency.name:
+        agency.name = directory.agency.name
+    else:
+        return agency
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def _store_units(
+    session: Session, agency_id: int, entries: list[UnitEntry], changes: PlanChanges
+) -> None:
+    codes = [entry.code for entry in entries]
+    stored = {u.code: u for u in session.exec(select(Unit).where(col(Unit.code).in_(codes)))}
+    for entry in entries:
+        wanted: dict[str, Any] = {
+            "agency_id": agency_id,
+            "name": entry.name,
+            "aliases": list(entry.aliases),
+            "role": UnitRole(entry.role),
+        }
+        unit = stored.get(entry.code)
+        if unit is None:
+            session.add(Unit(code=entry.code, **wanted))
+            changes.units_added.append(entry.code)
+            continue
+        if unit.agency_id != agency_id:
+            raise PlanNotStorable(
+                f"unit code {entry.code!r} already belongs to another agency in the database"
+            )
+        if any(getattr(unit, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(unit, name, value)
+            session.add(unit)
+            changes.units_changed.append(entry.code)
+
+
+def _store_plan_row(
+    session: Session, agency_id: int, imported: ImportedPlan, changes: PlanChanges
+) -> Plan:
+    wanted: dict[str, Any] = {
+        "agency_id": agency_id,
+        "number": imported.number,
+        "year": imported.year,
+        "title": imported.title,
+        "issue_date": imported.issue_date,
+        "source_name": imported.source_name,
+        "source_hash": imported.source_hash,
+        "stated_task_count": imported.stated_task_count,
+        "warnings": [entry.as_dict() for entry in imported.warnings],
+    }
+    plan = get_plan(session, imported.key)
+    if plan is None:
+        plan = Plan(key=imported.key, imported_at=datetime.now(UTC), **wanted)
+        changes.created = True
+    else:
+        for name in PLAN_FIELDS:
+            old = getattr(plan, name)
+            if old != wanted[name]:
+                changes.plan_fields.append(FieldChange(name, old, wanted[name]))
+                setattr(plan, name, wanted[name])
+        if not changes.plan_fields:
+            return plan
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def _store_tasks(
+    session: Session, plan_id: int, tasks: list[ImportedTask], changes: PlanChanges
+) -> None:
+    stored = {t.code: t for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
+    wanted_codes = {task.code for task in tasks}
+    removed = [task for code, task in stored.items() if code not in wanted_codes]
+    started = [task.code for task in removed if _engine_started(session, task)]
+    if started:
+        raise PlanNotStorable(
+            f"task(s) {', '.join(sorted(started))} are no longer in the file but the engine has "
+            "already started them: cancel them first (scheduler.py cancel), then import again"
+        )
+    for task in removed:
+        session.delete(task)
+        changes.tasks_removed.append(task.code)
+    for imported in tasks:
+        wanted = {name: getattr(imported, name) for name in TASK_FIELDS}
+        row = stored.get(imported.code)
+        if row is None:
+            session.add(Task(plan_id=plan_id, code=imported.code, **wanted))
+            changes.tasks_added.append(imported.code)
+            continue
+        fields = [
+            FieldChange(name, getattr(row, name), value)
+            for name, value in wanted.items()
+            if getattr(row, name) != value
+        ]
+        if fields:
+            for change in fields:
+                setattr(row, change.field, change.new)
+            session.add(row)
+            changes.tasks_changed.append(TaskChange(imported.code, fields))
+
+
+def _engine_started(session: Session, task: Task) -> bool:
+    if task.status is not None:
+        return True
+    milestone = session.exec(select(Milestone.id).where(Milestone.task_id == task.id)).first()
+    evidence = session.exec(select(Evidence.id).where(Evidence.task_id == task.id)).first()
+    return milestone is not None or evidence is not None
+
+
+def get_plan(session: Session, key: str) -> Plan | None:
+    return session.exec(select(Plan).where(Plan.key == key)).first()
+
+
+def get_agency(session: Session, plan: Plan) -> Agency:
+    agency = session.get(Agency, plan.agency_id)
+    if agency is None:
+        raise LookupError(f"plan {plan.key!r} refers to a missing agency")
+    return agency
+
+
+def latest_plan(session: Session) -> Plan | None:
+    """The plan imported (or changed by an import) last."""
+    return session.exec(
+        select(Plan).order_by(col(Plan.imported_at).desc(), col(Plan.id).desc())
+    ).first()
+
+
+def list_tasks(session: Session, plan_key: str | None = None) -> list[Task]:
+    """The tasks of one plan (or of every plan), in the plan's order: section, then row."""
+    query = select(Task, Plan.key).join(Plan)
+    if plan_key is not None:
+        query = query.where(Plan.key == plan_key)
+    rows = session.exec(query).all()
+    rows_sorted = sorted(rows, key=lambda pair: (pair[1], _section_order(pair[0]), pair[0].row))
+    return [task for task, _key in rows_sorted]
+
+
+def _section_order(task: Task) -> int:
+    return roman_value(task.section) or 0
