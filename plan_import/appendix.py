@@ -36,7 +36,7 @@ _HEADER_CELL_MAX = 40
 _STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
 _HEADING = re.compile(r"^([IVXLCDM]+)\s*[.:)]\s*(\S.*)$", re.IGNORECASE)
 _BARE_NUMERAL = re.compile(r"^([IVXLCDM]+)\s*[.:)]?$", re.IGNORECASE)
-_TOTAL = re.compile(r"^(?:tong cong|tong so|tong)\b\s*:?\s*(\d+)?")
+_TOTAL = re.compile(r"^(?:tong cong|tong so)\b\D{0,3}(\d+)?")
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
 
         # A row number merged down from above makes this row the rest of the task above.
         stt_text = "" if header.positions[STT] in row.merged else cell(cells, STT)
-        total = None if _STT_NUMBER.match(stt_text) else _TOTAL.match(fold(" ".join(filled)))
+        total = _total(filled, stt_text)
         if total is not None:
             if total.group(1) is None:
                 report.append(
@@ -370,6 +370,14 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
         total_place=total_place,
         report=report,
     )
+
+
+def _total(filled: list[str], stt_text: str) -> re.Match[str] | None:
+    """The total row has "Tổng cộng" in the STT column (or merged over the row from there); a
+    cut title continued on the next row may begin with the same words in its own column."""
+    if not _TOTAL.match(fold(stt_text)):
+        return None
+    return _TOTAL.match(fold(" ".join(dict.fromkeys(filled))))
 
 
 def _is_header_repeat(cells: Sequence[str], header: Header) -> bool:

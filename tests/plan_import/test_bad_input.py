@@ -367,3 +367,28 @@ def test_a_table_without_sections_names_tasks_by_row(tmp_path: Path) -> None:
         "line 7",
         "the table has no section headings: tasks are named by their STT alone",
     ) in entries(plan, "info")
+
+
+def test_the_total_row_and_cells_that_only_look_like_it(tmp_path: Path) -> None:
+    heading = ["I. CHỈ ĐẠO", "", "", "", "", ""]
+    plan = read_rows(
+        tmp_path,
+        [
+            heading,
+            ["1", "Báo cáo kết quả", "Văn phòng Sở", "", "Quý IV/2023", ""],
+            # The rest of a cut title, starting with words a total row starts with.
+            ["", "Tổng số 5 nhiệm vụ đã giao", "", "", "", ""],
+            ["Tổng cộng", "2 nhiệm vụ", "", "", "", ""],
+        ],
+    )
+    assert plan.task("I.1").title == "Báo cáo kết quả Tổng số 5 nhiệm vụ đã giao"
+    assert plan.stated_task_count == 2
+    assert (
+        "line 11",
+        "the document says 2 tasks (“Tổng cộng: 2 nhiệm vụ”) but its table has 1 task rows",
+    ) in entries(plan, "warning")
+    without_number = read_rows(tmp_path, [heading, TASK_I1, ["Tổng cộng", "", "", "", "", ""]])
+    assert without_number.stated_task_count is None
+    assert ("line 10", "a total row without a number: “Tổng cộng”") in entries(
+        without_number, "warning"
+    )
