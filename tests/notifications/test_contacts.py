@@ -1,0 +1,101 @@
+"""The contacts file: units by any name the directory knows, every mistake named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notifications.contacts import ContactsError, load_contacts, outbox_only
+from plan_import.units import UnitDirectory, load_unit_directory
+from settings import DATA_DIR
+
+
+@pytest.fixture(scope="module")
+def directory() -> UnitDirectory:
+    return load_unit_directory(DATA_DIR / "units.yaml")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "contacts.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_file_reads(directory: UnitDirectory) -> None:
+    book = load_contacts(DATA_DIR / "contacts.example.yaml", directory)
+    office = book.for_unit("van-phong")
+    assert office.digest and office.listed
+    assert office.main.startswith("mailtos://") and office.fallbacks[0].startswith("zalo://")
+    assert book.for_unit("cchc-vtlt").channels[1].startswith("zalo://")
+    assert not book.for_unit("ttlt").listed
+    assert book.for_unit("ttlt").channels == ("outbox://",)
+
+
+def test_units_are_named_by_code_name_or_short_form(
+    tmp_path: Path, directory: UnitDirectory
+) -> None:
+    path = write(
+        tmp_path,
+        """
+units:
+  Văn Phòng Sở: [outbox:///tmp/a]
+  P.CCHC-VTLT:
+    channels: [outbox:///tmp/b, "mailto://127.0.0.1:2525/cchc@example.org?from=n@example.org"]
+    digest: true
+  lanh-dao: outbox:///tmp/c
+""",
+    )
+    book = load_contacts(path, directory)
+    assert book.for_unit("van-phong").channels == ("outbox:///tmp/a",)
+    assert book.for_unit("cchc-vtlt").digest
+    assert len(book.for_unit("cchc-vtlt").fallbacks) == 1
+    assert book.for_unit("lanh-dao").main == "outbox:///tmp/c"
+
+
+def test_without_a_contacts_file_everything_goes_to_the_outbox(directory: UnitDirectory) -> None:
+    book = load_contacts(None, directory)
+    assert book == outbox_only()
+    assert book.for_unit("van-phong").channels == ("outbox://",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("units:\n  Phòng Kế toán: [outbox://]\n", r"unit 'Phòng Kế toán' is not a unit"),
+        (
+            "units:\n  Các đơn vị thuộc Sở: [outbox://]\n",
+            r"unit 'Các đơn vị thuộc Sở' is not a unit",
+        ),
+        (
+            "units:\n  van-phong: [outbox://]\n  Văn phòng Sở: [outbox://]\n",
+            r"unit 'Văn phòng Sở' is the same unit \(van-phong\) as 'van-phong'",
+        ),
+        ("units:\n  van-phong: []\n", r"unit 'van-phong': expected a non-empty list"),
+        (
+            "units:\n  van-phong: [nosuch://user:hunter22@host]\n",
+            r"unit 'van-phong': channel 1: apprise cannot use the contact URL nosuch://…",
+        ),
+        (
+            "units:\n  van-phong: {channels: [outbox://], digest: sometimes}\n",
+            r"`digest` must be true or false",
+        ),
+        ("units:\n  van-phong: {urls: [outbox://]}\n", r"unknown field\(s\) 'urls'"),
+        ("people: {}\n", r"unknown top-level key\(s\) 'people'"),
+        ("units: [a, b]\n", r"`units:` must map each unit"),
+        ("units: {van-phong: [outbox://]\n", r"not valid YAML"),
+    ],
+)
+def test_mistakes_are_refused_naming_the_file_and_the_key(
+    tmp_path: Path, directory: UnitDirectory, text: str, expected: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ContactsError, match=expected) as error:
+        load_contacts(path, directory)
+    assert str(path) in str(error.value)
+    assert "hunter22" not in str(error.value)
+
+
+def test_a_missing_file_is_named(tmp_path: Path, directory: UnitDirectory) -> None:
+    with pytest.raises(ContactsError, match="the contacts file does not exist"):
+        load_contacts(tmp_path / "nope.yaml", directory)
