@@ -25,6 +25,7 @@ from plan_import.sources import PreambleLine, read_source
 from plan_import.text import fold, quote, slug
 from plan_import.units import CellUnits, UnitDirectory, load_unit_directory
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 
@@ -43,6 +44,8 @@ def read_plan(
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
     name = path.name
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise PlanImportError(name, "year", f"{year} is not a plan year ({MIN_YEAR}–{MAX_YEAR})")
     try:
         data = path.read_bytes()
     except FileNotFoundError as error:
@@ -52,7 +55,8 @@ def read_plan(
     document = read_source(path, data)
     appendix = parse_appendix(document.rows, name)
     header = parse_header(document.preamble)
-    directory = directory or load_unit_directory()
+    if directory is None:
+        directory = load_unit_directory()
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     plan_year = _plan_year(name, header, year, report)

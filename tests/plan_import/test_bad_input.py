@@ -392,3 +392,8 @@ def test_the_total_row_and_cells_that_only_look_like_it(tmp_path: Path) -> None:
     assert ("line 10", "a total row without a number: “Tổng cộng”") in entries(
         without_number, "warning"
     )
+
+
+def test_a_year_that_is_not_a_plan_year(tmp_path: Path) -> None:
+    with pytest.raises(PlanImportError, match=r"plan.txt, year: 23 is not a plan year"):
+        read_plan(plan_text(tmp_path, [TASK_I1]), year=23)
