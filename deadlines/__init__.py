@@ -5,5 +5,36 @@ Pure code: no Temporal, no database. The engine calls it from activities.
 """
 
 from deadlines.language import DeadlineRefused, MilestoneKind, MilestoneSpec, parse_deadline
+from deadlines.planning import (
+    PlannedMilestone,
+    due_after_event,
+    due_for_period,
+    due_on_day,
+    plan_milestones,
+)
+from deadlines.policy import DeadlinePolicy, PolicyError, load_policy
+from deadlines.schedule import ScheduledStep, StepAction, StepAudience, schedule_steps
+from deadlines.workdays import CalendarDataError, OfficeHours, WorkingCalendar, load_calendar
 
-__all__ = ["DeadlineRefused", "MilestoneKind", "MilestoneSpec", "parse_deadline"]
+__all__ = [
+    "CalendarDataError",
+    "DeadlinePolicy",
+    "DeadlineRefused",
+    "MilestoneKind",
+    "MilestoneSpec",
+    "OfficeHours",
+    "PlannedMilestone",
+    "PolicyError",
+    "ScheduledStep",
+    "StepAction",
+    "StepAudience",
+    "WorkingCalendar",
+    "due_after_event",
+    "due_for_period",
+    "due_on_day",
+    "load_calendar",
+    "load_policy",
+    "parse_deadline",
+    "plan_milestones",
+    "schedule_steps",
+]
