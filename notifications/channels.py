@@ -28,7 +28,8 @@ from apprise.manager_plugins import NotificationManager
 from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.zalo import NotifyZalo
 
-from notifications.formatting import ascii_slug, local_time
+from deadlines.workdays import in_vietnam
+from notifications.formatting import file_stem
 from notifications.messages import RenderedMessage
 from settings import get_settings
 
@@ -172,9 +173,9 @@ def _write_to_outbox(
 ) -> bool:
     """One file per message, with an email-like head, for a newcomer to read."""
     folder = outbox_dir(meta)
-    now = local_time(datetime.now(UTC))
+    now = in_vietnam(datetime.now(UTC))
     digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:10]
-    stem = f"{now:%Y%m%d-%H%M%S}-{ascii_slug(title or body)}-{digest}"
+    stem = f"{now:%Y%m%d-%H%M%S}-{file_stem(title or body)}-{digest}"
     content = f"Subject: {title}\nDate: {now.isoformat()}\n\n{body.rstrip()}\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)

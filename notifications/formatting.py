@@ -6,23 +6,11 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-import pendulum
-
-LOCAL_TIMEZONE = pendulum.timezone("Asia/Ho_Chi_Minh")
+from deadlines.workdays import in_vietnam
+from plan_import.text import slug
 
 # Monday first, as date.weekday() counts.
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-
-
-def local_time(instant: datetime) -> pendulum.DateTime:
-    """The instant on the clocks of Vietnam. A naive datetime is refused, not guessed."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"instant {instant.isoformat()} has no timezone; expected UTC")
-    return pendulum.instance(instant).in_timezone(LOCAL_TIMEZONE)
-
-
-def local_day(instant: datetime) -> date:
-    return local_time(instant).date()
 
 
 def format_day(day: date) -> str:
@@ -31,8 +19,8 @@ def format_day(day: date) -> str:
 
 
 def format_due(instant: datetime) -> str:
-    """`Thứ Sáu, 28/04/2023, 17:00`: the weekday, the day, and the local time."""
-    local = local_time(instant)
+    """`Thứ Sáu, 28/04/2023, 17:00`: the weekday, the day, and the time in Vietnam."""
+    local = in_vietnam(instant)
     return f"{format_day(local.date())}, {local:%H:%M}"
 
 
@@ -54,9 +42,6 @@ def plain_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in kept).strip()
 
 
-def ascii_slug(text: str, *, limit: int = 40) -> str:
-    """`Nhắc hạn: III.1` -> `nhac-han-iii-1`, for file names a newcomer can read."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-    return slug[:limit].rstrip("-") or "message"
+def file_stem(text: str, *, limit: int = 40) -> str:
+    """`[Nhắc hạn] III.1: Đẩy mạnh` -> `nhac-han-iii-1-day-manh`, for a file name."""
+    return slug(text)[:limit].rstrip("-") or "message"

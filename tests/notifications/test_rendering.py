@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifications.formatting import ascii_slug, format_due, one_line, plain_text
+from notifications.formatting import file_stem, format_due, one_line, plain_text
 from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
 from notifications.messages import (
     DeliveryFailureLine,
@@ -62,7 +62,7 @@ def renderer() -> MessageRenderer:
 def test_due_dates_are_written_as_people_write_them() -> None:
     assert format_due(datetime(2023, 4, 28, 10, 0, tzinfo=UTC)) == "Thứ Sáu, 28/04/2023, 17:00"
     assert format_due(datetime(2023, 4, 30, 1, 30, tzinfo=UTC)) == "Chủ Nhật, 30/04/2023, 08:30"
-    with pytest.raises(ValueError, match="no timezone"):
+    with pytest.raises(ValueError, match="no time zone"):
         format_due(datetime(2023, 4, 28, 17, 0))
 
 
@@ -181,4 +181,4 @@ def test_missing_parts_are_refused_with_the_reason(renderer: MessageRenderer) ->
 def test_text_helpers() -> None:
     assert one_line("  a\n\tb\r\nc ") == "a b c"
     assert plain_text("dòng 1\r\ndòng\x07 2  \n") == "dòng 1\ndòng 2"
-    assert ascii_slug("[Nhắc hạn] III.1: Đẩy mạnh") == "nhac-han-iii-1-day-manh"
+    assert file_stem("[Nhắc hạn] III.1: Đẩy mạnh") == "nhac-han-iii-1-day-manh"
