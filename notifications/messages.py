@@ -70,6 +70,8 @@ class MessageContext:
     # Where the whole picture is: the plan's overview for the summaries.
     overview_link: str = ""
     note: str = ""
+    # The recipient leads the task itself (an escalation to the lead unit, not about it).
+    recipient_leads: bool = False
     # Sent by `notify-test` to check a channel: the message says so.
     sample: bool = False
 
