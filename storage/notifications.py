@@ -1,0 +1,345 @@
+"""The notification log: one row per message and unit, from queued to sent, failed or skipped.
+
+A row's key is what makes delivery idempotent: a retried activity finds the row it wrote and
+does not send again. A claim (a short lease on the row) keeps two workers from sending the same
+message at once. Also here: the reads of the plan's progress that messages quote.
+
+SQLite hands datetimes back without their timezone; every instant here is UTC, so rows read
+back are made aware again before anyone compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from models.statuses import MilestoneStatus
+from models.tables import (
+    Evidence,
+    Milestone,
+    NotificationLog,
+    NotificationStatus,
+    Plan,
+    Task,
+)
+
+# The log's channel for a message held for the unit's daily digest.
+DIGEST_CHANNEL = "digest"
+
+
+def as_utc(instant: datetime) -> datetime:
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def _aware(row: NotificationLog) -> NotificationLog:
+    # As if loaded that way: the row must not look changed, or reading it would write it.
+    for name in ("scheduled_at", "created_at", "updated_at", "claimed_until", "sent_at"):
+        value = getattr(row, name)
+        if value is not None and value.tzinfo is None:
+            set_committed_value(row, name, as_utc(value))
+    return row
+
+
+def find_log(session: Session, *, key: str) -> NotificationLog | None:
+    row = session.exec(select(NotificationLog).where(NotificationLog.key == key)).first()
+    return _aware(row) if row is not None else None
+
+
+def ensure_log(
+    session: Session,
+    *,
+    key: str,
+    workflow_id: str,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    kind: str,
+    unit_code: str,
+    scheduled_at: datetime,
+    details: dict[str, Any],
+    now: datetime,
+) -> NotificationLog:
+    """The row of `key`, written as `queued` the first time it is asked for."""
+    existing = find_log(session, key=key)
+    if existing is not None:
+        return existing
+    row = NotificationLog(
+        key=key,
+        workflow_id=workflow_id,
+        plan_key=plan_key,
+        task_code=task_code,
+        milestone_key=milestone_key,
+        kind=kind,
+        unit_code=unit_code,
+        scheduled_at=scheduled_at,
+        status=NotificationStatus.QUEUED,
+        details=details,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another worker wrote the same key between our read and our insert.
+        found = find_log(session, key=key)
+        assert found is not None
+        return found
+    return _aware(row)
+
+
+def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> bool:
+    """Take the row for a send, unless it is sent or given up, or another worker holds it."""
+    result = session.execute(
+        update(NotificationLog)
+        .where(
+            col(NotificationLog.key) == key,
+            col(NotificationLog.status) == NotificationStatus.QUEUED,
+            or_(
+                col(NotificationLog.claimed_until).is_(None),
+                col(NotificationLog.claimed_until) < now,
+            ),
+        )
+        .values(claimed_until=until)
+    )
+    session.expire_all()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_claim(session: Session, *, key: str) -> None:
+    session.execute(
+        update(NotificationLog).where(col(NotificationLog.key) == key).values(claimed_until=None)
+    )
+    session.expire_all()
+
+
+def record_attempt(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    answer: str,
+    delivered: bool,
+    give_up: bool,
+    now: datetime,
+) -> NotificationLog:
+    """One send on one channel: `sent`, or still `queued` for another try, or `failed` when the
+    unit is given up on. The claim ends with it."""
+    row = _get(session, key)
+    row.attempts += 1
+    row.channel = channel
+    row.answer = answer
+    row.updated_at = now
+    row.claimed_until = None
+    if delivered:
+        row.status = NotificationStatus.SENT
+        row.sent_at = now
+    elif give_up:
+        row.status = NotificationStatus.FAILED
+    session.add(row)
+    session.flush()
+    return _aware(row)
+
+
+def give_up(session: Session, *, key: str, answer: str, now: datetime) -> NotificationLog:
+    """The unit cannot be reached at all (no usable channel): `failed` without a send."""
+    row = _get(session, key)
+    row.status = NotificationStatus.FAILED
+    row.answer = answer
+    row.updated_at = now
+    row.claimed_until = None
+    session.add(row)
+    session.flush()
+    return _aware(row)
+
+
+def hold_for_digest(session: Session, *, key: str, now: datetime) -> NotificationLog:
+    row = _get(session, key)
+    if row.status is NotificationStatus.QUEUED and row.channel != DIGEST_CHANNEL:
+        row.channel = DIGEST_CHANNEL
+        row.answer = "held for the daily digest"
+        row.updated_at = now
+        session.add(row)
+        session.flush()
+    return _aware(row)
+
+
+def close_held(
+    session: Session,
+    *,
+    keys: Iterable[str],
+    status: NotificationStatus,
+    answer: str,
+    now: datetime,
+) -> int:
+    """Rows that waited for a digest or a summary: `sent` with it, or `skipped`."""
+    count = 0
+    for key in keys:
+        row = _get(session, key)
+        if row.status is not NotificationStatus.QUEUED:
+            continue
+        row.status = status
+        row.answer = answer
+        row.updated_at = now
+        row.claimed_until = None
+        if status is NotificationStatus.SENT:
+            row.sent_at = now
+        session.add(row)
+        count += 1
+    session.flush()
+    return count
+
+
+def held_for_digest(
+    session: Session, *, unit_code: str | None = None, until: datetime | None = None
+) -> list[NotificationLog]:
+    """Queued digest rows, oldest first; of one unit, or of all."""
+    query = select(NotificationLog).where(
+        NotificationLog.status == NotificationStatus.QUEUED,
+        NotificationLog.channel == DIGEST_CHANNEL,
+    )
+    if unit_code is not None:
+        query = query.where(NotificationLog.unit_code == unit_code)
+    if until is not None:
+        query = query.where(col(NotificationLog.scheduled_at) <= until)
+    rows = session.exec(query.order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id)))
+    return [_aware(row) for row in rows]
+
+
+def queued_of_kind(
+    session: Session, *, kind: str, plan_key: str | None = None, unit_code: str | None = None
+) -> list[NotificationLog]:
+    query = select(NotificationLog).where(
+        NotificationLog.status == NotificationStatus.QUEUED, NotificationLog.kind == kind
+    )
+    if plan_key is not None:
+        query = query.where(NotificationLog.plan_key == plan_key)
+    if unit_code is not None:
+        query = query.where(NotificationLog.unit_code == unit_code)
+    rows = session.exec(query.order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id)))
+    return [_aware(row) for row in rows]
+
+
+def notification_history(
+    session: Session,
+    *,
+    workflow_id: str | None = None,
+    unit_code: str | None = None,
+    key_prefix: str | None = None,
+    limit: int = 200,
+) -> list[NotificationLog]:
+    """The log, newest first: what was sent to whom, when, on which channel, and the answer."""
+    query = select(NotificationLog)
+    if workflow_id is not None:
+        query = query.where(NotificationLog.workflow_id == workflow_id)
+    if unit_code is not None:
+        query = query.where(NotificationLog.unit_code == unit_code)
+    if key_prefix is not None:
+        query = query.where(col(NotificationLog.key).startswith(key_prefix, autoescape=True))
+    rows = session.exec(
+        query.order_by(
+            col(NotificationLog.updated_at).desc(), col(NotificationLog.id).desc()
+        ).limit(limit)
+    )
+    return [_aware(row) for row in rows]
+
+
+def _get(session: Session, key: str) -> NotificationLog:
+    row = session.exec(select(NotificationLog).where(NotificationLog.key == key)).first()
+    if row is None:
+        raise LookupError(f"no notification {key!r} in the log")
+    return row
+
+
+# ------------------------------------------------------------- what the messages quote
+
+
+def plan_title(session: Session, *, plan_key: str) -> str | None:
+    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
+    return plan.title if plan is not None else None
+
+
+def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[str]:
+    task = session.exec(
+        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
+    return list(task.lead_units) if task is not None else []
+
+
+def milestone_status(
+    session: Session, *, plan_key: str, task_code: str, milestone_key: str
+) -> MilestoneStatus | None:
+    milestone = session.exec(
+        select(Milestone)
+        .join(Task)
+        .join(Plan)
+        .where(Plan.key == plan_key, Task.code == task_code, Milestone.key == milestone_key)
+    ).first()
+    return milestone.status if milestone is not None else None
+
+
+def overdue_milestones(session: Session, *, plan_key: str) -> list[tuple[Task, Milestone]]:
+    """Every overdue milestone of the plan, earliest due first, as the engine last recorded."""
+    rows = session.exec(
+        select(Task, Milestone)
+        .join(Milestone, col(Milestone.task_id) == col(Task.id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+        .where(Plan.key == plan_key, Milestone.status == MilestoneStatus.OVERDUE)
+    ).all()
+    found = [(task, _aware_milestone(milestone)) for task, milestone in rows]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(found, key=lambda pair: (pair[1].due_at or far, pair[0].row, pair[0].code))
+
+
+def latest_evidence(
+    session: Session, *, plan_key: str, task_code: str, milestone_key: str
+) -> Evidence | None:
+    return session.exec(
+        select(Evidence)
+        .join(Task)
+        .join(Plan)
+        .where(
+            Plan.key == plan_key, Task.code == task_code, Evidence.milestone_key == milestone_key
+        )
+        .order_by(col(Evidence.submitted_at).desc(), col(Evidence.id).desc())
+    ).first()
+
+
+def _aware_milestone(milestone: Milestone) -> Milestone:
+    if milestone.due_at is not None and milestone.due_at.tzinfo is None:
+        set_committed_value(milestone, "due_at", as_utc(milestone.due_at))
+    return milestone
+
+
+def set_details(session: Session, *, key: str, details: dict[str, Any], now: datetime) -> None:
+    row = _get(session, key)
+    row.details = details
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+
+
+def latest_task_of_unit(session: Session, *, unit_code: str) -> tuple[Plan, Task] | None:
+    """A task the unit leads, in the most recently imported plan that gives it one."""
+    rows = session.exec(
+        select(Plan, Task)
+        .join(Task, col(Task.plan_id) == col(Plan.id))
+        .order_by(col(Plan.imported_at).desc(), col(Task.section), col(Task.row))
+    )
+    for plan, task in rows:
+        if unit_code in task.lead_units:
+            return plan, task
+    return None
+
+
+def milestones_of_task(session: Session, *, task_id: int) -> list[Milestone]:
+    rows = session.exec(
+        select(Milestone).where(Milestone.task_id == task_id).order_by(col(Milestone.order))
+    )
+    return [_aware_milestone(m) for m in rows]
