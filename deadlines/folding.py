@@ -34,6 +34,9 @@ def fold_char(char: str) -> str:
         return ":"
     if char.isascii():
         return char.lower()
+    compatible = unicodedata.normalize("NFKC", char)
+    if len(compatible) == 1 and compatible.isascii():
+        return compatible.lower()  # full-width digits and letters from some PDF extractions
     base = unicodedata.normalize("NFD", char)[0]
     if unicodedata.combining(base):
         return " "

@@ -93,6 +93,11 @@ class MilestoneSpec:
     allowance: Allowance | None = None
 
 
+def _is_number(word: str) -> bool:
+    # ASCII digits only: "²".isdigit() is true, but it is no number a deadline is written with.
+    return word.isascii() and word.isdigit()
+
+
 class _Unreadable(Exception):
     """Raised inside the reader; becomes DeadlineRefused with the whole text."""
 
@@ -112,10 +117,10 @@ class _Token:
 
     @property
     def is_number(self) -> bool:
-        return self.text.isdigit()
+        return _is_number(self.text)
 
 
-_TOKEN = re.compile(r"\d+|[a-z]+|[^\sa-z\d]")
+_TOKEN = re.compile(r"[0-9]+|[a-z]+|[^\sa-z0-9]")
 
 
 def _tokens(folded: str, offset: int = 0) -> list[_Token]:
@@ -239,7 +244,7 @@ class _FixedReader:
         word = self.c.peek()
         if previous.unit not in {"month", "quarter"}:
             return None
-        if not (word.isdigit() and len(word) <= 2) and not (
+        if not (_is_number(word) and len(word) <= 2) and not (
             previous.unit == "quarter" and word in ROMAN_VALUES
         ):
             return None
@@ -299,7 +304,7 @@ class _FixedReader:
         return (
             nxt in {"thang", "quy", "ngay"}
             or nxt in ROMAN_VALUES
-            or (nxt.isdigit() and len(nxt) <= 2)
+            or (_is_number(nxt) and len(nxt) <= 2)
         )
 
     def _range_end(self, first: _Item) -> _Item:
@@ -347,13 +352,13 @@ class _FixedReader:
         if word == "nam":
             self.c.take()
             item = _Item("year")
-            if self.c.peek().isdigit():
+            if _is_number(self.c.peek()):
                 item.year = self._four_digit_year()
             return item
         if word == "ngay":
             self.c.take()
             return self._day()
-        if word.isdigit() and self.c.peek(1) in {"/", ".", "-"}:
+        if _is_number(word) and self.c.peek(1) in {"/", ".", "-"}:
             return self._day()
         if word == "":
             raise _Unreadable("a period is missing")
@@ -368,7 +373,7 @@ class _FixedReader:
             raise _Unreadable("'6 tháng' needs 'đầu năm' or 'cuối năm' (or 'định kỳ' before it)")
         if self.c.peek() == "/" and len(self.c.peek(1)) == 4:
             self.c.take()
-        if self.c.peek().isdigit():
+        if _is_number(self.c.peek()):
             item.year = self._four_digit_year()
         return item
 
@@ -392,10 +397,10 @@ class _FixedReader:
     def _year(self, item: _Item) -> None:
         """An optional year after a month or quarter: '/2023', '-2023', '.2023', 'năm 2023'."""
         separated = self.c.peek() in {"/", "-", "."} and len(self.c.peek(1)) == 4
-        if separated or (self.c.peek() == "nam" and self.c.peek(1).isdigit()):
+        if separated or (self.c.peek() == "nam" and _is_number(self.c.peek(1))):
             self.c.take()
             item.year = self._four_digit_year()
-        elif self.c.peek().isdigit() and len(self.c.peek()) == 4:
+        elif _is_number(self.c.peek()) and len(self.c.peek()) == 4:
             item.year = self._four_digit_year()
 
     def _four_digit_year(self) -> int:
@@ -408,7 +413,7 @@ class _FixedReader:
 def _quarter_number(word: str) -> int:
     if word in ROMAN_VALUES:
         return ROMAN_VALUES[word]
-    if word.isdigit() and 1 <= int(word) <= 4:
+    if _is_number(word) and 1 <= int(word) <= 4:
         return int(word)
     raise _Unreadable(f"there is no quarter {word!r} (I, II, III, IV or 1-4)")
 
@@ -553,11 +558,11 @@ def _event_spec_parts(
     """(kind, event key, event phrase, allowance) when the value names an event, else None."""
     allowance: Allowance | None = None
     start = c.i
-    if c.peek() == "trong" or c.peek().isdigit():
+    if c.peek() == "trong" or _is_number(c.peek()):
         c.accept("trong")
         if not c.accept("vong"):
             c.accept("thoi", "han")
-        if not c.peek().isdigit():
+        if not _is_number(c.peek()):
             c.i = start
             return None
         days = int(c.take().text)
@@ -569,7 +574,7 @@ def _event_spec_parts(
         if not any(c.accept(*words) for words in counted_from):
             c.i = start
             return None
-        if c.peek() == "ngay" and c.peek(1).isdigit():
+        if c.peek() == "ngay" and _is_number(c.peek(1)):
             raise _Unreadable("a time counted from a date: write the day it is due instead")
         c.accept("ngay")
         if not 0 < days <= MAX_ALLOWANCE_DAYS:
@@ -641,14 +646,14 @@ class _Value:
     parts: list[_Value] = field(default_factory=list)
 
 
-_ALL_YEAR = re.compile(r"(?:trong |suot )?(?:ca|suot|toan) nam(?: (\d{4}))?")
+_ALL_YEAR = re.compile(r"(?:trong |suot )?(?:ca|suot|toan) nam(?: ([0-9]{4}))?")
 _ONGOING = re.compile(
     r"(?:thuong xuyen|lien tuc|hang ngay)(?:(?:,| va|, va) (?:thuong xuyen|lien tuc|hang ngay))*"
 )
 _TRAILING = " .;,"
 
 
-_TIME_OF_DAY = re.compile(r"\b\d{1,2}\s*(?::\s*\d{2}|h\d{0,2}\b|gio\b)")
+_TIME_OF_DAY = re.compile(r"\b[0-9]{1,2}\s*(?::\s*[0-9]{2}|h[0-9]{0,2}\b|gio\b)")
 
 
 def _read_value(original: str, folded: str, *, year: int) -> list[_Value]:
@@ -828,7 +833,7 @@ def _labelled_parts(text: str, folded: str, *, year: int) -> list[tuple[str, str
 
 def _is_label_colon(folded: str, i: int) -> bool:
     # "17:00" is a time, not a label.
-    return not (0 < i < len(folded) - 1 and folded[i - 1].isdigit() and folded[i + 1].isdigit())
+    return not (0 < i < len(folded) - 1 and _is_number(folded[i - 1]) and _is_number(folded[i + 1]))
 
 
 def _split_on(separator: str, text: str, folded: str) -> list[tuple[str, str]]:

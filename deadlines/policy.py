@@ -250,18 +250,23 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _parse(text: str, where: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PolicyError(f"{path}: cannot be read ({error.strerror})") from error
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise PolicyError(f"{path}: not valid YAML ({error})") from error
+        raise PolicyError(f"{where}: not valid YAML ({error})") from error
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: expected a mapping of policy sections")
+        raise PolicyError(f"{where}: expected a mapping of policy sections")
     return raw
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(f"{path}: cannot be read ({error.strerror})") from error
 
 
 def _validate(data: dict[str, Any], where: str) -> DeadlinePolicy:
@@ -273,12 +278,13 @@ def _validate(data: dict[str, Any], where: str) -> DeadlinePolicy:
 
 @lru_cache(maxsize=32)
 def _load(
-    path: Path | None, mtime_ns: int, default_mtime_ns: int
+    path: Path | None, text: str, default_text: str
 ) -> tuple[DeadlinePolicy, dict[str, DeadlinePolicy]]:
-    base = _read(DEFAULT_POLICY_FILE)
+    # Keyed on the files' contents: an edited file is read again, an unchanged one is not.
+    base = _parse(default_text, DEFAULT_POLICY_FILE)
     if _TASKS in base:
         raise PolicyError(f"{DEFAULT_POLICY_FILE}: the default policy has no per-task section")
-    data = _merge(base, _read(path)) if path is not None and path != DEFAULT_POLICY_FILE else base
+    data = _merge(base, _parse(text, path)) if path is not None else base
     tasks = data.pop(_TASKS, None) or {}
     where = str(path or DEFAULT_POLICY_FILE)
     if not isinstance(tasks, dict):
@@ -297,12 +303,10 @@ def load_policy(path: Path | None = None, task_code: str | None = None) -> Deadl
     override for `task_code` applied when the file has one. Every task override is checked
     whichever task is asked for, so a wrong one fails at once."""
     resolved = path.resolve() if path is not None else None
-    try:
-        mtime = resolved.stat().st_mtime_ns if resolved is not None else 0
-        default_mtime = DEFAULT_POLICY_FILE.stat().st_mtime_ns
-    except OSError as error:
-        raise PolicyError(f"{error.filename}: cannot be read ({error.strerror})") from error
-    plan_policy, per_task = _load(resolved, mtime, default_mtime)
+    if resolved == DEFAULT_POLICY_FILE:
+        resolved = None
+    text = _text_of(resolved) if resolved is not None else ""
+    plan_policy, per_task = _load(resolved, text, _text_of(DEFAULT_POLICY_FILE))
     if task_code is not None and task_code in per_task:
         return per_task[task_code]
     return plan_policy

@@ -31,7 +31,7 @@ WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 # A search for a working day that finds none in this many days means the data is wrong
 # (every day declared off), not that the answer is far away.
 LONGEST_RUN_OF_DAYS_OFF = 60
-_YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
+_YEAR_FILE = re.compile(r"^([0-9]{4})\.ya?ml$")
 
 
 class CalendarDataError(ValueError):
