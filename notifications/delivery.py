@@ -641,7 +641,9 @@ class NotificationService:
     def send_daily_digests(self, day: date, *, now: datetime, last_attempt: bool = False) -> int:
         """On a working day: one message per digest unit listing what was held for it, and the
         leadership summaries that waited for this day. Returns how many went out."""
-        if not self._calendar(day.year).is_working_day(day):
+        if not self._calendar(day.year).is_working_day(day) or local_day(now) > day:
+            # No digest on a day off; a day that has passed (a late start, a retry that ran
+            # into the evening) leaves what it held to the next working day's digest.
             return 0
         with session_scope(self._database_url) as session:
             digest_units = list(
@@ -657,8 +659,11 @@ class NotificationService:
             )
         if not digest_units and not summaries:
             return 0
-        if not last_attempt:
-            self._wait_for_office_hours(now)
+        opens = self.next_office_opening(now)
+        if opens is not None and not last_attempt:
+            if local_day(opens) != day:
+                return 0
+            raise QuietHours(opens)
         per_unit: dict[str, str] = {}
         for unit in digest_units:
             per_unit[f"digest:{unit}"] = self._send_digest(

