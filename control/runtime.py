@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -26,13 +30,30 @@ DATA_CONVERTER = pydantic_data_converter
 WORKFLOWS: Sequence[type] = (TaskWorkflow, PlanWorkflow, DailyDigestWorkflow)
 
 
+
+
+@lru_cache(maxsize=1)
+def quiet_runtime() -> Runtime:
+    """The SDK core's own log lines go to stdout, where `--json` output must stand alone; only
+    its errors are worth a person's attention."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
+
+
 class MissingBinary(RuntimeError):
     pass
 
 
 def bundled_binary(name: str) -> str:
-    """A Temporal binary from its pip package; never downloaded at run time."""
-    path = shutil.which(name)
+    """A Temporal binary from its pip package; never downloaded at run time.
+
+    The package puts it beside the interpreter (the venv's bin/), which need not be on PATH.
+    """
+    beside = Path(sys.executable).parent / name
+    path = str(beside) if beside.exists() else shutil.which(name)
     if path is None:
         raise MissingBinary(
             f"`{name}` is not on PATH: install the project (`make setup`) so that the "
@@ -47,6 +68,7 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
+        runtime=quiet_runtime(),
     )
 
 
@@ -57,6 +79,7 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
+        runtime=quiet_runtime(),
         ip=host or "127.0.0.1",
         port=int(port),
         ui=True,

@@ -7,6 +7,7 @@ workflows that hold it are running. Instants are timezone-aware UTC; dates are l
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from deadlines import PlannedMilestone, ScheduledStep

@@ -16,9 +16,12 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from control.runtime import DATA_CONVERTER, bundled_binary
+from control.runtime import DATA_CONVERTER, bundled_binary, quiet_runtime
+from workflows import search_attributes
 
 FAKETIME_LIBRARY_PATTERNS = (
     "/usr/lib/*/faketime/libfaketimeMT.so.1",
@@ -66,6 +69,17 @@ async def start_time_skipping_at(start: datetime) -> WorkflowEnvironment:
     launcher = _launcher(start, folder)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
+        runtime=quiet_runtime(),
         test_server_existing_path=os.fspath(launcher),
+    )
+    # The test server, like any server, refuses search attributes it was not told about.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+                for key in search_attributes.ALL
+            },
+        )
     )
     return env

@@ -16,6 +16,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    # pydantic resolves a payload's annotations in the module that defines it, looking it up in
+    # the sandbox's sys.modules: every such module must be imported here by name.
+    import deadlines.language
+    import deadlines.planning
+    import deadlines.schedule
+    import models.payloads
+    import models.statuses
+    import models.workflow_messages
     from models.payloads import NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
         EventOccurrence,

@@ -15,6 +15,14 @@ from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttri
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    # pydantic resolves a payload's annotations in the module that defines it, looking it up in
+    # the sandbox's sys.modules: every such module must be imported here by name.
+    import deadlines.language
+    import deadlines.planning
+    import deadlines.schedule
+    import models.payloads
+    import models.statuses
+    import models.workflow_messages
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep
     from models.payloads import NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
@@ -204,9 +212,7 @@ class TaskWorkflow:
                     milestone.key,
                     detail=f"started late: {skipped} earlier step(s) not replayed",
                 )
-            for step in missed:
-                if step.at == latest:
-                    await self._send_step(milestone, step)
+            await self._send_steps(milestone, [step for step in missed if step.at == latest])
 
     # ----------------------------------------------------------------------------- waiting
 
@@ -299,19 +305,31 @@ class TaskWorkflow:
     async def _fire_due_steps(self) -> None:
         now = workflow.now()
         for milestone in self._state.milestones:
+            due_now: list[ScheduledStep] = []
             while milestone.steps and milestone.steps[0].at <= now and not milestone.closed:
-                step = milestone.steps.pop(0)
-                await self._send_step(milestone, step)
+                due_now.append(milestone.steps.pop(0))
+            await self._send_steps(milestone, due_now)
 
-    async def _send_step(self, milestone: MilestoneState, step: ScheduledStep) -> None:
-        assert self._input is not None
-        kind = NOTIFICATION_KINDS.get((step.action, step.audience), step.action)
-        recipients = self._recipients(step.audience)
-        if not recipients:
-            self._record(step.action, milestone.key, detail=f"no {step.audience} units to tell")
-            return
-        await self._notify(milestone, kind, recipients, scheduled_at=step.at, tag=step.audience)
-        self._record(step.action, milestone.key, to=recipients, detail=step.note)
+    async def _send_steps(self, milestone: MilestoneState, steps: list[ScheduledStep]) -> None:
+        """Each unit gets each kind of message once per instant, even when it is reached twice
+        (a coordinator that leads the task is told as lead and as coordinator)."""
+        told: dict[tuple[datetime, str], set[str]] = {}
+        for step in steps:
+            kind = NOTIFICATION_KINDS.get((step.action, step.audience), step.action)
+            already = told.setdefault((step.at, kind), set())
+            recipients = [u for u in self._recipients(step.audience) if u not in already]
+            already.update(recipients)
+            if not recipients:
+                continue
+            await self._notify(
+                milestone,
+                kind,
+                recipients,
+                scheduled_at=step.at,
+                tag=step.audience,
+                note=step.audience,
+            )
+            self._record(step.action, milestone.key, to=recipients, detail=step.note)
 
     def _recipients(self, audience: str) -> list[str]:
         assert self._input is not None
@@ -333,6 +351,7 @@ class TaskWorkflow:
         *,
         scheduled_at: datetime,
         tag: str,
+        note: str = "",
     ) -> None:
         assert self._input is not None
         workflow_id = workflow.info().workflow_id
@@ -349,6 +368,8 @@ class TaskWorkflow:
             recipients=recipients,
             due_at=milestone.milestone.due,
             evidence_hint=milestone.milestone.evidence_hint,
+            # "coordinating": the units told for information, not asked to deliver.
+            note=note,
         )
         try:
             await workflow.execute_activity(
@@ -735,6 +756,12 @@ class TaskWorkflow:
         )
 
     def _display_status(self) -> str:
+        if self._state.status is TaskStatus.DONE and not any(
+            m.status in (MilestoneStatus.DONE_ON_TIME, MilestoneStatus.DONE_LATE)
+            for m in self._state.milestones
+        ):
+            # Ongoing work or a recurring obligation that the year ended: nothing was delivered.
+            return "ended"
         if self._state.status is not TaskStatus.ACTIVE:
             return self._state.status.value
         statuses = {m.status for m in self._state.milestones if not m.closed}
