@@ -1,7 +1,124 @@
+"""`notify-test UNIT [--kind KIND]`: one sample of each message kind on every channel of a unit,
+for an operator to see which channels work (and what the messages look like)."""
+
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import select
+
+from activities.notify import notification_service
+from models.tables import Unit
+from notifications.contacts import ContactsError, UnitLookup
+from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
+from plan_import.text import fold
+from plan_import.units import UnitDirectoryError
+from settings import get_settings
+from storage.db import session_scope, upgrade_schema
+
+console = Console()
+errors = Console(stderr=True)
+
+# The order an operator reads them in: the life of a milestone.
+SAMPLE_KINDS = (
+    MessageKind.REMINDER,
+    MessageKind.CHECK_IN,
+    MessageKind.ESCALATION_COORDINATOR,
+    MessageKind.ESCALATION_LEADERSHIP,
+    MessageKind.NUDGE,
+    MessageKind.CLOSING,
+)
+assert set(SAMPLE_KINDS) == ENGINE_KINDS
+
+
+def notify_test_command(
+    unit: Annotated[
+        str, typer.Argument(help="The unit: its code, name or short form ('Văn phòng Sở').")
+    ],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="Only this kind (repeatable): reminder, check_in, escalation_coordinator, "
+            "escalation_leadership, nudge, closing, delivery_failure, digest.",
+        ),
+    ] = None,
+) -> None:
+    """Send one sample of each kind of message to a unit's contacts (NHACHAN_CONTACTS), on
+    every channel it has, marked as a sample, and show what each channel answered.
+
+    Uses the plan imported into NHACHAN_DATABASE_URL for a real task of the unit; every sample
+    is in the notification log. Exit code 1 when a channel failed.
+    """
+    settings = get_settings()
+    try:
+        kinds = [parse_kind(value) for value in kind] if kind else list(SAMPLE_KINDS)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    upgrade_schema(settings.resolved_database_url())
+    try:
+        service = notification_service(settings)
+    except (ContactsError, UnitDirectoryError) as error:
+        raise _fail(str(error)) from error
+    code = _unit_code(service.directory, unit, settings.resolved_database_url())
+    contacts = service.contacts.for_unit(code)
+    source = settings.contacts or "no NHACHAN_CONTACTS: the local outbox"
+    console.print(
+        f"Samples for [bold]{_name(service.directory, code)}[/bold] ({code}), "
+        f"{len(kinds)} kind(s) on {len(contacts.channels)} channel(s); contacts: {source}"
+        + ("" if contacts.listed else " (the unit is not listed: default channels)")
+    )
+
+    results = service.send_samples(code, kinds, now=datetime.now(UTC))
+
+    table = Table(show_lines=False)
+    for column in ("kind", "channel", "result", "answer"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        delivered = result.attempt.delivered
+        table.add_row(
+            result.kind.value,
+            result.attempt.channel,
+            Text("sent", style="green") if delivered else Text("failed", style="bold red"),
+            result.attempt.answer,
+        )
+    console.print(table)
+    if any(channel.startswith("outbox://") for channel in contacts.channels):
+        console.print(f"Outbox: {settings.var_dir / 'outbox'} (or the folder in the URL)")
+    failed = [r for r in results if not r.attempt.delivered]
+    if failed:
+        errors.print(f"[red]{len(failed)} of {len(results)} sample(s) failed.[/red]")
+        raise typer.Exit(code=1)
+
+
+def _unit_code(directory: UnitLookup, name: str, database_url: str) -> str:
+    try:
+        return directory.find(name).code
+    except LookupError as error:
+        # A unit accepted on import (`--accept-new-units`) is in the database only.
+        with session_scope(database_url) as session:
+            for row in session.exec(select(Unit)):
+                if name == row.code or fold(name) in {fold(row.name), *map(fold, row.aliases)}:
+                    return row.code
+        raise _fail(str(error)) from error
+
+
+def _name(directory: UnitLookup, code: str) -> str:
+    try:
+        return directory.get(code).name
+    except LookupError:
+        return code
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]{message}[/red]")
+    return typer.Exit(code=2)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("notify-test")(notify_test_command)

@@ -209,6 +209,10 @@ class NotificationService:
     def contacts(self) -> ContactBook:
         return self._contacts
 
+    @property
+    def directory(self) -> UnitLookup:
+        return self._directory
+
     # ------------------------------------------------------------------------ one request
 
     def send(
