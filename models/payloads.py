@@ -33,10 +33,15 @@ class NotificationRequest:
     # What counts as evidence for this milestone, shown in the message.
     evidence_hint: str = ""
     note: str = ""
+    # Whom the recipients are to the task: lead | coordinating | coordinator | leadership.
+    # Coordinating units are told for information and asked to support, not to deliver.
+    audience: str = ""
 
 
 @dataclass(frozen=True)
 class NotificationOutcome:
     key: str
-    # unit code -> "sent" | "failed" | "already_sent"
+    # unit code -> "sent" | "failed" | "already_sent" | "queued" (held for the unit's daily
+    # digest, or for the next working day's leadership summary) | "skipped" (its milestone
+    # closed before the digest or summary it waited for)
     per_unit: dict[str, str] = field(default_factory=dict)

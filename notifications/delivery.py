@@ -170,8 +170,22 @@ def request_details(request: NotificationRequest) -> dict[str, Any]:
         "milestone_label": request.milestone_label,
         "due_at": request.due_at.astimezone(UTC).isoformat() if request.due_at else None,
         "evidence_hint": request.evidence_hint,
-        "note": request.note,
+        "note": request_audience(request)[1],
     }
+
+
+# The engine's words for whom a step is for; a request that carries one in `note` (before
+# `audience` existed) is read the same way, and the word is not shown as a note.
+AUDIENCES = frozenset({"lead", "coordinating", "coordinator", "leadership"})
+
+
+def request_audience(request: NotificationRequest) -> tuple[str, str]:
+    """The request's audience and the note meant for people."""
+    if request.audience:
+        return request.audience, request.note
+    if request.note in AUDIENCES:
+        return request.note, ""
+    return "", request.note
 
 
 def _milestone_ref(task_code: str, milestone_key: str) -> str:
@@ -251,6 +265,7 @@ class NotificationService:
 
         facts = self._facts(request, kind)
         line = self._request_line(request, now, facts.lead_unit_names)
+        audience, note = request_audience(request)
         pending: list[str] = []
         for contacts in to_send:
             unit = contacts.unit_code
@@ -263,8 +278,10 @@ class NotificationService:
                     milestone=line,
                     evidence=facts.evidence,
                     overview_link=plan_link(self._public_url, request.plan_key),
-                    note=request.note,
-                    recipient_leads=unit in facts.lead_units,
+                    note=note,
+                    recipient_leads=unit in facts.lead_units or audience == "lead",
+                    recipient_coordinates=audience == "coordinating"
+                    and unit not in facts.lead_units,
                 )
             )
             about = _About(kind, request.plan_key, facts.plan_title, line)

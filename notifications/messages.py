@@ -72,6 +72,8 @@ class MessageContext:
     note: str = ""
     # The recipient leads the task itself (an escalation to the lead unit, not about it).
     recipient_leads: bool = False
+    # The recipient coordinates the task: told for information, asked to support.
+    recipient_coordinates: bool = False
     # Sent by `notify-test` to check a channel: the message says so.
     sample: bool = False
 

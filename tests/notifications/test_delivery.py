@@ -3,6 +3,7 @@ real 2023 plan in a SQLite database, retries simulated by the activity's attempt
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -307,3 +308,31 @@ def test_a_request_no_retry_can_fix_is_refused_for_good(product: Product) -> Non
     assert error.value.type == "InvalidNotification"
     assert error.value.non_retryable
     assert "unknown message kind 'reminderx'" in str(error.value)
+
+
+def test_coordinating_units_are_told_for_information(product: Product) -> None:
+    product.contacts(f"units:\n  van-phong: [outbox://{product.outbox('vp')}]\n")
+    # The engine names the audience; before `audience` existed it came in `note`.
+    for position, request in enumerate(
+        (
+            dataclasses.replace(
+                notification("reminder", recipients=("van-phong",), scheduled_at=MONDAY_MORNING),
+                audience="coordinating",
+            ),
+            dataclasses.replace(
+                notification(
+                    "reminder",
+                    recipients=("van-phong",),
+                    scheduled_at=MONDAY_MORNING + timedelta(hours=1),
+                ),
+                note="coordinating",
+            ),
+        ),
+        start=1,
+    ):
+        at = request.scheduled_at
+        assert run_activity(send_notification, request, at=at).per_unit == {"van-phong": "sent"}
+        text = product.outbox_files("vp")[position - 1].read_text(encoding="utf-8")
+        assert "quý đơn vị là đơn vị phối hợp" in text
+        assert "Đơn vị chủ trì: Trung tâm lưu trữ lịch sử tỉnh" in text
+        assert "Ghi chú" not in text
