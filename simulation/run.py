@@ -53,6 +53,8 @@ class TimelineEntry:
 @dataclass
 class SimulationResult:
     plan_key: str
+    # The simulation's own database: the engine's record of the simulated year.
+    database_url: str = ""
     timeline: list[TimelineEntry] = field(default_factory=list)
     final: list[tuple[str, str]] = field(default_factory=list)
     scenario_log: list[str] = field(default_factory=list)
@@ -146,7 +148,9 @@ async def simulate(
             )
             async with worker:
                 report = await operations.start_plan(env.client, sim_settings, plan_path, year=year)
-                result = SimulationResult(plan_key=report.plan_key)
+                result = SimulationResult(
+                    plan_key=report.plan_key, database_url=sim_settings.resolved_database_url()
+                )
                 for step in scenario:
                     await _sleep_until(env, step.at)
                     result.scenario_log.append(

@@ -504,7 +504,10 @@ class TaskWorkflow:
             raise ValueError(
                 f"milestone {milestone.key!r} opens on {opens.isoformat() if opens else '?'}"
             )
-        if milestone.milestone.kind is MilestoneKind.RECURRING_EVENT:
+        if (
+            milestone.milestone.kind is MilestoneKind.RECURRING_EVENT
+            and milestone.occurrence_of is None
+        ):
             raise ValueError(
                 f"milestone {milestone.key!r} repeats on each event: send the evidence for one "
                 "occurrence (its key ends in @date)"
