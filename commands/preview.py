@@ -1,7 +1,286 @@
+"""`scheduler.py preview FILE`: every task's milestones and the whole schedule of reminders,
+check-ins, escalations and nudges, before anything runs."""
+
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from deadlines import CalendarDataError, PolicyError, load_calendar, load_policy
+from deadlines.policy import DeadlinePolicy
+from deadlines.preview import (
+    Preview,
+    PreviewedMilestone,
+    TaskDeadline,
+    awaited_events,
+    preview_document,
+    preview_plan,
+    unit_calendars,
+)
+from deadlines.schedule import ScheduledStep
+from deadlines.workdays import in_vietnam
+from plan_import import ImportedPlan, PlanImportError, read_plan
+from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
+from settings import get_settings
+
+console = Console()
+errors = Console(stderr=True)
+
+# Steps that repeat (weekly escalations, monthly nudges) are shown to people as one line.
+REPEATING_NOTES = ("still overdue", "still waiting")
+
+
+def preview_command(
+    file: Annotated[
+        Path, typer.Argument(help="The plan: .txt/.md (text form), .csv, .xlsx or .docx.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
+    ] = False,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="A policy file laid over the defaults (default: NHACHAN_POLICY_FILE)."
+        ),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="The plan's year (default: the year in its title).")
+    ] = None,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            help="Also write one iCalendar file per unit into this directory (Outlook, Google).",
+        ),
+    ] = None,
+) -> None:
+    """Show every task's milestones and its whole schedule of reminders and escalations.
+
+    Instants are Vietnam time. A deadline the engine cannot read is listed with the reason, and
+    the command then exits with status 1: such a plan cannot be started.
+    """
+    settings = get_settings()
+    directory = _directory(settings.units_file, as_json)
+    try:
+        imported = read_plan(file, year=year, directory=directory)
+    except PlanImportError as error:
+        _fail([str(error)], as_json)
+    if imported.errors:
+        _fail([f"{e.where}: {e.message}" for e in imported.errors], as_json)
+
+    policy_path = policy_file or settings.policy_file
+    try:
+        policy_for = _policies(policy_path)
+        calendar = load_calendar(
+            range(imported.year - 1, imported.year + 2),
+            settings.calendar_dir if settings.calendar_dir.is_dir() else None,
+        )
+        preview = preview_plan(
+            (_task(t) for t in imported.tasks),
+            year=imported.year,
+            calendar=calendar,
+            policy_for=policy_for,
+            coordinator=directory.coordinator,
+            leadership=directory.leadership,
+        )
+    except (PolicyError, CalendarDataError) as error:
+        _fail([str(error)], as_json)
+
+    written: list[Path] = []
+    if ics is not None:
+        written = _write_calendars(preview, imported, directory, ics, as_json)
+    if as_json:
+        print(
+            json.dumps(
+                preview_document(preview, plan_key=imported.key), ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        _print_preview(preview, imported, directory)
+        for path in written:
+            console.print(f"wrote {path}")
+    if preview.refused:
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("preview")(preview_command)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _task(task: Any) -> TaskDeadline:
+    return TaskDeadline(
+        code=task.code,
+        title=task.title,
+        deadline_text=task.deadline_text,
+        lead_units=tuple(task.lead_units),
+        coordinating_units=tuple(task.coordinating_units),
+    )
+
+
+def _policies(path: Path) -> Callable[[str], DeadlinePolicy]:
+    load_policy(path)  # every task override is checked here, before any task is planned
+
+    def policy_for(task_code: str) -> DeadlinePolicy:
+        return load_policy(path, task_code=task_code)
+
+    return policy_for
+
+
+def _directory(path: Path, as_json: bool) -> UnitDirectory:
+    try:
+        return load_unit_directory(path)
+    except UnitDirectoryError as error:
+        _fail([str(error)], as_json)
+
+
+def _fail(messages: list[str], as_json: bool) -> NoReturn:
+    if as_json:
+        document = {"tasks": [], "refused": [], "errors": messages}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for message in messages:
+            errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=1)
+
+
+def _write_calendars(
+    preview: Preview,
+    imported: ImportedPlan,
+    directory: UnitDirectory,
+    target: Path,
+    as_json: bool,
+) -> list[Path]:
+    names = {unit.code: unit.name for unit in directory.units}
+    files = unit_calendars(preview, plan_key=imported.key, unit_names=names)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        written = []
+        for unit, content in files.items():
+            path = target / f"{unit}.ics"
+            path.write_bytes(content)
+            written.append(path)
+    except OSError as error:
+        _fail([f"{target}: cannot write the calendars ({error.strerror})"], as_json)
+    return written
+
+
+# ----------------------------------------------------------------------------- for people
+
+
+def _local(instant: Any) -> str:
+    return in_vietnam(instant).format("ddd DD/MM/YYYY HH:mm") if instant is not None else "-"
+
+
+def _unit_names(directory: UnitDirectory, codes: list[str]) -> str:
+    names = []
+    for code in codes:
+        try:
+            names.append(directory.get(code).label)
+        except LookupError:
+            names.append(code)
+    return ", ".join(names)
+
+
+def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDirectory) -> None:
+    console.print(f"[bold]{imported.title or imported.key}[/bold] ({imported.key}, {preview.year})")
+    console.print(
+        f"coordinator: {_unit_names(directory, [preview.coordinator])}; "
+        f"leadership: {_unit_names(directory, [preview.leadership])}",
+        highlight=False,
+    )
+    for previewed in preview.tasks:
+        task = previewed.task
+        console.print()
+        console.rule(f"[bold]{task.code}[/bold] {task.title}", align="left")
+        console.print(f"deadline: {task.deadline_text}", highlight=False)
+        console.print(
+            f"lead: {_unit_names(directory, list(task.lead_units)) or '-'}", highlight=False
+        )
+        table = Table(show_header=True, header_style="bold", expand=False)
+        table.add_column("milestone")
+        table.add_column("when", no_wrap=True)
+        table.add_column("step")
+        table.add_column("to")
+        for pm in previewed.milestones:
+            _add_milestone_rows(table, preview, task, pm)
+        console.print(table)
+    events = awaited_events(preview)
+    if events:
+        console.print()
+        console.rule(
+            "[bold]events the plan waits for[/bold] (scheduler.py event KEY)", align="left"
+        )
+        table = Table(show_header=True, header_style="bold")
+        for column in ("event key", "kind", "tasks"):
+            table.add_column(column)
+        for key, (kinds, tasks) in events.items():
+            table.add_row(key, ", ".join(kinds), ", ".join(tasks))
+        console.print(table)
+    if preview.refused:
+        console.print()
+        console.rule("[bold red]refused[/bold red]", align="left")
+        for refusal in preview.refused:
+            errors.print(
+                f"[red]{refusal.code}[/red]: {refusal.text!r}: {refusal.reason}", highlight=False
+            )
+        errors.print(
+            f"[red]{len(preview.refused)} deadline(s) cannot be read: the plan cannot start "
+            "until they are rewritten.[/red]"
+        )
+
+
+def _milestone_cell(pm: PreviewedMilestone) -> str:
+    m = pm.milestone
+    lines = [f"{m.key} {m.label}".strip(), m.kind.value]
+    if m.due is not None:
+        lines.append(f"due {_local(m.due)}")
+    if m.event_key is not None:
+        lines.append(f"waits for {m.event_key}")
+    if m.evidence_hint:
+        lines.append(m.evidence_hint)
+    return "\n".join(lines)
+
+
+def _to(preview: Preview, task: TaskDeadline, audience: str) -> str:
+    if not audience:
+        return ""
+    units = preview.recipients(task, audience)
+    if len(units) > 2:
+        return f"{audience}: {len(units)} units"
+    return f"{audience}: {', '.join(units) or '-'}"
+
+
+def _add_milestone_rows(
+    table: Table, preview: Preview, task: TaskDeadline, pm: PreviewedMilestone
+) -> None:
+    rows = _collapsed(pm.steps) or [("", "(nothing scheduled)", "")]
+    for i, (when, what, audience) in enumerate(rows):
+        table.add_row(
+            _milestone_cell(pm) if i == 0 else "", when, what, _to(preview, task, audience)
+        )
+    table.add_section()
+
+
+def _collapsed(steps: list[ScheduledStep]) -> list[tuple[str, str, str]]:
+    """(when, what, audience) rows; a run of repeats is one row with its first and last day."""
+    rows: list[tuple[str, str, str]] = []
+    runs: dict[tuple[str, str], list[ScheduledStep]] = {}
+    for step in steps:
+        if step.note.startswith(REPEATING_NOTES):
+            runs.setdefault((step.action, step.audience), []).append(step)
+        else:
+            rows.append((_local(step.at), f"{step.action}: {step.note}", step.audience))
+    for (action, audience), run in runs.items():
+        how_often = "weekly" if action == "escalation" else "monthly"
+        first, last = (in_vietnam(s.at).format("DD/MM/YYYY") for s in (run[0], run[-1]))
+        rows.append((f"{first} - {last}", f"{action}: {how_often}, {len(run)} times", audience))
+    return rows
