@@ -24,7 +24,7 @@ from storage.db import session_scope, upgrade_schema
 console = Console()
 errors = Console(stderr=True)
 
-# The order an operator reads them in: the life of a milestone.
+# The kinds the issue names, in the order of a milestone's life; the others on request.
 SAMPLE_KINDS = (
     MessageKind.REMINDER,
     MessageKind.CHECK_IN,
@@ -33,7 +33,7 @@ SAMPLE_KINDS = (
     MessageKind.NUDGE,
     MessageKind.CLOSING,
 )
-assert set(SAMPLE_KINDS) == ENGINE_KINDS
+assert set(SAMPLE_KINDS) <= ENGINE_KINDS
 
 
 def notify_test_command(
@@ -45,7 +45,7 @@ def notify_test_command(
         typer.Option(
             "--kind",
             help="Only this kind (repeatable): reminder, check_in, escalation_coordinator, "
-            "escalation_leadership, nudge, closing, delivery_failure, digest.",
+            "escalation_leadership, nudge, closing; also year_summary, delivery_failure, digest.",
         ),
     ] = None,
 ) -> None:

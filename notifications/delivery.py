@@ -26,6 +26,7 @@ Two workers never send the same row at once: a send claims its row for `claim_fo
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,7 +36,7 @@ from sqlmodel import Session
 
 from deadlines.workdays import local_day, local_instant
 from models.payloads import NotificationOutcome, NotificationRequest
-from models.statuses import CLOSED_MILESTONE_STATUSES
+from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone, NotificationLog, NotificationStatus, Task
 from notifications.channels import DeliveryAttempt, describe_channel, send_message
 from notifications.contacts import ContactBook, UnitContacts, UnitLookup
@@ -48,6 +49,7 @@ from notifications.messages import (
     MessageContext,
     MilestoneLine,
     RenderedMessage,
+    YearTally,
 )
 from notifications.rendering import MessageRenderer
 from storage import notifications as log
@@ -68,6 +70,8 @@ PENDING = "pending"
 
 DIGEST_WORKFLOW_ID = "nhachan-daily-digest"
 SAMPLE_WORKFLOW_ID = "notify-test"
+# The made-up plan of the samples sent before any plan is imported.
+SAMPLE_PLAN_KEY = "mau"
 
 
 class WorkingDays(Protocol):
@@ -264,7 +268,16 @@ class NotificationService:
             self._wait_for_office_hours(now)
 
         facts = self._facts(request, kind)
-        line = self._request_line(request, now, facts.lead_unit_names)
+        line = (
+            self._request_line(request, now, facts.lead_unit_names)
+            if kind is not MessageKind.YEAR_SUMMARY
+            else None
+        )
+        year = (
+            self._year_summary(request.plan_key, now, key=request.key)
+            if kind is MessageKind.YEAR_SUMMARY
+            else None
+        )
         audience, note = request_audience(request)
         pending: list[str] = []
         for contacts in to_send:
@@ -276,7 +289,9 @@ class NotificationService:
                     plan_title=facts.plan_title,
                     day_text=format_day(local_day(now)),
                     milestone=line,
+                    milestones=year[1] if year else [],
                     evidence=facts.evidence,
+                    tally=year[0] if year else None,
                     overview_link=plan_link(self._public_url, request.plan_key),
                     note=note,
                     recipient_leads=unit in facts.lead_units or audience == "lead",
@@ -771,8 +786,22 @@ class NotificationService:
         """One sample of each kind on every channel of the unit, each logged, none retried:
         for an operator to see which channels work. Samples say they are samples."""
         contacts = self._contacts.for_unit(unit_code)
-        samples = self._sample_lines(unit_code, now)
-        plan_key, plan_title, line, overdue = samples
+        plan_key, plan_title, line, overdue = self._sample_lines(unit_code, now)
+        sample_tally = YearTally(
+            year=local_day(now).year,
+            tasks=1,
+            milestones=1,
+            done_on_time=0,
+            done_late=0,
+            overdue=0,
+            in_progress=1,
+            waiting_event=0,
+            ended=0,
+            cancelled=0,
+        )
+        year = sample_tally, [line]
+        if plan_key != SAMPLE_PLAN_KEY:
+            year = self._year_summary(plan_key, now)
         results: list[SampleDelivery] = []
         stamp = self._clock().strftime("%Y%m%dT%H%M%S.%f")
         for kind in kinds:
@@ -782,7 +811,8 @@ class NotificationService:
                 plan_title=plan_title,
                 day_text=format_day(local_day(now)),
                 milestone=line,
-                milestones=overdue,
+                milestones=year[1] if kind is MessageKind.YEAR_SUMMARY else overdue,
+                tally=year[0],
                 evidence=EvidenceLine(
                     document_number="01/KH-SNV",
                     document_date_text=f"{local_day(now):%d/%m/%Y}",
@@ -848,10 +878,10 @@ class NotificationService:
                     due_text=format_due(due),
                     working_days_left=self._working_days_left(now, due),
                     evidence_hint="",
-                    evidence_link=evidence_link(self._public_url, "mau", "I.1", "1"),
+                    evidence_link=evidence_link(self._public_url, SAMPLE_PLAN_KEY, "I.1", "1"),
                     lead_unit_names=[self._unit_name(unit_code)],
                 )
-                return "mau", "Kế hoạch mẫu", line, [line]
+                return SAMPLE_PLAN_KEY, "Kế hoạch mẫu", line, [line]
             plan, task = found
             assert task.id is not None
             milestones = log.milestones_of_task(session, task_id=task.id)
@@ -910,6 +940,43 @@ class NotificationService:
             lead_unit_names=[self._unit_name(code) for code in leads],
             evidence=evidence,
         )
+
+    def _year_summary(
+        self, plan_key: str, now: datetime, *, key: str = ""
+    ) -> tuple[YearTally, list[MilestoneLine]]:
+        """Where every milestone of the plan stands, and the unfinished ones, overdue first."""
+        with session_scope(self._database_url) as session:
+            found = log.plan_summary(session, plan_key=plan_key)
+            if found is None:
+                raise InvalidNotification(
+                    f"notification {key}: no plan {plan_key!r} in the database"
+                )
+            plan, tasks = found
+            milestones = log.milestones_of_plan(session, plan_key=plan_key)
+        counts = Counter(milestone.status for _, milestone in milestones)
+        tally = YearTally(
+            year=plan.year,
+            tasks=tasks,
+            milestones=len(milestones),
+            done_on_time=counts[MilestoneStatus.DONE_ON_TIME],
+            done_late=counts[MilestoneStatus.DONE_LATE],
+            overdue=counts[MilestoneStatus.OVERDUE],
+            in_progress=counts[MilestoneStatus.OPEN] + counts[MilestoneStatus.SCHEDULED],
+            waiting_event=counts[MilestoneStatus.WAITING_EVENT],
+            ended=counts[MilestoneStatus.ENDED],
+            cancelled=counts[MilestoneStatus.CANCELLED],
+        )
+        unfinished = sorted(
+            (
+                pair
+                for pair in milestones
+                if pair[1].status
+                in (MilestoneStatus.OVERDUE, MilestoneStatus.OPEN, MilestoneStatus.SCHEDULED)
+            ),
+            key=lambda pair: pair[1].status is not MilestoneStatus.OVERDUE,
+        )
+        lines = [self._stored_line(plan.key, task, m, now) for task, m in unfinished]
+        return tally, lines
 
     def _request_line(
         self, request: NotificationRequest, now: datetime, lead_unit_names: list[str]

@@ -12,6 +12,8 @@ class MessageKind(StrEnum):
     ESCALATION_LEADERSHIP = "escalation_leadership"
     NUDGE = "nudge"
     CLOSING = "closing"
+    # The leadership's account of the plan year, after its last working day.
+    YEAR_SUMMARY = "year_summary"
     # The product's own messages, not asked for by the engine.
     DELIVERY_FAILURE = "delivery_failure"
     DIGEST = "digest"
@@ -26,6 +28,7 @@ ENGINE_KINDS = frozenset(
         MessageKind.ESCALATION_LEADERSHIP,
         MessageKind.NUDGE,
         MessageKind.CLOSING,
+        MessageKind.YEAR_SUMMARY,
     }
 )
 

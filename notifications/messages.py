@@ -57,6 +57,24 @@ class DeliveryFailureLine:
 
 
 @dataclass(frozen=True)
+class YearTally:
+    """Where the plan's milestones stand at the end of its year."""
+
+    year: int
+    tasks: int
+    milestones: int
+    done_on_time: int
+    done_late: int
+    overdue: int
+    # Open within their deadline, or not open yet.
+    in_progress: int
+    waiting_event: int
+    # Ongoing and recurring obligations, ended with the year.
+    ended: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
 class MessageContext:
     kind: MessageKind
     recipient_name: str
@@ -67,6 +85,7 @@ class MessageContext:
     milestones: list[MilestoneLine] = field(default_factory=list)
     evidence: EvidenceLine | None = None
     failure: DeliveryFailureLine | None = None
+    tally: YearTally | None = None
     # Where the whole picture is: the plan's overview for the summaries.
     overview_link: str = ""
     note: str = ""

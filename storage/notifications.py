@@ -10,7 +10,7 @@ back are made aware again before anyone compares them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -286,15 +286,33 @@ def milestone_status(
 
 def overdue_milestones(session: Session, *, plan_key: str) -> list[tuple[Task, Milestone]]:
     """Every overdue milestone of the plan, earliest due first, as the engine last recorded."""
-    rows = session.exec(
+    return milestones_of_plan(session, plan_key=plan_key, statuses={MilestoneStatus.OVERDUE})
+
+
+def milestones_of_plan(
+    session: Session, *, plan_key: str, statuses: Collection[MilestoneStatus] | None = None
+) -> list[tuple[Task, Milestone]]:
+    """The plan's milestones the engine recorded (of these statuses), earliest due first."""
+    query = (
         select(Task, Milestone)
         .join(Milestone, col(Milestone.task_id) == col(Task.id))
         .join(Plan, col(Plan.id) == col(Task.plan_id))
-        .where(Plan.key == plan_key, Milestone.status == MilestoneStatus.OVERDUE)
-    ).all()
-    found = [(task, _aware_milestone(milestone)) for task, milestone in rows]
+        .where(Plan.key == plan_key)
+    )
+    if statuses is not None:
+        query = query.where(col(Milestone.status).in_(list(statuses)))
+    found = [(task, _aware_milestone(milestone)) for task, milestone in session.exec(query).all()]
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(found, key=lambda pair: (pair[1].due_at or far, pair[0].row, pair[0].code))
+
+
+def plan_summary(session: Session, *, plan_key: str) -> tuple[Plan, int] | None:
+    """The plan and how many tasks it has."""
+    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
+    if plan is None:
+        return None
+    tasks = session.exec(select(Task).where(Task.plan_id == plan.id)).all()
+    return plan, len(tasks)
 
 
 def latest_evidence(

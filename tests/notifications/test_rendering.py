@@ -14,6 +14,7 @@ from notifications.messages import (
     EvidenceLine,
     MessageContext,
     MilestoneLine,
+    YearTally,
 )
 from notifications.rendering import SHORT_LIMIT, MessageRenderer, RenderError
 
@@ -66,7 +67,7 @@ def test_due_dates_are_written_as_people_write_them() -> None:
         format_due(datetime(2023, 4, 28, 17, 0))
 
 
-@pytest.mark.parametrize("kind", sorted(ENGINE_KINDS))
+@pytest.mark.parametrize("kind", sorted(ENGINE_KINDS - {MessageKind.YEAR_SUMMARY}))
 def test_every_kind_shows_the_task_the_milestone_the_due_date_and_the_link(
     renderer: MessageRenderer, kind: MessageKind
 ) -> None:
@@ -182,3 +183,34 @@ def test_text_helpers() -> None:
     assert one_line("  a\n\tb\r\nc ") == "a b c"
     assert plain_text("dòng 1\r\ndòng\x07 2  \n") == "dòng 1\ndòng 2"
     assert file_stem("[Nhắc hạn] III.1: Đẩy mạnh") == "nhac-han-iii-1-day-manh"
+
+
+def test_the_year_summary_counts_the_milestones_and_lists_the_unfinished(
+    renderer: MessageRenderer,
+) -> None:
+    tally = YearTally(
+        year=2023,
+        tasks=32,
+        milestones=40,
+        done_on_time=25,
+        done_late=6,
+        overdue=3,
+        in_progress=1,
+        waiting_event=4,
+        ended=1,
+        cancelled=0,
+    )
+    overdue = replace(MILESTONE, working_days_left=-12)
+    message = renderer.render(
+        context(MessageKind.YEAR_SUMMARY, tally=tally, milestones=[overdue], milestone=None)
+    )
+    assert message.subject.startswith("[Tổng kết năm 2023] Kế hoạch CCHC năm 2023")
+    assert message.subject.endswith(": 31/40 mốc hoàn thành")
+    assert "32 nhiệm vụ" in message.text and "<strong>32</strong> nhiệm vụ" in message.html
+    for form in (message.text, message.html):
+        assert "Hoàn thành quá hạn: 6" in form
+        assert "Xây dựng Kế hoạch cải cách hành chính năm 2023" in form
+        assert "đã quá hạn 12 ngày làm việc" in form
+    assert len(message.short) <= SHORT_LIMIT
+    with pytest.raises(RenderError, match="year's tally"):
+        renderer.render(context(MessageKind.YEAR_SUMMARY, milestone=None))

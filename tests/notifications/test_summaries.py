@@ -258,3 +258,34 @@ def test_a_digest_waits_for_office_hours_on_its_day_and_not_beyond(product: Prod
     wednesday = datetime(2023, 5, 24, 1, 0, tzinfo=UTC)
     assert run_activity(send_daily_digests, date(2023, 5, 24), at=wednesday) == 1
     assert "Thứ Tư, 24/05/2023" in product.outbox_files("vp")[0].read_text(encoding="utf-8")
+
+
+def test_the_year_summary_tells_the_leadership_where_the_plan_stands(overdue: Product) -> None:
+    overdue.milestone("I.3", "1", due_at=None, status=MilestoneStatus.ENDED)
+    overdue.milestone("I.2", "1", due_at=None, status=MilestoneStatus.WAITING_EVENT)
+    overdue.milestone("VII.2", "1", due_at=FEBRUARY_END, status=MilestoneStatus.DONE_ON_TIME)
+    # The first working day of 2024, 08:00.
+    at = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
+    request = NotificationRequest(
+        key="snv-binh-dinh-cchc-2023/year_summary/2023",
+        workflow_id="snv-binh-dinh-cchc-2023",
+        kind="year_summary",
+        plan_key="snv-binh-dinh-cchc-2023",
+        task_code="",
+        task_title="",
+        milestone_key="",
+        milestone_label="",
+        scheduled_at=at,
+        recipients=["lanh-dao"],
+    )
+    assert run_activity(send_notification, request, at=at).per_unit == {"lanh-dao": "sent"}
+    [file] = overdue.outbox_files("leadership")
+    text = file.read_text(encoding="utf-8")
+    assert "Subject: [Tổng kết năm 2023] Cải cách hành chính Sở Nội vụ năm 2023: 2/6 mốc" in text
+    assert "32 nhiệm vụ, 6 mốc" in text
+    assert (
+        "- Hoàn thành đúng hạn: 1\n- Hoàn thành quá hạn: 1\n- Quá hạn, chưa hoàn thành: 2" in text
+    )
+    assert "- Đang chờ sự kiện (văn bản của UBND tỉnh, phần mềm…): 1" in text
+    assert "1. IV.1 – Xây dựng kế hoạch biên chế năm 2023" in text
+    assert "VII.2 –" not in text
