@@ -1,5 +1,6 @@
 """`notify-test UNIT [--kind KIND]`: one sample of each message kind on every channel of a unit,
-for an operator to see which channels work (and what the messages look like)."""
+for an operator to see which channels work (and what the messages look like); `notify-log`:
+what was sent to whom, when, and what each channel answered."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.text import Text
 from sqlmodel import select
 
 from activities.notify import notification_service
+from deadlines.workdays import in_vietnam
 from models.tables import Unit
 from notifications.contacts import ContactsError, UnitLookup
 from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
@@ -20,6 +22,7 @@ from plan_import.text import fold
 from plan_import.units import UnitDirectoryError
 from settings import get_settings
 from storage.db import session_scope, upgrade_schema
+from storage.notifications import notification_history
 
 console = Console()
 errors = Console(stderr=True)
@@ -96,6 +99,47 @@ def notify_test_command(
         raise typer.Exit(code=1)
 
 
+def notify_log_command(
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (code, name or short form).")
+    ] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Only this task, e.g. III.1.")] = None,
+    limit: Annotated[int, typer.Option(help="How many rows, newest first.")] = 50,
+) -> None:
+    """The notification log: each message's life (queued, sent, failed or skipped), when, on
+    which channel (secrets hidden), after how many attempts, and what the channel answered."""
+    settings = get_settings()
+    url = settings.resolved_database_url()
+    upgrade_schema(url)
+    code = None
+    if unit is not None:
+        try:
+            directory = notification_service(settings).directory
+        except (ContactsError, UnitDirectoryError) as error:
+            raise _fail(str(error)) from error
+        code = _unit_code(directory, unit, url)
+    with session_scope(url) as session:
+        rows = notification_history(session, unit_code=code, task_code=task, limit=limit)
+    table = Table(title=f"Notification log ({len(rows)} newest)")
+    for column in ("updated", "kind", "unit", "task", "status", "tries", "channel", "answer"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{in_vietnam(row.updated_at):%d/%m/%Y %H:%M}",
+            row.kind,
+            row.unit_code,
+            f"{row.task_code}#{row.milestone_key}" if row.task_code else "",
+            Text(row.status.value, style=STATUS_STYLES.get(row.status.value, "")),
+            str(row.attempts),
+            row.channel,
+            row.answer,
+        )
+    console.print(table)
+
+
+STATUS_STYLES = {"sent": "green", "failed": "bold red", "queued": "yellow", "skipped": "dim"}
+
+
 def _unit_code(directory: UnitLookup, name: str, database_url: str) -> str:
     try:
         return directory.find(name).code
@@ -122,3 +166,4 @@ def _fail(message: str) -> typer.Exit:
 
 def register(app: typer.Typer) -> None:
     app.command("notify-test")(notify_test_command)
+    app.command("notify-log")(notify_log_command)

@@ -231,6 +231,7 @@ def notification_history(
     *,
     workflow_id: str | None = None,
     unit_code: str | None = None,
+    task_code: str | None = None,
     key_prefix: str | None = None,
     limit: int = 200,
 ) -> list[NotificationLog]:
@@ -238,6 +239,8 @@ def notification_history(
     query = select(NotificationLog)
     if workflow_id is not None:
         query = query.where(NotificationLog.workflow_id == workflow_id)
+    if task_code is not None:
+        query = query.where(NotificationLog.task_code == task_code)
     if unit_code is not None:
         query = query.where(NotificationLog.unit_code == unit_code)
     if key_prefix is not None:

@@ -70,6 +70,11 @@ def test_one_kind_and_a_failing_channel(product: Product, smtp: SmtpServer) -> N
     assert "closing" in result.output and "failed" in result.output
     assert "Connection error" in result.output
 
+    log = runner.invoke(cli(), ["notify-log", "--unit", "Văn phòng Sở"], env={"COLUMNS": "200"})
+    assert log.exit_code == 0, log.output
+    assert "closing" in log.output and "failed" in log.output
+    assert "Connection error" in log.output
+
 
 def test_unknown_units_and_kinds_are_named(product: Product) -> None:
     unknown_unit = runner.invoke(cli(), ["notify-test", "Phòng Kế hoạch"])
