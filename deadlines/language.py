@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -311,13 +311,17 @@ class _FixedReader:
         word = self.c.peek()
         if word in {"thang", "quy", "ngay"}:
             return self.bare()
+        if first.unit == "day":
+            return self._day()
         token = self.c.take()
-        if first.unit == "month":
+        if first.unit == "month" and _is_number(token.text):
             end = _Item("month", number=int(token.text))
+            if not 1 <= end.number <= 12:
+                raise _Unreadable(f"there is no month {end.number}")
         elif first.unit == "quarter":
             end = _Item("quarter", number=_quarter_number(token.text))
         else:
-            raise _Unreadable(f"cannot read the range after {first.unit} {first.number}")
+            raise _Unreadable(f"cannot read the range that ends with {token.text!r}")
         self._year(end)
         if end.year is not None and first.year is None:
             first.year = end.year
@@ -643,7 +647,6 @@ class _Value:
     event_key: str | None = None
     event_phrase: str = ""
     allowance: Allowance | None = None
-    parts: list[_Value] = field(default_factory=list)
 
 
 _ALL_YEAR = re.compile(r"(?:trong |suot )?(?:ca|suot|toan) nam(?: ([0-9]{4}))?")

@@ -65,6 +65,8 @@ def period_key(text: str) -> str:
         ("từ tháng 3 đến tháng 6/2023", "2023-03..2023-06"),
         ("Tháng 3-6/2023", "2023-03..2023-06"),
         ("Quý I-II/2023", "2023-Q1..2023-Q2"),
+        ("Từ ngày 1/3 đến ngày 15/4/2023", "2023-03-01..2023-04-15"),
+        ("1/3 - 15/4/2023", "2023-03-01..2023-04-15"),
         ("Tháng 6.", "2023-06"),
     ],
 )
@@ -337,6 +339,9 @@ def test_a_labelled_part_with_several_periods_keeps_its_label() -> None:
         (": tháng 3", "no label"),
         ("Tùy tình hình", "does not start a deadline"),
         ("Tháng 3/2023 xong", "unexpected"),
+        ("Tháng 3 - III", "cannot read the range"),
+        ("Tháng 3-13/2023", "no month 13"),
+        ("Tháng 6 - tháng 3/2023", "runs backwards"),
         ("ngày 99999999999999999999/3/2023", "not a date"),
     ],
 )
