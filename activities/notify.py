@@ -12,8 +12,8 @@ waited for the day. Both tell Temporal how to go on by what they raise:
 
 On the retry policy's last attempt nothing waits any more: quiet hours are ignored and every
 unit still undelivered is given up on, with the coordinator told, so the result is an outcome
-and never a silent loss. The instant an attempt runs at is Temporal's
-(`current_attempt_scheduled_time`), so time-skipping tests see their own clock.
+and never a silent loss. The instant an attempt runs at is Temporal's (the attempt's
+`started_time`), so time-skipping tests see their own clock.
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ def _is_last_attempt(info: activity.Info) -> bool:
 
 
 def _now(info: activity.Info) -> datetime:
-    scheduled = info.current_attempt_scheduled_time
-    return scheduled if scheduled.tzinfo is not None else scheduled.replace(tzinfo=UTC)
+    # When this attempt started, on Temporal's clock. Not `current_attempt_scheduled_time`:
+    # for a retry that is when the previous attempt failed, before the retry's delay.
+    started = info.started_time
+    return started if started.tzinfo is not None else started.replace(tzinfo=UTC)
 
 
 def _as_temporal_errors(now: datetime, call: Callable[[], T]) -> T:

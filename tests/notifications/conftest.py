@@ -130,6 +130,7 @@ def run_activity(
         activity_type=getattr(fn, "__name__", "activity"),
         attempt=attempt,
         current_attempt_scheduled_time=at,
+        started_time=at,
         retry_policy=RetryPolicy(maximum_attempts=maximum_attempts),
     )
     return env.run(fn, arg)

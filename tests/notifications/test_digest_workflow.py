@@ -20,6 +20,10 @@ from settings import DATA_DIR
 from storage.db import session_scope
 from storage.notifications import find_log, notification_history
 from tests.notifications.conftest import Product, notification, run_activity
+from tests.notifications.quiet_hours_workflow import (
+    SaturdayNotificationWorkflow,
+    coming_saturday_morning,
+)
 from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
 
 
@@ -79,3 +83,40 @@ async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
     # Sent on its day, inside office hours (the activity waits out evenings and days off).
     assert local_day(row.scheduled_at) == day
     assert calendar.is_office_hours(row.scheduled_at)
+
+
+async def test_a_message_due_on_a_day_off_goes_out_when_the_offices_open(
+    product: Product,
+) -> None:
+    product.contacts(f"units:\n  ttlt: [outbox://{product.outbox('ttlt')}]\n")
+    server = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
+    assert server is not None
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=server
+    )
+    async with env:
+        start = (await env.get_current_time()).astimezone(UTC)
+        request = notification("reminder", scheduled_at=start, due_at=start + timedelta(days=30))
+        with ThreadPoolExecutor(max_workers=2) as executor:
+            async with Worker(
+                env.client,
+                task_queue="quiet-test",
+                workflows=[SaturdayNotificationWorkflow],
+                activities=NOTIFY_ACTIVITIES,
+                activity_executor=executor,
+            ):
+                sent_at = await env.client.execute_workflow(
+                    SaturdayNotificationWorkflow.run,
+                    request,
+                    id="quiet-hours-test",
+                    task_queue="quiet-test",
+                )
+
+    saturday = coming_saturday_morning(start)
+    calendar = load_calendar([saturday.year], DATA_DIR / "calendar")
+    assert len(product.outbox_files("ttlt")) == 1
+    assert calendar.is_office_hours(sent_at)
+    if not calendar.is_working_day(local_day(saturday)):
+        # Held through the weekend (and any holiday after it), sent at the next opening.
+        opening = calendar.opening(calendar.next_working_day(local_day(saturday)))
+        assert opening <= sent_at < opening + timedelta(minutes=5)
