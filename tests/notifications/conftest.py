@@ -20,6 +20,7 @@ from settings import DATA_DIR, get_settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import store_plan
 from tests.notifications.servers import SmtpServer, ZaloApi
+from tests.support.postgres import private_postgres
 
 PLAN_KEY = "snv-binh-dinh-cchc-2023"
 ZALO_TOKEN = "1234567890:AbCdEfGhIjKlMnOpQrSt"
@@ -99,7 +100,18 @@ class Product:
 
 @pytest.fixture
 def product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Product]:
-    database_url = f"sqlite:///{tmp_path / 'nhachan.db'}"
+    yield from _product(f"sqlite:///{tmp_path / 'nhachan.db'}", tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def postgres_product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Product]:
+    with private_postgres() as database_url:
+        yield from _product(database_url, tmp_path, monkeypatch)
+
+
+def _product(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Product]:
     upgrade_schema(database_url)
     directory = load_unit_directory(DATA_DIR / "units.yaml")
     imported = read_plan(DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt", year=2023)

@@ -289,3 +289,43 @@ def test_the_year_summary_tells_the_leadership_where_the_plan_stands(overdue: Pr
     assert "- Đang chờ sự kiện (văn bản của UBND tỉnh, phần mềm…): 1" in text
     assert "1. IV.1 – Xây dựng kế hoạch biên chế năm 2023" in text
     assert "VII.2 –" not in text
+
+
+def test_the_same_on_postgresql(postgres_product: Product) -> None:
+    product = postgres_product
+    product.contacts(
+        f"""
+units:
+  Lãnh đạo Sở: [outbox://{product.outbox("leadership")}]
+  van-phong: {{channels: [outbox://{product.outbox("vp")}], digest: true}}
+"""
+    )
+    product.milestone("IV.1", "1", due_at=JANUARY_END, status=MilestoneStatus.OVERDUE)
+    product.milestone("II.2", "1", due_at=FEBRUARY_END, status=MilestoneStatus.OVERDUE)
+    requests = [
+        escalation(code, f"Nhiệm vụ {code}", JANUARY_END, TUESDAY) for code in ("IV.1", "II.2")
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda r: _quietly(r, TUESDAY), requests))
+    for request in requests:
+        retried = run_activity(send_notification, request, at=TUESDAY, attempt=2)
+        assert retried.per_unit == {"lanh-dao": "already_sent"}
+    assert len(product.outbox_files("leadership")) == 1
+
+    held = notification("reminder", recipients=("van-phong",), scheduled_at=TUESDAY)
+    assert run_activity(send_notification, held, at=TUESDAY).per_unit == {"van-phong": "queued"}
+    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY) == 1
+    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY, attempt=2) == 0
+    assert len(product.outbox_files("vp")) == 1
+    with session_scope(product.database_url) as session:
+        row = find_log(session, key=f"{held.key}|van-phong")
+    assert row is not None and row.status is NotificationStatus.SENT
+    assert row.sent_at is not None and row.sent_at.tzinfo is not None
+
+
+def _quietly(request: NotificationRequest, at: datetime) -> object:
+    try:
+        return run_activity(send_notification, request, at=at)
+    except ApplicationError as error:
+        assert error.type == "DeliveryIncomplete"
+        return error
