@@ -40,9 +40,7 @@ from workflows.task import TaskWorkflow, initial_search_attributes, task_workflo
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
 YEAR_SUMMARY_TIME = time(8, 0)
-CLOSED_TASK_STATUSES = frozenset(
-    {TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.CARRIED_OVER}
-)
+CLOSED_TASK_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.CARRIED_OVER})
 
 
 class PlanNotStartable(ValueError):
@@ -116,8 +114,7 @@ async def start_plan(
     with session_scope(settings.resolved_database_url()) as session:
         store_plan(session, imported=imported, directory=directory)
         stored_status = {
-            task.code: task.status
-            for task in list_tasks(session, plan_key=imported.key)
+            task.code: task.status for task in list_tasks(session, plan_key=imported.key)
         }
 
     await client.start_workflow(

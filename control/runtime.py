@@ -30,8 +30,6 @@ DATA_CONVERTER = pydantic_data_converter
 WORKFLOWS: Sequence[type] = (TaskWorkflow, PlanWorkflow, DailyDigestWorkflow)
 
 
-
-
 @lru_cache(maxsize=1)
 def quiet_runtime() -> Runtime:
     """The SDK core's own log lines go to stdout, where `--json` output must stand alone; only

@@ -7,9 +7,9 @@ workflows that hold it are running. Instants are timezone-aware UTC; dates are l
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
 from deadlines import PlannedMilestone, ScheduledStep
 from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus, TaskStatus
 

@@ -13,7 +13,7 @@ import os
 import shlex
 import stat
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -46,7 +46,7 @@ def faketime_library() -> str:
 
 def _launcher(start: datetime, folder: Path) -> Path:
     """A one-line wrapper that starts the bundled test server with its clock at `start`."""
-    utc = start.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    utc = start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     script = folder / "temporal-test-server-at"
     script.write_text(
         "#!/bin/sh\n"

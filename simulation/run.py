@@ -5,7 +5,9 @@ the time-skipping test server; notifications are recorded on a timeline instead 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -93,9 +95,11 @@ class NotificationRecorder:
             self._seen.add(request.key)
             sent_at = activity.info().scheduled_time
             # A step is sent at its own instant; only a late start's catch-up differs.
-            at = request.scheduled_at if abs(sent_at - request.scheduled_at) < timedelta(
-                minutes=1
-            ) else sent_at
+            at = (
+                request.scheduled_at
+                if abs(sent_at - request.scheduled_at) < timedelta(minutes=1)
+                else sent_at
+            )
             self.entries.append(
                 TimelineEntry(
                     at=at,
@@ -105,12 +109,63 @@ class NotificationRecorder:
                     to=list(request.recipients),
                 )
             )
-        return NotificationOutcome(key=request.key, per_unit={u: "sent" for u in request.recipients})
+        return NotificationOutcome(
+            key=request.key, per_unit={u: "sent" for u in request.recipients}
+        )
 
 
-def _local_start(day: date, clock: time = time(0, 0)) -> datetime:
+def local_start(day: date, clock: time = time(0, 0)) -> datetime:
     local = pendulum.datetime(day.year, day.month, day.day, clock.hour, clock.minute, tz=LOCAL_TZ)
     return datetime.fromisoformat(local.in_tz("UTC").isoformat())
+
+
+@dataclass
+class SimulatedPlan:
+    """A plan started on a time-skipping server whose clock began at a chosen instant."""
+
+    env: WorkflowEnvironment
+    settings: Settings
+    recorder: NotificationRecorder
+    report: operations.StartReport
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def sleep_until(self, target: datetime) -> None:
+        now = await self.env.get_current_time()
+        if target > now:
+            await self.env.sleep(target - now)
+
+
+@asynccontextmanager
+async def simulated_plan(
+    plan_path: Path, *, start_at: datetime, settings: Settings, year: int | None = None
+) -> AsyncIterator[SimulatedPlan]:
+    """The real workflows and activities, a database of their own, and a recorder in place of
+    the notification channels."""
+    folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
+    sim_settings = settings.model_copy(
+        update={
+            "var_dir": folder,
+            "database_url": f"sqlite:///{folder / 'simulation.db'}",
+            "task_queue": "nhachan-simulation",
+        }
+    )
+    recorder = NotificationRecorder()
+    env = await start_time_skipping_at(start_at)
+    async with env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            worker = build_worker(
+                env.client,
+                sim_settings,
+                executor=executor,
+                extra_activities=[recorder.send_notification],
+                replace_notifications=True,
+            )
+            async with worker:
+                report = await operations.start_plan(env.client, sim_settings, plan_path, year=year)
+                yield SimulatedPlan(env, sim_settings, recorder, report)
 
 
 async def simulate(
@@ -124,48 +179,24 @@ async def simulate(
 ) -> SimulationResult:
     if end < start:
         raise ScenarioError(f"--to {end.isoformat()} comes before --from {start.isoformat()}")
-    outside = [s for s in scenario if not _local_start(start) <= s.at < _local_start(end) + timedelta(days=1)]
+    first, last = local_start(start), local_start(end) + timedelta(days=1)
+    outside = [step for step in scenario if not first <= step.at < last]
     if outside:
         raise ScenarioError(f"{outside[0].place}: its day is outside --from/--to")
-    folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
-    sim_settings = settings.model_copy(
-        update={
-            "var_dir": folder,
-            "database_url": f"sqlite:///{folder / 'simulation.db'}",
-            "task_queue": "nhachan-simulation",
-        }
+    async with simulated_plan(plan_path, start_at=first, settings=settings, year=year) as sim:
+        plan_key = sim.report.plan_key
+        result = SimulationResult(
+            plan_key=plan_key, database_url=sim.settings.resolved_database_url()
+        )
+        for step in scenario:
+            await sim.sleep_until(step.at)
+            result.scenario_log.append(await _perform(sim.client, plan_key, step))
+        await sim.sleep_until(last)
+        result.final = await _final_statuses(sim.client, plan_key, sim.report)
+    result.timeline = sorted(
+        sim.recorder.entries, key=lambda e: (e.at, e.task, e.milestone, e.action)
     )
-    recorder = NotificationRecorder()
-    env = await start_time_skipping_at(_local_start(start))
-    async with env:
-        with ThreadPoolExecutor(max_workers=8) as executor:
-            worker = build_worker(
-                env.client,
-                sim_settings,
-                executor=executor,
-                extra_activities=[recorder.send_notification],
-                replace_notifications=True,
-            )
-            async with worker:
-                report = await operations.start_plan(env.client, sim_settings, plan_path, year=year)
-                result = SimulationResult(
-                    plan_key=report.plan_key, database_url=sim_settings.resolved_database_url()
-                )
-                for step in scenario:
-                    await _sleep_until(env, step.at)
-                    result.scenario_log.append(
-                        await _perform(env.client, report.plan_key, step)
-                    )
-                await _sleep_until(env, _local_start(end) + timedelta(days=1))
-                result.final = await _final_statuses(env.client, report.plan_key, report)
-    result.timeline = sorted(recorder.entries, key=lambda e: (e.at, e.task, e.milestone, e.action))
     return result
-
-
-async def _sleep_until(env: WorkflowEnvironment, target: datetime) -> None:
-    now = await env.get_current_time()
-    if target > now:
-        await env.sleep(target - now)
 
 
 async def _perform(client: Client, plan_key: str, step: ScenarioStep) -> str:
@@ -229,9 +260,6 @@ async def _final_statuses(
     for code in [*report.started, *report.already_running, *report.already_closed]:
         # A query answers for a closed workflow too (the worker replays it); describe() is not
         # used because the test server returns datetime search attributes it cannot decode.
-        snapshot = await operations.task_handle(client, plan_key, code).query(
-            TaskWorkflow.snapshot
-        )
+        snapshot = await operations.task_handle(client, plan_key, code).query(TaskWorkflow.snapshot)
         statuses.append((code, snapshot.display_status))
     return statuses
-

@@ -1,16 +1,16 @@
 """A scenario: what people do on given days of a simulated plan (YAML).
 
-    - on: 2023-03-10            # the day; it happens at 09:00 Vietnam time unless `at` says
-      at: "14:30"
-      event: ubnd-tinh-ban-hanh # an event key (see `scheduler.py preview`)
-      decision: "Quyết định số 123/QĐ-UBND"
-      due: 2023-05-31           # when the event itself sets the deadline
-    - on: 2023-02-20
-      evidence: {task: I.1, milestone: "1", by: cchc-vtlt, document: "Kế hoạch số 45/KH-SNV"}
-    - on: 2023-04-03
-      extend: {task: V.5, milestone: "1", until: 2023-05-15, reason: "...", by: cchc-vtlt}
-    - on: 2023-06-01
-      cancel: {task: II.4, reason: "...", by: cchc-vtlt}
+- on: 2023-03-10            # the day; it happens at 09:00 Vietnam time unless `at` says
+  at: "14:30"
+  event: ubnd-tinh-ban-hanh # an event key (see `scheduler.py preview`)
+  decision: "Quyết định số 123/QĐ-UBND"
+  due: 2023-05-31           # when the event itself sets the deadline
+- on: 2023-02-20
+  evidence: {task: I.1, milestone: "1", by: cchc-vtlt, document: "Kế hoạch số 45/KH-SNV"}
+- on: 2023-04-03
+  extend: {task: V.5, milestone: "1", until: 2023-05-15, reason: "...", by: cchc-vtlt}
+- on: 2023-06-01
+  cancel: {task: II.4, reason: "...", by: cchc-vtlt}
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _day(value: object, where: str, name: str) -> date:
 
 def parse_scenario(text: str, *, source: str = "scenario") -> list[ScenarioStep]:
     try:
-        raw = yaml.load(text, Loader=_ScenarioLoader) or []  # noqa: S506 (a safe loader)
+        raw = yaml.load(text, Loader=_ScenarioLoader) or []
     except yaml.YAMLError as error:
         raise ScenarioError(f"{source}: not valid YAML: {error}") from error
     if not isinstance(raw, list):

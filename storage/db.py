@@ -1,4 +1,4 @@
-"""The database engine and the schema. SQLite file by default, PostgreSQL by NHACHAN_DATABASE_URL."""
+"""The database engine and the schema: SQLite file by default, PostgreSQL by URL."""
 
 from __future__ import annotations
 

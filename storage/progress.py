@@ -6,9 +6,9 @@ Every function is idempotent: activities are retried, and a retry must change no
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Event, Evidence, Milestone, Plan, Task
 from models.workflow_messages import EventOccurrence, EventRecord, EvidenceRecord, TaskSnapshot
@@ -46,7 +46,9 @@ def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
         m.key: m for m in session.exec(select(Milestone).where(Milestone.task_id == task.id))
     }
     for order, view in enumerate(snapshot.milestones, start=1):
-        row = existing.get(view.key) or Milestone(task_id=task.id, key=view.key, order=order, text="")
+        row = existing.get(view.key) or Milestone(
+            task_id=task.id, key=view.key, order=order, text=""
+        )
         row.order = order
         row.label = view.label
         row.kind = view.kind
@@ -104,14 +106,17 @@ def save_event(session: Session, *, record: EventRecord) -> None:
             occurred_on=event.occurred_on,
             decision=event.decision,
             due_on=event.due_on,
-            recorded_at=datetime.now(timezone.utc),
+            recorded_at=datetime.now(UTC),
         )
     )
 
 
 def list_events(session: Session, *, plan_key: str) -> list[EventOccurrence]:
     rows = session.exec(
-        select(Event).join(Plan).where(Plan.key == plan_key).order_by(Event.occurred_on, Event.id)
+        select(Event)
+        .join(Plan)
+        .where(Plan.key == plan_key)
+        .order_by(col(Event.occurred_on), col(Event.id))
     )
     return [
         EventOccurrence(key=e.key, occurred_on=e.occurred_on, decision=e.decision, due_on=e.due_on)

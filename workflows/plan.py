@@ -8,6 +8,7 @@ finds it there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from datetime import timedelta
 
@@ -15,15 +16,17 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows.activity_calls import tell
+
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
     # the sandbox's sys.modules: every such module must be imported here by name.
     import deadlines.language
     import deadlines.planning
-    import deadlines.schedule
+    import deadlines.schedule  # noqa: F401
     import models.payloads
     import models.statuses
-    import models.workflow_messages
+    import models.workflow_messages  # noqa: F401
     from models.payloads import NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
         EventOccurrence,
@@ -34,10 +37,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.task import TaskWorkflow, local_day, task_workflow_id
 
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
-}
 HISTORY_LIMIT = 2_000
 LONGEST_WAIT = timedelta(days=30)
 
@@ -48,15 +47,15 @@ def plan_workflow_id(plan_key: str) -> str:
 
 @workflow.defn(name="PlanWorkflow")
 class PlanWorkflow:
-    def __init__(self) -> None:
-        self._input: PlanWorkflowInput | None = None
-        self._state = PlanState()
+    @workflow.init
+    def __init__(self, input: PlanWorkflowInput) -> None:
+        # The input is known before any message handler runs.
+        self._input = input
+        self._state = input.state or PlanState()
         self._lock = asyncio.Lock()
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> None:
-        self._input = input
-        self._state = input.state or PlanState()
         while True:
             now = workflow.now()
             if not self._state.summary_sent and now >= input.year_summary_at:
@@ -64,12 +63,10 @@ class PlanWorkflow:
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
                 wait = min(wait, max(input.year_summary_at - now, timedelta(seconds=1)))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
                 )
-            except asyncio.TimeoutError:
-                pass
             info = workflow.info()
             if info.is_continue_as_new_suggested() or info.get_current_history_length() > (
                 HISTORY_LIMIT
@@ -78,7 +75,6 @@ class PlanWorkflow:
                 workflow.continue_as_new(dataclasses.replace(input, state=self._state))
 
     async def _send_year_summary(self) -> None:
-        assert self._input is not None
         workflow_id = workflow.info().workflow_id
         request = NotificationRequest(
             key=f"{workflow_id}/year_summary/{self._input.year}",
@@ -106,16 +102,11 @@ class PlanWorkflow:
 
     @workflow.update
     async def trigger_event(self, event: EventOccurrence) -> EventRouting:
-        assert self._input is not None
         async with self._lock:
             tasks = self._subscribers(event.key)
             if any(seen.identity == event.identity for seen in self._state.events):
                 return EventRouting(event.key, event.occurred_on, tasks, already_recorded=True)
-            await workflow.execute_activity(
-                "record_event",
-                EventRecord(plan_key=self._input.plan_key, event=event),
-                **RECORD_OPTIONS,  # type: ignore[arg-type]
-            )
+            await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
             reached: list[str] = []
             for task_code in tasks:
@@ -132,7 +123,6 @@ class PlanWorkflow:
 
     @trigger_event.validator
     def _validate_event(self, event: EventOccurrence) -> None:
-        assert self._input is not None
         known = sorted({s.event_key for s in self._input.subscriptions})
         if event.key not in known:
             raise ValueError(
@@ -163,5 +153,4 @@ class PlanWorkflow:
         return list(self._state.events)
 
     def _subscribers(self, key: str) -> list[str]:
-        assert self._input is not None
         return sorted({s.task_code for s in self._input.subscriptions if s.event_key == key})

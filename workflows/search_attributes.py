@@ -6,6 +6,8 @@ key of ALL when it starts the server.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 PLAN = SearchAttributeKey.for_keyword("NhachanPlan")
@@ -15,10 +17,4 @@ LEAD_UNITS = SearchAttributeKey.for_keyword_list("NhachanLeadUnits")
 STATUS = SearchAttributeKey.for_keyword("NhachanStatus")
 NEXT_DUE = SearchAttributeKey.for_datetime("NhachanNextDue")
 
-ALL: tuple[SearchAttributeKey[object], ...] = (
-    PLAN,  # type: ignore[assignment]
-    TASK_CODE,  # type: ignore[assignment]
-    LEAD_UNITS,  # type: ignore[assignment]
-    STATUS,  # type: ignore[assignment]
-    NEXT_DUE,  # type: ignore[assignment]
-)
+ALL: tuple[SearchAttributeKey[Any], ...] = (PLAN, TASK_CODE, LEAD_UNITS, STATUS, NEXT_DUE)

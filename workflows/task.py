@@ -6,25 +6,30 @@ code); this class only follows the schedule it is given, reacts to messages, and
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.activity_calls import ask, tell
 
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
     # the sandbox's sys.modules: every such module must be imported here by name.
     import deadlines.language
     import deadlines.planning
-    import deadlines.schedule
+    import deadlines.schedule  # noqa: F401
     import models.payloads
     import models.statuses
-    import models.workflow_messages
+    import models.workflow_messages  # noqa: F401
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep
     from models.payloads import NotificationOutcome, NotificationRequest
+    from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
         Closure,
         DueAfterEventRequest,
@@ -36,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         ExtensionRequest,
         HistoryEntry,
         MilestoneState,
-        MilestoneStatus,
         MilestoneView,
         NextAction,
         PlanTaskRequest,
@@ -44,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
         ScheduleRequest,
         TaskSnapshot,
         TaskState,
-        TaskStatus,
         TaskWorkflowInput,
     )
     from workflows import search_attributes as sa
@@ -57,10 +60,6 @@ LONGEST_WAIT = timedelta(days=30)
 # Past this many history events the run hands its state to a fresh one.
 HISTORY_LIMIT = 2_000
 
-PLANNING_ACTIVITY_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
-}
 NOTIFICATION_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=30),
     backoff_coefficient=2.0,
@@ -87,6 +86,9 @@ WAITING_KINDS = frozenset(
 ENDS_WITH_YEAR_KINDS = frozenset({MilestoneKind.ONGOING, MilestoneKind.RECURRING_EVENT})
 
 
+M = TypeVar("M")
+
+
 def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
 
@@ -98,7 +100,7 @@ VIETNAM_OFFSET = timedelta(hours=7)
 
 def end_of_plan_year(year: int) -> datetime:
     """Midnight at the end of 31 December, Vietnam time."""
-    return datetime(year + 1, 1, 1, tzinfo=timezone.utc) - VIETNAM_OFFSET
+    return datetime(year + 1, 1, 1, tzinfo=UTC) - VIETNAM_OFFSET
 
 
 def local_day(instant: datetime) -> date:
@@ -107,8 +109,10 @@ def local_day(instant: datetime) -> date:
 
 @workflow.defn(name="TaskWorkflow")
 class TaskWorkflow:
-    def __init__(self) -> None:
-        self._input: TaskWorkflowInput | None = None
+    @workflow.init
+    def __init__(self, input: TaskWorkflowInput) -> None:
+        # The input is known before any message handler runs.
+        self._input = input
         self._state = TaskState(milestones=[], lead_units=[])
         self._wake = False
         self._pending_events: list[EventOccurrence] = []
@@ -116,24 +120,26 @@ class TaskWorkflow:
         self._period_closed = False
         self._published: tuple[object, ...] | None = None
         self._searchable: tuple[object, ...] | None = None
+        # False until the first run has planned the task (or a later run restored its state).
+        self._ready = False
 
     # ----------------------------------------------------------------------------- the run
 
     @workflow.run
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
-        self._input = input
         if input.state is None:
             await self._begin()
         else:
             self._state = input.state
+        self._ready = True
         await self._publish()
 
         while self._state.status is TaskStatus.ACTIVE:
-            self._wake = False
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._wake, timeout=self._time_to_wake())
-            except asyncio.TimeoutError:
-                pass
+            # Cleared before the work, not after: a message that arrives while an activity of
+            # this round runs must wake the next round.
+            self._wake = False
             await self._apply_events()
             self._advance_statuses()
             await self._fire_due_steps()
@@ -151,8 +157,7 @@ class TaskWorkflow:
         return self._snapshot()
 
     async def _begin(self) -> None:
-        assert self._input is not None
-        planned: list[PlannedMilestone] = await workflow.execute_activity(
+        planned: list[PlannedMilestone] = await ask(
             "plan_task_milestones",
             PlanTaskRequest(
                 task_code=self._input.task_code,
@@ -160,8 +165,7 @@ class TaskWorkflow:
                 deadline_text=self._input.deadline_text,
                 year=self._input.year,
             ),
-            result_type=list[PlannedMilestone],
-            **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            list[PlannedMilestone],
         )
         self._state = TaskState(
             milestones=[self._new_milestone(m) for m in planned],
@@ -170,11 +174,8 @@ class TaskWorkflow:
         self._record("started", detail=self._input.deadline_text)
         # A task started after its event already happened still sees it.
         if any(m.status is MilestoneStatus.WAITING_EVENT for m in self._state.milestones):
-            known: list[EventOccurrence] = await workflow.execute_activity(
-                "events_for_plan",
-                self._input.plan_key,
-                result_type=list[EventOccurrence],
-                **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            known: list[EventOccurrence] = await ask(
+                "events_for_plan", self._input.plan_key, list[EventOccurrence]
             )
             self._pending_events.extend(known)
             await self._apply_events()
@@ -236,7 +237,6 @@ class TaskWorkflow:
         return max(min(wake_points) - now, timedelta(seconds=1))
 
     def _year_end(self) -> datetime:
-        assert self._input is not None
         return end_of_plan_year(self._input.year)
 
     def _advance_statuses(self) -> None:
@@ -271,12 +271,11 @@ class TaskWorkflow:
     # ----------------------------------------------------------------------------- steps
 
     async def _plan_steps(self, milestone: MilestoneState, *, after: datetime | None) -> None:
-        assert self._input is not None
         now = workflow.now()
         start = after or now
         anchor = max(start, milestone.milestone.due or start)
         until = anchor + PLANNING_WINDOW
-        steps: list[ScheduledStep] = await workflow.execute_activity(
+        steps: list[ScheduledStep] = await ask(
             "schedule_milestone",
             ScheduleRequest(
                 task_code=self._input.task_code,
@@ -285,8 +284,7 @@ class TaskWorkflow:
                 after=after,
                 until=until,
             ),
-            result_type=list[ScheduledStep],
-            **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            list[ScheduledStep],
         )
         milestone.steps = sorted(steps, key=lambda step: (step.at, step.action, step.audience))
         milestone.planned_until = until
@@ -332,7 +330,6 @@ class TaskWorkflow:
             self._record(step.action, milestone.key, to=recipients, detail=step.note)
 
     def _recipients(self, audience: str) -> list[str]:
-        assert self._input is not None
         if audience == "lead":
             return list(self._state.lead_units)
         if audience == "coordinating":
@@ -353,7 +350,6 @@ class TaskWorkflow:
         tag: str,
         note: str = "",
     ) -> None:
-        assert self._input is not None
         workflow_id = workflow.info().workflow_id
         request = NotificationRequest(
             key=f"{workflow_id}/{milestone.key}/{kind}/{tag}/{scheduled_at.isoformat()}",
@@ -405,8 +401,7 @@ class TaskWorkflow:
                 self._record("event_ignored", detail=f"{event.identity}: nothing waits on it")
 
     async def _due_after(self, planned: PlannedMilestone, event: EventOccurrence) -> datetime:
-        assert self._input is not None
-        due: datetime = await workflow.execute_activity(
+        return await ask(
             "due_after_event",
             DueAfterEventRequest(
                 task_code=self._input.task_code,
@@ -414,10 +409,8 @@ class TaskWorkflow:
                 milestone=planned,
                 event=event,
             ),
-            result_type=datetime,
-            **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            datetime,
         )
-        return due
 
     async def _start_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:
         due = await self._due_after(milestone.milestone, event)
@@ -452,7 +445,7 @@ class TaskWorkflow:
 
     @workflow.update
     async def submit_evidence(self, submission: EvidenceSubmission) -> MilestoneView:
-        assert self._input is not None
+        await self._admit(self._check_evidence, submission)
         milestone = self._milestone(submission.milestone_key)
         if milestone.closed:  # the same evidence sent twice while the first was recorded
             return self._view(milestone)
@@ -468,13 +461,11 @@ class TaskWorkflow:
             "evidence",
             milestone.key,
             to=[submission.submitted_by],
-            detail=" ".join(
-                part for part in (submission.document_number, submission.link) if part
-            ),
+            detail=" ".join(part for part in (submission.document_number, submission.link) if part),
         )
         self._pending_closings.append(milestone.key)
         self._wake = True
-        await workflow.execute_activity(
+        await tell(
             "record_evidence",
             EvidenceRecord(
                 plan_key=self._input.plan_key,
@@ -483,12 +474,15 @@ class TaskWorkflow:
                 submitted_at=now,
                 on_time=on_time,
             ),
-            **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
         )
         return self._view(milestone)
 
     @submit_evidence.validator
     def _validate_evidence(self, submission: EvidenceSubmission) -> None:
+        if self._ready:
+            self._check_evidence(submission)
+
+    def _check_evidence(self, submission: EvidenceSubmission) -> None:
         milestone = self._milestone(submission.milestone_key)
         if milestone.closed:
             raise ValueError(
@@ -523,7 +517,8 @@ class TaskWorkflow:
     # ----------------------------------------------------------------------------- extensions
 
     @workflow.update
-    def request_extension(self, request: ExtensionRequest) -> str:
+    async def request_extension(self, request: ExtensionRequest) -> str:
+        await self._admit(self._check_extension_request, request)
         self._state.extension_requests.append(request)
         self._record(
             "extension_requested",
@@ -535,6 +530,10 @@ class TaskWorkflow:
 
     @request_extension.validator
     def _validate_extension_request(self, request: ExtensionRequest) -> None:
+        if self._ready:
+            self._check_extension_request(request)
+
+    def _check_extension_request(self, request: ExtensionRequest) -> None:
         milestone = self._open_milestone(request.milestone_key)
         if request.requested_by not in self._state.lead_units:
             raise ValueError(f"{request.requested_by!r} is not a lead unit of this task")
@@ -542,15 +541,14 @@ class TaskWorkflow:
 
     @workflow.update
     async def grant_extension(self, grant: ExtensionGrant) -> MilestoneView:
-        assert self._input is not None
+        await self._admit(self._check_extension_grant, grant)
         milestone = self._open_milestone(grant.milestone_key)
-        due: datetime = await workflow.execute_activity(
+        due = await ask(
             "due_on_day",
             DueOnDayRequest(
                 task_code=self._input.task_code, year=self._input.year, day=grant.new_due_on
             ),
-            result_type=datetime,
-            **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
+            datetime,
         )
         previous = milestone.milestone.due
         milestone.milestone = dataclasses.replace(milestone.milestone, due=due)
@@ -571,6 +569,10 @@ class TaskWorkflow:
 
     @grant_extension.validator
     def _validate_extension_grant(self, grant: ExtensionGrant) -> None:
+        if self._ready:
+            self._check_extension_grant(grant)
+
+    def _check_extension_grant(self, grant: ExtensionGrant) -> None:
         milestone = self._open_milestone(grant.milestone_key)
         self._check_new_due(milestone, grant.new_due_on, grant.reason)
 
@@ -591,7 +593,8 @@ class TaskWorkflow:
     # ----------------------------------------------------------------------------- coordinator
 
     @workflow.update
-    def reassign_lead(self, reassignment: Reassignment) -> list[str]:
+    async def reassign_lead(self, reassignment: Reassignment) -> list[str]:
+        await self._admit(self._check_reassignment, reassignment)
         previous = self._state.lead_units
         self._state.lead_units = list(reassignment.lead_units)
         self._record(
@@ -604,6 +607,10 @@ class TaskWorkflow:
 
     @reassign_lead.validator
     def _validate_reassignment(self, reassignment: Reassignment) -> None:
+        if self._ready:
+            self._check_reassignment(reassignment)
+
+    def _check_reassignment(self, reassignment: Reassignment) -> None:
         self._check_active()
         if not reassignment.lead_units:
             raise ValueError("name at least one lead unit")
@@ -611,20 +618,34 @@ class TaskWorkflow:
             raise ValueError("a reassignment needs a reason")
 
     @workflow.update
-    def cancel(self, closure: Closure) -> TaskSnapshot:
+    async def cancel(self, closure: Closure) -> TaskSnapshot:
+        await self._admit(self._check_closure, closure)
         return self._close(TaskStatus.CANCELLED, closure)
 
     @cancel.validator
     def _validate_cancel(self, closure: Closure) -> None:
-        self._check_closure(closure)
+        if self._ready:
+            self._check_closure(closure)
 
     @workflow.update
-    def carry_over(self, closure: Closure) -> TaskSnapshot:
+    async def carry_over(self, closure: Closure) -> TaskSnapshot:
+        await self._admit(self._check_closure, closure)
         return self._close(TaskStatus.CARRIED_OVER, closure)
 
     @carry_over.validator
     def _validate_carry_over(self, closure: Closure) -> None:
-        self._check_closure(closure)
+        if self._ready:
+            self._check_closure(closure)
+
+    async def _admit(self, check: Callable[[M], None], message: M) -> None:
+        """A message that came before the first run planned the task (its validator could not
+        judge it yet) waits for the plan and is judged then; one judged already passes again,
+        unless a message handled meanwhile changed the answer."""
+        await workflow.wait_condition(lambda: self._ready)
+        try:
+            check(message)
+        except ValueError as refusal:
+            raise ApplicationError(str(refusal), type="Refused", non_retryable=True) from refusal
 
     def _check_closure(self, closure: Closure) -> None:
         self._check_active()
@@ -731,9 +752,7 @@ class TaskWorkflow:
         )
 
     def _next_action(self) -> NextAction | None:
-        upcoming = [
-            (m.steps[0], m) for m in self._state.milestones if m.steps and not m.closed
-        ]
+        upcoming = [(m.steps[0], m) for m in self._state.milestones if m.steps and not m.closed]
         if not upcoming or self._state.status is not TaskStatus.ACTIVE:
             return None
         step, milestone = min(upcoming, key=lambda pair: pair[0].at)
@@ -745,7 +764,6 @@ class TaskWorkflow:
         )
 
     def _snapshot(self) -> TaskSnapshot:
-        assert self._input is not None
         return TaskSnapshot(
             plan_key=self._input.plan_key,
             task_code=self._input.task_code,
@@ -776,7 +794,6 @@ class TaskWorkflow:
 
     async def _publish(self) -> None:
         """Tell the search attributes and the database projection, when anything changed."""
-        assert self._input is not None
         snapshot = self._snapshot()
         open_dues = [
             m.milestone.due
@@ -803,11 +820,7 @@ class TaskWorkflow:
         )
         if published != self._published:
             self._published = published
-            await workflow.execute_activity(
-                "record_task_state",
-                snapshot,
-                **PLANNING_ACTIVITY_OPTIONS,  # type: ignore[arg-type]
-            )
+            await tell("record_task_state", snapshot)
 
 
 def initial_search_attributes(input: TaskWorkflowInput) -> TypedSearchAttributes:

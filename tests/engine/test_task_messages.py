@@ -1,0 +1,179 @@
+"""Messages into running task and plan workflows, on the time-skipping server: each is
+validated before it is accepted, and each leaves its mark on the state and the schedule."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from control import operations
+from models.statuses import MilestoneStatus, TaskStatus
+from models.workflow_messages import (
+    Closure,
+    EventOccurrence,
+    EvidenceSubmission,
+    ExtensionGrant,
+    ExtensionRequest,
+    Reassignment,
+)
+from settings import get_settings
+from simulation.run import SimulatedPlan, local_iso, local_start, simulated_plan
+from workflows.task import TaskWorkflow
+
+PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
+I. CÔNG TÁC CHỈ ĐẠO,,,,,
+1,Xây dựng kế hoạch,Văn phòng Sở,Phòng TCBC và TCPCP,Tháng 3/2023,
+2,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Tuyển dụng,Văn phòng Sở,,Theo Kế hoạch tuyển dụng của UBND tỉnh,
+"""
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.csv"
+    path.write_text(PLAN, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def plan(plan_file: Path) -> AsyncIterator[SimulatedPlan]:
+    start = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)  # Wednesday 01/03/2023 09:00 in Vietnam
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        yield sim
+
+
+def update_error(raised: pytest.ExceptionInfo[WorkflowUpdateFailedError]) -> str:
+    return str(getattr(raised.value.cause, "message", raised.value.cause))
+
+
+async def test_evidence_is_refused_with_the_reason(plan: SimulatedPlan) -> None:
+    key = plan.report.plan_key
+    cases = [
+        ("I.1", EvidenceSubmission("1", "ttlt", document_number="1/KH"), "'ttlt' is not a lead"),
+        ("I.1", EvidenceSubmission("9", "van-phong", document_number="1/KH"), "no milestone '9'"),
+        ("I.1", EvidenceSubmission("1", "van-phong"), "needs a document number, a link"),
+        (
+            "I.2",
+            EvidenceSubmission("1", "van-phong", document_number="2/QĐ"),
+            "waits for the event",
+        ),
+    ]
+    for task, submission, message in cases:
+        with pytest.raises(WorkflowUpdateFailedError) as raised:
+            await operations.submit_evidence(plan.client, key, task, submission)
+        assert message in update_error(raised)
+    snapshot = await operations.task_snapshot(plan.client, key, "I.1")
+    assert snapshot.milestones[0].status is MilestoneStatus.OPEN
+
+
+async def test_an_extension_moves_the_deadline_and_the_reminders(plan: SimulatedPlan) -> None:
+    key = plan.report.plan_key
+    with pytest.raises(WorkflowUpdateFailedError) as raised:
+        await operations.grant_extension(
+            plan.client,
+            key,
+            "I.1",
+            ExtensionGrant("1", date(2023, 3, 20), "late data", "cchc-vtlt"),
+        )
+    assert "not after the current one, 2023-03-31" in update_error(raised)
+
+    answer = await operations.request_extension(
+        plan.client,
+        key,
+        "I.1",
+        ExtensionRequest("1", date(2023, 4, 14), "waiting for data", "van-phong"),
+    )
+    assert "coordinator decides" in answer
+    view = await operations.grant_extension(
+        plan.client,
+        key,
+        "I.1",
+        ExtensionGrant("1", date(2023, 4, 14), "waiting for data", "cchc-vtlt"),
+    )
+    assert local_iso(view.due) == "2023-04-14T17:00:00+07:00"  # type: ignore[arg-type]
+    snapshot = await operations.task_snapshot(plan.client, key, "I.1")
+    assert snapshot.next_action is not None
+    # 10 working days before Friday 14/04 is Friday 31/03.
+    assert local_iso(snapshot.next_action.at) == "2023-03-31T08:00:00+07:00"
+    history = await operations.task_handle(plan.client, key, "I.1").query(TaskWorkflow.history)
+    assert [h.action for h in history if h.action.startswith("extension")] == [
+        "extension_requested",
+        "extension_granted",
+    ]
+
+
+async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan) -> None:
+    key = plan.report.plan_key
+    refusals = [
+        (EventOccurrence("unheard-of", date(2023, 2, 1)), "known events: "),
+        (EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 5, 1)), "is in the future"),
+        (
+            EventOccurrence("ke-hoach-tuyen-dung-cua-ubnd-tinh", date(2023, 2, 1)),
+            "give its due date (--due)",
+        ),
+    ]
+    for event, message in refusals:
+        with pytest.raises(WorkflowUpdateFailedError) as raised:
+            await operations.trigger_event(plan.client, key, event)
+        assert message in update_error(raised)
+
+    event = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27), decision="12/QĐ-UBND")
+    first = await operations.trigger_event(plan.client, key, event)
+    again = await operations.trigger_event(plan.client, key, event)
+    assert (first.tasks, first.already_recorded) == (["I.2"], False)
+    assert (again.tasks, again.already_recorded) == (["I.2"], True)
+    await plan.sleep_until(local_start(date(2023, 3, 2)))
+    snapshot = await operations.task_snapshot(plan.client, key, "I.2")
+    # 20 working days counted from the day after Monday 27/02: Monday 27/03.
+    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"  # type: ignore[arg-type]
+    assert snapshot.milestones[0].status is MilestoneStatus.OPEN
+
+    hiring = EventOccurrence(
+        "ke-hoach-tuyen-dung-cua-ubnd-tinh", date(2023, 2, 28), due_on=date(2023, 6, 15)
+    )
+    await operations.trigger_event(plan.client, key, hiring)
+    await plan.sleep_until(local_start(date(2023, 3, 3)))
+    snapshot = await operations.task_snapshot(plan.client, key, "I.3")
+    assert local_iso(snapshot.milestones[0].due) == "2023-06-15T17:00:00+07:00"  # type: ignore[arg-type]
+
+
+async def test_reassign_then_cancel_ends_the_task_with_its_reason(plan: SimulatedPlan) -> None:
+    key = plan.report.plan_key
+    units = await operations.reassign_lead(
+        plan.client, key, "I.1", Reassignment(["phong-tcbc"], "new duties", "cchc-vtlt")
+    )
+    assert units == ["phong-tcbc"]
+    with pytest.raises(WorkflowUpdateFailedError) as raised:
+        await operations.cancel_task(plan.client, key, "I.1", Closure("  ", "cchc-vtlt"))
+    assert "say why" in update_error(raised)
+    snapshot = await operations.cancel_task(
+        plan.client, key, "I.1", Closure("merged into I.2", "cchc-vtlt")
+    )
+    assert snapshot.status is TaskStatus.CANCELLED
+    result = await operations.task_handle(plan.client, key, "I.1").result()
+    assert result.display_status == "cancelled"
+    assert result.closing_reason == "merged into I.2"
+    assert [m.status for m in result.milestones] == [MilestoneStatus.CANCELLED]
+
+
+async def test_starting_again_starts_nothing_twice(plan: SimulatedPlan, plan_file: Path) -> None:
+    again = await operations.start_plan(plan.client, plan.settings, plan_file, year=2023)
+    assert again.started == []
+    assert sorted(again.already_running) == ["I.1", "I.2", "I.3"]
+
+
+async def test_a_task_started_late_sends_only_the_step_due_now(plan_file: Path) -> None:
+    start = datetime(2023, 6, 15, 2, 0, tzinfo=UTC)  # Thursday 15/06 09:00, long after 31/03
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        await sim.sleep_until(local_start(date(2023, 6, 24)))
+        sent = [
+            (local_iso(e.at)[:16], e.action, e.to) for e in sim.recorder.entries if e.task == "I.1"
+        ]
+    assert sent == [
+        # the latest step missed (the weekly escalation of Friday 09/06), once, at the start
+        ("2023-06-15T09:00", "escalation", ["lanh-dao"]),
+        ("2023-06-16T08:00", "escalation", ["lanh-dao"]),
+        ("2023-06-23T08:00", "escalation", ["lanh-dao"]),
+    ]
