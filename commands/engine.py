@@ -105,9 +105,7 @@ def run_command(
         async with env:
             with ThreadPoolExecutor(max_workers=16) as executor:
                 async with build_worker(env.client, settings, executor=executor):
-                    report = await operations.start_plan(
-                        env.client, settings, path, year=plan_year
-                    )
+                    report = await operations.start_plan(env.client, settings, path, year=plan_year)
                     _print_start(report)
                     console.print(
                         f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "

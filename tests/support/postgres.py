@@ -44,24 +44,53 @@ def private_postgres() -> Iterator[str]:
     port = _free_port()
     run = subprocess.run
     run(
-        _as_postgres([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "nhachan",
-                      "--encoding", "UTF8", "--locale", "C.UTF-8"]),
+        _as_postgres(
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "nhachan",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C.UTF-8",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     run(
-        _as_postgres([
-            str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "server.log"),
-            "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ]),
+        _as_postgres(
+            [
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     try:
         run(
-            [str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nhachan",
-             "nhachan"],
+            [
+                str(binaries / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "nhachan",
+                "nhachan",
+            ],
             check=True,
             capture_output=True,
         )
