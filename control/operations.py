@@ -34,6 +34,7 @@ from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import latest_plan, list_tasks, store_plan
+from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
 from workflows.task import TaskWorkflow, initial_search_attributes, task_workflow_id
 
@@ -103,10 +104,29 @@ def year_summary_at(year: int, settings: Settings) -> datetime:
     return datetime.fromisoformat(local.in_tz("UTC").isoformat())
 
 
+async def ensure_daily_digest(client: Client, settings: Settings) -> None:
+    """Start the one digest workflow unless it runs already (safe to call on every start)."""
+    await client.start_workflow(
+        DailyDigestWorkflow.run,
+        DailyDigestInput(digest_time=settings.digest_time),
+        id=DAILY_DIGEST_WORKFLOW_ID,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
 async def start_plan(
-    client: Client, settings: Settings, path: Path, *, year: int | None = None
+    client: Client,
+    settings: Settings,
+    path: Path,
+    *,
+    year: int | None = None,
+    with_digest: bool = True,
 ) -> StartReport:
-    """Import the plan when needed and start every task; running it again starts nothing twice."""
+    """Import the plan when needed and start every task; running it again starts nothing twice.
+
+    The daily digest starts with the first plan (a simulation, which sends nothing, goes
+    without it)."""
     imported = load_plan_for_start(path, year=year)
     directory = load_unit_directory(settings.units_file)
     subscriptions = event_subscriptions(imported, settings)
@@ -130,6 +150,9 @@ async def start_plan(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+
+    if with_digest:
+        await ensure_daily_digest(client, settings)
 
     report = StartReport(plan_key=imported.key, year=imported.year)
     for task in imported.tasks:

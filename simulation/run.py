@@ -164,7 +164,9 @@ async def simulated_plan(
                 replace_notifications=True,
             )
             async with worker:
-                report = await operations.start_plan(env.client, sim_settings, plan_path, year=year)
+                report = await operations.start_plan(
+                    env.client, sim_settings, plan_path, year=year, with_digest=False
+                )
                 yield SimulatedPlan(env, sim_settings, recorder, report)
 
 

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.client import Client
-
     from workflows.task import VIETNAM_OFFSET, local_day
 
 DAILY_DIGEST_WORKFLOW_ID = "nhachan-daily-digest"
@@ -75,14 +73,3 @@ class DailyDigestWorkflow:
             last_day = day
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(dataclasses.replace(input, last_day=last_day))
-
-
-async def ensure_daily_digest(client: Client, *, task_queue: str, digest_time: time) -> None:
-    """Start the one digest workflow unless it runs already (safe to call on every start)."""
-    await client.start_workflow(
-        DailyDigestWorkflow.run,
-        DailyDigestInput(digest_time=digest_time),
-        id=DAILY_DIGEST_WORKFLOW_ID,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )

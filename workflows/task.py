@@ -325,7 +325,7 @@ class TaskWorkflow:
                 recipients,
                 scheduled_at=step.at,
                 tag=step.audience,
-                note=step.audience,
+                audience=step.audience,
             )
             self._record(step.action, milestone.key, to=recipients, detail=step.note)
 
@@ -348,7 +348,7 @@ class TaskWorkflow:
         *,
         scheduled_at: datetime,
         tag: str,
-        note: str = "",
+        audience: str = "",
     ) -> None:
         workflow_id = workflow.info().workflow_id
         request = NotificationRequest(
@@ -364,8 +364,7 @@ class TaskWorkflow:
             recipients=recipients,
             due_at=milestone.milestone.due,
             evidence_hint=milestone.milestone.evidence_hint,
-            # "coordinating": the units told for information, not asked to deliver.
-            note=note,
+            audience=audience,
         )
         try:
             await workflow.execute_activity(
