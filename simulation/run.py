@@ -5,7 +5,7 @@ the time-skipping test server; notifications are recorded on a timeline instead 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -140,10 +140,15 @@ class SimulatedPlan:
 
 @asynccontextmanager
 async def simulated_plan(
-    plan_path: Path, *, start_at: datetime, settings: Settings, year: int | None = None
+    plan_path: Path,
+    *,
+    start_at: datetime,
+    settings: Settings,
+    year: int | None = None,
+    stand_ins: Sequence[object] = (),
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
-    the notification channels."""
+    the notification channels (`stand_ins` replace more of them by name)."""
     folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
     sim_settings = settings.model_copy(
         update={
@@ -160,7 +165,7 @@ async def simulated_plan(
                 env.client,
                 sim_settings,
                 executor=executor,
-                extra_activities=[recorder.send_notification],
+                extra_activities=[recorder.send_notification, *stand_ins],
                 replace_notifications=True,
             )
             async with worker:
@@ -192,7 +197,7 @@ async def simulate(
         )
         for step in scenario:
             await sim.sleep_until(step.at)
-            result.scenario_log.append(await _perform(sim.client, plan_key, step))
+            result.scenario_log.append(await perform_step(sim.client, plan_key, step))
         await sim.sleep_until(last)
         result.final = await _final_statuses(sim.client, plan_key, sim.report)
     result.timeline = sorted(
@@ -201,7 +206,7 @@ async def simulate(
     return result
 
 
-async def _perform(client: Client, plan_key: str, step: ScenarioStep) -> str:
+async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str:
     fields = step.fields
     try:
         if step.action == "event":
