@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from deadlines.workdays import OfficeHours, WorkingCalendar, load_calendar
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -46,10 +49,27 @@ class Settings(BaseSettings):
     # When each working day's digests go out (local time, inside office hours).
     digest_time: time = time(8, 0)
 
+    # The department's office hours (local): deadlines fall at the close, reminders inside.
+    office_opens: time = time(7, 30)
+    office_closes: time = time(17, 0)
+
+    def working_calendar(self, years: Iterable[int]) -> WorkingCalendar:
+        """Vietnam's working days, with the department's calendar files and office hours."""
+        folder = self.calendar_dir if self.calendar_dir.is_dir() else None
+        return configured_calendar(tuple(years), folder, self.office_opens, self.office_closes)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'nhachan.db'}"
+
+
+@lru_cache(maxsize=32)
+def configured_calendar(
+    years: tuple[int, ...], folder: Path | None, opens: time, closes: time
+) -> WorkingCalendar:
+    """Cached: the calendar of a set of years is built once per process."""
+    return load_calendar(years, folder, office_hours=OfficeHours(opens=opens, closes=closes))
 
 
 @lru_cache(maxsize=1)

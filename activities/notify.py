@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from deadlines.workdays import WorkingCalendar, load_calendar
+from deadlines.workdays import WorkingCalendar
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.contacts import load_contacts
 from notifications.delivery import (
@@ -40,7 +40,7 @@ from notifications.delivery import (
     QuietHours,
 )
 from plan_import.units import load_unit_directory
-from settings import Settings, get_settings
+from settings import Settings, configured_calendar, get_settings
 from storage.db import upgrade_schema
 
 # A deadline's year, the one before (December's escalations) and the ones after.
@@ -58,7 +58,9 @@ class _ServiceConfig:
     units_mtime: float
     contacts: Path | None
     contacts_mtime: float
-    calendar_dir: Path
+    calendar_dir: Path | None
+    office_opens: time
+    office_closes: time
     public_url: str
     zalo_api_base: str
     main_channel_failures: int
@@ -79,7 +81,9 @@ def _config(settings: Settings) -> _ServiceConfig:
         units_mtime=_mtime(settings.units_file),
         contacts=settings.contacts,
         contacts_mtime=_mtime(settings.contacts),
-        calendar_dir=settings.calendar_dir,
+        calendar_dir=settings.calendar_dir if settings.calendar_dir.is_dir() else None,
+        office_opens=settings.office_opens,
+        office_closes=settings.office_closes,
         public_url=settings.public_url,
         zalo_api_base=settings.zalo_api_base,
         main_channel_failures=settings.notify_main_channel_failures,
@@ -87,10 +91,14 @@ def _config(settings: Settings) -> _ServiceConfig:
     )
 
 
-@lru_cache(maxsize=32)
-def _calendar(year: int, calendar_dir: Path) -> WorkingCalendar:
+def _calendar(year: int, config: _ServiceConfig) -> WorkingCalendar:
     before, after = CALENDAR_YEARS_AROUND
-    return load_calendar(range(year - before, year + after + 1), calendar_dir)
+    return configured_calendar(
+        tuple(range(year - before, year + after + 1)),
+        config.calendar_dir,
+        config.office_opens,
+        config.office_closes,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -101,7 +109,7 @@ def _service(config: _ServiceConfig) -> NotificationService:
         database_url=config.database_url,
         directory=directory,
         contacts=load_contacts(config.contacts, directory),
-        calendar=lambda year: _calendar(year, config.calendar_dir),
+        calendar=lambda year: _calendar(year, config),
         public_url=config.public_url,
         zalo_api_base=config.zalo_api_base,
         rules=DeliveryRules(

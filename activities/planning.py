@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -17,7 +15,6 @@ from deadlines import (
     WorkingCalendar,
     due_after_event,
     due_on_day,
-    load_calendar,
     load_policy,
     plan_milestones,
     schedule_steps,
@@ -28,18 +25,19 @@ from models.workflow_messages import (
     PlanTaskRequest,
     ScheduleRequest,
 )
+from settings import Settings
 
 # A plan's deadlines, its escalations and extensions reach into the next years.
 CALENDAR_YEARS_AHEAD = 2
 
 
 class PlanningActivities:
-    def __init__(self, *, calendar_dir: Path | None, policy_file: Path | None) -> None:
-        self._calendar_dir = calendar_dir
-        self._policy_file = policy_file
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._policy_file = settings.policy_file
 
     def calendar(self, year: int) -> WorkingCalendar:
-        return _calendar(year, self._calendar_dir)
+        return self._settings.working_calendar(range(year - 1, year + CALENDAR_YEARS_AHEAD + 1))
 
     def policy(self, task_code: str) -> DeadlinePolicy:
         return load_policy(self._policy_file, task_code=task_code)
@@ -94,8 +92,3 @@ class PlanningActivities:
             self.due_after_event,
             self.due_on_day,
         ]
-
-
-@lru_cache(maxsize=16)
-def _calendar(year: int, calendar_dir: Path | None) -> WorkingCalendar:
-    return load_calendar(range(year - 1, year + CALENDAR_YEARS_AHEAD + 1), calendar_dir)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from deadlines import CalendarDataError, PolicyError, load_calendar, load_policy
+from deadlines import CalendarDataError, PolicyError, load_policy
 from deadlines.policy import DeadlinePolicy
 from deadlines.preview import (
     Preview,
@@ -77,10 +77,7 @@ def preview_command(
     policy_path = policy_file or settings.policy_file
     try:
         policy_for = _policies(policy_path)
-        calendar = load_calendar(
-            range(imported.year - 1, imported.year + 2),
-            settings.calendar_dir if settings.calendar_dir.is_dir() else None,
-        )
+        calendar = settings.working_calendar(range(imported.year - 1, imported.year + 2))
         preview = preview_plan(
             (_task(t) for t in imported.tasks),
             year=imported.year,

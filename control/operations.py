@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from deadlines import DeadlineRefused, MilestoneKind, load_calendar, load_policy, plan_milestones
+from deadlines import DeadlineRefused, MilestoneKind, load_policy, plan_milestones
 from models.statuses import TaskStatus
 from models.workflow_messages import (
     Closure,
@@ -68,7 +68,7 @@ def load_plan_for_start(path: Path, *, year: int | None) -> ImportedPlan:
 def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[EventSubscription]:
     """Which task waits on which event; refuses the whole plan if any deadline is unreadable,
     so that a start either starts every task or none."""
-    calendar = load_calendar(range(imported.year - 1, imported.year + 3), settings.calendar_dir)
+    calendar = settings.working_calendar(range(imported.year - 1, imported.year + 3))
     subscriptions: list[EventSubscription] = []
     refused: list[str] = []
     for task in imported.tasks:
@@ -96,7 +96,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
 
 
 def year_summary_at(year: int, settings: Settings) -> datetime:
-    calendar = load_calendar(range(year, year + 2), settings.calendar_dir)
+    calendar = settings.working_calendar(range(year, year + 2))
     day = calendar.next_working_day(date(year, 12, 31))
     local = pendulum.datetime(
         day.year, day.month, day.day, YEAR_SUMMARY_TIME.hour, YEAR_SUMMARY_TIME.minute, tz=LOCAL_TZ

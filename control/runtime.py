@@ -110,9 +110,7 @@ def build_worker(
     """
     database_url = settings.resolved_database_url()
     activities: list[object] = [
-        *PlanningActivities(
-            calendar_dir=settings.calendar_dir, policy_file=settings.policy_file
-        ).all(),
+        *PlanningActivities(settings).all(),
         *RecordActivities(database_url=database_url).all(),
     ]
     if not replace_notifications:
