@@ -1,0 +1,160 @@
+"""End to end on the real Temporal dev server (from the pip package), on the real clock: start a
+plan, trigger an event, submit evidence, the task closes; then stop the server, start it again
+on its database file, and a timer set before the stop still fires.
+
+The timer is a deadline a minute away: the test's office hours close 45 seconds after it starts
+(the deadline of "ngày <today>" is the close of office hours), and its calendar makes today a
+working day whatever day CI runs on.
+"""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import time, timedelta
+from pathlib import Path
+
+import pendulum
+import pytest
+from sqlmodel import select
+from temporalio.client import Client
+
+from control import operations
+from control.runtime import build_worker, start_dev_server
+from models.statuses import MilestoneStatus, TaskStatus
+from models.tables import Milestone, Task
+from models.workflow_messages import EventOccurrence, EvidenceSubmission
+from settings import Settings, get_settings
+from simulation.run import NotificationRecorder
+from storage.db import session_scope
+from workflows import search_attributes as sa
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    now = pendulum.now(LOCAL_TZ)
+    closes = now.add(seconds=45)
+    if closes.date() != now.date() or now.time() < time(6, 0, 30):
+        pytest.skip("needs the local day to have office hours from 06:00 to a minute from now")
+    today = now.date()
+    calendar = tmp_path / "calendar"
+    calendar.mkdir()
+    (calendar / f"{today.year}.yaml").write_text(
+        f"year: {today.year}\nworking_days:\n"
+        f"  - {{date: {today.isoformat()}, name: test day, decision: the test}}\n",
+        encoding="utf-8",
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        'reminders: {at: "06:00"}\nescalations: {at: "06:00"}\n'
+        'check_ins: {at: "06:00"}\nnudges: {at: "06:00"}\n',
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CHỈ ĐẠO,,,,,\n"
+        "1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
+        f"2,Báo cáo nhanh,Ban Tôn giáo,,ngày {today.day}/{today.month}/{today.year},\n",
+        encoding="utf-8",
+    )
+    return get_settings().model_copy(
+        update={
+            "var_dir": tmp_path / "var",
+            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
+            "temporal_address": f"127.0.0.1:{free_port()}",
+            "temporal_ui_port": free_port(),
+            "task_queue": "nhachan-e2e",
+            "calendar_dir": calendar,
+            "policy_file": policy,
+            "plan_file": plan,
+            "office_opens": time(6, 0),
+            "office_closes": closes.time().replace(microsecond=0),
+        }
+    )
+
+
+@asynccontextmanager
+async def engine(settings: Settings, recorder: NotificationRecorder) -> AsyncIterator[Client]:
+    """The dev server on its database file under var/, and the worker."""
+    env = await start_dev_server(settings)
+    async with env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            worker = build_worker(
+                env.client,
+                settings,
+                executor=executor,
+                extra_activities=[recorder.send_notification],
+                replace_notifications=True,
+            )
+            async with worker:
+                yield env.client
+
+
+def milestone_status(settings: Settings, task_code: str) -> MilestoneStatus | None:
+    with session_scope(settings.resolved_database_url()) as session:
+        row = session.exec(select(Milestone).join(Task).where(Task.code == task_code)).first()
+        return row.status if row else None
+
+
+async def eventually(check: object, *, seconds: float = 120) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(0.5)
+
+
+async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(settings: Settings) -> None:
+    recorder = NotificationRecorder()
+    today = pendulum.now(LOCAL_TZ).date()
+    async with engine(settings, recorder) as client:
+        report = await operations.start_plan(client, settings, settings.plan_file, year=today.year)
+        assert sorted(report.started) == ["I.1", "I.2"]
+        key = report.plan_key
+        routing = await operations.trigger_event(
+            client, key, EventOccurrence("ubnd-tinh-ban-hanh", today, decision="1/QĐ-UBND")
+        )
+        assert routing.tasks == ["I.1"]
+        await eventually(lambda: milestone_status(settings, "I.1") is MilestoneStatus.OPEN)
+        view = await operations.submit_evidence(
+            client, key, "I.1", EvidenceSubmission("1", "van-phong", document_number="5/KH-SNV")
+        )
+        assert view.status is MilestoneStatus.DONE_ON_TIME
+        result = await operations.task_handle(client, key, "I.1").result()
+        assert result.status is TaskStatus.DONE
+        assert ("I.1", "closing") in [(e.task, e.action) for e in recorder.entries]
+        # The other task waits for its deadline, a minute away, when the server goes down.
+        assert milestone_status(settings, "I.2") is MilestoneStatus.OPEN
+
+    async with engine(settings, recorder) as client:
+        again = await operations.start_plan(client, settings, settings.plan_file, year=today.year)
+        assert again.started == [] and again.already_running == ["I.2"]
+        assert again.already_closed == ["I.1"]
+        # The deadline timer set before the restart fires: the task turns overdue.
+        await eventually(lambda: milestone_status(settings, "I.2") is MilestoneStatus.OVERDUE)
+        snapshot = await operations.task_snapshot(client, key, "I.2")
+        assert snapshot.display_status == "overdue"
+        next_action = snapshot.next_action
+        assert next_action is not None and next_action.action == "escalation"
+        assert next_action.at - pendulum.now("UTC") < timedelta(days=5)
+
+        # Visibility: the search attributes tell where the task stands.
+        async def listed_overdue() -> list[str]:
+            query = f'{sa.PLAN.name} = "{key}" AND {sa.STATUS.name} = "overdue"'
+            return [w.id async for w in client.list_workflows(query)]
+
+        for _ in range(60):
+            if await listed_overdue():
+                break
+            await asyncio.sleep(0.5)
+        assert await listed_overdue() == [f"{key}/I.2"]
