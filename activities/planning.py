@@ -51,6 +51,7 @@ class PlanningActivities:
                 task_title=request.title,
                 calendar=self.calendar(request.year),
                 policy=self.policy(request.task_code),
+                written_year=request.written_year,
             )
         except DeadlineRefused as refused:
             raise ApplicationError(

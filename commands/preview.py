@@ -85,6 +85,7 @@ def preview_command(
             policy_for=policy_for,
             coordinator=directory.coordinator,
             leadership=directory.leadership,
+            written_year=imported.written_year,
         )
     except (PolicyError, CalendarDataError) as error:
         _fail([str(error)], as_json)

@@ -79,6 +79,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
                 task_title=task.title,
                 calendar=calendar,
                 policy=load_policy(settings.policy_file, task_code=task.code),
+                written_year=imported.written_year,
             )
         except DeadlineRefused as refusal:
             refused.append(f"{task.code}: {refusal}")
@@ -169,6 +170,7 @@ async def start_plan(
             coordinating_units=list(task.coordinating_units),
             coordinator=directory.coordinator,
             leadership=directory.leadership,
+            written_year=imported.written_year,
         )
         try:
             await client.start_workflow(

@@ -10,6 +10,7 @@ from deadlines.planning import (
     due_after_event,
     due_for_period,
     due_on_day,
+    move_years,
     plan_milestones,
 )
 from deadlines.policy import DeadlinePolicy, PolicyError, load_policy
@@ -34,6 +35,7 @@ __all__ = [
     "due_on_day",
     "load_calendar",
     "load_policy",
+    "move_years",
     "parse_deadline",
     "plan_milestones",
     "schedule_steps",

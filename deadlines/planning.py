@@ -7,6 +7,7 @@ Every instant returned is a plain aware `datetime` in UTC.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -110,6 +111,19 @@ def period_name(period: Period, wording: Wording) -> str:
 # ----------------------------------------------------------------------------- planning
 
 
+def move_years(text: str, *, written_year: int, year: int) -> str:
+    """The deadline of a plan written for `written_year` and reused for `year`: every year it
+    names moves by the same number of years ("Tháng 2/2023" of a 2023 plan run in 2026 is
+    "Tháng 2/2026"; "năm 2022" becomes "năm 2025")."""
+    shift = year - written_year
+    if shift == 0:
+        return text
+    return _YEAR.sub(lambda match: str(int(match.group(0)) + shift), text)
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
 def plan_milestones(
     deadline_text: str,
     *,
@@ -117,9 +131,15 @@ def plan_milestones(
     task_title: str,
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
+    written_year: int | None = None,
 ) -> list[PlannedMilestone]:
     """Every milestone of a task with its due instant, periodic series expanded one milestone
-    per period of the plan year. Raises DeadlineRefused for a text it cannot read."""
+    per period of the plan year. Raises DeadlineRefused for a text it cannot read.
+
+    `written_year`: the year the plan's document was written for, when it is run for another
+    (`year`); the years its deadlines name move with it (see `move_years`)."""
+    if written_year is not None:
+        deadline_text = move_years(deadline_text, written_year=written_year, year=year)
     specs = parse_deadline(deadline_text, year=year, task_title=task_title)
     several = len(specs) > 1
     planned: list[PlannedMilestone] = []

@@ -84,8 +84,10 @@ def preview_plan(
     policy_for: Callable[[str], DeadlinePolicy],
     coordinator: str,
     leadership: str,
+    written_year: int | None = None,
 ) -> Preview:
     """Plan and schedule every task; a task whose deadline cannot be read is listed as refused.
+    `written_year`: the year the plan was written for, when previewed for another `year`.
 
     Schedules run to the end of the plan year (a dated milestone's escalation stages are shown
     even when they fall after it; the weekly repeats stop there).
@@ -100,6 +102,7 @@ def preview_plan(
                 task_title=task.title,
                 calendar=calendar,
                 policy=policy,
+                written_year=written_year,
             )
         except DeadlineRefused as refused:
             preview.refused.append(Refusal(task.code, task.deadline_text, refused.reason))

@@ -128,6 +128,8 @@ class TaskWorkflowInput:
     leadership: str
     # Carried across continue-as-new; None on the first run.
     state: TaskState | None = None
+    # The year the plan's document was written for, when the plan runs in another year.
+    written_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ class PlanTaskRequest:
     title: str
     deadline_text: str
     year: int
+    written_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ class ImportedPlan:
     tasks: list[ImportedTask] = field(default_factory=list)
     report: list[ReportEntry] = field(default_factory=list)
     new_units: list[NewUnit] = field(default_factory=list)
+    # The year the document was written for, when it differs from `year` (a plan reused for
+    # another year with --year): the years its deadlines name move with the plan.
+    written_year: int | None = None
 
     @property
     def errors(self) -> list[ReportEntry]:

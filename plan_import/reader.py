@@ -60,6 +60,8 @@ def read_plan(
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     plan_year = _plan_year(name, header, year, report)
+    stated_year = header.year or header.appendix_year
+    written_year = stated_year if stated_year is not None and stated_year != plan_year else None
     added_codes: set[str] = set()
     if accept_new_units:
         unknown = [
@@ -73,7 +75,7 @@ def read_plan(
         added_codes = {unit.code for unit in added}
     first_seen: dict[str, str] = {}
     tasks = [
-        _task(raw, appendix, directory, report, plan_year, added_codes, first_seen)
+        _task(raw, appendix, directory, report, written_year or plan_year, added_codes, first_seen)
         for raw in appendix.tasks
     ]
     new_units = [
@@ -96,6 +98,7 @@ def read_plan(
         tasks=[task for task in tasks if task is not None],
         report=report,
         new_units=new_units,
+        written_year=written_year,
     )
     _check_agency(document.preamble, directory, report)
     if not header.title:
@@ -117,7 +120,8 @@ def _plan_year(name: str, header: PlanHeader, year: int | None, report: list[Rep
                 ReportEntry(
                     "info",
                     "title",
-                    f"imported as the plan of {year}; the document is the plan of {stated}",
+                    f"imported as the plan of {year}; the document is the plan of {stated}: "
+                    f"the years its deadlines name move by {year - stated:+d}",
                 )
             )
         return year

@@ -164,6 +164,7 @@ class TaskWorkflow:
                 title=self._input.title,
                 deadline_text=self._input.deadline_text,
                 year=self._input.year,
+                written_year=self._input.written_year,
             ),
             list[PlannedMilestone],
         )

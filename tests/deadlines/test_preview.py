@@ -140,8 +140,9 @@ def test_the_year_option_moves_the_plan(app: typer.Typer) -> None:
         "2024-Q3",
         "2024",
     ]
-    # Explicit years in the cells stay as written.
-    assert task(doc, "I.4")["milestones"][0]["due"] == "2023-12-29T17:00:00+07:00"
+    # The years the cells name move with the plan: "Tháng 12/2023" is December 2024, due
+    # Tuesday 31/12/2024.
+    assert task(doc, "I.4")["milestones"][0]["due"] == "2024-12-31T17:00:00+07:00"
 
 
 def test_a_missing_plan_file_is_an_error(app: typer.Typer, tmp_path: Path) -> None:
