@@ -5,6 +5,9 @@ Thin on purpose: each group of verbs lives in `commands/`, named for what it doe
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from commands import engine, notify, plan, preview
@@ -20,5 +23,19 @@ for group in (plan, preview, engine, notify):
     group.register(app)
 
 
+def main() -> None:
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as finished:
+        code = finished.code
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    # The Temporal SDK core's threads can abort the interpreter while it finalizes
+    # ("PyGILState_Release … finalizing") after a clean stop; everything is done and flushed.
+    os._exit(code if isinstance(code, int) else 1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

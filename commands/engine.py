@@ -289,7 +289,7 @@ def status_command(
                 "code": task.code,
                 "title": task.title,
                 "lead_units": task.lead_units,
-                "status": task.status.value if task.status else "not_started",
+                "status": task.status or "not_started",
                 "next_action": task.next_action,
                 "next_action_at": local_iso(task.next_action_at) if task.next_action_at else None,
             }

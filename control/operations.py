@@ -14,7 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from deadlines import DeadlineRefused, MilestoneKind, load_policy, plan_milestones
-from models.statuses import TaskStatus
+from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -41,7 +41,6 @@ from workflows.task import TaskWorkflow, initial_search_attributes, task_workflo
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
 YEAR_SUMMARY_TIME = time(8, 0)
-CLOSED_TASK_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.CARRIED_OVER})
 
 
 class PlanNotStartable(ValueError):
@@ -157,7 +156,7 @@ async def start_plan(
 
     report = StartReport(plan_key=imported.key, year=imported.year)
     for task in imported.tasks:
-        if stored_status.get(task.code) in CLOSED_TASK_STATUSES:
+        if stored_status.get(task.code) in CLOSED_DISPLAY_STATUSES:
             report.already_closed.append(task.code)
             continue
         task_input = TaskWorkflowInput(

@@ -32,3 +32,6 @@ CLOSED_MILESTONE_STATUSES = frozenset(
         MilestoneStatus.CANCELLED,
     }
 )
+
+# What a task shows people (its workflow's display status) once nothing more will happen.
+CLOSED_DISPLAY_STATUSES = frozenset({"done", "ended", "cancelled", "carried_over"})

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.statuses import MilestoneStatus, TaskStatus
+from models.statuses import MilestoneStatus
 
 
 def _utc_column(nullable: bool = True) -> Any:
@@ -78,8 +78,9 @@ class Task(SQLModel, table=True):
     )
     deadline_text: str
     note: str = ""
-    # Written by the engine (a projection of the task's workflow), never by the importer.
-    status: TaskStatus | None = None
+    # Written by the engine (a projection of the task's workflow), never by the importer:
+    # active | waiting_event | overdue | done | ended | cancelled | carried_over.
+    status: str | None = None
     next_action: str = ""
     next_action_at: datetime | None = Field(default=None, sa_column=_utc_column())
 

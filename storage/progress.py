@@ -37,7 +37,7 @@ def find_plan(session: Session, *, plan_key: str) -> Plan:
 def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
     task = find_task(session, plan_key=snapshot.plan_key, task_code=snapshot.task_code)
     assert task.id is not None
-    task.status = snapshot.status
+    task.status = snapshot.display_status
     task.lead_units = list(snapshot.lead_units)
     task.next_action = snapshot.next_action.action if snapshot.next_action else ""
     task.next_action_at = snapshot.next_action.at if snapshot.next_action else None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 02:43:08.541343
+Create Date: 2026-11-27 03:44:27.707656
 """
 
 from collections.abc import Sequence
@@ -120,7 +120,7 @@ def upgrade() -> None:
     sa.Column('unresolved_units', sa.JSON(), nullable=False),
     sa.Column('deadline_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('status', sa.Enum('ACTIVE', 'DONE', 'CANCELLED', 'CARRIED_OVER', name='taskstatus'), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('next_action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('next_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
