@@ -179,6 +179,8 @@ class EventSubscription:
 class PlanState:
     events: list[EventOccurrence] = field(default_factory=list)
     summary_sent: bool = False
+    # Replaced when the plan is started again from a changed file; None: the input's.
+    subscriptions: list[EventSubscription] | None = None
 
 
 @dataclass(frozen=True)

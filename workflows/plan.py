@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         EventOccurrence,
         EventRecord,
         EventRouting,
+        EventSubscription,
         PlanState,
         PlanWorkflowInput,
     )
@@ -123,7 +124,7 @@ class PlanWorkflow:
 
     @trigger_event.validator
     def _validate_event(self, event: EventOccurrence) -> None:
-        known = sorted({s.event_key for s in self._input.subscriptions})
+        known = sorted({s.event_key for s in self._subscriptions()})
         if event.key not in known:
             raise ValueError(
                 f"no task of plan {self._input.plan_key} waits on event {event.key!r}; "
@@ -137,7 +138,7 @@ class PlanWorkflow:
             )
         needing_due = [
             s.task_code
-            for s in self._input.subscriptions
+            for s in self._subscriptions()
             if s.event_key == event.key and s.needs_due_date
         ]
         if needing_due and event.due_on is None:
@@ -148,9 +149,19 @@ class PlanWorkflow:
         if event.due_on is not None and event.due_on < event.occurred_on:
             raise ValueError("the due date comes before the event itself")
 
+    @workflow.signal
+    def subscriptions_changed(self, subscriptions: list[EventSubscription]) -> None:
+        """The plan was started again from a changed file: tasks added or removed."""
+        self._state.subscriptions = list(subscriptions)
+
+    def _subscriptions(self) -> list[EventSubscription]:
+        if self._state.subscriptions is not None:
+            return self._state.subscriptions
+        return self._input.subscriptions
+
     @workflow.query
     def events(self) -> list[EventOccurrence]:
         return list(self._state.events)
 
     def _subscribers(self, key: str) -> list[str]:
-        return sorted({s.task_code for s in self._input.subscriptions if s.event_key == key})
+        return sorted({s.task_code for s in self._subscriptions() if s.event_key == key})

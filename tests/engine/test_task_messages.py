@@ -177,3 +177,37 @@ async def test_a_task_started_late_sends_only_the_step_due_now(plan_file: Path) 
         ("2023-06-16T08:00", "escalation", ["lanh-dao"]),
         ("2023-06-23T08:00", "escalation", ["lanh-dao"]),
     ]
+
+
+async def test_a_task_added_after_its_event_sees_it_and_hears_the_next(
+    plan: SimulatedPlan, plan_file: Path
+) -> None:
+    key = plan.report.plan_key
+    await operations.trigger_event(
+        plan.client, key, EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27))
+    )
+    plan_file.write_text(
+        PLAN + "4,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n", encoding="utf-8"
+    )
+    report = await operations.start_plan(plan.client, plan.settings, plan_file, year=2023)
+    assert report.started == ["I.4"]
+    await plan.sleep_until(local_start(date(2023, 3, 2)))
+    snapshot = await operations.task_snapshot(plan.client, key, "I.4")
+    # The event of 27/02 was recorded before I.4 existed: its clock started from it.
+    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"  # type: ignore[arg-type]
+    later = await operations.trigger_event(
+        plan.client, key, EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1))
+    )
+    assert later.tasks == ["I.2", "I.4"]
+
+
+async def test_the_leadership_gets_the_year_summary_on_the_first_working_day(
+    plan_file: Path,
+) -> None:
+    start = datetime(2023, 12, 28, 2, 0, tzinfo=UTC)
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        await sim.sleep_until(local_start(date(2024, 1, 4)))
+        summaries = [r for r in sim.recorder.requests if r.kind == "year_summary"]
+    assert [(local_iso(r.scheduled_at), r.recipients) for r in summaries] == [
+        ("2024-01-02T08:00:00+07:00", ["lanh-dao"])  # 01/01/2024 is a holiday
+    ]
