@@ -487,17 +487,9 @@ class NotificationService:
                     session, key=key, now=wall, until=wall + self._rules.claim_for
                 ):
                     return False
-            attempt = send_message(channel, message, zalo_api_base=self._zalo_api_base)
-            with session_scope(self._database_url) as session:
-                log.record_attempt(
-                    session,
-                    key=key,
-                    channel=attempt.channel,
-                    answer=attempt.answer,
-                    delivered=attempt.delivered,
-                    give_up=position == len(channels),
-                    now=self._clock(),
-                )
+            attempt = self._send_recorded(
+                key, channel, message, give_up_on_failure=position == len(channels)
+            )
             if attempt.delivered:
                 return True
         return False
@@ -848,19 +840,26 @@ class NotificationService:
                         details={"sample": True},
                         now=self._clock(),
                     )
-                attempt = send_message(channel, message, zalo_api_base=self._zalo_api_base)
-                with session_scope(self._database_url) as session:
-                    log.record_attempt(
-                        session,
-                        key=key,
-                        channel=attempt.channel,
-                        answer=attempt.answer,
-                        delivered=attempt.delivered,
-                        give_up=True,
-                        now=self._clock(),
-                    )
+                attempt = self._send_recorded(key, channel, message, give_up_on_failure=True)
                 results.append(SampleDelivery(kind, message.subject, attempt))
         return results
+
+    def _send_recorded(
+        self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool
+    ) -> DeliveryAttempt:
+        """One try on one channel, and its answer in the log row `key`."""
+        attempt = send_message(channel, message, zalo_api_base=self._zalo_api_base)
+        with session_scope(self._database_url) as session:
+            log.record_attempt(
+                session,
+                key=key,
+                channel=attempt.channel,
+                answer=attempt.answer,
+                delivered=attempt.delivered,
+                give_up=give_up_on_failure,
+                now=self._clock(),
+            )
+        return attempt
 
     def _sample_lines(
         self, unit_code: str, now: datetime
