@@ -5,12 +5,10 @@ Thin on purpose: each group of verbs lives in `commands/`, named for what it doe
 
 from __future__ import annotations
 
-import os
-import sys
-
 import typer
 
 from commands import engine, notify, plan, preview
+from control.runtime import exit_without_finalizing
 
 app = typer.Typer(
     name="nhachan",
@@ -29,12 +27,9 @@ def main() -> None:
         app()
     except SystemExit as finished:
         code = finished.code
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    # The Temporal SDK core's threads can abort the interpreter while it finalizes
-    # ("PyGILState_Release … finalizing") after a clean stop; everything is done and flushed.
-    os._exit(code if isinstance(code, int) else 1)
+    if code is None:
+        code = 0
+    exit_without_finalizing(code if isinstance(code, int) else 1)
 
 
 if __name__ == "__main__":

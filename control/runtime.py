@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import NoReturn
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -123,3 +125,13 @@ def build_worker(
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
     )
+
+
+def exit_without_finalizing(code: int) -> NoReturn:
+    """End the process once its work is done and flushed.
+
+    The Temporal SDK core's threads can abort the interpreter while it finalizes
+    ("PyGILState_Release … finalizing"), turning a clean run into a crash report."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from control.operations import ensure_daily_digest  # noqa: E402
+from control.runtime import exit_without_finalizing  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import local_start, perform_step, simulated_plan  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
@@ -72,3 +73,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    exit_without_finalizing(0)
