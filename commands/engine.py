@@ -25,7 +25,9 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
     ExtensionRequest,
+    HistoryEntry,
     Reassignment,
+    TaskSnapshot,
 )
 from plan_import.units import load_unit_directory
 from settings import Settings, get_settings
@@ -33,6 +35,7 @@ from simulation.run import local_iso, simulate
 from simulation.scenario import ScenarioError, load_scenario
 from storage.db import session_scope, upgrade_schema
 from storage.plans import list_tasks
+from workflows.task import TaskWorkflow
 
 console = Console()
 errors = Console(stderr=True)
@@ -312,6 +315,72 @@ def status_command(
     console.print(table)
 
 
+def history_command(
+    task: Annotated[str, typer.Argument(help="Task code, e.g. III.1.")],
+    plan: PlanOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One task as its workflow sees it: milestones, the next step, and everything that
+    happened (asked of the running workflow)."""
+    settings = get_settings()
+    plan_key = _plan_key(settings, plan)
+
+    async def ask(client: Client) -> tuple[TaskSnapshot, list[HistoryEntry]]:
+        handle = operations.task_handle(client, plan_key, task)
+        return await handle.query(TaskWorkflow.snapshot), await handle.query(TaskWorkflow.history)
+
+    snapshot, history = _with_client(settings, ask)
+    if as_json:
+        document = {
+            "task": task,
+            "status": snapshot.display_status,
+            "milestones": [
+                {
+                    "key": m.key,
+                    "label": m.label,
+                    "kind": m.kind,
+                    "status": m.status.value,
+                    "due": local_iso(m.due) if m.due else None,
+                }
+                for m in snapshot.milestones
+            ],
+            "next": (
+                {
+                    "at": local_iso(snapshot.next_action.at),
+                    "action": snapshot.next_action.action,
+                    "to": snapshot.next_action.to,
+                }
+                if snapshot.next_action
+                else None
+            ),
+            "history": [
+                {
+                    "at": local_iso(h.at),
+                    "action": h.action,
+                    "milestone": h.milestone_key,
+                    "to": h.to,
+                    "detail": h.detail,
+                }
+                for h in history
+            ],
+        }
+        print(json.dumps(document, ensure_ascii=False))
+        return
+    console.print(f"[bold]{task}[/bold] {snapshot.title} — {snapshot.display_status}")
+    for m in snapshot.milestones:
+        due = local_iso(m.due) if m.due else "—"
+        console.print(f"  milestone {m.key} {m.label}: {m.status.value}, due {due}")
+    if snapshot.next_action:
+        nxt = snapshot.next_action
+        console.print(f"  next: {nxt.action} to {', '.join(nxt.to)} at {local_iso(nxt.at)}")
+    table = Table(title="History")
+    for column in ("at", "action", "milestone", "to", "detail"):
+        table.add_column(column)
+    for h in history:
+        table.add_row(local_iso(h.at), h.action, h.milestone_key, ", ".join(h.to), h.detail)
+    console.print(table)
+
+
 def simulate_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan to simulate.")],
     start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"])],
@@ -371,4 +440,5 @@ def register(app: typer.Typer) -> None:
     app.command("reassign")(reassign_command)
     app.command("cancel")(cancel_command)
     app.command("status")(status_command)
+    app.command("history")(history_command)
     app.command("simulate")(simulate_command)

@@ -8,6 +8,7 @@ working day whatever day CI runs on.
 """
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +20,14 @@ import pendulum
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
+from typer.testing import CliRunner
 
 from control import operations
 from control.runtime import build_worker, start_dev_server
 from models.statuses import MilestoneStatus, TaskStatus
 from models.tables import Milestone, Task
 from models.workflow_messages import EventOccurrence, EvidenceSubmission
+from scheduler import app
 from settings import Settings, get_settings
 from simulation.run import NotificationRecorder
 from storage.db import session_scope
@@ -114,7 +117,9 @@ async def eventually(check: object, *, seconds: float = 120) -> None:
         await asyncio.sleep(0.5)
 
 
-async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(settings: Settings) -> None:
+async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     recorder = NotificationRecorder()
     today = pendulum.now(LOCAL_TZ).date()
     async with engine(settings, recorder) as client:
@@ -158,3 +163,16 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(settings: Se
                 break
             await asyncio.sleep(0.5)
         assert await listed_overdue() == [f"{key}/I.2"]
+
+        # The coordinator's view of one task, through the command line.
+        monkeypatch.setenv("NHACHAN_TEMPORAL_ADDRESS", settings.temporal_address)
+        get_settings.cache_clear()
+        result = await asyncio.to_thread(
+            CliRunner().invoke, app, ["history", "I.2", "--plan", key, "--json"]
+        )
+        get_settings.cache_clear()
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        assert document["status"] == "overdue"
+        assert [h["action"] for h in document["history"]][:1] == ["started"]
+        assert "overdue" in [h["action"] for h in document["history"]]
