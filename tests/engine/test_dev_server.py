@@ -167,12 +167,12 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         # The coordinator's view of one task, through the command line.
         monkeypatch.setenv("NHACHAN_TEMPORAL_ADDRESS", settings.temporal_address)
         get_settings.cache_clear()
-        result = await asyncio.to_thread(
+        cli = await asyncio.to_thread(
             CliRunner().invoke, app, ["history", "I.2", "--plan", key, "--json"]
         )
         get_settings.cache_clear()
-        assert result.exit_code == 0, result.output
-        document = json.loads(result.stdout)
+        assert cli.exit_code == 0, cli.output
+        document = json.loads(cli.stdout)
         assert document["status"] == "overdue"
         assert [h["action"] for h in document["history"]][:1] == ["started"]
         assert "overdue" in [h["action"] for h in document["history"]]
