@@ -36,6 +36,9 @@ class NotificationRequest:
     # Whom the recipients are to the task: lead | coordinating | coordinator | leadership.
     # Coordinating units are told for information and asked to support, not to deliver.
     audience: str = ""
+    # An extension request (kind extension_request): who asks, and until when; `note` is why.
+    requested_by: str = ""
+    requested_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

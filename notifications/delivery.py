@@ -46,6 +46,7 @@ from notifications.links import evidence_link, plan_link
 from notifications.messages import (
     DeliveryFailureLine,
     EvidenceLine,
+    ExtensionLine,
     MessageContext,
     MilestoneLine,
     RenderedMessage,
@@ -292,6 +293,7 @@ class NotificationService:
                     milestones=year[1] if year else [],
                     evidence=facts.evidence,
                     tally=year[0] if year else None,
+                    extension=self._extension_line(request, kind, note),
                     overview_link=plan_link(self._public_url, request.plan_key),
                     note=note,
                     recipient_leads=unit in facts.lead_units or audience == "lead",
@@ -328,6 +330,7 @@ class NotificationService:
         for name, instant in (
             ("scheduled_at", request.scheduled_at),
             ("due_at", request.due_at),
+            ("requested_due_at", request.requested_due_at),
             ("now", now),
         ):
             if instant is not None and instant.utcoffset() is None:
@@ -820,6 +823,11 @@ class NotificationService:
                     failures=self._rules.max_failures,
                     last_answer="(mẫu)",
                 ),
+                extension=ExtensionLine(
+                    requested_by_name=self._unit_name(unit_code),
+                    new_due_text=line.due_text or format_day(local_day(now)),
+                    reason="(mẫu)",
+                ),
                 overview_link=plan_link(self._public_url, plan_key),
                 sample=True,
             )
@@ -843,6 +851,21 @@ class NotificationService:
                 attempt = self._send_recorded(key, channel, message, give_up_on_failure=True)
                 results.append(SampleDelivery(kind, message.subject, attempt))
         return results
+
+    def _extension_line(
+        self, request: NotificationRequest, kind: MessageKind, reason: str
+    ) -> ExtensionLine | None:
+        if kind is not MessageKind.EXTENSION_REQUEST:
+            return None
+        if request.requested_due_at is None or not request.requested_by:
+            raise InvalidNotification(
+                f"notification {request.key}: an extension request needs who asks and until when"
+            )
+        return ExtensionLine(
+            requested_by_name=self._unit_name(request.requested_by),
+            new_due_text=format_due(request.requested_due_at),
+            reason=reason,
+        )
 
     def _send_recorded(
         self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool

@@ -12,6 +12,8 @@ class MessageKind(StrEnum):
     ESCALATION_LEADERSHIP = "escalation_leadership"
     NUDGE = "nudge"
     CLOSING = "closing"
+    # A lead unit asks for more time; the coordinator decides.
+    EXTENSION_REQUEST = "extension_request"
     # The leadership's account of the plan year, after its last working day.
     YEAR_SUMMARY = "year_summary"
     # The product's own messages, not asked for by the engine.
@@ -28,6 +30,7 @@ ENGINE_KINDS = frozenset(
         MessageKind.ESCALATION_LEADERSHIP,
         MessageKind.NUDGE,
         MessageKind.CLOSING,
+        MessageKind.EXTENSION_REQUEST,
         MessageKind.YEAR_SUMMARY,
     }
 )
@@ -45,6 +48,7 @@ MILESTONE_KINDS = frozenset(
         MessageKind.ESCALATION_COORDINATOR,
         MessageKind.NUDGE,
         MessageKind.CLOSING,
+        MessageKind.EXTENSION_REQUEST,
     }
 )
 

@@ -75,6 +75,15 @@ class YearTally:
 
 
 @dataclass(frozen=True)
+class ExtensionLine:
+    """What a lead unit asked for: the coordinator grants it, or not, with `extend`."""
+
+    requested_by_name: str
+    new_due_text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class MessageContext:
     kind: MessageKind
     recipient_name: str
@@ -86,6 +95,7 @@ class MessageContext:
     evidence: EvidenceLine | None = None
     failure: DeliveryFailureLine | None = None
     tally: YearTally | None = None
+    extension: ExtensionLine | None = None
     # Where the whole picture is: the plan's overview for the summaries.
     overview_link: str = ""
     note: str = ""

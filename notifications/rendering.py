@@ -127,6 +127,8 @@ def _check_context(context: MessageContext) -> None:
         raise RenderError(f"a {kind.value} message needs the milestone it is about")
     if kind is MessageKind.DELIVERY_FAILURE and context.failure is None:
         raise RenderError("a delivery_failure message needs the failed delivery it reports")
+    if kind is MessageKind.EXTENSION_REQUEST and context.extension is None:
+        raise RenderError("an extension_request message needs what was asked")
     if kind is MessageKind.YEAR_SUMMARY and context.tally is None:
         raise RenderError("a year_summary message needs the year's tally")
     if kind in (MessageKind.ESCALATION_LEADERSHIP, MessageKind.DIGEST) and not context.milestones:

@@ -350,6 +350,9 @@ class TaskWorkflow:
         scheduled_at: datetime,
         tag: str,
         audience: str = "",
+        note: str = "",
+        requested_by: str = "",
+        requested_due_at: datetime | None = None,
     ) -> None:
         workflow_id = workflow.info().workflow_id
         request = NotificationRequest(
@@ -366,6 +369,9 @@ class TaskWorkflow:
             due_at=milestone.milestone.due,
             evidence_hint=milestone.milestone.evidence_hint,
             audience=audience,
+            note=note,
+            requested_by=requested_by,
+            requested_due_at=requested_due_at,
         )
         try:
             await workflow.execute_activity(
@@ -525,6 +531,25 @@ class TaskWorkflow:
             request.milestone_key,
             to=[request.requested_by],
             detail=f"until {request.new_due_on.isoformat()}: {request.reason}",
+        )
+        milestone = self._milestone(request.milestone_key)
+        asked_due = await ask(
+            "due_on_day",
+            DueOnDayRequest(
+                task_code=self._input.task_code, year=self._input.year, day=request.new_due_on
+            ),
+            datetime,
+        )
+        await self._notify(
+            milestone,
+            "extension_request",
+            [self._input.coordinator],
+            scheduled_at=workflow.now(),
+            tag=request.requested_by,
+            audience="coordinator",
+            note=request.reason,
+            requested_by=request.requested_by,
+            requested_due_at=asked_due,
         )
         return "recorded: the coordinator decides"
 

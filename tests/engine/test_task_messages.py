@@ -86,6 +86,11 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
         ExtensionRequest("1", date(2023, 4, 14), "waiting for data", "van-phong"),
     )
     assert "coordinator decides" in answer
+    asked = [r for r in plan.recorder.requests if r.kind == "extension_request"]
+    assert [(r.recipients, r.requested_by, r.note) for r in asked] == [
+        (["cchc-vtlt"], "van-phong", "waiting for data")
+    ]
+    assert local_iso(asked[0].requested_due_at) == "2023-04-14T17:00:00+07:00"  # type: ignore[arg-type]
     view = await operations.grant_extension(
         plan.client,
         key,

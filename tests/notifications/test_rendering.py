@@ -12,6 +12,7 @@ from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
 from notifications.messages import (
     DeliveryFailureLine,
     EvidenceLine,
+    ExtensionLine,
     MessageContext,
     MilestoneLine,
     YearTally,
@@ -51,6 +52,11 @@ def context(kind: MessageKind, **changes: object) -> MessageContext:
             last_answer="Connection error",
         ),
         overview_link="http://127.0.0.1:8000/plans/snv-2023",
+        extension=ExtensionLine(
+            requested_by_name="Văn phòng Sở",
+            new_due_text="Thứ Sáu, 12/05/2023, 17:00",
+            reason="chờ số liệu <của> các phòng",
+        ),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -214,3 +220,14 @@ def test_the_year_summary_counts_the_milestones_and_lists_the_unfinished(
     assert len(message.short) <= SHORT_LIMIT
     with pytest.raises(RenderError, match="year's tally"):
         renderer.render(context(MessageKind.YEAR_SUMMARY, milestone=None))
+
+
+def test_an_extension_request_says_who_asks_until_when_and_why(renderer: MessageRenderer) -> None:
+    message = renderer.render(context(MessageKind.EXTENSION_REQUEST))
+    assert message.subject.startswith("[Xin gia hạn] III.1")
+    for form in (message.text, message.short):
+        assert "Văn phòng Sở" in form and "Thứ Sáu, 12/05/2023, 17:00" in form
+        assert "chờ số liệu <của> các phòng" in form
+    assert "chờ số liệu &lt;của&gt; các phòng" in message.html
+    with pytest.raises(RenderError, match="needs what was asked"):
+        renderer.render(context(MessageKind.EXTENSION_REQUEST, extension=None))
