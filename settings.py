@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deadlines.policy import DeadlinePolicy, load_policy
 from deadlines.workdays import OfficeHours, WorkingCalendar, load_calendar
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -52,6 +53,16 @@ class Settings(BaseSettings):
     # The department's office hours (local): deadlines fall at the close, reminders inside.
     office_opens: time = time(7, 30)
     office_closes: time = time(17, 0)
+
+    def office_hours(self) -> OfficeHours:
+        return OfficeHours(opens=self.office_opens, closes=self.office_closes)
+
+    def policy(self, task_code: str | None = None, path: Path | None = None) -> DeadlinePolicy:
+        """The deadline policy (NHACHAN_POLICY_FILE unless `path`), checked against the
+        office hours."""
+        return load_policy(
+            path or self.policy_file, task_code=task_code, office_hours=self.office_hours()
+        )
 
     def working_calendar(self, years: Iterable[int]) -> WorkingCalendar:
         """Vietnam's working days, with the department's calendar files and office hours."""

@@ -15,7 +15,6 @@ from deadlines import (
     WorkingCalendar,
     due_after_event,
     due_on_day,
-    load_policy,
     plan_milestones,
     schedule_steps,
 )
@@ -34,13 +33,12 @@ CALENDAR_YEARS_AHEAD = 2
 class PlanningActivities:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._policy_file = settings.policy_file
 
     def calendar(self, year: int) -> WorkingCalendar:
         return self._settings.working_calendar(range(year - 1, year + CALENDAR_YEARS_AHEAD + 1))
 
     def policy(self, task_code: str) -> DeadlinePolicy:
-        return load_policy(self._policy_file, task_code=task_code)
+        return self._settings.policy(task_code)
 
     @activity.defn(name="plan_task_milestones")
     def plan_task_milestones(self, request: PlanTaskRequest) -> list[PlannedMilestone]:

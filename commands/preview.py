@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from deadlines import CalendarDataError, PolicyError, load_policy
+from deadlines import CalendarDataError, PolicyError
 from deadlines.policy import DeadlinePolicy
 from deadlines.preview import (
     Preview,
@@ -27,7 +27,7 @@ from deadlines.schedule import ScheduledStep
 from deadlines.workdays import in_vietnam
 from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
-from settings import get_settings
+from settings import Settings, get_settings
 
 console = Console()
 errors = Console(stderr=True)
@@ -76,7 +76,7 @@ def preview_command(
 
     policy_path = policy_file or settings.policy_file
     try:
-        policy_for = _policies(policy_path)
+        policy_for = _policies(settings, policy_path)
         calendar = settings.working_calendar(range(imported.year - 1, imported.year + 2))
         preview = preview_plan(
             (_task(t) for t in imported.tasks),
@@ -124,11 +124,11 @@ def _task(task: Any) -> TaskDeadline:
     )
 
 
-def _policies(path: Path) -> Callable[[str], DeadlinePolicy]:
-    load_policy(path)  # every task override is checked here, before any task is planned
+def _policies(settings: Settings, path: Path) -> Callable[[str], DeadlinePolicy]:
+    settings.policy(path=path)  # every task override is checked here, before any is planned
 
     def policy_for(task_code: str) -> DeadlinePolicy:
-        return load_policy(path, task_code=task_code)
+        return settings.policy(task_code, path=path)
 
     return policy_for
 

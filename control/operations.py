@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from deadlines import DeadlineRefused, MilestoneKind, load_policy, plan_milestones
+from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
 from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.workflow_messages import (
     Closure,
@@ -80,7 +80,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
                 year=imported.year,
                 task_title=task.title,
                 calendar=calendar,
-                policy=load_policy(settings.policy_file, task_code=task.code),
+                policy=settings.policy(task.code),
                 written_year=imported.written_year,
             )
         except DeadlineRefused as refusal:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from deadlines.workdays import validation_problems
+from deadlines.workdays import OfficeHours, validation_problems
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "policy" / "default.yaml"
 
@@ -222,19 +222,25 @@ class DeadlinePolicy(_Strict):
     reports: ReportPolicy
     wording: Wording
 
-    @model_validator(mode="after")
-    def _steps_at_office_hours(self) -> DeadlinePolicy:
-        # Office hours live in the calendar; the least any office keeps is checked here so a
-        # reminder set at 06:00 or 18:00 is refused at load time, not at the first reminder.
-        for name, at in (
+    def step_times(self) -> list[tuple[str, time]]:
+        return [
             ("reminders.at", self.reminders.at),
             ("escalations.at", self.escalations.at),
             ("check_ins.at", self.check_ins.at),
             ("nudges.at", self.nudges.at),
-        ):
-            if not time(6, 0) <= at <= time(18, 0):
-                raise ValueError(f"{name} {at:%H:%M} is not an office hour")
-        return self
+        ]
+
+
+def check_office_hours(policy: DeadlinePolicy, hours: OfficeHours, where: str) -> None:
+    """Every step of the policy falls inside the offices' hours, checked when the policy is
+    loaded, not at the first reminder (office hours belong to the calendar, so the caller
+    that knows them says which)."""
+    for name, at in policy.step_times():
+        if not hours.opens <= at <= hours.closes:
+            raise PolicyError(
+                f"{where}: {name} {at:%H:%M} is not an office hour "
+                f"({hours.opens:%H:%M}-{hours.closes:%H:%M})"
+            )
 
 
 _TASKS = "tasks"
@@ -298,15 +304,26 @@ def _load(
     return plan_policy, per_task
 
 
-def load_policy(path: Path | None = None, task_code: str | None = None) -> DeadlinePolicy:
+def load_policy(
+    path: Path | None = None,
+    task_code: str | None = None,
+    *,
+    office_hours: OfficeHours | None = None,
+) -> DeadlinePolicy:
     """The policy in `path` laid over the defaults (the defaults alone when None), with the
     override for `task_code` applied when the file has one. Every task override is checked
-    whichever task is asked for, so a wrong one fails at once."""
+    whichever task is asked for, so a wrong one fails at once; so is every step time against
+    `office_hours` (default 07:30-17:00)."""
     resolved = path.resolve() if path is not None else None
     if resolved == DEFAULT_POLICY_FILE:
         resolved = None
     text = _text_of(resolved) if resolved is not None else ""
     plan_policy, per_task = _load(resolved, text, _text_of(DEFAULT_POLICY_FILE))
+    hours = office_hours or OfficeHours()
+    where = str(resolved or DEFAULT_POLICY_FILE)
+    check_office_hours(plan_policy, hours, where)
+    for code, policy in per_task.items():
+        check_office_hours(policy, hours, f"{where}: tasks.{code}")
     if task_code is not None and task_code in per_task:
         return per_task[task_code]
     return plan_policy
