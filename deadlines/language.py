@@ -878,6 +878,9 @@ def parse_deadline(text: str, *, year: int, task_title: str = "") -> list[Milest
                 elif label:
                     read.label = label
                 values.append(read)
+        if not values:
+            # Only separators (";", "-"): nothing that says when.
+            raise _Unreadable("the deadline names no time")
         if len(values) > 1:
             for value in values:
                 value.label = value.label or value.text

@@ -323,6 +323,7 @@ def test_a_labelled_part_with_several_periods_keeps_its_label() -> None:
     [
         ("", "empty"),
         ("   ", "empty"),
+        (";", "names no time"),
         ("Tháng 13/2023", "no month 13"),
         ("30/2/2023", "30/2/2023 is not a date"),
         ("Quý V", "no quarter"),
