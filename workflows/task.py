@@ -729,6 +729,8 @@ class TaskWorkflow:
             self._record("done")
 
     def _should_continue_as_new(self) -> bool:
+        if self._pending_events or self._pending_closings:
+            return False  # not carried across: handled first, in the next round
         info = workflow.info()
         if info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT:
             return True
