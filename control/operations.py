@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-import pendulum
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -17,6 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
+from deadlines.workdays import local_instant
 from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.workflow_messages import (
     Closure,
@@ -41,7 +41,6 @@ from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDi
 from workflows.plan import PlanWorkflow, plan_workflow_id
 from workflows.task import TaskWorkflow, initial_search_attributes, task_workflow_id
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
 YEAR_SUMMARY_TIME = time(8, 0)
 
@@ -101,10 +100,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
 def year_summary_at(year: int, settings: Settings) -> datetime:
     calendar = settings.working_calendar(range(year, year + 2))
     day = calendar.next_working_day(date(year, 12, 31))
-    local = pendulum.datetime(
-        day.year, day.month, day.day, YEAR_SUMMARY_TIME.hour, YEAR_SUMMARY_TIME.minute, tz=LOCAL_TZ
-    )
-    return datetime.fromisoformat(local.in_tz("UTC").isoformat())
+    return local_instant(day, YEAR_SUMMARY_TIME)
 
 
 async def ensure_daily_digest(client: Client, settings: Settings) -> None:

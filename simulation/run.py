@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from control import operations
 from control.runtime import build_worker
+from deadlines.workdays import LOCAL_TZ, local_day, local_instant
 from models.payloads import NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
     Closure,
@@ -31,7 +32,6 @@ from simulation.clock import start_time_skipping_at
 from simulation.scenario import ScenarioError, ScenarioStep
 from workflows.task import TaskWorkflow
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 SLEEP_STRIDE = timedelta(days=14)
 # notification kind -> the timeline's action
 TIMELINE_ACTIONS = {
@@ -120,9 +120,9 @@ class NotificationRecorder:
         )
 
 
-def local_start(day: date, clock: time = time(0, 0)) -> datetime:
-    local = pendulum.datetime(day.year, day.month, day.day, clock.hour, clock.minute, tz=LOCAL_TZ)
-    return datetime.fromisoformat(local.in_tz("UTC").isoformat())
+def local_start(day: date) -> datetime:
+    """Midnight at the start of `day` in Vietnam."""
+    return local_instant(day, time(0, 0))
 
 
 @dataclass
@@ -224,7 +224,7 @@ async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str
                 plan_key,
                 EventOccurrence(
                     key=fields["key"],
-                    occurred_on=pendulum.instance(step.at).in_tz(LOCAL_TZ).date(),
+                    occurred_on=local_day(step.at),
                     decision=fields.get("decision", ""),
                     due_on=fields.get("due"),
                 ),

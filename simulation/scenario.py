@@ -20,8 +20,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import pendulum
 import yaml
+
+from deadlines.workdays import local_instant
 
 ACTIONS = ("event", "evidence", "extend", "cancel", "carry_over")
 DEFAULT_TIME = time(9, 0)
@@ -100,12 +101,9 @@ def parse_scenario(text: str, *, source: str = "scenario") -> list[ScenarioStep]
             fields = {key: value for key, value in body.items()}
             if "until" in fields:
                 fields["until"] = _day(fields["until"], where, "until")
-        local = pendulum.datetime(
-            day.year, day.month, day.day, clock.hour, clock.minute, tz="Asia/Ho_Chi_Minh"
-        )
         steps.append(
             ScenarioStep(
-                at=datetime.fromisoformat(local.in_tz("UTC").isoformat()),
+                at=local_instant(day, clock),
                 action=action,
                 fields=fields,
                 place=where,
