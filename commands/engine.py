@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from control import operations
 from control.runtime import build_worker, connect, start_dev_server
+from deadlines.local_time import local_iso
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -31,7 +32,7 @@ from models.workflow_messages import (
 )
 from plan_import.units import load_unit_directory
 from settings import Settings, get_settings
-from simulation.run import local_iso, simulate
+from simulation.run import simulate
 from simulation.scenario import ScenarioError, load_scenario
 from storage.db import session_scope, upgrade_schema
 from storage.plans import list_tasks

@@ -14,7 +14,7 @@ from rich.text import Text
 from sqlmodel import select
 
 from activities.notify import notification_service
-from deadlines.workdays import in_vietnam
+from deadlines.local_time import in_vietnam
 from models.tables import Unit
 from notifications.contacts import ContactsError, UnitLookup
 from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind

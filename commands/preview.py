@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deadlines import CalendarDataError, PolicyError
+from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
 from deadlines.preview import (
     Preview,
@@ -24,7 +25,6 @@ from deadlines.preview import (
     unit_calendars,
 )
 from deadlines.schedule import ScheduledStep
-from deadlines.workdays import in_vietnam
 from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import Settings, get_settings
@@ -174,10 +174,6 @@ def _write_calendars(
 # ----------------------------------------------------------------------------- for people
 
 
-def _local(instant: Any) -> str:
-    return in_vietnam(instant).format("ddd DD/MM/YYYY HH:mm") if instant is not None else "-"
-
-
 def _unit_names(directory: UnitDirectory, codes: list[str]) -> str:
     names = []
     for code in codes:
@@ -240,7 +236,7 @@ def _milestone_cell(pm: PreviewedMilestone) -> str:
     m = pm.milestone
     lines = [f"{m.key} {m.label}".strip(), m.kind.value]
     if m.due is not None:
-        lines.append(f"due {_local(m.due)}")
+        lines.append(f"due {local_display(m.due)}")
     if m.event_key is not None:
         lines.append(f"waits for {m.event_key}")
     if m.evidence_hint:
@@ -276,7 +272,7 @@ def _collapsed(steps: list[ScheduledStep]) -> list[tuple[str, str, str]]:
         if step.note.startswith(REPEATING_NOTES):
             runs.setdefault((step.action, step.audience), []).append(step)
         else:
-            rows.append((_local(step.at), f"{step.action}: {step.note}", step.audience))
+            rows.append((local_display(step.at), f"{step.action}: {step.note}", step.audience))
     for (action, audience), run in runs.items():
         how_often = "weekly" if action == "escalation" else "monthly"
         first, last = (in_vietnam(s.at).format("DD/MM/YYYY") for s in (run[0], run[-1]))

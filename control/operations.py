@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
-from deadlines.workdays import local_instant
+from deadlines.local_time import local_instant
 from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.workflow_messages import (
     Closure,

@@ -17,10 +17,11 @@ from deadlines.language import (
     MilestoneSpec,
     parse_deadline,
 )
+from deadlines.local_time import local_instant
 from deadlines.periods import ROMAN, Cadence, Period, PeriodUnit, periods_of_year, year_period
 from deadlines.policy import DeadlinePolicy, DueRule, Wording
 from deadlines.reports import report_months, report_series
-from deadlines.workdays import WorkingCalendar, local_instant
+from deadlines.workdays import WorkingCalendar
 
 MIDNIGHT = time(0, 0)
 

@@ -15,10 +15,11 @@ from typing import Any
 from icalendar import Alarm, Calendar, Event
 
 from deadlines.language import DeadlineRefused
+from deadlines.local_time import LOCAL_TZ, in_vietnam, local_iso
 from deadlines.planning import PlannedMilestone, plan_milestones
 from deadlines.policy import DeadlinePolicy
 from deadlines.schedule import ScheduledStep, StepAction, StepAudience, schedule_steps
-from deadlines.workdays import LOCAL_TZ, WorkingCalendar, in_vietnam
+from deadlines.workdays import WorkingCalendar
 
 # A deadline shows in a calendar as the last half hour before it, so it is seen, not in the way.
 DEADLINE_EVENT_LENGTH = timedelta(minutes=30)
@@ -120,11 +121,6 @@ def preview_plan(
 
 
 # ----------------------------------------------------------------------------- JSON
-
-
-def local_iso(instant: datetime | None) -> str | None:
-    """An instant as ISO 8601 in Vietnam's time (+07:00), for people and documents."""
-    return None if instant is None else in_vietnam(instant).isoformat()
 
 
 def preview_document(preview: Preview, *, plan_key: str = "") -> dict[str, Any]:

@@ -13,9 +13,10 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from deadlines.language import MilestoneKind
+from deadlines.local_time import end_of_plan_year, local_day, local_instant
 from deadlines.planning import PlannedMilestone
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy
-from deadlines.workdays import WorkingCalendar, local_day, local_instant
+from deadlines.workdays import WorkingCalendar
 
 
 class StepAction(StrEnum):
@@ -43,11 +44,6 @@ class ScheduledStep:
     action: str  # a StepAction value
     audience: str  # a StepAudience value
     note: str = ""
-
-
-def end_of_plan_year(year: int) -> datetime:
-    """Midnight at the end of 31 December of the plan year, Vietnam time (UTC)."""
-    return local_instant(date(year + 1, 1, 1), time(0, 0))
 
 
 def _aware(instant: datetime | None, name: str) -> None:

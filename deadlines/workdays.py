@@ -16,17 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import holidays
-import pendulum
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
+from deadlines.local_time import local_day, local_instant, local_time
+
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 # A search for a working day that finds none in this many days means the data is wrong
 # (every day declared off), not that the answer is far away.
@@ -50,37 +50,6 @@ class OfficeHours:
             raise ValueError(
                 f"office hours must open before they close: {self.opens}-{self.closes}"
             )
-
-
-# ----------------------------------------------------------------------------- instants
-
-
-def local_instant(day: date, at: time) -> datetime:
-    """The instant `at` o'clock on `day` in Vietnam, as a plain aware datetime in UTC."""
-    local = pendulum.datetime(
-        day.year, day.month, day.day, at.hour, at.minute, at.second, tz=LOCAL_TZ
-    )
-    utc = local.in_timezone("UTC")
-    return datetime(
-        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC
-    )
-
-
-def in_vietnam(instant: datetime) -> pendulum.DateTime:
-    """An aware instant shown in Vietnam's time (for display and for finding its day)."""
-    if instant.tzinfo is None:
-        raise ValueError(f"{instant!r} has no time zone: instants must be aware")
-    return pendulum.instance(instant).in_timezone(LOCAL_TZ)
-
-
-def local_day(instant: datetime) -> date:
-    local = in_vietnam(instant)
-    return date(local.year, local.month, local.day)
-
-
-def local_time(instant: datetime) -> time:
-    local = in_vietnam(instant)
-    return time(local.hour, local.minute, local.second)
 
 
 # ----------------------------------------------------------------------------- year files

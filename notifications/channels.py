@@ -28,7 +28,7 @@ from apprise.manager_plugins import NotificationManager
 from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.zalo import NotifyZalo
 
-from deadlines.workdays import in_vietnam
+from deadlines.local_time import in_vietnam
 from notifications.formatting import file_stem
 from notifications.messages import RenderedMessage
 from settings import get_settings

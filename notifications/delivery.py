@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from deadlines.workdays import local_day, local_instant
+from deadlines.local_time import local_day, local_instant
 from models.payloads import NotificationOutcome, NotificationRequest
 from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone, NotificationLog, NotificationStatus, Task

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from deadlines.workdays import in_vietnam
+from deadlines.local_time import in_vietnam
 from plan_import.text import slug
 
 # Monday first, as date.weekday() counts.

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import pendulum
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from control import operations
 from control.runtime import build_worker
-from deadlines.workdays import LOCAL_TZ, local_day, local_instant
+from deadlines.local_time import local_day, local_instant, local_iso
 from models.payloads import NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
     Closure,
@@ -76,10 +75,6 @@ class SimulationResult:
             ],
             "final": [{"task": task, "status": status} for task, status in self.final],
         }
-
-
-def local_iso(instant: datetime) -> str:
-    return pendulum.instance(instant).in_tz(LOCAL_TZ).replace(microsecond=0).isoformat()
 
 
 class NotificationRecorder:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from deadlines.workdays import local_instant
+from deadlines.local_time import local_instant
 
 ACTIONS = ("event", "evidence", "extend", "cancel", "carry_over")
 DEFAULT_TIME = time(9, 0)

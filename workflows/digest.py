@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.task import VIETNAM_OFFSET, local_day
+    from deadlines.local_time import local_day, local_instant
 
 DAILY_DIGEST_WORKFLOW_ID = "nhachan-daily-digest"
 # A year of days fits easily in one history, but a short run keeps replays cheap.
@@ -39,11 +39,6 @@ class DailyDigestInput:
     days_per_run: int = DAYS_PER_RUN
 
 
-def digest_instant(day: date, at: time) -> datetime:
-    """`at` on `day` in Vietnam, as UTC (Vietnam keeps UTC+7 all year)."""
-    return datetime.combine(day, at, tzinfo=UTC) - VIETNAM_OFFSET
-
-
 @workflow.defn(name="DailyDigestWorkflow")
 class DailyDigestWorkflow:
     @workflow.run
@@ -55,7 +50,7 @@ class DailyDigestWorkflow:
                 day = last_day + timedelta(days=1)
             # A digest time already past today (a late start, a worker that was down) sends
             # today's digest at once rather than holding it a day.
-            wait = digest_instant(day, input.digest_time) - workflow.now()
+            wait = local_instant(day, input.digest_time) - workflow.now()
             if wait > timedelta(0):
                 await workflow.sleep(wait)
             try:

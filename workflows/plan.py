@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    from deadlines.local_time import local_day
     from models.payloads import NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
         EventOccurrence,
@@ -36,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
         PlanState,
         PlanWorkflowInput,
     )
-    from workflows.task import TaskWorkflow, local_day, task_workflow_id
+    from workflows.task import TaskWorkflow, task_workflow_id
 
 HISTORY_LIMIT = 2_000
 LONGEST_WAIT = timedelta(days=30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from temporalio import workflow
@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     import models.statuses
     import models.workflow_messages  # noqa: F401
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep
+    from deadlines.local_time import end_of_plan_year, local_day
     from models.payloads import NotificationOutcome, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
@@ -91,20 +92,6 @@ M = TypeVar("M")
 
 def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
-
-
-# Vietnam keeps UTC+7 all year (no daylight saving), so local days follow from UTC by a fixed
-# offset; the calendar itself stays in activities.
-VIETNAM_OFFSET = timedelta(hours=7)
-
-
-def end_of_plan_year(year: int) -> datetime:
-    """Midnight at the end of 31 December, Vietnam time."""
-    return datetime(year + 1, 1, 1, tzinfo=UTC) - VIETNAM_OFFSET
-
-
-def local_day(instant: datetime) -> date:
-    return (instant + VIETNAM_OFFSET).date()
 
 
 @workflow.defn(name="TaskWorkflow")

@@ -25,8 +25,8 @@ from deadlines import (
     plan_milestones,
     schedule_steps,
 )
+from deadlines.local_time import end_of_plan_year
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy, DueRule
-from deadlines.schedule import end_of_plan_year
 from settings import DATA_DIR
 
 YEAR = 2023

@@ -20,8 +20,8 @@ from deadlines import (
     plan_milestones,
     schedule_steps,
 )
+from deadlines.local_time import in_vietnam
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy
-from deadlines.workdays import in_vietnam
 from settings import DATA_DIR
 
 YEAR = 2023

@@ -22,8 +22,8 @@ from datetime import date
 import pytest
 
 from deadlines import WorkingCalendar, load_calendar, load_policy, plan_milestones
+from deadlines.local_time import in_vietnam
 from deadlines.policy import DeadlinePolicy
-from deadlines.workdays import in_vietnam
 from settings import DATA_DIR
 
 YEAR = 2023

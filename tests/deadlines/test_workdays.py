@@ -16,8 +16,9 @@ from deadlines import (
     load_calendar,
     load_policy,
 )
+from deadlines.local_time import local_day, local_instant
 from deadlines.policy import DeadlinePolicy, DueRule
-from deadlines.workdays import local_day, local_instant, read_year_file, year_files
+from deadlines.workdays import read_year_file, year_files
 from settings import DATA_DIR
 
 CALENDAR_DIR = DATA_DIR / "calendar"

@@ -9,6 +9,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from control import operations
+from deadlines.local_time import local_iso
 from models.statuses import MilestoneStatus, TaskStatus
 from models.workflow_messages import (
     Closure,
@@ -19,7 +20,7 @@ from models.workflow_messages import (
     Reassignment,
 )
 from settings import get_settings
-from simulation.run import SimulatedPlan, local_iso, local_start, simulated_plan
+from simulation.run import SimulatedPlan, local_start, simulated_plan
 from workflows.task import TaskWorkflow
 
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
@@ -90,14 +91,14 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
     assert [(r.recipients, r.requested_by, r.note) for r in asked] == [
         (["cchc-vtlt"], "van-phong", "waiting for data")
     ]
-    assert local_iso(asked[0].requested_due_at) == "2023-04-14T17:00:00+07:00"  # type: ignore[arg-type]
+    assert local_iso(asked[0].requested_due_at) == "2023-04-14T17:00:00+07:00"
     view = await operations.grant_extension(
         plan.client,
         key,
         "I.1",
         ExtensionGrant("1", date(2023, 4, 14), "waiting for data", "cchc-vtlt"),
     )
-    assert local_iso(view.due) == "2023-04-14T17:00:00+07:00"  # type: ignore[arg-type]
+    assert local_iso(view.due) == "2023-04-14T17:00:00+07:00"
     snapshot = await operations.task_snapshot(plan.client, key, "I.1")
     assert snapshot.next_action is not None
     # 10 working days before Friday 14/04 is Friday 31/03.
@@ -132,7 +133,7 @@ async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan
     await plan.sleep_until(local_start(date(2023, 3, 2)))
     snapshot = await operations.task_snapshot(plan.client, key, "I.2")
     # 20 working days counted from the day after Monday 27/02: Monday 27/03.
-    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"  # type: ignore[arg-type]
+    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"
     assert snapshot.milestones[0].status is MilestoneStatus.OPEN
 
     hiring = EventOccurrence(
@@ -141,7 +142,7 @@ async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan
     await operations.trigger_event(plan.client, key, hiring)
     await plan.sleep_until(local_start(date(2023, 3, 3)))
     snapshot = await operations.task_snapshot(plan.client, key, "I.3")
-    assert local_iso(snapshot.milestones[0].due) == "2023-06-15T17:00:00+07:00"  # type: ignore[arg-type]
+    assert local_iso(snapshot.milestones[0].due) == "2023-06-15T17:00:00+07:00"
 
 
 async def test_reassign_then_cancel_ends_the_task_with_its_reason(plan: SimulatedPlan) -> None:
@@ -199,7 +200,7 @@ async def test_a_task_added_after_its_event_sees_it_and_hears_the_next(
     await plan.sleep_until(local_start(date(2023, 3, 2)))
     snapshot = await operations.task_snapshot(plan.client, key, "I.4")
     # The event of 27/02 was recorded before I.4 existed: its clock started from it.
-    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"  # type: ignore[arg-type]
+    assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"
     later = await operations.trigger_event(
         plan.client, key, EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1))
     )

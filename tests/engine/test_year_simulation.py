@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, create_engine, select
 
+from deadlines.local_time import local_iso
 from models.tables import Event, Evidence, Milestone, Plan, Task
 from settings import PROJECT_ROOT, get_settings
-from simulation.run import SimulationResult, local_iso, simulate
+from simulation.run import SimulationResult, simulate
 from simulation.scenario import load_scenario
 from tests.engine.conftest import run_async
 

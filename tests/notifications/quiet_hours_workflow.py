@@ -4,20 +4,20 @@ returns the instant the activity finally completed."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from deadlines.local_time import local_day, local_instant
     from models.payloads import NotificationOutcome, NotificationRequest
-    from workflows.task import VIETNAM_OFFSET, local_day
 
 
 def coming_saturday_morning(now: datetime) -> datetime:
     today = local_day(now)
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
-    return datetime.combine(saturday, time(10, 0), tzinfo=UTC) - VIETNAM_OFFSET
+    return local_instant(saturday, time(10, 0))
 
 
 @workflow.defn

@@ -14,7 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.notify import NOTIFY_ACTIVITIES, send_notification
-from deadlines.workdays import load_calendar, local_day
+from deadlines.local_time import local_day
+from deadlines.workdays import load_calendar
 from models.tables import NotificationStatus
 from settings import DATA_DIR
 from storage.db import session_scope

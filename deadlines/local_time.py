@@ -1,0 +1,62 @@
+"""Local time in Vietnam: the one place instants become local days and back.
+
+Everything people see and every calendar rule is in Asia/Ho_Chi_Minh; everything stored and
+sent between processes is an aware UTC instant. Pure (pendulum only), so workflow code may call
+it on instants it got from `workflow.now()`; it never reads a clock itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import overload
+
+import pendulum
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_instant(day: date, at: time) -> datetime:
+    """The instant `at` o'clock on `day` in Vietnam, as a plain aware datetime in UTC."""
+    local = pendulum.datetime(
+        day.year, day.month, day.day, at.hour, at.minute, at.second, tz=LOCAL_TZ
+    )
+    utc = local.in_timezone("UTC")
+    return datetime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC
+    )
+
+
+def in_vietnam(instant: datetime) -> pendulum.DateTime:
+    """An aware instant shown in Vietnam's time (for display and for finding its day)."""
+    if instant.tzinfo is None:
+        raise ValueError(f"{instant!r} has no time zone: instants must be aware")
+    return pendulum.instance(instant).in_timezone(LOCAL_TZ)
+
+
+def local_day(instant: datetime) -> date:
+    local = in_vietnam(instant)
+    return date(local.year, local.month, local.day)
+
+
+def local_time(instant: datetime) -> time:
+    local = in_vietnam(instant)
+    return time(local.hour, local.minute, local.second)
+
+
+def end_of_plan_year(year: int) -> datetime:
+    """Midnight at the end of 31 December of `year`, Vietnam time (UTC)."""
+    return local_instant(date(year + 1, 1, 1), time(0, 0))
+
+
+@overload
+def local_iso(instant: datetime) -> str: ...
+@overload
+def local_iso(instant: None) -> None: ...
+def local_iso(instant: datetime | None) -> str | None:
+    """An instant as ISO 8601 in Vietnam's time (+07:00), to the second, for people and files."""
+    return None if instant is None else in_vietnam(instant).replace(microsecond=0).isoformat()
+
+
+def local_display(instant: datetime | None) -> str:
+    """An instant as a person in Vietnam reads it: 'Mon 06/02/2023 17:00'; '-' for none."""
+    return in_vietnam(instant).format("ddd DD/MM/YYYY HH:mm") if instant is not None else "-"
