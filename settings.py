@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deadlines.policy import DeadlinePolicy, load_policy
-from deadlines.workdays import OfficeHours, WorkingCalendar, load_calendar
+from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years, load_calendar
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -64,10 +63,13 @@ class Settings(BaseSettings):
             path or self.policy_file, task_code=task_code, office_hours=self.office_hours()
         )
 
-    def working_calendar(self, years: Iterable[int]) -> WorkingCalendar:
-        """Vietnam's working days, with the department's calendar files and office hours."""
+    def working_calendar(self, plan_year: int) -> WorkingCalendar:
+        """Vietnam's working days around a plan year, with the department's calendar files and
+        office hours."""
         folder = self.calendar_dir if self.calendar_dir.is_dir() else None
-        return configured_calendar(tuple(years), folder, self.office_opens, self.office_closes)
+        return configured_calendar(
+            tuple(calendar_years(plan_year)), folder, self.office_opens, self.office_closes
+        )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

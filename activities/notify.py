@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from deadlines.workdays import WorkingCalendar
+from deadlines.workdays import WorkingCalendar, calendar_years
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.contacts import load_contacts
 from notifications.delivery import (
@@ -43,8 +43,6 @@ from plan_import.units import load_unit_directory
 from settings import Settings, configured_calendar, get_settings
 from storage.db import upgrade_schema
 
-# A deadline's year, the one before (December's escalations) and the ones after.
-CALENDAR_YEARS_AROUND = (1, 2)
 T = TypeVar("T")
 
 
@@ -92,9 +90,8 @@ def _config(settings: Settings) -> _ServiceConfig:
 
 
 def _calendar(year: int, config: _ServiceConfig) -> WorkingCalendar:
-    before, after = CALENDAR_YEARS_AROUND
     return configured_calendar(
-        tuple(range(year - before, year + after + 1)),
+        tuple(calendar_years(year)),
         config.calendar_dir,
         config.office_opens,
         config.office_closes,

@@ -26,16 +26,13 @@ from models.workflow_messages import (
 )
 from settings import Settings
 
-# A plan's deadlines, its escalations and extensions reach into the next years.
-CALENDAR_YEARS_AHEAD = 2
-
 
 class PlanningActivities:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     def calendar(self, year: int) -> WorkingCalendar:
-        return self._settings.working_calendar(range(year - 1, year + CALENDAR_YEARS_AHEAD + 1))
+        return self._settings.working_calendar(year)
 
     def policy(self, task_code: str) -> DeadlinePolicy:
         return self._settings.policy(task_code)

@@ -77,7 +77,7 @@ def preview_command(
     policy_path = policy_file or settings.policy_file
     try:
         policy_for = _policies(settings, policy_path)
-        calendar = settings.working_calendar(range(imported.year - 1, imported.year + 2))
+        calendar = settings.working_calendar(imported.year)
         preview = preview_plan(
             (_task(t) for t in imported.tasks),
             year=imported.year,

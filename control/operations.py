@@ -69,7 +69,7 @@ def load_plan_for_start(path: Path, *, year: int | None) -> ImportedPlan:
 def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[EventSubscription]:
     """Which task waits on which event; refuses the whole plan if any deadline is unreadable,
     so that a start either starts every task or none."""
-    calendar = settings.working_calendar(range(imported.year - 1, imported.year + 3))
+    calendar = settings.working_calendar(imported.year)
     subscriptions: list[EventSubscription] = []
     refused: list[str] = []
     for task in imported.tasks:
@@ -98,7 +98,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
 
 
 def year_summary_at(year: int, settings: Settings) -> datetime:
-    calendar = settings.working_calendar(range(year, year + 2))
+    calendar = settings.working_calendar(year)
     day = calendar.next_working_day(date(year, 12, 31))
     return local_instant(day, YEAR_SUMMARY_TIME)
 

@@ -435,6 +435,17 @@ def _days(start: date, end: date) -> Iterator[date]:
         current += timedelta(days=1)
 
 
+# A plan's deadlines reach back into the year before (December's escalations, events decided
+# late in the previous year) and forward into the next ones (extensions, late escalations).
+YEARS_BEFORE_PLAN = 1
+YEARS_AFTER_PLAN = 2
+
+
+def calendar_years(plan_year: int) -> range:
+    """The years a plan of `plan_year` needs the calendar of."""
+    return range(plan_year - YEARS_BEFORE_PLAN, plan_year + YEARS_AFTER_PLAN + 1)
+
+
 def load_calendar(
     years: Iterable[int],
     override_dir: Path | None = None,
