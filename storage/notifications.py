@@ -112,13 +112,6 @@ def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> 
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def release_claim(session: Session, *, key: str) -> None:
-    session.execute(
-        update(NotificationLog).where(col(NotificationLog.key) == key).values(claimed_until=None)
-    )
-    session.expire_all()
-
-
 def record_attempt(
     session: Session,
     *,
@@ -142,18 +135,6 @@ def record_attempt(
         row.sent_at = now
     elif give_up:
         row.status = NotificationStatus.FAILED
-    session.add(row)
-    session.flush()
-    return _aware(row)
-
-
-def give_up(session: Session, *, key: str, answer: str, now: datetime) -> NotificationLog:
-    """The unit cannot be reached at all (no usable channel): `failed` without a send."""
-    row = _get(session, key)
-    row.status = NotificationStatus.FAILED
-    row.answer = answer
-    row.updated_at = now
-    row.claimed_until = None
     session.add(row)
     session.flush()
     return _aware(row)
