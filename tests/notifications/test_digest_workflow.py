@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from deadlines.local_time import local_day
 from deadlines.workdays import load_calendar
 from models.tables import NotificationStatus
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from settings import DATA_DIR
 from storage.db import session_scope
 from storage.notifications import find_log, notification_history
@@ -24,7 +25,7 @@ from tests.notifications.quiet_hours_workflow import (
     SaturdayNotificationWorkflow,
     coming_saturday_morning,
 )
-from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
+from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 
 
 async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
