@@ -14,117 +14,78 @@ On the retry policy's last attempt nothing waits any more: quiet hours are ignor
 unit still undelivered is given up on, with the coordinator told, so the result is an outcome
 and never a silent loss. The instant an attempt runs at is Temporal's (the attempt's
 `started_time`), so time-skipping tests see their own clock.
+
+The worker builds `NotifyActivities` once, from its settings: the unit directory and the contacts
+file are read then, so an edited file takes effect when the worker restarts. The schema is the
+starter's business (worker.py, `scheduler.py run` and the commands migrate before they build).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from deadlines.workdays import WorkingCalendar, calendar_years
 from models.payloads import NotificationOutcome, NotificationRequest
+from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
-from notifications.delivery import (
-    DeliveryIncomplete,
-    DeliveryRules,
-    InvalidNotification,
-    NotificationService,
-    QuietHours,
-)
+from notifications.delivery import NotificationService
+from notifications.dispatch import DeliveryRules
+from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from plan_import.units import load_unit_directory
-from settings import Settings, configured_calendar, get_settings
-from storage.db import upgrade_schema
+from settings import Settings
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class _ServiceConfig:
-    """Everything a service is built from; a changed file (its mtime) builds a new one, so an
-    edited contacts file takes effect without restarting the worker."""
-
-    database_url: str
-    units_file: Path
-    units_mtime: float
-    contacts: Path | None
-    contacts_mtime: float
-    calendar_dir: Path | None
-    office_opens: time
-    office_closes: time
-    public_url: str
-    zalo_api_base: str
-    main_channel_failures: int
-    max_failures: int
-
-
-def _mtime(path: Path | None) -> float:
-    try:
-        return path.stat().st_mtime if path is not None else 0.0
-    except OSError:
-        return -1.0
-
-
-def _config(settings: Settings) -> _ServiceConfig:
-    return _ServiceConfig(
-        database_url=settings.resolved_database_url(),
-        units_file=settings.units_file,
-        units_mtime=_mtime(settings.units_file),
-        contacts=settings.contacts,
-        contacts_mtime=_mtime(settings.contacts),
-        calendar_dir=settings.calendar_dir if settings.calendar_dir.is_dir() else None,
-        office_opens=settings.office_opens,
-        office_closes=settings.office_closes,
-        public_url=settings.public_url,
-        zalo_api_base=settings.zalo_api_base,
-        main_channel_failures=settings.notify_main_channel_failures,
-        max_failures=settings.notify_max_failures,
-    )
-
-
-def _calendar(year: int, config: _ServiceConfig) -> WorkingCalendar:
-    return configured_calendar(
-        tuple(calendar_years(year)),
-        config.calendar_dir,
-        config.office_opens,
-        config.office_closes,
-    )
-
-
-@lru_cache(maxsize=4)
-def _service(config: _ServiceConfig) -> NotificationService:
-    upgrade_schema(config.database_url)
-    directory = load_unit_directory(config.units_file)
+def notification_service(settings: Settings) -> NotificationService:
+    """The service these settings describe; the apprise `outbox://` channel must be registered
+    first (`notifications.channels.register_outbox`), since the contacts are checked here."""
+    directory = load_unit_directory(settings.units_file)
     return NotificationService(
-        database_url=config.database_url,
+        database_url=settings.resolved_database_url(),
         directory=directory,
-        contacts=load_contacts(config.contacts, directory),
-        calendar=lambda year: _calendar(year, config),
-        public_url=config.public_url,
-        zalo_api_base=config.zalo_api_base,
+        contacts=load_contacts(settings.contacts, directory),
+        calendar=settings.working_calendar,
+        public_url=settings.public_url,
+        channels=ChannelSender(
+            outbox=settings.var_dir / "outbox", zalo_api_base=settings.zalo_api_base
+        ),
         rules=DeliveryRules(
-            main_channel_failures=config.main_channel_failures,
-            max_failures=config.max_failures,
+            main_channel_failures=settings.notify_main_channel_failures,
+            max_failures=settings.notify_max_failures,
         ),
     )
 
 
-_service_lock = threading.Lock()
+class NotifyActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._service = notification_service(settings)
 
+    @activity.defn(name="send_notification")
+    def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+        info = activity.info()
+        now = _now(info)
+        return _as_temporal_errors(
+            now, lambda: self._service.send(request, now=now, last_attempt=_is_last_attempt(info))
+        )
 
-def notification_service(settings: Settings | None = None) -> NotificationService:
-    """The service for the current settings (built once per configuration, by one thread: the
-    worker runs activities in a pool, and building migrates the schema)."""
-    config = _config(settings or get_settings())
-    with _service_lock:
-        return _service(config)
+    @activity.defn(name="send_daily_digests")
+    def send_daily_digests(self, day: date) -> int:
+        info = activity.info()
+        now = _now(info)
+        return _as_temporal_errors(
+            now,
+            lambda: self._service.send_daily_digests(
+                day, now=now, last_attempt=_is_last_attempt(info)
+            ),
+        )
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.send_notification, self.send_daily_digests]
 
 
 def _is_last_attempt(info: activity.Info) -> bool:
@@ -157,27 +118,3 @@ def _as_temporal_errors(now: datetime, call: Callable[[], T]) -> T:
         raise ApplicationError(
             str(invalid), type="InvalidNotification", non_retryable=True
         ) from None
-
-
-@activity.defn(name="send_notification")
-def send_notification(request: NotificationRequest) -> NotificationOutcome:
-    info = activity.info()
-    now = _now(info)
-    service = notification_service()
-    return _as_temporal_errors(
-        now, lambda: service.send(request, now=now, last_attempt=_is_last_attempt(info))
-    )
-
-
-@activity.defn(name="send_daily_digests")
-def send_daily_digests(day: date) -> int:
-    info = activity.info()
-    now = _now(info)
-    service = notification_service()
-    return _as_temporal_errors(
-        now,
-        lambda: service.send_daily_digests(day, now=now, last_attempt=_is_last_attempt(info)),
-    )
-
-
-NOTIFY_ACTIVITIES: list[Callable[..., Any]] = [send_notification, send_daily_digests]

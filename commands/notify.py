@@ -15,9 +15,11 @@ from sqlmodel import select
 
 from activities.notify import notification_service
 from deadlines.local_time import in_vietnam
+from models.payloads import MessageKind
 from models.tables import Unit
+from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, UnitLookup
-from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
+from notifications.kinds import ENGINE_KINDS, parse_kind
 from plan_import.text import fold
 from plan_import.units import UnitDirectoryError
 from settings import get_settings
@@ -64,6 +66,7 @@ def notify_test_command(
     except ValueError as error:
         raise _fail(str(error)) from error
     upgrade_schema(settings.resolved_database_url())
+    register_outbox()
     try:
         service = notification_service(settings)
     except (ContactsError, UnitDirectoryError) as error:
@@ -113,6 +116,7 @@ def notify_log_command(
     upgrade_schema(url)
     code = None
     if unit is not None:
+        register_outbox()
         try:
             directory = notification_service(settings).directory
         except (ContactsError, UnitDirectoryError) as error:

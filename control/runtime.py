@@ -17,9 +17,10 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.notify import NOTIFY_ACTIVITIES
+from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
+from notifications.channels import register_outbox
 from settings import Settings
 from workflows import search_attributes
 from workflows.digest import DailyDigestWorkflow
@@ -108,7 +109,8 @@ def build_worker(
     """The one worker of the product: every workflow and activity on one task queue.
 
     `extra_activities` registered under an existing name replace it (the simulator records
-    notifications instead of sending them).
+    notifications instead of sending them). The notification activities read the unit directory
+    and the contacts file now; the schema must be migrated before the worker runs.
     """
     database_url = settings.resolved_database_url()
     activities: list[object] = [
@@ -116,7 +118,8 @@ def build_worker(
         *RecordActivities(database_url=database_url).all(),
     ]
     if not replace_notifications:
-        activities.extend(NOTIFY_ACTIVITIES)
+        register_outbox()
+        activities.extend(NotifyActivities(settings).all())
     activities.extend(extra_activities)
     return Worker(
         client,

@@ -1,4 +1,5 @@
-"""Plain payloads that cross the workflow/activity boundary (never a table object).
+"""Plain payloads that cross the workflow/activity boundary (never a table object), and the
+words they are written in.
 
 Instants are timezone-aware UTC datetimes; dates are local (Asia/Ho_Chi_Minh) calendar days.
 """
@@ -7,6 +8,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from deadlines import StepAudience
+from models.tables import NotificationStatus
+
+
+class MessageKind(StrEnum):
+    """The kinds of message the product sends, in the words the engine uses."""
+
+    REMINDER = "reminder"
+    CHECK_IN = "check_in"
+    ESCALATION_COORDINATOR = "escalation_coordinator"
+    ESCALATION_LEADERSHIP = "escalation_leadership"
+    NUDGE = "nudge"
+    CLOSING = "closing"
+    # A lead unit asks for more time; the coordinator decides.
+    EXTENSION_REQUEST = "extension_request"
+    # The leadership's account of the plan year, after its last working day.
+    YEAR_SUMMARY = "year_summary"
+    # The product's own messages, not asked for by the engine.
+    DELIVERY_FAILURE = "delivery_failure"
+    DIGEST = "digest"
+
+
+class DeliveryOutcome(StrEnum):
+    """What a request came to for one unit: the status its log row has (in the log's words),
+    or that it had been sent before, or, only inside an attempt, that it is not sent yet."""
+
+    SENT = NotificationStatus.SENT.value
+    ALREADY_SENT = "already_sent"
+    # Held: for the unit's daily digest, or for the next working day's leadership summary.
+    QUEUED = NotificationStatus.QUEUED.value
+    # Nothing to send any more: every milestone it was about closed before the digest or
+    # summary it waited for.
+    SKIPPED = NotificationStatus.SKIPPED.value
+    FAILED = NotificationStatus.FAILED.value
+    # Not delivered yet: the attempt ends in `DeliveryIncomplete` and is retried.
+    PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -19,8 +59,7 @@ class NotificationRequest:
 
     key: str
     workflow_id: str
-    # reminder | check_in | escalation_coordinator | escalation_leadership | nudge | closing
-    kind: str
+    kind: MessageKind
     plan_key: str
     task_code: str
     task_title: str
@@ -33,9 +72,9 @@ class NotificationRequest:
     # What counts as evidence for this milestone, shown in the message.
     evidence_hint: str = ""
     note: str = ""
-    # Whom the recipients are to the task: lead | coordinating | coordinator | leadership.
-    # Coordinating units are told for information and asked to support, not to deliver.
-    audience: str = ""
+    # Whom the recipients are to the task; "" when no step named it (a closing). Coordinating
+    # units are told for information and asked to support, not to deliver.
+    audience: StepAudience | Literal[""] = ""
     # An extension request (kind extension_request): who asks, and until when; `note` is why.
     requested_by: str = ""
     requested_due_at: datetime | None = None
@@ -44,7 +83,5 @@ class NotificationRequest:
 @dataclass(frozen=True)
 class NotificationOutcome:
     key: str
-    # unit code -> "sent" | "failed" | "already_sent" | "queued" (held for the unit's daily
-    # digest, or for the next working day's leadership summary) | "skipped" (its milestone
-    # closed before the digest or summary it waited for)
-    per_unit: dict[str, str] = field(default_factory=dict)
+    # Unit code -> what the request came to for it.
+    per_unit: dict[str, DeliveryOutcome] = field(default_factory=dict)

@@ -4,7 +4,7 @@ Any apprise URL is a channel. Email (`mailto://`, `mailtos://`) gets the subject
 form, from which apprise builds the plain-text alternative; chat channels without a title
 (Zalo, `zalo://{bot_token}/{chat_id}`) get the short text; everything else the subject and the
 plain text. `outbox://` (or `outbox:///a/folder`) writes each message to a readable file: the
-channel every unit has before anyone configures a real one.
+channel every unit has before anyone configures a real one (`register_outbox` makes it known).
 
 Only privacy-mode URLs (`url(privacy=True)`) and privacy-scrubbed answers leave this module.
 """
@@ -31,7 +31,6 @@ from apprise.plugins.zalo import NotifyZalo
 from deadlines.local_time import in_vietnam
 from notifications.formatting import file_stem
 from notifications.messages import RenderedMessage
-from settings import get_settings
 
 OUTBOX_SCHEME = "outbox"
 DEFAULT_CHANNEL = f"{OUTBOX_SCHEME}://"
@@ -111,35 +110,50 @@ def channel_style(plugin: Any) -> ChannelStyle:
     return ChannelStyle.TEXT
 
 
-def send_message(url: str, message: RenderedMessage, *, zalo_api_base: str = "") -> DeliveryAttempt:
-    """Send `message` once on the channel `url`; never raises for a channel that fails."""
-    try:
-        plugin = load_channel(url, zalo_api_base=zalo_api_base)
-    except ChannelError as error:
-        return DeliveryAttempt(channel=mask_url(url), delivered=False, answer=str(error))
-    channel = _privacy_url(url, plugin)
-    style = channel_style(plugin)
-    if style is ChannelStyle.EMAIL:
-        title, body, body_format = message.subject, message.html, apprise.NotifyFormat.HTML
-    elif style is ChannelStyle.CHAT:
-        title, body, body_format = "", message.short, apprise.NotifyFormat.TEXT
-    else:
-        title, body, body_format = message.subject, message.text, apprise.NotifyFormat.TEXT
-    sender = apprise.Apprise(asset=plugin.asset)
-    sender.add(plugin)
-    try:
-        result = sender.notify(
-            body=body, title=title, body_format=body_format, log_level=logging.INFO
+class ChannelSender:
+    """Sends on apprise URLs as this installation reaches them: a bare `outbox://` writes to
+    its `outbox` folder, a Zalo bot talks to `zalo_api_base`."""
+
+    def __init__(self, *, outbox: Path, zalo_api_base: str = "") -> None:
+        self._outbox = outbox
+        self._zalo_api_base = zalo_api_base
+
+    def send(self, url: str, message: RenderedMessage) -> DeliveryAttempt:
+        """Send `message` once on the channel `url`; never raises for a channel that fails."""
+        try:
+            plugin = load_channel(self._located(url), zalo_api_base=self._zalo_api_base)
+        except ChannelError as error:
+            return DeliveryAttempt(channel=mask_url(url), delivered=False, answer=str(error))
+        channel = _privacy_url(url, plugin)
+        style = channel_style(plugin)
+        if style is ChannelStyle.EMAIL:
+            title, body, body_format = message.subject, message.html, apprise.NotifyFormat.HTML
+        elif style is ChannelStyle.CHAT:
+            title, body, body_format = "", message.short, apprise.NotifyFormat.TEXT
+        else:
+            title, body, body_format = message.subject, message.text, apprise.NotifyFormat.TEXT
+        sender = apprise.Apprise(asset=plugin.asset)
+        sender.add(plugin)
+        try:
+            result = sender.notify(
+                body=body, title=title, body_format=body_format, log_level=logging.INFO
+            )
+        except Exception as error:  # a plugin bug must not lose the log entry of this attempt
+            answer = f"{type(error).__name__}: {error}"
+            return DeliveryAttempt(channel, False, _scrub(answer, url, channel))
+        answer = "; ".join(entry.message for entry in result.logs()) or (
+            "delivered" if result else "refused without a reason"
         )
-    except Exception as error:  # a plugin bug must not lose the log entry of this attempt
-        answer = f"{type(error).__name__}: {error}"
-        return DeliveryAttempt(channel, False, _scrub(answer, url, channel))
-    answer = "; ".join(entry.message for entry in result.logs()) or (
-        "delivered" if result else "refused without a reason"
-    )
-    return DeliveryAttempt(
-        channel=channel, delivered=bool(result), answer=_scrub(answer, url, channel)
-    )
+        return DeliveryAttempt(
+            channel=channel, delivered=bool(result), answer=_scrub(answer, url, channel)
+        )
+
+    def _located(self, url: str) -> str:
+        # The log keeps the URL as written (`outbox://`); only the plugin is told the folder.
+        parts = urlsplit(url)
+        if parts.scheme.lower() == OUTBOX_SCHEME and not (parts.netloc or parts.path):
+            return f"{OUTBOX_SCHEME}://{self._outbox.absolute()}"
+        return url
 
 
 _URL_PIECES = re.compile(r"[:/@?&=]+")
@@ -160,19 +174,22 @@ def _scrub(answer: str, url: str, channel: str) -> str:
 # ------------------------------------------------------------------------------------ outbox
 
 
-def outbox_dir(meta: dict[str, Any]) -> Path:
+def _outbox_folder(meta: dict[str, Any]) -> Path | None:
     path = meta.get("fullpath") or ""
     host = meta.get("host") or ""
     if host or path:
         return Path(f"/{host}{path}" if host else path)
-    return get_settings().var_dir / "outbox"
+    return None
 
 
 def _write_to_outbox(
     body: str, title: str, notify_type: str, *args: Any, meta: dict[str, Any], **kwargs: Any
 ) -> bool:
     """One file per message, with an email-like head, for a newcomer to read."""
-    folder = outbox_dir(meta)
+    folder = _outbox_folder(meta)
+    if folder is None:
+        apprise.logger.warning("The outbox URL names no folder (a ChannelSender gives it one)")
+        return False
     now = in_vietnam(datetime.now(UTC))
     digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:10]
     stem = f"{now:%Y%m%d-%H%M%S}-{file_stem(title or body)}-{digest}"
@@ -194,11 +211,10 @@ def _write_to_outbox(
     return False
 
 
-def _register_outbox() -> None:
-    # apprise's plugin registry is process-wide; registering twice only earns a warning.
+def register_outbox() -> None:
+    """Teach apprise the `outbox://` channel. Its plugin registry is process-wide: whoever
+    starts a process that loads contacts or sends (the worker, `notify-test`) calls this once;
+    calling it again does nothing."""
     if OUTBOX_SCHEME not in NotificationManager():  # type: ignore[no-untyped-call]
         register = apprise_notify(on=OUTBOX_SCHEME, name="nhachan outbox")  # type: ignore[no-untyped-call]
         register(_write_to_outbox)
-
-
-_register_outbox()

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from deadlines.folding import slug
 from deadlines.local_time import in_vietnam
-from plan_import.text import slug
 
 # Monday first, as date.weekday() counts.
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")

@@ -1,25 +1,9 @@
-"""The kinds of message the product sends, in the words the engine uses."""
+"""Which kinds of message (`models.payloads.MessageKind`) the engine may ask for, which a
+digest holds back, and which are about one milestone."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class MessageKind(StrEnum):
-    REMINDER = "reminder"
-    CHECK_IN = "check_in"
-    ESCALATION_COORDINATOR = "escalation_coordinator"
-    ESCALATION_LEADERSHIP = "escalation_leadership"
-    NUDGE = "nudge"
-    CLOSING = "closing"
-    # A lead unit asks for more time; the coordinator decides.
-    EXTENSION_REQUEST = "extension_request"
-    # The leadership's account of the plan year, after its last working day.
-    YEAR_SUMMARY = "year_summary"
-    # The product's own messages, not asked for by the engine.
-    DELIVERY_FAILURE = "delivery_failure"
-    DIGEST = "digest"
-
+from models.payloads import MessageKind
 
 # What the engine's workflows may ask `send_notification` for.
 ENGINE_KINDS = frozenset(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from notifications.kinds import MessageKind
+from models.payloads import MessageKind
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
+from models.payloads import MessageKind
 from notifications.formatting import one_line, plain_text
-from notifications.kinds import MILESTONE_KINDS, MessageKind
+from notifications.kinds import MILESTONE_KINDS
 from notifications.messages import MessageContext, RenderedMessage
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from control import operations
 from control.runtime import build_worker
 from deadlines.local_time import local_day, local_instant, local_iso
-from models.payloads import NotificationOutcome, NotificationRequest
+from models.payloads import DeliveryOutcome, NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -111,7 +111,7 @@ class NotificationRecorder:
                 )
             )
         return NotificationOutcome(
-            key=request.key, per_unit={u: "sent" for u in request.recipients}
+            key=request.key, per_unit={u: DeliveryOutcome.SENT for u in request.recipients}
         )
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from models.statuses import MilestoneStatus
+from models.payloads import MessageKind
+from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import (
     Evidence,
     Milestone,
@@ -59,7 +60,7 @@ def ensure_log(
     plan_key: str,
     task_code: str,
     milestone_key: str,
-    kind: str,
+    kind: MessageKind,
     unit_code: str,
     scheduled_at: datetime,
     details: dict[str, Any],
@@ -75,7 +76,7 @@ def ensure_log(
         plan_key=plan_key,
         task_code=task_code,
         milestone_key=milestone_key,
-        kind=kind,
+        kind=kind.value,
         unit_code=unit_code,
         scheduled_at=scheduled_at,
         status=NotificationStatus.QUEUED,
@@ -112,13 +113,6 @@ def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> 
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-def release_claim(session: Session, *, key: str) -> None:
-    session.execute(
-        update(NotificationLog).where(col(NotificationLog.key) == key).values(claimed_until=None)
-    )
-    session.expire_all()
-
-
 def record_attempt(
     session: Session,
     *,
@@ -142,18 +136,6 @@ def record_attempt(
         row.sent_at = now
     elif give_up:
         row.status = NotificationStatus.FAILED
-    session.add(row)
-    session.flush()
-    return _aware(row)
-
-
-def give_up(session: Session, *, key: str, answer: str, now: datetime) -> NotificationLog:
-    """The unit cannot be reached at all (no usable channel): `failed` without a send."""
-    row = _get(session, key)
-    row.status = NotificationStatus.FAILED
-    row.answer = answer
-    row.updated_at = now
-    row.claimed_until = None
     session.add(row)
     session.flush()
     return _aware(row)
@@ -213,10 +195,14 @@ def held_for_digest(
 
 
 def queued_of_kind(
-    session: Session, *, kind: str, plan_key: str | None = None, unit_code: str | None = None
+    session: Session,
+    *,
+    kind: MessageKind,
+    plan_key: str | None = None,
+    unit_code: str | None = None,
 ) -> list[NotificationLog]:
     query = select(NotificationLog).where(
-        NotificationLog.status == NotificationStatus.QUEUED, NotificationLog.kind == kind
+        NotificationLog.status == NotificationStatus.QUEUED, NotificationLog.kind == kind.value
     )
     if plan_key is not None:
         query = query.where(NotificationLog.plan_key == plan_key)
@@ -275,16 +261,20 @@ def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[
     return list(task.lead_units) if task is not None else []
 
 
-def milestone_status(
-    session: Session, *, plan_key: str, task_code: str, milestone_key: str
-) -> MilestoneStatus | None:
+def milestone_closed(session: Session, row: NotificationLog) -> bool:
+    """Whether the milestone `row` is about has closed (done, ended or cancelled), as the engine
+    last recorded it."""
     milestone = session.exec(
         select(Milestone)
         .join(Task)
         .join(Plan)
-        .where(Plan.key == plan_key, Task.code == task_code, Milestone.key == milestone_key)
+        .where(
+            Plan.key == row.plan_key,
+            Task.code == row.task_code,
+            Milestone.key == row.milestone_key,
+        )
     ).first()
-    return milestone.status if milestone is not None else None
+    return milestone is not None and milestone.status in CLOSED_MILESTONE_STATUSES
 
 
 def overdue_milestones(session: Session, *, plan_key: str) -> list[tuple[Task, Milestone]]:

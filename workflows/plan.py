@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     import models.statuses
     import models.workflow_messages  # noqa: F401
     from deadlines.local_time import local_day
-    from models.payloads import NotificationOutcome, NotificationRequest
+    from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
         EventOccurrence,
         EventRecord,
@@ -81,7 +81,7 @@ class PlanWorkflow:
         request = NotificationRequest(
             key=f"{workflow_id}/year_summary/{self._input.year}",
             workflow_id=workflow_id,
-            kind="year_summary",
+            kind=MessageKind.YEAR_SUMMARY,
             plan_key=self._input.plan_key,
             task_code="",
             task_title="",

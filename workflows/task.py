@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
@@ -27,9 +27,9 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
-    from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep
+    from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
     from deadlines.local_time import end_of_plan_year, local_day
-    from models.payloads import NotificationOutcome, NotificationRequest
+    from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
         Closure,
@@ -345,7 +345,8 @@ class TaskWorkflow:
         request = NotificationRequest(
             key=f"{workflow_id}/{milestone.key}/{kind}/{tag}/{scheduled_at.isoformat()}",
             workflow_id=workflow_id,
-            kind=kind,
+            # The step's words are the payload's: no conversion, so no change on the wire.
+            kind=cast(MessageKind, kind),
             plan_key=self._input.plan_key,
             task_code=self._input.task_code,
             task_title=self._input.title,
@@ -355,7 +356,7 @@ class TaskWorkflow:
             recipients=recipients,
             due_at=milestone.milestone.due,
             evidence_hint=milestone.milestone.evidence_hint,
-            audience=audience,
+            audience=cast(StepAudience, audience),
             note=note,
             requested_by=requested_by,
             requested_due_at=requested_due_at,

@@ -11,12 +11,14 @@ from sqlmodel import select
 from temporalio.common import RetryPolicy
 from temporalio.testing import ActivityEnvironment
 
-from models.payloads import NotificationRequest
+from activities.notify import NotifyActivities
+from models.payloads import MessageKind, NotificationRequest
 from models.statuses import MilestoneStatus
 from models.tables import Milestone, Plan, Task
+from notifications.channels import register_outbox
 from plan_import import read_plan
 from plan_import.units import load_unit_directory
-from settings import DATA_DIR, get_settings
+from settings import DATA_DIR, Settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import store_plan
 from tests.notifications.servers import SmtpServer, ZaloApi
@@ -48,24 +50,45 @@ def zalo() -> Iterator[ZaloApi]:
         server.server_close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def outbox_channel() -> None:
+    # What the worker and `notify-test` do at start.
+    register_outbox()
+
+
 @dataclasses.dataclass
 class Product:
     """The product configured for one test: a database holding the real 2023 plan, a contacts
-    file, and the settings pointing at both."""
+    file, and the settings pointing at both, from which the worker builds its activities."""
 
     database_url: str
     root: Path
-    monkeypatch: pytest.MonkeyPatch
+    settings: Settings
+    notify: NotifyActivities = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.notify = NotifyActivities(self.settings)
 
     def contacts(self, text: str) -> Path:
         path = self.root / f"contacts-{abs(hash(text))}.yaml"
         path.write_text(text, encoding="utf-8")
-        self.setting("CONTACTS", str(path))
+        self.configure(contacts=path)
         return path
 
-    def setting(self, name: str, value: str) -> None:
-        self.monkeypatch.setenv(f"NHACHAN_{name}", value)
-        get_settings.cache_clear()
+    def configure(self, **changes: Any) -> None:
+        """Change settings; the activities are built again, as a restarted worker does."""
+        self.settings = self.settings.model_copy(update=changes)
+        self.notify = NotifyActivities(self.settings)
+
+    def environment(self) -> dict[str, str | None]:
+        """The settings as the commands read them, from NHACHAN_ variables."""
+        contacts = self.settings.contacts
+        return {
+            "NHACHAN_DATABASE_URL": self.database_url,
+            "NHACHAN_VAR_DIR": str(self.settings.var_dir),
+            "NHACHAN_PUBLIC_URL": self.settings.public_url,
+            "NHACHAN_CONTACTS": str(contacts) if contacts is not None else None,
+        }
 
     def outbox(self, name: str) -> Path:
         return self.root / "outbox" / name
@@ -99,32 +122,30 @@ class Product:
 
 
 @pytest.fixture
-def product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Product]:
-    yield from _product(f"sqlite:///{tmp_path / 'nhachan.db'}", tmp_path, monkeypatch)
+def product(tmp_path: Path) -> Product:
+    return _product(f"sqlite:///{tmp_path / 'nhachan.db'}", tmp_path)
 
 
 @pytest.fixture
-def postgres_product(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Product]:
+def postgres_product(tmp_path: Path) -> Iterator[Product]:
     with private_postgres() as database_url:
-        yield from _product(database_url, tmp_path, monkeypatch)
+        yield _product(database_url, tmp_path)
 
 
-def _product(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Product]:
+def _product(database_url: str, tmp_path: Path) -> Product:
     upgrade_schema(database_url)
     directory = load_unit_directory(DATA_DIR / "units.yaml")
     imported = read_plan(DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt", year=2023)
     assert imported.key == PLAN_KEY
     with session_scope(database_url) as session:
         store_plan(session, imported=imported, directory=directory)
-    monkeypatch.setenv("NHACHAN_DATABASE_URL", database_url)
-    monkeypatch.setenv("NHACHAN_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("NHACHAN_PUBLIC_URL", "https://nhachan.snv.binhdinh.gov.vn")
-    monkeypatch.delenv("NHACHAN_CONTACTS", raising=False)
-    get_settings.cache_clear()
-    yield Product(database_url, tmp_path, monkeypatch)
-    get_settings.cache_clear()
+    settings = Settings(
+        database_url=database_url,
+        var_dir=tmp_path / "var",
+        public_url="https://nhachan.snv.binhdinh.gov.vn",
+        contacts=None,
+    )
+    return Product(database_url, tmp_path, settings)
 
 
 def run_activity(
@@ -164,7 +185,7 @@ def notification(
     return NotificationRequest(
         key=f"{workflow_id}/{milestone_key}/{kind}/lead/{scheduled_at.isoformat()}",
         workflow_id=workflow_id,
-        kind=kind,
+        kind=MessageKind(kind),
         plan_key=PLAN_KEY,
         task_code=task_code,
         task_title=title,

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from models.payloads import MessageKind
 from notifications.channels import (
     ChannelError,
+    ChannelSender,
     ChannelStyle,
     channel_style,
     describe_channel,
     load_channel,
-    send_message,
 )
-from notifications.kinds import MessageKind
 from notifications.messages import MessageContext, MilestoneLine, RenderedMessage
 from notifications.rendering import MessageRenderer
 from tests.notifications.servers import SmtpServer, ZaloApi
@@ -46,9 +46,16 @@ def reminder() -> RenderedMessage:
     )
 
 
-def test_email_arrives_with_a_utf8_subject_and_both_parts(smtp: SmtpServer) -> None:
+@pytest.fixture
+def channels(tmp_path: Path) -> ChannelSender:
+    return ChannelSender(outbox=tmp_path / "outbox")
+
+
+def test_email_arrives_with_a_utf8_subject_and_both_parts(
+    smtp: SmtpServer, channels: ChannelSender
+) -> None:
     message = reminder()
-    attempt = send_message(smtp.url("vanphong@snv.binhdinh.gov.vn"), message)
+    attempt = channels.send(smtp.url("vanphong@snv.binhdinh.gov.vn"), message)
 
     assert attempt.delivered, attempt.answer
     assert attempt.channel.startswith(f"mailto://127.0.0.1:{smtp.port}/")
@@ -83,11 +90,11 @@ def test_email_arrives_with_a_utf8_subject_and_both_parts(smtp: SmtpServer) -> N
 
 
 def test_email_to_a_server_that_is_down_fails_without_showing_the_password(
-    smtp: SmtpServer,
+    smtp: SmtpServer, channels: ChannelSender
 ) -> None:
     smtp.stop()
     url = f"mailto://robot:Sup3rSecret@127.0.0.1:{smtp.port}/vp@example.com?from=robot@example.com"
-    attempt = send_message(url, reminder())
+    attempt = channels.send(url, reminder())
 
     assert not attempt.delivered
     assert "Connection error" in attempt.answer
@@ -95,11 +102,10 @@ def test_email_to_a_server_that_is_down_fails_without_showing_the_password(
     assert "****" in attempt.channel
 
 
-def test_zalo_gets_the_short_text_on_the_bot_api(zalo: ZaloApi) -> None:
+def test_zalo_gets_the_short_text_on_the_bot_api(zalo: ZaloApi, tmp_path: Path) -> None:
     message = reminder()
-    attempt = send_message(
-        f"zalo://{ZALO_TOKEN}/chat-vanphong", message, zalo_api_base=zalo.base + "/"
-    )
+    channels = ChannelSender(outbox=tmp_path / "outbox", zalo_api_base=zalo.base + "/")
+    attempt = channels.send(f"zalo://{ZALO_TOKEN}/chat-vanphong", message)
 
     assert attempt.delivered, attempt.answer
     [request] = zalo.requests
@@ -116,9 +122,12 @@ def test_zalo_gets_the_short_text_on_the_bot_api(zalo: ZaloApi) -> None:
     assert ZALO_TOKEN not in attempt.channel
 
 
-def test_zalo_refusing_the_message_is_a_failed_attempt_with_its_answer(zalo: ZaloApi) -> None:
+def test_zalo_refusing_the_message_is_a_failed_attempt_with_its_answer(
+    zalo: ZaloApi, tmp_path: Path
+) -> None:
     zalo.failing = True
-    attempt = send_message(f"zalo://{ZALO_TOKEN}/chat-vp", reminder(), zalo_api_base=zalo.base)
+    channels = ChannelSender(outbox=tmp_path / "outbox", zalo_api_base=zalo.base)
+    attempt = channels.send(f"zalo://{ZALO_TOKEN}/chat-vp", reminder())
 
     assert not attempt.delivered
     assert "401" in attempt.answer
@@ -126,11 +135,13 @@ def test_zalo_refusing_the_message_is_a_failed_attempt_with_its_answer(zalo: Zal
     assert len(zalo.requests) == 1
 
 
-def test_the_outbox_writes_one_readable_file_per_message(tmp_path: Path) -> None:
+def test_the_outbox_writes_one_readable_file_per_message(
+    tmp_path: Path, channels: ChannelSender
+) -> None:
     message = reminder()
     url = f"outbox://{tmp_path / 'outbox'}"
-    assert send_message(url, message).delivered
-    assert send_message(url, message).delivered
+    assert channels.send(url, message).delivered
+    assert channels.send(url, message).delivered
 
     files = sorted((tmp_path / "outbox").iterdir())
     assert len(files) == 2
@@ -147,10 +158,10 @@ def test_channels_are_given_the_form_they_read() -> None:
     assert channel_style(load_channel("json://127.0.0.1:9")) is ChannelStyle.TEXT
 
 
-def test_an_unusable_url_is_named_without_its_secrets() -> None:
+def test_an_unusable_url_is_named_without_its_secrets(channels: ChannelSender) -> None:
     with pytest.raises(ChannelError, match=r"nosuch://…") as error:
         load_channel("nosuch://user:hunter22@example.org")
     assert "hunter22" not in str(error.value)
     assert describe_channel("nosuch://user:hunter22@example.org") == "nosuch://…"
-    attempt = send_message("nosuch://user:hunter22@example.org", reminder())
+    attempt = channels.send("nosuch://user:hunter22@example.org", reminder())
     assert not attempt.delivered and "hunter22" not in attempt.answer

@@ -13,10 +13,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.notify import NOTIFY_ACTIVITIES, send_notification
 from deadlines.local_time import local_day
 from deadlines.workdays import load_calendar
 from models.tables import NotificationStatus
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from settings import DATA_DIR
 from storage.db import session_scope
 from storage.notifications import find_log, notification_history
@@ -25,7 +25,7 @@ from tests.notifications.quiet_hours_workflow import (
     SaturdayNotificationWorkflow,
     coming_saturday_morning,
 )
-from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
+from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 
 
 async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
@@ -48,14 +48,16 @@ async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
             scheduled_at=start,
             due_at=start + timedelta(days=20),
         )
-        assert run_activity(send_notification, held, at=start).per_unit == {"van-phong": "queued"}
+        assert run_activity(product.notify.send_notification, held, at=start).per_unit == {
+            "van-phong": "queued"
+        }
 
         with ThreadPoolExecutor(max_workers=4) as executor:
             async with Worker(
                 env.client,
                 task_queue="digest-test",
                 workflows=[DailyDigestWorkflow],
-                activities=NOTIFY_ACTIVITIES,
+                activities=product.notify.all(),
                 activity_executor=executor,
             ):
                 handle = await env.client.start_workflow(
@@ -103,7 +105,7 @@ async def test_a_message_due_on_a_day_off_goes_out_when_the_offices_open(
                 env.client,
                 task_queue="quiet-test",
                 workflows=[SaturdayNotificationWorkflow],
-                activities=NOTIFY_ACTIVITIES,
+                activities=product.notify.all(),
                 activity_executor=executor,
             ):
                 sent_at = await env.client.execute_workflow(

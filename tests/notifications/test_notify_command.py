@@ -8,16 +8,25 @@ import sys
 from pathlib import Path
 
 import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from commands import notify
-from settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, get_settings
 from storage.db import session_scope
 from storage.notifications import notification_history
 from tests.notifications.conftest import Product
 from tests.notifications.servers import SmtpServer
 
 runner = CliRunner()
+
+
+def invoke(product: Product, *args: str, **env: str) -> Result:
+    """The command as an operator runs it: its settings read from the NHACHAN_ variables."""
+    get_settings.cache_clear()
+    try:
+        return runner.invoke(cli(), list(args), env={**product.environment(), **env})
+    finally:
+        get_settings.cache_clear()
 
 
 def cli() -> typer.Typer:
@@ -40,7 +49,7 @@ units:
     - outbox://{product.outbox("vp")}
 """
     )
-    result = runner.invoke(cli(), ["notify-test", "Văn Phòng Sở"])
+    result = invoke(product, "notify-test", "Văn Phòng Sở")
     assert result.exit_code == 0, result.output
     assert "Samples for Văn phòng Sở (van-phong), 6 kind(s) on 2 channel(s)" in result.output
 
@@ -65,22 +74,22 @@ units:
 def test_one_kind_and_a_failing_channel(product: Product, smtp: SmtpServer) -> None:
     product.contacts(f"units:\n  van-phong: ['{smtp.url('vp@example.org')}']\n")
     smtp.stop()
-    result = runner.invoke(cli(), ["notify-test", "van-phong", "--kind", "closing"])
+    result = invoke(product, "notify-test", "van-phong", "--kind", "closing")
     assert result.exit_code == 1
     assert "closing" in result.output and "failed" in result.output
     assert "Connection error" in result.output
 
-    log = runner.invoke(cli(), ["notify-log", "--unit", "Văn phòng Sở"], env={"COLUMNS": "200"})
+    log = invoke(product, "notify-log", "--unit", "Văn phòng Sở", COLUMNS="200")
     assert log.exit_code == 0, log.output
     assert "closing" in log.output and "failed" in log.output
     assert "Connection error" in log.output
 
 
 def test_unknown_units_and_kinds_are_named(product: Product) -> None:
-    unknown_unit = runner.invoke(cli(), ["notify-test", "Phòng Kế hoạch"])
+    unknown_unit = invoke(product, "notify-test", "Phòng Kế hoạch")
     assert unknown_unit.exit_code == 2
     assert "Phòng Kế hoạch" in unknown_unit.output
-    unknown_kind = runner.invoke(cli(), ["notify-test", "van-phong", "--kind", "remind"])
+    unknown_kind = invoke(product, "notify-test", "van-phong", "--kind", "remind")
     assert unknown_kind.exit_code == 2
     assert "unknown message kind 'remind'" in unknown_kind.output
 

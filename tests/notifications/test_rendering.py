@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from models.payloads import MessageKind
 from notifications.formatting import file_stem, format_due, one_line, plain_text
-from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
+from notifications.kinds import ENGINE_KINDS, parse_kind
 from notifications.messages import (
     DeliveryFailureLine,
     EvidenceLine,

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.notify import send_daily_digests, send_notification
-from models.payloads import NotificationOutcome, NotificationRequest
+from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
 from models.statuses import MilestoneStatus
 from models.tables import NotificationStatus
 from storage.db import session_scope
@@ -54,13 +53,15 @@ def test_many_escalations_on_one_day_make_one_summary_for_the_leadership(
         "II.2", "Xây dựng và triển khai Kế hoạch hệ thống hóa", FEBRUARY_END, TUESDAY
     )
 
-    assert run_activity(send_notification, first, at=TUESDAY).per_unit == {"lanh-dao": "sent"}
-    assert run_activity(send_notification, second, at=TUESDAY).per_unit == {
+    assert run_activity(overdue.notify.send_notification, first, at=TUESDAY).per_unit == {
+        "lanh-dao": "sent"
+    }
+    assert run_activity(overdue.notify.send_notification, second, at=TUESDAY).per_unit == {
         "lanh-dao": "already_sent"
     }
-    assert run_activity(send_notification, first, at=TUESDAY, attempt=2).per_unit == {
-        "lanh-dao": "already_sent"
-    }
+    assert run_activity(
+        overdue.notify.send_notification, first, at=TUESDAY, attempt=2
+    ).per_unit == {"lanh-dao": "already_sent"}
 
     [summary] = overdue.outbox_files("leadership")
     text = summary.read_text(encoding="utf-8")
@@ -80,25 +81,28 @@ def test_an_escalation_after_the_days_summary_waits_for_the_next_working_day(
     overdue: Product,
 ) -> None:
     first = escalation("IV.1", "Xây dựng kế hoạch biên chế năm 2023", JANUARY_END, TUESDAY)
-    run_activity(send_notification, first, at=TUESDAY)
+    run_activity(overdue.notify.send_notification, first, at=TUESDAY)
 
     march_end = datetime(2023, 3, 31, 10, 0, tzinfo=UTC)
     late = escalation("II.3", "Kế hoạch tuyên truyền, phổ biến giáo dục", march_end, TUESDAY)
     afternoon = TUESDAY + timedelta(hours=6)
-    outcome = run_activity(send_notification, late, at=afternoon)
+    outcome = run_activity(overdue.notify.send_notification, late, at=afternoon)
     assert outcome.per_unit == {"lanh-dao": "queued"}
     assert len(overdue.outbox_files("leadership")) == 1
 
     # The next morning's digest run sends the summary that waited, and only that.
-    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY) == 1
-    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY, attempt=2) == 0
+    assert run_activity(overdue.notify.send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY) == 1
+    assert (
+        run_activity(overdue.notify.send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY, attempt=2)
+        == 0
+    )
     files = overdue.outbox_files("leadership")
     assert len(files) == 2
     second = next(f for f in files if "08/03/2023" in f.read_text(encoding="utf-8"))
     assert "II.3 – Kế hoạch tuyên truyền" in second.read_text(encoding="utf-8")
-    assert run_activity(send_notification, late, at=afternoon, attempt=2).per_unit == {
-        "lanh-dao": "already_sent"
-    }
+    assert run_activity(
+        overdue.notify.send_notification, late, at=afternoon, attempt=2
+    ).per_unit == {"lanh-dao": "already_sent"}
 
 
 def test_escalations_racing_on_several_workers_still_make_one_summary(overdue: Product) -> None:
@@ -111,7 +115,7 @@ def test_escalations_racing_on_several_workers_still_make_one_summary(overdue: P
 
     def attempt(request: NotificationRequest) -> NotificationOutcome | ApplicationError:
         try:
-            return run_activity(send_notification, request, at=TUESDAY)
+            return run_activity(overdue.notify.send_notification, request, at=TUESDAY)
         except ApplicationError as error:
             return error
 
@@ -128,7 +132,7 @@ def test_escalations_racing_on_several_workers_still_make_one_summary(overdue: P
     # The retries of the ones that found the summary being sent find it sent.
     for request, result in zip(requests, results, strict=True):
         if isinstance(result, ApplicationError):
-            retried = run_activity(send_notification, request, at=TUESDAY, attempt=2)
+            retried = run_activity(overdue.notify.send_notification, request, at=TUESDAY, attempt=2)
             assert retried.per_unit == {"lanh-dao": "already_sent"}
     assert len(overdue.outbox_files("leadership")) == 1
 
@@ -178,13 +182,13 @@ units:
         due_at=JANUARY_END,
     )
     for request in (reminder, check_in, nudge):
-        assert run_activity(send_notification, request, at=monday).per_unit == {
+        assert run_activity(product.notify.send_notification, request, at=monday).per_unit == {
             "van-phong": "queued"
         }
     # Escalations are never held back for a digest.
-    assert run_activity(send_notification, escalation_to_lead, at=monday).per_unit == {
-        "van-phong": "sent"
-    }
+    assert run_activity(
+        product.notify.send_notification, escalation_to_lead, at=monday
+    ).per_unit == {"van-phong": "sent"}
     [urgent] = smtp.mails
     assert str(urgent.message["Subject"]).startswith("[Quá hạn] IV.1")
     urgent_html = urgent.message.get_body(preferencelist=("html",))
@@ -194,8 +198,10 @@ units:
     # The event came meanwhile: the nudge has nothing left to say.
     product.milestone("I.2", "1", due_at=None, status=MilestoneStatus.CANCELLED)
     tuesday = monday + timedelta(days=1)
-    assert run_activity(send_daily_digests, tuesday.date(), at=tuesday) == 1
-    assert run_activity(send_daily_digests, tuesday.date(), at=tuesday, attempt=2) == 0
+    assert run_activity(product.notify.send_daily_digests, tuesday.date(), at=tuesday) == 1
+    assert (
+        run_activity(product.notify.send_daily_digests, tuesday.date(), at=tuesday, attempt=2) == 0
+    )
     assert len(smtp.mails) == 2
     digest = smtp.mails[1].message
     assert str(digest["Subject"]) == "[Tổng hợp hằng ngày] 2 việc cần chú ý – Thứ Ba, 23/05/2023"
@@ -217,7 +223,7 @@ units:
 
     # Nothing is held any more; the next days send nothing.
     wednesday = tuesday + timedelta(days=1)
-    assert run_activity(send_daily_digests, wednesday.date(), at=wednesday) == 0
+    assert run_activity(product.notify.send_daily_digests, wednesday.date(), at=wednesday) == 0
     assert len(smtp.mails) == 2
 
 
@@ -227,12 +233,14 @@ def test_no_digest_on_a_day_off(product: Product) -> None:
     )
     friday = datetime(2023, 4, 28, 1, 0, tzinfo=UTC)
     held = notification("reminder", recipients=("van-phong",), scheduled_at=friday)
-    assert run_activity(send_notification, held, at=friday).per_unit == {"van-phong": "queued"}
+    assert run_activity(product.notify.send_notification, held, at=friday).per_unit == {
+        "van-phong": "queued"
+    }
     labour_day = datetime(2023, 5, 1, 1, 0, tzinfo=UTC)
-    assert run_activity(send_daily_digests, date(2023, 5, 1), at=labour_day) == 0
+    assert run_activity(product.notify.send_daily_digests, date(2023, 5, 1), at=labour_day) == 0
     assert product.outbox_files("vp") == []
     thursday = datetime(2023, 5, 4, 1, 0, tzinfo=UTC)
-    assert run_activity(send_daily_digests, date(2023, 5, 4), at=thursday) == 1
+    assert run_activity(product.notify.send_daily_digests, date(2023, 5, 4), at=thursday) == 1
     assert len(product.outbox_files("vp")) == 1
 
 
@@ -242,21 +250,24 @@ def test_a_digest_waits_for_office_hours_on_its_day_and_not_beyond(product: Prod
     )
     monday = datetime(2023, 5, 22, 3, 0, tzinfo=UTC)
     held = notification("reminder", recipients=("van-phong",), scheduled_at=monday)
-    run_activity(send_notification, held, at=monday)
+    run_activity(product.notify.send_notification, held, at=monday)
 
     # Tuesday 23/05/2023 at 06:00: the digest waits for 07:30.
     early = datetime(2023, 5, 22, 23, 0, tzinfo=UTC)
     with pytest.raises(ApplicationError) as error:
-        run_activity(send_daily_digests, date(2023, 5, 23), at=early)
+        run_activity(product.notify.send_daily_digests, date(2023, 5, 23), at=early)
     assert error.value.type == "QuietHours"
     assert error.value.next_retry_delay == timedelta(hours=1, minutes=30)
 
     # A retry that lands after closing time leaves it to Wednesday's digest.
     evening = datetime(2023, 5, 23, 11, 0, tzinfo=UTC)
-    assert run_activity(send_daily_digests, date(2023, 5, 23), at=evening, attempt=2) == 0
+    assert (
+        run_activity(product.notify.send_daily_digests, date(2023, 5, 23), at=evening, attempt=2)
+        == 0
+    )
     assert product.outbox_files("vp") == []
     wednesday = datetime(2023, 5, 24, 1, 0, tzinfo=UTC)
-    assert run_activity(send_daily_digests, date(2023, 5, 24), at=wednesday) == 1
+    assert run_activity(product.notify.send_daily_digests, date(2023, 5, 24), at=wednesday) == 1
     assert "Thứ Tư, 24/05/2023" in product.outbox_files("vp")[0].read_text(encoding="utf-8")
 
 
@@ -269,7 +280,7 @@ def test_the_year_summary_tells_the_leadership_where_the_plan_stands(overdue: Pr
     request = NotificationRequest(
         key="snv-binh-dinh-cchc-2023/year_summary/2023",
         workflow_id="snv-binh-dinh-cchc-2023",
-        kind="year_summary",
+        kind=MessageKind.YEAR_SUMMARY,
         plan_key="snv-binh-dinh-cchc-2023",
         task_code="",
         task_title="",
@@ -278,7 +289,9 @@ def test_the_year_summary_tells_the_leadership_where_the_plan_stands(overdue: Pr
         scheduled_at=at,
         recipients=["lanh-dao"],
     )
-    assert run_activity(send_notification, request, at=at).per_unit == {"lanh-dao": "sent"}
+    assert run_activity(overdue.notify.send_notification, request, at=at).per_unit == {
+        "lanh-dao": "sent"
+    }
     [file] = overdue.outbox_files("leadership")
     text = file.read_text(encoding="utf-8")
     assert "Subject: [Tổng kết năm 2023] Cải cách hành chính Sở Nội vụ năm 2023: 2/6 mốc" in text
@@ -306,16 +319,21 @@ units:
         escalation(code, f"Nhiệm vụ {code}", JANUARY_END, TUESDAY) for code in ("IV.1", "II.2")
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda r: _quietly(r, TUESDAY), requests))
+        list(pool.map(lambda r: _quietly(product, r, TUESDAY), requests))
     for request in requests:
-        retried = run_activity(send_notification, request, at=TUESDAY, attempt=2)
+        retried = run_activity(product.notify.send_notification, request, at=TUESDAY, attempt=2)
         assert retried.per_unit == {"lanh-dao": "already_sent"}
     assert len(product.outbox_files("leadership")) == 1
 
     held = notification("reminder", recipients=("van-phong",), scheduled_at=TUESDAY)
-    assert run_activity(send_notification, held, at=TUESDAY).per_unit == {"van-phong": "queued"}
-    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY) == 1
-    assert run_activity(send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY, attempt=2) == 0
+    assert run_activity(product.notify.send_notification, held, at=TUESDAY).per_unit == {
+        "van-phong": "queued"
+    }
+    assert run_activity(product.notify.send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY) == 1
+    assert (
+        run_activity(product.notify.send_daily_digests, WEDNESDAY.date(), at=WEDNESDAY, attempt=2)
+        == 0
+    )
     assert len(product.outbox_files("vp")) == 1
     with session_scope(product.database_url) as session:
         row = find_log(session, key=f"{held.key}|van-phong")
@@ -323,9 +341,9 @@ units:
     assert row.sent_at is not None and row.sent_at.tzinfo is not None
 
 
-def _quietly(request: NotificationRequest, at: datetime) -> object:
+def _quietly(product: Product, request: NotificationRequest, at: datetime) -> object:
     try:
-        return run_activity(send_notification, request, at=at)
+        return run_activity(product.notify.send_notification, request, at=at)
     except ApplicationError as error:
         assert error.type == "DeliveryIncomplete"
         return error

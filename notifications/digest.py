@@ -1,0 +1,136 @@
+"""The daily digest: on each working day, one message per unit that reads a digest, listing the
+reminders, check-ins and nudges held for it; and the leadership summaries that waited for the
+day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from deadlines.local_time import local_day
+from models.payloads import DeliveryOutcome, MessageKind
+from models.tables import NotificationStatus
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
+from notifications.dispatch import About, Dispatcher
+from notifications.formatting import format_day
+from notifications.leadership import LeadershipSummaries
+from notifications.links import plan_link
+from notifications.messages import MessageContext
+from notifications.office_hours import CalendarOfYear, next_office_opening
+from notifications.outcomes import QuietHours, finished, settled
+from storage import notifications as log
+from storage.db import session_scope
+
+
+class DailyDigests:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        leadership: LeadershipSummaries,
+        calendar: CalendarOfYear,
+    ) -> None:
+        self._dispatch = dispatcher
+        self._leadership = leadership
+        self._calendar = calendar
+
+    def send(self, day: date, *, now: datetime, last_attempt: bool) -> int:
+        """On a working day: one message per digest unit listing what was held for it, and the
+        leadership summaries that waited for this day. Returns how many went out."""
+        if not self._calendar(day.year).is_working_day(day) or local_day(now) > day:
+            # No digest on a day off; a day that has passed (a late start, a retry that ran
+            # into the evening) leaves what it held to the next working day's digest.
+            return 0
+        with session_scope(self._dispatch.database_url) as session:
+            digest_units = list(
+                dict.fromkeys(r.unit_code for r in log.held_for_digest(session, until=now))
+            )
+            summaries = list(
+                dict.fromkeys(
+                    (r.plan_key, r.unit_code)
+                    for r in log.queued_of_kind(session, kind=MessageKind.ESCALATION_LEADERSHIP)
+                )
+            )
+        if not digest_units and not summaries:
+            return 0
+        opens = next_office_opening(self._calendar, now)
+        if opens is not None and not last_attempt:
+            if local_day(opens) != day:
+                return 0
+            raise QuietHours(opens)
+        per_unit: dict[str, DeliveryOutcome] = {}
+        for unit in digest_units:
+            per_unit[f"digest:{unit}"] = self._send_digest(
+                unit, day, now=now, last_attempt=last_attempt
+            )
+        for plan_key, unit in summaries:
+            per_unit[f"summary:{plan_key}:{unit}"] = self._leadership.send_summary(
+                plan_key, unit, day, now=now, last_attempt=last_attempt
+            )
+        outcome = finished(f"digest/{day.isoformat()}", per_unit)
+        return sum(1 for result in outcome.per_unit.values() if result is DeliveryOutcome.SENT)
+
+    def _send_digest(
+        self, unit: str, day: date, *, now: datetime, last_attempt: bool
+    ) -> DeliveryOutcome:
+        dispatch = self._dispatch
+        key = f"digest/{day.isoformat()}|{unit}"
+        with session_scope(dispatch.database_url) as session:
+            existing = log.find_log(session, key=key)
+            done = settled(existing) if existing is not None else None
+            if done is not None:
+                # Sent today; or given up today, and what it held waits for the next digest.
+                return done
+            held = log.held_for_digest(session, unit_code=unit, until=now)
+            keep = [row for row in held if not log.milestone_closed(session, row)]
+            log.close_held(
+                session,
+                keys=[row.key for row in held if row not in keep],
+                status=NotificationStatus.SKIPPED,
+                answer="the milestone closed before the digest went out",
+                now=dispatch.clock(),
+            )
+            if not keep:
+                return DeliveryOutcome.SKIPPED
+            plans = list(dict.fromkeys(row.plan_key for row in keep))
+            title = log.plan_title(session, plan_key=plans[0]) or plans[0]
+            log.ensure_log(
+                session,
+                key=key,
+                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
+                plan_key=plans[0] if len(plans) == 1 else "",
+                task_code="",
+                milestone_key="",
+                kind=MessageKind.DIGEST,
+                unit_code=unit,
+                scheduled_at=now,
+                details={},
+                now=dispatch.clock(),
+            )
+        message = dispatch.render(
+            MessageContext(
+                kind=MessageKind.DIGEST,
+                recipient_name=dispatch.lines.unit_name(unit),
+                plan_title=title,
+                day_text=format_day(day),
+                milestones=[dispatch.lines.held_line(row, now) for row in keep],
+                overview_link=plan_link(dispatch.lines.public_url, plans[0]),
+            )
+        )
+        result = dispatch.deliver(
+            key,
+            message,
+            dispatch.contacts.for_unit(unit),
+            about=About(MessageKind.DIGEST, plans[0], title),
+            now=now,
+            last_attempt=last_attempt,
+            details={"items": [row.key for row in keep]},
+        )
+        if result is DeliveryOutcome.SENT:
+            with session_scope(dispatch.database_url) as session:
+                log.close_held(
+                    session,
+                    keys=[row.key for row in keep],
+                    status=NotificationStatus.SENT,
+                    answer=f"in {key}",
+                    now=dispatch.clock(),
+                )
+        return result

@@ -1,0 +1,238 @@
+"""One log row sent on the channel its failures point to, under a claim so that two workers
+never send it at once; a unit given up on is reported to the coordinator, once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from deadlines.local_time import local_day
+from models.payloads import DeliveryOutcome, MessageKind
+from models.tables import NotificationLog
+from notifications.channels import ChannelSender, DeliveryAttempt, describe_channel
+from notifications.contacts import ContactBook, UnitContacts, UnitLookup
+from notifications.formatting import format_day
+from notifications.lines import MessageLines
+from notifications.links import plan_link
+from notifications.messages import (
+    DeliveryFailureLine,
+    MessageContext,
+    MilestoneLine,
+    RenderedMessage,
+)
+from notifications.outcomes import settled
+from notifications.rendering import MessageRenderer
+from storage import notifications as log
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryRules:
+    # Failed sends on the main channel before the fallbacks are tried.
+    main_channel_failures: int = 3
+    # Failed sends in all before the unit is given up on and the coordinator told.
+    max_failures: int = 6
+    # How long a send holds its row; longer than any send takes.
+    claim_for: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        if self.main_channel_failures < 1 or self.max_failures < 1:
+            raise ValueError(
+                "notify_main_channel_failures and notify_max_failures must be at least 1, "
+                f"not {self.main_channel_failures} and {self.max_failures}"
+            )
+
+
+@dataclass(frozen=True)
+class About:
+    """What a delivery is about, for the coordinator's alert if it fails for good."""
+
+    kind: MessageKind
+    plan_key: str
+    plan_title: str
+    milestone: MilestoneLine | None = None
+
+
+class Dispatcher:
+    """Sends rows of the log; the parts of delivery share it, with what it is built from."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        directory: UnitLookup,
+        contacts: ContactBook,
+        channels: ChannelSender,
+        lines: MessageLines,
+        renderer: MessageRenderer,
+        rules: DeliveryRules,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database_url = database_url
+        self.directory = directory
+        self.contacts = contacts
+        self.lines = lines
+        self.rules = rules
+        # Record times (created, updated, sent, claims) are wall-clock; decisions (quiet hours,
+        # working days, which day's digest) use the `now` each call is given: Temporal's time.
+        self.clock = clock
+        self._channels = channels
+        self._renderer = renderer
+
+    def render(self, context: MessageContext) -> RenderedMessage:
+        return self._renderer.render(context)
+
+    def deliver(
+        self,
+        key: str,
+        message: RenderedMessage,
+        contacts: UnitContacts,
+        *,
+        about: About,
+        now: datetime,
+        last_attempt: bool,
+        details: dict[str, Any] | None = None,
+    ) -> DeliveryOutcome:
+        """One send of the row `key` on the channel its failures point to; `details` (what the
+        message contains) are recorded by whoever holds the claim, in the same transaction."""
+        wall = self.clock()
+        with session_scope(self.database_url) as session:
+            row = log.find_log(session, key=key)
+            if row is None:
+                raise LookupError(f"no notification {key!r} in the log")
+            done = settled(row)
+            if done is not None:
+                return done
+            if not log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for):
+                logger.info("notification %s is being sent by another worker", key)
+                return DeliveryOutcome.PENDING
+            if details is not None:
+                log.set_details(session, key=key, details=details, now=wall)
+            failures = row.attempts
+        attempt = self._channels.send(self._pick_channel(contacts, failures), message)
+        failures_after = failures + (0 if attempt.delivered else 1)
+        give_up = not attempt.delivered and (
+            failures_after >= self.rules.max_failures or last_attempt
+        )
+        with session_scope(self.database_url) as session:
+            failed_row = log.record_attempt(
+                session,
+                key=key,
+                channel=attempt.channel,
+                answer=attempt.answer,
+                delivered=attempt.delivered,
+                give_up=give_up,
+                now=self.clock(),
+            )
+        if attempt.delivered:
+            return DeliveryOutcome.SENT
+        logger.warning(
+            "notification %s: %s failed (%d of %d): %s",
+            key,
+            attempt.channel,
+            failures_after,
+            self.rules.max_failures,
+            attempt.answer,
+        )
+        if give_up:
+            self._alert(failed_row, message, contacts, about=about, now=now)
+            return DeliveryOutcome.FAILED
+        return DeliveryOutcome.PENDING
+
+    def send_recorded(
+        self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool
+    ) -> DeliveryAttempt:
+        """One try on one channel, and its answer in the log row `key`."""
+        attempt = self._channels.send(channel, message)
+        with session_scope(self.database_url) as session:
+            log.record_attempt(
+                session,
+                key=key,
+                channel=attempt.channel,
+                answer=attempt.answer,
+                delivered=attempt.delivered,
+                give_up=give_up_on_failure,
+                now=self.clock(),
+            )
+        return attempt
+
+    def _pick_channel(self, contacts: UnitContacts, failures: int) -> str:
+        """The main channel first; once it has failed enough, the fallbacks and then the main
+        channel again, in turn (a channel that was down may be back)."""
+        if failures < self.rules.main_channel_failures or not contacts.fallbacks:
+            return contacts.main
+        turn = [*contacts.fallbacks, contacts.main]
+        return turn[(failures - self.rules.main_channel_failures) % len(turn)]
+
+    def _alert(
+        self,
+        failed: NotificationLog,
+        message: RenderedMessage,
+        contacts: UnitContacts,
+        *,
+        about: About,
+        now: datetime,
+    ) -> None:
+        """Tell the coordinator, once, that a unit could not be reached (the coordinator's own
+        failures go to the leadership). Every channel is tried in turn, now: nothing retries
+        this later."""
+        coordinator = self.directory.coordinator
+        alert_unit = coordinator if failed.unit_code != coordinator else self.directory.leadership
+        key = f"delivery_failure/{failed.key}|{alert_unit}"
+        with session_scope(self.database_url) as session:
+            row = log.ensure_log(
+                session,
+                key=key,
+                workflow_id=failed.workflow_id,
+                plan_key=failed.plan_key,
+                task_code=failed.task_code,
+                milestone_key=failed.milestone_key,
+                kind=MessageKind.DELIVERY_FAILURE,
+                unit_code=alert_unit,
+                scheduled_at=now,
+                details={"failed": failed.key},
+                now=self.clock(),
+            )
+            if settled(row) is not None:
+                return
+        unit_name = self.lines.unit_name
+        alert = self.render(
+            MessageContext(
+                kind=MessageKind.DELIVERY_FAILURE,
+                recipient_name=unit_name(alert_unit),
+                plan_title=about.plan_title,
+                day_text=format_day(local_day(now)),
+                milestone=about.milestone,
+                failure=DeliveryFailureLine(
+                    unit_code=failed.unit_code,
+                    unit_name=unit_name(failed.unit_code),
+                    original_kind=about.kind,
+                    original_subject=message.subject,
+                    channels=[describe_channel(url) for url in contacts.channels],
+                    failures=failed.attempts,
+                    last_answer=failed.answer,
+                ),
+                overview_link=plan_link(self.lines.public_url, about.plan_key),
+            )
+        )
+        self._deliver_on_every_channel(key, alert, self.contacts.for_unit(alert_unit).channels)
+
+    def _deliver_on_every_channel(
+        self, key: str, message: RenderedMessage, channels: Sequence[str]
+    ) -> None:
+        """Try each channel once, in order, until one delivers; the row ends sent or failed."""
+        for position, channel in enumerate(channels, start=1):
+            wall = self.clock()
+            with session_scope(self.database_url) as session:
+                if not log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for):
+                    return
+            attempt = self.send_recorded(
+                key, channel, message, give_up_on_failure=position == len(channels)
+            )
+            if attempt.delivered:
+                return

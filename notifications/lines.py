@@ -1,0 +1,188 @@
+"""What messages say of milestones, read from a request, from a row held in the log, or from what
+the engine recorded: the lines the templates show, with names, due dates and working days."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from deadlines.local_time import local_day
+from models.payloads import MessageKind, NotificationRequest
+from models.statuses import MilestoneStatus
+from models.tables import Milestone, NotificationLog, Task
+from notifications.contacts import UnitLookup
+from notifications.formatting import format_due
+from notifications.kinds import parse_kind
+from notifications.links import evidence_link
+from notifications.messages import EvidenceLine, ExtensionLine, MilestoneLine, YearTally
+from notifications.office_hours import CalendarOfYear
+from notifications.outcomes import InvalidNotification
+from notifications.requests import RequestDetails
+from storage import notifications as log
+
+# The milestones still to finish, in the order a year summary lists them: overdue first.
+_UNFINISHED = (MilestoneStatus.OVERDUE, MilestoneStatus.OPEN, MilestoneStatus.SCHEDULED)
+
+
+@dataclass
+class Facts:
+    """What the database adds to a request: the plan's title, the lead units, the evidence."""
+
+    plan_title: str
+    lead_units: list[str] = field(default_factory=list)
+    lead_unit_names: list[str] = field(default_factory=list)
+    evidence: EvidenceLine | None = None
+
+
+def milestone_ref(task_code: str, milestone_key: str) -> str:
+    return f"{task_code}#{milestone_key}"
+
+
+def row_ref(row: NotificationLog) -> str:
+    return milestone_ref(row.task_code, row.milestone_key)
+
+
+class MessageLines:
+    def __init__(self, *, directory: UnitLookup, calendar: CalendarOfYear, public_url: str) -> None:
+        self._directory = directory
+        self._calendar = calendar
+        self.public_url = public_url
+
+    def unit_name(self, code: str) -> str:
+        try:
+            return self._directory.get(code).name
+        except LookupError:
+            return code
+
+    def working_days_left(self, now: datetime, due_at: datetime | None) -> int | None:
+        """Working days from today to the due day: 0 on the day itself, negative after it."""
+        if due_at is None:
+            return None
+        today = local_day(now)
+        return self._calendar(today.year).working_days_between(today, local_day(due_at))
+
+    def request_line(
+        self, request: NotificationRequest, now: datetime, lead_unit_names: list[str]
+    ) -> MilestoneLine:
+        return MilestoneLine(
+            task_code=request.task_code,
+            task_title=request.task_title,
+            milestone_key=request.milestone_key,
+            milestone_label=request.milestone_label,
+            due_text=format_due(request.due_at) if request.due_at else "",
+            working_days_left=self.working_days_left(now, request.due_at),
+            evidence_hint=request.evidence_hint,
+            evidence_link=evidence_link(
+                self.public_url, request.plan_key, request.task_code, request.milestone_key
+            ),
+            lead_unit_names=lead_unit_names,
+        )
+
+    def held_line(self, row: NotificationLog, now: datetime) -> MilestoneLine:
+        """A request held in the log (for a digest or a summary), from what the log kept."""
+        details = RequestDetails.model_validate(row.details)
+        return MilestoneLine(
+            task_code=row.task_code,
+            task_title=details.task_title,
+            milestone_key=row.milestone_key,
+            milestone_label=details.milestone_label,
+            due_text=format_due(details.due_at) if details.due_at else "",
+            working_days_left=self.working_days_left(now, details.due_at),
+            evidence_hint=details.evidence_hint,
+            evidence_link=evidence_link(
+                self.public_url, row.plan_key, row.task_code, row.milestone_key
+            ),
+            kind=parse_kind(row.kind),
+            note=details.note,
+        )
+
+    def stored_line(
+        self, plan_key: str, task: Task, milestone: Milestone, now: datetime
+    ) -> MilestoneLine:
+        return MilestoneLine(
+            task_code=task.code,
+            task_title=task.title,
+            milestone_key=milestone.key,
+            milestone_label=milestone.label or milestone.text,
+            due_text=format_due(milestone.due_at) if milestone.due_at else "",
+            working_days_left=self.working_days_left(now, milestone.due_at),
+            evidence_hint="",
+            evidence_link=evidence_link(self.public_url, plan_key, task.code, milestone.key),
+            lead_unit_names=[self.unit_name(code) for code in task.lead_units],
+        )
+
+    def extension_line(
+        self, request: NotificationRequest, kind: MessageKind, reason: str
+    ) -> ExtensionLine | None:
+        if kind is not MessageKind.EXTENSION_REQUEST:
+            return None
+        if request.requested_due_at is None or not request.requested_by:
+            raise InvalidNotification(
+                f"notification {request.key}: an extension request needs who asks and until when"
+            )
+        return ExtensionLine(
+            requested_by_name=self.unit_name(request.requested_by),
+            new_due_text=format_due(request.requested_due_at),
+            reason=reason,
+        )
+
+    def facts(self, session: Session, request: NotificationRequest, kind: MessageKind) -> Facts:
+        title = log.plan_title(session, plan_key=request.plan_key) or request.plan_key
+        leads = log.task_lead_units(session, plan_key=request.plan_key, task_code=request.task_code)
+        evidence = None
+        if kind is MessageKind.CLOSING:
+            stored = log.latest_evidence(
+                session,
+                plan_key=request.plan_key,
+                task_code=request.task_code,
+                milestone_key=request.milestone_key,
+            )
+            if stored is not None:
+                evidence = EvidenceLine(
+                    document_number=stored.document_number,
+                    document_date_text=(
+                        f"{stored.document_date:%d/%m/%Y}" if stored.document_date else ""
+                    ),
+                    link=stored.link,
+                    note=stored.note,
+                    submitted_by=self.unit_name(stored.submitted_by),
+                    on_time=stored.on_time,
+                )
+        return Facts(
+            plan_title=title,
+            lead_units=leads,
+            lead_unit_names=[self.unit_name(code) for code in leads],
+            evidence=evidence,
+        )
+
+    def year_summary(
+        self, session: Session, plan_key: str, now: datetime, *, key: str = ""
+    ) -> tuple[YearTally, list[MilestoneLine]]:
+        """Where every milestone of the plan stands, and the unfinished ones, overdue first."""
+        found = log.plan_summary(session, plan_key=plan_key)
+        if found is None:
+            raise InvalidNotification(f"notification {key}: no plan {plan_key!r} in the database")
+        plan, tasks = found
+        milestones = log.milestones_of_plan(session, plan_key=plan_key)
+        counts = Counter(milestone.status for _, milestone in milestones)
+        tally = YearTally(
+            year=plan.year,
+            tasks=tasks,
+            milestones=len(milestones),
+            done_on_time=counts[MilestoneStatus.DONE_ON_TIME],
+            done_late=counts[MilestoneStatus.DONE_LATE],
+            overdue=counts[MilestoneStatus.OVERDUE],
+            in_progress=counts[MilestoneStatus.OPEN] + counts[MilestoneStatus.SCHEDULED],
+            waiting_event=counts[MilestoneStatus.WAITING_EVENT],
+            ended=counts[MilestoneStatus.ENDED],
+            cancelled=counts[MilestoneStatus.CANCELLED],
+        )
+        unfinished = sorted(
+            (pair for pair in milestones if pair[1].status in _UNFINISHED),
+            key=lambda pair: pair[1].status is not MilestoneStatus.OVERDUE,
+        )
+        lines = [self.stored_line(plan.key, task, m, now) for task, m in unfinished]
+        return tally, lines
