@@ -39,7 +39,8 @@ from storage.db import session_scope, upgrade_schema
 from storage.plans import latest_plan, list_tasks, store_plan
 from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
-from workflows.task import TaskWorkflow, initial_search_attributes, task_workflow_id
+from workflows.search_attributes import initial_search_attributes
+from workflows.task import TaskWorkflow, task_workflow_id
 
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
 YEAR_SUMMARY_TIME = time(8, 0)
