@@ -22,8 +22,6 @@ NOTIFICATION_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=30),
     maximum_attempts=8,
 )
-# The year's summary has retried on its own terms since the first plan workflow.
-YEAR_SUMMARY_RETRY = RetryPolicy(maximum_attempts=8, maximum_interval=timedelta(hours=1))
 
 _KIND_OF_ACTION = {
     StepAction.REMINDER: MessageKind.REMINDER,
@@ -99,14 +97,12 @@ def year_summary_request(plan: PlanWorkflowInput) -> NotificationRequest:
     )
 
 
-async def send_notification(
-    request: NotificationRequest, *, retry_policy: RetryPolicy = NOTIFICATION_RETRY
-) -> None:
+async def send_notification(request: NotificationRequest) -> None:
     """Raises ActivityError once every attempt failed; the notification log holds why."""
     await workflow.execute_activity(
         "send_notification",
         request,
         result_type=NotificationOutcome,
         start_to_close_timeout=NOTIFICATION_TIMEOUT,
-        retry_policy=retry_policy,
+        retry_policy=NOTIFICATION_RETRY,
     )

@@ -16,11 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.activity_calls import tell
-from workflows.notification_calls import (
-    YEAR_SUMMARY_RETRY,
-    send_notification,
-    year_summary_request,
-)
+from workflows.notification_calls import send_notification, year_summary_request
 from workflows.run_limits import LONGEST_WAIT, history_is_long
 
 with workflow.unsafe.imports_passed_through():
@@ -76,10 +72,7 @@ class PlanWorkflow:
 
     async def _send_year_summary(self) -> None:
         try:
-            await send_notification(
-                year_summary_request(self._input),
-                retry_policy=YEAR_SUMMARY_RETRY,
-            )
+            await send_notification(year_summary_request(self._input))
         except ActivityError:
             workflow.logger.warning("the year's summary could not be delivered")
         self._state.summary_sent = True
