@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from control import operations
 from control.runtime import build_worker
+from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
 from models.payloads import NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
@@ -26,20 +27,21 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
 )
+from notifications.kinds import MessageKind
 from settings import Settings
 from simulation.clock import start_time_skipping_at
 from simulation.scenario import ScenarioError, ScenarioStep
 from workflows.task import TaskWorkflow
 
 SLEEP_STRIDE = timedelta(days=14)
-# notification kind -> the timeline's action
-TIMELINE_ACTIONS = {
-    "reminder": "reminder",
-    "check_in": "check_in",
-    "escalation_coordinator": "escalation",
-    "escalation_leadership": "escalation",
-    "nudge": "nudge",
-    "closing": "closing",
+# notification kind -> the timeline's action: the step that sent it, or the closing.
+TIMELINE_ACTIONS: dict[str, str] = {
+    MessageKind.REMINDER: StepAction.REMINDER,
+    MessageKind.CHECK_IN: StepAction.CHECK_IN,
+    MessageKind.ESCALATION_COORDINATOR: StepAction.ESCALATION,
+    MessageKind.ESCALATION_LEADERSHIP: StepAction.ESCALATION,
+    MessageKind.NUDGE: StepAction.NUDGE,
+    MessageKind.CLOSING: MessageKind.CLOSING,
 }
 
 
