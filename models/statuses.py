@@ -48,7 +48,7 @@ class DisplayStatus(StrEnum):
     CARRIED_OVER = "carried_over"
 
 
-# Once nothing more will happen.
+# What a task shows once nothing more will happen to it.
 CLOSED_DISPLAY_STATUSES = frozenset(
     {
         DisplayStatus.DONE,
