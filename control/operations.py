@@ -18,6 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
 from deadlines.local_time import local_instant
 from models.statuses import CLOSED_DISPLAY_STATUSES
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -37,9 +38,10 @@ from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import latest_plan, list_tasks, store_plan
-from workflows.digest import DAILY_DIGEST_WORKFLOW_ID, DailyDigestInput, DailyDigestWorkflow
+from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
-from workflows.task import TaskWorkflow, initial_search_attributes, task_workflow_id
+from workflows.search_attributes import initial_search_attributes
+from workflows.task import TaskWorkflow, task_workflow_id
 
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
 YEAR_SUMMARY_TIME = time(8, 0)

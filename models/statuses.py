@@ -33,5 +33,27 @@ CLOSED_MILESTONE_STATUSES = frozenset(
     }
 )
 
-# What a task shows people (its workflow's display status) once nothing more will happen.
-CLOSED_DISPLAY_STATUSES = frozenset({"done", "ended", "cancelled", "carried_over"})
+
+class DisplayStatus(StrEnum):
+    """What a task shows people: in its snapshot, its search attribute and the database."""
+
+    ACTIVE = "active"
+    # Every milestone still open waits for its event.
+    WAITING_EVENT = "waiting_event"
+    OVERDUE = "overdue"
+    DONE = "done"
+    # Ongoing work or a recurring obligation that the plan year ended: nothing was delivered.
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    CARRIED_OVER = "carried_over"
+
+
+# What a task shows once nothing more will happen to it.
+CLOSED_DISPLAY_STATUSES = frozenset(
+    {
+        DisplayStatus.DONE,
+        DisplayStatus.ENDED,
+        DisplayStatus.CANCELLED,
+        DisplayStatus.CARRIED_OVER,
+    }
+)

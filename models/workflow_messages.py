@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from deadlines import PlannedMilestone, ScheduledStep
-from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus, TaskStatus
+from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction
+from models.statuses import CLOSED_MILESTONE_STATUSES, DisplayStatus, MilestoneStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class TaskWorkflowInput:
 class MilestoneView:
     key: str
     label: str
-    kind: str
+    kind: MilestoneKind
     status: MilestoneStatus
     due: datetime | None
     closed_at: datetime | None
@@ -147,7 +147,7 @@ class MilestoneView:
 @dataclass(frozen=True)
 class NextAction:
     at: datetime
-    action: str
+    action: StepAction
     milestone_key: str
     to: list[str]
 
@@ -161,8 +161,7 @@ class TaskSnapshot:
     lead_units: list[str]
     milestones: list[MilestoneView]
     next_action: NextAction | None
-    # What people see: active | waiting_event | overdue | done | cancelled | carried_over.
-    display_status: str = "active"
+    display_status: DisplayStatus = DisplayStatus.ACTIVE
     closing_reason: str = ""
 
 

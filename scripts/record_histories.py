@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from control.operations import ensure_daily_digest  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import local_start, perform_step, simulated_plan  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
-from workflows.digest import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
 from workflows.plan import plan_workflow_id  # noqa: E402
 from workflows.task import task_workflow_id  # noqa: E402
 

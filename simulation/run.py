@@ -18,8 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from control import operations
 from control.runtime import build_worker
+from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
-from models.payloads import DeliveryOutcome, NotificationOutcome, NotificationRequest
+from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -32,14 +33,14 @@ from simulation.scenario import ScenarioError, ScenarioStep
 from workflows.task import TaskWorkflow
 
 SLEEP_STRIDE = timedelta(days=14)
-# notification kind -> the timeline's action
-TIMELINE_ACTIONS = {
-    "reminder": "reminder",
-    "check_in": "check_in",
-    "escalation_coordinator": "escalation",
-    "escalation_leadership": "escalation",
-    "nudge": "nudge",
-    "closing": "closing",
+# notification kind -> the timeline's action: the step that sent it, or the closing.
+TIMELINE_ACTIONS: dict[str, str] = {
+    MessageKind.REMINDER: StepAction.REMINDER,
+    MessageKind.CHECK_IN: StepAction.CHECK_IN,
+    MessageKind.ESCALATION_COORDINATOR: StepAction.ESCALATION,
+    MessageKind.ESCALATION_LEADERSHIP: StepAction.ESCALATION,
+    MessageKind.NUDGE: StepAction.NUDGE,
+    MessageKind.CLOSING: MessageKind.CLOSING,
 }
 
 

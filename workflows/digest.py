@@ -17,7 +17,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from deadlines.local_time import local_day, local_instant
 
-DAILY_DIGEST_WORKFLOW_ID = "nhachan-daily-digest"
 # A year of days fits easily in one history, but a short run keeps replays cheap.
 DAYS_PER_RUN = 31
 DIGEST_TIMEOUT = timedelta(minutes=10)

@@ -13,10 +13,11 @@ import dataclasses
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.activity_calls import tell
+from workflows.notification_calls import send_notification, year_summary_request
+from workflows.run_limits import LONGEST_WAIT, history_is_long
 
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
@@ -28,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     import models.statuses
     import models.workflow_messages  # noqa: F401
     from deadlines.local_time import local_day
-    from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
     from models.workflow_messages import (
         EventOccurrence,
         EventRecord,
@@ -38,9 +38,6 @@ with workflow.unsafe.imports_passed_through():
         PlanWorkflowInput,
     )
     from workflows.task import TaskWorkflow, task_workflow_id
-
-HISTORY_LIMIT = 2_000
-LONGEST_WAIT = timedelta(days=30)
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -69,35 +66,13 @@ class PlanWorkflow:
                 await workflow.wait_condition(
                     lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
                 )
-            info = workflow.info()
-            if info.is_continue_as_new_suggested() or info.get_current_history_length() > (
-                HISTORY_LIMIT
-            ):
+            if history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(dataclasses.replace(input, state=self._state))
 
     async def _send_year_summary(self) -> None:
-        workflow_id = workflow.info().workflow_id
-        request = NotificationRequest(
-            key=f"{workflow_id}/year_summary/{self._input.year}",
-            workflow_id=workflow_id,
-            kind=MessageKind.YEAR_SUMMARY,
-            plan_key=self._input.plan_key,
-            task_code="",
-            task_title="",
-            milestone_key="",
-            milestone_label="",
-            scheduled_at=self._input.year_summary_at,
-            recipients=[self._input.leadership],
-        )
         try:
-            await workflow.execute_activity(
-                "send_notification",
-                request,
-                result_type=NotificationOutcome,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RetryPolicy(maximum_attempts=8, maximum_interval=timedelta(hours=1)),
-            )
+            await send_notification(year_summary_request(self._input))
         except ActivityError:
             workflow.logger.warning("the year's summary could not be delivered")
         self._state.summary_sent = True

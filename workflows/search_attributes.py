@@ -6,15 +6,51 @@ key of ALL when it starts the server.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
+
+from models.statuses import DisplayStatus
+
+if TYPE_CHECKING:
+    from models.workflow_messages import TaskSnapshot, TaskWorkflowInput
 
 PLAN = SearchAttributeKey.for_keyword("NhachanPlan")
 TASK_CODE = SearchAttributeKey.for_keyword("NhachanTaskCode")
 LEAD_UNITS = SearchAttributeKey.for_keyword_list("NhachanLeadUnits")
-# active | waiting_event | overdue | done | cancelled | carried_over
+# A DisplayStatus.
 STATUS = SearchAttributeKey.for_keyword("NhachanStatus")
 NEXT_DUE = SearchAttributeKey.for_datetime("NhachanNextDue")
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (PLAN, TASK_CODE, LEAD_UNITS, STATUS, NEXT_DUE)
+
+
+def initial_search_attributes(input: TaskWorkflowInput) -> TypedSearchAttributes:
+    """What a task carries from the moment it starts, before its first run sets the rest."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(PLAN, input.plan_key),
+            SearchAttributePair(TASK_CODE, input.task_code),
+            SearchAttributePair(LEAD_UNITS, list(input.lead_units)),
+            SearchAttributePair(STATUS, DisplayStatus.ACTIVE),
+        ]
+    )
+
+
+def task_updates(
+    snapshot: TaskSnapshot, next_due: datetime | None
+) -> list[SearchAttributeUpdate[Any]]:
+    """A running task's attributes as they stand: the workflow upserts them when they change."""
+    return [
+        PLAN.value_set(snapshot.plan_key),
+        TASK_CODE.value_set(snapshot.task_code),
+        LEAD_UNITS.value_set(list(snapshot.lead_units)),
+        STATUS.value_set(snapshot.display_status),
+        NEXT_DUE.value_set(next_due) if next_due else NEXT_DUE.value_unset(),
+    ]

@@ -1,0 +1,272 @@
+"""The task's state moves without a Temporal server: a TaskTracker on a hand-set clock."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction, StepAudience
+from models.payloads import MessageKind
+from models.statuses import DisplayStatus, MilestoneStatus, TaskStatus
+from models.workflow_messages import (
+    Closure,
+    EventOccurrence,
+    EvidenceSubmission,
+    ExtensionGrant,
+    Reassignment,
+    TaskState,
+    TaskWorkflowInput,
+)
+from workflows import task_views as views
+from workflows.notification_calls import NOTIFICATION_KINDS
+from workflows.run_limits import LONGEST_WAIT
+from workflows.task_state import TaskTracker
+
+# Friday 31/03/2023, 17:00 in Vietnam.
+DUE = datetime(2023, 3, 31, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def planned(
+    key: str = "1",
+    kind: MilestoneKind = MilestoneKind.FIXED,
+    *,
+    due: datetime | None = DUE,
+    opens: datetime | None = None,
+    event_key: str | None = None,
+) -> PlannedMilestone:
+    return PlannedMilestone(
+        key=key,
+        order=1,
+        label="",
+        kind=kind,
+        text="",
+        due=due,
+        opens=opens,
+        event_key=event_key,
+        period_start=None,
+        period_end=None,
+        evidence_hint="",
+        plan_year=2023,
+    )
+
+
+def tracker(*milestones: PlannedMilestone, now: datetime) -> tuple[TaskTracker, Clock]:
+    clock = Clock(now)
+    task = TaskTracker(
+        TaskWorkflowInput(
+            plan_key="plan",
+            year=2023,
+            task_code="I.1",
+            title="Xây dựng kế hoạch",
+            deadline_text="Tháng 3/2023",
+            lead_units=["van-phong"],
+            coordinating_units=["ttlt"],
+            coordinator="cchc-vtlt",
+            leadership="lanh-dao",
+        ),
+        TaskState(milestones=[], lead_units=[]),
+        clock=clock,
+    )
+    task.start(list(milestones))
+    return task, clock
+
+
+def test_a_task_starts_with_each_milestone_in_its_status() -> None:
+    task, _ = tracker(
+        planned("1"),
+        planned("2", opens=DUE - timedelta(days=10)),
+        planned("3", MilestoneKind.AFTER_EVENT, due=None, event_key="ubnd-ban-hanh"),
+        now=DUE - timedelta(days=30),
+    )
+    statuses = [m.status for m in task.state.milestones]
+    assert statuses == [
+        MilestoneStatus.OPEN,
+        MilestoneStatus.SCHEDULED,
+        MilestoneStatus.WAITING_EVENT,
+    ]
+    assert task.state.lead_units == ["van-phong"]
+    assert [entry.action for entry in task.state.history] == ["started"]
+    assert task.waits_for_event()
+
+
+def test_time_opens_then_overdues_a_milestone() -> None:
+    task, clock = tracker(
+        planned("1", opens=DUE - timedelta(days=10)), now=DUE - timedelta(days=30)
+    )
+    # Nothing planned: it wakes when the milestone opens, not LONGEST_WAIT later.
+    assert task.time_to_wake() == timedelta(days=20)
+
+    clock.now = DUE - timedelta(days=5)
+    task.advance_statuses()
+    assert [m.status for m in task.state.milestones] == [MilestoneStatus.OPEN]
+    assert task.time_to_wake() == timedelta(days=5, seconds=1)
+    assert views.display_status(task.state) is DisplayStatus.ACTIVE
+
+    clock.now = DUE + timedelta(seconds=1)
+    task.advance_statuses()
+    assert [m.status for m in task.state.milestones] == [MilestoneStatus.OVERDUE]
+    assert [e.action for e in task.state.history] == ["started", "opened", "overdue"]
+    assert views.display_status(task.state) is DisplayStatus.OVERDUE
+    assert views.next_due(task.state) == DUE
+    assert not task.period_closed
+
+
+def test_nothing_to_wait_for_wakes_after_the_longest_wait() -> None:
+    task, _ = tracker(planned("1", MilestoneKind.FIXED, due=None), now=DUE)
+    assert task.time_to_wake() == LONGEST_WAIT
+
+
+def test_an_overdue_period_closes_the_period() -> None:
+    task, clock = tracker(planned("2023-Q1", MilestoneKind.PERIODIC), now=DUE)
+    clock.now = DUE + timedelta(days=1)
+    task.advance_statuses()
+    assert task.period_closed
+
+
+def test_ongoing_work_ends_with_the_plan_year() -> None:
+    task, clock = tracker(planned("1", MilestoneKind.ONGOING, due=None), now=DUE)
+    assert task.time_to_wake() == LONGEST_WAIT
+    clock.now = task.year_end
+    task.advance_statuses()
+    task.finish_if_done()
+    assert task.state.milestones[0].status is MilestoneStatus.ENDED
+    assert task.state.status is TaskStatus.DONE
+    # Done, but nothing was delivered: people see that the year ended it.
+    assert views.display_status(task.state) is DisplayStatus.ENDED
+
+
+def test_evidence_closes_the_milestone_on_time_or_late() -> None:
+    task, clock = tracker(planned("1"), planned("2"), now=DUE - timedelta(days=1))
+    first, second = task.state.milestones
+    assert task.mark_done(first, EvidenceSubmission("1", "van-phong", document_number="1/KH"))
+    clock.now = DUE + timedelta(hours=1)
+    assert not task.mark_done(second, EvidenceSubmission("2", "van-phong", link="https://x"))
+    assert first.status is MilestoneStatus.DONE_ON_TIME
+    assert second.status is MilestoneStatus.DONE_LATE
+    assert second.closed_at == clock.now
+    assert task.pending_closings == ["1", "2"]
+    assert task.state.history[-1].detail == "https://x"
+    task.finish_if_done()
+    assert views.display_status(task.state) is DisplayStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("submission", "refusal"),
+    [
+        (EvidenceSubmission("1", "ttlt", document_number="1/KH"), "'ttlt' is not a lead"),
+        (EvidenceSubmission("9", "van-phong", document_number="1/KH"), "no milestone '9'"),
+        (EvidenceSubmission("1", "van-phong"), "needs a document number, a link"),
+        (EvidenceSubmission("2", "van-phong", document_number="2/QĐ"), "waits for the event"),
+    ],
+)
+def test_evidence_is_refused_with_the_reason(submission: EvidenceSubmission, refusal: str) -> None:
+    task, _ = tracker(
+        planned("1"),
+        planned("2", MilestoneKind.AFTER_EVENT, due=None, event_key="ubnd-ban-hanh"),
+        now=DUE,
+    )
+    with pytest.raises(ValueError, match=refusal):
+        task.check_evidence(submission)
+
+
+def test_an_extension_reopens_an_overdue_milestone() -> None:
+    task, clock = tracker(planned("1"), now=DUE + timedelta(days=2))
+    task.advance_statuses()
+    milestone = task.state.milestones[0]
+    assert task.state.history[-1].action == "overdue"
+    with pytest.raises(ValueError, match="not after the current one"):
+        task.check_extension_grant(ExtensionGrant("1", date(2023, 3, 31), "late data", "cchc"))
+    with pytest.raises(ValueError, match="needs a reason"):
+        task.check_extension_grant(ExtensionGrant("1", date(2023, 4, 28), " ", "cchc"))
+
+    grant = ExtensionGrant("1", date(2023, 4, 28), "late data", "cchc-vtlt")
+    task.check_extension_grant(grant)
+    new_due = datetime(2023, 4, 28, 10, 0, tzinfo=UTC)
+    task.extend(milestone, new_due, grant)
+    assert milestone.milestone.due == new_due
+    assert milestone.status is MilestoneStatus.OPEN
+    assert task.state.history[-1].action == "extension_granted"
+    assert clock.now < new_due
+
+
+def test_an_event_starts_the_clock_and_opens_occurrences() -> None:
+    task, _ = tracker(
+        planned("1", MilestoneKind.AFTER_EVENT, due=None, event_key="ubnd-ban-hanh"),
+        planned("2", MilestoneKind.RECURRING_EVENT, due=None, event_key="van-ban-moi"),
+        now=DUE,
+    )
+    waiting, recurring = task.state.milestones
+    event = EventOccurrence("ubnd-ban-hanh", date(2023, 3, 31))
+    assert task.first_sighting(event)
+    assert not task.first_sighting(event)
+    assert task.waits_on(waiting, event) and not task.waits_on(recurring, event)
+    task.start_clock(waiting, event, DUE + timedelta(days=28))
+    assert waiting.status is MilestoneStatus.OPEN and waiting.event == event
+
+    again = EventOccurrence("van-ban-moi", date(2023, 4, 3))
+    key = task.occurrence_key(recurring, again)
+    assert key == "2@2023-04-03" and not task.has_milestone(key)
+    occurrence = task.add_occurrence(recurring, again, DUE + timedelta(days=30))
+    assert task.has_milestone(key)
+    assert occurrence.occurrence_of == "2" and occurrence.status is MilestoneStatus.OPEN
+
+
+def test_a_late_start_sends_only_the_latest_missed_step() -> None:
+    task, _ = tracker(planned("1"), now=DUE - timedelta(days=1))
+    milestone = task.state.milestones[0]
+    steps = [
+        ScheduledStep(DUE - timedelta(days=14), StepAction.REMINDER, StepAudience.LEAD),
+        # Steps at one instant keep one order, whatever order the policy gave them in.
+        ScheduledStep(DUE - timedelta(days=7), StepAction.REMINDER, StepAudience.COORDINATING),
+        ScheduledStep(DUE - timedelta(days=7), StepAction.REMINDER, StepAudience.LEAD),
+        ScheduledStep(DUE, StepAction.REMINDER, StepAudience.LEAD),
+    ]
+    task.set_steps(milestone, list(reversed(steps)), until=DUE + timedelta(days=120))
+    assert milestone.steps == steps
+
+    sent = task.catch_up(milestone, DUE - timedelta(days=1))
+    assert sent == steps[1:3]
+    assert milestone.steps == steps[3:]
+    assert task.state.history[-1].action == "caught_up"
+    assert task.take_due_steps(milestone, DUE - timedelta(seconds=1)) == []
+    assert task.take_due_steps(milestone, DUE) == steps[3:]
+    assert task.needs_more_steps(milestone, DUE + timedelta(days=120))
+
+
+def test_reassignment_and_closing() -> None:
+    task, _ = tracker(planned("1"), planned("2"), now=DUE)
+    task.check_reassignment(Reassignment(["ttlt"], "moved", "cchc-vtlt"))
+    assert task.reassign(Reassignment(["ttlt"], "moved", "cchc-vtlt")) == ["ttlt"]
+    assert views.recipients(task.input, task.state, StepAudience.LEAD) == ["ttlt"]
+    assert views.recipients(task.input, task.state, StepAudience.LEADERSHIP) == ["lanh-dao"]
+
+    with pytest.raises(ValueError, match="say why"):
+        task.check_closure(Closure(" ", "cchc-vtlt"))
+    task.close(TaskStatus.CARRIED_OVER, Closure("next year", "cchc-vtlt"))
+    assert {m.status for m in task.state.milestones} == {MilestoneStatus.CANCELLED}
+    snapshot = views.snapshot(task.input, task.state)
+    assert snapshot.display_status is DisplayStatus.CARRIED_OVER
+    assert snapshot.closing_reason == "next year"
+    assert snapshot.next_action is None
+    with pytest.raises(ValueError, match="the task is carried_over"):
+        task.check_reassignment(Reassignment(["ttlt"], "again", "cchc-vtlt"))
+
+
+def test_every_step_sends_a_kind_the_engine_knows() -> None:
+    assert set(NOTIFICATION_KINDS) == set(itertools.product(StepAction, StepAudience))
+    assert NOTIFICATION_KINDS[StepAction.ESCALATION, StepAudience.LEADERSHIP] is (
+        MessageKind.ESCALATION_LEADERSHIP
+    )
+    assert NOTIFICATION_KINDS[StepAction.ESCALATION, StepAudience.LEAD] is (
+        MessageKind.ESCALATION_COORDINATOR
+    )
