@@ -14,7 +14,8 @@ from deadlines.planning import (
     plan_milestones,
 )
 from deadlines.policy import DeadlinePolicy, PolicyError, load_policy
-from deadlines.schedule import ScheduledStep, StepAction, StepAudience, schedule_steps
+from deadlines.schedule import ScheduledStep, schedule_steps
+from deadlines.steps import StepAction, StepAudience
 from deadlines.workdays import CalendarDataError, OfficeHours, WorkingCalendar, load_calendar
 
 __all__ = [

@@ -15,16 +15,15 @@ from datetime import time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from deadlines.steps import StepAudience
 from deadlines.workdays import OfficeHours, validation_problems
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "policy" / "default.yaml"
-
-Audience = Literal["lead", "coordinating", "coordinator", "leadership"]
 
 
 class PolicyError(ValueError):
@@ -83,14 +82,14 @@ class ReminderPolicy(_Strict):
 
 class EscalationStage(_Strict):
     after_working_days: int = Field(gt=0)
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
 
 class EscalationPolicy(_Strict):
     at: time
     stages: tuple[EscalationStage, ...] = Field(min_length=1)
     repeat_every_days: int = Field(ge=0)  # 0: no repeats after the last stage
-    repeat_to: tuple[Audience, ...]
+    repeat_to: tuple[StepAudience, ...]
 
     _at = field_validator("at", mode="before")(_clock)
 
@@ -107,7 +106,7 @@ class CheckInPolicy(_Strict):
     months: tuple[int, ...]
     day: int = Field(ge=1, le=28)
     at: time
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
     _at = field_validator("at", mode="before")(_clock)
 
@@ -122,7 +121,7 @@ class CheckInPolicy(_Strict):
 class NudgePolicy(_Strict):
     day: int = Field(ge=1, le=28)
     at: time
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
     _at = field_validator("at", mode="before")(_clock)
 
