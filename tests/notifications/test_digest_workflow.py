@@ -15,9 +15,8 @@ from temporalio.worker import Worker
 
 from activities.notify import NOTIFY_ACTIVITIES, send_notification
 from deadlines.local_time import local_day
-from deadlines.workdays import load_calendar
 from models.tables import NotificationStatus
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar
 from storage.db import session_scope
 from storage.notifications import find_log, notification_history
 from tests.notifications.conftest import Product, notification, run_activity
