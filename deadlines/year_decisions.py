@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from deadlines.validation import validation_problems
 
@@ -103,24 +103,24 @@ def _as_date(value: Any) -> Any:
     raise ValueError(f"{value!r} is not a day written YYYY-MM-DD")
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+# A day written YYYY-MM-DD (YAML reads an unquoted one as a date already), never an instant.
+_Day = Annotated[date, BeforeValidator(_as_date)]
+# A name or decision: stripped, never blank.
+_Words = Annotated[str, AfterValidator(_not_blank)]
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: date
-    name: str
-    decision: str
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        return _as_date(value)
-
-    @field_validator("name", "decision")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+    date: _Day
+    name: _Words
+    decision: _Words
 
 
 class _Move(BaseModel):
@@ -128,22 +128,10 @@ class _Move(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    day_off: date
-    worked_instead: date
-    decision: str
+    day_off: _Day
+    worked_instead: _Day
+    decision: _Words
     name: str = ""
-
-    @field_validator("day_off", "worked_instead", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        return _as_date(value)
-
-    @field_validator("decision")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
 
 
 class _YearFile(BaseModel):
