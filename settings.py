@@ -1,18 +1,26 @@
-"""The one place settings are read: environment variables prefixed NHACHAN_, and a .env file."""
+"""The one place settings are read: environment variables prefixed NHACHAN_, a .env file, and the
+data files they name that the deadline core takes already read (the calendar's year files, the
+policy files), so the core itself reads no file."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from deadlines.policy import DeadlinePolicy, load_policy
-from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years, load_calendar
+from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
+from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years
+from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / "data"
+# Every plan's policy is laid over this one; it states each default with its reason.
+DEFAULT_POLICY_FILE = DATA_DIR / "policy" / "default.yaml"
 
 
 class Settings(BaseSettings):
@@ -32,7 +40,7 @@ class Settings(BaseSettings):
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
     units_file: Path = DATA_DIR / "units.yaml"
     calendar_dir: Path = DATA_DIR / "calendar"
-    policy_file: Path = DATA_DIR / "policy" / "default.yaml"
+    policy_file: Path = DEFAULT_POLICY_FILE
     # NHACHAN_CONTACTS: a YAML file mapping each unit to its apprise URLs.
     contacts: Path | None = None
 
@@ -88,3 +96,93 @@ def configured_calendar(
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# ----------------------------------------------------------------------------- the calendar
+
+_YEAR_FILE = re.compile(r"^([0-9]{4})\.ya?ml$")
+
+
+def year_files(calendar_dir: Path) -> list[Path]:
+    """The year files in a calendar directory, oldest first."""
+    return sorted(p for p in calendar_dir.iterdir() if _YEAR_FILE.match(p.name))
+
+
+def read_year_file(path: Path) -> YearDecisions:
+    """Read and check one year file; CalendarDataError names the file, entry and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CalendarDataError(f"{path}: cannot be read ({error.strerror})") from error
+    except yaml.YAMLError as error:
+        raise CalendarDataError(f"{path}: not valid YAML ({error})") from error
+    decisions = year_decisions(raw, source=str(path))
+    match = _YEAR_FILE.match(path.name)
+    if match and int(match.group(1)) != decisions.year:
+        raise CalendarDataError(
+            f"{path}: says year {decisions.year} but is named for {match.group(1)}"
+        )
+    return decisions
+
+
+def load_calendar(
+    years: Iterable[int],
+    calendar_dir: Path | None = None,
+    *,
+    office_hours: OfficeHours | None = None,
+) -> WorkingCalendar:
+    """The calendar with every year file of `calendar_dir` (None: the law alone), read now so
+    a broken file fails at once; `years` are worked out now too."""
+    if calendar_dir is not None and not calendar_dir.is_dir():
+        raise CalendarDataError(f"{calendar_dir}: the calendar directory does not exist")
+    files = year_files(calendar_dir) if calendar_dir is not None else []
+    return WorkingCalendar(
+        [read_year_file(path) for path in files], years=years, office_hours=office_hours
+    )
+
+
+# ----------------------------------------------------------------------------- the policy
+
+
+def load_policy(
+    path: Path | None = None,
+    task_code: str | None = None,
+    *,
+    office_hours: OfficeHours | None = None,
+) -> DeadlinePolicy:
+    """The policy in `path` laid over the defaults (the defaults alone when None), with the
+    override for `task_code` applied when the file has one. Every task override is checked
+    whichever task is asked for, so a wrong one fails at once; so is every step time against
+    `office_hours` (default 07:30-17:00)."""
+    resolved = path.resolve() if path is not None else None
+    if resolved == DEFAULT_POLICY_FILE:
+        resolved = None
+    text = _policy_text(resolved) if resolved is not None else ""
+    policies = _policies(resolved, text, _policy_text(DEFAULT_POLICY_FILE))
+    policies.check_office_hours(office_hours or OfficeHours())
+    return policies.for_task(task_code)
+
+
+@lru_cache(maxsize=32)
+def _policies(path: Path | None, text: str, default_text: str) -> PlanPolicies:
+    # Keyed on the files' contents: an edited file is read again, an unchanged one is not.
+    return plan_policies(
+        _policy_yaml(default_text, DEFAULT_POLICY_FILE),
+        _policy_yaml(text, path) if path is not None else None,
+        defaults_source=str(DEFAULT_POLICY_FILE),
+        source=str(path) if path is not None else None,
+    )
+
+
+def _policy_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(f"{path}: cannot be read ({error.strerror})") from error
+
+
+def _policy_yaml(text: str, where: Path) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise PolicyError(f"{where}: not valid YAML ({error})") from error

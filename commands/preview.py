@@ -25,6 +25,7 @@ from deadlines.preview import (
     unit_calendars,
 )
 from deadlines.schedule import ScheduledStep
+from deadlines.steps import StepAudience
 from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import Settings, get_settings
@@ -247,7 +248,7 @@ def _milestone_cell(pm: PreviewedMilestone) -> str:
 def _to(preview: Preview, task: TaskDeadline, audience: str) -> str:
     if not audience:
         return ""
-    units = preview.recipients(task, audience)
+    units = preview.recipients(task, StepAudience(audience))
     if len(units) > 2:
         return f"{audience}: {len(units)} units"
     return f"{audience}: {', '.join(units) or '-'}"

@@ -4,27 +4,25 @@ cut-off and submission days.
 
 The policy is data. `data/policy/default.yaml` states every default with its reason and source;
 a plan's own file states only what differs (it is laid over the defaults), and its `tasks:`
-section overrides values for single tasks by code ("I.7"). `load_policy` returns the effective
-policy of the plan, or of one task.
+section overrides values for single tasks by code ("I.7"). The caller reads the files and hands
+their parsed content to `plan_policies`, which lays them over each other and checks them; this
+module reads no file.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from deadlines.workdays import OfficeHours, validation_problems
-
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "policy" / "default.yaml"
-
-Audience = Literal["lead", "coordinating", "coordinator", "leadership"]
+from deadlines.steps import StepAudience
+from deadlines.validation import validation_problems
+from deadlines.workdays import OfficeHours
 
 
 class PolicyError(ValueError):
@@ -83,14 +81,14 @@ class ReminderPolicy(_Strict):
 
 class EscalationStage(_Strict):
     after_working_days: int = Field(gt=0)
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
 
 class EscalationPolicy(_Strict):
     at: time
     stages: tuple[EscalationStage, ...] = Field(min_length=1)
     repeat_every_days: int = Field(ge=0)  # 0: no repeats after the last stage
-    repeat_to: tuple[Audience, ...]
+    repeat_to: tuple[StepAudience, ...]
 
     _at = field_validator("at", mode="before")(_clock)
 
@@ -107,7 +105,7 @@ class CheckInPolicy(_Strict):
     months: tuple[int, ...]
     day: int = Field(ge=1, le=28)
     at: time
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
     _at = field_validator("at", mode="before")(_clock)
 
@@ -122,7 +120,7 @@ class CheckInPolicy(_Strict):
 class NudgePolicy(_Strict):
     day: int = Field(ge=1, le=28)
     at: time
-    to: tuple[Audience, ...] = Field(min_length=1)
+    to: tuple[StepAudience, ...] = Field(min_length=1)
 
     _at = field_validator("at", mode="before")(_clock)
 
@@ -231,7 +229,7 @@ class DeadlinePolicy(_Strict):
         ]
 
 
-def check_office_hours(policy: DeadlinePolicy, hours: OfficeHours, where: str) -> None:
+def _check_office_hours(policy: DeadlinePolicy, hours: OfficeHours, where: str) -> None:
     """Every step of the policy falls inside the offices' hours, checked when the policy is
     loaded, not at the first reminder (office hours belong to the calendar, so the caller
     that knows them says which)."""
@@ -246,6 +244,59 @@ def check_office_hours(policy: DeadlinePolicy, hours: OfficeHours, where: str) -
 _TASKS = "tasks"
 
 
+@dataclass(frozen=True)
+class PlanPolicies:
+    """The effective policy of a plan and of each task its file overrides, checked."""
+
+    plan: DeadlinePolicy
+    tasks: Mapping[str, DeadlinePolicy]
+    # Where the plan's policy was stated (its file, or the defaults'), for messages.
+    source: str
+
+    def for_task(self, task_code: str | None) -> DeadlinePolicy:
+        """The task's own policy when the file overrides it, else the plan's."""
+        if task_code is not None and task_code in self.tasks:
+            return self.tasks[task_code]
+        return self.plan
+
+    def check_office_hours(self, hours: OfficeHours) -> None:
+        """Every policy, the plan's and each task's, falls inside the offices' hours."""
+        _check_office_hours(self.plan, hours, self.source)
+        for code, policy in self.tasks.items():
+            _check_office_hours(policy, hours, f"{self.source}: tasks.{code}")
+
+
+def plan_policies(
+    defaults: object, own: object | None, *, defaults_source: str, source: str | None
+) -> PlanPolicies:
+    """The plan's own policy (`own`, as parsed from its file; None for the defaults alone) laid
+    over the `defaults`, with every task override checked, so a wrong one fails at once.
+    `defaults_source` and `source` (the files) start every error message."""
+    base = _sections(defaults, defaults_source)
+    if _TASKS in base:
+        raise PolicyError(f"{defaults_source}: the default policy has no per-task section")
+    data = _merge(base, _sections(own, source)) if source is not None else base
+    tasks = data.pop(_TASKS, None) or {}
+    where = source or defaults_source
+    if not isinstance(tasks, dict):
+        raise PolicyError(f"{where}: `tasks:` must map task codes to policy overrides")
+    plan = _validate(data, where)
+    per_task: dict[str, DeadlinePolicy] = {}
+    for code, override in tasks.items():
+        if not isinstance(override, dict):
+            raise PolicyError(f"{where}: tasks.{code}: expected a mapping of policy sections")
+        per_task[str(code)] = _validate(_merge(data, override), f"{where}: tasks.{code}")
+    return PlanPolicies(plan, per_task, where)
+
+
+def _sections(raw: object, where: str | None) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: expected a mapping of policy sections")
+    return raw
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in over.items():
@@ -256,74 +307,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _parse(text: str, where: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PolicyError(f"{where}: not valid YAML ({error})") from error
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{where}: expected a mapping of policy sections")
-    return raw
-
-
-def _text_of(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(f"{path}: cannot be read ({error.strerror})") from error
-
-
 def _validate(data: dict[str, Any], where: str) -> DeadlinePolicy:
     try:
         return DeadlinePolicy.model_validate(data)
     except ValidationError as error:
         raise PolicyError(f"{where}: {validation_problems(error)}") from None
-
-
-@lru_cache(maxsize=32)
-def _load(
-    path: Path | None, text: str, default_text: str
-) -> tuple[DeadlinePolicy, dict[str, DeadlinePolicy]]:
-    # Keyed on the files' contents: an edited file is read again, an unchanged one is not.
-    base = _parse(default_text, DEFAULT_POLICY_FILE)
-    if _TASKS in base:
-        raise PolicyError(f"{DEFAULT_POLICY_FILE}: the default policy has no per-task section")
-    data = _merge(base, _parse(text, path)) if path is not None else base
-    tasks = data.pop(_TASKS, None) or {}
-    where = str(path or DEFAULT_POLICY_FILE)
-    if not isinstance(tasks, dict):
-        raise PolicyError(f"{where}: `tasks:` must map task codes to policy overrides")
-    plan_policy = _validate(data, where)
-    per_task: dict[str, DeadlinePolicy] = {}
-    for code, override in tasks.items():
-        if not isinstance(override, dict):
-            raise PolicyError(f"{where}: tasks.{code}: expected a mapping of policy sections")
-        per_task[str(code)] = _validate(_merge(data, override), f"{where}: tasks.{code}")
-    return plan_policy, per_task
-
-
-def load_policy(
-    path: Path | None = None,
-    task_code: str | None = None,
-    *,
-    office_hours: OfficeHours | None = None,
-) -> DeadlinePolicy:
-    """The policy in `path` laid over the defaults (the defaults alone when None), with the
-    override for `task_code` applied when the file has one. Every task override is checked
-    whichever task is asked for, so a wrong one fails at once; so is every step time against
-    `office_hours` (default 07:30-17:00)."""
-    resolved = path.resolve() if path is not None else None
-    if resolved == DEFAULT_POLICY_FILE:
-        resolved = None
-    text = _text_of(resolved) if resolved is not None else ""
-    plan_policy, per_task = _load(resolved, text, _text_of(DEFAULT_POLICY_FILE))
-    hours = office_hours or OfficeHours()
-    where = str(resolved or DEFAULT_POLICY_FILE)
-    check_office_hours(plan_policy, hours, where)
-    for code, policy in per_task.items():
-        check_office_hours(policy, hours, f"{where}: tasks.{code}")
-    if task_code is not None and task_code in per_task:
-        return per_task[task_code]
-    return plan_policy

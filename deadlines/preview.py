@@ -18,7 +18,8 @@ from deadlines.language import DeadlineRefused
 from deadlines.local_time import LOCAL_TZ, in_vietnam, local_iso
 from deadlines.planning import PlannedMilestone, plan_milestones
 from deadlines.policy import DeadlinePolicy
-from deadlines.schedule import ScheduledStep, StepAction, StepAudience, schedule_steps
+from deadlines.schedule import ScheduledStep, schedule_steps
+from deadlines.steps import StepAction, StepAudience
 from deadlines.workdays import WorkingCalendar
 
 # A deadline shows in a calendar as the last half hour before it, so it is seen, not in the way.
@@ -64,7 +65,7 @@ class Preview:
     tasks: list[PreviewedTask] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
-    def recipients(self, task: TaskDeadline, audience: str) -> list[str]:
+    def recipients(self, task: TaskDeadline, audience: StepAudience) -> list[str]:
         """The unit codes an audience of a task's step stands for."""
         if audience == StepAudience.LEAD:
             return list(task.lead_units)
@@ -217,10 +218,10 @@ def unit_calendars(
         task = previewed.task
         for pm in previewed.milestones:
             m = pm.milestone
-            audiences_of: dict[str, set[str]] = {}
+            audiences_of: dict[str, set[StepAudience]] = {}
             for audience in (StepAudience.LEAD, StepAudience.COORDINATING):
                 for unit in preview.recipients(task, audience):
-                    audiences_of.setdefault(unit, set()).add(audience.value)
+                    audiences_of.setdefault(unit, set()).add(audience)
             if m.due is not None:
                 audiences_of.setdefault(preview.coordinator, set())
                 for unit, audiences in audiences_of.items():
@@ -228,7 +229,7 @@ def unit_calendars(
                         _deadline_event(plan_key, task, m, pm.steps, audiences, stamp)
                     )
             for step in pm.steps:
-                if step.action != StepAction.CHECK_IN:
+                if step.action is not StepAction.CHECK_IN:
                     continue
                 for unit in preview.recipients(task, step.audience):
                     events.setdefault(unit, []).append(
@@ -268,7 +269,7 @@ def _deadline_event(
     task: TaskDeadline,
     milestone: PlannedMilestone,
     steps: list[ScheduledStep],
-    audiences: set[str],
+    audiences: set[StepAudience],
     stamp: datetime,
 ) -> Event:
     assert milestone.due is not None
@@ -282,7 +283,7 @@ def _deadline_event(
     event.add("transp", "TRANSPARENT")
     start = milestone.due - DEADLINE_EVENT_LENGTH
     for step in steps:
-        if step.action == StepAction.REMINDER and step.audience in audiences:
+        if step.action is StepAction.REMINDER and step.audience in audiences:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", _summary(task, milestone))

@@ -10,39 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 
 from deadlines.language import MilestoneKind
 from deadlines.local_time import end_of_plan_year, local_day, local_instant
 from deadlines.planning import PlannedMilestone
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy
+from deadlines.steps import StepAction, StepAudience
 from deadlines.workdays import WorkingCalendar
 
-
-class StepAction(StrEnum):
-    REMINDER = "reminder"
-    CHECK_IN = "check_in"
-    ESCALATION = "escalation"
-    NUDGE = "nudge"
-
-
-class StepAudience(StrEnum):
-    LEAD = "lead"
-    COORDINATING = "coordinating"
-    COORDINATOR = "coordinator"
-    LEADERSHIP = "leadership"
-
-
 # Order of steps falling at the same instant: the lead units hear before anyone hears about them.
-_ACTION_RANK = {a.value: i for i, a in enumerate(StepAction)}
-_AUDIENCE_RANK = {a.value: i for i, a in enumerate(StepAudience)}
+_ACTION_RANK = {action: i for i, action in enumerate(StepAction)}
+_AUDIENCE_RANK = {audience: i for i, audience in enumerate(StepAudience)}
 
 
 @dataclass(frozen=True)
 class ScheduledStep:
     at: datetime  # aware, UTC
-    action: str  # a StepAction value
-    audience: str  # a StepAudience value
+    action: StepAction
+    audience: StepAudience
     note: str = ""
 
 
@@ -108,7 +93,7 @@ def schedule_steps(
 
 def _open_by(milestone: PlannedMilestone, step: ScheduledStep) -> bool:
     """Nobody is reminded of, or asked about, an obligation that has not opened yet."""
-    if milestone.opens is None or step.action == StepAction.ESCALATION:
+    if milestone.opens is None or step.action is StepAction.ESCALATION:
         return True
     return step.at >= milestone.opens
 
@@ -128,8 +113,8 @@ def _reminders(
         lead.append(
             ScheduledStep(
                 calendar.at(day, rules.at),
-                StepAction.REMINDER.value,
-                StepAudience.LEAD.value,
+                StepAction.REMINDER,
+                StepAudience.LEAD,
                 f"{n} working days before the due day",
             )
         )
@@ -137,8 +122,8 @@ def _reminders(
         lead.append(
             ScheduledStep(
                 calendar.at(due_day, rules.at),
-                StepAction.REMINDER.value,
-                StepAudience.LEAD.value,
+                StepAction.REMINDER,
+                StepAudience.LEAD,
                 "on the due day",
             )
         )
@@ -146,9 +131,7 @@ def _reminders(
     if rules.coordinating is CoordinatingReminders.NONE or not lead:
         return lead
     told = lead if rules.coordinating is CoordinatingReminders.ALL else lead[:1]
-    coordinating = [
-        ScheduledStep(s.at, s.action, StepAudience.COORDINATING.value, s.note) for s in told
-    ]
+    coordinating = [ScheduledStep(s.at, s.action, StepAudience.COORDINATING, s.note) for s in told]
     return lead + coordinating
 
 
@@ -164,9 +147,7 @@ def _staged_escalations(
         if at <= due:
             continue
         note = f"{_ordinal(stage.after_working_days)} working day after the due day"
-        steps += [
-            ScheduledStep(at, StepAction.ESCALATION.value, audience, note) for audience in stage.to
-        ]
+        steps += [ScheduledStep(at, StepAction.ESCALATION, audience, note) for audience in stage.to]
     return steps
 
 
@@ -191,9 +172,7 @@ def _repeated_escalations(
         if at > horizon:
             return steps
         steps += [
-            ScheduledStep(
-                at, StepAction.ESCALATION.value, audience, f"still overdue, repeat {week}"
-            )
+            ScheduledStep(at, StepAction.ESCALATION, audience, f"still overdue, repeat {week}")
             for audience in rules.repeat_to
         ]
         week += 1
@@ -209,9 +188,7 @@ def _check_ins(
         day = calendar.working_day_on_or_after(date(year, month, rules.day))
         at = calendar.at(day, rules.at)
         note = f"progress check-in, {year}-{month:02d}"
-        steps += [
-            ScheduledStep(at, StepAction.CHECK_IN.value, audience, note) for audience in rules.to
-        ]
+        steps += [ScheduledStep(at, StepAction.CHECK_IN, audience, note) for audience in rules.to]
     return steps
 
 
@@ -234,9 +211,7 @@ def _nudges(
             return steps
         if at > start:
             steps += [
-                ScheduledStep(
-                    at, StepAction.NUDGE.value, audience, f"still waiting for {event_key}"
-                )
+                ScheduledStep(at, StepAction.NUDGE, audience, f"still waiting for {event_key}")
                 for audience in rules.to
             ]
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -2,40 +2,28 @@
 
 A day is a working day unless it is a Saturday or Sunday, a public holiday (the `holidays`
 package: Tết by the lunar calendar, the Hùng Kings' day, the days given in compensation when a
-holiday falls on a weekend), or a day off the government added; a weekend day the government
-made a working day ("làm bù") is a working day.
-
-What the government decides each year on top of the law lives in one YAML file per year in the
-calendar directory (`data/calendar/2023.yaml`), each entry with the decision that set it.
-Swaps the `holidays` package already knows (its "substituted" days off) bring their make-up
-working Saturday with them; a year file only adds what the package lacks.
+holiday falls on a weekend, and the swaps it knows with their make-up working Saturdays), or a
+day off the government added; a weekend day the government made a working day ("làm bù") is a
+working day. What the government decided on top of the law comes in as `YearDecisions`, read
+from the department's year files by the caller: this module reads no file.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+import threading
+from calendar import SATURDAY
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import holidays
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from deadlines.local_time import local_day, local_instant, local_time
+from deadlines.year_decisions import CalendarDataError, YearDecisions
 
-WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 # A search for a working day that finds none in this many days means the data is wrong
 # (every day declared off), not that the answer is far away.
 LONGEST_RUN_OF_DAYS_OFF = 60
-_YEAR_FILE = re.compile(r"^([0-9]{4})\.ya?ml$")
-
-
-class CalendarDataError(ValueError):
-    """A year file of the calendar is wrong; the message names the file, entry and field."""
 
 
 @dataclass(frozen=True)
@@ -52,268 +40,70 @@ class OfficeHours:
             )
 
 
-# ----------------------------------------------------------------------------- year files
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    date: date
-    name: str
-    decision: str
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        return _as_date(value)
-
-    @field_validator("name", "decision")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
-
-
-class _Move(BaseModel):
-    """A working day given as a day off, worked on another day (usually a Saturday)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    day_off: date
-    worked_instead: date
-    decision: str
-    name: str = ""
-
-    @field_validator("day_off", "worked_instead", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        return _as_date(value)
-
-    @field_validator("decision")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
-
-
-class _YearFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    year: int
-    moved: list[_Move] = []
-    days_off: list[_Entry] = []
-    working_days: list[_Entry] = []
-    # What was checked and found already known, or unsure: for people, not for the calendar.
-    notes: list[str] = []
-
-
-def validation_problems(error: ValidationError, most: int = 5) -> str:
-    """The first few problems of a validation error, each with where it is."""
-    problems = [
-        f"{'.'.join(str(part) for part in problem['loc']) or '(top)'}: {problem['msg']}"
-        for problem in error.errors()
-    ]
-    shown = "; ".join(problems[:most])
-    if len(problems) > most:
-        shown += f"; and {len(problems) - most} more"
-    return shown
-
-
-def _as_date(value: Any) -> Any:
-    if isinstance(value, datetime):
-        raise ValueError("must be a day (YYYY-MM-DD), not an instant")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a day written YYYY-MM-DD") from None
-    raise ValueError(f"{value!r} is not a day written YYYY-MM-DD")
-
-
-@dataclass(frozen=True)
-class YearDecisions:
-    """What the government decided for one year on top of the law, with the decisions."""
-
-    year: int
-    days_off: Mapping[date, str] = field(default_factory=dict)
-    working_days: Mapping[date, str] = field(default_factory=dict)
-    source: str = ""
-
-
-def read_year_file(path: Path) -> YearDecisions:
-    """Read and check one year file; CalendarDataError names the file, entry and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CalendarDataError(f"{path}: cannot be read ({error.strerror})") from error
-    except yaml.YAMLError as error:
-        raise CalendarDataError(f"{path}: not valid YAML ({error})") from error
-    if not isinstance(raw, dict):
-        raise CalendarDataError(f"{path}: expected a mapping with `year:` at the top")
-    try:
-        data = _YearFile.model_validate(raw)
-    except ValidationError as error:
-        raise CalendarDataError(f"{path}: {validation_problems(error)}") from None
-    match = _YEAR_FILE.match(path.name)
-    if match and int(match.group(1)) != data.year:
-        raise CalendarDataError(f"{path}: says year {data.year} but is named for {match.group(1)}")
-
-    def where(section: str, index: int, field_name: str) -> str:
-        return f"{path}: {section}[{index}].{field_name}"
-
-    days_off: dict[date, str] = {}
-    working: dict[date, str] = {}
-    for i, move in enumerate(data.moved):
-        if move.day_off.year != data.year:
-            raise CalendarDataError(
-                f"{where('moved', i, 'day_off')}: {move.day_off} is not in {data.year}"
-            )
-        if abs(move.worked_instead.year - data.year) > 1:
-            raise CalendarDataError(
-                f"{where('moved', i, 'worked_instead')}: {move.worked_instead} is too far from "
-                f"{data.year}"
-            )
-        if move.worked_instead == move.day_off:
-            raise CalendarDataError(f"{where('moved', i, 'worked_instead')}: same day as day_off")
-        reason = f"{move.name or 'day off moved'} ({move.decision})"
-        days_off[move.day_off] = reason
-        working[move.worked_instead] = f"make-up working day for {move.day_off} ({move.decision})"
-    for i, entry in enumerate(data.days_off):
-        if entry.date.year != data.year:
-            raise CalendarDataError(
-                f"{where('days_off', i, 'date')}: {entry.date} is not in {data.year}"
-            )
-        days_off[entry.date] = f"{entry.name} ({entry.decision})"
-    for i, entry in enumerate(data.working_days):
-        if entry.date.year != data.year:
-            raise CalendarDataError(
-                f"{where('working_days', i, 'date')}: {entry.date} is not in {data.year}"
-            )
-        if entry.date in days_off:
-            raise CalendarDataError(
-                f"{where('working_days', i, 'date')}: {entry.date} is also declared a day off"
-            )
-        working[entry.date] = f"{entry.name} ({entry.decision})"
-    clash = set(days_off) & set(working)
-    if clash:
-        day = min(clash)
-        raise CalendarDataError(f"{path}: {day} is declared both a day off and a working day")
-    return YearDecisions(data.year, days_off, working, source=str(path))
-
-
-# ----------------------------------------------------------------------------- the package
-
-
-@lru_cache(maxsize=1)
-def _package_swaps() -> dict[date, date]:
-    """Days off the `holidays` package knows were swapped: {day off: make-up working day}.
-
-    The package lists the day off ("Ngày nghỉ (thay cho ngày 04/05/2024)") but not the Saturday
-    worked in exchange, which is no holiday; its table of special days carries both. Entries of
-    an unexpected shape are skipped: the year files can always state a swap themselves.
-    """
-    from holidays.countries import vietnam
-
-    table = getattr(getattr(vietnam, "VietnamStaticHolidays", None), "special_public_holidays", {})
-    swaps: dict[date, date] = {}
-    if not isinstance(table, dict):
-        return swaps
-    for year, entries in table.items():
-        rows = entries if entries and isinstance(entries[0], tuple) else (entries,)
-        for row in rows:
-            if not (isinstance(row, tuple) and len(row) in (4, 5)):
-                continue
-            if not all(isinstance(part, int) for part in row):
-                continue
-            from_year = row[4] if len(row) == 5 else year
-            try:
-                swaps[date(year, row[0], row[1])] = date(from_year, row[2], row[3])
-            except (TypeError, ValueError):
-                continue
-    return swaps
-
-
-@lru_cache(maxsize=64)
-def _public_holidays(year: int) -> dict[date, str]:
-    known = holidays.country_holidays("VN", years=year, observed=True, language="vi")
-    return {day: str(name) for day, name in sorted(known.items())}
-
-
-# ----------------------------------------------------------------------------- the calendar
-
-
-@dataclass(frozen=True)
-class _Year:
-    days_off: dict[date, str]
-    working: dict[date, str]
-
-
 class WorkingCalendar:
-    """Working days and office hours. Build it with `load_calendar`.
+    """Working days and office hours: the government's decisions laid over the law.
 
-    Years are worked out when first asked for; a year with a file in `override_dir` gets the
-    file's decisions, any other year the law and the `holidays` package alone.
+    `decisions` are all the years the department wrote decisions for (every year file it has);
+    a year without any is the law alone, as the `holidays` package knows it. That is no error:
+    an extension or an event's allowance may reach a year nobody wrote a file for, and the law
+    is then the whole answer. `years` are worked out at once; any other year when first asked.
     """
 
     def __init__(
         self,
-        *,
         decisions: Iterable[YearDecisions] = (),
-        override_dir: Path | None = None,
+        *,
+        years: Iterable[int] = (),
         office_hours: OfficeHours | None = None,
     ) -> None:
         self.office_hours = office_hours or OfficeHours()
-        self._override_dir = override_dir
-        self._decisions: dict[int, YearDecisions] = {d.year: d for d in decisions}
-        self._years: dict[int, _Year] = {}
+        self._law = holidays.country_holidays("VN", observed=True, language="vi")
+        self._lock = threading.Lock()
+        self._ready: set[int] = set()
+        decided = _without_clashes(decisions)
+        for year in sorted({d.year + step for d in decided for step in (-1, 0, 1)}):
+            self._prepare(year)
+        for one in decided:
+            self._lay_over(one)
+        for year in years:
+            self._prepare(year)
+
+    # -------------------------------------------------------------- the law and the decisions
+
+    def _prepare(self, year: int) -> None:
+        """Have the package work out `year` and the year either side of it.
+
+        The package works a year out when a day of it is first looked up, and a year's swaps
+        reach across the new year (a Saturday in December worked for a day off in January), so
+        a year's answers are final only once its neighbours are worked out too. Activities ask
+        from several threads: a year is marked ready only once it is complete.
+        """
+        if year in self._ready:
+            return
+        with self._lock:
+            for neighbour in (year - 1, year, year + 1):
+                self._law.get(date(neighbour, 1, 1))  # the lookup works the whole year out
+            self._ready.add(year)
+
+    def _lay_over(self, decisions: YearDecisions) -> None:
+        # Every year a decision touches (its own and the one either side) is already worked
+        # out with its neighbours, so no year the package works out later can undo it.
+        for day in decisions.working_days:
+            if day in self._law:
+                self._law.pop(day)
+            if self._law.is_weekend(day):
+                self._law.weekend_workdays.add(day)
+        for day, reason in decisions.days_off.items():
+            if day in self._law:
+                self._law.pop(day)  # the decision's name, not joined to the package's
+            self._law[day] = reason
+            self._law.weekend_workdays.discard(day)
 
     # -------------------------------------------------------------- days
 
-    def _year(self, year: int) -> _Year:
-        cached = self._years.get(year)
-        if cached is not None:
-            return cached
-        days_off = dict(_public_holidays(year))
-        working: dict[date, str] = {}
-        for day_off, worked in _package_swaps().items():
-            if worked.year == year:
-                working[worked] = f"make-up working day for {day_off.isoformat()}"
-        for neighbour in (year - 1, year, year + 1):
-            # A swap may reach across the new year (a Saturday in December worked for a day
-            # off in January), so the neighbours' files are read for this year's working days.
-            decisions = self._decisions_for(neighbour)
-            if decisions is None:
-                continue
-            for day, reason in decisions.working_days.items():
-                if day.year == year:
-                    working[day] = reason
-                    days_off.pop(day, None)
-            if decisions.year == year:
-                for day, reason in decisions.days_off.items():
-                    days_off[day] = reason
-                    working.pop(day, None)
-        built = _Year(days_off=days_off, working=working)
-        self._years[year] = built
-        return built
-
-    def _decisions_for(self, year: int) -> YearDecisions | None:
-        if year not in self._decisions and self._override_dir is not None:
-            for suffix in ("yaml", "yml"):
-                path = self._override_dir / f"{year}.{suffix}"
-                if path.is_file():
-                    self._decisions[year] = read_year_file(path)
-                    break
-        return self._decisions.get(year)
-
     def is_working_day(self, day: date) -> bool:
-        year = self._year(day.year)
-        if day in year.working:
-            return True
-        return day.weekday() not in WEEKEND and day not in year.days_off
+        self._prepare(day.year)
+        return self._law.is_working_day(day)
 
     def is_day_off(self, day: date) -> bool:
         return not self.is_working_day(day)
@@ -322,10 +112,10 @@ class WorkingCalendar:
         """Why a day is off ("Tết Nguyên Đán", "Saturday", a decision), None for a working day."""
         if self.is_working_day(day):
             return None
-        reason = self._year(day.year).days_off.get(day)
+        reason = self._law.get(day)
         if reason:
-            return reason
-        return "Saturday" if day.weekday() == 5 else "Sunday"
+            return str(reason)
+        return "Saturday" if day.weekday() == SATURDAY else "Sunday"
 
     def days_off_in(self, start: date, end: date) -> list[date]:
         return [day for day in _days(start, end) if not self.is_working_day(day)]
@@ -345,15 +135,15 @@ class WorkingCalendar:
         return day if self.is_working_day(day) else self.previous_working_day(day)
 
     def _step(self, day: date, direction: int) -> date:
-        current = day
-        for _ in range(LONGEST_RUN_OF_DAYS_OFF):
-            current += timedelta(days=direction)
-            if self.is_working_day(current):
-                return current
-        raise CalendarDataError(
-            f"no working day within {LONGEST_RUN_OF_DAYS_OFF} days "
-            f"{'after' if direction > 0 else 'before'} {day}: check the calendar's year files"
-        )
+        for year in {(day - _SEARCH).year, day.year, (day + _SEARCH).year}:
+            self._prepare(year)
+        found = self._law.get_nth_working_day(day, direction)
+        if abs((found - day).days) > LONGEST_RUN_OF_DAYS_OFF:
+            raise CalendarDataError(
+                f"no working day within {LONGEST_RUN_OF_DAYS_OFF} days "
+                f"{'after' if direction > 0 else 'before'} {day}: check the calendar's year files"
+            )
+        return found
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (before it when `count` is negative).
@@ -392,11 +182,13 @@ class WorkingCalendar:
 
         `working_days_between(d, add_working_days(d, n)) == n` for every day d and n != 0.
         """
-        if end >= start:
-            return sum(
-                1 for day in _days(start + timedelta(days=1), end) if self.is_working_day(day)
-            )
-        return -sum(1 for day in _days(end, start - timedelta(days=1)) if self.is_working_day(day))
+        if end == start:
+            return 0
+        first, last = (start + _ONE_DAY, end) if end > start else (end, start - _ONE_DAY)
+        for year in range(first.year, last.year + 1):
+            self._prepare(year)
+        counted = self._law.get_working_days_count(first, last)
+        return counted if end > start else -counted
 
     def working_days_in(self, start: date, end: date) -> Iterator[date]:
         return (day for day in _days(start, end) if self.is_working_day(day))
@@ -435,33 +227,39 @@ def _days(start: date, end: date) -> Iterator[date]:
         current += timedelta(days=1)
 
 
+_ONE_DAY = timedelta(days=1)
+_SEARCH = timedelta(days=LONGEST_RUN_OF_DAYS_OFF)
+
+
+def _without_clashes(decisions: Iterable[YearDecisions]) -> list[YearDecisions]:
+    """The decisions, each year once, no day both off in one file and worked in another."""
+    by_year: dict[int, YearDecisions] = {}
+    off: dict[date, str] = {}
+    worked: dict[date, str] = {}
+    for one in decisions:
+        if one.year in by_year:
+            raise CalendarDataError(
+                f"{one.source}: a second set of decisions for {one.year} "
+                f"(the first from {by_year[one.year].source})"
+            )
+        by_year[one.year] = one
+        off.update(dict.fromkeys(one.days_off, one.source))
+        worked.update(dict.fromkeys(one.working_days, one.source))
+    clash = sorted(set(off) & set(worked))
+    if clash:
+        day = clash[0]
+        raise CalendarDataError(
+            f"{off[day]}: {day} is declared a day off, but {worked[day]} makes it a working day"
+        )
+    return [by_year[year] for year in sorted(by_year)]
+
+
 # A plan's deadlines reach back into the year before (December's escalations, events decided
 # late in the previous year) and forward into the next ones (extensions, late escalations).
-YEARS_BEFORE_PLAN = 1
-YEARS_AFTER_PLAN = 2
+CALENDAR_YEARS_BEFORE_PLAN = 1
+CALENDAR_YEARS_AFTER_PLAN = 2
 
 
 def calendar_years(plan_year: int) -> range:
     """The years a plan of `plan_year` needs the calendar of."""
-    return range(plan_year - YEARS_BEFORE_PLAN, plan_year + YEARS_AFTER_PLAN + 1)
-
-
-def load_calendar(
-    years: Iterable[int],
-    override_dir: Path | None = None,
-    *,
-    office_hours: OfficeHours | None = None,
-) -> WorkingCalendar:
-    """The calendar with the year files of `override_dir` read now for `years` (so a broken
-    file fails at once) and later for any other year asked about."""
-    calendar = WorkingCalendar(override_dir=override_dir, office_hours=office_hours)
-    if override_dir is not None and not override_dir.is_dir():
-        raise CalendarDataError(f"{override_dir}: the calendar directory does not exist")
-    for year in years:
-        calendar.is_working_day(date(year, 1, 1))
-    return calendar
-
-
-def year_files(override_dir: Path) -> list[Path]:
-    """The year files in a calendar directory, oldest first."""
-    return sorted(p for p in override_dir.iterdir() if _YEAR_FILE.match(p.name))
+    return range(plan_year - CALENDAR_YEARS_BEFORE_PLAN, plan_year + CALENDAR_YEARS_AFTER_PLAN + 1)

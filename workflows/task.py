@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
-    from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction, StepAudience
+    from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
     from models.payloads import MessageKind, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
@@ -178,8 +178,8 @@ class TaskWorkflow:
         (a coordinator that leads the task is told as lead and as coordinator)."""
         told: dict[tuple[datetime, MessageKind], set[str]] = {}
         for step in steps:
-            audience = StepAudience(step.audience)
-            kind = NOTIFICATION_KINDS[StepAction(step.action), audience]
+            audience = step.audience
+            kind = NOTIFICATION_KINDS[step.action, audience]
             already = told.setdefault((step.at, kind), set())
             reached = views.recipients(self._input, self._task.state, audience)
             recipients = [u for u in reached if u not in already]

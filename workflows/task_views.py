@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deadlines import StepAction, StepAudience
+from deadlines import StepAudience
 from models.statuses import DisplayStatus, MilestoneStatus, TaskStatus
 from models.workflow_messages import (
     MilestoneState,
@@ -56,9 +56,9 @@ def next_action(input: TaskWorkflowInput, state: TaskState) -> NextAction | None
     step, milestone = min(upcoming, key=lambda pair: pair[0].at)
     return NextAction(
         at=step.at,
-        action=StepAction(step.action),
+        action=step.action,
         milestone_key=milestone.key,
-        to=recipients(input, state, StepAudience(step.audience)),
+        to=recipients(input, state, step.audience),
     )
 
 

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from deadlines import load_calendar, load_policy, move_years, plan_milestones
+from deadlines import move_years, plan_milestones
 from plan_import import read_plan
-from settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, load_calendar, load_policy
 
 SEED = PROJECT_ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
 

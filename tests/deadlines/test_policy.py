@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from deadlines import PolicyError, load_calendar, load_policy, plan_milestones
-from deadlines.policy import DEFAULT_POLICY_FILE, CoordinatingReminders, DueRule
-from settings import DATA_DIR, get_settings
+from deadlines import PolicyError, plan_milestones
+from deadlines.policy import CoordinatingReminders, DueRule
+from settings import DATA_DIR, DEFAULT_POLICY_FILE, get_settings, load_calendar, load_policy
 
 
 def write(tmp_path: Path, body: str, name: str = "plan.yaml") -> Path:

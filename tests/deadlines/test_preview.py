@@ -14,9 +14,8 @@ from icalendar import Calendar
 from typer.testing import CliRunner, Result
 
 from commands import preview
-from deadlines import load_calendar, load_policy
 from deadlines.preview import TaskDeadline, preview_plan, unit_calendars
-from settings import get_settings
+from settings import get_settings, load_calendar, load_policy
 
 runner = CliRunner()
 SEED = get_settings().plan_file

@@ -19,15 +19,13 @@ from deadlines import (
     MilestoneKind,
     WorkingCalendar,
     due_after_event,
-    load_calendar,
-    load_policy,
     parse_deadline,
     plan_milestones,
     schedule_steps,
 )
 from deadlines.local_time import end_of_plan_year
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy, DueRule
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar, load_policy
 
 YEAR = 2023
 CALENDAR = load_calendar(range(YEAR - 1, YEAR + 4), DATA_DIR / "calendar")

@@ -15,14 +15,12 @@ from deadlines import (
     ScheduledStep,
     WorkingCalendar,
     due_after_event,
-    load_calendar,
-    load_policy,
     plan_milestones,
     schedule_steps,
 )
 from deadlines.local_time import in_vietnam
 from deadlines.policy import CoordinatingReminders, DeadlinePolicy
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar, load_policy
 
 YEAR = 2023
 

@@ -21,10 +21,10 @@ from datetime import date
 
 import pytest
 
-from deadlines import WorkingCalendar, load_calendar, load_policy, plan_milestones
+from deadlines import WorkingCalendar, plan_milestones
 from deadlines.local_time import in_vietnam
 from deadlines.policy import DeadlinePolicy
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar, load_policy
 
 YEAR = 2023
 

@@ -7,19 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from deadlines import (
-    CalendarDataError,
-    OfficeHours,
-    WorkingCalendar,
-    due_for_period,
-    due_on_day,
-    load_calendar,
-    load_policy,
-)
+from deadlines import CalendarDataError, OfficeHours, WorkingCalendar, due_for_period, due_on_day
 from deadlines.local_time import local_day, local_instant
 from deadlines.policy import DeadlinePolicy, DueRule
-from deadlines.workdays import read_year_file, year_files
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar, load_policy, read_year_file, year_files
 
 CALENDAR_DIR = DATA_DIR / "calendar"
 

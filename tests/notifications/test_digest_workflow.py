@@ -14,10 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from deadlines.local_time import local_day
-from deadlines.workdays import load_calendar
 from models.tables import NotificationStatus
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
-from settings import DATA_DIR
+from settings import DATA_DIR, load_calendar
 from storage.db import session_scope
 from storage.notifications import find_log, notification_history
 from tests.notifications.conftest import Product, notification, run_activity

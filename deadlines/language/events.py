@@ -1,0 +1,114 @@
+"""Deadlines that wait for an event: "Sau khi UBND tỉnh ban hành Kế hoạch", "Khi có yêu cầu",
+"trong 15 ngày làm việc kể từ khi ...", "Theo Kế hoạch của UBND tỉnh"."""
+
+from __future__ import annotations
+
+from deadlines.folding import slug
+from deadlines.language.tokens import Cursor, Unreadable, is_number
+from deadlines.language.vocabulary import Allowance, MilestoneKind
+
+# "trong 15 ngày kể từ ..." beyond ten years is a typing slip, not a deadline.
+MAX_ALLOWANCE_DAYS = 3650
+
+
+_EVENT_TRIGGERS = (
+    ("ngay", "sau", "khi"),
+    ("sau", "khi"),
+    ("ngay", "khi"),
+    ("moi", "khi"),
+    ("moi", "lan"),
+    ("bat", "cu", "khi", "nao"),
+    ("khi",),
+)
+_RECURRING_TRIGGERS = {("moi", "khi"), ("moi", "lan"), ("bat", "cu", "khi", "nao")}
+# Words between the trigger and the event itself that do not name it: "sau khi [có|đã] ...".
+_EVENT_FILLERS = {"co", "da", "duoc", "cac", "nhung"}
+# An outside body's document that sets the date: "Theo Kế hoạch (mở lớp) của UBND tỉnh".
+_OUTSIDE_DOCUMENTS = (
+    ("ke", "hoach"),
+    ("lich",),
+    ("thong", "bao"),
+    ("quyet", "dinh"),
+    ("chi", "dao"),
+    ("van", "ban"),
+    ("huong", "dan"),
+    ("chuong", "trinh"),
+    ("tien", "do"),
+    ("cong", "van"),
+)
+_ON_REQUEST = (("yeu", "cau"), ("de", "nghi"))
+
+
+def read_event(c: Cursor, original: str) -> tuple[MilestoneKind, str, str, Allowance | None] | None:
+    """(kind, event key, event phrase, allowance) when the value names an event, else None."""
+    allowance: Allowance | None = None
+    start = c.i
+    if c.peek() == "trong" or is_number(c.peek()):
+        c.accept("trong")
+        if not c.accept("vong"):
+            c.accept("thoi", "han")
+        if not is_number(c.peek()):
+            c.i = start
+            return None
+        days = int(c.take().text)
+        if not c.accept("ngay"):
+            c.i = start
+            return None
+        working = c.accept("lam", "viec")
+        counted_from = (("ke", "tu", "khi"), ("ke", "tu"), ("sau", "khi"), ("sau",))
+        if not any(c.accept(*words) for words in counted_from):
+            c.i = start
+            return None
+        if c.peek() == "ngay" and is_number(c.peek(1)):
+            raise Unreadable("a time counted from a date: write the day it is due instead")
+        c.accept("ngay")
+        if not 0 < days <= MAX_ALLOWANCE_DAYS:
+            raise Unreadable(f"an allowance of {days} days is not a deadline")
+        allowance = Allowance(days=days, working_days=working)
+        trigger: tuple[str, ...] = ("sau", "khi")
+    else:
+        matched = next((t for t in _EVENT_TRIGGERS if c.accept(*t)), None)
+        if matched is None:
+            if c.accept("theo"):
+                return _outside_plan(c, original)
+            return None
+        trigger = matched
+    while c.peek() in _EVENT_FILLERS:
+        c.take()
+    if c.at_end():
+        raise Unreadable("the text says 'after' or 'when' but names no event")
+    phrase_tokens = c.tokens[c.i :]
+    if phrase_tokens[0].text in {"thang", "quy", "ngay"} or phrase_tokens[0].is_number:
+        raise Unreadable("an event must be a thing that happens, not a date")
+    phrase = original[phrase_tokens[0].start : phrase_tokens[-1].end].strip()
+    words = [t.text for t in phrase_tokens]
+    recurring = trigger in _RECURRING_TRIGGERS or (
+        trigger == ("khi",)
+        and (
+            c.tokens[c.i - 1].text in {"cac", "nhung"}
+            or words[:2] in (["phat", "sinh"], ["yeu", "cau"], ["de", "nghi"], ["can", "thiet"])
+            or words == ["can"]
+            or "moi" in words
+        )
+    )
+    c.i = len(c.tokens)
+    kind = MilestoneKind.RECURRING_EVENT if recurring else MilestoneKind.AFTER_EVENT
+    return kind, slug(phrase), phrase, allowance
+
+
+def _outside_plan(c: Cursor, original: str) -> tuple[MilestoneKind, str, str, Allowance | None]:
+    while c.peek() in _EVENT_FILLERS:
+        c.take()
+    words = tuple(t.text for t in c.tokens[c.i :])
+    if not words:
+        raise Unreadable("'theo' (according to) names nothing")
+    phrase = original[c.tokens[c.i].start : c.tokens[-1].end].strip()
+    c.i = len(c.tokens)
+    if any(words[: len(doc)] == doc for doc in _ON_REQUEST):
+        return MilestoneKind.RECURRING_EVENT, slug(phrase), phrase, None
+    if any(words[: len(doc)] == doc for doc in _OUTSIDE_DOCUMENTS):
+        return MilestoneKind.OUTSIDE_PLAN, slug(phrase), phrase, None
+    raise Unreadable(
+        f"'theo {phrase}' names no plan, schedule or decision that sets the date "
+        "(e.g. 'Theo Kế hoạch của UBND tỉnh')"
+    )
