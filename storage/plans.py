@@ -262,7 +262,15 @@ def _engine_started(session: Session, task: Task) -> bool:
 
 
 def get_plan(session: Session, key: str) -> Plan | None:
+    """The plan stored under this key: the one query of a plan by key."""
     return session.exec(select(Plan).where(Plan.key == key)).first()
+
+
+def get_task(session: Session, *, plan_key: str, task_code: str) -> Task | None:
+    """A task by its plan's key and its code: the one query of a task by code."""
+    return session.exec(
+        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
 
 
 def get_agency(session: Session, plan: Plan) -> Agency:
