@@ -7,10 +7,12 @@ milestones) is never touched here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import field
+from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import computed_field
+from pydantic.dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.tables import Agency, Evidence, Milestone, Plan, Task, Unit, UnitRole
@@ -47,23 +49,18 @@ class PlanNotStorable(ValueError):
     """The plan cannot be stored as it is; nothing was written."""
 
 
+# Pydantic dataclasses: `scheduler.py import --json` prints them as they are.
 @dataclass(frozen=True)
 class FieldChange:
     field: str
     old: Any
     new: Any
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "old": _plain(self.old), "new": _plain(self.new)}
-
 
 @dataclass(frozen=True)
 class TaskChange:
     code: str
     fields: list[FieldChange]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "fields": [change.as_dict() for change in self.fields]}
 
 
 @dataclass
@@ -77,6 +74,7 @@ class PlanChanges:
     units_added: list[str] = field(default_factory=list)
     units_changed: list[str] = field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def unchanged(self) -> bool:
         return not (
@@ -88,23 +86,6 @@ class PlanChanges:
             or self.units_added
             or self.units_changed
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "plan_key": self.plan_key,
-            "created": self.created,
-            "unchanged": self.unchanged,
-            "plan_fields": [change.as_dict() for change in self.plan_fields],
-            "tasks_added": self.tasks_added,
-            "tasks_removed": self.tasks_removed,
-            "tasks_changed": [change.as_dict() for change in self.tasks_changed],
-            "units_added": self.units_added,
-            "units_changed": self.units_changed,
-        }
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def store_plan(
