@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -195,10 +195,6 @@ def tasks_command(
         tasks = [
             TaskFields.model_validate(task) for task in list_tasks(session, plan_key=stored.key)
         ]
-        # SQLite gives the instant back without its zone; it was stored in UTC.
-        imported_at = stored.imported_at
-        if imported_at.tzinfo is None:
-            imported_at = imported_at.replace(tzinfo=UTC)
         document = TasksDocument(
             plan=StoredPlanFields.model_validate(
                 {
@@ -206,7 +202,7 @@ def tasks_command(
                     "agency_code": agency.code,
                     "agency_name": agency.name,
                     "task_count": len(tasks),
-                    "imported_at": imported_at.isoformat(),
+                    "imported_at": stored.imported_at.isoformat(),
                 }
             ),
             tasks=tasks,
