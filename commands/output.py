@@ -5,14 +5,22 @@ stdout with --json, errors on stderr, and one convention of exit codes.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from enum import IntEnum
+from typing import Annotated
 
 import typer
+from pydantic import PlainSerializer
 from pydantic_core import to_jsonable_python
 from rich.console import Console
 
+from deadlines.local_time import local_iso
+
 console = Console()
 errors = Console(stderr=True)
+
+# An instant in a JSON document: ISO 8601 in Vietnam's time, as people there read it.
+LocalInstant = Annotated[datetime, PlainSerializer(local_iso, return_type=str)]
 
 
 class ExitCode(IntEnum):
@@ -32,9 +40,7 @@ def print_json(document: object, *, indent: int | None = None) -> None:
     print(json.dumps(to_jsonable_python(document), ensure_ascii=False, indent=indent))
 
 
-def fail(
-    *messages: str, code: ExitCode = ExitCode.FAILED, document: object = None
-) -> typer.Exit:
+def fail(*messages: str, code: ExitCode = ExitCode.FAILED, document: object = None) -> typer.Exit:
     """Say why the verb stops (the `document` on stdout instead under --json); the caller
     raises what this returns, so that the reason the verb stops is its last line."""
     if document is not None:
