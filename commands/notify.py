@@ -10,19 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlmodel import select
 
 from activities.notify import notification_service
 from commands.output import ExitCode, console, errors, fail
 from deadlines.local_time import in_vietnam
-from models.tables import Unit
 from notifications.contacts import ContactsError, UnitLookup
 from notifications.kinds import ENGINE_KINDS, MessageKind, parse_kind
-from plan_import.text import fold
 from plan_import.units import UnitDirectoryError
 from settings import get_settings
 from storage.db import session_scope, upgrade_schema
 from storage.notifications import notification_history
+from storage.plans import find_unit_code
 
 # The kinds the issue names, in the order of a milestone's life; the others on request.
 SAMPLE_KINDS = (
@@ -141,12 +139,11 @@ def _unit_code(directory: UnitLookup, name: str, database_url: str) -> str:
     try:
         return directory.find(name).code
     except LookupError as error:
-        # A unit accepted on import (`--accept-new-units`) is in the database only.
         with session_scope(database_url) as session:
-            for row in session.exec(select(Unit)):
-                if name == row.code or fold(name) in {fold(row.name), *map(fold, row.aliases)}:
-                    return row.code
-        raise fail(str(error), code=ExitCode.USAGE) from error
+            stored = find_unit_code(session, name)
+        if stored is None:
+            raise fail(str(error), code=ExitCode.USAGE) from error
+        return stored
 
 
 def _name(directory: UnitLookup, code: str) -> str:

@@ -41,8 +41,9 @@ def print_json(document: object, *, indent: int | None = None) -> None:
 
 
 def fail(*messages: str, code: ExitCode = ExitCode.FAILED, document: object = None) -> typer.Exit:
-    """Say why the verb stops (the `document` on stdout instead under --json); the caller
-    raises what this returns, so that the reason the verb stops is its last line."""
+    """Say why the verb stops (or print `document` on stdout, under --json) and return the exit
+    for the caller to raise: `raise fail(...) from error` keeps the cause, and shows the reader
+    (and mypy) that the verb ends there."""
     if document is not None:
         print_json(document, indent=2)
     else:

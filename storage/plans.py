@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.tables import Agency, Evidence, Milestone, Plan, Task, Unit, UnitRole
 from plan_import import ImportedPlan, ImportedTask
-from plan_import.text import roman_value
+from plan_import.text import fold, roman_value
 from plan_import.units import UnitDirectory, UnitEntry
 
 # The task fields that come from the document; the rest belongs to the engine.
@@ -252,6 +252,15 @@ def get_task(session: Session, *, plan_key: str, task_code: str) -> Task | None:
     return session.exec(
         select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
     ).first()
+
+
+def find_unit_code(session: Session, name: str) -> str | None:
+    """A stored unit by its code, name or any alias (accents, case and spacing ignored): the
+    units an import accepted as new are in the database, not in the directory file."""
+    for unit in session.exec(select(Unit)):
+        if name == unit.code or fold(name) in {fold(unit.name), *map(fold, unit.aliases)}:
+            return unit.code
+    return None
 
 
 def get_agency(session: Session, plan: Plan) -> Agency:
