@@ -9,16 +9,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from plan_import.appendix import (
-    COORDINATING,
-    DEADLINE,
-    LEAD,
-    NOTE,
-    TITLE,
-    Appendix,
-    RawTask,
-    parse_appendix,
-)
+from plan_import.appendix import Appendix, RawTask, parse_appendix
+from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
 from plan_import.header import PlanHeader, parse_header
 from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
 from plan_import.sources import PreambleLine, read_source
