@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from control import operations
 from control.runtime import build_worker
+from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
 from models.payloads import NotificationOutcome, NotificationRequest
 from models.workflow_messages import (
@@ -26,6 +27,7 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
 )
+from notifications.kinds import MessageKind
 from settings import Settings
 from simulation.clock import start_time_skipping_at
 from simulation.scenario import (
@@ -36,17 +38,17 @@ from simulation.scenario import (
     ScenarioError,
     ScenarioStep,
 )
-from workflows.task import TaskWorkflow
 
 SLEEP_STRIDE = timedelta(days=14)
-# notification kind -> the timeline's action
-TIMELINE_ACTIONS = {
-    "reminder": "reminder",
-    "check_in": "check_in",
-    "escalation_coordinator": "escalation",
-    "escalation_leadership": "escalation",
-    "nudge": "nudge",
-    "closing": "closing",
+# The kinds of message on the timeline, each as the step it is for (both escalations are one
+# step); the year's summary and extension requests are left out.
+TIMELINE_ACTIONS: dict[str, str] = {
+    MessageKind.REMINDER: StepAction.REMINDER,
+    MessageKind.CHECK_IN: StepAction.CHECK_IN,
+    MessageKind.ESCALATION_COORDINATOR: StepAction.ESCALATION,
+    MessageKind.ESCALATION_LEADERSHIP: StepAction.ESCALATION,
+    MessageKind.NUDGE: StepAction.NUDGE,
+    MessageKind.CLOSING: MessageKind.CLOSING,
 }
 
 
@@ -274,6 +276,6 @@ async def _final_statuses(
     for code in [*report.started, *report.already_running, *report.already_closed]:
         # A query answers for a closed workflow too (the worker replays it); describe() is not
         # used because the test server returns datetime search attributes it cannot decode.
-        snapshot = await operations.task_handle(client, plan_key, code).query(TaskWorkflow.snapshot)
+        snapshot = await operations.task_snapshot(client, plan_key, code)
         statuses.append((code, snapshot.display_status))
     return statuses
