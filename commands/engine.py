@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from temporalio.client import WorkflowUpdateFailedError
 
-from commands.output import console, fail, print_json
+from commands.output import JsonOption, console, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
 from control.runtime import build_worker, start_dev_server
@@ -70,7 +70,7 @@ def _print_start(report: operations.StartReport) -> None:
 def start_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan: .txt, .csv, .xlsx or .docx.")],
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
@@ -94,7 +94,7 @@ def simulate_command(
         Path | None, typer.Option(help="YAML: events and evidence on given days.")
     ] = None,
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the plan over --from..--to in seconds on the time-skipping test server, and print
     every reminder, check-in, escalation and closing with its instant and recipients."""

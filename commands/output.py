@@ -19,6 +19,10 @@ from deadlines.local_time import local_iso
 console = Console()
 errors = Console(stderr=True)
 
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
+]
+
 # An instant in a JSON document: ISO 8601 in Vietnam's time, as people there read it.
 LocalInstant = Annotated[datetime, PlainSerializer(local_iso, return_type=str)]
 

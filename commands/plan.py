@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 from rich.text import Text
 
-from commands.output import ExitCode, console, errors, fail, print_json
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
+from commands.running import PlanOption
 from plan_import import ImportedPlan, NewUnit, PlanImportError, ReportEntry, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import get_settings
@@ -27,10 +28,6 @@ from storage.plans import (
 )
 
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
-
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
-]
 
 
 class TaskFields(BaseModel):
@@ -173,9 +170,7 @@ def import_command(
 
 
 def tasks_command(
-    plan: Annotated[
-        str | None, typer.Option("--plan", help="Plan key (default: the plan imported last).")
-    ] = None,
+    plan: PlanOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the stored tasks of a plan, with the warnings of its import."""

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from commands.output import ExitCode, console, errors, fail, print_json
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from deadlines import CalendarDataError, PolicyError
 from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
@@ -36,9 +36,7 @@ def preview_command(
     file: Annotated[
         Path, typer.Argument(help="The plan: .txt/.md (text form), .csv, .xlsx or .docx.")
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
-    ] = False,
+    as_json: JsonOption = False,
     policy_file: Annotated[
         Path | None,
         typer.Option(

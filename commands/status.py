@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rich.table import Table
 from temporalio.client import Client
 
-from commands.output import LocalInstant, console, print_json
+from commands.output import JsonOption, LocalInstant, console, print_json
 from commands.running import PlanOption, resolve_plan, with_client
 from control import operations
 from deadlines.local_time import local_iso
@@ -81,7 +81,7 @@ class HistoryDocument(BaseModel):
 
 def status_command(
     plan: PlanOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Where the plan stands, task by task (from the engine's record in the database)."""
     settings = get_settings()
@@ -109,7 +109,7 @@ def status_command(
 def history_command(
     task: Annotated[str, typer.Argument(help="Task code, e.g. III.1.")],
     plan: PlanOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """One task as its workflow sees it: milestones, the next step, and everything that
     happened (asked of the running workflow)."""
