@@ -8,26 +8,21 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlmodel import select
 
 from activities.notify import notification_service
+from commands.output import ExitCode, console, errors, fail
 from deadlines.local_time import in_vietnam
 from models.payloads import MessageKind
-from models.tables import Unit
 from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, UnitLookup
 from notifications.kinds import ENGINE_KINDS, parse_kind
-from plan_import.text import fold
 from plan_import.units import UnitDirectoryError
 from settings import get_settings
 from storage.db import session_scope, upgrade_schema
 from storage.notifications import notification_history
-
-console = Console()
-errors = Console(stderr=True)
+from storage.plans import find_unit_code
 
 # The kinds the issue names, in the order of a milestone's life; the others on request.
 SAMPLE_KINDS = (
@@ -58,19 +53,19 @@ def notify_test_command(
     every channel it has, marked as a sample, and show what each channel answered.
 
     Uses the plan imported into NHACHAN_DATABASE_URL for a real task of the unit; every sample
-    is in the notification log. Exit code 1 when a channel failed.
+    is in the notification log. Exit code 1 when a channel failed, 2 for an unknown unit or kind.
     """
     settings = get_settings()
     try:
         kinds = [parse_kind(value) for value in kind] if kind else list(SAMPLE_KINDS)
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error), code=ExitCode.USAGE) from error
     upgrade_schema(settings.resolved_database_url())
     register_outbox()
     try:
         service = notification_service(settings)
     except (ContactsError, UnitDirectoryError) as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     code = _unit_code(service.directory, unit, settings.resolved_database_url())
     contacts = service.contacts.for_unit(code)
     source = settings.contacts or "no NHACHAN_CONTACTS: the local outbox"
@@ -99,7 +94,7 @@ def notify_test_command(
     failed = [r for r in results if not r.attempt.delivered]
     if failed:
         errors.print(f"[red]{len(failed)} of {len(results)} sample(s) failed.[/red]")
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.FAILED)
 
 
 def notify_log_command(
@@ -120,7 +115,7 @@ def notify_log_command(
         try:
             directory = notification_service(settings).directory
         except (ContactsError, UnitDirectoryError) as error:
-            raise _fail(str(error)) from error
+            raise fail(str(error)) from error
         code = _unit_code(directory, unit, url)
     with session_scope(url) as session:
         rows = notification_history(session, unit_code=code, task_code=task, limit=limit)
@@ -148,12 +143,11 @@ def _unit_code(directory: UnitLookup, name: str, database_url: str) -> str:
     try:
         return directory.find(name).code
     except LookupError as error:
-        # A unit accepted on import (`--accept-new-units`) is in the database only.
         with session_scope(database_url) as session:
-            for row in session.exec(select(Unit)):
-                if name == row.code or fold(name) in {fold(row.name), *map(fold, row.aliases)}:
-                    return row.code
-        raise _fail(str(error)) from error
+            stored = find_unit_code(session, name)
+        if stored is None:
+            raise fail(str(error), code=ExitCode.USAGE) from error
+        return stored
 
 
 def _name(directory: UnitLookup, code: str) -> str:
@@ -161,11 +155,6 @@ def _name(directory: UnitLookup, code: str) -> str:
         return directory.get(code).name
     except LookupError:
         return code
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]{message}[/red]")
-    return typer.Exit(code=2)
 
 
 def register(app: typer.Typer) -> None:

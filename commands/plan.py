@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
+from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 from rich.text import Text
 
-from models.tables import Plan, Task
-from plan_import import ImportedPlan, ImportedTask, PlanImportError, ReportEntry, read_plan
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
+from commands.running import PlanOption
+from plan_import import ImportedPlan, NewUnit, PlanImportError, ReportEntry, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import get_settings
 from storage.db import session_scope, upgrade_schema
@@ -27,13 +27,66 @@ from storage.plans import (
     store_plan,
 )
 
-console = Console()
-errors = Console(stderr=True)
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
-]
+
+class TaskFields(BaseModel):
+    """A task's fields from the document, as read or as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    section: str
+    section_title: str
+    row: int
+    title: str
+    lead_units: list[str]
+    coordinating_units: list[str]
+    unresolved_units: list[str]
+    deadline_text: str
+    note: str
+
+
+class PlanFields(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    number: str
+    agency_code: str
+    agency_name: str
+    year: int
+    title: str
+    issue_date: date | None
+    source_name: str
+    source_hash: str
+    stated_task_count: int | None
+    task_count: int
+
+
+class ImportedPlanFields(PlanFields):
+    new_units: list[NewUnit]
+
+
+class StoredPlanFields(PlanFields):
+    imported_at: str
+
+
+class ImportDocument(BaseModel):
+    """`import --json`: the plan as read, its tasks, the report, and what storing changed."""
+
+    plan: ImportedPlanFields | None
+    tasks: list[TaskFields]
+    report: list[ReportEntry]
+    stored: bool
+    changes: PlanChanges | None
+
+
+class TasksDocument(BaseModel):
+    """`tasks --json`: the stored plan, its tasks and the warnings of its import."""
+
+    plan: StoredPlanFields | None
+    tasks: list[TaskFields]
+    report: list[ReportEntry]
 
 
 def import_command(
@@ -69,7 +122,7 @@ def import_command(
         )
     except PlanImportError as error:
         where = f"{error.source}, {error.where}" if error.where else error.source
-        _fail_with_report([ReportEntry("error", where, error.problem)], as_json)
+        raise _nothing_stored([ReportEntry("error", where, error.problem)], as_json) from error
 
     changes: PlanChanges | None = None
     if not imported.errors and not dry_run:
@@ -84,23 +137,24 @@ def import_command(
                     accept_new_units=accept_new_units,
                 )
         except PlanNotStorable as error:
-            _fail_with_report(
-                [*imported.report, ReportEntry("error", "database", str(error))], as_json
-            )
+            report = [*imported.report, ReportEntry("error", "database", str(error))]
+            raise _nothing_stored(report, as_json) from error
 
+    tasks = [TaskFields.model_validate(task) for task in imported.tasks]
     if as_json:
-        _print_json(
-            {
-                **_document(imported),
-                "stored": changes is not None,
-                "changes": changes.as_dict() if changes else None,
-            }
+        print_json(
+            ImportDocument(
+                plan=ImportedPlanFields.model_validate(imported),
+                tasks=tasks,
+                report=imported.report,
+                stored=changes is not None,
+                changes=changes,
+            ),
+            indent=2,
         )
     else:
         _print_plan(imported)
-        _print_tasks(
-            [_imported_task_fields(task) for task in imported.tasks], f"Tasks of {imported.key}"
-        )
+        _print_tasks(tasks, f"Tasks of {imported.key}")
         _print_report(imported.report)
         if imported.errors:
             errors.print(
@@ -112,13 +166,11 @@ def import_command(
         elif changes is not None:
             _print_changes(changes)
     if imported.errors:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.FAILED)
 
 
 def tasks_command(
-    plan: Annotated[
-        str | None, typer.Option("--plan", help="Plan key (default: the plan imported last).")
-    ] = None,
+    plan: PlanOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the stored tasks of a plan, with the warnings of its import."""
@@ -132,21 +184,35 @@ def tasks_command(
                 if plan
                 else "no plan has been imported yet: run `scheduler.py import FILE`"
             )
-            _fail(message, as_json)
+            empty = TasksDocument(plan=None, tasks=[], report=[ReportEntry("error", "", message)])
+            raise fail(message, document=empty if as_json else None)
         agency = get_agency(session, stored)
-        tasks = [_stored_task_fields(task) for task in list_tasks(session, plan_key=stored.key)]
-        plan_fields = _stored_plan_fields(stored, agency.code, agency.name, len(tasks))
-        warnings = list(stored.warnings)
+        tasks = [
+            TaskFields.model_validate(task) for task in list_tasks(session, plan_key=stored.key)
+        ]
+        document = TasksDocument(
+            plan=StoredPlanFields.model_validate(
+                {
+                    **stored.model_dump(),
+                    "agency_code": agency.code,
+                    "agency_name": agency.name,
+                    "task_count": len(tasks),
+                    "imported_at": stored.imported_at.isoformat(),
+                }
+            ),
+            tasks=tasks,
+            report=stored.warnings,
+        )
     if as_json:
-        _print_json({"plan": plan_fields, "tasks": tasks, "report": warnings})
+        print_json(document, indent=2)
         return
+    assert document.plan is not None
     console.print(
-        f"[bold]{plan_fields['title']}[/bold] ({plan_fields['key']}), imported from "
-        f"{plan_fields['source_name']}"
+        f"[bold]{document.plan.title}[/bold] ({document.plan.key}), imported from "
+        f"{document.plan.source_name}"
     )
-    _print_tasks(tasks, f"Tasks of {plan_fields['key']}")
-    if warnings:
-        _print_report([ReportEntry("warning", w["where"], w["message"]) for w in warnings])
+    _print_tasks(tasks, f"Tasks of {document.plan.key}")
+    _print_report(document.report)
 
 
 def register(app: typer.Typer) -> None:
@@ -158,114 +224,15 @@ def _directory(path: Path, as_json: bool) -> UnitDirectory:
     try:
         return load_unit_directory(path)
     except UnitDirectoryError as error:
-        _fail_with_report([ReportEntry("error", str(path), str(error))], as_json)
+        raise _nothing_stored([ReportEntry("error", str(path), str(error))], as_json) from error
 
 
-def _fail(message: str, as_json: bool) -> NoReturn:
+def _nothing_stored(report: list[ReportEntry], as_json: bool) -> typer.Exit:
     if as_json:
-        _print_json(
-            {"plan": None, "tasks": [], "report": [ReportEntry("error", "", message).as_dict()]}
-        )
-    else:
-        errors.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code=1)
-
-
-def _fail_with_report(report: list[ReportEntry], as_json: bool) -> NoReturn:
-    if as_json:
-        _print_json(
-            {
-                "plan": None,
-                "tasks": [],
-                "report": [entry.as_dict() for entry in report],
-                "stored": False,
-                "changes": None,
-            }
-        )
-    else:
-        _print_report(report)
-        errors.print("[red]Nothing was stored.[/red]")
-    raise typer.Exit(code=1)
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    # Plain print: Rich would wrap long lines and break the document.
-    print(json.dumps(document, ensure_ascii=False, indent=2))
-
-
-def _document(imported: ImportedPlan) -> dict[str, Any]:
-    return {
-        "plan": {
-            "key": imported.key,
-            "number": imported.number,
-            "agency_code": imported.agency_code,
-            "agency_name": imported.agency_name,
-            "year": imported.year,
-            "title": imported.title,
-            "issue_date": imported.issue_date.isoformat() if imported.issue_date else None,
-            "source_name": imported.source_name,
-            "source_hash": imported.source_hash,
-            "stated_task_count": imported.stated_task_count,
-            "task_count": len(imported.tasks),
-            "new_units": [
-                {"code": u.code, "name": u.name, "where": u.where} for u in imported.new_units
-            ],
-        },
-        "tasks": [_imported_task_fields(task) for task in imported.tasks],
-        "report": [entry.as_dict() for entry in imported.report],
-    }
-
-
-def _imported_task_fields(task: ImportedTask) -> dict[str, Any]:
-    return {
-        "code": task.code,
-        "section": task.section,
-        "section_title": task.section_title,
-        "row": task.row,
-        "title": task.title,
-        "lead_units": task.lead_units,
-        "coordinating_units": task.coordinating_units,
-        "unresolved_units": task.unresolved_units,
-        "deadline_text": task.deadline_text,
-        "note": task.note,
-    }
-
-
-def _stored_task_fields(task: Task) -> dict[str, Any]:
-    return {
-        "code": task.code,
-        "section": task.section,
-        "section_title": task.section_title,
-        "row": task.row,
-        "title": task.title,
-        "lead_units": list(task.lead_units),
-        "coordinating_units": list(task.coordinating_units),
-        "unresolved_units": list(task.unresolved_units),
-        "deadline_text": task.deadline_text,
-        "note": task.note,
-    }
-
-
-def _stored_plan_fields(
-    plan: Plan, agency_code: str, agency_name: str, task_count: int
-) -> dict[str, Any]:
-    return {
-        "key": plan.key,
-        "number": plan.number,
-        "agency_code": agency_code,
-        "agency_name": agency_name,
-        "year": plan.year,
-        "title": plan.title,
-        "issue_date": plan.issue_date.isoformat() if plan.issue_date else None,
-        "source_name": plan.source_name,
-        "source_hash": plan.source_hash,
-        "stated_task_count": plan.stated_task_count,
-        "task_count": task_count,
-        # SQLite gives the instant back without its zone; it was stored in UTC.
-        "imported_at": (
-            plan.imported_at if plan.imported_at.tzinfo else plan.imported_at.replace(tzinfo=UTC)
-        ).isoformat(),
-    }
+        empty = ImportDocument(plan=None, tasks=[], report=report, stored=False, changes=None)
+        return fail(document=empty)
+    _print_report(report)
+    return fail("Nothing was stored.")
 
 
 def _print_plan(imported: ImportedPlan) -> None:
@@ -282,7 +249,7 @@ def _print_plan(imported: ImportedPlan) -> None:
     )
 
 
-def _print_tasks(tasks: list[dict[str, Any]], title: str) -> None:
+def _print_tasks(tasks: list[TaskFields], title: str) -> None:
     if not tasks:
         return
     table = Table(title=title, show_lines=False)
@@ -292,15 +259,11 @@ def _print_tasks(tasks: list[dict[str, Any]], title: str) -> None:
     table.add_column("coordinating")
     table.add_column("deadline")
     for task in tasks:
-        coordinating = Text(", ".join(task["coordinating_units"]))
-        for phrase in task["unresolved_units"]:
+        coordinating = Text(", ".join(task.coordinating_units))
+        for phrase in task.unresolved_units:
             coordinating.append(("\n" if coordinating else "") + f"? {phrase}", style="yellow")
         table.add_row(
-            task["code"],
-            task["title"],
-            ", ".join(task["lead_units"]),
-            coordinating,
-            task["deadline_text"],
+            task.code, task.title, ", ".join(task.lead_units), coordinating, task.deadline_text
         )
     console.print(table)
 

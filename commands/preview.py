@@ -3,15 +3,14 @@ check-ins, escalations and nudges, before anything runs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from deadlines import CalendarDataError, PolicyError
 from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
@@ -26,12 +25,9 @@ from deadlines.preview import (
 )
 from deadlines.schedule import ScheduledStep
 from deadlines.steps import StepAudience
-from plan_import import ImportedPlan, PlanImportError, read_plan
+from plan_import import ImportedPlan, ImportedTask, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import Settings, get_settings
-
-console = Console()
-errors = Console(stderr=True)
 
 # Steps that repeat (weekly escalations, monthly nudges) are shown to people as one line.
 REPEATING_NOTES = ("still overdue", "still waiting")
@@ -41,9 +37,7 @@ def preview_command(
     file: Annotated[
         Path, typer.Argument(help="The plan: .txt/.md (text form), .csv, .xlsx or .docx.")
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
-    ] = False,
+    as_json: JsonOption = False,
     policy_file: Annotated[
         Path | None,
         typer.Option(
@@ -71,9 +65,9 @@ def preview_command(
     try:
         imported = read_plan(file, year=year, directory=directory)
     except PlanImportError as error:
-        _fail([str(error)], as_json)
+        raise _fail([str(error)], as_json) from error
     if imported.errors:
-        _fail([f"{e.where}: {e.message}" for e in imported.errors], as_json)
+        raise _fail([f"{e.where}: {e.message}" for e in imported.errors], as_json)
 
     policy_path = policy_file or settings.policy_file
     try:
@@ -89,23 +83,19 @@ def preview_command(
             written_year=imported.written_year,
         )
     except (PolicyError, CalendarDataError) as error:
-        _fail([str(error)], as_json)
+        raise _fail([str(error)], as_json) from error
 
     written: list[Path] = []
     if ics is not None:
         written = _write_calendars(preview, imported, directory, ics, as_json)
     if as_json:
-        print(
-            json.dumps(
-                preview_document(preview, plan_key=imported.key), ensure_ascii=False, indent=2
-            )
-        )
+        print_json(preview_document(preview, plan_key=imported.key), indent=2)
     else:
         _print_preview(preview, imported, directory)
         for path in written:
             console.print(f"wrote {path}")
     if preview.refused:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.FAILED)
 
 
 def register(app: typer.Typer) -> None:
@@ -115,7 +105,7 @@ def register(app: typer.Typer) -> None:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _task(task: Any) -> TaskDeadline:
+def _task(task: ImportedTask) -> TaskDeadline:
     return TaskDeadline(
         code=task.code,
         title=task.title,
@@ -138,17 +128,12 @@ def _directory(path: Path, as_json: bool) -> UnitDirectory:
     try:
         return load_unit_directory(path)
     except UnitDirectoryError as error:
-        _fail([str(error)], as_json)
+        raise _fail([str(error)], as_json) from error
 
 
-def _fail(messages: list[str], as_json: bool) -> NoReturn:
-    if as_json:
-        document = {"tasks": [], "refused": [], "errors": messages}
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        for message in messages:
-            errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=1)
+def _fail(messages: list[str], as_json: bool) -> typer.Exit:
+    document = {"tasks": [], "refused": [], "errors": messages} if as_json else None
+    return fail(*messages, document=document)
 
 
 def _write_calendars(
@@ -168,7 +153,8 @@ def _write_calendars(
             path.write_bytes(content)
             written.append(path)
     except OSError as error:
-        _fail([f"{target}: cannot write the calendars ({error.strerror})"], as_json)
+        message = f"{target}: cannot write the calendars ({error.strerror})"
+        raise _fail([message], as_json) from error
     return written
 
 

@@ -60,8 +60,8 @@ class StartReport:
     already_closed: list[str] = field(default_factory=list)
 
 
-def load_plan_for_start(path: Path, *, year: int | None) -> ImportedPlan:
-    imported = read_plan(path, year=year)
+def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirectory) -> ImportedPlan:
+    imported = read_plan(path, year=year, directory=directory)
     if imported.errors:
         details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
         raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
@@ -128,8 +128,8 @@ async def start_plan(
 
     The daily digest starts with the first plan (a simulation, which sends nothing, goes
     without it)."""
-    imported = load_plan_for_start(path, year=year)
     directory = load_unit_directory(settings.units_file)
+    imported = load_plan_for_start(path, year=year, directory=directory)
     subscriptions = event_subscriptions(imported, settings)
     upgrade_schema(settings.resolved_database_url())
     with session_scope(settings.resolved_database_url()) as session:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from models.tables import UtcDateTime  # also registers the tables on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def render_item(kind: str, item: object, _context: AutogenContext) -> str | Literal[False]:
+    """Migrations do not import the models: an instant's column is written as what it is in
+    the database."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -19,6 +30,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -37,6 +49,7 @@ def run_migrations_online() -> None:
             compare_type=True,
             # SQLite alters tables by copying them; batch mode does that for us.
             render_as_batch=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

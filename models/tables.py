@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from models.statuses import MilestoneStatus
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant in, an aware UTC instant out: SQLite keeps no time zone, so what it
+    hands back is made UTC again (every instant is stored in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _utc_column(nullable: bool = True) -> Any:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UtcDateTime(), nullable=nullable)
 
 
 class UnitRole(StrEnum):
@@ -35,8 +52,6 @@ class Unit(SQLModel, table=True):
     name: str
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     role: UnitRole = UnitRole.UNIT
-    # Apprise URLs; the first is the main channel, the rest are fallbacks.
-    contacts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Plan(SQLModel, table=True):

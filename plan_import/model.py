@@ -81,6 +81,10 @@ class ImportedPlan:
     written_year: int | None = None
 
     @property
+    def task_count(self) -> int:
+        return len(self.tasks)
+
+    @property
     def errors(self) -> list[ReportEntry]:
         return [entry for entry in self.report if entry.level == "error"]
 

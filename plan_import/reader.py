@@ -9,21 +9,13 @@ import hashlib
 import re
 from pathlib import Path
 
-from plan_import.appendix import (
-    COORDINATING,
-    DEADLINE,
-    LEAD,
-    NOTE,
-    TITLE,
-    Appendix,
-    RawTask,
-    parse_appendix,
-)
+from plan_import.appendix import Appendix, RawTask, parse_appendix
+from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
 from plan_import.header import PlanHeader, parse_header
 from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
 from plan_import.sources import PreambleLine, read_source
 from plan_import.text import fold, quote, slug
-from plan_import.units import CellUnits, UnitDirectory, load_unit_directory
+from plan_import.units import BUNDLED_UNITS_FILE, CellUnits, UnitDirectory, load_unit_directory
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -39,8 +31,9 @@ def read_plan(
     """Read a plan file (.txt/.md text form, .csv, .xlsx, .docx, by extension).
 
     `year` overrides the plan's year (a department reusing last year's plan); by default it is
-    the year of the title ("… năm 2023"). Unit names the directory does not know are errors,
-    unless `accept_new_units` makes each a new unit (reported as a warning).
+    the year of the title ("… năm 2023"). Unit names the directory (default: the bundled one)
+    does not know are errors, unless `accept_new_units` makes each a new unit (reported as a
+    warning).
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
     name = path.name
@@ -56,7 +49,7 @@ def read_plan(
     appendix = parse_appendix(document.rows, name)
     header = parse_header(document.preamble)
     if directory is None:
-        directory = load_unit_directory()
+        directory = load_unit_directory(BUNDLED_UNITS_FILE)
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     plan_year = _plan_year(name, header, year, report)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from plan_import.appendix import SourceRow, looks_like_header
+from plan_import.columns import SourceRow, looks_like_header
 from plan_import.model import PlanImportError, ReportEntry
 from plan_import.text import clean_cell, quote
 

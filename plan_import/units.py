@@ -13,14 +13,26 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from plan_import.text import clean_cell, fold, quote, slug
+from plan_import.yaml_input import describe_problems, load_yaml_text
+
+# The directory the product ships with (the `units_file` setting's default).
+BUNDLED_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
 
 UnitRoleName = Literal["unit", "coordinator", "leadership"]
-ROLES: tuple[UnitRoleName, ...] = ("unit", "coordinator", "leadership")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Commas, semicolons, line breaks, "và", "&" and "+" separate units, and also occur inside names.
 _SEPARATOR = re.compile(r"\s*[,;\n]\s*|\s+(?:và|&|\+)\s+", re.IGNORECASE)
@@ -43,18 +55,43 @@ class UnknownUnit(LookupError):
         super().__init__(f"unknown unit {quote(phrase)} ({hint})")
 
 
-@dataclass(frozen=True)
-class AgencyEntry:
-    code: str
-    name: str
-    aliases: tuple[str, ...] = ()
+def _text(value: str) -> str:
+    cleaned = clean_cell(value)
+    if not cleaned:
+        raise ValueError("must be a non-empty text")
+    return cleaned
 
 
-@dataclass(frozen=True)
-class UnitEntry:
-    code: str
-    name: str
-    aliases: tuple[str, ...] = ()
+def _code(value: str) -> str:
+    if not _CODE.match(value):
+        raise ValueError(f"{value!r} must be lowercase ASCII letters, digits and hyphens")
+    return value
+
+
+def _empty_if_null(value: object) -> object:
+    # `aliases:` with nothing after it is YAML's null: no aliases.
+    return () if value is None else value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Code = Annotated[str, AfterValidator(_text), AfterValidator(_code)]
+Names = Annotated[tuple[Text, ...], BeforeValidator(_empty_if_null)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgencyEntry(_Entry):
+    code: Code
+    name: Text
+    aliases: Names = ()
+
+
+class UnitEntry(_Entry):
+    code: Code
+    name: Text
+    aliases: Names = ()
     role: UnitRoleName = "unit"
 
     @property
@@ -62,17 +99,33 @@ class UnitEntry:
         return f"{self.name} ({self.code})"
 
 
-@dataclass(frozen=True)
-class UnitGroup:
+class UnitGroup(_Entry):
     """A phrase that stands for several units, or for units nobody has named yet."""
 
-    code: str
-    name: str
-    aliases: tuple[str, ...] = ()
-    # Unit codes, already expanded from nested groups, in directory order.
-    members: tuple[str, ...] = ()
+    code: Code
+    name: Text
+    aliases: Names = ()
+    # In the file, unit or group codes; in the directory, unit codes, already expanded from
+    # nested groups, in directory order.
+    members: Annotated[tuple[str, ...], BeforeValidator(_empty_if_null)] = ()
     # "Các đơn vị liên quan": the coordinator must say which units are meant.
     to_be_named: bool = False
+
+    @model_validator(mode="after")
+    def _members_unless_to_be_named(self) -> UnitGroup:
+        if self.to_be_named and self.members:
+            raise ValueError("a group still to be named has no members")
+        if not self.to_be_named and not self.members:
+            raise ValueError("a group needs members (or to_be_named: true)")
+        return self
+
+
+class UnitsFile(_Entry):
+    """The unit directory file as written (data/units.yaml describes every field)."""
+
+    agency: AgencyEntry
+    units: list[UnitEntry] = Field(min_length=1)
+    groups: Annotated[list[UnitGroup], BeforeValidator(_empty_if_null)] = []
 
 
 @dataclass(frozen=True)
@@ -282,24 +335,10 @@ def _split(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class _DirectoryLoader(yaml.SafeLoader):
-    """YAML 1.1 would read a code like `no` or `on` as a boolean: keep every scalar as text."""
-
-
-_DirectoryLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def load_unit_directory(path: Path | None = None) -> UnitDirectory:
-    """The directory from a YAML file (default: the `units_file` setting, data/units.yaml)."""
-    if path is None:
-        from settings import get_settings
-
-        path = get_settings().units_file
+def load_unit_directory(path: Path) -> UnitDirectory:
+    """The directory from a YAML file (the `units_file` setting, data/units.yaml by default)."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_DirectoryLoader)
+        document = load_yaml_text(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UnitDirectoryError(f"{path}: cannot read the unit directory ({error})") from error
     except yaml.YAMLError as error:
@@ -309,123 +348,47 @@ def load_unit_directory(path: Path | None = None) -> UnitDirectory:
 
 def parse_unit_directory(document: object, *, source: Path | None = None) -> UnitDirectory:
     where = str(source) if source else "unit directory"
-    top = _mapping(document, where, {"agency", "units", "groups"})
-    agency_fields = _mapping(top.get("agency"), f"{where}: agency", {"code", "name", "aliases"})
-    agency = AgencyEntry(
-        code=_code(agency_fields, f"{where}: agency"),
-        name=_text(agency_fields, "name", f"{where}: agency"),
-        aliases=_names(agency_fields, f"{where}: agency"),
+    try:
+        written = UnitsFile.model_validate(document)
+    except ValidationError as error:
+        raise UnitDirectoryError(describe_problems(error, where)) from None
+    unit_codes = [unit.code for unit in written.units]
+    return UnitDirectory(
+        agency=written.agency,
+        units=list(written.units),
+        groups=_expanded(written.groups, unit_codes, where),
+        source=source,
     )
-    raw_units = top.get("units")
-    if not isinstance(raw_units, list) or not raw_units:
-        raise UnitDirectoryError(f"{where}: `units` must be a list of units")
-    units: list[UnitEntry] = []
-    for number, raw in enumerate(raw_units, start=1):
-        place = f"{where}: units[{number}]"
-        entry = _mapping(raw, place, {"code", "name", "aliases", "role"})
-        role = entry.get("role", "unit")
-        if role not in ROLES:
-            raise UnitDirectoryError(f"{place}: role {role!r} is not one of {', '.join(ROLES)}")
-        units.append(
-            UnitEntry(
-                code=_code(entry, place),
-                name=_text(entry, "name", place),
-                aliases=_names(entry, place),
-                role=role,
-            )
-        )
-    unit_codes = [u.code for u in units]
-    raw_groups = top.get("groups") or []
-    if not isinstance(raw_groups, list):
-        raise UnitDirectoryError(f"{where}: `groups` must be a list")
-    declared: dict[str, dict[str, Any]] = {}
-    for number, raw in enumerate(raw_groups, start=1):
+
+
+def _expanded(groups: Sequence[UnitGroup], unit_codes: list[str], where: str) -> list[UnitGroup]:
+    """The groups with their members as unit codes, nested groups opened, in directory order."""
+    declared: dict[str, tuple[UnitGroup, str]] = {}
+    for number, group in enumerate(groups, start=1):
         place = f"{where}: groups[{number}]"
-        entry = _mapping(raw, place, {"code", "name", "aliases", "members", "to_be_named"})
-        code = _code(entry, place)
-        if code in declared or code in unit_codes:
-            raise UnitDirectoryError(f"{place}: code {code!r} is used twice")
-        to_be_named = entry.get("to_be_named", "false")
-        if to_be_named not in ("true", "false"):
-            raise UnitDirectoryError(f"{place}: to_be_named must be true or false")
-        members = entry.get("members") or []
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise UnitDirectoryError(f"{place}: members must be a list of unit or group codes")
-        if to_be_named == "true" and members:
-            raise UnitDirectoryError(f"{place}: a group still to be named has no members")
-        if to_be_named == "false" and not members:
-            raise UnitDirectoryError(f"{place}: a group needs members (or to_be_named: true)")
-        declared[code] = {
-            **entry,
-            "members": members,
-            "place": place,
-            "to_be_named": to_be_named == "true",
-        }
+        if group.code in declared or group.code in unit_codes:
+            raise UnitDirectoryError(f"{place}: code {group.code!r} is used twice")
+        declared[group.code] = (group, place)
 
     def expand(code: str, trail: tuple[str, ...]) -> set[str]:
         if code in unit_codes:
             return {code}
         if code not in declared:
             raise UnitDirectoryError(
-                f"{declared[trail[-1]]['place']}: member {code!r} is neither a unit nor a group"
+                f"{declared[trail[-1]][1]}: member {code!r} is neither a unit nor a group"
             )
         if code in trail:
             raise UnitDirectoryError(
-                f"{declared[code]['place']}: groups contain each other: "
-                + " -> ".join([*trail, code])
+                f"{declared[code][1]}: groups contain each other: " + " -> ".join([*trail, code])
             )
         found: set[str] = set()
-        for member in declared[code]["members"]:
+        for member in declared[code][0].members:
             found |= expand(member, (*trail, code))
         return found
 
-    groups: list[UnitGroup] = []
-    for code, entry in declared.items():
-        members_found = expand(code, ())
-        groups.append(
-            UnitGroup(
-                code=code,
-                name=_text(entry, "name", entry["place"]),
-                aliases=_names(entry, entry["place"]),
-                members=tuple(c for c in unit_codes if c in members_found),
-                to_be_named=entry["to_be_named"],
-            )
+    return [
+        group.model_copy(
+            update={"members": tuple(c for c in unit_codes if c in expand(group.code, ()))}
         )
-    return UnitDirectory(agency=agency, units=units, groups=groups, source=source)
-
-
-def _mapping(value: object, place: str, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UnitDirectoryError(f"{place}: expected a mapping with {', '.join(sorted(allowed))}")
-    unknown = sorted(str(k) for k in value if k not in allowed)
-    if unknown:
-        raise UnitDirectoryError(
-            f"{place}: unknown field(s) {', '.join(unknown)} "
-            f"(allowed: {', '.join(sorted(allowed))})"
-        )
-    return {str(k): v for k, v in value.items()}
-
-
-def _text(entry: dict[str, Any], name: str, place: str) -> str:
-    value = entry.get(name)
-    if not isinstance(value, str) or not clean_cell(value):
-        raise UnitDirectoryError(f"{place}: `{name}` must be a non-empty text")
-    return clean_cell(value)
-
-
-def _code(entry: dict[str, Any], place: str) -> str:
-    code = _text(entry, "code", place)
-    if not _CODE.match(code):
-        raise UnitDirectoryError(
-            f"{place}: code {code!r} must be lowercase ASCII letters, digits and hyphens"
-        )
-    return code
-
-
-def _names(entry: dict[str, Any], place: str) -> tuple[str, ...]:
-    aliases = entry.get("aliases") or []
-    if not isinstance(aliases, list) or not all(
-        isinstance(a, str) and clean_cell(a) for a in aliases
-    ):
-        raise UnitDirectoryError(f"{place}: aliases must be a list of names")
-    return tuple(clean_cell(a) for a in aliases)
+        for group, _place in declared.values()
+    ]

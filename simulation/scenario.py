@@ -15,57 +15,155 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from deadlines.local_time import local_instant
+from plan_import.yaml_input import describe_problems, load_yaml_text
 
-ACTIONS = ("event", "evidence", "extend", "cancel", "carry_over")
 DEFAULT_TIME = time(9, 0)
 
 
 class ScenarioError(ValueError):
-    pass
+    """The scenario is wrong; the message names the file, the step and the field."""
 
 
-class _ScenarioLoader(yaml.SafeLoader):
-    """YAML without YAML 1.1's surprises: `on` stays a word, dates stay text until checked."""
+class ScenarioAction(StrEnum):
+    EVENT = "event"
+    EVIDENCE = "evidence"
+    EXTEND = "extend"
+    CANCEL = "cancel"
+    CARRY_OVER = "carry_over"
 
 
-_ScenarioLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, pattern)
-        for tag, pattern in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def _day(value: object) -> object:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _clock(value: object) -> object:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not HH:MM") from None
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+Clock = Annotated[time, BeforeValidator(_clock)]
+
+
+class _Written(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventStep(_Written):
+    key: str
+    decision: str = ""
+    due: Day | None = None
+
+
+class EvidenceStep(_Written):
+    task: str
+    milestone: str = "1"
+    by: str
+    document: str = ""
+    link: str = ""
+
+
+class ExtendStep(_Written):
+    task: str
+    milestone: str = "1"
+    until: Day
+    reason: str = ""
+    by: str = ""
+
+
+class CloseStep(_Written):
+    task: str
+    reason: str = ""
+    by: str = ""
+
+
+class _WrittenStep(_Written):
+    """One step as the file writes it: the day, the time, and exactly one action."""
+
+    on: Day
+    at: Clock = DEFAULT_TIME
+    event: str | None = None
+    decision: str | None = None
+    due: Day | None = None
+    evidence: EvidenceStep | None = None
+    extend: ExtendStep | None = None
+    cancel: CloseStep | None = None
+    carry_over: CloseStep | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dated(cls, value: object) -> object:
+        if not isinstance(value, dict) or "on" not in value:
+            raise ValueError("each step needs `on: YYYY-MM-DD`")
+        return value
+
+    @field_validator("evidence", "extend", "cancel", "carry_over", mode="before")
+    @classmethod
+    def _about_a_task(cls, value: object) -> object:
+        if not isinstance(value, dict) or "task" not in value:
+            raise ValueError("needs a mapping with `task`")
+        return value
+
+    @model_validator(mode="after")
+    def _one_action(self) -> _WrittenStep:
+        if len(self.actions()) != 1:
+            raise ValueError(f"say exactly one of {', '.join(ScenarioAction)}")
+        return self
+
+    def actions(self) -> list[ScenarioAction]:
+        return [action for action in ScenarioAction if getattr(self, action) is not None]
+
+    def what(self) -> EventStep | EvidenceStep | ExtendStep | CloseStep:
+        if self.event is not None:
+            said = self.model_dump(include={"decision", "due"}, exclude_none=True)
+            return EventStep.model_validate({"key": self.event, **said})
+        found = self.evidence or self.extend or self.cancel or self.carry_over
+        assert found is not None  # _one_action
+        return found
 
 
 @dataclass(frozen=True)
 class ScenarioStep:
     at: datetime
-    action: str
-    fields: dict[str, Any] = field(default_factory=dict)
+    action: ScenarioAction
+    what: EventStep | EvidenceStep | ExtendStep | CloseStep
     place: str = ""
 
-
-def _day(value: object, where: str, name: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise ScenarioError(f"{where}: {name} {value!r} is not a date (YYYY-MM-DD)") from error
+    @property
+    def fields(self) -> dict[str, Any]:
+        """What the step says, as the scenario writes it."""
+        return self.what.model_dump(exclude_unset=True)
 
 
 def parse_scenario(text: str, *, source: str = "scenario") -> list[ScenarioStep]:
     try:
-        raw = yaml.load(text, Loader=_ScenarioLoader) or []
+        raw = load_yaml_text(text) or []
     except yaml.YAMLError as error:
         raise ScenarioError(f"{source}: not valid YAML: {error}") from error
     if not isinstance(raw, list):
@@ -73,39 +171,15 @@ def parse_scenario(text: str, *, source: str = "scenario") -> list[ScenarioStep]
     steps: list[ScenarioStep] = []
     for index, item in enumerate(raw, start=1):
         where = f"{source}, step {index}"
-        if not isinstance(item, dict) or "on" not in item:
-            raise ScenarioError(f"{where}: each step needs `on: YYYY-MM-DD`")
-        day = _day(item["on"], where, "on")
-        clock = DEFAULT_TIME
-        if "at" in item:
-            try:
-                clock = time.fromisoformat(str(item["at"]))
-            except ValueError as error:
-                raise ScenarioError(f"{where}: at {item['at']!r} is not HH:MM") from error
-        actions = [name for name in ACTIONS if name in item]
-        if len(actions) != 1:
-            raise ScenarioError(f"{where}: say exactly one of {', '.join(ACTIONS)}")
-        action = actions[0]
-        fields: dict[str, Any]
-        if action == "event":
-            fields = {"key": str(item["event"])}
-            for name in ("decision",):
-                if name in item:
-                    fields[name] = str(item[name])
-            if "due" in item:
-                fields["due"] = _day(item["due"], where, "due")
-        else:
-            body = item[action]
-            if not isinstance(body, dict) or "task" not in body:
-                raise ScenarioError(f"{where}: {action} needs a mapping with `task`")
-            fields = {key: value for key, value in body.items()}
-            if "until" in fields:
-                fields["until"] = _day(fields["until"], where, "until")
+        try:
+            written = _WrittenStep.model_validate(item)
+        except ValidationError as error:
+            raise ScenarioError(describe_problems(error, where)) from None
         steps.append(
             ScenarioStep(
-                at=local_instant(day, clock),
-                action=action,
-                fields=fields,
+                at=local_instant(written.on, written.at),
+                action=written.actions()[0],
+                what=written.what(),
                 place=where,
             )
         )

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
-from settings import PROJECT_ROOT, get_settings
+from settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -24,17 +24,14 @@ def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> No
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
+def get_engine(url: str) -> Engine:
+    """One engine (and its connection pool) per database URL for the whole process."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def get_engine(url: str | None = None) -> Engine:
-    return engine_for(url or get_settings().resolved_database_url())
 
 
 def alembic_config(url: str) -> Config:
@@ -44,15 +41,14 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade_schema(url: str | None = None) -> None:
+def upgrade_schema(url: str) -> None:
     """Bring the database to the newest schema; a no-op when it is there already."""
-    url = url or get_settings().resolved_database_url()
     get_engine(url)  # creates the SQLite file's folder
     command.upgrade(alembic_config(url), "head")
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def session_scope(url: str) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back on any error."""
     with Session(get_engine(url), expire_on_commit=False) as session:
         try:

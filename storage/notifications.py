@@ -29,6 +29,7 @@ from models.tables import (
     Plan,
     Task,
 )
+from storage.plans import get_plan, get_task
 
 # The log's channel for a message held for the unit's daily digest.
 DIGEST_CHANNEL = "digest"
@@ -250,14 +251,12 @@ def _get(session: Session, key: str) -> NotificationLog:
 
 
 def plan_title(session: Session, *, plan_key: str) -> str | None:
-    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
+    plan = get_plan(session, plan_key)
     return plan.title if plan is not None else None
 
 
 def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[str]:
-    task = session.exec(
-        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
-    ).first()
+    task = get_task(session, plan_key=plan_key, task_code=task_code)
     return list(task.lead_units) if task is not None else []
 
 
@@ -301,7 +300,7 @@ def milestones_of_plan(
 
 def plan_summary(session: Session, *, plan_key: str) -> tuple[Plan, int] | None:
     """The plan and how many tasks it has."""
-    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
+    plan = get_plan(session, plan_key)
     if plan is None:
         return None
     tasks = session.exec(select(Task).where(Task.plan_id == plan.id)).all()

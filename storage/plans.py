@@ -7,15 +7,17 @@ milestones) is never touched here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import field
+from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import computed_field
+from pydantic.dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.tables import Agency, Evidence, Milestone, Plan, Task, Unit, UnitRole
 from plan_import import ImportedPlan, ImportedTask
-from plan_import.text import roman_value
+from plan_import.text import fold, roman_value
 from plan_import.units import UnitDirectory, UnitEntry
 
 # The task fields that come from the document; the rest belongs to the engine.
@@ -47,23 +49,18 @@ class PlanNotStorable(ValueError):
     """The plan cannot be stored as it is; nothing was written."""
 
 
+# Pydantic dataclasses: `scheduler.py import --json` prints them as they are.
 @dataclass(frozen=True)
 class FieldChange:
     field: str
     old: Any
     new: Any
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "old": _plain(self.old), "new": _plain(self.new)}
-
 
 @dataclass(frozen=True)
 class TaskChange:
     code: str
     fields: list[FieldChange]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "fields": [change.as_dict() for change in self.fields]}
 
 
 @dataclass
@@ -77,6 +74,7 @@ class PlanChanges:
     units_added: list[str] = field(default_factory=list)
     units_changed: list[str] = field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def unchanged(self) -> bool:
         return not (
@@ -88,23 +86,6 @@ class PlanChanges:
             or self.units_added
             or self.units_changed
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "plan_key": self.plan_key,
-            "created": self.created,
-            "unchanged": self.unchanged,
-            "plan_fields": [change.as_dict() for change in self.plan_fields],
-            "tasks_added": self.tasks_added,
-            "tasks_removed": self.tasks_removed,
-            "tasks_changed": [change.as_dict() for change in self.tasks_changed],
-            "units_added": self.units_added,
-            "units_changed": self.units_changed,
-        }
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def store_plan(
@@ -262,7 +243,24 @@ def _engine_started(session: Session, task: Task) -> bool:
 
 
 def get_plan(session: Session, key: str) -> Plan | None:
+    """The plan stored under this key: the one query of a plan by key."""
     return session.exec(select(Plan).where(Plan.key == key)).first()
+
+
+def get_task(session: Session, *, plan_key: str, task_code: str) -> Task | None:
+    """A task by its plan's key and its code: the one query of a task by code."""
+    return session.exec(
+        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
+
+
+def find_unit_code(session: Session, name: str) -> str | None:
+    """A stored unit by its code, name or any alias (accents, case and spacing ignored): the
+    units an import accepted as new are in the database, not in the directory file."""
+    for unit in session.exec(select(Unit)):
+        if name == unit.code or fold(name) in {fold(unit.name), *map(fold, unit.aliases)}:
+            return unit.code
+    return None
 
 
 def get_agency(session: Session, plan: Plan) -> Agency:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.tables import Event, Evidence, Milestone, Plan, Task
 from models.workflow_messages import EventOccurrence, EventRecord, EvidenceRecord, TaskSnapshot
+from storage.plans import get_plan, get_task
 
 
 class UnknownTask(LookupError):
@@ -19,19 +20,10 @@ class UnknownTask(LookupError):
 
 
 def find_task(session: Session, *, plan_key: str, task_code: str) -> Task:
-    task = session.exec(
-        select(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
-    ).first()
+    task = get_task(session, plan_key=plan_key, task_code=task_code)
     if task is None:
         raise UnknownTask(f"plan {plan_key!r} has no task {task_code!r} in the database")
     return task
-
-
-def find_plan(session: Session, *, plan_key: str) -> Plan:
-    plan = session.exec(select(Plan).where(Plan.key == plan_key)).first()
-    if plan is None:
-        raise UnknownTask(f"no plan {plan_key!r} in the database")
-    return plan
 
 
 def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
@@ -89,7 +81,9 @@ def save_evidence(session: Session, *, record: EvidenceRecord) -> None:
 
 
 def save_event(session: Session, *, record: EventRecord) -> None:
-    plan = find_plan(session, plan_key=record.plan_key)
+    plan = get_plan(session, record.plan_key)
+    if plan is None:
+        raise UnknownTask(f"no plan {record.plan_key!r} in the database")
     assert plan.id is not None
     event = record.event
     already = session.exec(

@@ -11,7 +11,7 @@ from sqlmodel import select
 from models.statuses import TaskStatus
 from models.tables import Agency, Plan, Task, Unit, UnitRole
 from plan_import import read_plan
-from plan_import.units import UnitDirectory, load_unit_directory
+from plan_import.units import BUNDLED_UNITS_FILE, UnitDirectory, load_unit_directory
 from storage.db import session_scope, upgrade_schema
 from storage.plans import (
     FieldChange,
@@ -37,7 +37,7 @@ def db(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def directory() -> UnitDirectory:
-    return load_unit_directory()
+    return load_unit_directory(BUNDLED_UNITS_FILE)
 
 
 def _store(

@@ -20,7 +20,7 @@ from tests.plan_import.seed_table import ALL
 
 @pytest.fixture(scope="module")
 def directory() -> UnitDirectory:
-    return load_unit_directory()
+    return load_unit_directory(get_settings().units_file)
 
 
 def test_the_bundled_directory_is_the_default(directory: UnitDirectory) -> None:
