@@ -64,6 +64,8 @@ class Preview:
     leadership: str
     tasks: list[PreviewedTask] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    # The last year of a plan that runs over several; None for a plan of one year.
+    last_year: int | None = None
 
     def recipients(self, task: TaskDeadline, audience: StepAudience) -> list[str]:
         """The unit codes an audience of a task's step stands for."""
@@ -87,14 +89,21 @@ def preview_plan(
     coordinator: str,
     leadership: str,
     written_year: int | None = None,
+    last_year: int | None = None,
 ) -> Preview:
     """Plan and schedule every task; a task whose deadline cannot be read is listed as refused.
-    `written_year`: the year the plan was written for, when previewed for another `year`.
+    `written_year`: the year the plan was written for, when previewed for another `year`;
+    `last_year`: the last year of a plan that runs over several from `year`.
 
     Schedules run to the end of the plan year (a dated milestone's escalation stages are shown
     even when they fall after it; the weekly repeats stop there).
     """
-    preview = Preview(year=year, coordinator=coordinator, leadership=leadership)
+    preview = Preview(
+        year=year,
+        coordinator=coordinator,
+        leadership=leadership,
+        last_year=last_year if last_year != year else None,
+    )
     for task in tasks:
         policy = policy_for(task.code)
         try:
@@ -105,6 +114,7 @@ def preview_plan(
                 calendar=calendar,
                 policy=policy,
                 written_year=written_year,
+                last_year=last_year,
             )
         except DeadlineRefused as refused:
             preview.refused.append(Refusal(task.code, task.deadline_text, refused.reason))
@@ -129,7 +139,7 @@ def preview_document(preview: Preview, *, plan_key: str = "") -> dict[str, Any]:
     "schedule": [{"at", "action", "to"}]}]}], "refused": [{"code", "text", "reason"}],
     "events": [{"key", "kinds", "tasks"}]}`, instants in Vietnam time (+07:00)."""
     return {
-        "plan": {"key": plan_key, "year": preview.year},
+        "plan": {"key": plan_key, "year": preview.year, "last_year": preview.last_year},
         "tasks": [
             {
                 "code": previewed.task.code,
@@ -185,6 +195,7 @@ def _milestone_document(
             else None
         ),
         "evidence_hint": m.evidence_hint,
+        "note": m.note,
         "schedule": [
             {
                 "at": local_iso(step.at),
