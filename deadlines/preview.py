@@ -60,6 +60,7 @@ class Refusal:
 @dataclass(frozen=True)
 class Preview:
     year: int
+    # Unit codes; "" while the agency has none configured (a new agency's plan).
     coordinator: str
     leadership: str
     tasks: list[PreviewedTask] = field(default_factory=list)
@@ -74,9 +75,9 @@ class Preview:
         if audience == StepAudience.COORDINATING:
             return list(task.coordinating_units)
         if audience == StepAudience.COORDINATOR:
-            return [self.coordinator]
+            return [self.coordinator] if self.coordinator else []
         if audience == StepAudience.LEADERSHIP:
-            return [self.leadership]
+            return [self.leadership] if self.leadership else []
         raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -233,7 +234,7 @@ def unit_calendars(
             for audience in (StepAudience.LEAD, StepAudience.COORDINATING):
                 for unit in preview.recipients(task, audience):
                     audiences_of.setdefault(unit, set()).add(audience)
-            if m.due is not None:
+            if m.due is not None and preview.coordinator:
                 audiences_of.setdefault(preview.coordinator, set())
                 for unit, audiences in audiences_of.items():
                     events.setdefault(unit, []).append(

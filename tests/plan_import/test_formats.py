@@ -58,7 +58,7 @@ def test_every_format_gives_the_tasks_of_the_seed(tmp_path: Path, name: str) -> 
     plan = read_plan(MAKERS[name](tmp_path / name))
     assert plan.errors == []
     assert _table(plan) == EXPECTED_TASKS
-    assert plan.key == "snv-binh-dinh-cchc-2023"
+    assert plan.key == "snv-binh-dinh-cchc-2023-123"
     assert plan.number == "123/KH-SNV"
     assert plan.issue_date == date(2022, 12, 28)
     assert plan.title == "Cải cách hành chính Sở Nội vụ năm 2023"
