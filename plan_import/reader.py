@@ -170,15 +170,8 @@ class _Units:
                     )
                 )
             elif entry.to_be_named:
+                # Which units it means depends on the task: each place says so (below).
                 self.new_units.append(NewUnit(entry.code, entry.name, where, "group"))
-                report.append(
-                    ReportEntry(
-                        "warning",
-                        where,
-                        f"new group {quote(part.text)} recorded as {entry.code!r}: which units "
-                        "it means depends on the task, the coordinator names them",
-                    )
-                )
             else:
                 self.new_units.append(NewUnit(entry.code, entry.name, where, "group"))
                 report.append(
@@ -247,6 +240,12 @@ def _task(
         units.note_new(cell, where(column), report)
         for unknown in cell.unknown:
             report.append(ReportEntry("error", where(column), str(unknown)))
+            complete = False
+        for new in cell.new:
+            # Every new name was added before the tasks are read: none may be left unread.
+            report.append(
+                ReportEntry("error", where(column), f"{quote(new.written)} could not be read")
+            )
             complete = False
         for part in cell.parts:
             entry = part.unit or part.group

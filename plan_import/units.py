@@ -153,6 +153,8 @@ class NewName:
     to_be_named: bool = False
     # How it was recognised: "usual body" (data/bodies.yaml) or "form" (its words alone).
     known_as: Literal["usual body", "form"] = "form"
+    # Every name the usual body goes by, so that each reads as the same new unit.
+    other_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,18 +499,15 @@ class UnitDirectory:
             return CellPart(written, unit=entry, loosely=loosely)
         if isinstance(entry, UnitGroup):
             return CellPart(written, group=entry, loosely=loosely)
-        if isinstance(entry, KnownBody):
-            new = NewName(
-                "unit", self._code_for(entry.code), entry.name, written, False, "usual body"
-            )
-            return CellPart(written, new=new, loosely=loosely)
+        kind: Literal["unit", "group"] = "unit" if isinstance(entry, KnownBody) else "group"
         new = NewName(
-            "group",
+            kind,
             self._code_for(entry.code),
             entry.name,
             written,
-            entry.to_be_named,
+            isinstance(entry, Collective) and entry.to_be_named,
             "usual body",
+            entry.aliases,
         )
         return CellPart(written, new=new, loosely=loosely)
 
@@ -590,25 +589,33 @@ class UnitDirectory:
         self, names: Iterable[NewName]
     ) -> tuple[UnitDirectory, list[UnitEntry | UnitGroup]]:
         """A copy of the directory that also knows these names: units, and groups kept as
-        themselves (unmapped, or still to be named). The written form is kept as an alias."""
+        themselves (unmapped, or still to be named). Each new entry knows every form it is
+        written in, and every name of the usual body it is."""
         units = list(self.units)
         groups = list(self.groups)
-        added: list[UnitEntry | UnitGroup] = []
         known_names = set(self._by_name)
         taken = set(self._by_code) | {g.code for g in self.groups}
-        by_code: dict[str, UnitEntry | UnitGroup] = {}
+        found: dict[str, NewName] = {}
+        written: dict[str, list[str]] = {}
         for new in names:
-            name_keys = {fold(new.name), fold(new.written)}
-            if name_keys & known_names:
+            if {fold(new.name), fold(new.written)} & known_names:
                 continue
-            existing = by_code.get(new.code)
-            if existing is not None and fold(existing.name) == fold(new.name):
-                continue
+            key = new.code if new.known_as == "usual body" else f"form:{fold(new.written)}"
+            found.setdefault(key, new)
+            written.setdefault(key, []).append(new.written)
+        added: list[UnitEntry | UnitGroup] = []
+        for key, new in found.items():
             code, counter = new.code, 2
             while code in taken:
                 code, counter = f"{new.code}-{counter}", counter + 1
             taken.add(code)
-            aliases = (new.written,) if fold(new.written) != fold(new.name) else ()
+            aliases = tuple(
+                dict.fromkeys(
+                    clean_cell(a)
+                    for a in (*new.other_names, *written[key])
+                    if fold(a) != fold(new.name)
+                )
+            )
             entry: UnitEntry | UnitGroup
             if new.kind == "unit":
                 entry = UnitEntry(code=code, name=clean_cell(new.name), aliases=aliases)
@@ -622,8 +629,7 @@ class UnitDirectory:
                     unmapped=not new.to_be_named,
                 )
                 groups.append(entry)
-            by_code[new.code] = entry
-            known_names |= name_keys
+            known_names |= {fold(n) for n in (entry.name, *entry.aliases)}
             added.append(entry)
         return replace(self, units=units, groups=groups), added
 
