@@ -453,14 +453,14 @@ class UnitDirectory:
             if following >= len(tokens) or tokens[following].separator:
                 return end, entry, loosely, False
             word = text[tokens[following].start : tokens[following].end]
-            if word[:1].isupper() and self._starts_name(text, tokens, following):
-                return end, entry, loosely, False
             collective = isinstance(entry, Collective) or (
                 isinstance(entry, UnitGroup) and not entry.members
             )
             if collective and word[:1].isupper():
                 # "các địa phương Bắc Ninh, Bình Dương": the names that follow are the members.
                 return end, entry, loosely, True
+            if word[:1].isupper() and self._starts_name(text, tokens, following):
+                return end, entry, loosely, False
             return None
         return None
 
