@@ -112,13 +112,15 @@ def read_event(c: Cursor, original: str) -> EventReading | None:
         )
     phrase = original[phrase_tokens[0].start : phrase_tokens[-1].end].strip()
     words = [t.text for t in phrase_tokens]
+    written = [original[t.start : t.end].lower() for t in phrase_tokens]
     recurring = trigger in _RECURRING_TRIGGERS or (
         trigger == ("khi",)
         and (
             c.tokens[c.i - 1].text in {"cac", "nhung"}
             or words[:2] in (["phat", "sinh"], ["yeu", "cau"], ["de", "nghi"], ["can", "thiet"])
             or words == ["can"]
-            or "moi" in words
+            # "mỗi" (each) repeats the event; "mới" (new) folds to the same letters and does not.
+            or any(word in {"mỗi", "moi"} for word in written)
         )
     )
     c.i = len(c.tokens)

@@ -35,7 +35,8 @@ def read_periodic(
         _skip_fillers(c)
     words = [t.text for t in tokens]
     once_per = words[-2:] in (["mot", "lan"], ["1", "lan"])
-    marked = c.accept("dinh", "ky") or c.peek() in _CADENCE_MARKERS or once_per
+    # "báo cáo 6 tháng, năm": reports named by their periods are periodic by themselves.
+    marked = c.accept("dinh", "ky") or c.peek() in _CADENCE_MARKERS or once_per or report
     if not marked:
         return None
     # "Định kỳ, báo cáo hằng quý": the clause after the comma names the cadence.
@@ -46,7 +47,7 @@ def read_periodic(
         _skip_fillers(c)
     cadences = _read_cadences(c)
     c.accept(".")
-    if not c.at_end():
+    if not c.at_end() or (report and not cadences and not words[-2:] == ["dinh", "ky"]):
         return None
     return _ordered(cadences), report
 
