@@ -47,7 +47,7 @@ def read_periodic(
         _skip_fillers(c)
     cadences = _read_cadences(c)
     c.accept(".")
-    if not c.at_end() or (report and not cadences and not words[-2:] == ["dinh", "ky"]):
+    if not c.at_end() or (report and not cadences and words[-2:] != ["dinh", "ky"]):
         return None
     return _ordered(cadences), report
 
