@@ -90,7 +90,12 @@ def test_a_period_each_year_repeats_from_the_year_it_names(
     calendar: WorkingCalendar, policy: DeadlinePolicy
 ) -> None:
     quarters = plan_milestones(
-        "Quý IV hằng năm", year=2025, last_year=2027, task_title="", calendar=calendar, policy=policy
+        "Quý IV hằng năm",
+        year=2025,
+        last_year=2027,
+        task_title="",
+        calendar=calendar,
+        policy=policy,
     )
     assert [m.key for m in quarters] == ["2025-Q4", "2026-Q4", "2027-Q4"]
     onward = plan_milestones(
