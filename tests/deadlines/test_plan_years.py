@@ -42,9 +42,7 @@ def test_ongoing_work_runs_over_every_year_and_is_checked_in_on_each(
     )
     assert (ongoing.period_start, ongoing.period_end) == (date(2025, 1, 1), date(2027, 12, 31))
     assert (ongoing.first_year, ongoing.plan_year) == (2025, 2027)
-    check_ins = [
-        local_day(s.at) for s in schedule_steps(ongoing, calendar=calendar, policy=policy)
-    ]
+    check_ins = [local_day(s.at) for s in schedule_steps(ongoing, calendar=calendar, policy=policy)]
     assert len(check_ins) == 12  # four a year, three years
     assert check_ins[0] == date(2025, 3, 10) and check_ins[-1].year == 2027
 
