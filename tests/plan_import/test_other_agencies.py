@@ -19,7 +19,7 @@ from commands import plan, preview
 from control.operations import PlanNotStartable, load_plan_for_start
 from models.tables import Agency, Unit
 from plan_import import read_plan
-from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory
+from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory, parse_unit_directory
 from settings import get_settings
 from storage.db import session_scope
 
@@ -171,3 +171,22 @@ def test_start_refuses_what_cannot_run(tmp_path: Path) -> None:
     broken.write_text(text.replace("\tTheo kế hoạch\t", "\tTùy tình hình\t"), encoding="utf-8")
     with pytest.raises(PlanNotStartable, match=r"II\.15\), .*cannot be read"):
         load_plan_for_start(broken, year=None, directory=home)
+
+
+def test_start_refuses_a_plan_of_several_years_for_now() -> None:
+    # The agency configured (coordinator and leadership), the plan still runs over 2025–2030,
+    # and a task workflow runs within one plan year: start says so rather than cut it short.
+    directory = parse_unit_directory(
+        {
+            "agency": {
+                "code": "svhttdl-quang-ngai",
+                "name": "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi",
+            },
+            "units": [
+                {"code": "qng-vp", "name": "Văn phòng Sở", "role": "coordinator"},
+                {"code": "qng-ld", "name": "Lãnh đạo Sở", "role": "leadership"},
+            ],
+        }
+    )
+    with pytest.raises(PlanNotStartable, match="runs over 2025–2030"):
+        load_plan_for_start(QUANG_NGAI, year=None, directory=directory)
