@@ -144,7 +144,7 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 @dataclass(frozen=True)
-class PlanYears:
+class _PlanYears:
     """The years a plan runs over: one (`first == last`) or several ("giai đoạn 2025–2030")."""
 
     first: int
@@ -179,7 +179,7 @@ def plan_milestones(
     (a yearly series, ongoing work then run over all of them). `written_year`: the year the
     plan's document was written for, when it is run for another (`year`); the years its
     deadlines name move with it (see `move_years`)."""
-    years = PlanYears(year, last_year if last_year is not None else year)
+    years = _PlanYears(year, last_year if last_year is not None else year)
     if written_year is not None:
         if years.several:
             raise ValueError("a plan of several years runs in its own years: it is never moved")
@@ -215,7 +215,7 @@ def _title_key(title: str) -> str:
 
 
 def _single(
-    spec: MilestoneSpec, years: PlanYears, *, calendar: WorkingCalendar, policy: DeadlinePolicy
+    spec: MilestoneSpec, years: _PlanYears, *, calendar: WorkingCalendar, policy: DeadlinePolicy
 ) -> PlannedMilestone:
     due: datetime | None = None
     opens: datetime | None = None
@@ -257,7 +257,7 @@ def _single(
 
 def _series(
     spec: MilestoneSpec,
-    years: PlanYears,
+    years: _PlanYears,
     several: bool,
     *,
     cchc: bool,
@@ -336,7 +336,7 @@ def _day_of(month: Period, spec: MilestoneSpec) -> date:
     return date.fromordinal(day.toordinal() - 1) if spec.before_day else day
 
 
-def _each_year(first: Period, years: PlanYears) -> list[Period]:
+def _each_year(first: Period, years: _PlanYears) -> list[Period]:
     """The period a yearly series repeats ("Quý IV hằng năm": the fourth quarter), once in each
     year of the plan from the year it first falls in."""
     start = max(first.year, years.first)

@@ -16,7 +16,7 @@ from plan_import.bodies import KnownBodies, KnownBody
 from plan_import.header import PlanHeader
 from plan_import.model import ReportEntry
 from plan_import.text import fold, quote, slug
-from plan_import.units import AgencyEntry, UnitDirectory, UnitDirectoryError, load_unit_directory
+from plan_import.units import AgencyEntry, UnitDirectory, load_unit_directory
 
 # Where the directories of agencies other than the bundled one live, one file each, in the
 # format of data/units.yaml.
@@ -195,13 +195,3 @@ def directory_for(
         )
     )
     return directory
-
-
-__all__ = [
-    "BUNDLED_AGENCIES_DIR",
-    "NamedAgency",
-    "UnitDirectoryError",
-    "directory_for",
-    "load_agency_directories",
-    "named_agency",
-]

@@ -93,7 +93,13 @@ class KnownBodies:
     def find(self, name: str) -> KnownBody | Collective | None:
         """The body or collective a name is written for: exactly (accents, case and spacing
         aside), or with its separators written otherwise ("Bộ Khoa học, Công nghệ")."""
-        return self._by_name.get(fold(name)) or self._by_loose.get(loose(name))
+        return self.exactly(name) or self.loosely(name)
+
+    def exactly(self, name: str) -> KnownBody | Collective | None:
+        return self._by_name.get(fold(name))
+
+    def loosely(self, name: str) -> KnownBody | Collective | None:
+        return self._by_loose.get(loose(name))
 
     def body(self, code: str) -> KnownBody | None:
         return next((b for b in self.bodies if b.code == code), None)

@@ -184,17 +184,13 @@ class CellUnits:
     @property
     def named(self) -> list[str]:
         """Units named one by one, and groups reminded as themselves, in the cell's order."""
-        return _unique(
-            code
-            for p in self.parts
-            for code in (
-                [p.unit.code]
-                if p.unit is not None
-                else [p.group.code]
-                if p.group is not None and p.group.unmapped
-                else []
-            )
-        )
+        codes: list[str] = []
+        for part in self.parts:
+            if part.unit is not None:
+                codes.append(part.unit.code)
+            elif part.group is not None and part.group.unmapped:
+                codes.append(part.group.code)
+        return _unique(codes)
 
     @property
     def expanded(self) -> list[str]:
@@ -309,8 +305,8 @@ class UnitDirectory:
         self._longest = max((len(_tokens(name)) for name in names), default=1) + 2
         for role in ("coordinator", "leadership"):
             holders = [u.code for u in self.units if u.role == role]
-            expected = 0 if self.generated else 1
-            if len(holders) != expected and not (self.generated and len(holders) == 1):
+            # A configured directory names exactly one; one made for a new agency none yet.
+            if len(holders) > 1 or (not holders and not self.generated):
                 raise UnitDirectoryError(
                     f"{where}: exactly one unit must have role {role!r}, found "
                     f"{len(holders)}{': ' + ', '.join(holders) if holders else ''}"
@@ -412,19 +408,18 @@ class UnitDirectory:
         return CellUnits(tuple(parts))
 
     def _lookup(self, written: str) -> tuple[Entry, bool] | None:
-        """The entry a name is written for, and whether only loosely (separators alike)."""
-        key = fold(written)
-        entry: Entry | None = self._by_name.get(key)
-        if entry is None and self.known is not None:
-            found = self.known._by_name.get(key)
-            entry = found
-        if entry is not None:
-            return entry, False
-        key = loose(written)
-        entry = self._by_loose.get(key)
-        if entry is None and self.known is not None:
-            entry = self.known._by_loose.get(key)
-        return (entry, True) if entry is not None else None
+        """The entry a name is written for, and whether only loosely (separators alike): the
+        agency's own names first, then the usual bodies'."""
+        known = self.known
+        exact: Entry | None = self._by_name.get(fold(written))
+        if exact is None and known is not None:
+            exact = known.exactly(written)
+        if exact is not None:
+            return exact, False
+        close: Entry | None = self._by_loose.get(loose(written))
+        if close is None and known is not None:
+            close = known.loosely(written)
+        return (close, True) if close is not None else None
 
     def _candidates(
         self, text: str, tokens: list[_Token], i: int
