@@ -5,260 +5,60 @@ thuộc Sở"), several to a cell, separated by commas or "và" that also occur 
 ("Phòng Công chức, viên chức", "Phòng TCBC và TCPCP", "Sở Văn hóa, Thể thao và Du lịch"), and
 sometimes with no separator at all ("Bộ Thông tin và Truyền thông Bộ Khoa học và Công nghệ").
 The directory knows the agency's own names, and the usual public bodies (data/bodies.yaml) guide
-it where the agency's do not reach: a cell is read by always taking the longest known name
-first. A name nobody knows is read by its form: a new unit ("Thanh tra Sở"), a group the
-coordinator maps later ("Các cơ quan Đảng"), or words that name no unit (a fragment cut off).
+it where the agency's do not reach; `cells` reads a cell with them, longest known name first. A
+name nobody knows is read by its form: a new unit ("Thanh tra Sở"), a group the coordinator maps
+later ("Các cơ quan Đảng"), or words that name no unit (a fragment cut off); `with_new` adds
+them. The file's entries are checked in `unit_entries`.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
     ValidationError,
-    model_validator,
 )
 
-from plan_import.bodies import Collective, KnownBodies, KnownBody
+from plan_import.bodies import KnownBodies
+from plan_import.cells import CellPart, CellReader, CellUnits, Entry, NewName, tokens_of, unique
 from plan_import.text import clean_cell, fold, loose, quote, slug
+from plan_import.unit_entries import (
+    AgencyEntry,
+    UnitDirectoryError,
+    UnitEntry,
+    UnitGroup,
+    UnitRoleName,
+    UnitsFile,
+    UnknownUnit,
+)
 from plan_import.yaml_input import describe_problems, load_yaml_text
+
+__all__ = [
+    "BUNDLED_UNITS_FILE",
+    "AgencyEntry",
+    "CellPart",
+    "CellUnits",
+    "NewName",
+    "UnitDirectory",
+    "UnitDirectoryError",
+    "UnitEntry",
+    "UnitGroup",
+    "UnitRoleName",
+    "UnknownUnit",
+    "load_unit_directory",
+    "parse_unit_directory",
+]
 
 # The directory the product ships with (the `units_file` setting's default).
 BUNDLED_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
 
-UnitRoleName = Literal["unit", "coordinator", "leadership"]
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Commas, semicolons, line breaks, "và", "&" and "+" separate units, and also occur inside names.
-_SEPARATOR = re.compile(r"\s*[,;\n]\s*|\s+(?:và|&|\+)\s+", re.IGNORECASE)
 
-
-class UnitDirectoryError(ValueError):
-    """The directory file itself is wrong; the message names the file, the entry and the field."""
-
-
-class UnknownUnit(LookupError):
-    """A phrase that names no unit or group of the directory."""
-
-    def __init__(self, phrase: str, suggestions: Sequence[str] = ()) -> None:
-        self.phrase = phrase
-        self.suggestions = list(suggestions)
-        if self.suggestions:
-            hint = "closest known: " + "; ".join(self.suggestions)
-        else:
-            hint = "no known unit is close to it"
-        super().__init__(f"unknown unit {quote(phrase)} ({hint})")
-
-
-def _text(value: str) -> str:
-    cleaned = clean_cell(value)
-    if not cleaned:
-        raise ValueError("must be a non-empty text")
-    return cleaned
-
-
-def _code(value: str) -> str:
-    if not _CODE.match(value):
-        raise ValueError(f"{value!r} must be lowercase ASCII letters, digits and hyphens")
-    return value
-
-
-def _empty_if_null(value: object) -> object:
-    # `aliases:` with nothing after it is YAML's null: no aliases.
-    return () if value is None else value
-
-
-Text = Annotated[str, AfterValidator(_text)]
-Code = Annotated[str, AfterValidator(_text), AfterValidator(_code)]
-Names = Annotated[tuple[Text, ...], BeforeValidator(_empty_if_null)]
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AgencyEntry(_Entry):
-    code: Code
-    name: Text
-    aliases: Names = ()
-
-
-class UnitEntry(_Entry):
-    code: Code
-    name: Text
-    aliases: Names = ()
-    role: UnitRoleName = "unit"
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class UnitGroup(_Entry):
-    """A phrase that stands for several units, or for units nobody has named yet."""
-
-    code: Code
-    name: Text
-    aliases: Names = ()
-    # In the file, unit or group codes; in the directory, unit codes, already expanded from
-    # nested groups, in directory order.
-    members: Annotated[tuple[str, ...], BeforeValidator(_empty_if_null)] = ()
-    # "Các đơn vị liên quan": the coordinator must say which units are meant.
-    to_be_named: bool = False
-    # "Các sở, ban, ngành" before the coordinator has mapped it to its members: the group is
-    # reminded as one unit of its own (its code) until then.
-    unmapped: bool = False
-
-    @model_validator(mode="after")
-    def _members_unless_to_be_named(self) -> UnitGroup:
-        if (self.to_be_named or self.unmapped) and self.members:
-            raise ValueError("a group still to be named or mapped has no members")
-        if not (self.to_be_named or self.unmapped) and not self.members:
-            raise ValueError("a group needs members (or to_be_named: true, or unmapped: true)")
-        return self
-
-    @property
-    def stands_alone(self) -> bool:
-        """Reminded as itself: no members to expand to."""
-        return not self.members
-
-
-class UnitsFile(_Entry):
-    """The unit directory file as written (data/units.yaml describes every field)."""
-
-    agency: AgencyEntry
-    units: list[UnitEntry] = Field(min_length=1)
-    groups: Annotated[list[UnitGroup], BeforeValidator(_empty_if_null)] = []
-
-
-@dataclass(frozen=True)
-class NewName:
-    """A name the directory did not know, read from a cell: a unit to add, or a group kept as
-    itself until the coordinator maps it (`to_be_named`: which units depends on the task)."""
-
-    kind: Literal["unit", "group"]
-    code: str
-    name: str
-    written: str
-    to_be_named: bool = False
-    # How it was recognised: "usual body" (data/bodies.yaml) or "form" (its words alone).
-    known_as: Literal["usual body", "form"] = "form"
-    # Every name the usual body goes by, so that each reads as the same new unit.
-    other_names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CellPart:
-    """One name found in a cell, as written, and what it means."""
-
-    text: str
-    unit: UnitEntry | None = None
-    group: UnitGroup | None = None
-    unknown: UnknownUnit | None = None
-    # A name to add to the directory (a first reading; the importer adds it and reads again).
-    new: NewName | None = None
-    # Words that name no unit ("Bộ" cut off at the end of a cell, "nghiệp và phát triển").
-    names_no_unit: bool = False
-    # Read only with its separators counted alike ("Bộ Khoa học, Công nghệ").
-    loosely: bool = False
-    # A collective that introduces the names after it ("các địa phương Bắc Ninh, An Giang").
-    introduces: bool = False
-
-
-@dataclass(frozen=True)
-class CellUnits:
-    """What one cell of the appendix names."""
-
-    parts: tuple[CellPart, ...] = ()
-
-    @property
-    def named(self) -> list[str]:
-        """Units named one by one, and groups reminded as themselves, in the cell's order."""
-        codes: list[str] = []
-        for part in self.parts:
-            if part.unit is not None:
-                codes.append(part.unit.code)
-            elif part.group is not None and part.group.unmapped:
-                codes.append(part.group.code)
-        return _unique(codes)
-
-    @property
-    def expanded(self) -> list[str]:
-        """Units that the cell's groups stand for."""
-        return _unique(code for p in self.parts if p.group is not None for code in p.group.members)
-
-    @property
-    def to_be_named(self) -> list[str]:
-        """Phrases kept as written for the coordinator to fill."""
-        return [p.text for p in self.parts if p.group is not None and p.group.to_be_named]
-
-    @property
-    def to_be_named_groups(self) -> list[str]:
-        """The codes of those phrases' groups (a lead still to be named is reminded as one)."""
-        return _unique(
-            p.group.code for p in self.parts if p.group is not None and p.group.to_be_named
-        )
-
-    @property
-    def unknown(self) -> list[UnknownUnit]:
-        return [p.unknown for p in self.parts if p.unknown is not None]
-
-    @property
-    def new(self) -> list[NewName]:
-        return [p.new for p in self.parts if p.new is not None]
-
-    @property
-    def no_unit(self) -> list[str]:
-        return [p.text for p in self.parts if p.names_no_unit]
-
-    @property
-    def codes(self) -> list[str]:
-        return _unique([*self.named, *self.expanded])
-
-
-def _unique(codes: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(codes))
-
-
-# Words that start a body's name, or name kinds of bodies: alone, they name none ("Bộ" cut off at
-# the end of a cell).
-_BODY_WORDS = (
-    "bo", "so", "ban", "phong", "ubnd", "uy ban", "hdnd", "hoi dong", "van phong", "trung tam",
-    "vien", "cuc", "chi cuc", "tong cuc", "thanh tra", "dai", "bao", "tap doan", "tong cong ty",
-    "cong ty", "ngan hang", "bao hiem", "kho bac", "cong an", "toa an", "truong", "benh vien",
-    "hoi", "lien doan", "doan", "mat tran", "quy", "hoc vien", "dai hoc", "cac", "nhung",
-    "co quan", "don vi", "dia phuong",
-)  # fmt: skip
-# Words that make a collective depend on the task: "Các cơ quan có liên quan", "Địa phương
-# được lựa chọn", "một số tỉnh đủ điều kiện", "Các bộ, ngành là chủ quản CSDLQG".
-_QUALIFIERS = re.compile(
-    r"\b(?:lien quan|lua chon|mot so|du dieu kien|la chu quan|duoc giao|phu hop)\b"
-)
-_PLURAL_START = re.compile(r"^(?:cac|nhung|mot so)\b")
-_CELL_TOKEN = re.compile(r"[,;\n]|[^\s,;]+")
-_WORD_SEPARATORS = {"va", "&", "+"}
 # A code made from a long name is cut at a word boundary near this length.
 _CODE_LENGTH = 40
-
-
-@dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    separator: bool
-
-
-Entry = UnitEntry | UnitGroup | KnownBody | Collective
 
 
 @dataclass
@@ -275,7 +75,8 @@ class UnitDirectory:
     _by_code: dict[str, UnitEntry] = field(init=False, repr=False)
     _by_name: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
     _by_loose: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
-    _longest: int = field(init=False, repr=False)
+    # The most words a known name has, and a little: how far a cell's names are looked for.
+    longest_name: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_code = {}
@@ -302,7 +103,7 @@ class UnitDirectory:
                 names.append(name)
         if self.known is not None:
             names += [n for e in (*self.known.bodies, *self.known.collectives) for n in e.names]
-        self._longest = max((len(_tokens(name)) for name in names), default=1) + 2
+        self.longest_name = max((len(tokens_of(name)) for name in names), default=1) + 2
         for role in ("coordinator", "leadership"):
             holders = [u.code for u in self.units if u.role == role]
             # A configured directory names exactly one; one made for a new agency none yet.
@@ -375,39 +176,15 @@ class UnitDirectory:
     # ------------------------------------------------------------------------- reading a cell
 
     def read_cell(self, text: str, *, accept_new_units: bool = False) -> CellUnits:
-        """Every name in a cell, longest known name first; never raises.
+        """Every name in a cell, longest known name first; never raises (see `cells`).
 
         A name close to one of the agency's own units ("Phòng CCHC" for "Phòng CCHC-VTLT") is
         unknown (an error the coordinator corrects) unless `accept_new_units`; any other name
         nobody knows is read by its form (`NewName`, or words that name no unit).
         """
-        text = clean_cell(text)
-        if not text:
-            return CellUnits()
-        tokens = _tokens(text)
-        parts: list[CellPart] = []
-        i = 0
-        while i < len(tokens):
-            if tokens[i].separator:
-                i += 1
-                continue
-            match = self._match_at(text, tokens, i)
-            if match is not None:
-                end, entry, loosely, introduces = match
-                written = text[tokens[i].start : tokens[end].end]
-                parts.append(self._known_part(written, entry, loosely, introduces))
-                i = end + 1
-                continue
-            # A known name that runs on into lower-case words is the start of a longer one.
-            longest = next(iter(self._candidates(text, tokens, i)), None)
-            end = self._unknown_run(text, tokens, longest[0] if longest else i)
-            written = text[tokens[i].start : tokens[end].end]
-            spans_separator = any(t.separator for t in tokens[i : end + 1])
-            parts.append(self._unknown_part(written, spans_separator, accept_new_units))
-            i = end + 1
-        return CellUnits(tuple(parts))
+        return CellReader(self).read(text, accept_new_units=accept_new_units)
 
-    def _lookup(self, written: str) -> tuple[Entry, bool] | None:
+    def lookup(self, written: str) -> tuple[Entry, bool] | None:
         """The entry a name is written for, and whether only loosely (separators alike): the
         agency's own names first, then the usual bodies'."""
         known = self.known
@@ -421,130 +198,7 @@ class UnitDirectory:
             close = known.loosely(written)
         return (close, True) if close is not None else None
 
-    def _candidates(
-        self, text: str, tokens: list[_Token], i: int
-    ) -> Iterable[tuple[int, Entry, bool]]:
-        """Known names starting at token `i`, longest first."""
-        last = min(len(tokens) - 1, i + self._longest)
-        for end in range(last, i - 1, -1):
-            if tokens[end].separator:
-                continue
-            found = self._lookup(text[tokens[i].start : tokens[end].end])
-            if found is not None:
-                yield end, found[0], found[1]
-
-    def _starts_name(self, text: str, tokens: list[_Token], i: int) -> bool:
-        return next(iter(self._candidates(text, tokens, i)), None) is not None
-
-    def _match_at(
-        self, text: str, tokens: list[_Token], i: int
-    ) -> tuple[int, Entry, bool, bool] | None:
-        """(last token, entry, loosely, introduces) of the longest known name at token `i` that
-        the cell lets end there: before a separator, the cell's end, or another name glued on
-        ("… Truyền thông Bộ Khoa học …"). A name that runs on into lower-case words ("Các bộ,
-        ngành, địa phương là chủ quản …") is not that name: nothing shorter is taken either."""
-        for end, entry, loosely in self._candidates(text, tokens, i):
-            following = end + 1
-            if following >= len(tokens) or tokens[following].separator:
-                return end, entry, loosely, False
-            word = text[tokens[following].start : tokens[following].end]
-            collective = isinstance(entry, Collective) or (
-                isinstance(entry, UnitGroup) and not entry.members
-            )
-            if collective and word[:1].isupper():
-                # "các địa phương Bắc Ninh, Bình Dương": the names that follow are the members.
-                return end, entry, loosely, True
-            if word[:1].isupper() and self._starts_name(text, tokens, following):
-                return end, entry, loosely, False
-            return None
-        return None
-
-    def _unknown_run(self, text: str, tokens: list[_Token], i: int) -> int:
-        """The last token of a name nobody knows that starts at token `i`: it runs on over words
-        and over separators followed by lower-case words ("Phòng Kế hoạch, tài chính"), and stops
-        before a separator followed by a capital or a known name, or a known name glued on."""
-        end = i
-        while end + 1 < len(tokens):
-            following = end + 1
-            if tokens[following].separator:
-                k = following
-                while k < len(tokens) and tokens[k].separator:
-                    k += 1
-                if k >= len(tokens):
-                    break
-                word = text[tokens[k].start : tokens[k].end]
-                if self._starts_name(text, tokens, k):
-                    break
-                qualified = _QUALIFIERS.search(fold(text[tokens[i].start : tokens[end].end]))
-                # "… là chủ quản CSDLQG, CSDL chuyên ngành": the qualifier's own list goes on.
-                if word[:1].isupper() and not (qualified and fold(word) not in _BODY_WORDS):
-                    break
-                end = k
-                continue
-            word = text[tokens[following].start : tokens[following].end]
-            if word[:1].isupper() and self._starts_name(text, tokens, following):
-                break
-            end = following
-        return end
-
-    def _known_part(self, written: str, entry: Entry, loosely: bool, introduces: bool) -> CellPart:
-        if introduces:
-            return CellPart(written, introduces=True)
-        if isinstance(entry, UnitEntry):
-            return CellPart(written, unit=entry, loosely=loosely)
-        if isinstance(entry, UnitGroup):
-            return CellPart(written, group=entry, loosely=loosely)
-        kind: Literal["unit", "group"] = "unit" if isinstance(entry, KnownBody) else "group"
-        new = NewName(
-            kind,
-            self._code_for(entry.code),
-            entry.name,
-            written,
-            isinstance(entry, Collective) and entry.to_be_named,
-            "usual body",
-            entry.aliases,
-        )
-        return CellPart(written, new=new, loosely=loosely)
-
-    def _unknown_part(
-        self, written: str, spans_separator: bool, accept_new_units: bool
-    ) -> CellPart:
-        folded = fold(written)
-        if not re.search(r"[a-z]", folded):
-            return CellPart(written, names_no_unit=True)
-        if not self.generated and not accept_new_units:
-            close = self._close_names(written)
-            if close:
-                return CellPart(written, unknown=UnknownUnit(written, close))
-        collective_start = self.known is not None and any(
-            folded.startswith(fold(name) + " ") for c in self.known.collectives for name in c.names
-        )
-        if _PLURAL_START.match(folded) or collective_start:
-            to_be_named = bool(_QUALIFIERS.search(folded)) or collective_start
-            return CellPart(
-                written,
-                new=NewName("group", self._code_for(slug(written)), written, written, to_be_named),
-            )
-        if written[:1].islower() or folded in _BODY_WORDS:
-            return CellPart(written, names_no_unit=True)
-        words = written.split()
-        if spans_separator and all(w[:1].islower() for w in words[1:] if w not in {",", ";"}):
-            # "Tập đoàn, doanh nghiệp công nghệ số": kinds of bodies, no body's name.
-            return CellPart(
-                written,
-                new=NewName(
-                    "group",
-                    self._code_for(slug(written)),
-                    written,
-                    written,
-                    bool(_QUALIFIERS.search(folded)),
-                ),
-            )
-        return CellPart(
-            written, new=NewName("unit", self._code_for(slug(written)), written, written)
-        )
-
-    def _close_names(self, phrase: str) -> list[str]:
+    def close_names(self, phrase: str) -> list[str]:
         """The agency's own names a phrase is probably written for: one that starts the other
         ("Phòng CCHC" for "Phòng CCHC-VTLT", "Ban Tôn giáo Sở" for "Ban Tôn giáo") or nearly
         the same letters."""
@@ -561,7 +215,7 @@ class UnitDirectory:
                 return self.suggestions(phrase)
         return []
 
-    def _code_for(self, base: str) -> str:
+    def code_for(self, base: str) -> str:
         base = _short_code(base)
         return f"{self.agency.code}-{base}" if self.generated else base
 
@@ -576,7 +230,7 @@ class UnitDirectory:
         # A short form cut off ("Phòng CCHC" for "Phòng CCHC-VTLT") is the likeliest meaning.
         extended = [key for key in labels if wanted and key.startswith(wanted)]
         close = difflib.get_close_matches(wanted, list(labels), n=limit * 3, cutoff=0.6)
-        return _unique(labels[key] for key in [*extended, *close])[:limit]
+        return unique(labels[key] for key in [*extended, *close])[:limit]
 
     # ------------------------------------------------------------------------- new names
 
@@ -632,20 +286,11 @@ class UnitDirectory:
         """A copy of the directory that also knows these names, each as a new unit."""
         extended, added = self.with_new(
             NewName(
-                "unit", self._code_for(slug(name) or "don-vi"), clean_cell(name), clean_cell(name)
+                "unit", self.code_for(slug(name) or "don-vi"), clean_cell(name), clean_cell(name)
             )
             for name in names
         )
         return extended, [entry for entry in added if isinstance(entry, UnitEntry)]
-
-
-def _tokens(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for match in _CELL_TOKEN.finditer(text):
-        word = match.group()
-        separator = word in {",", ";", "\n"} or fold(word) in _WORD_SEPARATORS
-        tokens.append(_Token(match.start(), match.end(), separator))
-    return tokens
 
 
 def _short_code(base: str) -> str:
