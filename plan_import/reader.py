@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from plan_import.agency import (
     named_agency,
 )
 from plan_import.appendix import Appendix, RawTask, parse_appendix
-from plan_import.bodies import BUNDLED_BODIES_FILE, KnownBodies, load_known_bodies
+from plan_import.bodies import BUNDLED_BODIES_FILE, KnownBodies, KnownBody, load_known_bodies
 from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
 from plan_import.header import PlanHeader, parse_header
 from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
@@ -87,7 +88,7 @@ def read_plan(
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)
     years = plan_years(name, header, [raw.cells[DEADLINE] for raw in appendix.tasks], year, report)
-    reading = _Units.read(appendix, agency_directory, accept_new_units)
+    reading = _Units.read(appendix, agency_directory, accept_new_units, header.issue_date)
     unreadable: list[ReportEntry] = []
     tasks = [_task(raw, appendix, reading, years, report, unreadable) for raw in appendix.tasks]
     _check_document_claims(appendix, header, years, tasks, report)
@@ -133,10 +134,17 @@ class _Units:
     directory: UnitDirectory
     added: set[str]
     accept_new_units: bool
+    issued: date | None = None
     new_units: list[NewUnit] = field(default_factory=list)
 
     @classmethod
-    def read(cls, appendix: Appendix, directory: UnitDirectory, accept_new_units: bool) -> _Units:
+    def read(
+        cls,
+        appendix: Appendix,
+        directory: UnitDirectory,
+        accept_new_units: bool,
+        issued: date | None,
+    ) -> _Units:
         names = [
             new
             for raw in appendix.tasks
@@ -144,7 +152,7 @@ class _Units:
             for new in directory.read_cell(raw.cells[column], accept_new_units=accept_new_units).new
         ]
         extended, added = directory.with_new(names)
-        return cls(extended, {entry.code for entry in added}, accept_new_units)
+        return cls(extended, {entry.code for entry in added}, accept_new_units, issued)
 
     def cell(self, text: str) -> CellUnits:
         return self.directory.read_cell(text, accept_new_units=self.accept_new_units)
@@ -169,6 +177,7 @@ class _Units:
                         f"add it to the unit directory ({file}) to keep it",
                     )
                 )
+                self._note_merged(part.text, where, report)
             elif entry.to_be_named:
                 # Which units it means depends on the task: each place says so (below).
                 self.new_units.append(NewUnit(entry.code, entry.name, where, "group"))
@@ -183,6 +192,25 @@ class _Units:
                         f"coordinator maps it to its members in the unit directory ({file})",
                     )
                 )
+
+    def _note_merged(self, written: str, where: str, report: list[ReportEntry]) -> None:
+        """A body the 2025 reorganisation merged away, named by a plan issued after it."""
+        known = self.directory.known
+        body = known.find(written) if known is not None else None
+        issued = self.issued
+        if not isinstance(body, KnownBody) or not body.until or issued is None:
+            return
+        if issued.isoformat() > body.until:
+            successor = known.body(body.merged_into) if known and body.merged_into else None
+            into = f", merged into {successor.name}" if successor else ""
+            report.append(
+                ReportEntry(
+                    "info",
+                    where,
+                    f"{quote(written)} ended on {body.until}{into}; the plan, dated "
+                    f"{issued:%d/%m/%Y}, names it still",
+                )
+            )
 
     def _file(self) -> str:
         directory = self.directory

@@ -190,3 +190,20 @@ def test_start_refuses_a_plan_of_several_years_for_now() -> None:
     )
     with pytest.raises(PlanNotStartable, match="runs over 2025–2030"):
         load_plan_for_start(QUANG_NGAI, year=None, directory=directory)
+
+
+def test_a_body_merged_away_before_the_plan_is_pointed_out(tmp_path: Path) -> None:
+    path = tmp_path / "gia-lai.txt"
+    path.write_text(
+        GIA_LAI.read_text(encoding="utf-8").replace(
+            "Sở Nội vụ, Sở Tư pháp", "Sở Kế hoạch và Đầu tư, Sở Tư pháp"
+        ),
+        encoding="utf-8",
+    )
+    imported = read_plan(path)
+    assert imported.task("I.2").coordinating_units[0] == "ubnd-tinh-gia-lai-skhdt"
+    assert (
+        "line 17 (I.2), column “Đơn vị phối hợp”",
+        "“Sở Kế hoạch và Đầu tư” ended on 2025-02-28, merged into Sở Tài chính; the plan, "
+        "dated 10/03/2025, names it still",
+    ) in [(e.where, e.message) for e in imported.report if e.level == "info"]
