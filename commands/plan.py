@@ -104,8 +104,8 @@ def import_command(
         bool,
         typer.Option(
             "--accept-new-units",
-            help="Add unit names the directory does not know as new units (a warning each) "
-            "instead of stopping.",
+            help="Read names close to a known unit as new units too (names nobody knows are "
+            "always recorded as new, for the coordinator to confirm).",
         ),
     ] = False,
 ) -> None:
@@ -130,12 +130,7 @@ def import_command(
         upgrade_schema(url)
         try:
             with session_scope(url) as session:
-                changes = store_plan(
-                    session,
-                    imported=imported,
-                    directory=directory,
-                    accept_new_units=accept_new_units,
-                )
+                changes = store_plan(session, imported=imported, directory=directory)
         except PlanNotStorable as error:
             report = [*imported.report, ReportEntry("error", "database", str(error))]
             raise _nothing_stored(report, as_json) from error

@@ -54,6 +54,16 @@ def preview_command(
             help="Also write one iCalendar file per unit into this directory (Outlook, Google).",
         ),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="As for import; a preview never stores anything.")
+    ] = False,
+    accept_new_units: Annotated[
+        bool,
+        typer.Option(
+            "--accept-new-units",
+            help="As for import: names close to a known unit are read as new units.",
+        ),
+    ] = False,
 ) -> None:
     """Show every task's milestones and its whole schedule of reminders and escalations.
 
@@ -61,13 +71,16 @@ def preview_command(
     the command then exits with status 1: such a plan cannot be started.
     """
     settings = get_settings()
-    directory = _directory(settings.units_file, as_json)
+    home = _directory(settings.units_file, as_json)
     try:
-        imported = read_plan(file, year=year, directory=directory)
+        imported = read_plan(file, year=year, directory=home, accept_new_units=accept_new_units)
     except PlanImportError as error:
         raise _fail([str(error)], as_json) from error
-    if imported.errors:
-        raise _fail([f"{e.where}: {e.message}" for e in imported.errors], as_json)
+    # Unreadable deadlines are listed with the preview's own refusals, below.
+    errors = [e for e in imported.errors if e not in imported.unreadable_deadlines]
+    if errors:
+        raise _fail([f"{e.where}: {e.message}" for e in errors], as_json)
+    directory = imported.directory or home
 
     policy_path = policy_file or settings.policy_file
     try:
@@ -78,9 +91,10 @@ def preview_command(
             year=imported.year,
             calendar=calendar,
             policy_for=policy_for,
-            coordinator=directory.coordinator,
-            leadership=directory.leadership,
+            coordinator=directory.coordinator if directory.has_roles else "",
+            leadership=directory.leadership if directory.has_roles else "",
             written_year=imported.written_year,
+            last_year=imported.last_year,
         )
     except (PolicyError, CalendarDataError) as error:
         raise _fail([str(error)], as_json) from error
@@ -162,6 +176,8 @@ def _write_calendars(
 
 
 def _unit_names(directory: UnitDirectory, codes: list[str]) -> str:
+    if not codes:
+        return "not configured"
     names = []
     for code in codes:
         try:
@@ -172,10 +188,13 @@ def _unit_names(directory: UnitDirectory, codes: list[str]) -> str:
 
 
 def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDirectory) -> None:
-    console.print(f"[bold]{imported.title or imported.key}[/bold] ({imported.key}, {preview.year})")
+    years = f"{preview.year}–{preview.last_year}" if preview.last_year else str(preview.year)
+    console.print(f"[bold]{imported.title or imported.key}[/bold] ({imported.key}, {years})")
+    coordinator = [preview.coordinator] if preview.coordinator else []
+    leadership = [preview.leadership] if preview.leadership else []
     console.print(
-        f"coordinator: {_unit_names(directory, [preview.coordinator])}; "
-        f"leadership: {_unit_names(directory, [preview.leadership])}",
+        f"coordinator: {_unit_names(directory, coordinator)}; "
+        f"leadership: {_unit_names(directory, leadership)}",
         highlight=False,
     )
     for previewed in preview.tasks:

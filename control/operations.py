@@ -65,6 +65,17 @@ def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirector
     if imported.errors:
         details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
         raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
+    own = imported.directory or directory
+    if not own.has_roles:
+        raise PlanNotStartable(
+            f"{imported.agency_name} ({imported.agency_code}) has no coordinator and leadership "
+            "configured: escalations would reach nobody; configure its unit directory first"
+        )
+    if imported.last_year is not None:
+        raise PlanNotStartable(
+            f"{imported.key} runs over {imported.year}–{imported.last_year}: a task workflow "
+            "runs within one plan year (TaskWorkflowInput.year) for now; preview it instead"
+        )
     return imported
 
 
@@ -130,6 +141,7 @@ async def start_plan(
     without it)."""
     directory = load_unit_directory(settings.units_file)
     imported = load_plan_for_start(path, year=year, directory=directory)
+    directory = imported.directory or directory  # the plan's own agency's
     subscriptions = event_subscriptions(imported, settings)
     upgrade_schema(settings.resolved_database_url())
     with session_scope(settings.resolved_database_url()) as session:

@@ -8,9 +8,11 @@ Every instant returned is a plain aware `datetime` in UTC.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from deadlines.folding import fold, tidy
 from deadlines.language import (
     EVENT_KINDS,
     MilestoneKind,
@@ -18,7 +20,18 @@ from deadlines.language import (
     parse_deadline,
 )
 from deadlines.local_time import local_instant
-from deadlines.periods import ROMAN, Cadence, Period, PeriodUnit, periods_of_year, year_period
+from deadlines.periods import (
+    ROMAN,
+    Cadence,
+    Period,
+    PeriodUnit,
+    day_period,
+    half_period,
+    month_period,
+    periods_of_year,
+    quarter_period,
+    year_period,
+)
 from deadlines.policy import DeadlinePolicy, DueRule, Wording
 from deadlines.reports import report_months, report_series
 from deadlines.workdays import WorkingCalendar
@@ -47,11 +60,16 @@ class PlannedMilestone:
     period_start: date | None
     period_end: date | None
     evidence_hint: str
-    # The plan's year: ongoing work and nudges end with it.
+    # The plan's (last) year: ongoing work and nudges end with it.
     plan_year: int
     # Time the text gives after the event ("trong 15 ngày làm việc kể từ ..."); None: the policy.
     allowance_days: int | None = None
     allowance_in_working_days: bool = True
+    # The first year of a plan that runs over several ("giai đoạn 2025–2030"): check-ins and
+    # nudges start with it. None for a plan of one year (`plan_year`).
+    first_year: int | None = None
+    # A note written in parentheses after the deadline, for people.
+    note: str = ""
 
 
 # ----------------------------------------------------------------------------- the due rule
@@ -125,6 +143,25 @@ def move_years(text: str, *, written_year: int, year: int) -> str:
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
+@dataclass(frozen=True)
+class _PlanYears:
+    """The years a plan runs over: one (`first == last`) or several ("giai đoạn 2025–2030")."""
+
+    first: int
+    last: int
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError(f"a plan cannot end ({self.last}) before it starts ({self.first})")
+
+    @property
+    def several(self) -> bool:
+        return self.last > self.first
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.first, self.last + 1))
+
+
 def plan_milestones(
     deadline_text: str,
     *,
@@ -133,29 +170,55 @@ def plan_milestones(
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
     written_year: int | None = None,
+    last_year: int | None = None,
 ) -> list[PlannedMilestone]:
     """Every milestone of a task with its due instant, periodic series expanded one milestone
-    per period of the plan year. Raises DeadlineRefused for a text it cannot read.
+    per period of the plan's years. Raises DeadlineRefused for a text it cannot read.
 
-    `written_year`: the year the plan's document was written for, when it is run for another
-    (`year`); the years its deadlines name move with it (see `move_years`)."""
+    `year` is the plan's year, the first of a plan that runs over several until `last_year`
+    (a yearly series, ongoing work then run over all of them). `written_year`: the year the
+    plan's document was written for, when it is run for another (`year`); the years its
+    deadlines name move with it (see `move_years`)."""
+    years = _PlanYears(year, last_year if last_year is not None else year)
     if written_year is not None:
+        if years.several:
+            raise ValueError("a plan of several years runs in its own years: it is never moved")
         deadline_text = move_years(deadline_text, written_year=written_year, year=year)
-    specs = parse_deadline(deadline_text, year=year, task_title=task_title)
+    specs = parse_deadline(deadline_text, year=year, task_title=task_title, last_year=years.last)
     several = len(specs) > 1
+    cchc = is_cchc_report_task(task_title, policy)
     planned: list[PlannedMilestone] = []
     for spec in specs:
         if spec.kind is MilestoneKind.PERIODIC:
-            planned.extend(_series(spec, year, several, calendar=calendar, policy=policy))
+            planned.extend(
+                _series(spec, years, several, cchc=cchc, calendar=calendar, policy=policy)
+            )
         else:
-            planned.append(_single(spec, year, calendar=calendar, policy=policy))
+            planned.append(_single(spec, years, calendar=calendar, policy=policy))
     return planned
 
 
+def is_cchc_report_task(task_title: str, policy: DeadlinePolicy) -> bool:
+    """Whether the CCHC reporting regime (Decree 09/2019 cut-offs, the Ministry's 20th) dates
+    this task's periodic milestones: only the plan's own CCHC reporting task, chosen by the
+    policy, by its code (`tasks: {"I.7": {reports: {cchc_task: true}}}`) or by its whole title
+    (`reports.cchc_task_titles`); never because a title contains the words "báo cáo"."""
+    reports = policy.reports
+    if reports.cchc_task:
+        return True
+    wanted = _title_key(task_title)
+    return bool(wanted) and any(_title_key(t) == wanted for t in reports.cchc_task_titles)
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"\s+", " ", fold(tidy(title))).strip(" .;:")
+
+
 def _single(
-    spec: MilestoneSpec, year: int, *, calendar: WorkingCalendar, policy: DeadlinePolicy
+    spec: MilestoneSpec, years: _PlanYears, *, calendar: WorkingCalendar, policy: DeadlinePolicy
 ) -> PlannedMilestone:
     due: datetime | None = None
+    opens: datetime | None = None
     start: date | None = None
     end: date | None = None
     if spec.kind in (MilestoneKind.FIXED, MilestoneKind.ALL_YEAR):
@@ -163,8 +226,12 @@ def _single(
         start, end = spec.period.start, spec.period.end
         due = due_for_period(start, end, calendar=calendar, policy=policy)
     elif spec.kind is MilestoneKind.ONGOING:
-        whole_year = year_period(year)
-        start, end = whole_year.start, whole_year.end
+        start, end = year_period(years.first).start, year_period(years.last).end
+        if spec.period is not None:
+            # "Từ tháng 3/2025": the work starts with that period and runs on to the plan's end.
+            start = spec.period.start
+            end = max(end, spec.period.end)
+            opens = local_instant(start, MIDNIGHT)
     event_key = None
     if spec.event_key is not None:
         event_key = policy.events.rename.get(spec.event_key, spec.event_key)
@@ -175,73 +242,131 @@ def _single(
         kind=spec.kind,
         text=spec.text,
         due=due,
-        opens=None,
+        opens=opens,
         event_key=event_key,
         period_start=start,
         period_end=end,
         evidence_hint="",
-        plan_year=year,
+        plan_year=years.last,
         allowance_days=spec.allowance.days if spec.allowance else None,
         allowance_in_working_days=spec.allowance.working_days if spec.allowance else True,
+        first_year=years.first if years.several else None,
+        note=spec.note,
     )
 
 
 def _series(
     spec: MilestoneSpec,
-    year: int,
+    years: _PlanYears,
     several: bool,
     *,
+    cchc: bool,
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
 ) -> list[PlannedMilestone]:
+    """One milestone per period of the series, over every year of the plan."""
     wording = policy.wording
 
-    def key(period: Period) -> str:
-        return f"{spec.order}/{period.key}" if several else period.key
-
-    def label(period: Period) -> str:
+    def milestone(
+        period: Period,
+        due: datetime,
+        *,
+        data: tuple[date, date] | None = None,
+    ) -> PlannedMilestone:
         name = period_name(period, wording)
-        return f"{spec.label} ({name})" if spec.label else name
+        return PlannedMilestone(
+            key=f"{spec.order}/{period.key}" if several else period.key,
+            order=spec.order,
+            label=f"{spec.label} ({name})" if spec.label else name,
+            kind=MilestoneKind.PERIODIC,
+            text=spec.text,
+            due=due,
+            opens=local_instant(period.start, MIDNIGHT),
+            event_key=None,
+            period_start=data[0] if data else period.start,
+            period_end=data[1] if data else period.end,
+            evidence_hint=(
+                wording.report_evidence.format(period=name) if spec.report or cchc else ""
+            ),
+            plan_year=years.last,
+            first_year=years.first if years.several else None,
+            note=spec.note,
+        )
 
-    if spec.report:
+    if spec.monthly_day is not None:
         return [
-            PlannedMilestone(
-                key=key(report.period),
-                order=spec.order,
-                label=label(report.period),
-                kind=MilestoneKind.PERIODIC,
-                text=spec.text,
-                due=calendar.closing(report.due_day),
-                opens=local_instant(report.period.start, MIDNIGHT),
-                event_key=None,
-                period_start=report.data_from,
-                period_end=report.data_to,
-                evidence_hint=wording.report_evidence.format(
-                    period=period_name(report.period, wording)
-                ),
-                plan_year=year,
+            milestone(month, due_on_day(_day_of(month, spec), calendar=calendar, policy=policy))
+            for year in years
+            for month in periods_of_year(year, Cadence.MONTHLY)
+        ]
+    if spec.period is not None:
+        return [
+            milestone(
+                period,
+                due_for_period(period.start, period.end, calendar=calendar, policy=policy),
             )
+            for period in _each_year(spec.period, years)
+        ]
+    if cchc:
+        return [
+            milestone(
+                report.period,
+                calendar.closing(report.due_day),
+                data=(report.data_from, report.data_to),
+            )
+            for year in years
             for report in report_series(
                 year, spec.cadences, calendar=calendar, policy=policy.reports
             )
         ]
     return [
-        PlannedMilestone(
-            key=key(period),
-            order=spec.order,
-            label=label(period),
-            kind=MilestoneKind.PERIODIC,
-            text=spec.text,
-            due=due_for_period(period.start, period.end, calendar=calendar, policy=policy),
-            opens=local_instant(period.start, MIDNIGHT),
-            event_key=None,
-            period_start=period.start,
-            period_end=period.end,
-            evidence_hint="",
-            plan_year=year,
+        milestone(
+            period, due_for_period(period.start, period.end, calendar=calendar, policy=policy)
         )
+        for year in years
         for period in _periods(year, spec.cadences)
     ]
+
+
+def _day_of(month: Period, spec: MilestoneSpec) -> date:
+    """The due day of a monthly series in `month`: the day named ("Ngày 25 hằng tháng"; the
+    month's last day when it is shorter), or the day before it ("Trước ngày 10 hằng tháng")."""
+    assert spec.monthly_day is not None
+    day = date(month.start.year, month.start.month, min(spec.monthly_day, month.end.day))
+    return date.fromordinal(day.toordinal() - 1) if spec.before_day else day
+
+
+def _each_year(first: Period, years: _PlanYears) -> list[Period]:
+    """The period a yearly series repeats ("Quý IV hằng năm": the fourth quarter), once in each
+    year of the plan from the year it first falls in."""
+    start = max(first.year, years.first)
+    return [_in_year(first, year) for year in range(start, max(start, years.last) + 1)]
+
+
+def _in_year(period: Period, year: int) -> Period:
+    shift = year - period.year
+    if period.unit is PeriodUnit.MONTH:
+        return month_period(year, period.number)
+    if period.unit is PeriodUnit.QUARTER:
+        return quarter_period(year, period.number)
+    if period.unit is PeriodUnit.HALF:
+        return half_period(year, period.number)
+    if period.unit is PeriodUnit.DAY:
+        return day_period(_shifted(period.start, shift))
+    if period.unit is PeriodUnit.YEAR:
+        return year_period(year)
+    # A span ("Tháng 3-6 hằng năm"): the same days, `shift` years on.
+    return Period(
+        PeriodUnit.SPAN,
+        _shifted(period.start, shift),
+        _shifted(period.end, shift),
+        _YEAR.sub(lambda match: str(int(match.group(0)) + shift), period.key),
+    )
+
+
+def _shifted(day: date, years: int) -> date:
+    last = month_period(day.year + years, day.month).end.day
+    return date(day.year + years, day.month, min(day.day, last))
 
 
 def _periods(year: int, cadences: tuple[Cadence, ...]) -> list[Period]:
@@ -303,6 +428,8 @@ def due_after_event(
     days, working = event_allowance(milestone, policy)
     if working:
         return calendar.closing(calendar.add_working_days(event_date, days))
-    return due_on_day(
-        date.fromordinal(event_date.toordinal() + days), calendar=calendar, policy=policy
-    )
+    # Calendar days, counted as the Civil Code 2015 counts a time limit: from the day after the
+    # event (art. 147(1)), ending at the end of the last day, or of the next working day when the
+    # last day is a day off (art. 148(5)).
+    last_day = date.fromordinal(event_date.toordinal() + days)
+    return calendar.closing(calendar.working_day_on_or_after(last_day))

@@ -148,6 +148,12 @@ class ReportPolicy(_Strict):
     cutoff_day: int = Field(ge=1, le=27)
     ministry_due_day: int = Field(ge=2, le=28)
     internal_working_days_before: int = Field(ge=0)
+    # The plan's own CCHC reporting task, the only one these days apply to: set per task code
+    # under `tasks:` ...
+    cchc_task: bool = False
+    # ... or named by its whole title, as the plan writes it (compared without accents, case or
+    # extra spaces). A title that merely contains "báo cáo" is no such task.
+    cchc_task_titles: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _after_cutoff(self) -> ReportPolicy:

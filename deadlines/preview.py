@@ -60,10 +60,13 @@ class Refusal:
 @dataclass(frozen=True)
 class Preview:
     year: int
+    # Unit codes; "" while the agency has none configured (a new agency's plan).
     coordinator: str
     leadership: str
     tasks: list[PreviewedTask] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    # The last year of a plan that runs over several; None for a plan of one year.
+    last_year: int | None = None
 
     def recipients(self, task: TaskDeadline, audience: StepAudience) -> list[str]:
         """The unit codes an audience of a task's step stands for."""
@@ -72,9 +75,9 @@ class Preview:
         if audience == StepAudience.COORDINATING:
             return list(task.coordinating_units)
         if audience == StepAudience.COORDINATOR:
-            return [self.coordinator]
+            return [self.coordinator] if self.coordinator else []
         if audience == StepAudience.LEADERSHIP:
-            return [self.leadership]
+            return [self.leadership] if self.leadership else []
         raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -87,14 +90,21 @@ def preview_plan(
     coordinator: str,
     leadership: str,
     written_year: int | None = None,
+    last_year: int | None = None,
 ) -> Preview:
     """Plan and schedule every task; a task whose deadline cannot be read is listed as refused.
-    `written_year`: the year the plan was written for, when previewed for another `year`.
+    `written_year`: the year the plan was written for, when previewed for another `year`;
+    `last_year`: the last year of a plan that runs over several from `year`.
 
     Schedules run to the end of the plan year (a dated milestone's escalation stages are shown
     even when they fall after it; the weekly repeats stop there).
     """
-    preview = Preview(year=year, coordinator=coordinator, leadership=leadership)
+    preview = Preview(
+        year=year,
+        coordinator=coordinator,
+        leadership=leadership,
+        last_year=last_year if last_year != year else None,
+    )
     for task in tasks:
         policy = policy_for(task.code)
         try:
@@ -105,6 +115,7 @@ def preview_plan(
                 calendar=calendar,
                 policy=policy,
                 written_year=written_year,
+                last_year=last_year,
             )
         except DeadlineRefused as refused:
             preview.refused.append(Refusal(task.code, task.deadline_text, refused.reason))
@@ -129,7 +140,7 @@ def preview_document(preview: Preview, *, plan_key: str = "") -> dict[str, Any]:
     "schedule": [{"at", "action", "to"}]}]}], "refused": [{"code", "text", "reason"}],
     "events": [{"key", "kinds", "tasks"}]}`, instants in Vietnam time (+07:00)."""
     return {
-        "plan": {"key": plan_key, "year": preview.year},
+        "plan": {"key": plan_key, "year": preview.year, "last_year": preview.last_year},
         "tasks": [
             {
                 "code": previewed.task.code,
@@ -185,6 +196,7 @@ def _milestone_document(
             else None
         ),
         "evidence_hint": m.evidence_hint,
+        "note": m.note,
         "schedule": [
             {
                 "at": local_iso(step.at),
@@ -222,7 +234,7 @@ def unit_calendars(
             for audience in (StepAudience.LEAD, StepAudience.COORDINATING):
                 for unit in preview.recipients(task, audience):
                     audiences_of.setdefault(unit, set()).add(audience)
-            if m.due is not None:
+            if m.due is not None and preview.coordinator:
                 audiences_of.setdefault(preview.coordinator, set())
                 for unit, audiences in audiences_of.items():
                     events.setdefault(unit, []).append(

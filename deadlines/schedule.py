@@ -80,7 +80,8 @@ def schedule_steps(
                 if s.at < year_end
             ]
         elif milestone.event_key is not None:
-            start = after or local_instant(date(milestone.plan_year, 1, 1), time(0, 0))
+            first_year = milestone.first_year or milestone.plan_year
+            start = after or local_instant(date(first_year, 1, 1), time(0, 0))
             steps += _nudges(milestone.event_key, start, horizon, calendar=calendar, policy=policy)
     unique = {(s.at, s.action, s.audience): s for s in steps}
     chosen = [
@@ -181,14 +182,24 @@ def _repeated_escalations(
 def _check_ins(
     milestone: PlannedMilestone, *, calendar: WorkingCalendar, policy: DeadlinePolicy
 ) -> list[ScheduledStep]:
+    """Progress check-ins in each year the work runs: the plan's year, or every year of a plan
+    of several (from its first year, or from the year ongoing work starts)."""
     rules = policy.check_ins
-    year = milestone.plan_year
+    first, last = milestone.first_year or milestone.plan_year, milestone.plan_year
+    if milestone.period_start is not None and milestone.period_end is not None:
+        # The years the work itself runs ("Cả năm 2024", "Từ tháng 3/2025"), inside the plan's.
+        first = max(first, milestone.period_start.year)
+        if milestone.kind is MilestoneKind.ALL_YEAR:
+            first, last = milestone.period_start.year, milestone.period_end.year
     steps: list[ScheduledStep] = []
-    for month in rules.months:
-        day = calendar.working_day_on_or_after(date(year, month, rules.day))
-        at = calendar.at(day, rules.at)
-        note = f"progress check-in, {year}-{month:02d}"
-        steps += [ScheduledStep(at, StepAction.CHECK_IN, audience, note) for audience in rules.to]
+    for year in range(first, last + 1):
+        for month in rules.months:
+            day = calendar.working_day_on_or_after(date(year, month, rules.day))
+            at = calendar.at(day, rules.at)
+            note = f"progress check-in, {year}-{month:02d}"
+            steps += [
+                ScheduledStep(at, StepAction.CHECK_IN, audience, note) for audience in rules.to
+            ]
     return steps
 
 

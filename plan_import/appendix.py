@@ -1,6 +1,6 @@
 """The appendix table (PHỤ LỤC) read row by row, whatever file it came from: section headings,
-task rows, rows cut by a page break, the total row, and what is wrong with them (the header and
-its columns are in columns.py)."""
+task rows, sub-task rows (a., b., -) under a task, rows cut by a page break, the total row, and
+what is wrong with them (the header and its columns are in columns.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from plan_import.columns import (
     COLUMNS,
+    COORDINATING,
+    DEADLINE,
+    LEAD,
     STT,
     TITLE,
     Header,
@@ -24,6 +27,13 @@ _STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
 _HEADING = re.compile(r"^([IVXLCDM]+)\s*[.:)]\s*(\S.*)$", re.IGNORECASE)
 _BARE_NUMERAL = re.compile(r"^([IVXLCDM]+)\s*[.:)]?$", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:tong cong|tong so)\b\D{0,3}(\d+)?")
+# A sub-task's mark, in the STT column ("a", "b.", "c)", "-", "+") or starting its title.
+_SUB_LETTER = re.compile(r"^([a-zđ])\s*[.)]?$")
+_SUB_BULLET = re.compile(r"^[-+•*–]$")
+_TITLE_LETTER = re.compile(r"^([a-zđ])[.)]\s+(\S.*)$")
+_TITLE_BULLET = re.compile(r"^[-+•–]\s+(\S.*)$")
+# What a sub-task takes from its task when its own cell is empty.
+_INHERITED = (LEAD, COORDINATING, DEADLINE)
 
 
 @dataclass
@@ -36,9 +46,18 @@ class RawTask:
     place: str
     # Lines of the rows joined into this one (a row cut by a page break).
     continued_at: list[str] = field(default_factory=list)
+    # A sub-task's task and its own mark ("a", or "1" for the first "-" row).
+    parent: RawTask | None = None
+    mark: str = ""
+    # The columns a sub-task takes from its task, its own cells being empty.
+    inherited: list[str] = field(default_factory=list)
+    # A task whose sub-tasks carry its deadline: a heading of them, not a task of its own.
+    heads_subtasks: bool = False
 
     @property
     def code(self) -> str:
+        if self.parent is not None:
+            return f"{self.parent.code}.{self.mark}"
         return f"{self.section}.{self.stt}" if self.section else str(self.stt)
 
 
@@ -118,7 +137,15 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
 
         heading = _heading(cells, header)
         if heading is not None:
-            numeral, title = heading
+            numeral, title, stray = heading
+            for column_name, text in stray:
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        f"{row.place}, column {quote(column_name)}",
+                        f"text beside the heading of section {numeral} ignored: {quote(text)}",
+                    )
+                )
             repeated = next((s for s in sections if s.numeral == numeral), None)
             if repeated is not None and fold(repeated.title) == fold(title):
                 report.append(
@@ -158,6 +185,41 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             page_break = False
             continue
 
+        sub = _sub_mark(stt_text, cell(cells, TITLE), page_break)
+        if sub is not None:
+            mark, own_title = sub
+            parent = current.parent if current is not None and current.parent else current
+            if parent is None:
+                report.append(
+                    ReportEntry(
+                        "error",
+                        row.place,
+                        "a sub-task row (" + quote(stt_text or mark) + ") with no numbered task "
+                        "above it: " + " | ".join(quote(c) for c in filled),
+                    )
+                )
+                current = None
+                page_break = False
+                continue
+            if not mark[0].isalpha():
+                bullets = [t for t in tasks if t.parent is parent and t.mark.isdigit()]
+                mark = str(len(bullets) + 1)
+            subtask = RawTask(
+                section=parent.section,
+                section_title=parent.section_title,
+                stt=parent.stt,
+                cells={column: cell(cells, column) for column in COLUMNS if column != STT},
+                line=row.line,
+                place=row.place,
+                parent=parent,
+                mark=mark,
+            )
+            subtask.cells[TITLE] = own_title
+            tasks.append(subtask)
+            current = subtask
+            page_break = False
+            continue
+
         if not stt_text:
             if current is None:
                 report.append(
@@ -186,11 +248,11 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 else:
                     report.append(
                         ReportEntry(
-                            "warning",
+                            "info",
                             row.place,
-                            f"a row without STT and not after a page break: read as the rest of "
-                            f"{current.code} ({current.place}); give it a number if it is a task "
-                            "of its own",
+                            f"a row without STT or sub-task mark: read as the rest of "
+                            f"{current.code} ({current.place}), as a row cut by a page break is; "
+                            "give it a number (or a., b., -) if it is a task of its own",
                         )
                     )
             page_break = False
@@ -246,7 +308,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             )
         )
     tasks = _drop_repeated_rows(tasks, report)
-    _check_sequence(tasks, report)
+    _settle_subtasks(tasks, report)
+    _check_sequence([task for task in tasks if task.parent is None], report)
     return Appendix(
         header=header,
         tasks=tasks,
@@ -265,22 +328,106 @@ def _total(filled: list[str], stt_text: str) -> re.Match[str] | None:
     return _TOTAL.match(fold(" ".join(dict.fromkeys(filled))))
 
 
-def _heading(cells: Sequence[str], header: Header) -> tuple[str, str] | None:
+def _heading(cells: Sequence[str], header: Header) -> tuple[str, str, list[tuple[str, str]]] | None:
     """A section heading: "I. CÔNG TÁC …" alone in the row (or merged across it), or the
-    numeral in the STT column and the title next to it."""
+    numeral in the STT column and the title next to it; with any other text in the row (a
+    fragment the source left there), by column."""
     distinct = list(dict.fromkeys(c for c in cells if c))
     if len(distinct) == 1:
         match = _HEADING.match(distinct[0])
         if match and roman_value(match.group(1)) is not None:
-            return match.group(1).upper(), match.group(2).strip()
+            return match.group(1).upper(), match.group(2).strip(), []
         return None
-    if len(distinct) == 2:
-        stt_position = header.positions[STT]
-        numeral = _BARE_NUMERAL.match(cells[stt_position]) if stt_position < len(cells) else None
-        if numeral and roman_value(numeral.group(1)) is not None:
-            title = next(c for c in distinct if c != cells[stt_position])
-            return numeral.group(1).upper(), title
+    stt_position = header.positions[STT]
+    numeral = _BARE_NUMERAL.match(cells[stt_position]) if stt_position < len(cells) else None
+    if numeral is None or roman_value(numeral.group(1)) is None or len(distinct) < 2:
+        return None
+    title_position = header.positions[TITLE]
+    title = cells[title_position] if title_position < len(cells) else ""
+    if not title:
+        title = next(c for c in distinct if c != cells[stt_position])
+    stray = [
+        (header.name_of(_column_at(header, i)), text)
+        for i, text in enumerate(cells)
+        if text and i not in (stt_position, title_position) and text != title
+    ]
+    return numeral.group(1).upper(), title, stray
+
+
+def _column_at(header: Header, position: int) -> str:
+    return next((c for c, p in header.positions.items() if p == position), TITLE)
+
+
+def _sub_mark(stt_text: str, title: str, after_break: bool) -> tuple[str, str] | None:
+    """(mark, title) of a sub-task row: a letter or bullet in the STT column, or, with the STT
+    column empty and no page break before it, a title that starts with one ("a) …", "- …")."""
+    if _SUB_LETTER.match(stt_text) or _SUB_BULLET.match(stt_text):
+        letter = _SUB_LETTER.match(stt_text)
+        own = _TITLE_LETTER.match(title) or _TITLE_BULLET.match(title)
+        return (letter.group(1) if letter else "-"), (
+            own.group(own.lastindex or 1) if own else title
+        )
+    if stt_text or after_break:
+        return None
+    letter = _TITLE_LETTER.match(title)
+    if letter is not None:
+        return letter.group(1), letter.group(2)
+    bullet = _TITLE_BULLET.match(title)
+    if bullet is not None:
+        return "-", bullet.group(1)
     return None
+
+
+def _settle_subtasks(tasks: list[RawTask], report: list[ReportEntry]) -> None:
+    """A sub-task takes its task's lead, coordinating units and deadline where its own cells are
+    empty; a task with no deadline whose sub-tasks each have one is their heading, not a task."""
+    parents: dict[int, list[RawTask]] = {}
+    for task in tasks:
+        if task.parent is not None:
+            parents.setdefault(id(task.parent), []).append(task)
+    for task in tasks:
+        subtasks = parents.get(id(task))
+        if not subtasks:
+            continue
+        for subtask in subtasks:
+            subtask.inherited = [c for c in _INHERITED if not subtask.cells[c] and task.cells[c]]
+            for column in subtask.inherited:
+                subtask.cells[column] = task.cells[column]
+        codes = ", ".join(subtask.code for subtask in subtasks)
+        if not task.cells[DEADLINE] and all(subtask.cells[DEADLINE] for subtask in subtasks):
+            task.heads_subtasks = True
+            report.append(
+                ReportEntry(
+                    "info",
+                    task.place,
+                    f"{task.code} has sub-tasks {codes}, each with its own deadline: "
+                    f"{task.code} is their heading, not a task of its own",
+                )
+            )
+        else:
+            report.append(
+                ReportEntry(
+                    "info",
+                    task.place,
+                    f"{task.code} has sub-tasks {codes}: each is a task of its own",
+                )
+            )
+        for subtask in subtasks:
+            own = [c for c in _INHERITED if c not in subtask.inherited and subtask.cells[c]]
+            said = []
+            if own:
+                said.append("its own " + ", ".join(_WORDS[c] for c in own))
+            if subtask.inherited:
+                said.append(f"the {', '.join(_WORDS[c] for c in subtask.inherited)} of {task.code}")
+            carries = " and ".join(said) or "no lead or deadline"
+            report.append(
+                ReportEntry(
+                    "info", subtask.place, f"{subtask.code}: a sub-task of {task.code} ({carries})"
+                )
+            )
+
+
+_WORDS = {LEAD: "lead", COORDINATING: "coordinating units", DEADLINE: "deadline"}
 
 
 def _drop_repeated_rows(tasks: list[RawTask], report: list[ReportEntry]) -> list[RawTask]:
@@ -327,10 +474,14 @@ def _drop_repeated_rows(tasks: list[RawTask], report: list[ReportEntry]) -> list
 
 
 def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
+    """Rows are numbered 1, 2, 3 … in each section, or on across sections (1–13 in I, 14–42 in
+    II): both are usual; anything else is out of sequence."""
     previous: dict[str, int] = {}
+    last_number = 0
     for task in tasks:
         before = previous.get(task.section, 0)
-        if task.stt != before + 1:
+        expected = {before + 1} if before else {1, last_number + 1}
+        if task.stt not in expected:
             where = f"section {task.section}" if task.section else "the table"
             if before:
                 message = (
@@ -339,8 +490,11 @@ def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
                 )
             else:
                 message = f"{where} starts at STT {task.stt}, expected 1"
+                if last_number:
+                    message += f" (or {last_number + 1}, numbering on from the section before)"
             report.append(ReportEntry("warning", task.place, message))
         previous[task.section] = task.stt
+        last_number = task.stt
 
 
 def _numeral(numeral: str) -> int:

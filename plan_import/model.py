@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from plan_import.units import UnitDirectory
 
 ReportLevel = Literal["error", "warning", "info"]
 
@@ -35,11 +38,13 @@ class ReportEntry:
 
 @dataclass(frozen=True)
 class NewUnit:
-    """A unit the directory did not know, added because the import was told to accept it."""
+    """A name the agency's directory did not know, recorded by the import for the coordinator
+    to confirm: a unit, or a group kept as itself until mapped to its members."""
 
     code: str
     name: str
     where: str
+    kind: Literal["unit", "group"] = "unit"
 
 
 @dataclass
@@ -79,6 +84,13 @@ class ImportedPlan:
     # The year the document was written for, when it differs from `year` (a plan reused for
     # another year with --year): the years its deadlines name move with the plan.
     written_year: int | None = None
+    # The last year of a plan that runs over several from `year` ("giai đoạn 2025–2030").
+    last_year: int | None = None
+    # The agency's unit directory the plan was read with, its new units and groups included.
+    directory: UnitDirectory | None = field(default=None, repr=False, compare=False)
+    # The report's errors about deadlines that cannot be read (their tasks are kept, so that a
+    # preview can show every reading); an import with any stores nothing, and nothing starts.
+    unreadable_deadlines: list[ReportEntry] = field(default_factory=list)
 
     @property
     def task_count(self) -> int:

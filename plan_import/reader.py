@@ -1,24 +1,50 @@
 """read_plan: a plan file in, the plan's tasks with their units and the report on the document out.
 
-Pure: reads the file and the unit directory, writes nothing.
+Pure: reads the file, the unit directories and the usual bodies, writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
+from deadlines import DeadlineRefused, parse_deadline
+from plan_import.agency import (
+    BUNDLED_AGENCIES_DIR,
+    directory_for,
+    load_agency_directories,
+    named_agency,
+)
 from plan_import.appendix import Appendix, RawTask, parse_appendix
+from plan_import.bodies import BUNDLED_BODIES_FILE, KnownBodies, KnownBody, load_known_bodies
 from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
 from plan_import.header import PlanHeader, parse_header
 from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
-from plan_import.sources import PreambleLine, read_source
+from plan_import.sources import read_source
 from plan_import.text import fold, quote, slug
-from plan_import.units import BUNDLED_UNITS_FILE, CellUnits, UnitDirectory, load_unit_directory
+from plan_import.units import (
+    BUNDLED_UNITS_FILE,
+    AgencyEntry,
+    CellUnits,
+    UnitDirectory,
+    UnitEntry,
+    UnitGroup,
+    load_unit_directory,
+)
+from plan_import.years import MAX_YEAR, MIN_YEAR, YEAR_IN_TEXT, PlanYears, plan_years
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# Words of a title that say nothing of its subject, left out of the plan's key.
+_KEY_STOPWORDS = {"cua", "ve", "va", "cac", "cho", "tai", "trong", "theo", "voi", "nhung", "la"}
+_KEY_INITIALS = 8
+
+
+@lru_cache(maxsize=4)
+def _known_bodies(path: Path) -> KnownBodies:
+    return load_known_bodies(path)
 
 
 def read_plan(
@@ -27,13 +53,16 @@ def read_plan(
     year: int | None = None,
     directory: UnitDirectory | None = None,
     accept_new_units: bool = False,
+    agencies_dir: Path | None = None,
+    bodies: KnownBodies | None = None,
 ) -> ImportedPlan:
     """Read a plan file (.txt/.md text form, .csv, .xlsx, .docx, by extension).
 
-    `year` overrides the plan's year (a department reusing last year's plan); by default it is
-    the year of the title ("… năm 2023"). Unit names the directory (default: the bundled one)
-    does not know are errors, unless `accept_new_units` makes each a new unit (reported as a
-    warning).
+    The plan belongs to the agency its document names, read with that agency's unit directory:
+    `directory` (default: the bundled one) or one of `agencies_dir`'s; an agency with none gets
+    a new one, its units recorded as new. `year` runs a plan written for one year in another;
+    by default the plan's years come from its title, date of issue and deadlines. Names close to
+    one of the agency's own units are errors, unless `accept_new_units` makes each a new unit.
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
     name = path.name
@@ -48,41 +77,29 @@ def read_plan(
     document = read_source(path, data)
     appendix = parse_appendix(document.rows, name)
     header = parse_header(document.preamble)
-    if directory is None:
-        directory = load_unit_directory(BUNDLED_UNITS_FILE)
+    known = bodies if bodies is not None else _known_bodies(BUNDLED_BODIES_FILE)
+    home = replace(directory or load_unit_directory(BUNDLED_UNITS_FILE), known=known)
+    others = [
+        d
+        for d in load_agency_directories(agencies_dir or BUNDLED_AGENCIES_DIR, known)
+        if d.agency.code != home.agency.code
+    ]
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
-    plan_year = _plan_year(name, header, year, report)
-    stated_year = header.year or header.appendix_year
-    written_year = stated_year if stated_year is not None and stated_year != plan_year else None
-    added_codes: set[str] = set()
-    if accept_new_units:
-        unknown = [
-            part.text
-            for raw in appendix.tasks
-            for column in (LEAD, COORDINATING)
-            for part in directory.read_cell(raw.cells[column]).parts
-            if part.unknown is not None
-        ]
-        directory, added = directory.with_new_units(unknown)
-        added_codes = {unit.code for unit in added}
-    first_seen: dict[str, str] = {}
-    tasks = [
-        _task(raw, appendix, directory, report, written_year or plan_year, added_codes, first_seen)
-        for raw in appendix.tasks
-    ]
-    new_units = [
-        NewUnit(code, directory.get(code).name, where) for code, where in first_seen.items()
-    ]
-    _check_document_claims(appendix, header, plan_year, tasks, report)
+    agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)
+    years = plan_years(name, header, [raw.cells[DEADLINE] for raw in appendix.tasks], year, report)
+    reading = _Units.read(appendix, agency_directory, accept_new_units, header.issue_date)
+    unreadable: list[ReportEntry] = []
+    tasks = [_task(raw, appendix, reading, years, report, unreadable) for raw in appendix.tasks]
+    _check_document_claims(appendix, header, years, tasks, report)
 
-    agency = directory.agency
+    agency = reading.directory.agency
     plan = ImportedPlan(
-        key=_plan_key(agency.code, header, agency.name, agency.aliases, plan_year),
+        key=_plan_key(agency, header, years),
         number=header.number,
         agency_code=agency.code,
         agency_name=agency.name,
-        year=plan_year,
+        year=years.first,
         title=header.title,
         issue_date=header.issue_date,
         source_name=name,
@@ -90,10 +107,12 @@ def read_plan(
         stated_task_count=appendix.stated_task_count,
         tasks=[task for task in tasks if task is not None],
         report=report,
-        new_units=new_units,
-        written_year=written_year,
+        new_units=reading.new_units,
+        written_year=years.written,
+        last_year=years.last if years.several else None,
+        directory=reading.directory,
+        unreadable_deadlines=unreadable,
     )
-    _check_agency(document.preamble, directory, report)
     if not header.title:
         report.append(
             ReportEntry(
@@ -105,37 +124,124 @@ def read_plan(
     return plan
 
 
-def _plan_year(name: str, header: PlanHeader, year: int | None, report: list[ReportEntry]) -> int:
-    stated = header.year or header.appendix_year
-    if year is not None:
-        if stated is not None and stated != year:
+# ----------------------------------------------------------------------------- units
+
+
+@dataclass
+class _Units:
+    """The agency's directory with the names the plan adds, and where each was first seen."""
+
+    directory: UnitDirectory
+    added: set[str]
+    accept_new_units: bool
+    issued: date | None = None
+    new_units: list[NewUnit] = field(default_factory=list)
+
+    @classmethod
+    def read(
+        cls,
+        appendix: Appendix,
+        directory: UnitDirectory,
+        accept_new_units: bool,
+        issued: date | None,
+    ) -> _Units:
+        names = [
+            new
+            for raw in appendix.tasks
+            for column in (LEAD, COORDINATING)
+            for new in directory.read_cell(raw.cells[column], accept_new_units=accept_new_units).new
+        ]
+        extended, added = directory.with_new(names)
+        return cls(extended, {entry.code for entry in added}, accept_new_units, issued)
+
+    def cell(self, text: str) -> CellUnits:
+        return self.directory.read_cell(text, accept_new_units=self.accept_new_units)
+
+    def note_new(self, cell: CellUnits, where: str, report: list[ReportEntry]) -> None:
+        """One report line for each name the plan adds, where it is first seen."""
+        seen = {unit.code for unit in self.new_units}
+        for part in cell.parts:
+            entry: UnitEntry | UnitGroup | None = part.unit or part.group
+            if entry is None or entry.code not in self.added or entry.code in seen:
+                continue
+            seen.add(entry.code)
+            file = self._file()
+            if isinstance(entry, UnitEntry):
+                self.new_units.append(NewUnit(entry.code, entry.name, where, "unit"))
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        where,
+                        f"new unit {quote(part.text)} recorded as {entry.code!r}"
+                        f"{_as_named(part.text, entry.name)} for the coordinator to confirm: "
+                        f"add it to the unit directory ({file}) to keep it",
+                    )
+                )
+                self._note_merged(part.text, where, report)
+            elif entry.to_be_named:
+                # Which units it means depends on the task: each place says so (below).
+                self.new_units.append(NewUnit(entry.code, entry.name, where, "group"))
+            else:
+                self.new_units.append(NewUnit(entry.code, entry.name, where, "group"))
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        where,
+                        f"new group {quote(part.text)} recorded as {entry.code!r}"
+                        f"{_as_named(part.text, entry.name)}: reminded as one until the "
+                        f"coordinator maps it to its members in the unit directory ({file})",
+                    )
+                )
+
+    def _note_merged(self, written: str, where: str, report: list[ReportEntry]) -> None:
+        """A body the 2025 reorganisation merged away, named by a plan issued after it."""
+        known = self.directory.known
+        body = known.find(written) if known is not None else None
+        issued = self.issued
+        if not isinstance(body, KnownBody) or not body.until or issued is None:
+            return
+        if issued.isoformat() > body.until:
+            successor = known.body(body.merged_into) if known and body.merged_into else None
+            into = f", merged into {successor.name}" if successor else ""
             report.append(
                 ReportEntry(
                     "info",
-                    "title",
-                    f"imported as the plan of {year}; the document is the plan of {stated}: "
-                    f"the years its deadlines name move by {year - stated:+d}",
+                    where,
+                    f"{quote(written)} ended on {body.until}{into}; the plan, dated "
+                    f"{issued:%d/%m/%Y}, names it still",
                 )
             )
-        return year
-    if stated is None:
-        raise PlanImportError(
-            name,
-            "title",
-            "no plan year: the file has no title with “năm YYYY”; give the year (--year)",
-        )
-    return stated
+
+    def _file(self) -> str:
+        directory = self.directory
+        if directory.source is not None:
+            return directory.source.name
+        return f"data/agencies/{directory.agency.code}.yaml"
+
+    def coordinator_name(self) -> str:
+        directory = self.directory
+        if not directory.has_roles:
+            return "the coordinator"
+        return directory.get(directory.coordinator).name
+
+
+def _as_named(written: str, name: str) -> str:
+    return f" ({name})" if fold(written) != fold(name) else ""
+
+
+# ----------------------------------------------------------------------------- tasks
 
 
 def _task(
     raw: RawTask,
     appendix: Appendix,
-    directory: UnitDirectory,
+    units: _Units,
+    years: PlanYears,
     report: list[ReportEntry],
-    plan_year: int,
-    added_codes: set[str],
-    first_seen: dict[str, str],
+    unreadable: list[ReportEntry],
 ) -> ImportedTask | None:
+    if raw.heads_subtasks:
+        return None
     header = appendix.header
 
     def where(column: str) -> str:
@@ -151,43 +257,71 @@ def _task(
         report.append(ReportEntry("error", where(DEADLINE), f"task {raw.code} has no deadline"))
         complete = False
     else:
-        other_years = sorted({int(y) for y in _YEAR_IN_TEXT.findall(deadline)} - {plan_year})
-        if other_years:
-            report.append(
-                ReportEntry(
-                    "warning",
-                    where(DEADLINE),
-                    f"the deadline {quote(deadline)} names "
-                    f"{', '.join(map(str, other_years))}, not the plan's year {plan_year}",
-                )
-            )
-    lead = directory.read_cell(raw.cells[LEAD])
-    coordinating = directory.read_cell(raw.cells[COORDINATING])
+        _check_deadline_years(deadline, years, where(DEADLINE), report)
+        refusal = _read_deadline(raw, title, deadline, years, where(DEADLINE), report)
+        if refusal is not None:
+            report.append(refusal)
+            unreadable.append(refusal)
+    lead = units.cell(raw.cells[LEAD])
+    coordinating = units.cell(raw.cells[COORDINATING])
     for cell, column in ((lead, LEAD), (coordinating, COORDINATING)):
+        units.note_new(cell, where(column), report)
         for unknown in cell.unknown:
             report.append(ReportEntry("error", where(column), str(unknown)))
             complete = False
+        for new in cell.new:
+            # Every new name was added before the tasks are read: none may be left unread.
+            report.append(
+                ReportEntry("error", where(column), f"{quote(new.written)} could not be read")
+            )
+            complete = False
         for part in cell.parts:
-            if part.unit is not None and part.unit.code in added_codes:
-                first_seen.setdefault(part.unit.code, where(column))
+            entry = part.unit or part.group
+            if part.loosely and entry is not None:
                 report.append(
                     ReportEntry(
-                        "warning",
+                        "info",
                         where(column),
-                        f"new unit {quote(part.text)} added as {part.unit.code!r}: add it to "
-                        "the unit directory to keep it",
+                        f"{quote(part.text)} read as {entry.name} ({entry.code}): the same name "
+                        "with its separators written otherwise",
                     )
                 )
-        for phrase in cell.to_be_named:
+        for fragment in cell.no_unit:
             report.append(
                 ReportEntry(
                     "warning",
                     where(column),
-                    f"{quote(phrase)} names no unit: {directory.get(directory.coordinator).name} "
-                    "must say which units are meant",
+                    f"{quote(fragment)} names no unit (words cut off or left over in the "
+                    "document): kept for the coordinator to read",
                 )
             )
+        if column == COORDINATING or lead.named or lead.expanded:
+            for phrase in cell.to_be_named:
+                report.append(
+                    ReportEntry(
+                        "warning",
+                        where(column),
+                        f"{quote(phrase)} names no unit: {units.coordinator_name()} must say "
+                        "which units are meant",
+                    )
+                )
     lead_units, coordinating_units = _split_roles(lead, coordinating)
+    unresolved = [*coordinating.to_be_named, *lead.no_unit, *coordinating.no_unit]
+    if lead_units:
+        unresolved = [*lead.to_be_named, *unresolved]
+    elif lead.to_be_named_groups:
+        # "Các bộ, ngành liên quan" leads: the group is reminded until units are named.
+        lead_units = lead.to_be_named_groups
+        for phrase in lead.to_be_named:
+            report.append(
+                ReportEntry(
+                    "warning",
+                    where(LEAD),
+                    f"{quote(phrase)} leads {raw.code} but names no unit: it is reminded as a "
+                    f"group ({', '.join(lead_units)}) until {units.coordinator_name()} names "
+                    "the units",
+                )
+            )
     if not raw.cells[LEAD]:
         report.append(ReportEntry("error", where(LEAD), f"task {raw.code} has no lead unit"))
         complete = False
@@ -220,11 +354,81 @@ def _task(
         title=title,
         lead_units=lead_units,
         coordinating_units=coordinating_units,
-        unresolved_units=[*lead.to_be_named, *coordinating.to_be_named],
+        unresolved_units=unresolved,
         deadline_text=deadline,
         note=raw.cells[NOTE],
         source_line=raw.line,
     )
+
+
+def _check_deadline_years(
+    deadline: str, years: PlanYears, where: str, report: list[ReportEntry]
+) -> None:
+    """Years a deadline names outside the plan's: a plan of one year names the next now and
+    then (a warning to look at); a plan of several, years beyond its own (at most info)."""
+    own = (
+        range(years.written, years.written + 1)
+        if years.written
+        else range(years.first, years.last + 1)
+    )
+    other = sorted({int(y) for y in YEAR_IN_TEXT.findall(deadline)} - set(own))
+    if not other:
+        return
+    named = ", ".join(map(str, other))
+    if len(own) == 1:
+        report.append(
+            ReportEntry(
+                "warning",
+                where,
+                f"the deadline {quote(deadline)} names {named}, not the plan's year {own[0]}",
+            )
+        )
+    else:
+        report.append(
+            ReportEntry(
+                "info",
+                where,
+                f"the deadline {quote(deadline)} names {named}, outside the plan's years "
+                f"{own[0]}–{own[-1]}",
+            )
+        )
+
+
+def _read_deadline(
+    raw: RawTask,
+    title: str,
+    deadline: str,
+    years: PlanYears,
+    where: str,
+    report: list[ReportEntry],
+) -> ReportEntry | None:
+    """Reads the deadline as the engine will: unreadable is an error (returned: nothing can
+    start), set outside the plan by a document it does not name a warning (reported)."""
+    try:
+        specs = parse_deadline(
+            deadline,
+            year=years.written or years.first,
+            task_title=title,
+            last_year=None if years.written else years.last,
+        )
+    except DeadlineRefused as refused:
+        return ReportEntry(
+            "error",
+            where,
+            f"the deadline {quote(deadline)} of {raw.code} cannot be read: {refused.reason}",
+        )
+    for spec in specs:
+        if spec.vague:
+            report.append(
+                ReportEntry(
+                    "warning",
+                    where,
+                    f"the deadline {quote(deadline)} of {raw.code} is set outside the plan by "
+                    f"{quote(spec.event_phrase)}, which names no document: the coordinator "
+                    "enters the date when it is known (scheduler.py event … --due)",
+                )
+            )
+    return None
 
 
 def _split_roles(lead: CellUnits, coordinating: CellUnits) -> tuple[list[str], list[str]]:
@@ -248,22 +452,25 @@ def _split_roles(lead: CellUnits, coordinating: CellUnits) -> tuple[list[str], l
     return lead_units, coordinating_units
 
 
+# ----------------------------------------------------------------------------- the document
+
+
 def _check_document_claims(
     appendix: Appendix,
     header: PlanHeader,
-    plan_year: int,
+    years: PlanYears,
     tasks: list[ImportedTask | None],
     report: list[ReportEntry],
 ) -> None:
-    rows = len(tasks)
-    if appendix.stated_task_count is not None and appendix.stated_task_count != rows:
+    numbered = len([raw for raw in appendix.tasks if raw.parent is None])
+    if appendix.stated_task_count is not None and appendix.stated_task_count != numbered:
         report.append(
             ReportEntry(
                 "warning",
                 appendix.total_place,
                 f"the document says {appendix.stated_task_count} tasks "
                 f"(“Tổng cộng: {appendix.stated_task_count} nhiệm vụ”) but its table has "
-                f"{rows} task rows",
+                f"{numbered} task rows",
             )
         )
     if header.year and header.appendix_year and header.year != header.appendix_year:
@@ -285,42 +492,34 @@ def _check_document_claims(
                 f"number is {header.number}",
             )
         )
+    rows = len(tasks)
+    subtasks = len([raw for raw in appendix.tasks if raw.parent is not None])
+    of_which = f" ({subtasks} of them sub-tasks)" if subtasks else ""
     report.append(
         ReportEntry(
             "info",
             "appendix",
-            f"{rows} tasks in {len(appendix.sections)} sections for {plan_year}",
+            f"{rows} tasks{of_which} in {len(appendix.sections)} sections for {years.label}",
         )
     )
 
 
-def _check_agency(
-    preamble: list[PreambleLine], directory: UnitDirectory, report: list[ReportEntry]
-) -> None:
-    text = fold(" ".join(line.text for line in preamble))
-    if not text.strip():
-        return
-    names = (directory.agency.name, *directory.agency.aliases)
-    if not any(fold(name) in text for name in names):
-        report.append(
-            ReportEntry(
-                "warning",
-                "preamble",
-                f"the document does not name {directory.agency.name}, the agency of the unit "
-                "directory: is this its plan?",
-            )
-        )
-
-
-def _plan_key(
-    agency_code: str, header: PlanHeader, agency_name: str, aliases: tuple[str, ...], year: int
-) -> str:
-    """ "snv-binh-dinh-cchc-2023": the agency, the subject's initials, the year."""
+def _plan_key(agency: AgencyEntry, header: PlanHeader, years: PlanYears) -> str:
+    """ "snv-binh-dinh-cchc-2023": the agency, the subject's initials, the year(s), and the
+    number the plan was issued under when it has one ("…-2025-2030-03")."""
     subject = header.title or header.appendix_title
     subject = re.sub(r"\bnăm\s+\d{4}\b.*$", "", subject, flags=re.IGNORECASE)
+    subject = re.sub(
+        r"ngày\s*\d{0,2}\s*tháng\s*\d{0,2}\s*năm\s*\d{4}|\bsố\s*\S+", " ", subject, flags=re.I
+    )
     subject = re.sub(r"^(?:các\s+)?nhiệm vụ\s+(?:công tác\s+)?", "", subject, flags=re.IGNORECASE)
+    subject = re.sub(r"^ban hành\s+", "", subject, flags=re.IGNORECASE)
     folded = fold(subject)
-    for name in sorted((agency_name, *aliases), key=len, reverse=True):
+    for name in sorted((agency.name, *agency.aliases), key=len, reverse=True):
         folded = folded.replace(fold(name), " ")
-    initials = "".join(word[0] for word in re.findall(r"[a-z0-9]+", folded))
-    return "-".join(part for part in (agency_code, slug(initials) or "ke-hoach", str(year)))
+    words = [w for w in re.findall(r"[a-z0-9]+", folded) if w not in _KEY_STOPWORDS]
+    initials = "".join(word[0] for word in words)[:_KEY_INITIALS]
+    year = f"{years.first}-{years.last}" if years.several else str(years.first)
+    number = re.match(r"\d+", header.number)
+    parts = [agency.code, slug(initials) or "ke-hoach", year, number.group() if number else ""]
+    return "-".join(part for part in parts if part)

@@ -23,7 +23,8 @@ SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".csv", ".xlsx", ".docx")
 _HEADING_MARKS = re.compile(r"^\s*#{1,6}\s+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?\d{1,3}(?:\s*-)?\s*$")
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-# Rows searched for the appendix header in a spreadsheet sheet or a Word table.
+# Rows searched for the appendix header in a Word table (a sheet is searched whole: the plan's
+# whole text may stand above its table).
 _HEADER_SEARCH_ROWS = 30
 
 
@@ -218,7 +219,7 @@ def _read_xlsx(name: str, data: bytes) -> SourceDocument:
                     merged.add(index)
             if any(texts):
                 rows.append(SourceRow(tuple(texts), number, place, merged=frozenset(merged)))
-        if any(looks_like_header(row.cells) for row in rows[:_HEADER_SEARCH_ROWS]):
+        if any(looks_like_header(row.cells) for row in rows):
             return _split_preamble(rows, notes=notes)
     raise PlanImportError(
         name,

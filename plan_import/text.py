@@ -36,6 +36,16 @@ def fold(text: str) -> str:
     return lowered.strip(" .;:")
 
 
+_LOOSE_SEPARATORS = re.compile(r"(?:\s*[,;&+/–—-]\s*|\s+va\s+)")
+
+
+def loose(text: str) -> str:
+    """A name with its separators counted alike: "Bộ Khoa học, Công nghệ", "Bộ Khoa học và Công
+    nghệ" and "Bộ Khoa học - Công nghệ" are one name. A second chance after `fold`, never the
+    first: "Phòng TCBC và TCPCP" and "Phòng TCBC, TCPCP" are the same office."""
+    return re.sub(r"\s+", " ", _LOOSE_SEPARATORS.sub(" ", f" {fold(text)} ")).strip()
+
+
 def slug(text: str) -> str:
     """A short ASCII identifier: "Trung tâm lưu trữ" -> "trung-tam-luu-tru"."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")

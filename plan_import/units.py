@@ -2,179 +2,63 @@
 
 A cell of the appendix names units by full name, short form or group ("Các đơn vị thuộc, trực
 thuộc Sở"), several to a cell, separated by commas or "và" that also occur inside names
-("Phòng Công chức, viên chức", "Phòng TCBC và TCPCP"). The directory knows every name and reads a
-cell by always taking the longest known name first.
+("Phòng Công chức, viên chức", "Phòng TCBC và TCPCP", "Sở Văn hóa, Thể thao và Du lịch"), and
+sometimes with no separator at all ("Bộ Thông tin và Truyền thông Bộ Khoa học và Công nghệ").
+The directory knows the agency's own names, and the usual public bodies (data/bodies.yaml) guide
+it where the agency's do not reach; `cells` reads a cell with them, longest known name first. A
+name nobody knows is read by its form: a new unit ("Thanh tra Sở"), a group the coordinator maps
+later ("Các cơ quan Đảng"), or words that name no unit (a fragment cut off); `with_new` adds
+them. The file's entries are checked in `unit_entries`.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
     ValidationError,
-    model_validator,
 )
 
-from plan_import.text import clean_cell, fold, quote, slug
+from plan_import.bodies import KnownBodies
+from plan_import.cells import CellPart, CellReader, CellUnits, Entry, NewName, tokens_of, unique
+from plan_import.text import clean_cell, fold, loose, quote, slug
+from plan_import.unit_entries import (
+    AgencyEntry,
+    UnitDirectoryError,
+    UnitEntry,
+    UnitGroup,
+    UnitRoleName,
+    UnitsFile,
+    UnknownUnit,
+)
 from plan_import.yaml_input import describe_problems, load_yaml_text
+
+__all__ = [
+    "BUNDLED_UNITS_FILE",
+    "AgencyEntry",
+    "CellPart",
+    "CellUnits",
+    "NewName",
+    "UnitDirectory",
+    "UnitDirectoryError",
+    "UnitEntry",
+    "UnitGroup",
+    "UnitRoleName",
+    "UnknownUnit",
+    "load_unit_directory",
+    "parse_unit_directory",
+]
 
 # The directory the product ships with (the `units_file` setting's default).
 BUNDLED_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
 
-UnitRoleName = Literal["unit", "coordinator", "leadership"]
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Commas, semicolons, line breaks, "và", "&" and "+" separate units, and also occur inside names.
-_SEPARATOR = re.compile(r"\s*[,;\n]\s*|\s+(?:và|&|\+)\s+", re.IGNORECASE)
 
-
-class UnitDirectoryError(ValueError):
-    """The directory file itself is wrong; the message names the file, the entry and the field."""
-
-
-class UnknownUnit(LookupError):
-    """A phrase that names no unit or group of the directory."""
-
-    def __init__(self, phrase: str, suggestions: Sequence[str] = ()) -> None:
-        self.phrase = phrase
-        self.suggestions = list(suggestions)
-        if self.suggestions:
-            hint = "closest known: " + "; ".join(self.suggestions)
-        else:
-            hint = "no known unit is close to it"
-        super().__init__(f"unknown unit {quote(phrase)} ({hint})")
-
-
-def _text(value: str) -> str:
-    cleaned = clean_cell(value)
-    if not cleaned:
-        raise ValueError("must be a non-empty text")
-    return cleaned
-
-
-def _code(value: str) -> str:
-    if not _CODE.match(value):
-        raise ValueError(f"{value!r} must be lowercase ASCII letters, digits and hyphens")
-    return value
-
-
-def _empty_if_null(value: object) -> object:
-    # `aliases:` with nothing after it is YAML's null: no aliases.
-    return () if value is None else value
-
-
-Text = Annotated[str, AfterValidator(_text)]
-Code = Annotated[str, AfterValidator(_text), AfterValidator(_code)]
-Names = Annotated[tuple[Text, ...], BeforeValidator(_empty_if_null)]
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AgencyEntry(_Entry):
-    code: Code
-    name: Text
-    aliases: Names = ()
-
-
-class UnitEntry(_Entry):
-    code: Code
-    name: Text
-    aliases: Names = ()
-    role: UnitRoleName = "unit"
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class UnitGroup(_Entry):
-    """A phrase that stands for several units, or for units nobody has named yet."""
-
-    code: Code
-    name: Text
-    aliases: Names = ()
-    # In the file, unit or group codes; in the directory, unit codes, already expanded from
-    # nested groups, in directory order.
-    members: Annotated[tuple[str, ...], BeforeValidator(_empty_if_null)] = ()
-    # "Các đơn vị liên quan": the coordinator must say which units are meant.
-    to_be_named: bool = False
-
-    @model_validator(mode="after")
-    def _members_unless_to_be_named(self) -> UnitGroup:
-        if self.to_be_named and self.members:
-            raise ValueError("a group still to be named has no members")
-        if not self.to_be_named and not self.members:
-            raise ValueError("a group needs members (or to_be_named: true)")
-        return self
-
-
-class UnitsFile(_Entry):
-    """The unit directory file as written (data/units.yaml describes every field)."""
-
-    agency: AgencyEntry
-    units: list[UnitEntry] = Field(min_length=1)
-    groups: Annotated[list[UnitGroup], BeforeValidator(_empty_if_null)] = []
-
-
-@dataclass(frozen=True)
-class CellPart:
-    """One name found in a cell, as written, and what it means."""
-
-    text: str
-    unit: UnitEntry | None = None
-    group: UnitGroup | None = None
-    unknown: UnknownUnit | None = None
-
-
-@dataclass(frozen=True)
-class CellUnits:
-    """What one cell of the appendix names."""
-
-    parts: tuple[CellPart, ...] = ()
-
-    @property
-    def named(self) -> list[str]:
-        """Units named one by one, in the cell's order."""
-        return _unique(p.unit.code for p in self.parts if p.unit is not None)
-
-    @property
-    def expanded(self) -> list[str]:
-        """Units that the cell's groups stand for."""
-        return _unique(
-            code
-            for p in self.parts
-            if p.group is not None and not p.group.to_be_named
-            for code in p.group.members
-        )
-
-    @property
-    def to_be_named(self) -> list[str]:
-        """Phrases kept as written for the coordinator to fill."""
-        return [p.text for p in self.parts if p.group is not None and p.group.to_be_named]
-
-    @property
-    def unknown(self) -> list[UnknownUnit]:
-        return [p.unknown for p in self.parts if p.unknown is not None]
-
-    @property
-    def codes(self) -> list[str]:
-        return _unique([*self.named, *self.expanded])
-
-
-def _unique(codes: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(codes))
+# A code made from a long name is cut at a word boundary near this length.
+_CODE_LENGTH = 40
 
 
 @dataclass
@@ -183,18 +67,28 @@ class UnitDirectory:
     units: list[UnitEntry]
     groups: list[UnitGroup] = field(default_factory=list)
     source: Path | None = None
+    # The usual public bodies: they guide the reading of cells where the agency's names do not.
+    known: KnownBodies | None = None
+    # Made by the importer for an agency nobody configured: its units are all new, their codes
+    # carry the agency's code, and it has no coordinator or leadership until one is configured.
+    generated: bool = False
     _by_code: dict[str, UnitEntry] = field(init=False, repr=False)
     _by_name: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
+    _by_loose: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
+    # The most words a known name has, and a little: how far a cell's names are looked for.
+    longest_name: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_code = {}
         self._by_name = {}
+        self._by_loose = {}
         where = str(self.source) if self.source else "unit directory"
         for unit in self.units:
             if unit.code in self._by_code:
                 raise UnitDirectoryError(f"{where}: unit code {unit.code!r} is used twice")
             self._by_code[unit.code] = unit
         entries: list[UnitEntry | UnitGroup] = [*self.units, *self.groups]
+        names: list[str] = []
         for entry in entries:
             for name in (entry.name, *entry.aliases):
                 key = fold(name)
@@ -205,29 +99,54 @@ class UnitDirectory:
                         f"of {other.code!r}"
                     )
                 self._by_name[key] = entry
+                self._by_loose.setdefault(loose(name), entry)
+                names.append(name)
+        if self.known is not None:
+            names += [n for e in (*self.known.bodies, *self.known.collectives) for n in e.names]
+        self.longest_name = max((len(tokens_of(name)) for name in names), default=1) + 2
         for role in ("coordinator", "leadership"):
             holders = [u.code for u in self.units if u.role == role]
-            if len(holders) != 1:
+            # A configured directory names exactly one; one made for a new agency none yet.
+            if len(holders) > 1 or (not holders and not self.generated):
                 raise UnitDirectoryError(
                     f"{where}: exactly one unit must have role {role!r}, found "
                     f"{len(holders)}{': ' + ', '.join(holders) if holders else ''}"
                 )
 
     @property
+    def has_roles(self) -> bool:
+        """Whether the agency's coordinator and leadership are configured."""
+        return all(
+            any(u.role == role for u in self.units) for role in ("coordinator", "leadership")
+        )
+
+    @property
     def coordinator(self) -> str:
-        """The code of the plan's standing office (Phòng CCHC-VTLT)."""
-        return next(u.code for u in self.units if u.role == "coordinator")
+        """The code of the plan's standing office (Phòng CCHC-VTLT in the bundled plan)."""
+        return self._holder("coordinator")
 
     @property
     def leadership(self) -> str:
-        """The code of the department's leadership (Giám đốc, Phó Giám đốc Sở)."""
-        return next(u.code for u in self.units if u.role == "leadership")
+        """The code of the agency's leadership (Giám đốc, Phó Giám đốc Sở in the bundled plan)."""
+        return self._holder("leadership")
+
+    def _holder(self, role: str) -> str:
+        holder = next((u.code for u in self.units if u.role == role), None)
+        if holder is None:
+            raise UnitDirectoryError(
+                f"{self.agency.name} ({self.agency.code}) has no {role} configured: name it in "
+                f"the agency's unit directory (role: {role})"
+            )
+        return holder
 
     def get(self, code: str) -> UnitEntry:
         unit = self._by_code.get(code)
         if unit is None:
             raise UnknownUnit(code, self.suggestions(code))
         return unit
+
+    def group(self, code: str) -> UnitGroup | None:
+        return next((g for g in self.groups if g.code == code), None)
 
     def find(self, name_or_alias: str) -> UnitEntry:
         """A unit by its code, name or any alias, ignoring accents, case and spacing."""
@@ -250,48 +169,55 @@ class UnitDirectory:
         cell = self.read_cell(phrase)
         if cell.unknown:
             raise cell.unknown[0]
+        if cell.new:
+            raise UnknownUnit(cell.new[0].written, self.suggestions(cell.new[0].written))
         return cell.codes
 
-    def read_cell(self, text: str) -> CellUnits:
-        """Every name in a cell, longest known name first; never raises."""
-        text = clean_cell(text)
-        if not text:
-            return CellUnits()
-        pieces = _split(text)
-        parts: list[CellPart] = []
-        index = 0
-        while index < len(pieces):
-            match = self._longest_match(text, pieces, index)
-            if match is not None:
-                end, entry = match
-                written = text[pieces[index][0] : pieces[end][1]]
-                if isinstance(entry, UnitEntry):
-                    parts.append(CellPart(written, unit=entry))
-                else:
-                    parts.append(CellPart(written, group=entry))
-                index = end + 1
-                continue
-            # An unknown name runs on over pieces that continue it ("Phòng Kế hoạch, tài chính").
-            end = index
-            while (
-                end + 1 < len(pieces)
-                and self._longest_match(text, pieces, end + 1) is None
-                and text[pieces[end + 1][0]].islower()
-            ):
-                end += 1
-            written = text[pieces[index][0] : pieces[end][1]]
-            parts.append(CellPart(written, unknown=UnknownUnit(written, self.suggestions(written))))
-            index = end + 1
-        return CellUnits(tuple(parts))
+    # ------------------------------------------------------------------------- reading a cell
 
-    def _longest_match(
-        self, text: str, pieces: list[tuple[int, int]], start: int
-    ) -> tuple[int, UnitEntry | UnitGroup] | None:
-        for end in range(len(pieces) - 1, start - 1, -1):
-            entry = self._by_name.get(fold(text[pieces[start][0] : pieces[end][1]]))
-            if entry is not None:
-                return end, entry
-        return None
+    def read_cell(self, text: str, *, accept_new_units: bool = False) -> CellUnits:
+        """Every name in a cell, longest known name first; never raises (see `cells`).
+
+        A name close to one of the agency's own units ("Phòng CCHC" for "Phòng CCHC-VTLT") is
+        unknown (an error the coordinator corrects) unless `accept_new_units`; any other name
+        nobody knows is read by its form (`NewName`, or words that name no unit).
+        """
+        return CellReader(self).read(text, accept_new_units=accept_new_units)
+
+    def lookup(self, written: str) -> tuple[Entry, bool] | None:
+        """The entry a name is written for, and whether only loosely (separators alike): the
+        agency's own names first, then the usual bodies'."""
+        known = self.known
+        exact: Entry | None = self._by_name.get(fold(written))
+        if exact is None and known is not None:
+            exact = known.exactly(written)
+        if exact is not None:
+            return exact, False
+        close: Entry | None = self._by_loose.get(loose(written))
+        if close is None and known is not None:
+            close = known.loosely(written)
+        return (close, True) if close is not None else None
+
+    def close_names(self, phrase: str) -> list[str]:
+        """The agency's own names a phrase is probably written for: one that starts the other
+        ("Phòng CCHC" for "Phòng CCHC-VTLT", "Ban Tôn giáo Sở" for "Ban Tôn giáo") or nearly
+        the same letters."""
+        wanted = fold(phrase)
+        own: list[UnitEntry | UnitGroup] = [*self.units, *self.groups]
+        for name in (n for entry in own for n in (entry.name, *entry.aliases)):
+            key = fold(name)
+            shorter, longer = sorted((key, wanted), key=len)
+            if (
+                longer.startswith(shorter + " ")
+                or longer.startswith(shorter + "-")
+                or difflib.SequenceMatcher(None, key, wanted).ratio() >= 0.85
+            ):
+                return self.suggestions(phrase)
+        return []
+
+    def code_for(self, base: str) -> str:
+        base = _short_code(base)
+        return f"{self.agency.code}-{base}" if self.generated else base
 
     def suggestions(self, phrase: str, limit: int = 3) -> list[str]:
         """The closest known names, as "Name (code)"."""
@@ -304,35 +230,77 @@ class UnitDirectory:
         # A short form cut off ("Phòng CCHC" for "Phòng CCHC-VTLT") is the likeliest meaning.
         extended = [key for key in labels if wanted and key.startswith(wanted)]
         close = difflib.get_close_matches(wanted, list(labels), n=limit * 3, cutoff=0.6)
-        return _unique(labels[key] for key in [*extended, *close])[:limit]
+        return unique(labels[key] for key in [*extended, *close])[:limit]
+
+    # ------------------------------------------------------------------------- new names
+
+    def with_new(
+        self, names: Iterable[NewName]
+    ) -> tuple[UnitDirectory, list[UnitEntry | UnitGroup]]:
+        """A copy of the directory that also knows these names: units, and groups kept as
+        themselves (unmapped, or still to be named). Each new entry knows every form it is
+        written in, and every name of the usual body it is."""
+        units = list(self.units)
+        groups = list(self.groups)
+        known_names = set(self._by_name)
+        taken = set(self._by_code) | {g.code for g in self.groups}
+        found: dict[str, NewName] = {}
+        written: dict[str, list[str]] = {}
+        for new in names:
+            if {fold(new.name), fold(new.written)} & known_names:
+                continue
+            key = new.code if new.known_as == "usual body" else f"form:{fold(new.written)}"
+            found.setdefault(key, new)
+            written.setdefault(key, []).append(new.written)
+        added: list[UnitEntry | UnitGroup] = []
+        for key, new in found.items():
+            code, counter = new.code, 2
+            while code in taken:
+                code, counter = f"{new.code}-{counter}", counter + 1
+            taken.add(code)
+            aliases = tuple(
+                dict.fromkeys(
+                    clean_cell(a)
+                    for a in (*new.other_names, *written[key])
+                    if fold(a) != fold(new.name)
+                )
+            )
+            entry: UnitEntry | UnitGroup
+            if new.kind == "unit":
+                entry = UnitEntry(code=code, name=clean_cell(new.name), aliases=aliases)
+                units.append(entry)
+            else:
+                entry = UnitGroup(
+                    code=code,
+                    name=clean_cell(new.name),
+                    aliases=aliases,
+                    to_be_named=new.to_be_named,
+                    unmapped=not new.to_be_named,
+                )
+                groups.append(entry)
+            known_names |= {fold(n) for n in (entry.name, *entry.aliases)}
+            added.append(entry)
+        return replace(self, units=units, groups=groups), added
 
     def with_new_units(self, names: Iterable[str]) -> tuple[UnitDirectory, list[UnitEntry]]:
         """A copy of the directory that also knows these names, each as a new unit."""
-        added: list[UnitEntry] = []
-        taken = set(self._by_code) | {g.code for g in self.groups}
-        for name in names:
-            if fold(name) in self._by_name or any(fold(u.name) == fold(name) for u in added):
-                continue
-            base = slug(name) or "don-vi"
-            code, counter = base, 2
-            while code in taken:
-                code, counter = f"{base}-{counter}", counter + 1
-            taken.add(code)
-            added.append(UnitEntry(code=code, name=clean_cell(name)))
-        return replace(self, units=[*self.units, *added]), added
+        extended, added = self.with_new(
+            NewName(
+                "unit", self.code_for(slug(name) or "don-vi"), clean_cell(name), clean_cell(name)
+            )
+            for name in names
+        )
+        return extended, [entry for entry in added if isinstance(entry, UnitEntry)]
 
 
-def _split(text: str) -> list[tuple[int, int]]:
-    """The spans of the pieces between separators."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for separator in _SEPARATOR.finditer(text):
-        if separator.start() > start:
-            spans.append((start, separator.start()))
-        start = separator.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
+def _short_code(base: str) -> str:
+    code = slug(base) or "don-vi"
+    if len(code) <= _CODE_LENGTH:
+        return code
+    words = code[:_CODE_LENGTH].split("-")[:-1] or [code[:_CODE_LENGTH]]
+    while len(words) > 1 and words[-1] in {"va", "cac", "cua", "o", "tai", "la"}:
+        words.pop()
+    return "-".join(words)
 
 
 def load_unit_directory(path: Path) -> UnitDirectory:

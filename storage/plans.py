@@ -92,22 +92,22 @@ def store_plan(
     session: Session,
     *,
     imported: ImportedPlan,
-    directory: UnitDirectory,
-    accept_new_units: bool = False,
+    directory: UnitDirectory | None = None,
 ) -> PlanChanges:
-    """Upsert the agency, its units, the plan and its tasks; returns what changed."""
+    """Upsert the agency, its units, the plan and its tasks; returns what changed.
+
+    The units are those of the directory the plan was read with (`imported.directory`; else
+    `directory`), the units the import recorded as new included, and the groups its tasks name
+    as one (a collective the coordinator has not mapped to its members yet)."""
     if imported.errors:
         first = imported.errors[0]
         raise PlanNotStorable(
             f"{imported.source_name} has {len(imported.errors)} error(s), nothing was stored; "
             f"first: {first.where}: {first.message}"
         )
-    if imported.new_units and not accept_new_units:
-        names = ", ".join(f"{u.name!r}" for u in imported.new_units)
-        raise PlanNotStorable(
-            f"{imported.source_name} names units the directory does not know ({names}); "
-            "add them to the unit directory or accept them as new units"
-        )
+    directory = imported.directory or directory
+    if directory is None:
+        raise PlanNotStorable(f"{imported.source_name}: no unit directory to store its units by")
     if imported.agency_code != directory.agency.code:
         raise PlanNotStorable(
             f"the plan was read for agency {imported.agency_code!r}, the directory is "
@@ -116,8 +116,15 @@ def store_plan(
     changes = PlanChanges(plan_key=imported.key)
     agency = _store_agency(session, directory)
     assert agency.id is not None
-    new_units = [UnitEntry(code=u.code, name=u.name) for u in imported.new_units]
-    _store_units(session, agency.id, [*directory.units, *new_units], changes)
+    named = {
+        code for task in imported.tasks for code in (*task.lead_units, *task.coordinating_units)
+    }
+    groups = [
+        UnitEntry(code=group.code, name=group.name, aliases=group.aliases)
+        for group in directory.groups
+        if group.stands_alone and group.code in named
+    ]
+    _store_units(session, agency.id, [*directory.units, *groups], changes)
     plan = _store_plan_row(session, agency.id, imported, changes)
     assert plan.id is not None
     _store_tasks(session, plan.id, imported.tasks, changes)

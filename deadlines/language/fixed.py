@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from deadlines.language.tokens import Cursor, Unreadable, is_number
+from deadlines.language.tokens import Cursor, Token, Unreadable, is_number
 from deadlines.periods import (
     ROMAN_VALUES,
     Period,
@@ -25,16 +25,22 @@ NAMED_YEARS_BEFORE_PLAN = 1
 NAMED_YEARS_AFTER_PLAN = 5
 
 
-def check_year(the_year: int, plan_year: int) -> None:
-    if not plan_year - NAMED_YEARS_BEFORE_PLAN <= the_year <= plan_year + NAMED_YEARS_AFTER_PLAN:
-        raise Unreadable(f"the year {the_year} is too far from the plan's year {plan_year}")
+def check_year(the_year: int, plan_year: int, last_year: int | None = None) -> None:
+    """A year a deadline names lies within the plan's reach: from the year before its first
+    year to a few years after its last (`last_year`, the first when the plan is of one year)."""
+    last = plan_year if last_year is None else last_year
+    if not plan_year - NAMED_YEARS_BEFORE_PLAN <= the_year <= last + NAMED_YEARS_AFTER_PLAN:
+        years = f"year {plan_year}" if last == plan_year else f"years {plan_year}–{last}"
+        raise Unreadable(f"the year {the_year} is too far from the plan's {years}")
 
 
-def read_fixed_periods(cursor: Cursor, text: str, *, plan_year: int) -> list[tuple[str, Period]]:
+def read_fixed_periods(
+    cursor: Cursor, text: str, *, plan_year: int, last_year: int | None = None
+) -> list[tuple[str, Period]]:
     """(label, period) for each period named, in order; the label is "" when there is one, else
     the words of `text` that name it."""
     items = _FixedReader(cursor).read()
-    periods = _fixed_periods(items, plan_year)
+    periods = _fixed_periods(items, plan_year, last_year)
     if len(periods) == 1:
         return [("", periods[0])]
     return [(_item_label(text, item), period) for item, period in zip(items, periods, strict=True)]
@@ -67,6 +73,7 @@ class _Item:
 
 
 _PREFIXES = (
+    ("giai", "doan"),
     ("cham", "nhat"),
     ("han", "chot"),
     ("den", "het"),
@@ -82,14 +89,15 @@ _VAGUE = {
     "giua": "'giữa' (the middle of) names no day: write the day, month or quarter it is due",
 }
 _KNOWN = (
-    "a month ('Tháng 2/2023'), quarter ('Quý II'), half year ('6 tháng đầu năm'), year, day "
-    "('ngày 15/3/2023'), 'Cả năm', 'Thường xuyên', 'Hằng tháng/quý', 'Định kỳ 6 tháng', "
-    "'Sau khi …', 'Theo Kế hoạch … của …' or 'Khi có …'"
+    "a month ('Tháng 2/2023', '12/2025'), quarter ('Quý II'), half year ('6 tháng đầu năm'), "
+    "year ('2025', 'Năm 2024 – 2025'), day ('ngày 15/3/2023'), 'Cả năm', 'Thường xuyên', "
+    "'Hằng tháng/quý', 'Định kỳ 6 tháng', 'Sau khi …', 'Theo Kế hoạch … của …' or 'Khi có …'"
 )
 _SEPARATORS = {",", "va", ";", "&", "+"}
 _ITEM_STARTS = {
     "thang",
     "quy",
+    "qui",
     "ngay",
     "nam",
     "nua",
@@ -120,7 +128,7 @@ class _FixedReader:
             elif had_separator or self.c.peek() in _ITEM_STARTS:
                 items.append(self.item())
             else:
-                raise Unreadable(f"unexpected {self.c.peek()!r} after a period")
+                raise Unreadable(f"unexpected “{self.c.words_from()}” after a period")
         return items
 
     def _continuation(self, previous: _Item) -> _Item | None:
@@ -149,9 +157,9 @@ class _FixedReader:
         return item
 
     def _unit_word(self, item: _Item) -> tuple[int, int] | None:
-        unit = {PeriodUnit.MONTH: "thang", PeriodUnit.QUARTER: "quy"}[item.unit]
+        units = {PeriodUnit.MONTH: {"thang"}, PeriodUnit.QUARTER: {"quy", "qui"}}[item.unit]
         for token in self.c.tokens:
-            if item.start <= token.start < item.end and token.text == unit:
+            if item.start <= token.start < item.end and token.text in units:
                 return token.start, token.end
         return None
 
@@ -186,17 +194,21 @@ class _FixedReader:
     def _range_follows(self) -> bool:
         nxt = self.c.peek(1)
         return (
-            nxt in {"thang", "quy", "ngay"}
+            nxt in {"thang", "ngay", "nam"}
+            or self.c.is_quarter_word(1)
             or nxt in ROMAN_VALUES
             or (is_number(nxt) and len(nxt) <= 2)
+            or (is_number(nxt) and len(nxt) == 4)
         )
 
     def _range_end(self, first: _Item) -> _Item:
         word = self.c.peek()
-        if word in {"thang", "quy", "ngay"}:
+        if word in {"thang", "ngay", "nam"} or self.c.is_quarter_word():
             return self.bare()
         if first.unit is PeriodUnit.DAY:
             return self._day()
+        if first.unit is PeriodUnit.YEAR and is_number(word) and len(word) == 4:
+            return _Item(PeriodUnit.YEAR, year=self._four_digit_year())
         token = self.c.take()
         if first.unit is PeriodUnit.MONTH and is_number(token.text):
             end = _Item(PeriodUnit.MONTH, number=int(token.text))
@@ -205,7 +217,7 @@ class _FixedReader:
         elif first.unit is PeriodUnit.QUARTER:
             end = _Item(PeriodUnit.QUARTER, number=_quarter_number(token.text))
         else:
-            raise Unreadable(f"cannot read the range that ends with {token.text!r}")
+            raise Unreadable(f"cannot read the range that ends with “{self._as_written(token)}”")
         self._year(end)
         if end.year is not None and first.year is None:
             first.year = end.year
@@ -224,7 +236,7 @@ class _FixedReader:
                 return item  # a range: 'tháng 3-6/2023'
             self._year(item)
             return item
-        if word == "quy":
+        if self.c.is_quarter_word():
             self.c.take()
             token = self.c.take()
             item = _Item(PeriodUnit.QUARTER, number=_quarter_number(token.text))
@@ -248,11 +260,38 @@ class _FixedReader:
         if word == "ngay":
             self.c.take()
             return self._day()
+        if is_number(word) and len(word) == 4:
+            # A bare year ("2025"), maybe the start of a range ("2025 - 2026").
+            return _Item(PeriodUnit.YEAR, year=self._four_digit_year())
+        if (
+            is_number(word)
+            and len(word) <= 2
+            and self.c.peek(1) in {"/", ".", "-"}
+            and len(self.c.peek(2)) == 4
+            and is_number(self.c.peek(2))
+        ):
+            # "12/2025": a month and its year, as plans write them without "tháng".
+            self.c.take()
+            item = _Item(PeriodUnit.MONTH, number=int(word))
+            if not 1 <= item.number <= 12:
+                raise Unreadable(f"there is no month {item.number} (in “{word}/…”)")
+            self._year(item)
+            return item
         if is_number(word) and self.c.peek(1) in {"/", ".", "-"}:
             return self._day()
         if word == "":
             raise Unreadable("a period is missing")
-        raise Unreadable(f"{word!r} does not start a deadline this reader knows: {_KNOWN}")
+        if word in {"quy", "qui"}:
+            raise Unreadable(
+                f"“{self.c.words_from()}” is not a quarter (a quarter is 'Quý I'–'Quý IV'): "
+                f"it does not start a deadline this reader knows: {_KNOWN}"
+            )
+        raise Unreadable(
+            f"“{self.c.words_from()}” does not start a deadline this reader knows: {_KNOWN}"
+        )
+
+    def _as_written(self, token: Token) -> str:
+        return self.c.original[token.start : token.end] if self.c.original else token.text
 
     def _half(self) -> _Item:
         if self.c.accept("dau", "nam"):
@@ -325,7 +364,7 @@ def _period_of(item: _Item, year: int) -> Period:
         raise Unreadable(str(error)) from error
 
 
-def _settle_years(items: list[_Item], plan_year: int) -> None:
+def _settle_years(items: list[_Item], plan_year: int, last_year: int | None) -> None:
     """A period without a year takes the next year written after it in the same list
     ('tháng 6 và tháng 12/2023', 'từ tháng 3 đến tháng 6/2023'), or else the plan's year."""
     parts = [p for item in items for p in (item, item.span_to) if p is not None]
@@ -338,11 +377,11 @@ def _settle_years(items: list[_Item], plan_year: int) -> None:
     for part in parts:
         if part.year is None:
             part.year = plan_year
-        check_year(part.year, plan_year)
+        check_year(part.year, plan_year, last_year)
 
 
-def _fixed_periods(items: list[_Item], plan_year: int) -> list[Period]:
-    _settle_years(items, plan_year)
+def _fixed_periods(items: list[_Item], plan_year: int, last_year: int | None) -> list[Period]:
+    _settle_years(items, plan_year, last_year)
     periods: list[Period] = []
     for item in items:
         assert item.year is not None

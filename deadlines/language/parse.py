@@ -12,10 +12,14 @@ from deadlines.language.value import Value, read_value
 from deadlines.language.vocabulary import DeadlineRefused, MilestoneKind, MilestoneSpec
 
 
-def parse_deadline(text: str, *, year: int, task_title: str = "") -> list[MilestoneSpec]:
+def parse_deadline(
+    text: str, *, year: int, task_title: str = "", last_year: int | None = None
+) -> list[MilestoneSpec]:
     """Read a deadline cell into milestones, in the order written.
 
-    `year` is the plan's year: it dates periods written without one ("Tháng 5", "quý 2").
+    `year` is the plan's (first) year: it dates periods written without one ("Tháng 5",
+    "quý 2"). `last_year` is the last year of a plan that runs over several ("giai đoạn
+    2025–2030"); a year a deadline names must lie within the plan's reach (see `check_year`).
     `task_title` matters for one case: a task that is itself a periodic report ("Thực hiện
     chế độ báo cáo định kỳ (quý, 6 tháng, năm)") with "Cả năm" or "Thường xuyên" as its
     deadline is the series of those reports.
@@ -30,8 +34,10 @@ def parse_deadline(text: str, *, year: int, task_title: str = "") -> list[Milest
     folded = fold(cleaned)
     try:
         values: list[Value] = []
-        for label, part, part_fold in labelled_parts(cleaned, folded, year=year):
-            for read in read_value(part, part_fold, year=year):
+        for label, part, part_fold in labelled_parts(
+            cleaned, folded, year=year, last_year=last_year
+        ):
+            for read in read_value(part, part_fold, year=year, last_year=last_year):
                 if label and read.label:
                     read.label = f"{label} ({read.label})"
                 elif label:
@@ -58,14 +64,19 @@ def parse_deadline(text: str, *, year: int, task_title: str = "") -> list[Milest
             cadences=value.cadences,
             report=value.report,
             allowance=value.allowance,
+            note=value.note,
+            vague=value.vague,
+            monthly_day=value.monthly_day,
+            before_day=value.before_day,
         )
         for order, value in enumerate(values, start=1)
     ]
 
 
 def _apply_title(values: list[Value], task_title: str) -> None:
-    title_fold = fold(tidy(task_title)) if task_title else ""
-    title_cadences = cadences_in_title(title_fold)
+    title = tidy(task_title) if task_title else ""
+    title_fold = fold(title)
+    title_cadences = cadences_in_title(title_fold, title)
     names_report = bool(re.search(r"\bbao\s*cao\b", title_fold))
     for value in values:
         if value.kind is MilestoneKind.PERIODIC:
@@ -76,8 +87,11 @@ def _apply_title(values: list[Value], task_title: str) -> None:
             value.report = value.report or names_report
         elif (
             len(values) == 1
-            and value.kind in (MilestoneKind.ALL_YEAR, MilestoneKind.ONGOING)
             and title_cadences
+            and (
+                value.kind is MilestoneKind.ALL_YEAR
+                or (value.kind is MilestoneKind.ONGOING and value.period is None)
+            )
         ):
             value.kind = MilestoneKind.PERIODIC
             value.cadences = title_cadences

@@ -57,7 +57,9 @@ def _is_label_start(word: str) -> bool:
     return bool(word) and word[0].isupper() and not (len(word) > 1 and word.isupper())
 
 
-def _split_value_and_label(segment: str, folded: str, *, year: int) -> tuple[str, str]:
+def _split_value_and_label(
+    segment: str, folded: str, *, year: int, last_year: int | None
+) -> tuple[str, str]:
     """'tháng 2/2023 Thực hiện' -> ('tháng 2/2023', 'Thực hiện')."""
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", segment)]
     starts = [i for i, (s, e) in enumerate(words) if i > 0 and _is_label_start(segment[s:e])]
@@ -65,7 +67,7 @@ def _split_value_and_label(segment: str, folded: str, *, year: int) -> tuple[str
     for i in reversed(starts):
         cut = words[i][0]
         try:
-            values = read_value(segment[:cut], folded[:cut], year=year)
+            values = read_value(segment[:cut], folded[:cut], year=year, last_year=last_year)
         except Unreadable:
             continue
         if all(v.kind not in EVENT_KINDS for v in values):
@@ -82,12 +84,15 @@ def _split_value_and_label(segment: str, folded: str, *, year: int) -> tuple[str
     )
 
 
-def labelled_parts(text: str, folded: str, *, year: int) -> list[tuple[str, str, str]]:
+def labelled_parts(
+    text: str, folded: str, *, year: int, last_year: int | None = None
+) -> list[tuple[str, str, str]]:
     """(label, value, folded value) for each part; one part with label "" when unlabelled."""
     pieces = _split_on(";", text, folded)
     parts: list[tuple[str, str, str]] = []
     for piece, piece_fold in pieces:
-        colons = [i for i, char in enumerate(piece_fold) if char == ":"]
+        inside = _inside_parentheses(piece_fold)
+        colons = [i for i, char in enumerate(piece_fold) if char == ":" and not inside[i]]
         colons = [i for i in colons if _is_label_colon(piece_fold, i)]
         if not colons:
             parts.append(("", piece.strip(), piece_fold.strip()))
@@ -104,7 +109,9 @@ def labelled_parts(text: str, folded: str, *, year: int) -> list[tuple[str, str,
             if last:
                 value, next_label = segment.strip(), ""
             else:
-                value, next_label = _split_value_and_label(segment, segment_fold, year=year)
+                value, next_label = _split_value_and_label(
+                    segment, segment_fold, year=year, last_year=last_year
+                )
             if not value:
                 raise Unreadable(f"the part {label!r} has no deadline")
             parts.append((label, value, fold(value)))
@@ -117,11 +124,25 @@ def _is_label_colon(folded: str, i: int) -> bool:
     return not (0 < i < len(folded) - 1 and is_number(folded[i - 1]) and is_number(folded[i + 1]))
 
 
+def _inside_parentheses(folded: str) -> list[bool]:
+    """For each character, whether it stands inside '(…)': a note's ';' or ':' is its own."""
+    inside: list[bool] = []
+    depth = 0
+    for char in folded:
+        if char == ")" and depth:
+            depth -= 1
+        inside.append(depth > 0)
+        if char == "(":
+            depth += 1
+    return inside
+
+
 def _split_on(separator: str, text: str, folded: str) -> list[tuple[str, str]]:
     pieces: list[tuple[str, str]] = []
     start = 0
+    inside = _inside_parentheses(folded)
     for i, char in enumerate(folded):
-        if char == separator:
+        if char == separator and not inside[i]:
             pieces.append((text[start:i], folded[start:i]))
             start = i + 1
     pieces.append((text[start:], folded[start:]))

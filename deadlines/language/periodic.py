@@ -5,27 +5,67 @@ from __future__ import annotations
 
 import re
 
-from deadlines.language.tokens import Cursor, Token, tokenize
+from deadlines.language.tokens import QUARTER_FOLDS, Cursor, Token, tokenize
 from deadlines.periods import Cadence
 
 _CADENCE_MARKERS = {"hang", "moi"}
+# Words a report clause may carry before its cadence: "báo cáo kết quả thực hiện hằng quý".
+_REPORT_FILLERS = (
+    ("ket", "qua"),
+    ("tinh", "hinh"),
+    ("thuc", "hien"),
+    ("tien", "do"),
+)
+# What may follow a quarter word in a list of cadences ("hằng quý, 6 tháng", "(quý/năm)").
+_AFTER_CADENCE = {"", ",", "va", "/", ";", ")", "."}
 
 
-def read_periodic(tokens: list[Token]) -> tuple[tuple[Cadence, ...], bool] | None:
+def read_periodic(
+    tokens: list[Token], original: str = ""
+) -> tuple[tuple[Cadence, ...], bool] | None:
     """(cadences, whether it is a report) when the whole value names a periodic obligation; the
     cadences may be empty ('Định kỳ') for the task's title to name."""
-    c = Cursor(tokens)
+    c = Cursor(tokens, original)
     report = c.accept("bao", "cao")
+    if report:
+        _skip_fillers(c)
     c.accept("che", "do")
+    if c.accept("bao", "cao"):
+        report = True
+        _skip_fillers(c)
     words = [t.text for t in tokens]
     once_per = words[-2:] in (["mot", "lan"], ["1", "lan"])
-    marked = c.accept("dinh", "ky") or c.peek() in _CADENCE_MARKERS or once_per
+    # "báo cáo 6 tháng, năm": reports named by their periods are periodic by themselves.
+    marked = c.accept("dinh", "ky") or c.peek() in _CADENCE_MARKERS or once_per or report
     if not marked:
         return None
+    # "Định kỳ, báo cáo hằng quý": the clause after the comma names the cadence.
+    if c.peek() == "," and c.peek(1) == "bao" and c.peek(2) == "cao":
+        c.take()
+    if c.accept("bao", "cao"):
+        report = True
+        _skip_fillers(c)
     cadences = _read_cadences(c)
-    if not c.at_end():
+    c.accept(".")
+    if not c.at_end() or (report and not cadences and words[-2:] != ["dinh", "ky"]):
         return None
     return _ordered(cadences), report
+
+
+def _skip_fillers(c: Cursor) -> None:
+    while any(c.accept(*filler) for filler in _REPORT_FILLERS):
+        pass
+
+
+def _quarter_cadence(c: Cursor) -> bool:
+    """'quý' in a cadence list; written without accents ('hang quy') it is the quarter only
+    where a list allows it to end, never the start of 'quy chế', 'quy định'."""
+    if c.peek() not in QUARTER_FOLDS:
+        return False
+    written = c.written().lower()
+    if written in {"quý", "quí"}:
+        return True
+    return written in {"quy", "qui"} and c.peek(1) in _AFTER_CADENCE
 
 
 def _read_cadences(c: Cursor) -> list[Cadence]:
@@ -37,7 +77,8 @@ def _read_cadences(c: Cursor) -> list[Cadence]:
             c.take()
         if c.accept("thang"):
             cadences.append(Cadence.MONTHLY)
-        elif c.accept("quy"):
+        elif _quarter_cadence(c):
+            c.take()
             cadences.append(Cadence.QUARTERLY)
         elif c.accept("6", "thang") or c.accept("sau", "thang") or c.accept("nua", "nam"):
             cadences.append(Cadence.HALF_YEARLY)
@@ -55,16 +96,18 @@ def _read_cadences(c: Cursor) -> list[Cadence]:
     return cadences
 
 
-def cadences_in_title(folded_title: str) -> tuple[Cadence, ...]:
+def cadences_in_title(folded_title: str, title: str = "") -> tuple[Cadence, ...]:
     """Periodic reports named in the task itself: 'báo cáo định kỳ (quý, 6 tháng, năm)',
     'báo cáo ... định kỳ hằng quý, 6 tháng, năm'."""
     if not re.search(r"\bbao\s*cao\b", folded_title):
         return ()
     for match in re.finditer(r"\bdinh\s*ky\b|\bhang\b", folded_title):
-        rest = folded_title[match.end() :]
+        start = match.end()
+        rest, rest_original = folded_title[start:], title[start:] if title else ""
         if match.group().startswith("hang"):
-            rest = "hang " + rest
-        found = _read_cadences(Cursor(tokenize(rest)))
+            start = match.start()
+            rest, rest_original = folded_title[start:], title[start:] if title else ""
+        found = _read_cadences(Cursor(tokenize(rest), rest_original))
         if found:
             return _ordered(found)
     return ()

@@ -31,6 +31,21 @@ class Token:
         return is_number(self.text)
 
 
+QUARTER_FOLDS = frozenset({"quy", "qui"})
+_QUARTER_ACCENTED = frozenset({"quý", "quí"})
+_QUARTER_PLAIN = frozenset({"quy", "qui"})
+QUARTER_NUMERALS = frozenset({"i", "ii", "iii", "iv", "1", "2", "3", "4"})
+
+
+def is_quarter_spelling(written: str, following: str) -> bool:
+    """Whether a word folded to 'quy'/'qui' is the quarter: by its accents ('Quý', 'Quí'), or,
+    written without any accent, by the quarter numeral after it ('quy 2', 'QUY IV')."""
+    lowered = written.lower()
+    if lowered in _QUARTER_ACCENTED:
+        return True
+    return lowered in _QUARTER_PLAIN and following in QUARTER_NUMERALS
+
+
 _TOKEN = re.compile(r"[0-9]+|[a-z]+|[^\sa-z0-9]")
 
 
@@ -39,9 +54,38 @@ def tokenize(folded: str) -> list[Token]:
 
 
 class Cursor:
-    def __init__(self, tokens: list[Token]) -> None:
+    """Walks the tokens of a folded text; `original` is the text as written (same positions),
+    for what folding loses: accents tell "Quý" (a quarter) from "Quy chế" or "Quỹ"."""
+
+    def __init__(self, tokens: list[Token], original: str = "") -> None:
         self.tokens = tokens
+        self.original = original
         self.i = 0
+
+    def written(self, ahead: int = 0) -> str:
+        """The next token as written (accents kept), or its folded form without the original."""
+        j = self.i + ahead
+        if j >= len(self.tokens):
+            return ""
+        token = self.tokens[j]
+        return self.original[token.start : token.end] if self.original else token.text
+
+    def is_quarter_word(self, ahead: int = 0) -> bool:
+        """'Quý'/'Quí' (any case), or an unaccented 'quy'/'qui' followed by a quarter numeral:
+        never 'Quy chế', 'Quy định', 'Quy hoạch', 'Quỹ', which fold to the same letters."""
+        if self.peek(ahead) not in QUARTER_FOLDS:
+            return False
+        return is_quarter_spelling(self.written(ahead), self.peek(ahead + 1))
+
+    def words_from(self, ahead: int = 0, count: int = 3) -> str:
+        """A few words as written from the next token on, to name them in a refusal."""
+        j = self.i + ahead
+        if j >= len(self.tokens):
+            return ""
+        last = min(j + count, len(self.tokens)) - 1
+        if not self.original:
+            return " ".join(t.text for t in self.tokens[j : last + 1])
+        return self.original[self.tokens[j].start : self.tokens[last].end]
 
     def peek(self, ahead: int = 0) -> str:
         j = self.i + ahead

@@ -45,8 +45,11 @@ class Allowance:
 class MilestoneSpec:
     """One milestone as the text states it, before any date is worked out.
 
-    `period` is set for fixed milestones (the period the work must be done in) and for all-year
-    ones (the year); `cadences` for periodic ones; `event_key` for the three event kinds.
+    `period` is set for fixed milestones (the period the work must be done in), for all-year
+    ones (the year, or every year of a plan of several), for ongoing work that starts on a
+    given day ("Từ tháng 3/2025": the period it starts with) and for a periodic series that
+    repeats one period each year ("Quý IV hằng năm", "2025 và những năm tiếp theo": the first
+    such period); `cadences` for periodic ones; `event_key` for the three event kinds.
     """
 
     order: int
@@ -58,6 +61,17 @@ class MilestoneSpec:
     event_phrase: str = ""
     period: Period | None = None
     cadences: tuple[Cadence, ...] = ()
-    # A periodic report (the CCHC reports' data cut-off and submission days apply).
+    # A series of periodic reports ("báo cáo định kỳ"), named by the text or by the task's
+    # title. Whether the CCHC reporting regime's cut-off and submission days apply is the
+    # policy's choice (`reports.cchc_task`), never this word's.
     report: bool = False
     allowance: Allowance | None = None
+    # A note in parentheses after the deadline ("Tháng 6/2025 (trình Chính phủ)"), as written.
+    note: str = ""
+    # Set outside the plan by a document the text does not name ("Theo kế hoạch"): read, but
+    # nobody can tell which document; the importer reports it.
+    vague: bool = False
+    # A monthly series due on this day of each month ("Ngày 25 hằng tháng"), or the day before
+    # it when `before_day` ("Trước ngày 10 hằng tháng").
+    monthly_day: int | None = None
+    before_day: bool = False

@@ -362,3 +362,189 @@ def test_unknown_text_is_never_guessed_as_ongoing() -> None:
     for text in ("Liên tục?", "Thường xuyên và đột xuất", "Tháng", "Tùy tình hình thực tế"):
         with pytest.raises(DeadlineRefused):
             read(text)
+
+
+# ----------------------------------------------------------------------------- issue 11 classes
+
+
+def read_in(text: str, first: int = 2025, last: int | None = None) -> list[MilestoneSpec]:
+    return parse_deadline(text, year=first, last_year=last)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("2025", "2025"),
+        ("12/2025", "2025-12"),
+        ("6/2025", "2025-06"),
+        ("03/2025", "2025-03"),
+        ("Năm 2024 – 2025", "2024..2025"),
+        ("2024–2026", "2024..2026"),
+        ("2025 - 2026", "2025..2026"),
+        ("Giai đoạn 2025–2030", "2025..2030"),
+        ("Quí II/2025", "2025-Q2"),
+        ("quý 2", "2025-Q2"),
+        ("Quí 3 năm 2026", "2026-Q3"),
+        ("Trong năm 2026", "2026"),
+        ("Hoàn thành trong năm 2026", "2026"),
+        ("Thực hiện trong tháng 9/2025", "2025-09"),
+    ],
+)
+def test_years_ranges_and_spellings_are_fixed_periods(text: str, key: str) -> None:
+    (spec,) = read_in(text, 2025, 2030)
+    assert spec.kind is MilestoneKind.FIXED
+    assert spec.period is not None and spec.period.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("Quý IV hằng năm", "2025-Q4"),
+        ("Tháng 12 hằng năm", "2025-12"),
+        ("Trước ngày 15/12 hằng năm", "2025-12-14"),
+        ("2025 và các năm tiếp theo", "2025"),
+        ("2026 và những năm tiếp theo", "2026"),
+        ("Năm 2025, các năm tiếp theo", "2025"),
+    ],
+)
+def test_a_period_each_year_is_a_yearly_series_from_it(text: str, anchor: str) -> None:
+    (spec,) = read_in(text, 2025, 2030)
+    assert spec.kind is MilestoneKind.PERIODIC
+    assert spec.cadences == (Cadence.YEARLY,)
+    assert spec.period is not None and spec.period.key == anchor
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "before"),
+    [
+        ("Trước ngày 10 hằng tháng", 10, True),
+        ("Ngày 25 hằng tháng", 25, False),
+        ("ngày 20 hàng tháng", 20, False),
+        ("Chậm nhất ngày 5 hằng tháng", 5, False),
+    ],
+)
+def test_a_day_of_each_month_is_a_monthly_series(text: str, day: int, before: bool) -> None:
+    (spec,) = read_in(text)
+    assert spec.kind is MilestoneKind.PERIODIC and spec.cadences == (Cadence.MONTHLY,)
+    assert (spec.monthly_day, spec.before_day) == (day, before)
+
+
+@pytest.mark.parametrize(
+    ("text", "cadences"),
+    [
+        ("Thường xuyên, báo cáo định kỳ hằng quý", (Cadence.QUARTERLY,)),
+        ("Thường xuyên; báo cáo kết quả 6 tháng, năm", (Cadence.HALF_YEARLY, Cadence.YEARLY)),
+        ("Thường xuyên (báo cáo hằng tháng)", (Cadence.MONTHLY,)),
+        ("Thường xuyên và báo cáo định kỳ hằng năm", (Cadence.YEARLY,)),
+    ],
+)
+def test_ongoing_with_a_reporting_clause_is_ongoing_plus_that_series(
+    text: str, cadences: tuple[Cadence, ...]
+) -> None:
+    ongoing, reports = read_in(text)
+    assert ongoing.kind is MilestoneKind.ONGOING
+    assert reports.kind is MilestoneKind.PERIODIC and reports.cadences == cadences
+    assert reports.report
+
+
+def test_from_a_day_or_month_with_no_end_is_ongoing_from_then() -> None:
+    (month,) = read_in("Từ tháng 3/2025")
+    assert month.kind is MilestoneKind.ONGOING
+    assert month.period is not None and month.period.key == "2025-03"
+    (day,) = read_in("Kể từ ngày 01/7/2025")
+    assert day.kind is MilestoneKind.ONGOING
+    assert day.period is not None and day.period.start.isoformat() == "2025-07-01"
+    # With an end it is a span, as before.
+    (span,) = read_in("Từ tháng 3 đến tháng 6/2025")
+    assert span.kind is MilestoneKind.FIXED
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "working", "key"),
+    [
+        (
+            "Trong vòng 15 ngày kể từ ngày Quyết định được ban hành",
+            15,
+            False,
+            "quyet-dinh-duoc-ban-hanh",
+        ),
+        (
+            "Sau 10 ngày làm việc kể từ khi nhận được hồ sơ",
+            10,
+            True,
+            "nhan-duoc-ho-so",
+        ),
+        (
+            "Trong thời hạn 30 ngày kể từ ngày Quy hoạch tỉnh được phê duyệt",
+            30,
+            False,
+            "quy-hoach-tinh-duoc-phe-duyet",
+        ),
+    ],
+)
+def test_a_duration_after_an_event_is_an_event_clock(
+    text: str, days: int, working: bool, key: str
+) -> None:
+    (spec,) = read_in(text)
+    assert spec.kind is MilestoneKind.AFTER_EVENT
+    assert spec.allowance == Allowance(days=days, working_days=working)
+    assert spec.event_key == key
+
+
+def test_a_note_in_parentheses_is_kept() -> None:
+    (spec,) = read_in("Tháng 6/2025 (trình UBND tỉnh xem xét)")
+    assert spec.period is not None and spec.period.key == "2025-06"
+    assert spec.note == "trình UBND tỉnh xem xét"
+    # A parenthesis the value itself needs is no note.
+    (periodic,) = read_in("Định kỳ (quý, năm)")
+    assert periodic.note == "" and periodic.cadences == (Cadence.QUARTERLY, Cadence.YEARLY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sau khi Quy chế phối hợp được ban hành",
+        "Khi Quy định mới có hiệu lực",
+        "Sau khi Quy hoạch tỉnh được phê duyệt",
+        "Sau khi Quỹ phát triển được thành lập",
+        "SAU KHI QUY CHẾ ĐƯỢC BAN HÀNH",
+    ],
+)
+def test_an_event_phrase_starting_with_quy_is_an_event_not_a_quarter(text: str) -> None:
+    (spec,) = read_in(text)
+    assert spec.kind is MilestoneKind.AFTER_EVENT
+    assert spec.event_phrase.split()[0].lower().startswith("qu")
+
+
+def test_theo_ke_hoach_naming_no_plan_is_read_but_vague() -> None:
+    (vague,) = read_in("Theo kế hoạch")
+    assert vague.kind is MilestoneKind.OUTSIDE_PLAN and vague.vague
+    (named,) = read_in("Theo Kế hoạch của UBND tỉnh")
+    assert not named.vague
+
+
+def test_a_plan_of_several_years_reads_all_year_and_years_within_it() -> None:
+    (whole,) = read_in("Cả năm", 2025, 2030)
+    assert whole.kind is MilestoneKind.ALL_YEAR
+    assert whole.period is not None and whole.period.key == "2025..2030"
+    (late,) = read_in("Tháng 6/2030", 2025, 2030)
+    assert late.period is not None and late.period.key == "2030-06"
+    with pytest.raises(DeadlineRefused, match="too far from the plan's years 2025–2030"):
+        read_in("Tháng 6/2036", 2025, 2030)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Tùy tình hình thực tế", "“Tùy tình hình”"),
+        ("Thường xuyên và đột xuất", "“đột xuất”"),
+        ("Quy chế", "“Quy chế”"),
+        ("Trong vòng 15 ngày", "“Trong vòng 15 ngày”"),
+        ("Tháng 3/2023 xong", "“xong”"),
+        ("Sau khi Quý I", "“Quý I”"),
+    ],
+)
+def test_a_refusal_names_the_words_at_fault(text: str, words: str) -> None:
+    with pytest.raises(DeadlineRefused) as refused:
+        read_in(text, 2023)
+    assert words in refused.value.reason

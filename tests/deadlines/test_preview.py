@@ -56,7 +56,7 @@ def test_the_seed_plan_as_json(app: typer.Typer) -> None:
     result = run(app, SEED, "--json")
     assert result.exit_code == 0, result.output
     doc = document(result)
-    assert doc["plan"] == {"key": "snv-binh-dinh-cchc-2023", "year": 2023}
+    assert doc["plan"] == {"key": "snv-binh-dinh-cchc-2023", "year": 2023, "last_year": None}
     assert len(doc["tasks"]) == 32 and doc["refused"] == []
     report = task(doc, "I.7")
     assert [(m["key"], m["kind"], m["due"]) for m in report["milestones"]] == [

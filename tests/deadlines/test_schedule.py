@@ -304,11 +304,12 @@ def test_the_allowance_written_in_the_text_wins(
     )
     assert in_vietnam(due).isoformat() == "2023-03-31T17:00:00+07:00"
     (days,) = plan("30 ngày sau khi có Quyết định phê duyệt của UBND tỉnh", calendar, policy)
-    # 10/03 + 30 days = Sunday 09/04: the working day before.
+    # Calendar days counted as the Civil Code counts them (art. 147-148): from 11/03, the 30th
+    # day is Sunday 09/04, a day off, so the time ends with the next working day, Monday 10/04.
     due = due_after_event(
         days, event_date=date(2023, 3, 10), event_due=None, calendar=calendar, policy=policy
     )
-    assert in_vietnam(due).isoformat() == "2023-04-07T17:00:00+07:00"
+    assert in_vietnam(due).isoformat() == "2023-04-10T17:00:00+07:00"
 
 
 def test_a_policy_allowance_per_event_key(

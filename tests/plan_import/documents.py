@@ -160,3 +160,58 @@ def pages_cut_like_the_seed() -> list[list[list[str]]]:
     ]
     second_half = [["", "kỳ (quý, 6 tháng, năm)", "VTLT", "thuộc Sở", "", ""], *rows[cut + 1 :]]
     return [first_half, second_half]
+
+
+# ----------------------------------------------------------------------------- any plan
+
+
+def text_form(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(lines before the table, the table's rows) of a plan in the text form: rows are the
+    lines with a TAB; a blank line or a repeated header between rows is kept as the text has it
+    (a repeated header row), blank lines dropped."""
+    preamble: list[str] = []
+    rows: list[list[str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            rows.append(line.split("\t"))
+        elif not rows:
+            preamble.append(line)
+    width = max(len(row) for row in rows)
+    return preamble, [row + [""] * (width - len(row)) for row in rows]
+
+
+def write_as(source: Path, target: Path) -> Path:
+    """The same plan as `source` (text form) written as .csv, .xlsx or .docx, the way a
+    department saves it: the lines before the table first (title rows of a sheet, paragraphs of
+    a Word file), then the table, header row included, one cell per column."""
+    preamble, rows = text_form(source)
+    lines = [line for line in preamble if line.strip()]
+    suffix = target.suffix
+    if suffix == ".csv":
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            for line in lines:
+                writer.writerow([line, *[""] * (len(rows[0]) - 1)])
+            writer.writerows(rows)
+        return target
+    if suffix == ".xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        for line in lines:
+            sheet.append([line])
+        for row in rows:
+            sheet.append([cell or None for cell in row])
+        workbook.save(target)
+        return target
+    if suffix == ".docx":
+        document = docx.Document()
+        for line in lines:
+            document.add_paragraph(line)
+        table = document.add_table(rows=0, cols=len(rows[0]))
+        for row in rows:
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = value
+        document.save(str(target))
+        return target
+    raise ValueError(f"no writer for {suffix}")

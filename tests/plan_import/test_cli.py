@@ -173,7 +173,12 @@ def test_an_unknown_unit_stops_the_import(app: typer.Typer, database: str, tmp_p
     assert accepted.exit_code == 0, accepted.output
     document = as_json(accepted)
     assert document["plan"]["new_units"] == [
-        {"code": "ban-ton-giao-so", "name": "Ban Tôn giáo Sở", "where": error["where"]}
+        {
+            "code": "ban-ton-giao-so",
+            "name": "Ban Tôn giáo Sở",
+            "where": error["where"],
+            "kind": "unit",
+        }
     ]
     assert "ban-ton-giao-so" in document["changes"]["units_added"]
     assert stored_plans(database) == ["snv-binh-dinh-cchc-2023"]

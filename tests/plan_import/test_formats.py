@@ -14,6 +14,7 @@ from plan_import import ImportedPlan, read_plan
 from tests.plan_import.documents import (
     TITLE_LINES,
     pages_cut_like_the_seed,
+    write_as,
     write_csv,
     write_docx,
     write_xlsx,
@@ -58,7 +59,7 @@ def test_every_format_gives_the_tasks_of_the_seed(tmp_path: Path, name: str) -> 
     plan = read_plan(MAKERS[name](tmp_path / name))
     assert plan.errors == []
     assert _table(plan) == EXPECTED_TASKS
-    assert plan.key == "snv-binh-dinh-cchc-2023"
+    assert plan.key == "snv-binh-dinh-cchc-2023-123"
     assert plan.number == "123/KH-SNV"
     assert plan.issue_date == date(2022, 12, 28)
     assert plan.title == "Cải cách hành chính Sở Nội vụ năm 2023"
@@ -101,3 +102,27 @@ def test_excel_dates_are_pointed_out(tmp_path: Path) -> None:
     assert plan.task("IV.1").deadline_text == "31/01/2023"
     [warning] = [w for w in plan.warnings if "Excel stored a date" in w.message]
     assert warning.where == f"sheet “Phụ lục”, row {row[0].row}"
+
+
+CORPUS_AND_SEED = [
+    Path(__file__).resolve().parents[2] / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt",
+    *sorted((Path(__file__).parent / "corpus").glob("*.txt")),
+    *sorted((Path(__file__).parent / "synthetic").glob("*.txt")),
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".docx"])
+@pytest.mark.parametrize("source", CORPUS_AND_SEED, ids=[p.stem for p in CORPUS_AND_SEED])
+def test_the_same_document_in_any_format_is_the_same_plan(
+    tmp_path: Path, source: Path, suffix: str
+) -> None:
+    as_text = read_plan(source)
+    other = read_plan(write_as(source, tmp_path / f"{source.stem}{suffix}"))
+    assert other.key == as_text.key
+    assert (other.year, other.last_year, other.agency_code) == (
+        as_text.year,
+        as_text.last_year,
+        as_text.agency_code,
+    )
+    assert _table(other) == _table(as_text)
+    assert [e.message for e in other.errors] == [e.message for e in as_text.errors]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,10 @@ def directory() -> UnitDirectory:
     return load_unit_directory(BUNDLED_UNITS_FILE)
 
 
-def _store(
-    url: str, path: Path, directory: UnitDirectory, *, accept_new_units: bool = False
-) -> PlanChanges:
-    imported = read_plan(path, accept_new_units=accept_new_units)
+def _store(url: str, path: Path, directory: UnitDirectory) -> PlanChanges:
+    imported = read_plan(path, directory=directory)
     with session_scope(url) as session:
-        return store_plan(
-            session, imported=imported, directory=directory, accept_new_units=accept_new_units
-        )
+        return store_plan(session, imported=imported, directory=directory)
 
 
 def test_the_seed_is_stored_once(db: str, directory: UnitDirectory) -> None:
@@ -94,7 +91,8 @@ def test_a_changed_file_shows_what_changed(
 ) -> None:
     _store(db, SEED, directory)
     text = SEED.read_text(encoding="utf-8")
-    text = text.replace("Số: /KH-SNV", "Số: 2401/KH-SNV")
+    # A number given is another plan (the key holds it): the date of issue is filled in instead.
+    text = text.replace("ngày tháng 12 năm 2022", "ngày 28 tháng 12 năm 2022", 1)
     text = text.replace(
         "Tổ chức tọa đàm về cải cách hành chính\tTrung tâm lưu trữ lịch sử tỉnh",
         "Tổ chức tọa đàm về cải cách hành chính\tBan Tôn giáo",
@@ -123,11 +121,11 @@ def test_a_changed_file_shows_what_changed(
         FieldChange("deadline_text", "Tháng 9/2023", "Tháng 10/2023"),
     ]
     changed_fields = {c.field for c in changes.plan_fields}
-    assert changed_fields == {"number", "source_hash", "stated_task_count", "warnings"}
+    assert changed_fields == {"issue_date", "source_hash", "stated_task_count", "warnings"}
     with session_scope(db) as session:
         assert [t.code for t in list_tasks(session)][-1] == "VII.7"
         plan = latest_plan(session)
-        assert plan is not None and plan.number == "2401/KH-SNV"
+        assert plan is not None and plan.issue_date == date(2022, 12, 28)
 
 
 def test_a_started_task_is_not_removed_silently(
@@ -158,9 +156,19 @@ def test_a_started_task_is_not_removed_silently(
         assert len(list_tasks(session)) == 32
 
 
-def test_errors_and_new_units_are_not_stored(
+def test_errors_are_not_stored_new_units_are(
     db: str, directory: UnitDirectory, tmp_path: Path
 ) -> None:
+    broken = tmp_path / "broken.txt"
+    broken.write_text(
+        SEED.read_text(encoding="utf-8").replace("\tTháng 8/2023\t", "\t\t"), encoding="utf-8"
+    )
+    with pytest.raises(PlanNotStorable, match="1 error"):
+        _store(db, broken, directory)
+    with session_scope(db) as session:
+        assert session.exec(select(Plan)).all() == []
+        assert session.exec(select(Unit)).all() == []
+
     path = tmp_path / "plan.txt"
     path.write_text(
         SEED.read_text(encoding="utf-8").replace(
@@ -168,16 +176,8 @@ def test_errors_and_new_units_are_not_stored(
         ),
         encoding="utf-8",
     )
-    with pytest.raises(PlanNotStorable, match="1 error"):
-        _store(db, path, directory)
-    imported = read_plan(path, accept_new_units=True)
-    with session_scope(db) as session, pytest.raises(PlanNotStorable, match="'Thanh tra Sở'"):
-        store_plan(session, imported=imported, directory=directory)
-    with session_scope(db) as session:
-        assert session.exec(select(Plan)).all() == []
-        assert session.exec(select(Unit)).all() == []
-
-    changes = _store(db, path, directory, accept_new_units=True)
+    # A unit nobody knows is recorded as new (the report lists it), no flag needed.
+    changes = _store(db, path, directory)
     assert changes.units_added[-1] == "thanh-tra-so"
     with session_scope(db) as session:
         assert [t.lead_units for t in list_tasks(session) if t.code == "VII.5"] == [

@@ -98,9 +98,13 @@ def test_an_unknown_unit_comes_with_the_closest_names(directory: UnitDirectory) 
     assert raised.value.phrase == "Phòng CCHC"
     assert raised.value.suggestions[0] == "Phòng Cải cách hành chính - Văn thư, lưu trữ (cchc-vtlt)"
     assert "unknown unit “Phòng CCHC” (closest known: Phòng Cải cách" in str(raised.value)
-    # An unknown name with a comma in it is one name, not two.
+    # A name nobody knows, with a comma in it, is one name, not two: a new unit, read by its form.
     cell = directory.read_cell("Phòng Kế hoạch, tài chính và Văn phòng Sở")
-    assert [u.phrase for u in cell.unknown] == ["Phòng Kế hoạch, tài chính"]
+    assert cell.unknown == []
+    assert [(n.kind, n.code, n.written) for n in cell.new] == [
+        ("unit", "phong-ke-hoach-tai-chinh", "Phòng Kế hoạch, tài chính")
+    ]
+    assert cell.named == ["van-phong"]
     assert cell.codes == ["van-phong"]
 
 

@@ -1,0 +1,209 @@
+"""Plans of other agencies through the verbs: a new agency's plan imports with no flag, its units
+recorded as new; `import` reads every deadline (unreadable: an error, nothing stored; naming no
+plan: a warning); `preview` takes the flags `import` takes; `--year` never moves a plan of several
+years; an agency with its own directory is read with it; `start` refuses what cannot run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from sqlmodel import select
+from typer.testing import CliRunner, Result
+
+from commands import plan, preview
+from control.operations import PlanNotStartable, load_plan_for_start
+from models.tables import Agency, Unit
+from plan_import import read_plan
+from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory, parse_unit_directory
+from settings import get_settings
+from storage.db import session_scope
+
+runner = CliRunner()
+HERE = Path(__file__).parent
+CP03 = HERE / "corpus" / "CP-03-2025.txt"
+QUANG_NGAI = HERE / "synthetic" / "SVHTTDL-QNG-2025-2030.txt"
+GIA_LAI = HERE / "synthetic" / "UBND-GLA-den-2030.txt"
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'var' / 'nhachan.db'}"
+    monkeypatch.setenv("NHACHAN_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    plan.register(app)
+    preview.register(app)
+    return app
+
+
+def run(app: typer.Typer, *args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def test_a_new_agencys_plan_imports_with_no_flag(app: typer.Typer, database: str) -> None:
+    result = run(app, "import", QUANG_NGAI, "--json")
+    assert result.exit_code == 0, result.output
+    document = as_json(result)
+    assert document["stored"] is True
+    assert document["plan"]["key"] == "svhttdl-quang-ngai-cdvhttdl-2025-2030-45"
+    assert document["plan"]["agency_code"] == "svhttdl-quang-ngai"
+    new = {unit["code"]: unit for unit in document["plan"]["new_units"]}
+    assert new["svhttdl-quang-ngai-skhcn"]["name"] == "Sở Khoa học và Công nghệ"
+    assert new["svhttdl-quang-ngai-ubnd-cap-huyen"]["kind"] == "group"
+    listed = [e["message"] for e in document["report"] if e["message"].startswith("new ")]
+    assert len(listed) == len(new)
+    with session_scope(database) as session:
+        [agency] = session.exec(select(Agency)).all()
+        assert agency.code == "svhttdl-quang-ngai"
+        codes = {unit.code for unit in session.exec(select(Unit))}
+    # Every unit and group a task names is stored, under the agency's own prefix.
+    assert codes == set(new)
+    assert run(app, "import", QUANG_NGAI, "--json").exit_code == 0  # again: nothing changes
+
+
+def test_import_lists_unreadable_and_vague_deadlines(app: typer.Typer, database: str) -> None:
+    unreadable = run(app, "import", GIA_LAI, "--json")
+    assert unreadable.exit_code == 1
+    document = as_json(unreadable)
+    [error] = [e for e in document["report"] if e["level"] == "error"]
+    assert error["where"] == "line 19 (I.4), column “Thời hạn hoàn thành”"
+    assert error["message"].startswith(
+        "the deadline “Tùy tình hình thực tế” of I.4 cannot be read: “Tùy tình hình”"
+    )
+    assert document["stored"] is False
+    vague = as_json(run(app, "import", QUANG_NGAI, "--json", "--dry-run"))
+    [warning] = [e for e in vague["report"] if "names no document" in e["message"]]
+    assert warning["level"] == "warning"
+    assert warning["where"] == "line 35 (II.15), column “Thời gian thực hiện”"
+
+
+def test_preview_takes_the_flags_of_import(app: typer.Typer, database: str) -> None:
+    result = run(app, "preview", QUANG_NGAI, "--json", "--dry-run", "--accept-new-units")
+    assert result.exit_code == 0, result.output
+    document = as_json(result)
+    assert document["plan"] == {
+        "key": "svhttdl-quang-ngai-cdvhttdl-2025-2030-45",
+        "year": 2025,
+        "last_year": 2030,
+    }
+    assert document["refused"] == []
+    # No coordinator is configured for the new agency: nobody is escalated to, nothing guessed.
+    escalated = {
+        tuple(step["to"])
+        for t in document["tasks"]
+        for m in t["milestones"]
+        for step in m["schedule"]
+        if step["audience"] in ("coordinator", "leadership")
+    }
+    assert escalated <= {()}
+    refused = run(app, "preview", GIA_LAI, "--json")
+    assert refused.exit_code == 1
+    assert [r["code"] for r in as_json(refused)["refused"]] == ["I.4"]
+
+
+def test_year_never_moves_a_plan_of_several_years(app: typer.Typer, database: str) -> None:
+    result = run(app, "import", QUANG_NGAI, "--json", "--year", "2026")
+    assert result.exit_code == 1
+    [error] = [e for e in as_json(result)["report"] if e["level"] == "error"]
+    assert error["message"].startswith("the plan runs over 2025–2030: its deadlines name")
+    assert as_json(result)["stored"] is False
+
+
+def test_the_corpus_plan_imports_once_its_empty_deadline_is_filled(tmp_path: Path) -> None:
+    text = CP03.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("42.\t"))
+    filled = tmp_path / CP03.name
+    filled.write_text(text.replace(row, row + "2025"), encoding="utf-8")
+    imported = read_plan(filled)
+    assert imported.errors == []
+    assert len(imported.tasks) == 140
+
+
+def test_an_agency_with_its_own_directory_is_read_with_it(tmp_path: Path) -> None:
+    agencies = tmp_path / "agencies"
+    agencies.mkdir()
+    (agencies / "ubnd-tinh-gia-lai.yaml").write_text(
+        """
+agency: {code: ubnd-gla, name: UBND tỉnh Gia Lai, aliases: [Ủy ban nhân dân tỉnh Gia Lai]}
+units:
+  - {code: gla-svhttdl, name: "Sở Văn hóa, Thể thao và Du lịch", role: coordinator}
+  - {code: gla-lanh-dao, name: Lãnh đạo UBND tỉnh, role: leadership}
+  - {code: gla-snv, name: Sở Nội vụ}
+groups:
+  - {code: gla-so-nganh, name: "Các sở, ban, ngành", members: [gla-svhttdl, gla-snv]}
+""",
+        encoding="utf-8",
+    )
+    imported = read_plan(GIA_LAI, agencies_dir=agencies)
+    assert imported.agency_code == "ubnd-gla"
+    assert imported.key.startswith("ubnd-gla-")
+    assert imported.task("I.1").lead_units == ["gla-svhttdl"]
+    # The configured group expands to its members (the lead stays the lead); the communes'
+    # committees, which it does not know, are recorded as a new group under their usual code.
+    assert imported.task("I.1").coordinating_units == ["ubnd-xa-phuong-dac-khu", "gla-snv"]
+    assert imported.directory is not None and imported.directory.coordinator == "gla-svhttdl"
+    new = {unit.code for unit in imported.new_units}
+    assert "gla-svhttdl" not in new and "stp" in new
+
+
+def test_start_refuses_what_cannot_run(tmp_path: Path) -> None:
+    home = load_unit_directory(BUNDLED_UNITS_FILE)
+    text = QUANG_NGAI.read_text(encoding="utf-8")
+    with pytest.raises(PlanNotStartable, match="no coordinator and leadership configured"):
+        load_plan_for_start(QUANG_NGAI, year=None, directory=home)
+    broken = tmp_path / "broken.txt"
+    broken.write_text(text.replace("\tTheo kế hoạch\t", "\tTùy tình hình\t"), encoding="utf-8")
+    with pytest.raises(PlanNotStartable, match=r"II\.15\), .*cannot be read"):
+        load_plan_for_start(broken, year=None, directory=home)
+
+
+def test_start_refuses_a_plan_of_several_years_for_now() -> None:
+    # The agency configured (coordinator and leadership), the plan still runs over 2025–2030,
+    # and a task workflow runs within one plan year: start says so rather than cut it short.
+    directory = parse_unit_directory(
+        {
+            "agency": {
+                "code": "svhttdl-quang-ngai",
+                "name": "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi",
+            },
+            "units": [
+                {"code": "qng-vp", "name": "Văn phòng Sở", "role": "coordinator"},
+                {"code": "qng-ld", "name": "Lãnh đạo Sở", "role": "leadership"},
+            ],
+        }
+    )
+    with pytest.raises(PlanNotStartable, match="runs over 2025–2030"):
+        load_plan_for_start(QUANG_NGAI, year=None, directory=directory)
+
+
+def test_a_body_merged_away_before_the_plan_is_pointed_out(tmp_path: Path) -> None:
+    path = tmp_path / "gia-lai.txt"
+    path.write_text(
+        GIA_LAI.read_text(encoding="utf-8").replace(
+            "Sở Nội vụ, Sở Tư pháp", "Sở Kế hoạch và Đầu tư, Sở Tư pháp"
+        ),
+        encoding="utf-8",
+    )
+    imported = read_plan(path)
+    assert imported.task("I.2").coordinating_units[0] == "ubnd-tinh-gia-lai-skhdt"
+    assert (
+        "line 17 (I.2), column “Đơn vị phối hợp”",
+        "“Sở Kế hoạch và Đầu tư” ended on 2025-02-28, merged into Sở Tài chính; the plan, "
+        "dated 10/03/2025, names it still",
+    ) in [(e.where, e.message) for e in imported.report if e.level == "info"]
