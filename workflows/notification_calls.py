@@ -12,7 +12,12 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from deadlines import StepAction, StepAudience
-    from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
+    from models.payloads import (
+        DecisionFacts,
+        MessageKind,
+        NotificationOutcome,
+        NotificationRequest,
+    )
     from models.workflow_messages import MilestoneState, PlanWorkflowInput, TaskWorkflowInput
 
 NOTIFICATION_TIMEOUT = timedelta(minutes=2)
@@ -55,11 +60,13 @@ def milestone_request(
     note: str = "",
     requested_by: str = "",
     requested_due_at: datetime | None = None,
+    decision: DecisionFacts | None = None,
 ) -> NotificationRequest:
     """A message about one milestone of a task. The key is the same each time the workflow
     asks for the same message (`tag` tells apart two asked at one instant), so a retry or a
     replay never sends it twice."""
     workflow_id = workflow.info().workflow_id
+    planned = milestone.milestone
     return NotificationRequest(
         key=f"{workflow_id}/{milestone.key}/{kind}/{tag}/{scheduled_at.isoformat()}",
         workflow_id=workflow_id,
@@ -77,6 +84,48 @@ def milestone_request(
         note=note,
         requested_by=requested_by,
         requested_due_at=requested_due_at,
+        event_key=planned.event_key or "",
+        event_text=planned.text if planned.event_key else "",
+        decision=decision,
+    )
+
+
+def task_request(
+    task: TaskWorkflowInput,
+    kind: MessageKind,
+    recipients: list[str],
+    *,
+    scheduled_at: datetime,
+    tag: str,
+    decision: DecisionFacts | None = None,
+    milestone: MilestoneState | None = None,
+) -> NotificationRequest:
+    """A message about the whole task (a reassignment, a cancellation, a late start): the
+    message lists the task's milestones as the engine recorded them. `milestone`, when given,
+    is the one it is most about."""
+    if milestone is not None:
+        return milestone_request(
+            task,
+            milestone,
+            kind,
+            recipients,
+            scheduled_at=scheduled_at,
+            tag=tag,
+            decision=decision,
+        )
+    workflow_id = workflow.info().workflow_id
+    return NotificationRequest(
+        key=f"{workflow_id}/{kind}/{tag}/{scheduled_at.isoformat()}",
+        workflow_id=workflow_id,
+        kind=kind,
+        plan_key=task.plan_key,
+        task_code=task.task_code,
+        task_title=task.title,
+        milestone_key="",
+        milestone_label="",
+        scheduled_at=scheduled_at,
+        recipients=recipients,
+        decision=decision,
     )
 
 
