@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from control.operations import ensure_daily_digest  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
+from plan_import.units import load_unit_directory  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import local_start, perform_step, simulated_plan  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
@@ -57,9 +58,10 @@ async def main() -> None:
     ) as sim:
         key = sim.report.plan_key
         await ensure_daily_digest(sim.client, sim.settings)
+        directory = load_unit_directory(settings.units_file)
         for step in steps:
             await sim.sleep_until(step.at)
-            print(await perform_step(sim.client, key, step))
+            print(await perform_step(sim.client, key, step, directory=directory))
         await sim.sleep_until(local_start(END))
         targets = {task_workflow_id(key, code): name for code, name in TASKS.items()}
         targets[plan_workflow_id(key)] = "plan"
