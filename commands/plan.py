@@ -283,6 +283,13 @@ def _print_report(report: list[ReportEntry]) -> None:
 
 
 def _print_changes(changes: PlanChanges) -> None:
+    for kept in changes.leads_kept:
+        for change in kept.fields:
+            console.print(
+                f"  {kept.code}: the file names lead {', '.join(change.new)}; the engine's lead "
+                f"{', '.join(change.old)} stays (`reassign` changes it)",
+                highlight=False,
+            )
     if changes.unchanged:
         console.print(f"{changes.plan_key} is stored already: nothing changed.")
         return
