@@ -14,12 +14,13 @@ from commands.output import console
 from commands.running import (
     ByOption,
     PlanOption,
-    resolve_actor,
+    acting,
     resolve_plan,
     resolve_unit,
     with_client,
 )
 from control import operations
+from control.permissions import Action
 from deadlines.local_time import local_iso
 from models.workflow_messages import (
     Closure,
@@ -64,7 +65,7 @@ def event_command(
     clock, and its lead units are told their due date."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
+    actor = acting(settings, by, Action.RECORD_EVENT)
     event = EventOccurrence(
         key=key,
         occurred_on=on.date(),
@@ -104,10 +105,11 @@ def evidence_command(
     one with --for); the milestone closes and the coordinator is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
+    delivering = resolve_unit(settings, for_unit) if for_unit else None
+    actor = acting(settings, by, Action.SUBMIT_EVIDENCE, for_unit=delivering)
     submission = EvidenceSubmission(
         milestone_key=milestone,
-        submitted_by=resolve_unit(settings, for_unit) if for_unit else actor.who,
+        submitted_by=delivering or actor.who,
         document_number=document,
         document_date=document_date.date() if document_date else None,
         link=link,
@@ -138,14 +140,11 @@ def extend_command(
     for one (a lead unit; the coordinator is told)."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
     if request:
+        asking = resolve_unit(settings, for_unit) if for_unit else None
+        actor = acting(settings, by, Action.REQUEST_EXTENSION, for_unit=asking)
         asked = ExtensionRequest(
-            milestone,
-            until.date(),
-            reason,
-            resolve_unit(settings, for_unit) if for_unit else actor.who,
-            confirmed=confirm,
+            milestone, until.date(), reason, asking or actor.who, confirmed=confirm
         )
         answer = with_client(
             settings,
@@ -153,6 +152,7 @@ def extend_command(
         )
         console.print(f"{task} milestone {milestone}: {answer}")
         return
+    actor = acting(settings, by, Action.GRANT_EXTENSION)
     grant = ExtensionGrant(milestone, until.date(), reason, actor.who, confirmed=confirm)
     view = with_client(
         settings,
@@ -171,7 +171,7 @@ def refuse_command(
     """Refuse the extension a lead unit asked for (the coordinator); the unit is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
+    actor = acting(settings, by, Action.REFUSE_EXTENSION)
     refusal = ExtensionRefusal(milestone, reason, actor.who)
     view = with_client(
         settings,
@@ -191,7 +191,7 @@ def reassign_command(
     """Give a task to other lead units (the coordinator); the old and the new lead are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
+    actor = acting(settings, by, Action.REASSIGN)
     change = Reassignment([resolve_unit(settings, name) for name in lead], reason, actor.who)
     units = with_client(
         settings,
@@ -213,7 +213,7 @@ def cancel_command(
     its lead units and the coordinator are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = resolve_actor(settings, by)
+    actor = acting(settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL)
     closure = Closure(reason, actor.who)
     snapshot = with_client(
         settings,

@@ -14,7 +14,7 @@ from temporalio.service import RPCError
 
 from commands.output import ExitCode, fail
 from control import operations
-from control.permissions import Actor, NotPermitted, unit_actor
+from control.permissions import Action, Actor, NotPermitted, check_permitted, unit_actor
 from control.runtime import connect
 from plan_import.units import load_unit_directory
 from settings import Settings
@@ -66,13 +66,20 @@ def resolve_unit(settings: Settings, name: str) -> str:
         raise fail(str(error), code=ExitCode.USAGE) from error
 
 
-def resolve_actor(settings: Settings, by: str) -> Actor:
-    """Who acts (--by), in the role the unit directory gives them."""
+def acting(settings: Settings, by: str, action: Action, *, for_unit: str | None = None) -> Actor:
+    """Who acts (--by), in the role the unit directory gives them, once that role may do
+    `action` (for `for_unit`): a refusal ends the verb before the engine is reached. What
+    depends on the task is checked by the operation."""
     directory = load_unit_directory(settings.units_file)
     try:
-        return unit_actor(directory, by)
+        actor = unit_actor(directory, by)
     except LookupError as error:
         raise fail(str(error), code=ExitCode.USAGE) from error
+    try:
+        check_permitted(actor, action, for_unit=for_unit)
+    except NotPermitted as error:
+        raise fail(str(error)) from error
+    return actor
 
 
 def resolve_plan(settings: Settings, plan: str | None) -> str:

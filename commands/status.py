@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from rich import box
 from rich.table import Table
 from temporalio.client import Client
 
@@ -141,13 +142,14 @@ def status_command(
     if as_json:
         print_json(StatusDocument(plan=plan_key, tasks=tasks))
         return
-    table = Table(title=f"{title or 'Kế hoạch'} ({plan_key})", expand=False)
+    table = Table(title=f"{title or 'Kế hoạch'} ({plan_key})", box=box.SIMPLE_HEAD)
     table.add_column("Mã", no_wrap=True)
-    table.add_column("Tình trạng")
-    table.add_column("Hạn các mốc còn mở", no_wrap=True)
-    table.add_column("Bước tiếp theo")
-    table.add_column("Chủ trì")
-    table.add_column("Nhiệm vụ", overflow="fold")
+    table.add_column("Tình trạng", no_wrap=True)
+    table.add_column("Hạn mốc còn mở", no_wrap=True)
+    table.add_column("Tiếp theo", no_wrap=True)
+    table.add_column("Chủ trì", max_width=12)
+    # The title takes what the others leave.
+    table.add_column("Nhiệm vụ", ratio=1, overflow="fold")
     for line in tasks:
         table.add_row(
             line.code,
@@ -187,7 +189,7 @@ def _next_step(line: TaskLine) -> str:
     if not line.next_action or line.next_action_at is None:
         return ""
     at = in_vietnam(line.next_action_at).format("DD/MM HH:mm")
-    return f"{STEP_WORDS.get(line.next_action, line.next_action)} {at}"
+    return f"{STEP_WORDS.get(line.next_action, line.next_action)}\n{at}"
 
 
 def history_command(
