@@ -339,6 +339,10 @@ class TaskWorkflow:
                     continue
                 if not self._task.waits_on(milestone, event):
                     continue
+                if self._safe and milestone.occurrence_of is not None:
+                    # An occurrence opens none of its own: only the milestone it repeats does
+                    # (runs before the marker opened one inside each open occurrence too).
+                    continue
                 if milestone.milestone.kind is MilestoneKind.RECURRING_EVENT:
                     await self._open_occurrence(milestone, event)
                     reached = True
