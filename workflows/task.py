@@ -37,7 +37,14 @@ from workflows import task_legacy as legacy
 from workflows.activity_calls import ask, tell
 from workflows.notification_calls import (
     NOTIFICATION_KINDS,
+    clock_started_message,
+    closed_message,
+    evidence_received_message,
+    extension_granted_message,
+    extension_refused_message,
+    extension_request_message,
     milestone_request,
+    reassigned_message,
     send_notification,
     task_request,
 )
@@ -53,7 +60,7 @@ with workflow.unsafe.imports_passed_through():
     import models.statuses
     import models.workflow_messages  # noqa: F401
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
-    from models.payloads import DecisionFacts, MessageKind, NotificationRequest
+    from models.payloads import MessageKind, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
         Closure,
@@ -387,42 +394,28 @@ class TaskWorkflow:
             await self._tell_clock_started(occurrence, event)
 
     async def _tell_clock_started(self, milestone: MilestoneState, event: EventOccurrence) -> None:
+        lead_units = list(self._task.state.lead_units)
         await self._notify(
-            milestone_request(
-                self._input,
-                milestone,
-                MessageKind.CLOCK_STARTED,
-                list(self._task.state.lead_units),
-                scheduled_at=workflow.now(),
-                tag=event.identity,
-                audience=StepAudience.LEAD,
-                decision=DecisionFacts(
-                    by=event.recorded_by,
-                    event_on=event.occurred_on,
-                    event_decision=event.decision,
-                    corrected=event.corrects is not None,
-                ),
-            )
+            clock_started_message(self._input, milestone, lead_units, event, at=workflow.now())
         )
 
     # ----------------------------------------------------------------------------- messages
 
-    async def _admit(self, check: Callable[[M], None], message: M) -> None:
+    async def _planned(self) -> None:
         """A message that came before the first run planned the task (its validator could not
-        judge it yet) waits for the plan and is judged then; one judged already passes again,
-        unless a message handled meanwhile changed the answer."""
+        judge it yet) waits for the plan, and is judged then."""
         await workflow.wait_condition(lambda: self._ready)
-        self._check(check, message)
 
     @staticmethod
     def _check(check: Callable[[M], None], message: M) -> None:
+        """A judgement in the handler itself (runs before the marker, where nothing queues)."""
         try:
             check(message)
         except ValueError as refusal:
             raise ApplicationError(str(refusal), type="Refused", non_retryable=True) from refusal
 
     def _judge(self, check: Callable[[M], None], message: M) -> None:
-        """A validator's judgement: none before the first run planned the task (see _admit)."""
+        """A validator's judgement: none before the first run planned the task (see _planned)."""
         if self._ready:
             check(message)
 
@@ -457,7 +450,7 @@ class TaskWorkflow:
 
     @workflow.update
     async def submit_evidence(self, submission: EvidenceSubmission) -> MilestoneView:
-        await self._admit(lambda _: None, submission)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_evidence, submission)
             return await legacy.submit_evidence(self, submission)
@@ -485,21 +478,13 @@ class TaskWorkflow:
         # The lead units hear of it by the closing; the coordinator, unless it leads the task.
         if self._input.coordinator not in self._task.state.lead_units:
             await self._notify(
-                milestone_request(
-                    self._input,
-                    milestone,
-                    MessageKind.EVIDENCE_RECEIVED,
-                    [self._input.coordinator],
-                    scheduled_at=now,
-                    tag=submission.submitted_by,
-                    audience=StepAudience.COORDINATOR,
-                )
+                evidence_received_message(self._input, milestone, submission, at=now)
             )
         return views.view(milestone)
 
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> str:
-        await self._admit(lambda _: None, request)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_extension_request, request)
             return await legacy.request_extension(self, request)
@@ -516,24 +501,13 @@ class TaskWorkflow:
         milestone = self._task.milestone(request.milestone_key)
         asked_due = await self._due_on(request.new_due_on)
         await self._notify(
-            milestone_request(
-                self._input,
-                milestone,
-                MessageKind.EXTENSION_REQUEST,
-                [self._input.coordinator],
-                scheduled_at=workflow.now(),
-                tag=request.requested_by,
-                audience=StepAudience.COORDINATOR,
-                note=request.reason,
-                requested_by=request.requested_by,
-                requested_due_at=asked_due,
-            )
+            extension_request_message(self._input, milestone, request, asked_due, at=workflow.now())
         )
         return "recorded: the coordinator decides"
 
     @workflow.update
     async def grant_extension(self, grant: ExtensionGrant) -> MilestoneView:
-        await self._admit(lambda _: None, grant)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_extension_grant, grant)
             return await legacy.grant_extension(self, grant)
@@ -550,26 +524,19 @@ class TaskWorkflow:
         self._task.extend(milestone, due, grant)
         await self._plan_steps(milestone, after=workflow.now())
         await self._publish()
+        lead_units = list(self._task.state.lead_units)
         await self._notify(
-            milestone_request(
-                self._input,
-                milestone,
-                MessageKind.EXTENSION_GRANTED,
-                list(self._task.state.lead_units),
-                scheduled_at=workflow.now(),
-                tag=grant.granted_by,
-                audience=StepAudience.LEAD,
-                decision=DecisionFacts(
-                    by=grant.granted_by, reason=grant.reason, previous_due_at=previous
-                ),
+            extension_granted_message(
+                self._input, milestone, lead_units, grant, previous, at=workflow.now()
             )
         )
         return views.view(milestone)
 
     @workflow.update
     async def refuse_extension(self, refusal: ExtensionRefusal) -> MilestoneView:
-        await self._admit(self._task.check_extension_refusal, refusal)
-        if not self._safe:
+        await self._planned()
+        if not self._safe:  # an update those runs never had: applied inline, as theirs are
+            self._check(self._task.check_extension_refusal, refusal)
             return await self._apply_refusal(refusal)
         return await self._queue(self._task.check_extension_refusal, refusal, self._apply_refusal)
 
@@ -580,25 +547,17 @@ class TaskWorkflow:
     async def _apply_refusal(self, refusal: ExtensionRefusal) -> MilestoneView:
         request = self._task.refuse_extension(refusal)
         milestone = self._task.milestone(refusal.milestone_key)
+        lead_units = list(self._task.state.lead_units)
         await self._notify(
-            milestone_request(
-                self._input,
-                milestone,
-                MessageKind.EXTENSION_REFUSED,
-                list(self._task.state.lead_units),
-                scheduled_at=workflow.now(),
-                tag=refusal.refused_by,
-                audience=StepAudience.LEAD,
-                decision=DecisionFacts(
-                    by=refusal.refused_by, reason=refusal.reason, asked_on=request.new_due_on
-                ),
+            extension_refused_message(
+                self._input, milestone, lead_units, refusal, request, at=workflow.now()
             )
         )
         return views.view(milestone)
 
     @workflow.update
     async def reassign_lead(self, reassignment: Reassignment) -> list[str]:
-        await self._admit(lambda _: None, reassignment)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_reassignment, reassignment)
             return legacy.reassign_lead(self, reassignment)
@@ -615,25 +574,15 @@ class TaskWorkflow:
         lead_units = self._task.reassign(reassignment)
         await self._publish()
         await self._notify(
-            task_request(
-                self._input,
-                MessageKind.REASSIGNED,
-                list(dict.fromkeys([*previous, *lead_units])),
-                scheduled_at=workflow.now(),
-                tag=reassignment.by,
-                decision=DecisionFacts(
-                    by=reassignment.by,
-                    reason=reassignment.reason,
-                    previous_lead_units=previous,
-                    lead_units=list(lead_units),
-                ),
+            reassigned_message(
+                self._input, previous, list(lead_units), reassignment, at=workflow.now()
             )
         )
         return list(lead_units)
 
     @workflow.update
     async def cancel(self, closure: Closure) -> TaskSnapshot:
-        await self._admit(lambda _: None, closure)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_closure, closure)
             return legacy.close(self, TaskStatus.CANCELLED, closure)
@@ -648,7 +597,7 @@ class TaskWorkflow:
 
     @workflow.update
     async def carry_over(self, closure: Closure) -> TaskSnapshot:
-        await self._admit(lambda _: None, closure)
+        await self._planned()
         if not self._safe:
             self._check(self._task.check_closure, closure)
             return legacy.close(self, TaskStatus.CARRIED_OVER, closure)
@@ -665,15 +614,9 @@ class TaskWorkflow:
         self._task.close(status, closure)
         await self._publish()
         kind = MessageKind.CANCELLED if status is TaskStatus.CANCELLED else MessageKind.CARRIED_OVER
+        recipients = self._lead_and_coordinator()
         await self._notify(
-            task_request(
-                self._input,
-                kind,
-                self._lead_and_coordinator(),
-                scheduled_at=workflow.now(),
-                tag=closure.by,
-                decision=DecisionFacts(by=closure.by, reason=closure.reason),
-            )
+            closed_message(self._input, kind, recipients, closure, at=workflow.now())
         )
         return self._snapshot()
 

@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 from workflows.activity_calls import ask, tell
-from workflows.notification_calls import milestone_request
+from workflows.notification_calls import extension_request_message
 
 with workflow.unsafe.imports_passed_through():
-    from deadlines import StepAudience
-    from models.payloads import MessageKind
     from models.statuses import TaskStatus
     from models.workflow_messages import (
         Closure,
@@ -72,18 +70,7 @@ async def request_extension(wf: TaskWorkflow, request: ExtensionRequest) -> str:
         datetime,
     )
     await wf._notify(
-        milestone_request(
-            wf._input,
-            milestone,
-            MessageKind.EXTENSION_REQUEST,
-            [wf._input.coordinator],
-            scheduled_at=workflow.now(),
-            tag=request.requested_by,
-            audience=StepAudience.COORDINATOR,
-            note=request.reason,
-            requested_by=request.requested_by,
-            requested_due_at=asked_due,
-        )
+        extension_request_message(wf._input, milestone, request, asked_due, at=workflow.now())
     )
     return "recorded: the coordinator decides"
 
