@@ -328,7 +328,15 @@ class TaskTracker:
             "evidence",
             milestone.key,
             to=[submission.submitted_by],
-            detail=" ".join(part for part in (submission.document_number, submission.link) if part),
+            detail=" ".join(
+                part
+                for part in (
+                    submission.document_number,
+                    submission.link,
+                    _entered_by(submission.recorded_by),
+                )
+                if part
+            ),
         )
         self.pending_closings.append(milestone.key)
         return on_time
@@ -347,7 +355,10 @@ class TaskTracker:
             "extension_requested",
             request.milestone_key,
             to=[request.requested_by],
-            detail=f"until {request.new_due_on.isoformat()}: {request.reason}",
+            detail=(
+                f"until {request.new_due_on.isoformat()}: {request.reason}"
+                f"{' ' + _entered_by(request.recorded_by) if request.recorded_by else ''}"
+            ),
         )
 
     def check_extension_grant(self, grant: ExtensionGrant) -> None:
@@ -509,6 +520,11 @@ class TaskTracker:
         if milestone.closed:
             raise ValueError(f"milestone {key!r} is already closed ({milestone.status.value})")
         return milestone
+
+
+def _entered_by(who: str) -> str:
+    """Who entered a unit's message for it (the coordinator), as the history says it."""
+    return f"(entered by {who})" if who else ""
 
 
 def is_web_link(link: str) -> bool:
