@@ -27,6 +27,8 @@ from workflows.task import TaskWorkflow
 
 # `status` fits a terminal of this many columns, whatever wider one it is shown on.
 STATUS_WIDTH = 100
+# After the due date of an overdue milestone; said in words under the table.
+OVERDUE_MARK = "*"
 
 # What people read in `status`: the engine's words in Vietnamese.
 STATUS_WORDS = {
@@ -43,7 +45,7 @@ STEP_WORDS = {
     "reminder": "nhắc hạn",
     "check_in": "hỏi tiến độ",
     "escalation": "báo quá hạn",
-    "nudge": "nhắc chờ sự kiện",
+    "nudge": "nhắc chờ",
 }
 
 
@@ -144,12 +146,12 @@ def status_command(
         return
     table = Table(title=f"{title or 'Kế hoạch'} ({plan_key})", box=box.SIMPLE_HEAD)
     table.add_column("Mã", no_wrap=True)
-    table.add_column("Tình trạng", no_wrap=True)
-    table.add_column("Hạn mốc còn mở", no_wrap=True)
+    table.add_column("Tình trạng", min_width=7)
+    table.add_column("Hạn mốc còn mở", min_width=11)
     table.add_column("Tiếp theo", no_wrap=True)
-    table.add_column("Chủ trì", max_width=12)
+    table.add_column("Chủ trì", min_width=9, max_width=11)
     # The title takes what the others leave.
-    table.add_column("Nhiệm vụ", ratio=1, overflow="fold")
+    table.add_column("Nhiệm vụ", ratio=1, min_width=12, overflow="fold")
     for line in tasks:
         table.add_row(
             line.code,
@@ -160,6 +162,8 @@ def status_command(
             line.title,
         )
     console.print(table, width=min(console.width, STATUS_WIDTH))
+    if any(m.status is MilestoneStatus.OVERDUE for line in tasks for m in line.milestones):
+        console.print(f"{OVERDUE_MARK} {STATUS_WORDS['overdue']}")
 
 
 def _still_open(recorded: dict[str, list[Milestone]], code: str) -> list[Milestone]:
@@ -171,7 +175,7 @@ def _still_open(recorded: dict[str, list[Milestone]], code: str) -> list[Milesto
 
 
 def _due_lines(milestones: list[OpenMilestone]) -> str:
-    """One line per open milestone: `31/03/2023`, `2023-Q2: 14/07/2023 quá hạn`, or
+    """One line per open milestone: `31/03/2023`, `2023-Q2: 14/07/2023*` (overdue), or
     `chờ sự kiện`; the key is left out when it is the task's only milestone, "1"."""
     lines = []
     for m in milestones:
@@ -180,7 +184,7 @@ def _due_lines(milestones: list[OpenMilestone]) -> str:
         else:
             when = in_vietnam(m.due).format("DD/MM/YYYY")
             if m.status is MilestoneStatus.OVERDUE:
-                when += " " + STATUS_WORDS["overdue"]
+                when += OVERDUE_MARK
         lines.append(when if m.key == "1" and len(milestones) == 1 else f"{m.key}: {when}")
     return "\n".join(lines)
 
