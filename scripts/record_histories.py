@@ -9,7 +9,9 @@ tests/histories/ as `<name>.<GENERATION>.json`:
 - the messages: a small plan whose workflows receive every update and signal they take (an
   event, its correction, evidence, an extension asked for, refused, asked again and granted, a
   reassignment, a cancellation, a carry-over, the plan's subscriptions changed by a second start),
-  with a task added late and one added after its event.
+  with a task added late and one added after its event;
+- after the year: the small plan started once its year is over (the tasks catch up, the year's
+  summary waits for their record).
 
 The histories of earlier generations (recorded before a change guarded by `workflow.patched`)
 stay beside these: the replay test replays them all. Record again only when a change is meant
@@ -182,6 +184,22 @@ async def every_message(directory: UnitDirectory) -> None:
         await save(client, targets)
 
 
+async def after_the_year() -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "late.csv"
+    plan_file.write_text(MESSAGES_PLAN, encoding="utf-8")
+    start = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # Friday 01/03/2024 09:00 in Vietnam
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        await sim.sleep_until(start + timedelta(days=2))
+        key = sim.report.plan_key
+        await save(
+            sim.client,
+            {
+                plan_workflow_id(key): "plan-started-after-its-year",
+                task_workflow_id(key, "I.1"): "task-started-after-its-year",
+            },
+        )
+
+
 async def report_messages(sim: SimulatedPlan) -> None:
     kinds = sorted({str(request.kind) for request in sim.recorder.requests})
     print(f"messages asked for: {', '.join(kinds)}")
@@ -191,6 +209,7 @@ async def main() -> None:
     directory = load_unit_directory(get_settings().units_file)
     await the_year(directory)
     await every_message(directory)
+    await after_the_year()
 
 
 if __name__ == "__main__":

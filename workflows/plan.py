@@ -47,6 +47,10 @@ with workflow.unsafe.imports_passed_through():
 
 # Runs that began with this marker replace a corrected occurrence instead of adding a second.
 EVENT_CORRECTIONS = "event-corrections"
+# A plan started after its year's summary was due sends it this long after the start, once its
+# tasks have written where they stand (the summary counts from that record), not at once.
+LATE_SUMMARY_DELAY = timedelta(hours=1)
+LATE_YEAR_SUMMARY = "late-year-summary"
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -64,13 +68,17 @@ class PlanWorkflow:
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> None:
+        summary_at = input.year_summary_at
+        started = workflow.now()
+        if input.state is None and started >= summary_at and workflow.patched(LATE_YEAR_SUMMARY):
+            summary_at = started + LATE_SUMMARY_DELAY
         while True:
             now = workflow.now()
-            if not self._state.summary_sent and now >= input.year_summary_at:
+            if not self._state.summary_sent and now >= summary_at:
                 await self._send_year_summary()
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
-                wait = min(wait, max(input.year_summary_at - now, timedelta(seconds=1)))
+                wait = min(wait, max(summary_at - now, timedelta(seconds=1)))
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait

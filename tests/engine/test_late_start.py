@@ -1,8 +1,10 @@
-"""The seed plan started in mid-June: every task whose steps had passed sends one catch-up
-message to its lead units and the coordinator instead of replaying a step, and the leadership's
-first report, composed from the engine's record, counts every milestone really overdue."""
+"""A plan started late: every task whose steps had passed sends one catch-up message to its lead
+units and the coordinator instead of replaying a step, and the leadership's first report
+(the weekly escalations' summary, or the year's summary for a plan started after its year),
+composed from the engine's record, counts every milestone really overdue."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -11,7 +13,7 @@ from control import operations
 from deadlines.local_time import local_iso
 from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
-from models.tables import Milestone, NotificationLog
+from models.tables import Milestone, NotificationLog, Task
 from models.workflow_messages import HistoryEntry, TaskSnapshot
 from notifications.channels import register_outbox
 from settings import PROJECT_ROOT, get_settings
@@ -92,3 +94,26 @@ async def _history(sim: SimulatedPlan, code: str) -> list[HistoryEntry]:
 
 async def _view(sim: SimulatedPlan, code: str) -> TaskSnapshot:
     return await operations.task_snapshot(sim.client, sim.report.plan_key, code)
+
+
+async def test_a_plan_started_after_its_year_sends_the_summary_once_its_tasks_have_reported(
+    tmp_path: Path,
+) -> None:
+    plan = tmp_path / "mini.csv"
+    plan.write_text(
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CÔNG TÁC CHỈ ĐẠO,,,,,\n"
+        "1,Xây dựng kế hoạch,Văn phòng Sở,,Tháng 3/2023,\n"
+        "2,Báo cáo,Ban Tôn giáo,,Tháng 6/2023,\n",
+        encoding="utf-8",
+    )
+    start = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # Friday 01/03/2024 09:00, the year long over
+    async with simulated_plan(plan, start_at=start, settings=get_settings(), year=2023) as sim:
+        await sim.sleep_until(start + timedelta(minutes=30))
+        assert not [r for r in sim.recorder.requests if r.kind == MessageKind.YEAR_SUMMARY]
+        with session_scope(sim.settings.resolved_database_url()) as session:
+            reported = session.exec(select(Task.status)).all()
+        assert reported and None not in reported
+        await sim.sleep_until(start + timedelta(hours=2))
+        summaries = [r for r in sim.recorder.requests if r.kind == MessageKind.YEAR_SUMMARY]
+        assert [r.recipients for r in summaries] == [["lanh-dao"]]

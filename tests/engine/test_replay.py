@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
-from workflows.plan import EVENT_CORRECTIONS
+from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
 from workflows.task import SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -41,6 +41,8 @@ SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
     "messages-late-start.v2",
     "messages-after-its-event.v2",
     "messages-plan.v2",
+    "plan-started-after-its-year.v2",
+    "task-started-after-its-year.v2",
 }
 
 
@@ -84,11 +86,13 @@ def patches(path: Path) -> set[str]:
 
 def test_the_second_generation_takes_the_new_paths() -> None:
     marked = {path.stem: patches(path) for path in HISTORIES}
-    for name in sorted(SECOND_GENERATION - {"daily-digest.v2", "plan.v2", "messages-plan.v2"}):
+    plans = {"daily-digest.v2", "plan.v2", "messages-plan.v2", "plan-started-after-its-year.v2"}
+    for name in sorted(SECOND_GENERATION - plans):
         assert SAFE_HANDLERS in marked[name], name
     assert EVENT_CORRECTIONS in marked["messages-plan.v2"]
+    assert LATE_YEAR_SUMMARY in marked["plan-started-after-its-year.v2"]
     for name in sorted(FIRST_GENERATION):
-        assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS}, name
+        assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
