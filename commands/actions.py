@@ -1,5 +1,7 @@
 """Verbs that act on a running plan: an event happened, evidence arrives, a deadline is
-extended, a task changes hands or is cancelled."""
+extended (or the extension asked for is refused), a task changes hands or is cancelled.
+
+Each says who acts (--by); what they may do is their role's (control.permissions)."""
 
 from __future__ import annotations
 
@@ -9,33 +11,61 @@ from typing import Annotated
 import typer
 
 from commands.output import console
-from commands.running import ByOption, PlanOption, resolve_plan, resolve_unit, with_client
+from commands.running import (
+    ByOption,
+    PlanOption,
+    acting,
+    resolve_plan,
+    resolve_unit,
+    with_client,
+)
 from control import operations
+from control.permissions import Action
 from deadlines.local_time import local_iso
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
+    ExtensionRefusal,
     ExtensionRequest,
     Reassignment,
 )
 from settings import get_settings
 
+MilestoneOption = Annotated[str, typer.Option(help="Milestone key (see `history TASK`).")]
+ForOption = Annotated[
+    str | None,
+    typer.Option(
+        "--for", help="The lead unit it is done for, when the coordinator enters it for them."
+    ),
+]
+ConfirmOption = Annotated[
+    bool,
+    typer.Option("--confirm", help="A new due date beyond the plan's year is meant."),
+]
+
 
 def event_command(
     key: Annotated[str, typer.Argument(help="The event key, as `preview` shows it.")],
     on: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="When it happened.")],
+    by: ByOption,
     decision: Annotated[str, typer.Option(help="The decision's number and date.")] = "",
     due: Annotated[
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="The deadline the event sets, if it sets one."),
     ] = None,
+    correct: Annotated[
+        bool,
+        typer.Option("--correct", help="The date recorded before was wrong: this one replaces it."),
+    ] = False,
     plan: PlanOption = None,
 ) -> None:
-    """Record that an event happened; every task waiting on it starts its clock."""
+    """Record that an event happened (the coordinator); every task waiting on it starts its
+    clock, and its lead units are told their due date."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
+    actor = acting(settings, by, Action.RECORD_EVENT)
     event = EventOccurrence(
         key=key,
         occurred_on=on.date(),
@@ -43,7 +73,10 @@ def event_command(
         due_on=due.date() if due else None,
     )
     routing = with_client(
-        settings, lambda client: operations.trigger_event(client, plan_key, event)
+        settings,
+        lambda client: operations.trigger_event(
+            client, plan_key, event, actor=actor, correct=correct
+        ),
     )
     if routing.already_recorded:
         console.print(f"Event {key} of {on.date()} was already recorded: nothing changed.")
@@ -54,22 +87,29 @@ def event_command(
 def evidence_command(
     task: Annotated[str, typer.Argument(help="Task code, e.g. III.1.")],
     by: ByOption,
-    milestone: Annotated[str, typer.Option(help="Milestone key (see `status`).")] = "1",
+    milestone: MilestoneOption = "1",
     document: Annotated[str, typer.Option(help="Document number, e.g. 123/KH-SNV.")] = "",
     document_date: Annotated[
-        datetime | None, typer.Option("--document-date", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option(
+            "--document-date", formats=["%Y-%m-%d"], help="Its date (not later than today)."
+        ),
     ] = None,
-    link: Annotated[str, typer.Option(help="Where the deliverable can be read.")] = "",
+    link: Annotated[str, typer.Option(help="Where the deliverable can be read (http/https).")] = "",
     file_ref: Annotated[str, typer.Option("--file", help="A stored file's reference.")] = "",
     note: str = "",
+    for_unit: ForOption = None,
     plan: PlanOption = None,
 ) -> None:
-    """Send the evidence of a milestone's deliverable; the milestone closes."""
+    """Send the evidence of a milestone's deliverable (a lead unit, or the coordinator for
+    one with --for); the milestone closes and the coordinator is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
+    delivering = resolve_unit(settings, for_unit) if for_unit else None
+    actor = acting(settings, by, Action.SUBMIT_EVIDENCE, for_unit=delivering)
     submission = EvidenceSubmission(
         milestone_key=milestone,
-        submitted_by=resolve_unit(settings, by),
+        submitted_by=delivering or actor.who,
         document_number=document,
         document_date=document_date.date() if document_date else None,
         link=link,
@@ -77,7 +117,8 @@ def evidence_command(
         note=note,
     )
     view = with_client(
-        settings, lambda client: operations.submit_evidence(client, plan_key, task, submission)
+        settings,
+        lambda client: operations.submit_evidence(client, plan_key, task, submission, actor=actor),
     )
     console.print(f"{task} milestone {view.key}: {view.status.value}")
 
@@ -85,68 +126,99 @@ def evidence_command(
 def extend_command(
     task: Annotated[str, typer.Argument(help="Task code.")],
     until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="The new due day.")],
-    reason: Annotated[str, typer.Option(help="Why; kept in the record.")],
+    reason: Annotated[str, typer.Option(help="Why; kept in the record and told to the units.")],
     by: ByOption,
-    milestone: str = "1",
+    milestone: MilestoneOption = "1",
     request: Annotated[
         bool, typer.Option("--request", help="A lead unit asks; the coordinator decides.")
     ] = False,
+    for_unit: ForOption = None,
+    confirm: ConfirmOption = False,
     plan: PlanOption = None,
 ) -> None:
-    """Grant an extension (the coordinator), or with --request ask for one (a lead unit)."""
+    """Grant an extension (the coordinator; the lead units are told), or with --request ask
+    for one (a lead unit; the coordinator is told)."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    who = resolve_unit(settings, by)
     if request:
-        asked = ExtensionRequest(milestone, until.date(), reason, who)
+        asking = resolve_unit(settings, for_unit) if for_unit else None
+        actor = acting(settings, by, Action.REQUEST_EXTENSION, for_unit=asking)
+        asked = ExtensionRequest(
+            milestone, until.date(), reason, asking or actor.who, confirmed=confirm
+        )
         answer = with_client(
-            settings, lambda client: operations.request_extension(client, plan_key, task, asked)
+            settings,
+            lambda client: operations.request_extension(client, plan_key, task, asked, actor=actor),
         )
         console.print(f"{task} milestone {milestone}: {answer}")
         return
-    grant = ExtensionGrant(milestone, until.date(), reason, who)
+    actor = acting(settings, by, Action.GRANT_EXTENSION)
+    grant = ExtensionGrant(milestone, until.date(), reason, actor.who, confirmed=confirm)
     view = with_client(
-        settings, lambda client: operations.grant_extension(client, plan_key, task, grant)
+        settings,
+        lambda client: operations.grant_extension(client, plan_key, task, grant, actor=actor),
     )
     console.print(f"{task} milestone {view.key}: due {local_iso(view.due) if view.due else '-'}")
+
+
+def refuse_command(
+    task: Annotated[str, typer.Argument(help="Task code.")],
+    reason: Annotated[str, typer.Option(help="Why; told to the unit that asked.")],
+    by: ByOption,
+    milestone: MilestoneOption = "1",
+    plan: PlanOption = None,
+) -> None:
+    """Refuse the extension a lead unit asked for (the coordinator); the unit is told."""
+    settings = get_settings()
+    plan_key = resolve_plan(settings, plan)
+    actor = acting(settings, by, Action.REFUSE_EXTENSION)
+    refusal = ExtensionRefusal(milestone, reason, actor.who)
+    view = with_client(
+        settings,
+        lambda client: operations.refuse_extension(client, plan_key, task, refusal, actor=actor),
+    )
+    due = local_iso(view.due) if view.due else "-"
+    console.print(f"{task} milestone {view.key}: extension refused, still due {due}")
 
 
 def reassign_command(
     task: Annotated[str, typer.Argument(help="Task code.")],
     lead: Annotated[list[str], typer.Option(help="The new lead unit(s).")],
-    reason: Annotated[str, typer.Option()],
+    reason: Annotated[str, typer.Option(help="Why; told to the old and the new lead.")],
     by: ByOption,
     plan: PlanOption = None,
 ) -> None:
-    """Give a task to other lead units."""
+    """Give a task to other lead units (the coordinator); the old and the new lead are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    change = Reassignment(
-        [resolve_unit(settings, name) for name in lead], reason, resolve_unit(settings, by)
-    )
+    actor = acting(settings, by, Action.REASSIGN)
+    change = Reassignment([resolve_unit(settings, name) for name in lead], reason, actor.who)
     units = with_client(
-        settings, lambda client: operations.reassign_lead(client, plan_key, task, change)
+        settings,
+        lambda client: operations.reassign_lead(client, plan_key, task, change, actor=actor),
     )
     console.print(f"{task}: lead {', '.join(units)}")
 
 
 def cancel_command(
     task: Annotated[str, typer.Argument(help="Task code.")],
-    reason: Annotated[str, typer.Option()],
+    reason: Annotated[str, typer.Option(help="Why; kept in the record and told to the units.")],
     by: ByOption,
     carry_over: Annotated[
         bool, typer.Option("--carry-over", help="Carried over to next year's plan.")
     ] = False,
     plan: PlanOption = None,
 ) -> None:
-    """Cancel a task (or carry it over to next year's plan), with the reason."""
+    """Cancel a task, or carry it over to next year's plan (the coordinator), with the reason;
+    its lead units and the coordinator are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    closure = Closure(reason, resolve_unit(settings, by))
+    actor = acting(settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL)
+    closure = Closure(reason, actor.who)
     snapshot = with_client(
         settings,
         lambda client: operations.cancel_task(
-            client, plan_key, task, closure, carry_over=carry_over
+            client, plan_key, task, closure, actor=actor, carry_over=carry_over
         ),
     )
     console.print(f"{task}: {snapshot.status.value}")
@@ -156,5 +228,6 @@ def register(app: typer.Typer) -> None:
     app.command("event")(event_command)
     app.command("evidence")(evidence_command)
     app.command("extend")(extend_command)
+    app.command("refuse")(refuse_command)
     app.command("reassign")(reassign_command)
     app.command("cancel")(cancel_command)

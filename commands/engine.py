@@ -13,9 +13,10 @@ import typer
 from rich.table import Table
 from temporalio.client import WorkflowUpdateFailedError
 
-from commands.output import JsonOption, console, fail, print_json
+from commands.output import ExitCode, JsonOption, console, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
+from control.permissions import NotPermitted
 from control.runtime import build_worker, start_dev_server
 from deadlines.local_time import local_iso
 from settings import get_settings
@@ -111,8 +112,10 @@ def simulate_command(
                 year=year,
             )
         )
-    except (ScenarioError, operations.PlanNotStartable) as error:
+    except (ScenarioError, operations.PlanNotStartable, NotPermitted) as error:
         raise fail(str(error)) from error
+    except LookupError as error:  # a scenario's `by` that names no unit
+        raise fail(str(error), code=ExitCode.USAGE) from error
     except WorkflowUpdateFailedError as error:
         raise fail(update_refusal(error)) from error
     if as_json:

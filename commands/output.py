@@ -52,5 +52,6 @@ def fail(*messages: str, code: ExitCode = ExitCode.FAILED, document: object = No
         print_json(document, indent=2)
     else:
         for message in messages:
-            errors.print(f"[red]error:[/red] {message}", highlight=False)
+            # One line however narrow the terminal: it wraps it, the program does not.
+            errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=code)

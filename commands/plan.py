@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
-from commands.running import PlanOption
 from plan_import import ImportedPlan, NewUnit, PlanImportError, ReportEntry, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import get_settings
@@ -28,6 +27,10 @@ from storage.plans import (
 )
 
 LEVEL_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
+# `tasks` shows what is stored, running or not.
+StoredPlanOption = Annotated[
+    str | None, typer.Option("--plan", help="Plan key (default: the plan imported last).")
+]
 
 
 class TaskFields(BaseModel):
@@ -165,7 +168,7 @@ def import_command(
 
 
 def tasks_command(
-    plan: PlanOption = None,
+    plan: StoredPlanOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the stored tasks of a plan, with the warnings of its import."""
@@ -278,6 +281,13 @@ def _print_report(report: list[ReportEntry]) -> None:
 
 
 def _print_changes(changes: PlanChanges) -> None:
+    for kept in changes.leads_kept:
+        for change in kept.fields:
+            console.print(
+                f"  {kept.code}: the file names lead {', '.join(change.new)}; the engine's lead "
+                f"{', '.join(change.old)} stays (`reassign` changes it)",
+                highlight=False,
+            )
     if changes.unchanged:
         console.print(f"{changes.plan_key} is stored already: nothing changed.")
         return

@@ -1,5 +1,6 @@
-"""What the verbs on a running plan share: the --plan and --by options, and a client of the
-engine whose refusals end the verb with the engine's own words."""
+"""What the verbs on a running plan share: the --plan and --by options (who acts, in the role
+the unit directory gives them), and a client of the engine whose refusals end the verb with the
+engine's own words."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from temporalio.service import RPCError
 
 from commands.output import ExitCode, fail
 from control import operations
+from control.permissions import Action, Actor, NotPermitted, check_permitted, unit_actor
 from control.runtime import connect
 from plan_import.units import load_unit_directory
 from settings import Settings
@@ -20,9 +22,13 @@ from settings import Settings
 T = TypeVar("T")
 
 PlanOption = Annotated[
-    str | None, typer.Option("--plan", help="Plan key (default: the plan imported last).")
+    str | None,
+    typer.Option("--plan", help="Plan key (default: the only plan running)."),
 ]
-ByOption = Annotated[str, typer.Option("--by", help="Who does it: a unit code or name.")]
+ByOption = Annotated[
+    str,
+    typer.Option("--by", help="Who does it: a unit code or name (its role is the directory's)."),
+]
 
 
 def update_refusal(error: WorkflowUpdateFailedError) -> str:
@@ -43,6 +49,8 @@ def with_client(settings: Settings, action: Callable[[Client], Awaitable[T]]) ->
             return await action(client)
         except WorkflowUpdateFailedError as error:
             raise fail(update_refusal(error)) from error
+        except (NotPermitted, operations.NotRecorded) as error:
+            raise fail(str(error)) from error
         except RPCError as error:
             raise fail(error.message) from error
 
@@ -58,11 +66,26 @@ def resolve_unit(settings: Settings, name: str) -> str:
         raise fail(str(error), code=ExitCode.USAGE) from error
 
 
-def resolve_plan(settings: Settings, plan: str | None) -> str:
-    """The plan named by --plan, or the plan imported last."""
-    if plan:
-        return plan
+def acting(settings: Settings, by: str, action: Action, *, for_unit: str | None = None) -> Actor:
+    """Who acts (--by), in the role the unit directory gives them, once that role may do
+    `action` (for `for_unit`): a refusal ends the verb before the engine is reached. What
+    depends on the task is checked by the operation."""
+    directory = load_unit_directory(settings.units_file)
     try:
-        return operations.current_plan_key(settings)
-    except operations.PlanNotStartable as error:
+        actor = unit_actor(directory, by)
+    except LookupError as error:
+        raise fail(str(error), code=ExitCode.USAGE) from error
+    try:
+        check_permitted(actor, action, for_unit=for_unit)
+    except NotPermitted as error:
+        raise fail(str(error)) from error
+    return actor
+
+
+def resolve_plan(settings: Settings, plan: str | None) -> str:
+    """The plan named by --plan, or the only plan running; none or several: the verb stops,
+    naming them."""
+    try:
+        return operations.running_plan_key(settings, plan)
+    except operations.NoPlanChosen as error:
         raise fail(str(error)) from error

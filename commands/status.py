@@ -1,5 +1,6 @@
 """Verbs that look at a plan: where each task stands (from the engine's record in the
-database), and one task's whole story (asked of its running workflow)."""
+database, in Vietnamese, within 100 columns), and one task's whole story (asked of its running
+workflow)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,45 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from rich import box
 from rich.table import Table
 from temporalio.client import Client
 
 from commands.output import JsonOption, LocalInstant, console, print_json
 from commands.running import PlanOption, resolve_plan, with_client
 from control import operations
-from deadlines.local_time import local_iso
+from deadlines.local_time import in_vietnam, local_iso
+from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
+from models.tables import Milestone
 from models.workflow_messages import HistoryEntry, TaskSnapshot
 from settings import get_settings
 from storage.db import session_scope
-from storage.plans import list_tasks
+from storage.plans import get_plan, list_tasks
+from storage.progress import milestones_by_task
 from workflows.task import TaskWorkflow
+
+# `status` fits a terminal of this many columns, whatever wider one it is shown on.
+STATUS_WIDTH = 100
+# After the due date of an overdue milestone; said in words under the table.
+OVERDUE_MARK = "*"
+
+# What people read in `status`: the engine's words in Vietnamese.
+STATUS_WORDS = {
+    "not_started": "chưa bắt đầu",
+    "active": "đang thực hiện",
+    "waiting_event": "chờ sự kiện",
+    "overdue": "quá hạn",
+    "done": "hoàn thành",
+    "ended": "kết thúc",
+    "cancelled": "đã hủy",
+    "carried_over": "chuyển năm sau",
+}
+STEP_WORDS = {
+    "reminder": "nhắc hạn",
+    "check_in": "hỏi tiến độ",
+    "escalation": "báo quá hạn",
+    "nudge": "nhắc chờ",
+}
 
 
 class _Read(BaseModel):
@@ -40,11 +68,22 @@ class TaskLine(_Read):
         return status or "not_started"
 
 
+class OpenMilestone(_Read):
+    key: str
+    status: MilestoneStatus
+    due: LocalInstant | None = Field(validation_alias="due_at")
+
+
+class StatusLine(TaskLine):
+    # The milestones not closed yet, each with its due instant (none while waiting on an event).
+    milestones: list[OpenMilestone] = []
+
+
 class StatusDocument(BaseModel):
     """`status --json`: every task of the plan as the engine last recorded it."""
 
     plan: str
-    tasks: list[TaskLine]
+    tasks: list[StatusLine]
 
 
 class MilestoneLine(_Read):
@@ -83,27 +122,78 @@ def status_command(
     plan: PlanOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Where the plan stands, task by task (from the engine's record in the database)."""
+    """Where the plan stands, task by task: the due date of each open milestone and the next
+    step (from the engine's record in the database)."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
     with session_scope(settings.resolved_database_url()) as session:
-        tasks = [TaskLine.model_validate(task) for task in list_tasks(session, plan_key=plan_key)]
+        stored = get_plan(session, plan_key)
+        title = stored.title if stored is not None else ""
+        recorded = milestones_by_task(session, plan_key=plan_key)
+        tasks = [
+            StatusLine.model_validate(
+                {
+                    **TaskLine.model_validate(task).model_dump(),
+                    "milestones": [
+                        OpenMilestone.model_validate(m) for m in _still_open(recorded, task.code)
+                    ],
+                }
+            )
+            for task in list_tasks(session, plan_key=plan_key)
+        ]
     if as_json:
         print_json(StatusDocument(plan=plan_key, tasks=tasks))
         return
-    table = Table(title=f"Plan {plan_key}")
-    for column in ("code", "status", "next action", "lead", "title"):
-        table.add_column(column)
+    table = Table(title=f"{title or 'Kế hoạch'} ({plan_key})", box=box.SIMPLE_HEAD)
+    table.add_column("Mã", no_wrap=True)
+    table.add_column("Tình trạng", min_width=7)
+    table.add_column("Hạn mốc còn mở", min_width=11)
+    table.add_column("Tiếp theo", no_wrap=True)
+    table.add_column("Chủ trì", min_width=9, max_width=11)
+    # The title takes what the others leave.
+    table.add_column("Nhiệm vụ", ratio=1, min_width=12, overflow="fold")
     for line in tasks:
-        at = local_iso(line.next_action_at) or ""
         table.add_row(
             line.code,
-            line.status,
-            f"{line.next_action} {at}".strip(),
+            STATUS_WORDS.get(line.status, line.status),
+            _due_lines(line.milestones),
+            _next_step(line),
             ", ".join(line.lead_units),
             line.title,
         )
-    console.print(table)
+    console.print(table, width=min(console.width, STATUS_WIDTH))
+    if any(m.status is MilestoneStatus.OVERDUE for line in tasks for m in line.milestones):
+        console.print(f"{OVERDUE_MARK} {STATUS_WORDS['overdue']}")
+
+
+def _still_open(recorded: dict[str, list[Milestone]], code: str) -> list[Milestone]:
+    return [
+        m
+        for m in recorded.get(code, [])
+        if m.status is not None and m.status not in CLOSED_MILESTONE_STATUSES
+    ]
+
+
+def _due_lines(milestones: list[OpenMilestone]) -> str:
+    """One line per open milestone: `31/03/2023`, `2023-Q2: 14/07/2023*` (overdue), or
+    `chờ sự kiện`; the key is left out when it is the task's only milestone, "1"."""
+    lines = []
+    for m in milestones:
+        if m.due is None:
+            when = STATUS_WORDS["waiting_event"]
+        else:
+            when = in_vietnam(m.due).format("DD/MM/YYYY")
+            if m.status is MilestoneStatus.OVERDUE:
+                when += OVERDUE_MARK
+        lines.append(when if m.key == "1" and len(milestones) == 1 else f"{m.key}: {when}")
+    return "\n".join(lines)
+
+
+def _next_step(line: TaskLine) -> str:
+    if not line.next_action or line.next_action_at is None:
+        return ""
+    at = in_vietnam(line.next_action_at).format("DD/MM HH:mm")
+    return f"{STEP_WORDS.get(line.next_action, line.next_action)}\n{at}"
 
 
 def history_command(

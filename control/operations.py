@@ -1,11 +1,18 @@
 """What people do to a running plan: start it, trigger its events, send evidence, extend,
-reassign, cancel, and look at where it stands. The CLI and the simulator both call these.
+reassign, cancel, and look at where it stands. The CLI, the simulator and the web app call
+these.
+
+Every operation that acts takes the `Actor` who acts and checks first that they may
+(control.permissions): what the role decides before anything is asked of the engine, then what
+depends on the task as its workflow sees it. The workflow judges the message once more when it
+applies it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -15,6 +22,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from control.permissions import Action, Actor, TaskAccess, check_permitted
 from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
 from deadlines.local_time import local_instant
 from models.statuses import CLOSED_DISPLAY_STATUSES
@@ -26,6 +34,7 @@ from models.workflow_messages import (
     EventSubscription,
     EvidenceSubmission,
     ExtensionGrant,
+    ExtensionRefusal,
     ExtensionRequest,
     MilestoneView,
     PlanWorkflowInput,
@@ -37,7 +46,13 @@ from plan_import import ImportedPlan, read_plan
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
-from storage.plans import latest_plan, list_tasks, store_plan
+from storage.plans import (
+    get_plan,
+    list_tasks,
+    mark_plan_started,
+    running_plans,
+    store_plan,
+)
 from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
 from workflows.search_attributes import initial_search_attributes
@@ -49,6 +64,14 @@ YEAR_SUMMARY_TIME = time(8, 0)
 
 class PlanNotStartable(ValueError):
     """The plan cannot start as it is: nothing was started, the message says why."""
+
+
+class NoPlanChosen(ValueError):
+    """No plan, or more than one, fits what the verb was told: the message lists them."""
+
+
+class NotRecorded(ValueError):
+    """A correction of an event never recorded."""
 
 
 @dataclass
@@ -99,11 +122,19 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
             refused.append(f"{task.code}: {refusal}")
             continue
         keys = {
-            (m.event_key, m.kind is MilestoneKind.OUTSIDE_PLAN) for m in milestones if m.event_key
+            (
+                m.event_key,
+                m.kind is MilestoneKind.OUTSIDE_PLAN,
+                m.kind is MilestoneKind.RECURRING_EVENT,
+            )
+            for m in milestones
+            if m.event_key
         }
         subscriptions.extend(
-            EventSubscription(task_code=task.code, event_key=key, needs_due_date=needs_due)
-            for key, needs_due in sorted(keys)
+            EventSubscription(
+                task_code=task.code, event_key=key, needs_due_date=needs_due, recurring=recurring
+            )
+            for key, needs_due, recurring in sorted(keys)
         )
     if refused:
         raise PlanNotStartable("deadlines the engine cannot read: " + "; ".join(refused))
@@ -149,6 +180,9 @@ async def start_plan(
         stored_status = {
             task.code: task.status for task in list_tasks(session, plan_key=imported.key)
         }
+        stored = get_plan(session, imported.key)
+        assert stored is not None  # store_plan
+        mark_plan_started(session, stored, now=datetime.now(UTC))
 
     plan = await client.start_workflow(
         PlanWorkflow.run,
@@ -219,13 +253,28 @@ async def _is_running(client: Client, workflow_id: str) -> bool:
     )
 
 
-def current_plan_key(settings: Settings) -> str:
+def running_plan_key(settings: Settings, plan: str | None = None) -> str:
+    """The plan a verb acts on: the one named, or the only one the engine runs. Importing or
+    previewing a plan never changes the answer: only starting one does."""
     upgrade_schema(settings.resolved_database_url())
     with session_scope(settings.resolved_database_url()) as session:
-        plan = latest_plan(session)
-        if plan is None:
-            raise PlanNotStartable("no plan has been imported yet: run `scheduler.py start FILE`")
-        return plan.key
+        if plan:
+            stored = get_plan(session, plan)
+            if stored is None:
+                raise NoPlanChosen(f"no plan {plan!r} in the database")
+            if stored.started_at is None:
+                raise NoPlanChosen(
+                    f"plan {plan} has been imported but not started: "
+                    "`scheduler.py start FILE` starts it"
+                )
+            return stored.key
+        running = running_plans(session)
+        if len(running) == 1:
+            return running[0].key
+        if not running:
+            raise NoPlanChosen("no plan is running: `scheduler.py start FILE` starts one")
+        listed = "; ".join(f"{p.key} ({p.title or p.source_name})" for p in running)
+        raise NoPlanChosen(f"{len(running)} plans are running, name one with --plan: {listed}")
 
 
 def unit_code(directory: UnitDirectory, name: str) -> str:
@@ -233,8 +282,21 @@ def unit_code(directory: UnitDirectory, name: str) -> str:
     return directory.find(name).code
 
 
-async def trigger_event(client: Client, plan_key: str, event: EventOccurrence) -> EventRouting:
+async def trigger_event(
+    client: Client, plan_key: str, event: EventOccurrence, *, actor: Actor, correct: bool = False
+) -> EventRouting:
+    """Records the event as `actor` did. `correct`: it replaces the date recorded for its key
+    (the coordinator confirms the first was wrong)."""
+    check_permitted(actor, Action.RECORD_EVENT)
     handle = client.get_workflow_handle_for(PlanWorkflow.run, plan_workflow_id(plan_key))
+    event = dataclasses.replace(event, recorded_by=actor.who)
+    if correct:
+        recorded = [e for e in await handle.query(PlanWorkflow.events) if e.key == event.key]
+        if not recorded:
+            raise NotRecorded(
+                f"event {event.key!r} has not been recorded: there is nothing to correct"
+            )
+        event = dataclasses.replace(event, corrects=recorded[-1].occurred_on)
     return await handle.execute_update(PlanWorkflow.trigger_event, event)
 
 
@@ -244,38 +306,104 @@ def task_handle(
     return client.get_workflow_handle_for(TaskWorkflow.run, task_workflow_id(plan_key, task_code))
 
 
-async def submit_evidence(
-    client: Client, plan_key: str, task_code: str, submission: EvidenceSubmission
-) -> MilestoneView:
+async def task_access(handle: WorkflowHandle[TaskWorkflow, TaskSnapshot]) -> TaskAccess:
+    """What permissions depend on, as the task's workflow sees it now."""
+    return TaskAccess.of(await handle.query(TaskWorkflow.snapshot))
+
+
+async def _checked_handle(
+    client: Client,
+    plan_key: str,
+    task_code: str,
+    actor: Actor,
+    action: Action,
+    *,
+    for_unit: str | None = None,
+    milestone_key: str | None = None,
+) -> WorkflowHandle[TaskWorkflow, TaskSnapshot]:
+    """The task's handle once `actor` may do `action` on it: the role first, then the task."""
+    check_permitted(actor, action, for_unit=for_unit)
     handle = task_handle(client, plan_key, task_code)
+    if action in (Action.SUBMIT_EVIDENCE, Action.REQUEST_EXTENSION):
+        check_permitted(
+            actor, action, await task_access(handle), for_unit=for_unit, milestone_key=milestone_key
+        )
+    return handle
+
+
+async def submit_evidence(
+    client: Client, plan_key: str, task_code: str, submission: EvidenceSubmission, *, actor: Actor
+) -> MilestoneView:
+    """`submission.submitted_by` is the unit delivering; `actor` enters it (the unit itself, or
+    the coordinator naming the unit)."""
+    handle = await _checked_handle(
+        client,
+        plan_key,
+        task_code,
+        actor,
+        Action.SUBMIT_EVIDENCE,
+        for_unit=submission.submitted_by,
+        milestone_key=submission.milestone_key,
+    )
+    if actor.who != submission.submitted_by:
+        submission = dataclasses.replace(submission, recorded_by=actor.who)
     return await handle.execute_update(TaskWorkflow.submit_evidence, submission)
 
 
 async def request_extension(
-    client: Client, plan_key: str, task_code: str, request: ExtensionRequest
+    client: Client, plan_key: str, task_code: str, request: ExtensionRequest, *, actor: Actor
 ) -> str:
-    handle = task_handle(client, plan_key, task_code)
+    """`request.requested_by` is the unit asking; `actor` enters it (see submit_evidence)."""
+    handle = await _checked_handle(
+        client,
+        plan_key,
+        task_code,
+        actor,
+        Action.REQUEST_EXTENSION,
+        for_unit=request.requested_by,
+        milestone_key=request.milestone_key,
+    )
+    if actor.who != request.requested_by:
+        request = dataclasses.replace(request, recorded_by=actor.who)
     return await handle.execute_update(TaskWorkflow.request_extension, request)
 
 
 async def grant_extension(
-    client: Client, plan_key: str, task_code: str, grant: ExtensionGrant
+    client: Client, plan_key: str, task_code: str, grant: ExtensionGrant, *, actor: Actor
 ) -> MilestoneView:
-    handle = task_handle(client, plan_key, task_code)
+    handle = await _checked_handle(client, plan_key, task_code, actor, Action.GRANT_EXTENSION)
+    grant = dataclasses.replace(grant, granted_by=actor.who)
     return await handle.execute_update(TaskWorkflow.grant_extension, grant)
 
 
+async def refuse_extension(
+    client: Client, plan_key: str, task_code: str, refusal: ExtensionRefusal, *, actor: Actor
+) -> MilestoneView:
+    handle = await _checked_handle(client, plan_key, task_code, actor, Action.REFUSE_EXTENSION)
+    refusal = dataclasses.replace(refusal, refused_by=actor.who)
+    return await handle.execute_update(TaskWorkflow.refuse_extension, refusal)
+
+
 async def reassign_lead(
-    client: Client, plan_key: str, task_code: str, reassignment: Reassignment
+    client: Client, plan_key: str, task_code: str, reassignment: Reassignment, *, actor: Actor
 ) -> list[str]:
-    handle = task_handle(client, plan_key, task_code)
+    handle = await _checked_handle(client, plan_key, task_code, actor, Action.REASSIGN)
+    reassignment = dataclasses.replace(reassignment, by=actor.who)
     return await handle.execute_update(TaskWorkflow.reassign_lead, reassignment)
 
 
 async def cancel_task(
-    client: Client, plan_key: str, task_code: str, closure: Closure, *, carry_over: bool = False
+    client: Client,
+    plan_key: str,
+    task_code: str,
+    closure: Closure,
+    *,
+    actor: Actor,
+    carry_over: bool = False,
 ) -> TaskSnapshot:
-    handle = task_handle(client, plan_key, task_code)
+    action = Action.CARRY_OVER if carry_over else Action.CANCEL
+    handle = await _checked_handle(client, plan_key, task_code, actor, action)
+    closure = dataclasses.replace(closure, by=actor.who)
     if carry_over:
         return await handle.execute_update(TaskWorkflow.carry_over, closure)
     return await handle.execute_update(TaskWorkflow.cancel, closure)

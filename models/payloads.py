@@ -7,7 +7,7 @@ Instants are timezone-aware UTC datetimes; dates are local (Asia/Ho_Chi_Minh) ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -28,6 +28,18 @@ class MessageKind(StrEnum):
     EXTENSION_REQUEST = "extension_request"
     # The leadership's account of the plan year, after its last working day.
     YEAR_SUMMARY = "year_summary"
+    # Decisions, told to the units they concern.
+    EXTENSION_GRANTED = "extension_granted"
+    EXTENSION_REFUSED = "extension_refused"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"
+    CARRIED_OVER = "carried_over"
+    # An event started a milestone's clock: its lead units learn the due date.
+    CLOCK_STARTED = "clock_started"
+    # Evidence arrived: the coordinator is told.
+    EVIDENCE_RECEIVED = "evidence_received"
+    # A task started after some of its steps had passed: where it stands, once.
+    CATCH_UP = "catch_up"
     # The product's own messages, not asked for by the engine.
     DELIVERY_FAILURE = "delivery_failure"
     DIGEST = "digest"
@@ -47,6 +59,27 @@ class DeliveryOutcome(StrEnum):
     FAILED = NotificationStatus.FAILED.value
     # Not delivered yet: the attempt ends in `DeliveryIncomplete` and is retried.
     PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What a decision message tells besides its milestone: who decided, why, what changed."""
+
+    # The unit (or person) who decided, and why.
+    by: str = ""
+    reason: str = ""
+    # An extension granted: the due instant before it.
+    previous_due_at: datetime | None = None
+    # An extension refused: the day the unit asked for.
+    asked_on: date | None = None
+    # A reassignment: the lead units before and after.
+    previous_lead_units: list[str] = field(default_factory=list)
+    lead_units: list[str] = field(default_factory=list)
+    # An event that started the clock: when it happened, the decision's number, and whether it
+    # corrects an earlier date.
+    event_on: date | None = None
+    event_decision: str = ""
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +111,11 @@ class NotificationRequest:
     # An extension request (kind extension_request): who asks, and until when; `note` is why.
     requested_by: str = ""
     requested_due_at: datetime | None = None
+    # The event a milestone waits on (or waited on): its key, and the words of the plan.
+    event_key: str = ""
+    event_text: str = ""
+    # The decisions' kinds (extension granted, reassigned, …): what was decided.
+    decision: DecisionFacts | None = None
 
 
 @dataclass(frozen=True)

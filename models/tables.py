@@ -70,6 +70,9 @@ class Plan(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     imported_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # When the engine first started the plan's workflows: verbs act on the plans it runs, never
+    # on a plan only imported or previewed.
+    started_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 
 class Task(SQLModel, table=True):

@@ -24,6 +24,9 @@ class EventOccurrence:
     # Set when the event itself names the deadline ("Theo Kế hoạch của UBND tỉnh").
     due_on: date | None = None
     recorded_by: str = ""
+    # A correction: this occurrence replaces the one recorded on that day (confirmed by the
+    # coordinator); the tasks whose clock that one started count from this one.
+    corrects: date | None = None
 
     @property
     def identity(self) -> str:
@@ -39,6 +42,8 @@ class EvidenceSubmission:
     link: str = ""
     file_ref: str = ""
     note: str = ""
+    # Who entered it, when not the unit itself (the coordinator delivering for a unit).
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,10 @@ class ExtensionRequest:
     new_due_on: date
     reason: str
     requested_by: str
+    # A new due date beyond the plan's year, asked for knowingly.
+    confirmed: bool = False
+    # Who entered it, when not the unit itself (the coordinator asking for a unit).
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,17 @@ class ExtensionGrant:
     new_due_on: date
     reason: str
     granted_by: str
+    # A new due date beyond the plan's year, granted knowingly.
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ExtensionRefusal:
+    """The coordinator says no to the extension a lead unit asked for."""
+
+    milestone_key: str
+    reason: str
+    refused_by: str
 
 
 @dataclass(frozen=True)
@@ -172,6 +192,9 @@ class EventSubscription:
     task_code: str
     event_key: str
     needs_due_date: bool
+    # The task repeats its obligation on each occurrence ("Khi có phát sinh"): every date of the
+    # event is an occurrence of its own, not a second date of one.
+    recurring: bool = False
 
 
 @dataclass

@@ -139,6 +139,8 @@ class NotificationService:
                 if kind is MessageKind.YEAR_SUMMARY
                 else None
             )
+            # A message about the whole task lists its milestones as recorded.
+            task_milestones = lines.task_lines(session, request, kind, now)
         line = (
             lines.request_line(request, now, facts.lead_unit_names)
             if kind is not MessageKind.YEAR_SUMMARY
@@ -154,10 +156,11 @@ class NotificationService:
                     plan_title=facts.plan_title,
                     day_text=format_day(local_day(now)),
                     milestone=line,
-                    milestones=year[1] if year else [],
+                    milestones=year[1] if year else task_milestones,
                     evidence=facts.evidence,
                     tally=year[0] if year else None,
                     extension=lines.extension_line(request, kind, note),
+                    decision=lines.decision_line(request, kind),
                     overview_link=plan_link(lines.public_url, request.plan_key),
                     note=note,
                     recipient_leads=unit in facts.lead_units or audience == StepAudience.LEAD,

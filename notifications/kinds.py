@@ -16,6 +16,14 @@ ENGINE_KINDS = frozenset(
         MessageKind.CLOSING,
         MessageKind.EXTENSION_REQUEST,
         MessageKind.YEAR_SUMMARY,
+        MessageKind.EXTENSION_GRANTED,
+        MessageKind.EXTENSION_REFUSED,
+        MessageKind.REASSIGNED,
+        MessageKind.CANCELLED,
+        MessageKind.CARRIED_OVER,
+        MessageKind.CLOCK_STARTED,
+        MessageKind.EVIDENCE_RECEIVED,
+        MessageKind.CATCH_UP,
     }
 )
 
@@ -33,6 +41,27 @@ MILESTONE_KINDS = frozenset(
         MessageKind.NUDGE,
         MessageKind.CLOSING,
         MessageKind.EXTENSION_REQUEST,
+        MessageKind.EXTENSION_GRANTED,
+        MessageKind.EXTENSION_REFUSED,
+        MessageKind.CLOCK_STARTED,
+        MessageKind.EVIDENCE_RECEIVED,
+    }
+)
+
+# The kinds about a whole task: the message lists its milestones as the engine recorded them.
+TASK_KINDS = frozenset(
+    {MessageKind.REASSIGNED, MessageKind.CANCELLED, MessageKind.CARRIED_OVER, MessageKind.CATCH_UP}
+)
+
+# Decisions told to the units they concern: each says who decided and why.
+DECISION_KINDS = frozenset(
+    {
+        MessageKind.EXTENSION_GRANTED,
+        MessageKind.EXTENSION_REFUSED,
+        MessageKind.REASSIGNED,
+        MessageKind.CANCELLED,
+        MessageKind.CARRIED_OVER,
+        MessageKind.CLOCK_STARTED,
     }
 )
 

@@ -11,17 +11,24 @@ from sqlmodel import Session
 
 from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
-from models.statuses import MilestoneStatus
+from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone, NotificationLog, Task
 from notifications.contacts import UnitLookup
-from notifications.formatting import format_due
-from notifications.kinds import parse_kind
+from notifications.formatting import format_day, format_due
+from notifications.kinds import DECISION_KINDS, TASK_KINDS, parse_kind
 from notifications.links import evidence_link
-from notifications.messages import EvidenceLine, ExtensionLine, MilestoneLine, YearTally
+from notifications.messages import (
+    DecisionLine,
+    EvidenceLine,
+    ExtensionLine,
+    MilestoneLine,
+    YearTally,
+)
 from notifications.office_hours import CalendarOfYear
 from notifications.outcomes import InvalidNotification
 from notifications.requests import RequestDetails
 from storage import notifications as log
+from storage.plans import get_task
 
 # The milestones still to finish, in the order a year summary lists them: overdue first.
 _UNFINISHED = (MilestoneStatus.OVERDUE, MilestoneStatus.OPEN, MilestoneStatus.SCHEDULED)
@@ -79,7 +86,14 @@ class MessageLines:
                 self.public_url, request.plan_key, request.task_code, request.milestone_key
             ),
             lead_unit_names=lead_unit_names,
+            event_text=request.event_text,
+            event_key=request.event_key,
+            event_recorder_name=self._event_recorder(request.event_key),
         )
+
+    def _event_recorder(self, event_key: str) -> str:
+        """Who records an event (the coordinator), named in messages about it."""
+        return self.unit_name(self._directory.coordinator) if event_key else ""
 
     def held_line(self, row: NotificationLog, now: datetime) -> MilestoneLine:
         """A request held in the log (for a digest or a summary), from what the log kept."""
@@ -97,6 +111,9 @@ class MessageLines:
             ),
             kind=parse_kind(row.kind),
             note=details.note,
+            event_text=details.event_text,
+            event_key=details.event_key,
+            event_recorder_name=self._event_recorder(details.event_key),
         )
 
     def stored_line(
@@ -127,13 +144,56 @@ class MessageLines:
             requested_by_name=self.unit_name(request.requested_by),
             new_due_text=format_due(request.requested_due_at),
             reason=reason,
+            new_due_on=local_day(request.requested_due_at).isoformat(),
+            coordinator_code=self._directory.coordinator,
         )
+
+    def decision_line(self, request: NotificationRequest, kind: MessageKind) -> DecisionLine | None:
+        """What a decision message says was decided, from what the workflow told."""
+        if kind not in DECISION_KINDS:
+            return None
+        facts = request.decision
+        if facts is None:
+            raise InvalidNotification(
+                f"notification {request.key}: a {kind.value} message needs what was decided"
+            )
+        return DecisionLine(
+            by_name=self.unit_name(facts.by) if facts.by else "",
+            reason=facts.reason,
+            previous_due_text=format_due(facts.previous_due_at) if facts.previous_due_at else "",
+            asked_text=format_day(facts.asked_on) if facts.asked_on else "",
+            previous_lead_names=[self.unit_name(code) for code in facts.previous_lead_units],
+            lead_names=[self.unit_name(code) for code in facts.lead_units],
+            event_day_text=format_day(facts.event_on) if facts.event_on else "",
+            event_decision=facts.event_decision,
+            corrected=facts.corrected,
+        )
+
+    def task_lines(
+        self, session: Session, request: NotificationRequest, kind: MessageKind, now: datetime
+    ) -> list[MilestoneLine]:
+        """For a message about the whole task: its milestones still open, as recorded, the
+        most urgent first (overdue, then by due date)."""
+        if kind not in TASK_KINDS:
+            return []
+        task = get_task(session, plan_key=request.plan_key, task_code=request.task_code)
+        if task is None or task.id is None:
+            return []
+        open_milestones = [
+            m
+            for m in log.milestones_of_task(session, task_id=task.id)
+            if m.status not in CLOSED_MILESTONE_STATUSES
+        ]
+        open_milestones.sort(
+            key=lambda m: (m.status is not MilestoneStatus.OVERDUE, m.due_at is None, m.due_at)
+        )
+        return [self.stored_line(request.plan_key, task, m, now) for m in open_milestones]
 
     def facts(self, session: Session, request: NotificationRequest, kind: MessageKind) -> Facts:
         title = log.plan_title(session, plan_key=request.plan_key) or request.plan_key
         leads = log.task_lead_units(session, plan_key=request.plan_key, task_code=request.task_code)
         evidence = None
-        if kind is MessageKind.CLOSING:
+        if kind in (MessageKind.CLOSING, MessageKind.EVIDENCE_RECEIVED):
             stored = log.latest_evidence(
                 session,
                 plan_key=request.plan_key,

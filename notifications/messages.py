@@ -29,6 +29,11 @@ class MilestoneLine:
     # In a digest: which kind of message this line stands for.
     kind: MessageKind | None = None
     note: str = ""
+    # The event the milestone waits on (or waited on): the plan's words, its key, and who
+    # records it (the coordinator's name).
+    event_text: str = ""
+    event_key: str = ""
+    event_recorder_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,29 @@ class ExtensionLine:
     requested_by_name: str
     new_due_text: str
     reason: str
+    # The day asked for as the command line writes it (2023-05-12), and the coordinator's code:
+    # the commands that grant or refuse it are written out whole.
+    new_due_on: str = ""
+    coordinator_code: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """What a decision message says was decided: by whom, why, and what changed."""
+
+    by_name: str
+    reason: str = ""
+    # An extension granted: the due date before it (`Thứ Sáu, 31/03/2023, 17:00`).
+    previous_due_text: str = ""
+    # An extension refused: the day the unit asked for (`Thứ Hai, 15/05/2023`).
+    asked_text: str = ""
+    # A reassignment: the lead units before and after, by name.
+    previous_lead_names: list[str] = field(default_factory=list)
+    lead_names: list[str] = field(default_factory=list)
+    # An event that started the clock: its day, its decision, whether it corrects a date.
+    event_day_text: str = ""
+    event_decision: str = ""
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +124,7 @@ class MessageContext:
     failure: DeliveryFailureLine | None = None
     tally: YearTally | None = None
     extension: ExtensionLine | None = None
+    decision: DecisionLine | None = None
     # Where the whole picture is: the plan's overview for the summaries.
     overview_link: str = ""
     note: str = ""

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from models.payloads import MessageKind
 from notifications.formatting import one_line, plain_text
-from notifications.kinds import MILESTONE_KINDS
+from notifications.kinds import DECISION_KINDS, MILESTONE_KINDS, TASK_KINDS
 from notifications.messages import MessageContext, RenderedMessage
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -130,6 +130,10 @@ def _check_context(context: MessageContext) -> None:
         raise RenderError("a delivery_failure message needs the failed delivery it reports")
     if kind is MessageKind.EXTENSION_REQUEST and context.extension is None:
         raise RenderError("an extension_request message needs what was asked")
+    if kind in DECISION_KINDS and context.decision is None:
+        raise RenderError(f"a {kind.value} message needs the decision it tells")
+    if kind in TASK_KINDS and context.milestone is None:
+        raise RenderError(f"a {kind.value} message needs the task it is about")
     if kind is MessageKind.YEAR_SUMMARY and context.tally is None:
         raise RenderError("a year_summary message needs the year's tally")
     if kind in (MessageKind.ESCALATION_LEADERSHIP, MessageKind.DIGEST) and not context.milestones:

@@ -37,6 +37,9 @@ class RequestDetails(BaseModel):
     evidence_hint: str = ""
     # The note meant for people (never the audience).
     note: str = ""
+    # The event the milestone waits on: its key and the plan's words for it.
+    event_key: str = ""
+    event_text: str = ""
 
 
 def unit_log_key(request_key: str, unit_code: str) -> str:
@@ -67,6 +70,7 @@ def check_request(request: NotificationRequest, now: datetime) -> MessageKind:
         ("scheduled_at", request.scheduled_at),
         ("due_at", request.due_at),
         ("requested_due_at", request.requested_due_at),
+        ("previous_due_at", request.decision.previous_due_at if request.decision else None),
         ("now", now),
     ):
         if instant is not None and instant.utcoffset() is None:
@@ -104,6 +108,8 @@ def request_row(
             due_at=request.due_at,
             evidence_hint=request.evidence_hint,
             note=request_audience(request)[1],
+            event_key=request.event_key,
+            event_text=request.event_text,
         ).model_dump(mode="json"),
         now=now,
     )

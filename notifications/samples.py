@@ -14,6 +14,7 @@ from notifications.dispatch import Dispatcher
 from notifications.formatting import format_day, format_due
 from notifications.links import evidence_link, plan_link
 from notifications.messages import (
+    DecisionLine,
     DeliveryFailureLine,
     EvidenceLine,
     ExtensionLine,
@@ -86,6 +87,15 @@ class Samples:
                     requested_by_name=unit_name,
                     new_due_text=line.due_text or format_day(local_day(now)),
                     reason="(mẫu)",
+                ),
+                decision=DecisionLine(
+                    by_name=lines.unit_name(dispatch.directory.coordinator),
+                    reason="(mẫu)",
+                    previous_due_text=line.due_text,
+                    asked_text=format_day(local_day(now)),
+                    previous_lead_names=[unit_name],
+                    lead_names=[unit_name],
+                    event_day_text=format_day(local_day(now)),
                 ),
                 overview_link=plan_link(lines.public_url, plan_key),
                 sample=True,

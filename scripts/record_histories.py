@@ -1,37 +1,65 @@
 """Record the histories the replay test replays: `python scripts/record_histories.py`.
 
-Runs the seed plan from 1 January to 30 June 2023 on the time-skipping server with the test
-scenario, and saves the history of one workflow of each kind (a fixed deadline closed on time,
-one never done, an event-started one closed late, a compound one, a periodic report, a
-recurring obligation, the plan, the daily digest) under tests/histories/. Run it again only
-when a change is meant to break replay, and guard the change with `workflow.patched` first.
+Two runs on the time-skipping server, each saving the history of chosen workflows under
+tests/histories/ as `<name>.<GENERATION>.json`:
+
+- the year: the seed plan from 1 January to 30 June 2023 with the test scenario, one workflow of
+  each kind (a fixed deadline closed on time, one never done, an event-started one closed late,
+  a compound one, a periodic report, a recurring obligation, the plan, the daily digest);
+- the messages: a small plan whose workflows receive every update and signal they take (an
+  event, its correction, evidence, an extension asked for, refused, asked again and granted, a
+  reassignment, a cancellation, a carry-over, the plan's subscriptions changed by a second start),
+  with a task added late and one added after its event;
+- after the year: the small plan started once its year is over (the tasks catch up, the year's
+  summary waits for their record).
+
+The histories of earlier generations (recorded before a change guarded by `workflow.patched`)
+stay beside these: the replay test replays them all. Record again only when a change is meant
+to break replay, guard it with `workflow.patched` first, and raise GENERATION so that nothing
+recorded before is overwritten.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+import tempfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from temporalio import activity
+from temporalio.client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from control import operations  # noqa: E402
 from control.operations import ensure_daily_digest  # noqa: E402
+from control.permissions import unit_actor  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
+from models.workflow_messages import (  # noqa: E402
+    Closure,
+    EventOccurrence,
+    EvidenceSubmission,
+    ExtensionGrant,
+    ExtensionRefusal,
+    ExtensionRequest,
+    Reassignment,
+)
+from plan_import.units import UnitDirectory, load_unit_directory  # noqa: E402
 from settings import get_settings  # noqa: E402
-from simulation.run import local_start, perform_step, simulated_plan  # noqa: E402
+from simulation.run import SimulatedPlan, local_start, perform_step, simulated_plan  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
 from workflows.plan import plan_workflow_id  # noqa: E402
 from workflows.task import task_workflow_id  # noqa: E402
 
+# The first generation's files have no suffix.
+GENERATION = "v2"
 SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
 SCENARIO = ROOT / "tests" / "engine" / "data" / "year-2023.yaml"
 OUT = ROOT / "tests" / "histories"
-TASKS = {
+YEAR_TASKS = {
     "II.3": "fixed-closed-on-time",
     "IV.1": "fixed-never-done",
     "I.2": "after-event-closed-late",
@@ -40,7 +68,28 @@ TASKS = {
     "III.2": "recurring-event",
     "I.3": "ongoing",
 }
-END = date(2023, 6, 30)
+YEAR_END = date(2023, 6, 30)
+
+MESSAGES_PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
+I. CÔNG TÁC CHỈ ĐẠO,,,,,
+1,Xây dựng kế hoạch,Văn phòng Sở,Phòng TCBC và TCPCP,Tháng 3/2023,
+2,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Tuyển dụng,Văn phòng Sở,,Theo Kế hoạch tuyển dụng của UBND tỉnh,
+4,Xử lý kiến nghị,Ban Tôn giáo,,Khi có phát sinh,
+"""
+# Added by a second start, after the first one's event and after its own deadline.
+ADDED_LATER = """5,Báo cáo tháng 1,Ban Thi đua - Khen thưởng,,Tháng 1/2023,
+6,Ban hành quy chế,Trung tâm lưu trữ lịch sử tỉnh,,Sau khi UBND tỉnh ban hành,
+"""
+MESSAGES_TASKS = {
+    "I.1": "messages-extension-reassign-carry-over",
+    "I.2": "messages-event-corrected-evidence",
+    "I.3": "messages-cancel",
+    "I.4": "messages-recurring",
+    "I.5": "messages-late-start",
+    "I.6": "messages-after-its-event",
+}
+MESSAGES_END = date(2023, 4, 15)
 
 
 @activity.defn(name="send_daily_digests")
@@ -48,10 +97,19 @@ def digests_sent_nowhere(day: date) -> int:
     return 0
 
 
-async def main() -> None:
+async def save(client: Client, targets: dict[str, str]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for workflow_id, name in targets.items():
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        path = OUT / f"{name}.{GENERATION}.json"
+        path.write_text(history.to_json(), encoding="utf-8")
+        print(f"{path.name}: {len(history.events)} events")
+
+
+async def the_year(directory: UnitDirectory) -> None:
     start = datetime(2022, 12, 31, 17, 0, tzinfo=UTC)  # 1 January 2023, 00:00 in Vietnam
     settings = get_settings()
-    steps = [step for step in load_scenario(SCENARIO) if step.at < local_start(END)]
+    steps = [step for step in load_scenario(SCENARIO) if step.at < local_start(YEAR_END)]
     async with simulated_plan(
         SEED, start_at=start, settings=settings, year=2023, stand_ins=[digests_sent_nowhere]
     ) as sim:
@@ -59,16 +117,99 @@ async def main() -> None:
         await ensure_daily_digest(sim.client, sim.settings)
         for step in steps:
             await sim.sleep_until(step.at)
-            print(await perform_step(sim.client, key, step))
-        await sim.sleep_until(local_start(END))
-        targets = {task_workflow_id(key, code): name for code, name in TASKS.items()}
+            print(await perform_step(sim.client, key, step, directory=directory))
+        await sim.sleep_until(local_start(YEAR_END))
+        targets = {task_workflow_id(key, code): name for code, name in YEAR_TASKS.items()}
         targets[plan_workflow_id(key)] = "plan"
         targets[DAILY_DIGEST_WORKFLOW_ID] = "daily-digest"
-        OUT.mkdir(parents=True, exist_ok=True)
-        for workflow_id, name in targets.items():
-            history = await sim.client.get_workflow_handle(workflow_id).fetch_history()
-            (OUT / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
-            print(f"{name}: {len(history.events)} events")
+        await save(sim.client, targets)
+
+
+async def every_message(directory: UnitDirectory) -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "messages.csv"
+    plan_file.write_text(MESSAGES_PLAN, encoding="utf-8")
+    start = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)  # Wednesday 01/03/2023 09:00 in Vietnam
+    coordinator = unit_actor(directory, directory.coordinator)
+    lead = unit_actor(directory, "van-phong")
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        key = sim.report.plan_key
+        client = sim.client
+
+        async def at(day: date, hour: int = 9) -> None:
+            await sim.sleep_until(local_start(day) + timedelta(hours=hour))
+
+        await at(date(2023, 3, 1), 10)
+        decided = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27), decision="12/QĐ-UBND")
+        await operations.trigger_event(client, key, decided, actor=coordinator)
+        for day in (date(2023, 2, 10), date(2023, 2, 20)):
+            recurring = EventOccurrence("phat-sinh", day)
+            await operations.trigger_event(client, key, recurring, actor=coordinator)
+        asked = ExtensionRequest("1", date(2023, 4, 14), "chờ số liệu", "van-phong")
+        await operations.request_extension(client, key, "I.1", asked, actor=lead)
+        refusal = ExtensionRefusal("1", "đủ thời gian", directory.coordinator)
+        await operations.refuse_extension(client, key, "I.1", refusal, actor=coordinator)
+
+        await at(date(2023, 3, 6))
+        corrected = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 28))
+        await operations.trigger_event(client, key, corrected, actor=coordinator, correct=True)
+        await operations.request_extension(client, key, "I.1", asked, actor=lead)
+        # Two messages queued together: the main loop applies them in turn.
+        grant = ExtensionGrant("1", date(2023, 4, 7), "đã xem lại", directory.coordinator)
+        handover = Reassignment(["phong-ccvc"], "nhiệm vụ mới", directory.coordinator)
+        await asyncio.gather(
+            operations.grant_extension(client, key, "I.1", grant, actor=coordinator),
+            operations.reassign_lead(client, key, "I.1", handover, actor=coordinator),
+        )
+
+        await at(date(2023, 3, 10))
+        plan_file.write_text(MESSAGES_PLAN + ADDED_LATER, encoding="utf-8")
+        again = await operations.start_plan(
+            client, sim.settings, plan_file, year=2023, with_digest=False
+        )
+        print(f"started again: {again.started}")
+        done = EvidenceSubmission("1", "van-phong", document_number="5/KH-SNV")
+        await operations.submit_evidence(client, key, "I.2", done, actor=lead)
+        cancelled = Closure("không tuyển dụng năm nay", directory.coordinator)
+        await operations.cancel_task(client, key, "I.3", cancelled, actor=coordinator)
+
+        await at(date(2023, 4, 10))
+        carried = Closure("chuyển sang năm sau", directory.coordinator)
+        await operations.cancel_task(
+            client, key, "I.1", carried, actor=coordinator, carry_over=True
+        )
+        await sim.sleep_until(local_start(MESSAGES_END))
+        await report_messages(sim)
+        targets = {task_workflow_id(key, code): name for code, name in MESSAGES_TASKS.items()}
+        targets[plan_workflow_id(key)] = "messages-plan"
+        await save(client, targets)
+
+
+async def after_the_year() -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "late.csv"
+    plan_file.write_text(MESSAGES_PLAN, encoding="utf-8")
+    start = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # Friday 01/03/2024 09:00 in Vietnam
+    async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
+        await sim.sleep_until(start + timedelta(days=2))
+        key = sim.report.plan_key
+        await save(
+            sim.client,
+            {
+                plan_workflow_id(key): "plan-started-after-its-year",
+                task_workflow_id(key, "I.1"): "task-started-after-its-year",
+            },
+        )
+
+
+async def report_messages(sim: SimulatedPlan) -> None:
+    kinds = sorted({str(request.kind) for request in sim.recorder.requests})
+    print(f"messages asked for: {', '.join(kinds)}")
+
+
+async def main() -> None:
+    directory = load_unit_directory(get_settings().units_file)
+    await the_year(directory)
+    await every_message(directory)
+    await after_the_year()
 
 
 if __name__ == "__main__":

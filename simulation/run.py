@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from control import operations
+from control.permissions import Actor, unit_actor
 from control.runtime import build_worker
 from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
@@ -27,6 +28,7 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
 )
+from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from simulation.clock import start_time_skipping_at
 from simulation.scenario import (
@@ -207,9 +209,12 @@ async def simulate(
         result = SimulationResult(
             plan_key=plan_key, database_url=sim.settings.resolved_database_url()
         )
+        directory = load_unit_directory(settings.units_file)
         for step in scenario:
             await sim.sleep_until(step.at)
-            result.scenario_log.append(await perform_step(sim.client, plan_key, step))
+            result.scenario_log.append(
+                await perform_step(sim.client, plan_key, step, directory=directory)
+            )
         await sim.sleep_until(last)
         result.final = await _final_statuses(sim.client, plan_key, sim.report)
     result.timeline = sorted(
@@ -218,7 +223,14 @@ async def simulate(
     return result
 
 
-async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str:
+def _actor(directory: UnitDirectory, by: str) -> Actor:
+    """Who does a step: the unit it names (in its directory role), the coordinator if none."""
+    return unit_actor(directory, by or directory.coordinator)
+
+
+async def perform_step(
+    client: Client, plan_key: str, step: ScenarioStep, *, directory: UnitDirectory
+) -> str:
     what = step.what
     if isinstance(what, EventStep):
         routing = await operations.trigger_event(
@@ -230,6 +242,7 @@ async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str
                 decision=what.decision,
                 due_on=what.due,
             ),
+            actor=_actor(directory, ""),
         )
         return f"{step.place}: event {routing.key} reached {', '.join(routing.tasks)}"
     if isinstance(what, EvidenceStep):
@@ -243,6 +256,7 @@ async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str
                 document_number=what.document,
                 link=what.link,
             ),
+            actor=_actor(directory, what.by),
         )
         return f"{step.place}: {what.task} milestone {view.key} {view.status.value}"
     if isinstance(what, ExtendStep):
@@ -256,6 +270,7 @@ async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str
                 reason=what.reason,
                 granted_by=what.by,
             ),
+            actor=_actor(directory, what.by),
         )
         return f"{step.place}: {what.task} milestone {view.key} due {view.due}"
     snapshot = await operations.cancel_task(
@@ -263,6 +278,7 @@ async def perform_step(client: Client, plan_key: str, step: ScenarioStep) -> str
         plan_key,
         what.task,
         Closure(reason=what.reason, by=what.by),
+        actor=_actor(directory, what.by),
         carry_over=step.action is ScenarioAction.CARRY_OVER,
     )
     return f"{step.place}: {what.task} {snapshot.status.value}"

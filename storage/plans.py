@@ -2,7 +2,9 @@
 
 Storing is idempotent: the same file twice changes nothing (not even the import time); a changed
 file updates what changed and says so. What the engine writes on a task (status, next action,
-milestones) is never touched here.
+milestones) is never touched here, and neither are the lead units of a task the engine has
+started: from then on they are the engine's (`reassign` changes them), so a restart that stores
+the file again never undoes a reassignment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pydantic import computed_field
 from pydantic.dataclasses import dataclass
 from sqlmodel import Session, col, select
 
+from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.tables import Agency, Evidence, Milestone, Plan, Task, Unit, UnitRole
 from plan_import import ImportedPlan, ImportedTask
 from plan_import.text import fold, roman_value
@@ -73,6 +76,8 @@ class PlanChanges:
     tasks_changed: list[TaskChange] = field(default_factory=list)
     units_added: list[str] = field(default_factory=list)
     units_changed: list[str] = field(default_factory=list)
+    # Running tasks whose lead the file changes: the engine's lead stays (reassign changes it).
+    leads_kept: list[TaskChange] = field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -229,6 +234,11 @@ def _store_tasks(
             session.add(Task(plan_id=plan_id, code=imported.code, **wanted))
             changes.tasks_added.append(imported.code)
             continue
+        if row.status is not None and row.lead_units != wanted["lead_units"]:
+            lead = FieldChange("lead_units", row.lead_units, wanted.pop("lead_units"))
+            changes.leads_kept.append(TaskChange(imported.code, [lead]))
+        elif row.status is not None:
+            wanted.pop("lead_units")
         fields = [
             FieldChange(name, getattr(row, name), value)
             for name, value in wanted.items()
@@ -275,6 +285,27 @@ def get_agency(session: Session, plan: Plan) -> Agency:
     if agency is None:
         raise LookupError(f"plan {plan.key!r} refers to a missing agency")
     return agency
+
+
+def mark_plan_started(session: Session, plan: Plan, *, now: datetime) -> None:
+    """The engine started the plan's workflows (the first time counts)."""
+    if plan.started_at is None:
+        plan.started_at = now
+        session.add(plan)
+
+
+def running_plans(session: Session) -> list[Plan]:
+    """The plans the engine has started and not finished (a task of theirs is still open, or
+    has not reported yet), first started first."""
+    started = session.exec(
+        select(Plan).where(col(Plan.started_at).is_not(None)).order_by(col(Plan.started_at))
+    ).all()
+    running: list[Plan] = []
+    for plan in started:
+        statuses = session.exec(select(Task.status).where(Task.plan_id == plan.id)).all()
+        if any(status not in CLOSED_DISPLAY_STATUSES for status in statuses):
+            running.append(plan)
+    return running
 
 
 def latest_plan(session: Session) -> Plan | None:

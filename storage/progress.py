@@ -86,6 +86,22 @@ def save_event(session: Session, *, record: EventRecord) -> None:
         raise UnknownTask(f"no plan {record.plan_key!r} in the database")
     assert plan.id is not None
     event = record.event
+    if event.corrects is not None:
+        corrected = session.exec(
+            select(Event).where(
+                Event.plan_id == plan.id,
+                Event.key == event.key,
+                Event.occurred_on == event.corrects,
+            )
+        ).first()
+        if corrected is not None:
+            # The one row of the event, with its right date (a retry finds it below).
+            corrected.occurred_on = event.occurred_on
+            corrected.decision = event.decision
+            corrected.due_on = event.due_on
+            corrected.recorded_at = datetime.now(UTC)
+            session.add(corrected)
+            return
     already = session.exec(
         select(Event).where(
             Event.plan_id == plan.id, Event.key == event.key, Event.occurred_on == event.occurred_on
@@ -103,6 +119,21 @@ def save_event(session: Session, *, record: EventRecord) -> None:
             recorded_at=datetime.now(UTC),
         )
     )
+
+
+def milestones_by_task(session: Session, *, plan_key: str) -> dict[str, list[Milestone]]:
+    """Each task's milestones as the engine recorded them, in the task's order; by task code."""
+    rows = session.exec(
+        select(Task.code, Milestone)
+        .join(Milestone, col(Milestone.task_id) == col(Task.id))
+        .join(Plan, col(Task.plan_id) == col(Plan.id))
+        .where(Plan.key == plan_key)
+        .order_by(col(Task.code), col(Milestone.order))
+    ).all()
+    grouped: dict[str, list[Milestone]] = {}
+    for code, milestone in rows:
+        grouped.setdefault(code, []).append(milestone)
+    return grouped
 
 
 def list_events(session: Session, *, plan_key: str) -> list[EventOccurrence]:

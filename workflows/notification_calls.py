@@ -1,5 +1,6 @@
 """How the task and plan workflows ask for a message: which kind a scheduled step sends, the
-request with its idempotency key, and one timeout and retry policy for `send_notification`."""
+request with its idempotency key (for a step, and for each decision a task's units are told
+of), and one timeout and retry policy for `send_notification`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,24 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from deadlines import StepAction, StepAudience
-    from models.payloads import MessageKind, NotificationOutcome, NotificationRequest
-    from models.workflow_messages import MilestoneState, PlanWorkflowInput, TaskWorkflowInput
+    from models.payloads import (
+        DecisionFacts,
+        MessageKind,
+        NotificationOutcome,
+        NotificationRequest,
+    )
+    from models.workflow_messages import (
+        Closure,
+        EventOccurrence,
+        EvidenceSubmission,
+        ExtensionGrant,
+        ExtensionRefusal,
+        ExtensionRequest,
+        MilestoneState,
+        PlanWorkflowInput,
+        Reassignment,
+        TaskWorkflowInput,
+    )
 
 NOTIFICATION_TIMEOUT = timedelta(minutes=2)
 NOTIFICATION_RETRY = RetryPolicy(
@@ -55,11 +72,13 @@ def milestone_request(
     note: str = "",
     requested_by: str = "",
     requested_due_at: datetime | None = None,
+    decision: DecisionFacts | None = None,
 ) -> NotificationRequest:
     """A message about one milestone of a task. The key is the same each time the workflow
     asks for the same message (`tag` tells apart two asked at one instant), so a retry or a
     replay never sends it twice."""
     workflow_id = workflow.info().workflow_id
+    planned = milestone.milestone
     return NotificationRequest(
         key=f"{workflow_id}/{milestone.key}/{kind}/{tag}/{scheduled_at.isoformat()}",
         workflow_id=workflow_id,
@@ -77,6 +96,210 @@ def milestone_request(
         note=note,
         requested_by=requested_by,
         requested_due_at=requested_due_at,
+        event_key=planned.event_key or "",
+        event_text=planned.text if planned.event_key else "",
+        decision=decision,
+    )
+
+
+def task_request(
+    task: TaskWorkflowInput,
+    kind: MessageKind,
+    recipients: list[str],
+    *,
+    scheduled_at: datetime,
+    tag: str,
+    decision: DecisionFacts | None = None,
+    milestone: MilestoneState | None = None,
+) -> NotificationRequest:
+    """A message about the whole task (a reassignment, a cancellation, a late start): the
+    message lists the task's milestones as the engine recorded them. `milestone`, when given,
+    is the one it is most about."""
+    if milestone is not None:
+        return milestone_request(
+            task,
+            milestone,
+            kind,
+            recipients,
+            scheduled_at=scheduled_at,
+            tag=tag,
+            decision=decision,
+        )
+    workflow_id = workflow.info().workflow_id
+    return NotificationRequest(
+        key=f"{workflow_id}/{kind}/{tag}/{scheduled_at.isoformat()}",
+        workflow_id=workflow_id,
+        kind=kind,
+        plan_key=task.plan_key,
+        task_code=task.task_code,
+        task_title=task.title,
+        milestone_key="",
+        milestone_label="",
+        scheduled_at=scheduled_at,
+        recipients=recipients,
+        decision=decision,
+    )
+
+
+# The decisions, each told to the units it concerns; `at` is the instant it was decided.
+
+
+def extension_request_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    request: ExtensionRequest,
+    asked_due: datetime,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the coordinator: who asks, until when, why."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.EXTENSION_REQUEST,
+        [task.coordinator],
+        scheduled_at=at,
+        tag=request.requested_by,
+        audience=StepAudience.COORDINATOR,
+        note=request.reason,
+        requested_by=request.requested_by,
+        requested_due_at=asked_due,
+    )
+
+
+def extension_granted_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    lead_units: list[str],
+    grant: ExtensionGrant,
+    previous_due: datetime | None,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the lead units: the new due date (the milestone's), the old one, and why."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.EXTENSION_GRANTED,
+        lead_units,
+        scheduled_at=at,
+        tag=grant.granted_by,
+        audience=StepAudience.LEAD,
+        decision=DecisionFacts(
+            by=grant.granted_by, reason=grant.reason, previous_due_at=previous_due
+        ),
+    )
+
+
+def extension_refused_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    lead_units: list[str],
+    refusal: ExtensionRefusal,
+    request: ExtensionRequest,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the lead units: the day they asked for, refused, and why."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.EXTENSION_REFUSED,
+        lead_units,
+        scheduled_at=at,
+        tag=refusal.refused_by,
+        audience=StepAudience.LEAD,
+        decision=DecisionFacts(
+            by=refusal.refused_by, reason=refusal.reason, asked_on=request.new_due_on
+        ),
+    )
+
+
+def evidence_received_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    submission: EvidenceSubmission,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the coordinator: what arrived (the delivery reads it from the record)."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.EVIDENCE_RECEIVED,
+        [task.coordinator],
+        scheduled_at=at,
+        tag=submission.submitted_by,
+        audience=StepAudience.COORDINATOR,
+    )
+
+
+def clock_started_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    lead_units: list[str],
+    event: EventOccurrence,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the lead units: the event, and the due date it set (the milestone's)."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.CLOCK_STARTED,
+        lead_units,
+        scheduled_at=at,
+        tag=event.identity,
+        audience=StepAudience.LEAD,
+        decision=DecisionFacts(
+            by=event.recorded_by,
+            event_on=event.occurred_on,
+            event_decision=event.decision,
+            corrected=event.corrects is not None,
+        ),
+    )
+
+
+def reassigned_message(
+    task: TaskWorkflowInput,
+    previous: list[str],
+    lead_units: list[str],
+    reassignment: Reassignment,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the old and the new lead units: who leads now, and why."""
+    return task_request(
+        task,
+        MessageKind.REASSIGNED,
+        list(dict.fromkeys([*previous, *lead_units])),
+        scheduled_at=at,
+        tag=reassignment.by,
+        decision=DecisionFacts(
+            by=reassignment.by,
+            reason=reassignment.reason,
+            previous_lead_units=list(previous),
+            lead_units=list(lead_units),
+        ),
+    )
+
+
+def closed_message(
+    task: TaskWorkflowInput,
+    kind: MessageKind,
+    recipients: list[str],
+    closure: Closure,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """A task cancelled or carried over (`kind`): to its lead units and the coordinator."""
+    return task_request(
+        task,
+        kind,
+        recipients,
+        scheduled_at=at,
+        tag=closure.by,
+        decision=DecisionFacts(by=closure.by, reason=closure.reason),
     )
 
 

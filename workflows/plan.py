@@ -2,7 +2,12 @@
 every task waiting on its key, and sends the leadership the year's summary.
 
 The events also go to the database (an activity), so a task started after its event still
-finds it there.
+finds it there. An event happens once: a second date for its key is refused, naming the first,
+unless the coordinator says it corrects the first (or the key is one that recurs, where each
+date is an occurrence of its own).
+
+The update handler holds a lock across everything it awaits (Temporal's safe-message-handler
+pattern): two events are recorded and routed one after the other, never interleaved.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -40,6 +45,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task import TaskWorkflow, task_workflow_id
 
 
+# Runs that began with this marker replace a corrected occurrence instead of adding a second.
+EVENT_CORRECTIONS = "event-corrections"
+# A plan started after its year's summary was due sends it this long after the start, once its
+# tasks have written where they stand (the summary counts from that record), not at once.
+LATE_SUMMARY_DELAY = timedelta(hours=1)
+LATE_YEAR_SUMMARY = "late-year-summary"
+
+
 def plan_workflow_id(plan_key: str) -> str:
     return plan_key
 
@@ -55,13 +68,17 @@ class PlanWorkflow:
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> None:
+        summary_at = input.year_summary_at
+        started = workflow.now()
+        if input.state is None and started >= summary_at and workflow.patched(LATE_YEAR_SUMMARY):
+            summary_at = started + LATE_SUMMARY_DELAY
         while True:
             now = workflow.now()
-            if not self._state.summary_sent and now >= input.year_summary_at:
+            if not self._state.summary_sent and now >= summary_at:
                 await self._send_year_summary()
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
-                wait = min(wait, max(input.year_summary_at - now, timedelta(seconds=1)))
+                wait = min(wait, max(summary_at - now, timedelta(seconds=1)))
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
@@ -83,6 +100,9 @@ class PlanWorkflow:
             tasks = self._subscribers(event.key)
             if any(seen.identity == event.identity for seen in self._state.events):
                 return EventRouting(event.key, event.occurred_on, tasks, already_recorded=True)
+            if event.corrects is not None and workflow.patched(EVENT_CORRECTIONS):
+                corrected = f"{event.key}@{event.corrects.isoformat()}"
+                self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
             reached: list[str] = []
@@ -112,6 +132,14 @@ class PlanWorkflow:
                 f"the event date {event.occurred_on.isoformat()} is in the future "
                 f"(today is {today.isoformat()})"
             )
+        earliest = date(self._input.year - 1, 1, 1)
+        if event.occurred_on < earliest:
+            raise ValueError(
+                f"the event date {event.occurred_on.isoformat()} is before "
+                f"{earliest.isoformat()}: a plan of {self._input.year} counts from events of the "
+                "year before at the earliest"
+            )
+        self._check_once(event)
         needing_due = [
             s.task_code
             for s in self._subscriptions()
@@ -124,6 +152,34 @@ class PlanWorkflow:
             )
         if event.due_on is not None and event.due_on < event.occurred_on:
             raise ValueError("the due date comes before the event itself")
+
+    def _check_once(self, event: EventOccurrence) -> None:
+        """An event happens once per key: a second date is a correction, said as one."""
+        recorded = [e for e in self._state.events if e.key == event.key]
+        if event.identity in {e.identity for e in recorded}:
+            return  # recorded already: nothing changes
+        recurring = any(s.recurring for s in self._subscriptions() if s.event_key == event.key)
+        if event.corrects is None:
+            if recurring or not recorded:
+                return
+            first = recorded[0]
+            raise ValueError(
+                f"event {event.key!r} was already recorded on {first.occurred_on.isoformat()}"
+                f"{f' ({first.decision})' if first.decision else ''}: an event happens once; "
+                f"if {event.occurred_on.isoformat()} is the right date, record it as a "
+                "correction (--correct)"
+            )
+        if recurring:
+            raise ValueError(
+                f"event {event.key!r} recurs: each date is an occurrence of its own, there is "
+                "nothing to correct"
+            )
+        if event.corrects not in {e.occurred_on for e in recorded}:
+            dates = ", ".join(e.occurred_on.isoformat() for e in recorded) or "never"
+            raise ValueError(
+                f"event {event.key!r} was not recorded on {event.corrects.isoformat()} "
+                f"(recorded: {dates}): there is nothing to correct"
+            )
 
     @workflow.signal
     def subscriptions_changed(self, subscriptions: list[EventSubscription]) -> None:

@@ -3,21 +3,51 @@
 Every date comes from the deadline policy through activities (the calendar is not workflow
 code); this class only follows the schedule it is given, reacts to messages, and records. What
 the task's state may become is `TaskTracker`'s (workflows.task_state, no Temporal there).
+
+Messages follow Temporal's safe-message-handler pattern: only the main loop changes the task
+or awaits an activity, so no two coroutines ever plan steps for one milestone at once.
+
+1. An update's validator judges it against the task as it stands (`TaskTracker.check_*`); a
+   refusal never enters the history.
+2. Its handler queues it (`_queue`) and waits; a signal (an event) is queued the same way.
+3. The main loop applies what is queued at the start of its next round, in order: it judges
+   each again (a message applied before it may have changed the answer), changes the state,
+   writes the projection, tells the people the decision concerns, and hands the outcome back
+   once the round has written the projection.
+
+A new update is a `check_*` and a move in TaskTracker, a validator calling `_judge`, a handler
+calling `_queue`, and an `_apply_*` coroutine; nothing else. Runs that began before the
+`SAFE_HANDLERS` marker keep their handlers of that time (workflows.task_legacy) so that their
+histories replay; an update those runs never had is applied inline in them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable
-from datetime import datetime
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import task_legacy as legacy
 from workflows.activity_calls import ask, tell
-from workflows.notification_calls import NOTIFICATION_KINDS, milestone_request, send_notification
+from workflows.notification_calls import (
+    NOTIFICATION_KINDS,
+    clock_started_message,
+    closed_message,
+    evidence_received_message,
+    extension_granted_message,
+    extension_refused_message,
+    extension_request_message,
+    milestone_request,
+    reassigned_message,
+    send_notification,
+    task_request,
+)
 from workflows.run_limits import history_is_long
 
 with workflow.unsafe.imports_passed_through():
@@ -40,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         EvidenceRecord,
         EvidenceSubmission,
         ExtensionGrant,
+        ExtensionRefusal,
         ExtensionRequest,
         HistoryEntry,
         MilestoneState,
@@ -55,12 +86,28 @@ with workflow.unsafe.imports_passed_through():
     from workflows import task_views as views
     from workflows.task_state import TaskTracker
 
+# Runs that began with this marker handle messages in the main loop (see above), tell the
+# people each decision concerns, send one catch-up message on a late start, and write the next
+# step to the projection too.
+SAFE_HANDLERS = "safe-message-handlers"
 
 M = TypeVar("M")
+R = TypeVar("R")
 
 
 def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
+
+
+@dataclass
+class _Queued:
+    """A message its handler queued for the main loop, and what came of it."""
+
+    check: Callable[[], None]
+    apply: Callable[[], Awaitable[Any]]
+    outcome: Any = None
+    refusal: str | None = None
+    done: bool = False
 
 
 @workflow.defn(name="TaskWorkflow")
@@ -69,18 +116,27 @@ class TaskWorkflow:
     def __init__(self, input: TaskWorkflowInput) -> None:
         # The input is known before any message handler runs.
         self._input = input
-        self._task = TaskTracker(input, TaskState(milestones=[], lead_units=[]), clock=workflow.now)
+        # Before the first run plans the task, a query shows its lead units and no milestone.
+        self._task = TaskTracker(
+            input, TaskState(milestones=[], lead_units=list(input.lead_units)), clock=workflow.now
+        )
         self._wake = False
         self._pending_events: list[EventOccurrence] = []
         self._published: tuple[object, ...] | None = None
         self._searchable: tuple[object, ...] | None = None
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
+        # Set by the run before `_ready`: whether messages go through the main loop.
+        self._safe = False
+        self._inbox: list[_Queued] = []
+        # Applied in this round; their handlers hear back once the projection is written.
+        self._answered: list[_Queued] = []
 
     # ----------------------------------------------------------------------------- the run
 
     @workflow.run
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
+        self._safe = workflow.patched(SAFE_HANDLERS)
         if input.state is None:
             await self._begin()
         else:
@@ -94,6 +150,8 @@ class TaskWorkflow:
             # Cleared before the work, not after: a message that arrives while an activity of
             # this round runs must wake the next round.
             self._wake = False
+            if self._safe:
+                await self._apply_messages()
             await self._apply_events()
             self._task.advance_statuses()
             await self._fire_due_steps()
@@ -101,11 +159,21 @@ class TaskWorkflow:
             await self._plan_further_steps()
             self._task.finish_if_done()
             await self._publish()
+            self._answer()
             if self._task.state.status is TaskStatus.ACTIVE and self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._safe:
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                elif not await self._handlers_finished():
+                    continue
                 workflow.continue_as_new(dataclasses.replace(input, state=self._task.state))
 
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._safe:
+            # Messages judged before the task closed are refused now, with the reason.
+            while not await self._handlers_finished():
+                await self._apply_messages()
+                self._answer()
+        else:
+            await workflow.wait_condition(workflow.all_handlers_finished)
         await self._send_closings()
         await self._publish()
         return self._snapshot()
@@ -134,16 +202,41 @@ class TaskWorkflow:
             if not milestone.steps and milestone.planned_until is None:
                 await self._plan_steps(milestone, after=None)
         self._task.advance_statuses()
-        # A task started late sends, per milestone, only the latest step it missed, once.
         now = workflow.now()
-        for milestone in self._task.state.milestones:
-            await self._send_steps(milestone, self._task.catch_up(milestone, now))
+        if not self._safe:
+            # A task started late sends, per milestone, only the latest step it missed, once.
+            for milestone in self._task.state.milestones:
+                await self._send_steps(milestone, self._task.catch_up(milestone, now))
+            return
+        # A task started late sends none of the steps it missed: its lead units and the
+        # coordinator are told where it stands, once. The projection is written first: the
+        # message lists the milestones as recorded, and the leadership's reports count them.
+        missed = [m.key for m in self._task.state.milestones if self._task.skip_missed(m, now)]
+        if not missed:
+            return
+        await self._publish()
+        most_urgent = next(m for m in self._task.unfinished() if m.key in missed)
+        await self._notify(
+            task_request(
+                self._input,
+                MessageKind.CATCH_UP,
+                self._lead_and_coordinator(),
+                scheduled_at=now,
+                tag="started-late",
+                milestone=most_urgent,
+            )
+        )
 
     def _should_continue_as_new(self) -> bool:
-        if self._pending_events or self._task.pending_closings:
+        if self._pending_events or self._task.pending_closings or self._inbox:
             return False  # not carried across: handled first, in the next round
         # A period boundary: the closed period's history need not follow the task any further.
         return history_is_long() or self._task.period_closed
+
+    async def _handlers_finished(self) -> bool:
+        """Waits until every handler has finished, or one has queued a message; which."""
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self._inbox))
+        return not self._inbox
 
     # ----------------------------------------------------------------------------- steps
 
@@ -229,6 +322,9 @@ class TaskWorkflow:
             )
             self._task.record("closing", key, to=recipients, detail=milestone.status.value)
 
+    def _lead_and_coordinator(self) -> list[str]:
+        return list(dict.fromkeys([*self._task.state.lead_units, self._input.coordinator]))
+
     # ----------------------------------------------------------------------------- events
 
     @workflow.signal
@@ -244,7 +340,15 @@ class TaskWorkflow:
                 continue
             reached = False
             for milestone in list(self._task.state.milestones):
+                if self._safe and self._task.corrected_by(milestone, event):
+                    await self._restart_clock(milestone, event)
+                    reached = True
+                    continue
                 if not self._task.waits_on(milestone, event):
+                    continue
+                if self._safe and milestone.occurrence_of is not None:
+                    # An occurrence opens none of its own: only the milestone it repeats does
+                    # (runs before the marker opened one inside each open occurrence too).
                     continue
                 if milestone.milestone.kind is MilestoneKind.RECURRING_EVENT:
                     await self._open_occurrence(milestone, event)
@@ -271,6 +375,14 @@ class TaskWorkflow:
         due = await self._due_after(milestone.milestone, event)
         self._task.start_clock(milestone, event, due)
         await self._plan_steps(milestone, after=workflow.now())
+        if self._safe:
+            await self._tell_clock_started(milestone, event)
+
+    async def _restart_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:
+        due = await self._due_after(milestone.milestone, event)
+        self._task.restart_clock(milestone, event, due)
+        await self._plan_steps(milestone, after=workflow.now())
+        await self._tell_clock_started(milestone, event)
 
     async def _open_occurrence(self, template: MilestoneState, event: EventOccurrence) -> None:
         if self._task.has_milestone(self._task.occurrence_key(template, event)):
@@ -278,33 +390,80 @@ class TaskWorkflow:
         due = await self._due_after(template.milestone, event)
         occurrence = self._task.add_occurrence(template, event, due)
         await self._plan_steps(occurrence, after=workflow.now())
+        if self._safe:
+            await self._tell_clock_started(occurrence, event)
+
+    async def _tell_clock_started(self, milestone: MilestoneState, event: EventOccurrence) -> None:
+        lead_units = list(self._task.state.lead_units)
+        await self._notify(
+            clock_started_message(self._input, milestone, lead_units, event, at=workflow.now())
+        )
 
     # ----------------------------------------------------------------------------- messages
 
-    async def _admit(self, check: Callable[[M], None], message: M) -> None:
+    async def _planned(self) -> None:
         """A message that came before the first run planned the task (its validator could not
-        judge it yet) waits for the plan and is judged then; one judged already passes again,
-        unless a message handled meanwhile changed the answer."""
+        judge it yet) waits for the plan, and is judged then."""
         await workflow.wait_condition(lambda: self._ready)
+
+    @staticmethod
+    def _check(check: Callable[[M], None], message: M) -> None:
+        """A judgement in the handler itself (runs before the marker, where nothing queues)."""
         try:
             check(message)
         except ValueError as refusal:
             raise ApplicationError(str(refusal), type="Refused", non_retryable=True) from refusal
 
     def _judge(self, check: Callable[[M], None], message: M) -> None:
-        """A validator's judgement: none before the first run planned the task (see _admit)."""
+        """A validator's judgement: none before the first run planned the task (see _planned)."""
         if self._ready:
             check(message)
 
+    async def _queue(
+        self, check: Callable[[M], None], message: M, apply: Callable[[M], Awaitable[R]]
+    ) -> R:
+        """Hands `message` to the main loop, which judges it again and applies it; its outcome,
+        or its refusal as the update's failure."""
+        queued = _Queued(check=lambda: check(message), apply=lambda: apply(message))
+        self._inbox.append(queued)
+        self._wake = True
+        await workflow.wait_condition(lambda: queued.done)
+        if queued.refusal is not None:
+            raise ApplicationError(queued.refusal, type="Refused", non_retryable=True)
+        return cast(R, queued.outcome)
+
+    async def _apply_messages(self) -> None:
+        while self._inbox:
+            queued = self._inbox.pop(0)
+            try:
+                queued.check()
+            except ValueError as refusal:
+                queued.refusal = str(refusal)
+            else:
+                queued.outcome = await queued.apply()
+            self._answered.append(queued)
+
+    def _answer(self) -> None:
+        for queued in self._answered:
+            queued.done = True
+        self._answered.clear()
+
     @workflow.update
     async def submit_evidence(self, submission: EvidenceSubmission) -> MilestoneView:
-        await self._admit(self._task.check_evidence, submission)
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_evidence, submission)
+            return await legacy.submit_evidence(self, submission)
+        return await self._queue(self._task.check_evidence, submission, self._apply_evidence)
+
+    @submit_evidence.validator
+    def _validate_evidence(self, submission: EvidenceSubmission) -> None:
+        self._judge(self._task.check_evidence, submission)
+
+    async def _apply_evidence(self, submission: EvidenceSubmission) -> MilestoneView:
         milestone = self._task.milestone(submission.milestone_key)
-        if milestone.closed:  # the same evidence sent twice while the first was recorded
-            return views.view(milestone)
         now = workflow.now()
         on_time = self._task.mark_done(milestone, submission)
-        self._wake = True
         await tell(
             "record_evidence",
             EvidenceRecord(
@@ -315,96 +474,159 @@ class TaskWorkflow:
                 on_time=on_time,
             ),
         )
+        await self._publish()
+        # The lead units hear of it by the closing; the coordinator, unless it leads the task.
+        if self._input.coordinator not in self._task.state.lead_units:
+            await self._notify(
+                evidence_received_message(self._input, milestone, submission, at=now)
+            )
         return views.view(milestone)
-
-    @submit_evidence.validator
-    def _validate_evidence(self, submission: EvidenceSubmission) -> None:
-        self._judge(self._task.check_evidence, submission)
 
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> str:
-        await self._admit(self._task.check_extension_request, request)
-        self._task.note_extension_request(request)
-        milestone = self._task.milestone(request.milestone_key)
-        asked_due = await ask(
-            "due_on_day",
-            DueOnDayRequest(
-                task_code=self._input.task_code, year=self._input.year, day=request.new_due_on
-            ),
-            datetime,
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_extension_request, request)
+            return await legacy.request_extension(self, request)
+        return await self._queue(
+            self._task.check_extension_request, request, self._apply_extension_request
         )
-        await self._notify(
-            milestone_request(
-                self._input,
-                milestone,
-                MessageKind.EXTENSION_REQUEST,
-                [self._input.coordinator],
-                scheduled_at=workflow.now(),
-                tag=request.requested_by,
-                audience=StepAudience.COORDINATOR,
-                note=request.reason,
-                requested_by=request.requested_by,
-                requested_due_at=asked_due,
-            )
-        )
-        return "recorded: the coordinator decides"
 
     @request_extension.validator
     def _validate_extension_request(self, request: ExtensionRequest) -> None:
         self._judge(self._task.check_extension_request, request)
 
+    async def _apply_extension_request(self, request: ExtensionRequest) -> str:
+        self._task.note_extension_request(request)
+        milestone = self._task.milestone(request.milestone_key)
+        asked_due = await self._due_on(request.new_due_on)
+        await self._notify(
+            extension_request_message(self._input, milestone, request, asked_due, at=workflow.now())
+        )
+        return "recorded: the coordinator decides"
+
     @workflow.update
     async def grant_extension(self, grant: ExtensionGrant) -> MilestoneView:
-        await self._admit(self._task.check_extension_grant, grant)
-        milestone = self._task.open_milestone(grant.milestone_key)
-        due = await ask(
-            "due_on_day",
-            DueOnDayRequest(
-                task_code=self._input.task_code, year=self._input.year, day=grant.new_due_on
-            ),
-            datetime,
-        )
-        self._task.extend(milestone, due, grant)
-        await self._plan_steps(milestone, after=workflow.now())
-        self._wake = True
-        return views.view(milestone)
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_extension_grant, grant)
+            return await legacy.grant_extension(self, grant)
+        return await self._queue(self._task.check_extension_grant, grant, self._apply_grant)
 
     @grant_extension.validator
     def _validate_extension_grant(self, grant: ExtensionGrant) -> None:
         self._judge(self._task.check_extension_grant, grant)
 
+    async def _apply_grant(self, grant: ExtensionGrant) -> MilestoneView:
+        milestone = self._task.open_milestone(grant.milestone_key)
+        previous = milestone.milestone.due
+        due = await self._due_on(grant.new_due_on)
+        self._task.extend(milestone, due, grant)
+        await self._plan_steps(milestone, after=workflow.now())
+        await self._publish()
+        lead_units = list(self._task.state.lead_units)
+        await self._notify(
+            extension_granted_message(
+                self._input, milestone, lead_units, grant, previous, at=workflow.now()
+            )
+        )
+        return views.view(milestone)
+
+    @workflow.update
+    async def refuse_extension(self, refusal: ExtensionRefusal) -> MilestoneView:
+        await self._planned()
+        if not self._safe:  # an update those runs never had: applied inline, as theirs are
+            self._check(self._task.check_extension_refusal, refusal)
+            return await self._apply_refusal(refusal)
+        return await self._queue(self._task.check_extension_refusal, refusal, self._apply_refusal)
+
+    @refuse_extension.validator
+    def _validate_extension_refusal(self, refusal: ExtensionRefusal) -> None:
+        self._judge(self._task.check_extension_refusal, refusal)
+
+    async def _apply_refusal(self, refusal: ExtensionRefusal) -> MilestoneView:
+        request = self._task.refuse_extension(refusal)
+        milestone = self._task.milestone(refusal.milestone_key)
+        lead_units = list(self._task.state.lead_units)
+        await self._notify(
+            extension_refused_message(
+                self._input, milestone, lead_units, refusal, request, at=workflow.now()
+            )
+        )
+        return views.view(milestone)
+
     @workflow.update
     async def reassign_lead(self, reassignment: Reassignment) -> list[str]:
-        await self._admit(self._task.check_reassignment, reassignment)
-        lead_units = self._task.reassign(reassignment)
-        self._wake = True
-        return lead_units
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_reassignment, reassignment)
+            return legacy.reassign_lead(self, reassignment)
+        return await self._queue(
+            self._task.check_reassignment, reassignment, self._apply_reassignment
+        )
 
     @reassign_lead.validator
     def _validate_reassignment(self, reassignment: Reassignment) -> None:
         self._judge(self._task.check_reassignment, reassignment)
 
+    async def _apply_reassignment(self, reassignment: Reassignment) -> list[str]:
+        previous = list(self._task.state.lead_units)
+        lead_units = self._task.reassign(reassignment)
+        await self._publish()
+        await self._notify(
+            reassigned_message(
+                self._input, previous, list(lead_units), reassignment, at=workflow.now()
+            )
+        )
+        return list(lead_units)
+
     @workflow.update
     async def cancel(self, closure: Closure) -> TaskSnapshot:
-        await self._admit(self._task.check_closure, closure)
-        self._task.close(TaskStatus.CANCELLED, closure)
-        self._wake = True
-        return self._snapshot()
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_closure, closure)
+            return legacy.close(self, TaskStatus.CANCELLED, closure)
+        return await self._queue(self._task.check_closure, closure, self._apply_cancel)
 
     @cancel.validator
     def _validate_cancel(self, closure: Closure) -> None:
         self._judge(self._task.check_closure, closure)
 
+    async def _apply_cancel(self, closure: Closure) -> TaskSnapshot:
+        return await self._apply_closure(TaskStatus.CANCELLED, closure)
+
     @workflow.update
     async def carry_over(self, closure: Closure) -> TaskSnapshot:
-        await self._admit(self._task.check_closure, closure)
-        self._task.close(TaskStatus.CARRIED_OVER, closure)
-        self._wake = True
-        return self._snapshot()
+        await self._planned()
+        if not self._safe:
+            self._check(self._task.check_closure, closure)
+            return legacy.close(self, TaskStatus.CARRIED_OVER, closure)
+        return await self._queue(self._task.check_closure, closure, self._apply_carry_over)
 
     @carry_over.validator
     def _validate_carry_over(self, closure: Closure) -> None:
         self._judge(self._task.check_closure, closure)
+
+    async def _apply_carry_over(self, closure: Closure) -> TaskSnapshot:
+        return await self._apply_closure(TaskStatus.CARRIED_OVER, closure)
+
+    async def _apply_closure(self, status: TaskStatus, closure: Closure) -> TaskSnapshot:
+        self._task.close(status, closure)
+        await self._publish()
+        kind = MessageKind.CANCELLED if status is TaskStatus.CANCELLED else MessageKind.CARRIED_OVER
+        recipients = self._lead_and_coordinator()
+        await self._notify(
+            closed_message(self._input, kind, recipients, closure, at=workflow.now())
+        )
+        return self._snapshot()
+
+    async def _due_on(self, day: date) -> datetime:
+        """The due instant of a day a person named (the close of its office hours)."""
+        return await ask(
+            "due_on_day",
+            DueOnDayRequest(task_code=self._input.task_code, year=self._input.year, day=day),
+            datetime,
+        )
 
     # ----------------------------------------------------------------------------- queries
 
@@ -429,11 +651,14 @@ class TaskWorkflow:
         if searchable != self._searchable:
             self._searchable = searchable
             workflow.upsert_search_attributes(sa.task_updates(snapshot, next_due))
-        published = (
+        published: tuple[object, ...] = (
             snapshot.display_status,
             tuple(snapshot.lead_units),
             tuple((m.key, m.status, m.due, m.closed_at) for m in snapshot.milestones),
         )
+        if self._safe:
+            # The next step too: `status` must not show one that has already happened.
+            published = (*published, snapshot.next_action)
         if published != self._published:
             self._published = published
             await tell("record_task_state", snapshot)

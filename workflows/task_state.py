@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep
 from deadlines.language import EVENT_KINDS
@@ -22,6 +23,7 @@ from models.workflow_messages import (
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
+    ExtensionRefusal,
     ExtensionRequest,
     HistoryEntry,
     MilestoneState,
@@ -90,6 +92,21 @@ class TaskTracker:
                 detail=f"started late: {skipped} earlier step(s) not replayed",
             )
         return [step for step in missed if step.at == latest]
+
+    def skip_missed(self, milestone: MilestoneState, now: datetime) -> int:
+        """For a task started late: drops the steps of `milestone` already past `now`, none of
+        them sent; how many there were (none for a closed milestone). The task's lead units
+        and the coordinator are told where it stands instead, once."""
+        missed = [step for step in milestone.steps if step.at <= now]
+        milestone.steps = [step for step in milestone.steps if step.at > now]
+        if milestone.closed or not missed:
+            return 0
+        self.record(
+            "caught_up",
+            milestone.key,
+            detail=f"started late: {len(missed)} step(s) had passed, not sent",
+        )
+        return len(missed)
 
     # ----------------------------------------------------------------------------- time
 
@@ -200,6 +217,38 @@ class TaskTracker:
         self.record("event", milestone.key, detail=f"{event.identity}; due {due.isoformat()}")
 
     @staticmethod
+    def corrected_by(milestone: MilestoneState, event: EventOccurrence) -> bool:
+        """Whether `event` corrects the occurrence that started `milestone`'s clock."""
+        started = milestone.event
+        return (
+            event.corrects is not None
+            and started is not None
+            and not milestone.closed
+            and milestone.occurrence_of is None
+            and started.key == event.key
+            and started.occurred_on == event.corrects
+        )
+
+    def restart_clock(
+        self, milestone: MilestoneState, event: EventOccurrence, due: datetime
+    ) -> None:
+        """The coordinator corrected the event's date: the clock counts from the new one."""
+        previous = milestone.milestone.due
+        milestone.milestone = dataclasses.replace(milestone.milestone, due=due)
+        milestone.event = event
+        if milestone.status is MilestoneStatus.OVERDUE and due > self._clock():
+            milestone.status = MilestoneStatus.OPEN
+        self.record(
+            "event_corrected",
+            milestone.key,
+            detail=(
+                f"{event.identity} instead of {event.key}@"
+                f"{event.corrects.isoformat() if event.corrects else '-'}; due "
+                f"{previous.isoformat() if previous else '-'} -> {due.isoformat()}"
+            ),
+        )
+
+    @staticmethod
     def occurrence_key(template: MilestoneState, event: EventOccurrence) -> str:
         return f"{template.key}@{event.occurred_on.isoformat()}"
 
@@ -253,6 +302,16 @@ class TaskTracker:
             )
         if not (submission.document_number or submission.link or submission.file_ref):
             raise ValueError("evidence needs a document number, a link or a stored file")
+        today = local_day(self._clock())
+        if submission.document_date is not None and submission.document_date > today:
+            raise ValueError(
+                f"the document date {submission.document_date.isoformat()} is in the future "
+                f"(today is {today.isoformat()})"
+            )
+        if submission.link and not is_web_link(submission.link):
+            raise ValueError(
+                f"the link {submission.link!r} is not a web address (http:// or https://)"
+            )
 
     def mark_done(self, milestone: MilestoneState, submission: EvidenceSubmission) -> bool:
         """Closes `milestone` with its evidence and queues its closing message; whether it
@@ -269,7 +328,15 @@ class TaskTracker:
             "evidence",
             milestone.key,
             to=[submission.submitted_by],
-            detail=" ".join(part for part in (submission.document_number, submission.link) if part),
+            detail=" ".join(
+                part
+                for part in (
+                    submission.document_number,
+                    submission.link,
+                    _entered_by(submission.recorded_by),
+                )
+                if part
+            ),
         )
         self.pending_closings.append(milestone.key)
         return on_time
@@ -280,7 +347,7 @@ class TaskTracker:
         milestone = self.open_milestone(request.milestone_key)
         if request.requested_by not in self.state.lead_units:
             raise ValueError(f"{request.requested_by!r} is not a lead unit of this task")
-        self._check_new_due(milestone, request.new_due_on, request.reason)
+        self._check_new_due(milestone, request.new_due_on, request.reason, request.confirmed)
 
     def note_extension_request(self, request: ExtensionRequest) -> None:
         self.state.extension_requests.append(request)
@@ -288,12 +355,55 @@ class TaskTracker:
             "extension_requested",
             request.milestone_key,
             to=[request.requested_by],
-            detail=f"until {request.new_due_on.isoformat()}: {request.reason}",
+            detail=(
+                f"until {request.new_due_on.isoformat()}: {request.reason}"
+                f"{' ' + _entered_by(request.recorded_by) if request.recorded_by else ''}"
+            ),
         )
 
     def check_extension_grant(self, grant: ExtensionGrant) -> None:
         milestone = self.open_milestone(grant.milestone_key)
-        self._check_new_due(milestone, grant.new_due_on, grant.reason)
+        self._check_new_due(milestone, grant.new_due_on, grant.reason, grant.confirmed)
+
+    def pending_request(self, milestone_key: str) -> ExtensionRequest | None:
+        """The extension request of the milestone still waiting for the coordinator's answer:
+        the last one asked, unless an extension was granted or refused after it."""
+        waiting = False
+        for entry in self.state.history:
+            if entry.milestone_key != milestone_key:
+                continue
+            if entry.action == "extension_requested":
+                waiting = True
+            elif entry.action in ("extension_granted", "extension_refused"):
+                waiting = False
+        if not waiting:
+            return None
+        asked = [r for r in self.state.extension_requests if r.milestone_key == milestone_key]
+        return asked[-1] if asked else None
+
+    def check_extension_refusal(self, refusal: ExtensionRefusal) -> None:
+        milestone = self.open_milestone(refusal.milestone_key)
+        if not refusal.reason.strip():
+            raise ValueError("say why: the reason is told to the unit")
+        if self.pending_request(milestone.key) is None:
+            raise ValueError(
+                f"no extension request of milestone {milestone.key!r} waits for an answer"
+            )
+
+    def refuse_extension(self, refusal: ExtensionRefusal) -> ExtensionRequest:
+        """Records the refusal; the request it answers."""
+        request = self.pending_request(refusal.milestone_key)
+        assert request is not None  # check_extension_refusal
+        self.record(
+            "extension_refused",
+            refusal.milestone_key,
+            to=[request.requested_by],
+            detail=(
+                f"asked until {request.new_due_on.isoformat()}, refused by "
+                f"{refusal.refused_by}: {refusal.reason}"
+            ),
+        )
+        return request
 
     def extend(self, milestone: MilestoneState, due: datetime, grant: ExtensionGrant) -> None:
         previous = milestone.milestone.due
@@ -310,7 +420,9 @@ class TaskTracker:
             ),
         )
 
-    def _check_new_due(self, milestone: MilestoneState, new_due_on: date, reason: str) -> None:
+    def _check_new_due(
+        self, milestone: MilestoneState, new_due_on: date, reason: str, confirmed: bool
+    ) -> None:
         if not reason.strip():
             raise ValueError("an extension needs a reason")
         due = milestone.milestone.due
@@ -323,6 +435,11 @@ class TaskTracker:
             )
         if new_due_on <= local_day(self._clock()):
             raise ValueError(f"the new due date {new_due_on.isoformat()} is not in the future")
+        if new_due_on.year > self.input.year and not confirmed:
+            raise ValueError(
+                f"the new due date {new_due_on.isoformat()} is beyond the plan's year "
+                f"{self.input.year}: confirm it if that is meant (--confirm)"
+            )
 
     # ----------------------------------------------------------------------------- coordinator
 
@@ -379,6 +496,17 @@ class TaskTracker:
             )
         )
 
+    def unfinished(self) -> list[MilestoneState]:
+        """The milestones not closed, the most urgent first (overdue, then by due instant)."""
+        return sorted(
+            (m for m in self.state.milestones if not m.closed),
+            key=lambda m: (
+                m.status is not MilestoneStatus.OVERDUE,
+                m.milestone.due is None,
+                m.milestone.due or self.year_end,
+            ),
+        )
+
     def milestone(self, key: str) -> MilestoneState:
         for milestone in self.state.milestones:
             if milestone.key == key:
@@ -392,3 +520,14 @@ class TaskTracker:
         if milestone.closed:
             raise ValueError(f"milestone {key!r} is already closed ({milestone.status.value})")
         return milestone
+
+
+def _entered_by(who: str) -> str:
+    """Who entered a unit's message for it (the coordinator), as the history says it."""
+    return f"(entered by {who})" if who else ""
+
+
+def is_web_link(link: str) -> bool:
+    """An http or https address with a host: what a person can open from a message."""
+    parts = urlsplit(link.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

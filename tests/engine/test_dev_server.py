@@ -23,9 +23,10 @@ from temporalio.client import Client
 from typer.testing import CliRunner
 
 from control import operations
+from control.permissions import Actor
 from control.runtime import build_worker, start_dev_server
 from models.statuses import MilestoneStatus, TaskStatus
-from models.tables import Milestone, Task
+from models.tables import Milestone, Task, UnitRole
 from models.workflow_messages import EventOccurrence, EvidenceSubmission
 from scheduler import app
 from settings import Settings, get_settings
@@ -127,12 +128,19 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert sorted(report.started) == ["I.1", "I.2"]
         key = report.plan_key
         routing = await operations.trigger_event(
-            client, key, EventOccurrence("ubnd-tinh-ban-hanh", today, decision="1/QĐ-UBND")
+            client,
+            key,
+            EventOccurrence("ubnd-tinh-ban-hanh", today, decision="1/QĐ-UBND"),
+            actor=Actor("cchc-vtlt", UnitRole.COORDINATOR),
         )
         assert routing.tasks == ["I.1"]
         await eventually(lambda: milestone_status(settings, "I.1") is MilestoneStatus.OPEN)
         view = await operations.submit_evidence(
-            client, key, "I.1", EvidenceSubmission("1", "van-phong", document_number="5/KH-SNV")
+            client,
+            key,
+            "I.1",
+            EvidenceSubmission("1", "van-phong", document_number="5/KH-SNV"),
+            actor=Actor("van-phong", UnitRole.UNIT),
         )
         assert view.status is MilestoneStatus.DONE_ON_TIME
         result = await operations.task_handle(client, key, "I.1").result()
@@ -166,6 +174,7 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
 
         # The coordinator's view of one task, through the command line.
         monkeypatch.setenv("NHACHAN_TEMPORAL_ADDRESS", settings.temporal_address)
+        monkeypatch.setenv("NHACHAN_DATABASE_URL", settings.resolved_database_url())
         get_settings.cache_clear()
         cli = await asyncio.to_thread(
             CliRunner().invoke, app, ["history", "I.2", "--plan", key, "--json"]

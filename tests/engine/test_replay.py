@@ -2,32 +2,97 @@
 
 A change that makes one fail would break workflows already running for months: guard it with
 `workflow.patched(...)` so old histories take the old path, then record new histories with
-`python scripts/record_histories.py` and keep the old ones beside them.
+`python scripts/record_histories.py` (a new generation, beside the old ones).
 """
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
+from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
+from workflows.task import SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+KINDS = {
+    "fixed-closed-on-time",
+    "fixed-never-done",
+    "after-event-closed-late",
+    "compound",
+    "periodic-report",
+    "recurring-event",
+    "ongoing",
+    "plan",
+    "daily-digest",
+}
+# Before the safe-message-handler pattern (no marker): the handlers as they were.
+FIRST_GENERATION = KINDS
+# After it: the same kinds, and a small plan that receives every message.
+SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
+    "messages-extension-reassign-carry-over.v2",
+    "messages-event-corrected-evidence.v2",
+    "messages-cancel.v2",
+    "messages-recurring.v2",
+    "messages-late-start.v2",
+    "messages-after-its-event.v2",
+    "messages-plan.v2",
+    "plan-started-after-its-year.v2",
+    "task-started-after-its-year.v2",
+}
 
 
-def test_there_is_a_history_of_each_kind() -> None:
-    assert {path.stem for path in HISTORIES} >= {
-        "fixed-closed-on-time",
-        "fixed-never-done",
-        "after-event-closed-late",
-        "compound",
-        "periodic-report",
-        "recurring-event",
-        "ongoing",
-        "plan",
-        "daily-digest",
-    }
+def events(path: Path) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))["events"]
+    return found
+
+
+def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
+    assert {path.stem for path in HISTORIES} >= FIRST_GENERATION | SECOND_GENERATION
+
+
+def test_every_update_and_signal_of_every_workflow_is_in_a_recorded_history() -> None:
+    handled: set[str] = set()
+    for path in HISTORIES:
+        for event in events(path):
+            accepted = event.get("workflowExecutionUpdateAcceptedEventAttributes")
+            if isinstance(accepted, dict):
+                handled.add(accepted["acceptedRequest"]["input"]["name"])
+            signaled = event.get("workflowExecutionSignaledEventAttributes")
+            if isinstance(signaled, dict):
+                handled.add(signaled["signalName"])
+    expected: set[str] = set()
+    for cls in WORKFLOWS:
+        definition = workflow._Definition.must_from_class(cls)
+        expected |= {name for name in definition.updates if name}
+        expected |= {name for name in definition.signals if name}
+    assert expected - handled == set(), "record a history that exercises them"
+
+
+def patches(path: Path) -> set[str]:
+    """The `workflow.patched` markers a history recorded."""
+    found: set[str] = set()
+    for event in events(path):
+        marker = event.get("markerRecordedEventAttributes")
+        if isinstance(marker, dict):
+            for payload in marker["details"].get("patch-data", {}).get("payloads", []):
+                found.add(json.loads(base64.b64decode(payload["data"]))["id"])
+    return found
+
+
+def test_the_second_generation_takes_the_new_paths() -> None:
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    plans = {"daily-digest.v2", "plan.v2", "messages-plan.v2", "plan-started-after-its-year.v2"}
+    for name in sorted(SECOND_GENERATION - plans):
+        assert SAFE_HANDLERS in marked[name], name
+    assert EVENT_CORRECTIONS in marked["messages-plan.v2"]
+    assert LATE_YEAR_SUMMARY in marked["plan-started-after-its-year.v2"]
+    for name in sorted(FIRST_GENERATION):
+        assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

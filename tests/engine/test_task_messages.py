@@ -2,15 +2,17 @@
 validated before it is accepted, and each leaves its mark on the state and the schedule."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from control import operations
+from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_iso
 from models.statuses import MilestoneStatus, TaskStatus
+from models.tables import UnitRole
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
@@ -29,6 +31,10 @@ I. CÔNG TÁC CHỈ ĐẠO,,,,,
 2,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
 3,Tuyển dụng,Văn phòng Sở,,Theo Kế hoạch tuyển dụng của UBND tỉnh,
 """
+
+
+COORDINATOR = Actor("cchc-vtlt", UnitRole.COORDINATOR)
+LEAD = Actor("van-phong", UnitRole.UNIT)
 
 
 @pytest.fixture
@@ -51,9 +57,16 @@ def update_error(raised: pytest.ExceptionInfo[WorkflowUpdateFailedError]) -> str
 
 async def test_evidence_is_refused_with_the_reason(plan: SimulatedPlan) -> None:
     key = plan.report.plan_key
-    cases = [
-        ("I.1", EvidenceSubmission("1", "ttlt", document_number="1/KH"), "'ttlt' is not a lead"),
+    # Once the tasks are planned (before, the workflow alone judges a milestone's key).
+    await plan.sleep_until(local_start(date(2023, 3, 1)) + timedelta(hours=10))
+    refused = [
+        ("I.1", EvidenceSubmission("1", "ttlt", document_number="1/KH"), "its lead is van-phong"),
         ("I.1", EvidenceSubmission("9", "van-phong", document_number="1/KH"), "no milestone '9'"),
+    ]
+    for task, submission, message in refused:
+        with pytest.raises(NotPermitted, match=message):
+            await operations.submit_evidence(plan.client, key, task, submission, actor=COORDINATOR)
+    cases = [
         ("I.1", EvidenceSubmission("1", "van-phong"), "needs a document number, a link"),
         (
             "I.2",
@@ -63,7 +76,7 @@ async def test_evidence_is_refused_with_the_reason(plan: SimulatedPlan) -> None:
     ]
     for task, submission, message in cases:
         with pytest.raises(WorkflowUpdateFailedError) as raised:
-            await operations.submit_evidence(plan.client, key, task, submission)
+            await operations.submit_evidence(plan.client, key, task, submission, actor=COORDINATOR)
         assert message in update_error(raised)
     snapshot = await operations.task_snapshot(plan.client, key, "I.1")
     assert snapshot.milestones[0].status is MilestoneStatus.OPEN
@@ -77,6 +90,7 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
             key,
             "I.1",
             ExtensionGrant("1", date(2023, 3, 20), "late data", "cchc-vtlt"),
+            actor=COORDINATOR,
         )
     assert "not after the current one, 2023-03-31" in update_error(raised)
 
@@ -85,6 +99,7 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
         key,
         "I.1",
         ExtensionRequest("1", date(2023, 4, 14), "waiting for data", "van-phong"),
+        actor=LEAD,
     )
     assert "coordinator decides" in answer
     asked = [r for r in plan.recorder.requests if r.kind == "extension_request"]
@@ -97,6 +112,7 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
         key,
         "I.1",
         ExtensionGrant("1", date(2023, 4, 14), "waiting for data", "cchc-vtlt"),
+        actor=COORDINATOR,
     )
     assert local_iso(view.due) == "2023-04-14T17:00:00+07:00"
     snapshot = await operations.task_snapshot(plan.client, key, "I.1")
@@ -122,12 +138,12 @@ async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan
     ]
     for event, message in refusals:
         with pytest.raises(WorkflowUpdateFailedError) as raised:
-            await operations.trigger_event(plan.client, key, event)
+            await operations.trigger_event(plan.client, key, event, actor=COORDINATOR)
         assert message in update_error(raised)
 
     event = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27), decision="12/QĐ-UBND")
-    first = await operations.trigger_event(plan.client, key, event)
-    again = await operations.trigger_event(plan.client, key, event)
+    first = await operations.trigger_event(plan.client, key, event, actor=COORDINATOR)
+    again = await operations.trigger_event(plan.client, key, event, actor=COORDINATOR)
     assert (first.tasks, first.already_recorded) == (["I.2"], False)
     assert (again.tasks, again.already_recorded) == (["I.2"], True)
     await plan.sleep_until(local_start(date(2023, 3, 2)))
@@ -139,7 +155,7 @@ async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan
     hiring = EventOccurrence(
         "ke-hoach-tuyen-dung-cua-ubnd-tinh", date(2023, 2, 28), due_on=date(2023, 6, 15)
     )
-    await operations.trigger_event(plan.client, key, hiring)
+    await operations.trigger_event(plan.client, key, hiring, actor=COORDINATOR)
     await plan.sleep_until(local_start(date(2023, 3, 3)))
     snapshot = await operations.task_snapshot(plan.client, key, "I.3")
     assert local_iso(snapshot.milestones[0].due) == "2023-06-15T17:00:00+07:00"
@@ -148,14 +164,20 @@ async def test_events_are_validated_recorded_once_and_routed(plan: SimulatedPlan
 async def test_reassign_then_cancel_ends_the_task_with_its_reason(plan: SimulatedPlan) -> None:
     key = plan.report.plan_key
     units = await operations.reassign_lead(
-        plan.client, key, "I.1", Reassignment(["phong-tcbc"], "new duties", "cchc-vtlt")
+        plan.client,
+        key,
+        "I.1",
+        Reassignment(["phong-tcbc"], "new duties", "cchc-vtlt"),
+        actor=COORDINATOR,
     )
     assert units == ["phong-tcbc"]
     with pytest.raises(WorkflowUpdateFailedError) as raised:
-        await operations.cancel_task(plan.client, key, "I.1", Closure("  ", "cchc-vtlt"))
+        await operations.cancel_task(
+            plan.client, key, "I.1", Closure("  ", "cchc-vtlt"), actor=COORDINATOR
+        )
     assert "say why" in update_error(raised)
     snapshot = await operations.cancel_task(
-        plan.client, key, "I.1", Closure("merged into I.2", "cchc-vtlt")
+        plan.client, key, "I.1", Closure("merged into I.2", "cchc-vtlt"), actor=COORDINATOR
     )
     assert snapshot.status is TaskStatus.CANCELLED
     result = await operations.task_handle(plan.client, key, "I.1").result()
@@ -170,18 +192,23 @@ async def test_starting_again_starts_nothing_twice(plan: SimulatedPlan, plan_fil
     assert sorted(again.already_running) == ["I.1", "I.2", "I.3"]
 
 
-async def test_a_task_started_late_sends_only_the_step_due_now(plan_file: Path) -> None:
+async def test_a_task_started_late_sends_one_catch_up_not_the_steps_it_missed(
+    plan_file: Path,
+) -> None:
     start = datetime(2023, 6, 15, 2, 0, tzinfo=UTC)  # Thursday 15/06 09:00, long after 31/03
     async with simulated_plan(plan_file, start_at=start, settings=get_settings(), year=2023) as sim:
         await sim.sleep_until(local_start(date(2023, 6, 24)))
-        sent = [
-            (local_iso(e.at)[:16], e.action, e.to) for e in sim.recorder.entries if e.task == "I.1"
+        asked = [
+            (local_iso(r.scheduled_at)[:16], r.kind, r.recipients)
+            for r in sim.recorder.requests
+            if r.task_code == "I.1"
         ]
-    assert sent == [
-        # the latest step missed (the weekly escalation of Friday 09/06), once, at the start
-        ("2023-06-15T09:00", "escalation", ["lanh-dao"]),
-        ("2023-06-16T08:00", "escalation", ["lanh-dao"]),
-        ("2023-06-23T08:00", "escalation", ["lanh-dao"]),
+    assert asked == [
+        # where the task stands, once, to its lead and the coordinator; no step replayed
+        ("2023-06-15T09:00", "catch_up", ["van-phong", "cchc-vtlt"]),
+        # then the weekly escalation to the leadership, as scheduled
+        ("2023-06-16T08:00", "escalation_leadership", ["lanh-dao"]),
+        ("2023-06-23T08:00", "escalation_leadership", ["lanh-dao"]),
     ]
 
 
@@ -190,7 +217,10 @@ async def test_a_task_added_after_its_event_sees_it_and_hears_the_next(
 ) -> None:
     key = plan.report.plan_key
     await operations.trigger_event(
-        plan.client, key, EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27))
+        plan.client,
+        key,
+        EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 2, 27)),
+        actor=COORDINATOR,
     )
     plan_file.write_text(
         PLAN + "4,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n", encoding="utf-8"
@@ -201,10 +231,20 @@ async def test_a_task_added_after_its_event_sees_it_and_hears_the_next(
     snapshot = await operations.task_snapshot(plan.client, key, "I.4")
     # The event of 27/02 was recorded before I.4 existed: its clock started from it.
     assert local_iso(snapshot.milestones[0].due) == "2023-03-27T17:00:00+07:00"
-    later = await operations.trigger_event(
-        plan.client, key, EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1))
+    # The event happens once: its date corrected, both clocks count from the right one.
+    corrected = await operations.trigger_event(
+        plan.client,
+        key,
+        EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1)),
+        actor=COORDINATOR,
+        correct=True,
     )
-    assert later.tasks == ["I.2", "I.4"]
+    assert corrected.tasks == ["I.2", "I.4"]
+    await plan.sleep_until(local_start(date(2023, 3, 3)))
+    for task in ("I.2", "I.4"):
+        snapshot = await operations.task_snapshot(plan.client, key, task)
+        # 20 working days counted from the day after Wednesday 01/03: Wednesday 29/03.
+        assert local_iso(snapshot.milestones[0].due) == "2023-03-29T17:00:00+07:00"
 
 
 async def test_the_leadership_gets_the_year_summary_on_the_first_working_day(

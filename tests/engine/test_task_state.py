@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +16,8 @@ from models.workflow_messages import (
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
+    ExtensionRefusal,
+    ExtensionRequest,
     Reassignment,
     TaskState,
     TaskWorkflowInput,
@@ -22,7 +25,7 @@ from models.workflow_messages import (
 from workflows import task_views as views
 from workflows.notification_calls import NOTIFICATION_KINDS
 from workflows.run_limits import LONGEST_WAIT
-from workflows.task_state import TaskTracker
+from workflows.task_state import TaskTracker, is_web_link
 
 # Friday 31/03/2023, 17:00 in Vietnam.
 DUE = datetime(2023, 3, 31, 10, 0, tzinfo=UTC)
@@ -270,3 +273,102 @@ def test_every_step_sends_a_kind_the_engine_knows() -> None:
     assert NOTIFICATION_KINDS[StepAction.ESCALATION, StepAudience.LEAD] is (
         MessageKind.ESCALATION_COORDINATOR
     )
+
+
+def test_a_late_start_drops_every_missed_step_and_says_how_many() -> None:
+    task, _ = tracker(planned("1"), planned("2", due=DUE + timedelta(days=60)), now=DUE)
+    first, second = task.state.milestones
+    steps = [
+        ScheduledStep(
+            at=DUE - timedelta(days=d), action=StepAction.REMINDER, audience=StepAudience.LEAD
+        )
+        for d in (10, 5, 0)
+    ]
+    later = ScheduledStep(
+        at=DUE + timedelta(days=7), action=StepAction.ESCALATION, audience=StepAudience.LEAD
+    )
+    TaskTracker.set_steps(first, [*steps, later], DUE + timedelta(days=120))
+    assert task.skip_missed(first, DUE) == 3
+    assert first.steps == [later]
+    assert task.skip_missed(second, DUE) == 0  # nothing of it had passed
+    assert [(e.action, e.detail) for e in task.state.history][-1] == (
+        "caught_up",
+        "started late: 3 step(s) had passed, not sent",
+    )
+    assert [m.key for m in task.unfinished()] == ["1", "2"]
+
+
+def test_a_refusal_answers_the_request_still_waiting() -> None:
+    task, _ = tracker(planned("1"), now=DUE - timedelta(days=10))
+    refusal = ExtensionRefusal("1", "đủ thời gian", "cchc-vtlt")
+    with pytest.raises(ValueError, match="no extension request of milestone '1' waits"):
+        task.check_extension_refusal(refusal)
+    asked = ExtensionRequest("1", date(2023, 4, 14), "chờ số liệu", "van-phong")
+    task.check_extension_request(asked)
+    task.note_extension_request(asked)
+    assert task.pending_request("1") == asked
+    with pytest.raises(ValueError, match="say why"):
+        task.check_extension_refusal(ExtensionRefusal("1", " ", "cchc-vtlt"))
+    task.check_extension_refusal(refusal)
+    assert task.refuse_extension(refusal) == asked
+    assert task.pending_request("1") is None
+    # Asked again, then granted: answered too.
+    task.note_extension_request(asked)
+    task.extend(
+        task.milestone("1"),
+        DUE + timedelta(days=14),
+        ExtensionGrant("1", date(2023, 4, 14), "ok", "cchc-vtlt"),
+    )
+    assert task.pending_request("1") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"new_due_on": date(2024, 1, 2)}, "beyond the plan's year 2023: confirm it"),
+        ({"new_due_on": date(2024, 1, 2), "confirmed": True}, None),
+    ],
+)
+def test_an_extension_stays_within_the_plans_year_unless_confirmed(
+    change: dict[str, object], message: str | None
+) -> None:
+    task, _ = tracker(planned("1"), now=DUE - timedelta(days=10))
+    grant = dataclasses.replace(ExtensionGrant("1", date(2023, 4, 14), "x", "cchc-vtlt"), **change)  # type: ignore[arg-type]
+    if message is None:
+        task.check_extension_grant(grant)
+    else:
+        with pytest.raises(ValueError, match=message):
+            task.check_extension_grant(grant)
+
+
+@pytest.mark.parametrize(
+    ("link", "web"),
+    [
+        ("https://snv.binhdinh.gov.vn/kh", True),
+        ("http://10.0.0.1/a", True),
+        ("HTTPS://Example.org", True),
+        ("javascript:alert(1)", False),
+        ("file:///etc/passwd", False),
+        ("ftp://example.org/x", False),
+        ("https://", False),
+        ("www.example.org", False),
+    ],
+)
+def test_a_link_is_a_web_address(link: str, web: bool) -> None:
+    assert is_web_link(link) is web
+
+
+def test_a_correction_moves_the_clock_its_first_date_started() -> None:
+    task, _ = tracker(planned("1", MilestoneKind.AFTER_EVENT, due=None, event_key="ubnd"), now=DUE)
+    [milestone] = task.state.milestones
+    first = EventOccurrence("ubnd", date(2023, 2, 27))
+    task.start_clock(milestone, first, DUE - timedelta(days=1))
+    task.advance_statuses()
+    assert milestone.status is MilestoneStatus.OVERDUE
+    corrected = EventOccurrence("ubnd", date(2023, 3, 10), corrects=date(2023, 2, 27))
+    assert task.corrected_by(milestone, corrected)
+    assert not task.corrected_by(milestone, EventOccurrence("ubnd", date(2023, 3, 10)))
+    task.restart_clock(milestone, corrected, DUE + timedelta(days=10))
+    assert task.milestone("1").status is MilestoneStatus.OPEN
+    assert milestone.event == corrected
+    assert task.state.history[-1].action == "event_corrected"

@@ -11,6 +11,7 @@ from models.payloads import MessageKind
 from notifications.formatting import file_stem, format_due, one_line, plain_text
 from notifications.kinds import ENGINE_KINDS, parse_kind
 from notifications.messages import (
+    DecisionLine,
     DeliveryFailureLine,
     EvidenceLine,
     ExtensionLine,
@@ -58,6 +59,7 @@ def context(kind: MessageKind, **changes: object) -> MessageContext:
             new_due_text="Thứ Sáu, 12/05/2023, 17:00",
             reason="chờ số liệu <của> các phòng",
         ),
+        decision=DecisionLine(by_name="Phòng CCHC-VTLT", reason="theo đề nghị"),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
