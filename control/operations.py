@@ -83,8 +83,10 @@ class StartReport:
     already_closed: list[str] = field(default_factory=list)
 
 
-def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirectory) -> ImportedPlan:
-    imported = read_plan(path, year=year, directory=directory)
+def load_plan_for_start(
+    path: Path, *, year: int | None, directory: UnitDirectory, agencies_dir: Path | None = None
+) -> ImportedPlan:
+    imported = read_plan(path, year=year, directory=directory, agencies_dir=agencies_dir)
     if imported.errors:
         details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
         raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
@@ -93,11 +95,6 @@ def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirector
         raise PlanNotStartable(
             f"{imported.agency_name} ({imported.agency_code}) has no coordinator and leadership "
             "configured: escalations would reach nobody; configure its unit directory first"
-        )
-    if imported.last_year is not None:
-        raise PlanNotStartable(
-            f"{imported.key} runs over {imported.year}–{imported.last_year}: a task workflow "
-            "runs within one plan year (TaskWorkflowInput.year) for now; preview it instead"
         )
     return imported
 
@@ -117,6 +114,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
                 calendar=calendar,
                 policy=settings.policy(task.code),
                 written_year=imported.written_year,
+                last_year=imported.last_year,
             )
         except DeadlineRefused as refusal:
             refused.append(f"{task.code}: {refusal}")
@@ -171,7 +169,9 @@ async def start_plan(
     The daily digest starts with the first plan (a simulation, which sends nothing, goes
     without it)."""
     directory = load_unit_directory(settings.units_file)
-    imported = load_plan_for_start(path, year=year, directory=directory)
+    imported = load_plan_for_start(
+        path, year=year, directory=directory, agencies_dir=settings.agencies_dir
+    )
     directory = imported.directory or directory  # the plan's own agency's
     subscriptions = event_subscriptions(imported, settings)
     upgrade_schema(settings.resolved_database_url())
@@ -192,6 +192,11 @@ async def start_plan(
             subscriptions=subscriptions,
             leadership=directory.leadership,
             year_summary_at=year_summary_at(imported.year, settings),
+            last_year=imported.last_year,
+            later_summaries_at=[
+                year_summary_at(later, settings)
+                for later in range(imported.year + 1, (imported.last_year or imported.year) + 1)
+            ],
         ),
         id=plan_workflow_id(imported.key),
         task_queue=settings.task_queue,
@@ -219,6 +224,7 @@ async def start_plan(
             coordinator=directory.coordinator,
             leadership=directory.leadership,
             written_year=imported.written_year,
+            last_year=imported.last_year,
         )
         try:
             await client.start_workflow(
