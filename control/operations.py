@@ -43,6 +43,7 @@ from models.workflow_messages import (
     TaskWorkflowInput,
 )
 from plan_import import ImportedPlan, read_plan
+from plan_import.agency import agency_directories
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
@@ -50,6 +51,7 @@ from storage.plans import (
     get_plan,
     list_tasks,
     mark_plan_started,
+    plan_agency_code,
     running_plans,
     store_plan,
 )
@@ -281,6 +283,16 @@ def running_plan_key(settings: Settings, plan: str | None = None) -> str:
             raise NoPlanChosen("no plan is running: `scheduler.py start FILE` starts one")
         listed = "; ".join(f"{p.key} ({p.title or p.source_name})" for p in running)
         raise NoPlanChosen(f"{len(running)} plans are running, name one with --plan: {listed}")
+
+
+def plan_directory(settings: Settings, plan_key: str) -> UnitDirectory:
+    """The unit directory of the agency the stored plan belongs to: the bundled one
+    (NHACHAN_UNITS_FILE) or its own among NHACHAN_AGENCIES_DIR's."""
+    upgrade_schema(settings.resolved_database_url())
+    with session_scope(settings.resolved_database_url()) as session:
+        agency = plan_agency_code(session, plan_key)
+    directories = agency_directories(settings.units_file, settings.agencies_dir)
+    return directories.home if agency is None else directories.of_agency(agency)
 
 
 def unit_code(directory: UnitDirectory, name: str) -> str:
