@@ -11,8 +11,9 @@ import typer
 
 from commands.running import acting, resolve_unit
 from control.operations import plan_directory
-from control.permissions import Action, UnitRole
+from control.permissions import Action
 from models.payloads import MessageKind, NotificationRequest
+from models.tables import UnitRole
 from plan_import import read_plan
 from settings import PROJECT_ROOT
 from storage.db import session_scope
