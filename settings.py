@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Data the product ships with; each can be replaced by a file of the department's own.
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
     units_file: Path = DATA_DIR / "units.yaml"
+    # Other agencies' unit directories, one file each (data/agencies/README.md).
+    agencies_dir: Path = DATA_DIR / "agencies"
     calendar_dir: Path = DATA_DIR / "calendar"
     policy_file: Path = DEFAULT_POLICY_FILE
     # NHACHAN_CONTACTS: a YAML file mapping each unit to its apprise URLs.

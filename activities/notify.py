@@ -35,7 +35,7 @@ from notifications.contacts import load_contacts
 from notifications.delivery import NotificationService
 from notifications.dispatch import DeliveryRules
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
-from plan_import.units import load_unit_directory
+from plan_import.agency import agency_directories
 from settings import Settings
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ T = TypeVar("T")
 def notification_service(settings: Settings) -> NotificationService:
     """The service these settings describe; the apprise `outbox://` channel must be registered
     first (`notifications.channels.register_outbox`), since the contacts are checked here."""
-    directory = load_unit_directory(settings.units_file)
+    directory = agency_directories(settings.units_file, settings.agencies_dir)
     return NotificationService(
         database_url=settings.resolved_database_url(),
         directory=directory,

@@ -47,6 +47,7 @@ class PlanningActivities:
                 calendar=self.calendar(request.year),
                 policy=self.policy(request.task_code),
                 written_year=request.written_year,
+                last_year=request.last_year,
             )
         except DeadlineRefused as refused:
             raise ApplicationError(

@@ -65,7 +65,7 @@ def event_command(
     clock, and its lead units are told their due date."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = acting(settings, by, Action.RECORD_EVENT)
+    actor = acting(settings, by, Action.RECORD_EVENT, plan_key=plan_key)
     event = EventOccurrence(
         key=key,
         occurred_on=on.date(),
@@ -105,8 +105,8 @@ def evidence_command(
     one with --for); the milestone closes and the coordinator is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    delivering = resolve_unit(settings, for_unit) if for_unit else None
-    actor = acting(settings, by, Action.SUBMIT_EVIDENCE, for_unit=delivering)
+    delivering = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
+    actor = acting(settings, by, Action.SUBMIT_EVIDENCE, plan_key=plan_key, for_unit=delivering)
     submission = EvidenceSubmission(
         milestone_key=milestone,
         submitted_by=delivering or actor.who,
@@ -141,8 +141,8 @@ def extend_command(
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
     if request:
-        asking = resolve_unit(settings, for_unit) if for_unit else None
-        actor = acting(settings, by, Action.REQUEST_EXTENSION, for_unit=asking)
+        asking = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
+        actor = acting(settings, by, Action.REQUEST_EXTENSION, plan_key=plan_key, for_unit=asking)
         asked = ExtensionRequest(
             milestone, until.date(), reason, asking or actor.who, confirmed=confirm
         )
@@ -152,7 +152,7 @@ def extend_command(
         )
         console.print(f"{task} milestone {milestone}: {answer}")
         return
-    actor = acting(settings, by, Action.GRANT_EXTENSION)
+    actor = acting(settings, by, Action.GRANT_EXTENSION, plan_key=plan_key)
     grant = ExtensionGrant(milestone, until.date(), reason, actor.who, confirmed=confirm)
     view = with_client(
         settings,
@@ -171,7 +171,7 @@ def refuse_command(
     """Refuse the extension a lead unit asked for (the coordinator); the unit is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = acting(settings, by, Action.REFUSE_EXTENSION)
+    actor = acting(settings, by, Action.REFUSE_EXTENSION, plan_key=plan_key)
     refusal = ExtensionRefusal(milestone, reason, actor.who)
     view = with_client(
         settings,
@@ -191,8 +191,10 @@ def reassign_command(
     """Give a task to other lead units (the coordinator); the old and the new lead are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = acting(settings, by, Action.REASSIGN)
-    change = Reassignment([resolve_unit(settings, name) for name in lead], reason, actor.who)
+    actor = acting(settings, by, Action.REASSIGN, plan_key=plan_key)
+    change = Reassignment(
+        [resolve_unit(settings, name, plan_key=plan_key) for name in lead], reason, actor.who
+    )
     units = with_client(
         settings,
         lambda client: operations.reassign_lead(client, plan_key, task, change, actor=actor),
@@ -213,7 +215,9 @@ def cancel_command(
     its lead units and the coordinator are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan)
-    actor = acting(settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL)
+    actor = acting(
+        settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL, plan_key=plan_key
+    )
     closure = Closure(reason, actor.who)
     snapshot = with_client(
         settings,

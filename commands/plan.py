@@ -121,7 +121,11 @@ def import_command(
     directory = _directory(settings.units_file, as_json)
     try:
         imported = read_plan(
-            file, year=year, directory=directory, accept_new_units=accept_new_units
+            file,
+            year=year,
+            directory=directory,
+            accept_new_units=accept_new_units,
+            agencies_dir=settings.agencies_dir,
         )
     except PlanImportError as error:
         where = f"{error.source}, {error.where}" if error.where else error.source

@@ -73,7 +73,13 @@ def preview_command(
     settings = get_settings()
     home = _directory(settings.units_file, as_json)
     try:
-        imported = read_plan(file, year=year, directory=home, accept_new_units=accept_new_units)
+        imported = read_plan(
+            file,
+            year=year,
+            directory=home,
+            accept_new_units=accept_new_units,
+            agencies_dir=settings.agencies_dir,
+        )
     except PlanImportError as error:
         raise _fail([str(error)], as_json) from error
     # Unreadable deadlines are listed with the preview's own refusals, below.

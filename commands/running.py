@@ -16,7 +16,6 @@ from commands.output import ExitCode, fail
 from control import operations
 from control.permissions import Action, Actor, NotPermitted, check_permitted, unit_actor
 from control.runtime import connect
-from plan_import.units import load_unit_directory
 from settings import Settings
 
 T = TypeVar("T")
@@ -27,7 +26,10 @@ PlanOption = Annotated[
 ]
 ByOption = Annotated[
     str,
-    typer.Option("--by", help="Who does it: a unit code or name (its role is the directory's)."),
+    typer.Option(
+        "--by",
+        help="Who does it: a unit code or name (its role is the plan's agency directory's).",
+    ),
 ]
 
 
@@ -57,20 +59,23 @@ def with_client(settings: Settings, action: Callable[[Client], Awaitable[T]]) ->
     return asyncio.run(run())
 
 
-def resolve_unit(settings: Settings, name: str) -> str:
-    """A unit named on the command line, by code or any name the unit directory knows."""
-    directory = load_unit_directory(settings.units_file)
+def resolve_unit(settings: Settings, name: str, *, plan_key: str) -> str:
+    """A unit named on the command line, by code or any name the directory of the plan's
+    agency knows."""
+    directory = operations.plan_directory(settings, plan_key)
     try:
         return operations.unit_code(directory, name)
     except LookupError as error:
         raise fail(str(error), code=ExitCode.USAGE) from error
 
 
-def acting(settings: Settings, by: str, action: Action, *, for_unit: str | None = None) -> Actor:
-    """Who acts (--by), in the role the unit directory gives them, once that role may do
-    `action` (for `for_unit`): a refusal ends the verb before the engine is reached. What
-    depends on the task is checked by the operation."""
-    directory = load_unit_directory(settings.units_file)
+def acting(
+    settings: Settings, by: str, action: Action, *, plan_key: str, for_unit: str | None = None
+) -> Actor:
+    """Who acts (--by) on the plan, in the role the directory of the plan's agency gives them,
+    once that role may do `action` (for `for_unit`): a refusal ends the verb before the engine
+    is reached. What depends on the task is checked by the operation."""
+    directory = operations.plan_directory(settings, plan_key)
     try:
         actor = unit_actor(directory, by)
     except LookupError as error:

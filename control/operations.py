@@ -43,6 +43,7 @@ from models.workflow_messages import (
     TaskWorkflowInput,
 )
 from plan_import import ImportedPlan, read_plan
+from plan_import.agency import agency_directories
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
@@ -50,6 +51,7 @@ from storage.plans import (
     get_plan,
     list_tasks,
     mark_plan_started,
+    plan_agency_code,
     running_plans,
     store_plan,
 )
@@ -83,8 +85,10 @@ class StartReport:
     already_closed: list[str] = field(default_factory=list)
 
 
-def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirectory) -> ImportedPlan:
-    imported = read_plan(path, year=year, directory=directory)
+def load_plan_for_start(
+    path: Path, *, year: int | None, directory: UnitDirectory, agencies_dir: Path | None = None
+) -> ImportedPlan:
+    imported = read_plan(path, year=year, directory=directory, agencies_dir=agencies_dir)
     if imported.errors:
         details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
         raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
@@ -93,11 +97,6 @@ def load_plan_for_start(path: Path, *, year: int | None, directory: UnitDirector
         raise PlanNotStartable(
             f"{imported.agency_name} ({imported.agency_code}) has no coordinator and leadership "
             "configured: escalations would reach nobody; configure its unit directory first"
-        )
-    if imported.last_year is not None:
-        raise PlanNotStartable(
-            f"{imported.key} runs over {imported.year}–{imported.last_year}: a task workflow "
-            "runs within one plan year (TaskWorkflowInput.year) for now; preview it instead"
         )
     return imported
 
@@ -117,6 +116,7 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
                 calendar=calendar,
                 policy=settings.policy(task.code),
                 written_year=imported.written_year,
+                last_year=imported.last_year,
             )
         except DeadlineRefused as refusal:
             refused.append(f"{task.code}: {refusal}")
@@ -171,7 +171,9 @@ async def start_plan(
     The daily digest starts with the first plan (a simulation, which sends nothing, goes
     without it)."""
     directory = load_unit_directory(settings.units_file)
-    imported = load_plan_for_start(path, year=year, directory=directory)
+    imported = load_plan_for_start(
+        path, year=year, directory=directory, agencies_dir=settings.agencies_dir
+    )
     directory = imported.directory or directory  # the plan's own agency's
     subscriptions = event_subscriptions(imported, settings)
     upgrade_schema(settings.resolved_database_url())
@@ -192,6 +194,11 @@ async def start_plan(
             subscriptions=subscriptions,
             leadership=directory.leadership,
             year_summary_at=year_summary_at(imported.year, settings),
+            last_year=imported.last_year,
+            later_summaries_at=[
+                year_summary_at(later, settings)
+                for later in range(imported.year + 1, (imported.last_year or imported.year) + 1)
+            ],
         ),
         id=plan_workflow_id(imported.key),
         task_queue=settings.task_queue,
@@ -219,6 +226,7 @@ async def start_plan(
             coordinator=directory.coordinator,
             leadership=directory.leadership,
             written_year=imported.written_year,
+            last_year=imported.last_year,
         )
         try:
             await client.start_workflow(
@@ -275,6 +283,16 @@ def running_plan_key(settings: Settings, plan: str | None = None) -> str:
             raise NoPlanChosen("no plan is running: `scheduler.py start FILE` starts one")
         listed = "; ".join(f"{p.key} ({p.title or p.source_name})" for p in running)
         raise NoPlanChosen(f"{len(running)} plans are running, name one with --plan: {listed}")
+
+
+def plan_directory(settings: Settings, plan_key: str) -> UnitDirectory:
+    """The unit directory of the agency the stored plan belongs to: the bundled one
+    (NHACHAN_UNITS_FILE) or its own among NHACHAN_AGENCIES_DIR's."""
+    upgrade_schema(settings.resolved_database_url())
+    with session_scope(settings.resolved_database_url()) as session:
+        agency = plan_agency_code(session, plan_key)
+    directories = agency_directories(settings.units_file, settings.agencies_dir)
+    return directories.home if agency is None else directories.of_agency(agency)
 
 
 def unit_code(directory: UnitDirectory, name: str) -> str:

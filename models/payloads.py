@@ -116,6 +116,9 @@ class NotificationRequest:
     event_text: str = ""
     # The decisions' kinds (extension granted, reassigned, …): what was decided.
     decision: DecisionFacts | None = None
+    # A year summary of a plan of several years: the year it accounts for (None: the plan's
+    # first, its only one for a plan of one year).
+    summary_year: int | None = None
 
 
 @dataclass(frozen=True)

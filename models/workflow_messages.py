@@ -150,6 +150,9 @@ class TaskWorkflowInput:
     state: TaskState | None = None
     # The year the plan's document was written for, when the plan runs in another year.
     written_year: int | None = None
+    # The last year of a plan that runs over several from `year` ("giai đoạn 2025–2026"): the
+    # task's plan year ends with it. None for a plan of one year.
+    last_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,9 @@ class EventSubscription:
 class PlanState:
     events: list[EventOccurrence] = field(default_factory=list)
     summary_sent: bool = False
+    # The later years of a plan of several years whose summary was sent (the first year's is
+    # `summary_sent`).
+    years_summarised: list[int] = field(default_factory=list)
     # Replaced when the plan is started again from a changed file; None: the input's.
     subscriptions: list[EventSubscription] | None = None
 
@@ -214,6 +220,11 @@ class PlanWorkflowInput:
     # When the leadership gets the year's summary (computed by the caller from the calendar).
     year_summary_at: datetime
     state: PlanState | None = None
+    # A plan of several years: its last year, and when the summary of each year after the first
+    # is due, in order (computed by the caller, as `year_summary_at`). The workflow ends once
+    # the last year's is sent.
+    last_year: int | None = None
+    later_summaries_at: list[datetime] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -234,6 +245,8 @@ class PlanTaskRequest:
     deadline_text: str
     year: int
     written_year: int | None = None
+    # The last year of a plan of several years (TaskWorkflowInput.last_year).
+    last_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ class UnitLookup(Protocol):
     @property
     def leadership(self) -> str: ...
 
+    def of_agency(self, code: str) -> UnitLookup:
+        """The directory of that agency, whose coordinator and leadership its plans reach."""
+        ...
+
 
 class ContactsError(ValueError):
     """The contacts file is wrong; the message names the file, the key and what is wrong."""

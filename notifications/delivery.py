@@ -135,7 +135,9 @@ class NotificationService:
         with session_scope(dispatch.database_url) as session:
             facts = lines.facts(session, request, kind)
             year = (
-                lines.year_summary(session, request.plan_key, now, key=request.key)
+                lines.year_summary(
+                    session, request.plan_key, now, key=request.key, year=request.summary_year
+                )
                 if kind is MessageKind.YEAR_SUMMARY
                 else None
             )

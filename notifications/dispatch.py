@@ -26,6 +26,7 @@ from notifications.messages import (
 from notifications.outcomes import settled
 from notifications.rendering import MessageRenderer
 from storage import notifications as log
+from storage import plans
 from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,13 @@ class Dispatcher:
             )
         return attempt
 
+    def plan_directory(self, plan_key: str) -> UnitLookup:
+        """The unit directory of the plan's own agency: its coordinator and leadership are the
+        ones told."""
+        with session_scope(self.database_url) as session:
+            agency = plans.plan_agency_code(session, plan_key)
+        return self.directory if agency is None else self.directory.of_agency(agency)
+
     def _pick_channel(self, contacts: UnitContacts, failures: int) -> str:
         """The main channel first; once it has failed enough, the fallbacks and then the main
         channel again, in turn (a channel that was down may be back)."""
@@ -181,8 +189,9 @@ class Dispatcher:
         """Tell the coordinator, once, that a unit could not be reached (the coordinator's own
         failures go to the leadership). Every channel is tried in turn, now: nothing retries
         this later."""
-        coordinator = self.directory.coordinator
-        alert_unit = coordinator if failed.unit_code != coordinator else self.directory.leadership
+        roles = self.plan_directory(failed.plan_key)
+        coordinator = roles.coordinator
+        alert_unit = coordinator if failed.unit_code != coordinator else roles.leadership
         key = f"delivery_failure/{failed.key}|{alert_unit}"
         with session_scope(self.database_url) as session:
             row = log.ensure_log(

@@ -219,9 +219,16 @@ class MessageLines:
         )
 
     def year_summary(
-        self, session: Session, plan_key: str, now: datetime, *, key: str = ""
+        self,
+        session: Session,
+        plan_key: str,
+        now: datetime,
+        *,
+        key: str = "",
+        year: int | None = None,
     ) -> tuple[YearTally, list[MilestoneLine]]:
-        """Where every milestone of the plan stands, and the unfinished ones, overdue first."""
+        """Where every milestone of the plan stands, and the unfinished ones, overdue first;
+        `year`: the plan year accounted for, when not the plan's first (a plan of several)."""
         found = log.plan_summary(session, plan_key=plan_key)
         if found is None:
             raise InvalidNotification(f"notification {key}: no plan {plan_key!r} in the database")
@@ -229,7 +236,7 @@ class MessageLines:
         milestones = log.milestones_of_plan(session, plan_key=plan_key)
         counts = Counter(milestone.status for _, milestone in milestones)
         tally = YearTally(
-            year=plan.year,
+            year=year or plan.year,
             tasks=tasks,
             milestones=len(milestones),
             done_on_time=counts[MilestoneStatus.DONE_ON_TIME],

@@ -5,8 +5,9 @@ else a new directory the import records its units in for the coordinator to conf
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from plan_import.bodies import KnownBodies, KnownBody
 from plan_import.header import PlanHeader
 from plan_import.model import ReportEntry
 from plan_import.text import fold, quote, slug
-from plan_import.units import AgencyEntry, UnitDirectory, load_unit_directory
+from plan_import.units import (
+    AgencyEntry,
+    UnitDirectory,
+    UnitEntry,
+    UnknownUnit,
+    load_unit_directory,
+)
 
 # Where the directories of agencies other than the bundled one live, one file each, in the
 # format of data/units.yaml.
@@ -195,3 +202,55 @@ def directory_for(
         )
     )
     return directory
+
+
+@dataclass(frozen=True)
+class AgencyDirectories:
+    """Every configured agency's unit directory, the bundled agency's (`home`) first: who a code
+    or a name means whatever plan it comes from, and which agency's coordinator and leadership
+    a plan's escalations and alerts reach (`of_agency`). A name two agencies use ("Văn phòng
+    Sở") means the home agency's unit; a unit code means one unit (the database keeps each code
+    to one agency)."""
+
+    home: UnitDirectory
+    others: tuple[UnitDirectory, ...] = ()
+
+    @property
+    def all(self) -> tuple[UnitDirectory, ...]:
+        return (self.home, *self.others)
+
+    def of_agency(self, code: str) -> UnitDirectory:
+        """The agency's own directory; the home one for an agency none is configured for."""
+        return next((d for d in self.all if d.agency.code == code), self.home)
+
+    @property
+    def coordinator(self) -> str:
+        return self.home.coordinator
+
+    @property
+    def leadership(self) -> str:
+        return self.home.leadership
+
+    def get(self, code: str) -> UnitEntry:
+        return self._first(lambda directory: directory.get(code))
+
+    def find(self, name_or_alias: str) -> UnitEntry:
+        return self._first(lambda directory: directory.find(name_or_alias))
+
+    def _first(self, look: Callable[[UnitDirectory], UnitEntry]) -> UnitEntry:
+        """The home directory's answer, else the first other's that knows; the home one's
+        refusal (with its suggestions) when none does."""
+        try:
+            return look(self.home)
+        except UnknownUnit as unknown:
+            for directory in self.others:
+                with contextlib.suppress(UnknownUnit):
+                    return look(directory)
+            raise unknown from None
+
+
+def agency_directories(units_file: Path, agencies_dir: Path) -> AgencyDirectories:
+    """The bundled agency's directory (`units_file`) and every other in `agencies_dir`."""
+    home = load_unit_directory(units_file)
+    others = load_agency_directories(agencies_dir)
+    return AgencyDirectories(home, tuple(d for d in others if d.agency.code != home.agency.code))

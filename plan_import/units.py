@@ -130,6 +130,11 @@ class UnitDirectory:
         """The code of the agency's leadership (Giám đốc, Phó Giám đốc Sở in the bundled plan)."""
         return self._holder("leadership")
 
+    def of_agency(self, code: str) -> UnitDirectory:
+        """The directory of agency `code`: this one, the only agency it knows (several agencies'
+        are `plan_import.agency.AgencyDirectories`)."""
+        return self
+
     def _holder(self, role: str) -> str:
         holder = next((u.code for u in self.units if u.role == role), None)
         if holder is None:

@@ -11,7 +11,12 @@ tests/histories/ as `<name>.<GENERATION>.json`:
   reassignment, a cancellation, a carry-over, the plan's subscriptions changed by a second start),
   with a task added late and one added after its event;
 - after the year: the small plan started once its year is over (the tasks catch up, the year's
-  summary waits for their record).
+  summary waits for their record);
+- several years: a plan of 2025–2026 of another agency (tests/engine/data/), from January 2025
+  until its workflow ends after the last year's summary (a yearly series, ongoing work).
+
+`python scripts/record_histories.py several_years` records only the runs named. A history already
+recorded under a name is never overwritten: that run's file is left as it is.
 
 The histories of earlier generations (recorded before a change guarded by `workflow.patched`)
 stay beside these: the replay test replays them all. Record again only when a change is meant
@@ -102,6 +107,9 @@ async def save(client: Client, targets: dict[str, str]) -> None:
     for workflow_id, name in targets.items():
         history = await client.get_workflow_handle(workflow_id).fetch_history()
         path = OUT / f"{name}.{GENERATION}.json"
+        if path.exists():
+            print(f"{path.name}: recorded already, left as it is")
+            continue
         path.write_text(history.to_json(), encoding="utf-8")
         print(f"{path.name}: {len(history.events)} events")
 
@@ -200,18 +208,41 @@ async def after_the_year() -> None:
         )
 
 
+async def several_years() -> None:
+    data = ROOT / "tests" / "engine" / "data"
+    settings = get_settings().model_copy(update={"agencies_dir": data / "agencies"})
+    start = datetime(2025, 1, 20, 2, 0, tzinfo=UTC)  # Monday 20/01/2025 09:00 in Vietnam
+    plan_file = data / "svhttdl-qng-2025-2026.txt"
+    async with simulated_plan(plan_file, start_at=start, settings=settings) as sim:
+        await sim.sleep_until(local_start(date(2027, 1, 10)))
+        key = sim.report.plan_key
+        await save(
+            sim.client,
+            {
+                plan_workflow_id(key): "plan-of-several-years",
+                task_workflow_id(key, "I.1"): "yearly-task-of-several-years",
+                task_workflow_id(key, "I.2"): "ongoing-task-of-several-years",
+            },
+        )
+
+
 async def report_messages(sim: SimulatedPlan) -> None:
     kinds = sorted({str(request.kind) for request in sim.recorder.requests})
     print(f"messages asked for: {', '.join(kinds)}")
 
 
-async def main() -> None:
+async def main(runs: list[str]) -> None:
     directory = load_unit_directory(get_settings().units_file)
-    await the_year(directory)
-    await every_message(directory)
-    await after_the_year()
+    if not runs or "the_year" in runs:
+        await the_year(directory)
+    if not runs or "every_message" in runs:
+        await every_message(directory)
+    if not runs or "after_the_year" in runs:
+        await after_the_year()
+    if not runs or "several_years" in runs:
+        await several_years()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))
     exit_without_finalizing(0)

@@ -287,6 +287,12 @@ def get_agency(session: Session, plan: Plan) -> Agency:
     return agency
 
 
+def plan_agency_code(session: Session, plan_key: str) -> str | None:
+    """The code of the agency a stored plan belongs to; None for a plan not stored."""
+    plan = get_plan(session, plan_key)
+    return get_agency(session, plan).code if plan is not None else None
+
+
 def mark_plan_started(session: Session, plan: Plan, *, now: datetime) -> None:
     """The engine started the plan's workflows (the first time counts)."""
     if plan.started_at is None:

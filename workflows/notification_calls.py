@@ -303,11 +303,16 @@ def closed_message(
     )
 
 
-def year_summary_request(plan: PlanWorkflowInput) -> NotificationRequest:
-    """The leadership's account of the plan year, once per plan and year."""
+def year_summary_request(
+    plan: PlanWorkflowInput, later: tuple[int, datetime] | None = None
+) -> NotificationRequest:
+    """The leadership's account of the plan year, once per plan and year: the first (the only
+    one of a plan of one year), or `later`, a later year of a plan of several and when its
+    summary is due."""
     workflow_id = workflow.info().workflow_id
+    year, at = later or (plan.year, plan.year_summary_at)
     return NotificationRequest(
-        key=f"{workflow_id}/{MessageKind.YEAR_SUMMARY}/{plan.year}",
+        key=f"{workflow_id}/{MessageKind.YEAR_SUMMARY}/{year}",
         workflow_id=workflow_id,
         kind=MessageKind.YEAR_SUMMARY,
         plan_key=plan.plan_key,
@@ -315,8 +320,9 @@ def year_summary_request(plan: PlanWorkflowInput) -> NotificationRequest:
         task_title="",
         milestone_key="",
         milestone_label="",
-        scheduled_at=plan.year_summary_at,
+        scheduled_at=at,
         recipients=[plan.leadership],
+        summary_year=year if later else None,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -51,6 +51,9 @@ EVENT_CORRECTIONS = "event-corrections"
 # tasks have written where they stand (the summary counts from that record), not at once.
 LATE_SUMMARY_DELAY = timedelta(hours=1)
 LATE_YEAR_SUMMARY = "late-year-summary"
+# Runs that began with this marker send a plan of several years one summary per year, at the
+# end of each, and end after the last.
+YEARLY_SUMMARIES = "yearly-summaries"
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -72,13 +75,24 @@ class PlanWorkflow:
         started = workflow.now()
         if input.state is None and started >= summary_at and workflow.patched(LATE_YEAR_SUMMARY):
             summary_at = started + LATE_SUMMARY_DELAY
+        later = self._later_summaries(input, started)
         while True:
             now = workflow.now()
             if not self._state.summary_sent and now >= summary_at:
                 await self._send_year_summary()
+            for year, at in later:
+                if year not in self._state.years_summarised and now >= at:
+                    await self._send_year_summary((year, at))
+            waiting = [at for year, at in later if year not in self._state.years_summarised]
+            if later and self._state.summary_sent and not waiting:
+                # A plan of several years ends with the summary of its last year.
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
                 wait = min(wait, max(summary_at - now, timedelta(seconds=1)))
+            if waiting:
+                wait = min(wait, max(min(waiting) - now, timedelta(seconds=1)))
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
@@ -87,12 +101,27 @@ class PlanWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(dataclasses.replace(input, state=self._state))
 
-    async def _send_year_summary(self) -> None:
+    @staticmethod
+    def _later_summaries(input: PlanWorkflowInput, started: datetime) -> list[tuple[int, datetime]]:
+        """The later years of a plan of several and when each one's summary is due (one
+        started after that is late sends it as the first year's: an hour after the start)."""
+        if input.last_year is None or not workflow.patched(YEARLY_SUMMARIES):
+            return []
+        years = range(input.year + 1, input.last_year + 1)
+        due = list(zip(years, input.later_summaries_at, strict=True))
+        if input.state is not None:
+            return due
+        return [(year, max(at, started + LATE_SUMMARY_DELAY)) for year, at in due]
+
+    async def _send_year_summary(self, later: tuple[int, datetime] | None = None) -> None:
         try:
-            await send_notification(year_summary_request(self._input))
+            await send_notification(year_summary_request(self._input, later))
         except ActivityError:
             workflow.logger.warning("the year's summary could not be delivered")
-        self._state.summary_sent = True
+        if later is None:
+            self._state.summary_sent = True
+        else:
+            self._state.years_summarised.append(later[0])
 
     @workflow.update
     async def trigger_event(self, event: EventOccurrence) -> EventRouting:

@@ -187,6 +187,7 @@ class TaskWorkflow:
                 deadline_text=self._input.deadline_text,
                 year=self._input.year,
                 written_year=self._input.written_year,
+                last_year=self._input.last_year,
             ),
             list[PlannedMilestone],
         )

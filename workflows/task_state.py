@@ -111,8 +111,13 @@ class TaskTracker:
     # ----------------------------------------------------------------------------- time
 
     @property
+    def last_year(self) -> int:
+        """The plan's last year: its only one, or the last of a plan that runs over several."""
+        return self.input.last_year or self.input.year
+
+    @property
     def year_end(self) -> datetime:
-        return end_of_plan_year(self.input.year)
+        return end_of_plan_year(self.last_year)
 
     def time_to_wake(self) -> timedelta:
         now = self._clock()
@@ -435,10 +440,10 @@ class TaskTracker:
             )
         if new_due_on <= local_day(self._clock()):
             raise ValueError(f"the new due date {new_due_on.isoformat()} is not in the future")
-        if new_due_on.year > self.input.year and not confirmed:
+        if new_due_on.year > self.last_year and not confirmed:
             raise ValueError(
                 f"the new due date {new_due_on.isoformat()} is beyond the plan's year "
-                f"{self.input.year}: confirm it if that is meant (--confirm)"
+                f"{self.last_year}: confirm it if that is meant (--confirm)"
             )
 
     # ----------------------------------------------------------------------------- coordinator

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
-from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
+from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY, YEARLY_SUMMARIES
 from workflows.task import SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -93,6 +93,17 @@ def test_the_second_generation_takes_the_new_paths() -> None:
     assert LATE_YEAR_SUMMARY in marked["plan-started-after-its-year.v2"]
     for name in sorted(FIRST_GENERATION):
         assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
+
+
+def test_a_plan_of_several_years_takes_its_own_path_and_no_other_plan_does() -> None:
+    # Recorded by `scripts/record_histories.py several_years`: a plan of 2025–2026 that sends a
+    # summary at the end of each year and ends after the last.
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    assert YEARLY_SUMMARIES in marked["plan-of-several-years.v2"]
+    for name in {"ongoing-task-of-several-years.v2", "yearly-task-of-several-years.v2"}:
+        assert SAFE_HANDLERS in marked[name], name
+    others = set(marked) - {"plan-of-several-years.v2"}
+    assert all(YEARLY_SUMMARIES not in marked[name] for name in others)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -38,7 +38,9 @@ def test_a_recorded_request_reads_as_the_typed_payload_and_writes_back_the_same(
     assert request.kind is MessageKind.CLOSING
     assert request.audience == ""
     # The words it was written in, then the fields added since, at their defaults.
-    assert written == CLOSING[:-1] + ',"event_key":"","event_text":"","decision":null}'
+    assert written == CLOSING[:-1] + (
+        ',"event_key":"","event_text":"","decision":null,"summary_year":null}'
+    )
 
 
 def test_a_recorded_outcome_reads_as_delivery_outcomes_and_writes_back_the_same() -> None:

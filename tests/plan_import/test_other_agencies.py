@@ -173,9 +173,9 @@ def test_start_refuses_what_cannot_run(tmp_path: Path) -> None:
         load_plan_for_start(broken, year=None, directory=home)
 
 
-def test_start_refuses_a_plan_of_several_years_for_now() -> None:
-    # The agency configured (coordinator and leadership), the plan still runs over 2025–2030,
-    # and a task workflow runs within one plan year: start says so rather than cut it short.
+def test_start_takes_a_plan_of_several_years() -> None:
+    # The agency configured (coordinator and leadership), the plan runs over 2025–2030: its
+    # tasks run over all of its years (tests/engine/test_plan_of_several_years.py).
     directory = parse_unit_directory(
         {
             "agency": {
@@ -188,8 +188,8 @@ def test_start_refuses_a_plan_of_several_years_for_now() -> None:
             ],
         }
     )
-    with pytest.raises(PlanNotStartable, match="runs over 2025–2030"):
-        load_plan_for_start(QUANG_NGAI, year=None, directory=directory)
+    imported = load_plan_for_start(QUANG_NGAI, year=None, directory=directory)
+    assert (imported.year, imported.last_year) == (2025, 2030)
 
 
 def test_a_body_merged_away_before_the_plan_is_pointed_out(tmp_path: Path) -> None:
