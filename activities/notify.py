@@ -10,6 +10,8 @@ waited for the day. Both tell Temporal how to go on by what they raise:
 - a unit not reached yet: `DeliveryIncomplete`, retried with the policy's backoff;
 - a request no retry can fix: `InvalidNotification`, non-retryable.
 
+The first two are expected (marked benign: the worker logs them without a traceback).
+
 On the retry policy's last attempt nothing waits any more: quiet hours are ignored and every
 unit still undelivered is given up on, with the coordinator told, so the result is an outcome
 and never a silent loss. The instant an attempt runs at is Temporal's (the attempt's
@@ -27,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.channels import ChannelSender
@@ -58,7 +60,15 @@ def notification_service(settings: Settings) -> NotificationService:
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
         ),
+        heartbeat=_heartbeat,
     )
+
+
+def _heartbeat() -> None:
+    # The engine learns within its heartbeat timeout that a worker died mid-send, and retries
+    # the activity then rather than after its whole start-to-close timeout.
+    if activity.in_activity():
+        activity.heartbeat()
 
 
 class NotifyActivities:
@@ -109,10 +119,14 @@ def _as_temporal_errors(now: datetime, call: Callable[[], T]) -> T:
             quiet.until.isoformat(),
             type="QuietHours",
             next_retry_delay=max(quiet.until - now, timedelta(seconds=1)),
+            category=ApplicationErrorCategory.BENIGN,
         ) from None
     except DeliveryIncomplete as incomplete:
         raise ApplicationError(
-            str(incomplete), incomplete.outcome.per_unit, type="DeliveryIncomplete"
+            str(incomplete),
+            incomplete.outcome.per_unit,
+            type="DeliveryIncomplete",
+            category=ApplicationErrorCategory.BENIGN,
         ) from None
     except InvalidNotification as invalid:
         raise ApplicationError(
