@@ -16,6 +16,7 @@ from notifications.contacts import ContactsError, load_contacts
 from plan_import.units import UnitDirectoryError, load_unit_directory
 from settings import Settings
 from storage.db import DatabaseUnavailable, upgrade_schema
+from storage.plans import PlanNotStorable
 
 
 class EngineUnavailable(RuntimeError):
@@ -31,6 +32,7 @@ NAMED_FAILURES: tuple[type[Exception], ...] = (
     PolicyError,
     CalendarDataError,
     EngineUnavailable,
+    PlanNotStorable,
 )
 
 

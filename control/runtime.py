@@ -49,8 +49,8 @@ def quiet_runtime() -> Runtime:
     )
 
 
-class MissingBinary(RuntimeError):
-    pass
+class MissingBinary(EngineUnavailable):
+    """The Temporal binaries of the pip packages are not installed."""
 
 
 def bundled_binary(name: str) -> str:
