@@ -77,8 +77,11 @@ def start_command(
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
     try:
+        # Tasks started without a worker wait for one: nothing is lost.
         report = with_client(
-            settings, lambda client: operations.start_plan(client, settings, plan_file, year=year)
+            settings,
+            lambda client: operations.start_plan(client, settings, plan_file, year=year),
+            needs_worker=False,
         )
     except operations.PlanNotStartable as error:
         raise fail(str(error)) from error

@@ -15,15 +15,18 @@ import signal
 import socket
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
-from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, GetSystemInfoRequest
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from control.preflight import EngineUnavailable
 from control.runtime import build_worker, connect, start_dev_server
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from settings import Settings
 
 # Threads for the activities (sends, database records) of one worker.
@@ -33,6 +36,11 @@ HEALTH_EVERY = timedelta(seconds=2)
 HEALTH_MISSES = 3
 # A worker that stops waits this long, at most, for its own shutdown once the server is gone.
 SHUTDOWN_WAIT = timedelta(seconds=45)
+# A live worker's long polls reach the server at least this often (each lasts about a minute);
+# the server lists a poller for minutes after its worker died.
+POLLED_WITHIN = timedelta(seconds=90)
+# How long a verb waits for a worker to answer before saying it does not.
+WORKER_ANSWERS_WITHIN = timedelta(seconds=8)
 
 
 class PortTaken(EngineUnavailable):
@@ -82,6 +90,45 @@ async def server_stopped(client: Client) -> None:
             missed = 0
         except (RPCError, RuntimeError):
             missed += 1
+
+
+async def require_worker(client: Client, settings: Settings) -> None:
+    """Raises `EngineUnavailable` unless a worker serves the task queue, asking nothing that
+    records anything: a verb that needs the worker says so in seconds, and what it would have
+    asked is not left with the server to be applied whenever a worker comes back.
+
+    The server lists a worker's polls for minutes after it died; a worker that stopped polling
+    is not there, and one that polled lately must answer a query (the built-in stack trace of
+    the daily digest workflow, which every started plan has) within `WORKER_ANSWERS_WITHIN`."""
+    where = f"task queue {settings.task_queue!r} at {settings.temporal_address}"
+    start = "start `scheduler.py run` (or `worker.py`); nothing was recorded"
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=settings.task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        ),
+        timeout=WORKER_ANSWERS_WITHIN,
+    )
+    now = datetime.now(UTC)
+    polled = [
+        poller.last_access_time.ToDatetime(tzinfo=UTC)
+        for poller in described.pollers
+        if poller.HasField("last_access_time")
+    ]
+    if not any(now - instant < POLLED_WITHIN for instant in polled):
+        raise EngineUnavailable(f"no worker serves the {where}: {start}")
+    handle = client.get_workflow_handle(DAILY_DIGEST_WORKFLOW_ID)
+    try:
+        await handle.query("__stack_trace", rpc_timeout=WORKER_ANSWERS_WITHIN)
+    except WorkflowQueryFailedError:
+        return
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return  # no plan started yet: the polls are all there is to go by
+        raise EngineUnavailable(
+            f"the worker of the {where} does not answer (it may have just stopped): {start}"
+        ) from None
 
 
 async def run_worker(settings: Settings, *, extra_workflows: Sequence[type] = ()) -> None:
