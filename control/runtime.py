@@ -87,6 +87,15 @@ async def connect(settings: Settings) -> Client:
         ) from None
 
 
+# Several times faster on the SQLite file (measured: ~320 against ~115 starts/s).
+DEV_SERVER_PRAGMAS = (
+    "--sqlite-pragma",
+    "journal_mode=WAL",
+    "--sqlite-pragma",
+    "synchronous=NORMAL",
+)
+
+
 async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     """The Temporal dev server on loopback, its state in a SQLite file under var/."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -102,13 +111,7 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
         search_attributes=search_attributes.ALL,
         dev_server_existing_path=bundled_binary("temporal"),
         dev_server_database_filename=str(settings.var_dir / "temporal.db"),
-        dev_server_extra_args=[
-            # Several times faster on the SQLite file (measured: ~320 against ~115 starts/s).
-            "--sqlite-pragma",
-            "journal_mode=WAL",
-            "--sqlite-pragma",
-            "synchronous=NORMAL",
-        ],
+        dev_server_extra_args=list(DEV_SERVER_PRAGMAS),
     )
 
 
@@ -142,6 +145,9 @@ def build_worker(
         workflows=[*WORKFLOWS, *extra_workflows],
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
+        # No more activities than threads to run them: one waiting for a thread does not
+        # heartbeat, and the engine would take it for dead and run it again.
+        max_concurrent_activities=executor._max_workers,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
