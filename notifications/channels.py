@@ -211,7 +211,7 @@ def _keyed_make_msgid(idstring: str | None = None, domain: str | None = None, **
 def _use_keyed_message_ids() -> None:
     """apprise's email plugin gives each message a random id from `make_msgid`, which it calls
     by its name in its module and offers no option for; that name is pointed here once per
-    process. Outside a keyed send the id stays random; `tests/notifications/test_channels.py`
+    process. Outside a keyed send the id stays random; `tests/notifications/test_exactly_once.py`
     notices if an apprise release stops calling it."""
     if getattr(apprise_email, "make_msgid", None) is not _keyed_make_msgid:
         setattr(apprise_email, "make_msgid", _keyed_make_msgid)  # noqa: B010
