@@ -24,7 +24,10 @@ starter's business (worker.py, `scheduler.py run` and the commands migrate befor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -41,6 +44,8 @@ from plan_import.units import load_unit_directory
 from settings import Settings
 
 T = TypeVar("T")
+# Well inside the heartbeat timeout of the activity calls (workflows/notification_calls.py).
+HEARTBEAT_EVERY = timedelta(seconds=5)
 
 
 def notification_service(settings: Settings) -> NotificationService:
@@ -60,15 +65,39 @@ def notification_service(settings: Settings) -> NotificationService:
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
         ),
-        heartbeat=_heartbeat,
+        unbroken=_unbroken,
     )
 
 
-def _heartbeat() -> None:
-    # The engine learns within its heartbeat timeout that a worker died mid-send, and retries
-    # the activity then rather than after its whole start-to-close timeout.
-    if activity.in_activity():
+@contextmanager
+def _unbroken() -> Iterator[None]:
+    """A send and its log write as one block: while it runs, a thread of its own tells the
+    engine every few seconds that the activity is alive (a channel or a locked database may hold
+    it longer than the heartbeat timeout), and a cancellation waits for its end, so that neither
+    cuts between the channel's answer and the log. A worker that dies stops the heartbeats: the
+    engine retries its sends within the heartbeat timeout."""
+    if not activity.in_activity():
+        yield
+        return
+    stop = threading.Event()
+    context = contextvars.copy_context()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+            try:
+                context.run(activity.heartbeat)
+            except Exception:  # the activity has ended: nothing more to tell
+                return
+
+    with activity.shield_thread_cancel_exception():
         activity.heartbeat()
+        thread = threading.Thread(target=beat, name="nhachan-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 class NotifyActivities:

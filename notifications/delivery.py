@@ -35,6 +35,7 @@ under a claim; the coordinator's alert), `lines` (what messages say of milestone
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 
 from deadlines import StepAudience
@@ -77,7 +78,7 @@ class NotificationService:
         rules: DeliveryRules | None = None,
         renderer: MessageRenderer | None = None,
         clock: Callable[[], datetime] = _wall_clock,
-        heartbeat: Callable[[], None] | None = None,
+        unbroken: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self._calendar = calendar
         self._lines = MessageLines(directory=directory, calendar=calendar, public_url=public_url)
@@ -90,7 +91,7 @@ class NotificationService:
             renderer=renderer or MessageRenderer(),
             rules=rules or DeliveryRules(),
             clock=clock,
-            heartbeat=heartbeat,
+            unbroken=unbroken,
         )
         self._leadership = LeadershipSummaries(self._dispatch, calendar)
         self._catch_up = CatchUp(self._dispatch)

@@ -1,11 +1,12 @@
 """One log row sent on the channel its failures point to, under a claim so that two workers
 never send it at once; a unit given up on is reported to the coordinator, once per outage.
 
-The row is updated in the same breath as the send: a database that refuses the write (locked by
-another process, a connection lost) is waited for, with the engine told the activity is alive,
-rather than the message sent again later. What cannot be known (the process ended between the
-channel's answer and the write) is sent again under the same Message-ID and counted on the row
-as an uncertain attempt.
+The row is updated in the same breath as the send, and the two run as one unbroken block (the
+caller's `unbroken`: for the engine, it keeps telling Temporal the activity is alive and holds
+any cancellation until the block ends): a database that refuses the write (locked by another
+process, a connection lost) is waited for rather than the message sent again later. What cannot
+be known (the process ended between the channel's answer and the write) is sent again under the
+same Message-ID and counted on the row as an uncertain attempt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,8 +44,8 @@ from storage.notifications import Claim
 logger = logging.getLogger(__name__)
 
 
-def _no_heartbeat() -> None:
-    pass
+def _plain_block() -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Dispatcher:
         renderer: MessageRenderer,
         rules: DeliveryRules,
         clock: Callable[[], datetime],
-        heartbeat: Callable[[], None] | None = None,
+        unbroken: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.database_url = database_url
         self.directory = directory
@@ -109,8 +111,8 @@ class Dispatcher:
         self.clock = clock
         self._channels = channels
         self._renderer = renderer
-        # Tells the engine the activity is alive (before each send, while a write waits).
-        self.heartbeat = heartbeat or _no_heartbeat
+        # Wraps each send and its log write (see the module's docstring).
+        self.unbroken = unbroken or _plain_block
 
     def render(self, context: MessageContext) -> RenderedMessage:
         return self._renderer.render(context)
@@ -149,13 +151,13 @@ class Dispatcher:
                 "logging it); sending again under the same Message-ID",
                 key,
             )
-        self.heartbeat()
-        attempt = self._channels.send(self._pick_channel(contacts, failures), message, key=key)
-        failures_after = failures + (0 if attempt.delivered else 1)
-        give_up = not attempt.delivered and (
-            failures_after >= self.rules.max_failures or last_attempt
-        )
-        failed_row = self._record(key, attempt, give_up=give_up)
+        with self.unbroken():
+            attempt = self._channels.send(self._pick_channel(contacts, failures), message, key=key)
+            failures_after = failures + (0 if attempt.delivered else 1)
+            give_up = not attempt.delivered and (
+                failures_after >= self.rules.max_failures or last_attempt
+            )
+            failed_row = self._record(key, attempt, give_up=give_up)
         if attempt.delivered:
             return DeliveryOutcome.SENT
         logger.warning(
@@ -175,9 +177,9 @@ class Dispatcher:
         self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool
     ) -> DeliveryAttempt:
         """One try on one channel, and its answer in the log row `key`."""
-        self.heartbeat()
-        attempt = self._channels.send(channel, message, key=key)
-        self._record(key, attempt, give_up=give_up_on_failure)
+        with self.unbroken():
+            attempt = self._channels.send(channel, message, key=key)
+            self._record(key, attempt, give_up=give_up_on_failure)
         return attempt
 
     def _record(self, key: str, attempt: DeliveryAttempt, *, give_up: bool) -> NotificationLog:
@@ -202,7 +204,6 @@ class Dispatcher:
                     raise
                 reason = str(error.orig).splitlines()[0] if error.orig else "refused"
                 logger.warning("notification %s: the log write waits (%s)", key, reason)
-                self.heartbeat()
                 time.sleep(pause)
                 pause = min(pause * 2, 5.0)
 
