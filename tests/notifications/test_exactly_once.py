@@ -6,15 +6,23 @@ again. (tests/drills/ does the same with real processes killed.)"""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.testing import ActivityEnvironment
 
+import activities.notify as notify_activities
 from models.statuses import MilestoneStatus
 from models.tables import NotificationLog
-from notifications.channels import message_id
+from notifications.channels import ChannelSender, DeliveryAttempt, message_id
 from notifications.dispatch import Dispatcher
 from notifications.outcomes import status_text
 from storage.db import session_scope
@@ -177,3 +185,38 @@ def test_the_digest_run_catches_up_a_unit_nothing_else_reached(
     assert str(mail.message["Subject"]).startswith("[Tổng hợp hằng ngày] 1 việc")
     row = row_of(product, f"{request.key}|ttlt")
     assert row.status.value == "sent" and "once the unit could be reached again" in row.answer
+
+
+def test_a_send_and_its_log_write_are_not_cut_by_a_cancellation_and_keep_heartbeating(
+    product: Product, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts(product, smtp)
+    request = notification("reminder", scheduled_at=MONDAY_MORNING)
+    monkeypatch.setattr(notify_activities, "HEARTBEAT_EVERY", timedelta(milliseconds=50))
+    sending = threading.Event()
+    original = ChannelSender.send
+
+    def slow_send(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
+        sending.set()
+        time.sleep(0.5)  # a slow channel (or a locked database, for the log write)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ChannelSender, "send", slow_send)
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info, started_time=MONDAY_MORNING, retry_policy=RetryPolicy(maximum_attempts=8)
+    )
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(env.run, product.notify.send_notification, request)
+        assert sending.wait(5)
+        # The worker stops (its graceful time is over) while the message is on its way.
+        env.cancel()
+        with pytest.raises(CancelledError):
+            running.result(timeout=10)
+    # The cancellation waited for the send and its record: sent once, and the log says so.
+    assert len(smtp.mails) == 1
+    row = row_of(product, f"{request.key}|ttlt")
+    assert row.status.value == "sent" and row.claimed_until is None
+    assert len(beats) >= 5
