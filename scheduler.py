@@ -8,6 +8,8 @@ from __future__ import annotations
 import typer
 
 from commands import actions, engine, notify, plan, preview, status
+from commands.output import fail
+from control.preflight import NAMED_FAILURES
 from control.runtime import exit_without_finalizing
 
 app = typer.Typer(
@@ -27,6 +29,10 @@ def main() -> None:
         app()
     except SystemExit as finished:
         code = finished.code
+    except NAMED_FAILURES as error:
+        # A condition the program can name (a database it cannot reach, a broken file, no
+        # engine) is one line, whichever verb met it, never a traceback.
+        code = fail(str(error)).exit_code
     if code is None:
         code = 0
     exit_without_finalizing(code if isinstance(code, int) else 1)

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
 from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years
 from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
+from plan_import.yaml_input import load_yaml_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -113,7 +114,9 @@ def year_files(calendar_dir: Path) -> list[Path]:
 def read_year_file(path: Path) -> YearDecisions:
     """Read and check one year file; CalendarDataError names the file, entry and field."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # Every scalar as text, for the model to read: an impossible date (30/02) is then named
+        # with its entry and field, not a traceback from the YAML reader.
+        raw = load_yaml_text(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CalendarDataError(f"{path}: cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
@@ -188,3 +191,5 @@ def _policy_yaml(text: str, where: Path) -> object:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise PolicyError(f"{where}: not valid YAML ({error})") from error
+    except ValueError as error:  # a value YAML itself cannot build, such as 2023-02-30
+        raise PolicyError(f"{where}: not valid YAML ({error})") from None

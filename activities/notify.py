@@ -10,6 +10,8 @@ waited for the day. Both tell Temporal how to go on by what they raise:
 - a unit not reached yet: `DeliveryIncomplete`, retried with the policy's backoff;
 - a request no retry can fix: `InvalidNotification`, non-retryable.
 
+The first two are expected (marked benign: the worker logs them without a traceback).
+
 On the retry policy's last attempt nothing waits any more: quiet hours are ignored and every
 unit still undelivered is given up on, with the coordinator told, so the result is an outcome
 and never a silent loss. The instant an attempt runs at is Temporal's (the attempt's
@@ -22,12 +24,15 @@ starter's business (worker.py, `scheduler.py run` and the commands migrate befor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.channels import ChannelSender
@@ -39,6 +44,8 @@ from plan_import.agency import agency_directories
 from settings import Settings
 
 T = TypeVar("T")
+# Well inside the heartbeat timeout of the activity calls (workflows/notification_calls.py).
+HEARTBEAT_EVERY = timedelta(seconds=5)
 
 
 def notification_service(settings: Settings) -> NotificationService:
@@ -58,7 +65,39 @@ def notification_service(settings: Settings) -> NotificationService:
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
         ),
+        unbroken=_unbroken,
     )
+
+
+@contextmanager
+def _unbroken() -> Iterator[None]:
+    """A send and its log write as one block: while it runs, a thread of its own tells the
+    engine every few seconds that the activity is alive (a channel or a locked database may hold
+    it longer than the heartbeat timeout), and a cancellation waits for its end, so that neither
+    cuts between the channel's answer and the log. A worker that dies stops the heartbeats: the
+    engine retries its sends within the heartbeat timeout."""
+    if not activity.in_activity():
+        yield
+        return
+    stop = threading.Event()
+    context = contextvars.copy_context()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+            try:
+                context.run(activity.heartbeat)
+            except Exception:  # the activity has ended: nothing more to tell
+                return
+
+    with activity.shield_thread_cancel_exception():
+        activity.heartbeat()
+        thread = threading.Thread(target=beat, name="nhachan-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 class NotifyActivities:
@@ -109,10 +148,14 @@ def _as_temporal_errors(now: datetime, call: Callable[[], T]) -> T:
             quiet.until.isoformat(),
             type="QuietHours",
             next_retry_delay=max(quiet.until - now, timedelta(seconds=1)),
+            category=ApplicationErrorCategory.BENIGN,
         ) from None
     except DeliveryIncomplete as incomplete:
         raise ApplicationError(
-            str(incomplete), incomplete.outcome.per_unit, type="DeliveryIncomplete"
+            str(incomplete),
+            incomplete.outcome.per_unit,
+            type="DeliveryIncomplete",
+            category=ApplicationErrorCategory.BENIGN,
         ) from None
     except InvalidNotification as invalid:
         raise ApplicationError(

@@ -4,25 +4,28 @@ engine, or a span of its year simulated in seconds."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 
 from commands.output import ExitCode, JsonOption, console, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
 from control.permissions import NotPermitted
-from control.runtime import build_worker, start_dev_server
+from control.preflight import NAMED_FAILURES, check_configuration
+from control.serving import check_ports_free, serve_locally
 from deadlines.local_time import local_iso
+from plan_import.units import load_unit_directory
 from settings import get_settings
 from simulation.run import simulate
 from simulation.scenario import ScenarioError, load_scenario
-from storage.db import upgrade_schema
+
+# What `run` says in one line and stops on, before or after the dev server started.
+STARTUP_FAILURES: tuple[type[Exception], ...] = (*NAMED_FAILURES, operations.PlanNotStartable)
 
 
 def run_command(
@@ -32,32 +35,31 @@ def run_command(
     year: Annotated[int | None, typer.Option(help="Plan year (default: this year).")] = None,
 ) -> None:
     """Run everything on this machine: the Temporal dev server (state under var/), the worker,
-    and the plan started for this year. Ctrl-C stops all of it; run again to pick up."""
+    and the plan started for this year. Ctrl-C (or SIGTERM) stops all of it; run again to pick
+    up. The configuration and the plan are checked before anything starts."""
     settings = get_settings()
     path = plan_file or settings.plan_file
     plan_year = year or date.today().year
 
-    async def main() -> None:
-        upgrade_schema(settings.resolved_database_url())
-        console.print(f"Starting the Temporal dev server on {settings.temporal_address} …")
-        env = await start_dev_server(settings)
-        async with env:
-            with ThreadPoolExecutor(max_workers=16) as executor:
-                async with build_worker(env.client, settings, executor=executor):
-                    report = await operations.start_plan(env.client, settings, path, year=plan_year)
-                    _print_start(report)
-                    console.print(
-                        f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
-                        f"outbox: {settings.var_dir / 'outbox'}  ·  Ctrl-C stops everything."
-                    )
-                    await asyncio.Event().wait()
+    async def start(client: Client) -> None:
+        report = await operations.start_plan(client, settings, path, year=plan_year)
+        _print_start(report)
+        console.print(
+            f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
+            f"outbox: {settings.var_dir / 'outbox'}  ·  Ctrl-C stops everything."
+        )
 
     try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        console.print("Stopped: the worker and the dev server are down; state is in var/.")
-    except operations.PlanNotStartable as error:
+        check_configuration(settings, year=plan_year)
+        directory = load_unit_directory(settings.units_file)
+        imported = operations.load_plan_for_start(path, year=plan_year, directory=directory)
+        operations.event_subscriptions(imported, settings)
+        check_ports_free(settings)
+        console.print(f"Starting the Temporal dev server on {settings.temporal_address} …")
+        asyncio.run(serve_locally(settings, start))
+    except STARTUP_FAILURES as error:
         raise fail(str(error)) from error
+    console.print("Stopped: the worker and the dev server are down; state is in var/.")
 
 
 def _print_start(report: operations.StartReport) -> None:
@@ -76,8 +78,11 @@ def start_command(
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
     try:
+        # Tasks started without a worker wait for one: nothing is lost.
         report = with_client(
-            settings, lambda client: operations.start_plan(client, settings, plan_file, year=year)
+            settings,
+            lambda client: operations.start_plan(client, settings, plan_file, year=year),
+            needs_worker=False,
         )
     except operations.PlanNotStartable as error:
         raise fail(str(error)) from error

@@ -18,6 +18,7 @@ from models.payloads import MessageKind
 from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, UnitLookup
 from notifications.kinds import ENGINE_KINDS, parse_kind
+from notifications.outcomes import status_text
 from plan_import.units import UnitDirectoryError
 from settings import get_settings
 from storage.db import session_scope, upgrade_schema
@@ -107,7 +108,9 @@ def notify_log_command(
     limit: Annotated[int, typer.Option(help="How many rows, newest first.")] = 50,
 ) -> None:
     """The notification log: each message's life (queued, sent, failed or skipped), when, on
-    which channel (secrets hidden), after how many attempts, and what the channel answered."""
+    which channel (secrets hidden), after how many attempts, and what the channel answered. A
+    message sent again after a send whose outcome nobody could know (the worker stopped between
+    the two) shows "sent (uncertain, resent)": the unit may have it twice."""
     settings = get_settings()
     url = settings.resolved_database_url()
     upgrade_schema(url)
@@ -130,7 +133,7 @@ def notify_log_command(
             row.kind,
             row.unit_code,
             f"{row.task_code}#{row.milestone_key}" if row.task_code else "",
-            Text(row.status.value, style=STATUS_STYLES.get(row.status.value, "")),
+            Text(status_text(row), style=STATUS_STYLES.get(row.status.value, "")),
             str(row.attempts),
             row.channel,
             row.answer,

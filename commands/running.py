@@ -15,7 +15,9 @@ from temporalio.service import RPCError
 from commands.output import ExitCode, fail
 from control import operations
 from control.permissions import Action, Actor, NotPermitted, check_permitted, unit_actor
+from control.preflight import EngineUnavailable
 from control.runtime import connect
+from control.serving import require_worker
 from settings import Settings
 
 T = TypeVar("T")
@@ -38,15 +40,22 @@ def update_refusal(error: WorkflowUpdateFailedError) -> str:
     return str(getattr(error.cause, "message", error.cause))
 
 
-def with_client(settings: Settings, action: Callable[[Client], Awaitable[T]]) -> T:
+def with_client(
+    settings: Settings, action: Callable[[Client], Awaitable[T]], *, needs_worker: bool = True
+) -> T:
+    """`action` on a client of the engine; unless `needs_worker` is False, only once a worker is
+    known to answer, so that a verb never hangs (or is applied later) while the worker is down."""
+
     async def run() -> T:
         try:
             client = await connect(settings)
-        except RuntimeError as error:
-            raise fail(
-                f"cannot reach Temporal at {settings.temporal_address} ({error}); "
-                "is `scheduler.py run` (or `worker.py` with a server) running?"
-            ) from error
+        except EngineUnavailable as error:
+            raise fail(f"{error}; is `scheduler.py run` (or a server) running?") from error
+        try:
+            if needs_worker:
+                await require_worker(client, settings)
+        except EngineUnavailable as error:
+            raise fail(str(error)) from error
         try:
             return await action(client)
         except WorkflowUpdateFailedError as error:

@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import NoReturn
@@ -20,6 +21,7 @@ from temporalio.worker import Worker
 from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
+from control.preflight import EngineUnavailable
 from notifications.channels import register_outbox
 from settings import Settings
 from workflows import search_attributes
@@ -31,6 +33,9 @@ from workflows.task import TaskWorkflow
 # `date`).
 DATA_CONVERTER = pydantic_data_converter
 WORKFLOWS: Sequence[type] = (TaskWorkflow, PlanWorkflow, DailyDigestWorkflow)
+# What a stopping worker gives the activities it runs (a send and its log write) to finish
+# before it cancels them; longer than any one send takes.
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
 
 @lru_cache(maxsize=1)
@@ -44,8 +49,8 @@ def quiet_runtime() -> Runtime:
     )
 
 
-class MissingBinary(RuntimeError):
-    pass
+class MissingBinary(EngineUnavailable):
+    """The Temporal binaries of the pip packages are not installed."""
 
 
 def bundled_binary(name: str) -> str:
@@ -65,12 +70,30 @@ def bundled_binary(name: str) -> str:
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
-        runtime=quiet_runtime(),
-    )
+    """A client of the server at NHACHAN_TEMPORAL_ADDRESS; `EngineUnavailable` when it does not
+    answer."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=DATA_CONVERTER,
+            runtime=quiet_runtime(),
+        )
+    except RuntimeError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        raise EngineUnavailable(
+            f"cannot reach Temporal at {settings.temporal_address} (NHACHAN_TEMPORAL_ADDRESS): "
+            f"{reason}"
+        ) from None
+
+
+# Several times faster on the SQLite file (measured: ~320 against ~115 starts/s).
+DEV_SERVER_PRAGMAS = (
+    "--sqlite-pragma",
+    "journal_mode=WAL",
+    "--sqlite-pragma",
+    "synchronous=NORMAL",
+)
 
 
 async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
@@ -88,13 +111,7 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
         search_attributes=search_attributes.ALL,
         dev_server_existing_path=bundled_binary("temporal"),
         dev_server_database_filename=str(settings.var_dir / "temporal.db"),
-        dev_server_extra_args=[
-            # Several times faster on the SQLite file (measured: ~320 against ~115 starts/s).
-            "--sqlite-pragma",
-            "journal_mode=WAL",
-            "--sqlite-pragma",
-            "synchronous=NORMAL",
-        ],
+        dev_server_extra_args=list(DEV_SERVER_PRAGMAS),
     )
 
 
@@ -104,6 +121,7 @@ def build_worker(
     *,
     executor: ThreadPoolExecutor,
     extra_activities: Sequence[object] = (),
+    extra_workflows: Sequence[type] = (),
     replace_notifications: bool = False,
 ) -> Worker:
     """The one worker of the product: every workflow and activity on one task queue.
@@ -124,9 +142,13 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=list(WORKFLOWS),
+        workflows=[*WORKFLOWS, *extra_workflows],
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
+        # No more activities than threads to run them: one waiting for a thread does not
+        # heartbeat, and the engine would take it for dead and run it again.
+        max_concurrent_activities=executor._max_workers,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 

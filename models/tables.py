@@ -181,3 +181,7 @@ class NotificationLog(SQLModel, table=True):
     # A send in progress holds the row until then, so two workers never send one message twice.
     claimed_until: datetime | None = Field(default=None, sa_column=_utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # Sends whose outcome nobody could know (the worker stopped between the channel's answer and
+    # this row's update), each followed by a resend: the unit may have the message twice (an
+    # email with the same Message-ID). Never shown as one clean send.
+    uncertain_attempts: int = 0

@@ -7,13 +7,20 @@ plain text. `outbox://` (or `outbox:///a/folder`) writes each message to a reada
 channel every unit has before anyone configures a real one (`register_outbox` makes it known).
 
 Only privacy-mode URLs (`url(privacy=True)`) and privacy-scrubbed answers leave this module.
+
+An email sent for a row of the notification log carries a Message-ID derived from the row's
+key: a resend after an outcome nobody could know (the worker stopped between the server's
+acceptance and the log write) is then the same message to the mail system, which can drop or
+thread the copy.
 """
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import apprise
+import apprise.plugins.email.base as apprise_email
 from apprise.decorators import notify as apprise_notify
 from apprise.decorators.base import CustomNotifyPlugin
 from apprise.manager_plugins import NotificationManager
@@ -117,9 +125,18 @@ class ChannelSender:
     def __init__(self, *, outbox: Path, zalo_api_base: str = "") -> None:
         self._outbox = outbox
         self._zalo_api_base = zalo_api_base
+        _use_keyed_message_ids()
 
-    def send(self, url: str, message: RenderedMessage) -> DeliveryAttempt:
-        """Send `message` once on the channel `url`; never raises for a channel that fails."""
+    def send(self, url: str, message: RenderedMessage, *, key: str = "") -> DeliveryAttempt:
+        """Send `message` once on the channel `url`; never raises for a channel that fails.
+        `key` (the log row's) makes an email's Message-ID; without it the id is random."""
+        token = _MESSAGE_KEY.set(key or None)
+        try:
+            return self._send(url, message)
+        finally:
+            _MESSAGE_KEY.reset(token)
+
+    def _send(self, url: str, message: RenderedMessage) -> DeliveryAttempt:
         try:
             plugin = load_channel(self._located(url), zalo_api_base=self._zalo_api_base)
         except ChannelError as error:
@@ -169,6 +186,35 @@ def _scrub(answer: str, url: str, channel: str) -> str:
         if len(piece) >= 4 and piece not in shown and piece in answer:
             answer = answer.replace(piece, "****")
     return answer[:ANSWER_LIMIT]
+
+
+# -------------------------------------------------------------------------------- Message-ID
+
+# The log key of the message being sent in this context (apprise copies the context into the
+# threads it sends from).
+_MESSAGE_KEY: ContextVar[str | None] = ContextVar("nhachan_message_key", default=None)
+
+
+def message_id(key: str, domain: str) -> str:
+    """The Message-ID of every email sent for the log row `key`."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}.nhachan@{domain}>"
+
+
+def _keyed_make_msgid(idstring: str | None = None, domain: str | None = None, **kwargs: Any) -> str:
+    key = _MESSAGE_KEY.get()
+    if key is None:
+        return email.utils.make_msgid(idstring, domain, **kwargs)
+    return message_id(key, domain or "nhachan.invalid")
+
+
+def _use_keyed_message_ids() -> None:
+    """apprise's email plugin gives each message a random id from `make_msgid`, which it calls
+    by its name in its module and offers no option for; that name is pointed here once per
+    process. Outside a keyed send the id stays random; `tests/notifications/test_exactly_once.py`
+    notices if an apprise release stops calling it."""
+    if getattr(apprise_email, "make_msgid", None) is not _keyed_make_msgid:
+        setattr(apprise_email, "make_msgid", _keyed_make_msgid)  # noqa: B010
 
 
 # ------------------------------------------------------------------------------------ outbox

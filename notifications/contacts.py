@@ -12,18 +12,31 @@
       - outbox://
 
 Contacts are configuration: every mistake (a unit the directory does not know, a URL apprise
-cannot use, the same unit twice) is refused when the file is read, naming the file and the key.
+cannot use, the same unit twice) is refused when the file is read (the worker reads it at
+start), naming the file, the entry and the field. The file holds passwords and tokens, so no
+message about it ever shows one: a URL appears in apprise's privacy form (or as its scheme
+alone when apprise cannot read it), and a YAML error by line and column, never the line itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from pydantic_core import InitErrorDetails
 
-from notifications.channels import DEFAULT_CHANNEL, ChannelError, load_channel
+from notifications.channels import DEFAULT_CHANNEL, ChannelError, describe_channel, load_channel
+from plan_import.yaml_input import describe_problems, load_yaml_text
 
 
 class KnownUnit(Protocol):
@@ -53,7 +66,8 @@ class UnitLookup(Protocol):
 
 
 class ContactsError(ValueError):
-    """The contacts file is wrong; the message names the file, the key and what is wrong."""
+    """The contacts file is wrong; the message names the file, the entry and what is wrong, and
+    never shows a password or token."""
 
 
 @dataclass(frozen=True)
@@ -93,84 +107,144 @@ def outbox_only() -> ContactBook:
     return ContactBook(units={})
 
 
+# ------------------------------------------------------------------------------ the file
+
+
+def _channel(url: str) -> str:
+    url = url.strip()
+    if not url:
+        raise ValueError("is empty: expected an apprise URL")
+    try:
+        load_channel(url)
+    except ChannelError as error:
+        raise ValueError(str(error)) from None
+    return url
+
+
+def _channels_only(entry: object) -> object:
+    # A plain list (or one URL) is the channels, with digest off.
+    if isinstance(entry, str):
+        return {"channels": [entry]}
+    if isinstance(entry, list):
+        return {"channels": entry}
+    if entry is None:
+        return {"channels": []}
+    return entry
+
+
+Channel = Annotated[str, AfterValidator(_channel)]
+
+
+class ChannelsEntry(BaseModel):
+    """A unit's channels, main first, and whether it reads a daily digest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channels: list[Channel] = Field(min_length=1)
+    digest: bool = False
+
+
+Entry = Annotated[ChannelsEntry, BeforeValidator(_channels_only)]
+
+
+class ContactsFile(BaseModel):
+    """The contacts file as written (see the module's docstring and data/contacts.example.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    units: Annotated[dict[str, Entry], BeforeValidator(lambda v: {} if v is None else v)] = {}
+    default: Entry | None = None
+
+
 def load_contacts(path: Path | None, directory: UnitLookup) -> ContactBook:
     if path is None:
         return outbox_only()
     where = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ContactsError(
             f"{where}: the contacts file does not exist (NHACHAN_CONTACTS)"
         ) from None
-    except yaml.YAMLError as error:
-        raise ContactsError(f"{where}: not valid YAML: {error}") from None
-    if raw is None:
-        return ContactBook(units={}, source=path)
-    if not isinstance(raw, dict):
-        raise ContactsError(f"{where}: expected a mapping with `units:` (and `default:`)")
-    unknown = sorted(set(raw) - {"units", "default"})
-    if unknown:
+    except OSError as error:
         raise ContactsError(
-            f"{where}: unknown top-level key(s) {', '.join(map(repr, unknown))}; "
-            "expected `units:` and optionally `default:`"
-        )
-    entries = raw.get("units") or {}
-    if not isinstance(entries, dict):
-        raise ContactsError(f"{where}: `units:` must map each unit to its channels")
+            f"{where}: the contacts file cannot be read ({error.strerror}; NHACHAN_CONTACTS)"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ContactsError(f"{where}: not valid YAML ({_yaml_problem(error)})") from None
+    if document is None:
+        return ContactBook(units={}, source=path)
+    try:
+        written = ContactsFile.model_validate(document)
+    except ValidationError as error:
+        raise ContactsError(describe_problems(_without_secrets(error), where)) from None
 
     units: dict[str, UnitContacts] = {}
     keys_by_code: dict[str, str] = {}
-    for key, entry in entries.items():
-        label = f"{where}: unit {key!r}"
+    for key, entry in written.units.items():
+        label = f"{where}: units: {key}"
         try:
-            unit = directory.find(str(key))
+            unit = directory.find(key)
         except LookupError as error:
             raise ContactsError(
-                f"{label} is not a unit of the unit directory ({error}); use its code or a name "
+                f"{label}: not a unit of the unit directory ({error}); use its code or a name "
                 "the directory (NHACHAN_UNITS_FILE) knows"
             ) from None
         if unit.code in keys_by_code:
             raise ContactsError(
-                f"{label} is the same unit ({unit.code}) as {keys_by_code[unit.code]!r}; "
+                f"{label}: the same unit ({unit.code}) as {keys_by_code[unit.code]!r}; "
                 "list each unit once"
             )
-        keys_by_code[unit.code] = str(key)
-        channels, digest = _parse_entry(entry, label)
-        units[unit.code] = UnitContacts(unit.code, channels, digest=digest)
+        keys_by_code[unit.code] = key
+        units[unit.code] = UnitContacts(unit.code, tuple(entry.channels), digest=entry.digest)
 
-    book = ContactBook(units=units, source=path)
-    if "default" in raw:
-        channels, digest = _parse_entry(raw["default"], f"{where}: `default`")
-        book = ContactBook(units=units, default=channels, default_digest=digest, source=path)
-    return book
+    if written.default is None:
+        return ContactBook(units=units, source=path)
+    return ContactBook(
+        units=units,
+        default=tuple(written.default.channels),
+        default_digest=written.default.digest,
+        source=path,
+    )
 
 
-def _parse_entry(entry: Any, label: str) -> tuple[tuple[str, ...], bool]:
-    digest = False
-    if isinstance(entry, dict):
-        unknown = sorted(set(entry) - {"channels", "digest"})
-        if unknown:
-            raise ContactsError(
-                f"{label}: unknown field(s) {', '.join(map(repr, unknown))}; "
-                "expected `channels:` and optionally `digest:`"
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """Where the YAML breaks and how, without PyYAML's quote of the line (it may be a URL with
+    its password)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "cannot be read"
+    if mark is None:
+        return str(problem)
+    context = getattr(error, "context", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (
+        f", {context}" if context else ""
+    )
+
+
+def _without_secrets(error: ValidationError) -> ValidationError:
+    """The same problems with every URL in their inputs shown as the log shows channels."""
+    return ValidationError.from_exception_data(
+        error.title,
+        [
+            InitErrorDetails(
+                type=problem["type"],
+                loc=problem["loc"],
+                input=_shown(problem["input"]),
+                ctx=problem.get("ctx", {}),
             )
-        digest_value = entry.get("digest", False)
-        if not isinstance(digest_value, bool):
-            raise ContactsError(f"{label}: `digest` must be true or false, not {digest_value!r}")
-        digest = digest_value
-        entry = entry.get("channels")
-    if isinstance(entry, str):
-        entry = [entry]
-    if not isinstance(entry, list) or not entry:
-        raise ContactsError(f"{label}: expected a non-empty list of apprise URLs")
-    channels: list[str] = []
-    for position, url in enumerate(entry, start=1):
-        if not isinstance(url, str) or not url.strip():
-            raise ContactsError(f"{label}: channel {position} is not a URL")
-        try:
-            load_channel(url.strip())
-        except ChannelError as error:
-            raise ContactsError(f"{label}: channel {position}: {error}") from None
-        channels.append(url.strip())
-    return tuple(channels), digest
+            for problem in error.errors()
+        ],
+    )
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, str):
+        if "://" in value:
+            return describe_channel(value.strip())
+        # Not a URL, but perhaps one mistyped, with its password.
+        return "(a text not shown)" if any(mark in value for mark in ":@/") else value
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    return value

@@ -13,23 +13,29 @@ For each recipient unit of a request:
    channel again, in turn. A unit still undelivered makes the attempt end in
    `DeliveryIncomplete`, so that Temporal retries it with backoff.
 5. After `max_failures` failed sends (or on the engine's last attempt) the unit is given up on
-   (`failed`) and the coordinator is told, once, by a message of its own kind
+   (`failed`) and the coordinator is told, once per outage, by a message of its own kind
    (`delivery_failure`); the coordinator's own failures go to the leadership.
+6. What a unit missed goes out in one message as soon as a message reaches it again, or with
+   the next working day's digest run (`recovery`).
 
 The leadership's escalation is one summary per leadership unit and working day, listing every
 overdue milestone of the plan; escalations asked for after that day's summary went out wait for
 the next working day's (sent by `send_daily_digests`).
 
-Two workers never send the same row at once: a send claims its row for `claim_for` first.
+Two workers never send the same row at once: a send claims its row for `claim_for` first. A
+claim found expired is a send whose outcome nobody knows: the row is sent again, under the same
+Message-ID, and counts an uncertain attempt (`dispatch`).
 
 The parts: `requests` (checking a request, its log rows), `dispatch` (one row on its channel,
 under a claim; the coordinator's alert), `lines` (what messages say of milestones),
-`leadership` (the summary), `digest`, `samples` (`notify-test`), `outcomes` (what each comes to).
+`leadership` (the summary), `digest`, `recovery` (what an outage held back), `samples`
+(`notify-test`), `outcomes` (what each comes to).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 
 from deadlines import StepAudience
@@ -47,6 +53,7 @@ from notifications.links import plan_link
 from notifications.messages import MessageContext
 from notifications.office_hours import CalendarOfYear, wait_for_office_hours
 from notifications.outcomes import finished, settled
+from notifications.recovery import CatchUp
 from notifications.rendering import MessageRenderer
 from notifications.requests import check_request, request_audience, request_row, unit_log_key
 from notifications.samples import SampleDelivery, Samples
@@ -71,6 +78,7 @@ class NotificationService:
         rules: DeliveryRules | None = None,
         renderer: MessageRenderer | None = None,
         clock: Callable[[], datetime] = _wall_clock,
+        unbroken: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self._calendar = calendar
         self._lines = MessageLines(directory=directory, calendar=calendar, public_url=public_url)
@@ -83,9 +91,11 @@ class NotificationService:
             renderer=renderer or MessageRenderer(),
             rules=rules or DeliveryRules(),
             clock=clock,
+            unbroken=unbroken,
         )
         self._leadership = LeadershipSummaries(self._dispatch, calendar)
-        self._digests = DailyDigests(self._dispatch, self._leadership, calendar)
+        self._catch_up = CatchUp(self._dispatch)
+        self._digests = DailyDigests(self._dispatch, self._leadership, self._catch_up, calendar)
         self._samples = Samples(self._dispatch)
 
     @property
@@ -178,6 +188,8 @@ class NotificationService:
                 now=now,
                 last_attempt=last_attempt,
             )
+            if per_unit[unit] is DeliveryOutcome.SENT:
+                self._catch_up.after_delivery(unit, now=now)
         return finished(request.key, per_unit)
 
     def send_daily_digests(self, day: date, *, now: datetime, last_attempt: bool = False) -> int:

@@ -1,6 +1,6 @@
 """The daily digest: on each working day, one message per unit that reads a digest, listing the
-reminders, check-ins and nudges held for it; and the leadership summaries that waited for the
-day."""
+reminders, check-ins and nudges held for it; the leadership summaries that waited for the day;
+and, for each unit given up on, what it missed (`notifications.recovery`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from notifications.links import plan_link
 from notifications.messages import MessageContext
 from notifications.office_hours import CalendarOfYear, next_office_opening
 from notifications.outcomes import QuietHours, finished, settled
+from notifications.recovery import CatchUp
 from storage import notifications as log
 from storage.db import session_scope
 
@@ -26,10 +27,12 @@ class DailyDigests:
         self,
         dispatcher: Dispatcher,
         leadership: LeadershipSummaries,
+        catch_up: CatchUp,
         calendar: CalendarOfYear,
     ) -> None:
         self._dispatch = dispatcher
         self._leadership = leadership
+        self._catch_up = catch_up
         self._calendar = calendar
 
     def send(self, day: date, *, now: datetime, last_attempt: bool) -> int:
@@ -49,7 +52,8 @@ class DailyDigests:
                     for r in log.queued_of_kind(session, kind=MessageKind.ESCALATION_LEADERSHIP)
                 )
             )
-        if not digest_units and not summaries:
+        missed = self._catch_up.units()
+        if not digest_units and not summaries and not missed:
             return 0
         opens = next_office_opening(self._calendar, now)
         if opens is not None and not last_attempt:
@@ -65,6 +69,10 @@ class DailyDigests:
             per_unit[f"summary:{plan_key}:{unit}"] = self._leadership.send_summary(
                 plan_key, unit, day, now=now, last_attempt=last_attempt
             )
+        for unit in missed:
+            caught_up = self._catch_up.send(unit, day, now=now, last_attempt=last_attempt)
+            if caught_up is not None:
+                per_unit[f"catch_up:{unit}"] = caught_up
         outcome = finished(f"digest/{day.isoformat()}", per_unit)
         return sum(1 for result in outcome.per_unit.values() if result is DeliveryOutcome.SENT)
 

@@ -1,13 +1,25 @@
 """One log row sent on the channel its failures point to, under a claim so that two workers
-never send it at once; a unit given up on is reported to the coordinator, once."""
+never send it at once; a unit given up on is reported to the coordinator, once per outage.
+
+The row is updated in the same breath as the send, and the two run as one unbroken block (the
+caller's `unbroken`: for the engine, it keeps telling Temporal the activity is alive and holds
+any cancellation until the block ends): a database that refuses the write (locked by another
+process, a connection lost) is waited for rather than the message sent again later. What cannot
+be known (the process ended between the channel's answer and the write) is sent again under the
+same Message-ID and counted on the row as an uncertain attempt.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind
@@ -28,8 +40,13 @@ from notifications.rendering import MessageRenderer
 from storage import notifications as log
 from storage import plans
 from storage.db import session_scope
+from storage.notifications import Claim
 
 logger = logging.getLogger(__name__)
+
+
+def _plain_block() -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,13 @@ class DeliveryRules:
     main_channel_failures: int = 3
     # Failed sends in all before the unit is given up on and the coordinator told.
     max_failures: int = 6
-    # How long a send holds its row; longer than any send takes.
-    claim_for: timedelta = timedelta(minutes=5)
+    # How long a send holds its row: longer than a send takes (apprise's SMTP operations time
+    # out after 15 s), and shorter than the engine takes to retry the activity of a worker that
+    # died (its heartbeat timeout and the first retry interval, workflows/notification_calls.py),
+    # so that the retry finds the row free and sends within a minute.
+    claim_for: timedelta = timedelta(seconds=30)
+    # How long the log write after a send is retried while the database refuses it.
+    record_for: timedelta = timedelta(minutes=2)
 
     def __post_init__(self) -> None:
         if self.main_channel_failures < 1 or self.max_failures < 1:
@@ -47,6 +69,11 @@ class DeliveryRules:
                 "notify_main_channel_failures and notify_max_failures must be at least 1, "
                 f"not {self.main_channel_failures} and {self.max_failures}"
             )
+
+
+def outage_prefix(unit_code: str) -> str:
+    """The key prefix of the alerts that `unit_code` could not be reached."""
+    return f"{MessageKind.DELIVERY_FAILURE}/{unit_code}/"
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,7 @@ class Dispatcher:
         renderer: MessageRenderer,
         rules: DeliveryRules,
         clock: Callable[[], datetime],
+        unbroken: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.database_url = database_url
         self.directory = directory
@@ -84,6 +112,8 @@ class Dispatcher:
         self.clock = clock
         self._channels = channels
         self._renderer = renderer
+        # Wraps each send and its log write (see the module's docstring).
+        self.unbroken = unbroken or _plain_block
 
     def render(self, context: MessageContext) -> RenderedMessage:
         return self._renderer.render(context)
@@ -109,27 +139,26 @@ class Dispatcher:
             done = settled(row)
             if done is not None:
                 return done
-            if not log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for):
+            claim = log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for)
+            if not claim.taken:
                 logger.info("notification %s is being sent by another worker", key)
                 return DeliveryOutcome.PENDING
             if details is not None:
                 log.set_details(session, key=key, details=details, now=wall)
             failures = row.attempts
-        attempt = self._channels.send(self._pick_channel(contacts, failures), message)
-        failures_after = failures + (0 if attempt.delivered else 1)
-        give_up = not attempt.delivered and (
-            failures_after >= self.rules.max_failures or last_attempt
-        )
-        with session_scope(self.database_url) as session:
-            failed_row = log.record_attempt(
-                session,
-                key=key,
-                channel=attempt.channel,
-                answer=attempt.answer,
-                delivered=attempt.delivered,
-                give_up=give_up,
-                now=self.clock(),
+        if claim is Claim.TAKEN_AFTER_UNKNOWN:
+            logger.warning(
+                "notification %s: an earlier send may have gone out (its worker stopped before "
+                "logging it); sending again under the same Message-ID",
+                key,
             )
+        with self.unbroken():
+            attempt = self._channels.send(self._pick_channel(contacts, failures), message, key=key)
+            failures_after = failures + (0 if attempt.delivered else 1)
+            give_up = not attempt.delivered and (
+                failures_after >= self.rules.max_failures or last_attempt
+            )
+            failed_row = self._record(key, attempt, give_up=give_up)
         if attempt.delivered:
             return DeliveryOutcome.SENT
         logger.warning(
@@ -149,17 +178,9 @@ class Dispatcher:
         self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool
     ) -> DeliveryAttempt:
         """One try on one channel, and its answer in the log row `key`."""
-        attempt = self._channels.send(channel, message)
-        with session_scope(self.database_url) as session:
-            log.record_attempt(
-                session,
-                key=key,
-                channel=attempt.channel,
-                answer=attempt.answer,
-                delivered=attempt.delivered,
-                give_up=give_up_on_failure,
-                now=self.clock(),
-            )
+        with self.unbroken():
+            attempt = self._channels.send(channel, message, key=key)
+            self._record(key, attempt, give_up=give_up_on_failure)
         return attempt
 
     def plan_directory(self, plan_key: str) -> UnitLookup:
@@ -168,6 +189,31 @@ class Dispatcher:
         with session_scope(self.database_url) as session:
             agency = plans.plan_agency_code(session, plan_key)
         return self.directory if agency is None else self.directory.of_agency(agency)
+
+    def _record(self, key: str, attempt: DeliveryAttempt, *, give_up: bool) -> NotificationLog:
+        """The attempt's answer in the row `key`. A database that refuses the write is waited for
+        (up to `record_for`): the send happened, and a row left claimed would be sent again."""
+        give_up_at = time.monotonic() + self.rules.record_for.total_seconds()
+        pause = 0.5
+        while True:
+            try:
+                with session_scope(self.database_url) as session:
+                    return log.record_attempt(
+                        session,
+                        key=key,
+                        channel=attempt.channel,
+                        answer=attempt.answer,
+                        delivered=attempt.delivered,
+                        give_up=give_up,
+                        now=self.clock(),
+                    )
+            except OperationalError as error:
+                if time.monotonic() >= give_up_at:
+                    raise
+                reason = str(error.orig).splitlines()[0] if error.orig else "refused"
+                logger.warning("notification %s: the log write waits (%s)", key, reason)
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
     def _pick_channel(self, contacts: UnitContacts, failures: int) -> str:
         """The main channel first; once it has failed enough, the fallbacks and then the main
@@ -186,14 +232,18 @@ class Dispatcher:
         about: About,
         now: datetime,
     ) -> None:
-        """Tell the coordinator, once, that a unit could not be reached (the coordinator's own
-        failures go to the leadership). Every channel is tried in turn, now: nothing retries
-        this later."""
+        """Tell the coordinator of the plan's own agency, once per outage, that a unit could not
+        be reached (the coordinator's own failures go to the leadership). Every channel is tried
+        in turn, now: nothing retries this later."""
         roles = self.plan_directory(failed.plan_key)
         coordinator = roles.coordinator
         alert_unit = coordinator if failed.unit_code != coordinator else roles.leadership
-        key = f"delivery_failure/{failed.key}|{alert_unit}"
         with session_scope(self.database_url) as session:
+            # One alert per outage of the unit: every message given up on since the unit was
+            # last reached shares this key, so concurrent give-ups write one row and send once.
+            reached = log.last_delivered_at(session, unit_code=failed.unit_code)
+            since = reached.isoformat() if reached is not None else "start"
+            key = f"{outage_prefix(failed.unit_code)}{since}|{alert_unit}"
             row = log.ensure_log(
                 session,
                 key=key,
@@ -238,7 +288,8 @@ class Dispatcher:
         for position, channel in enumerate(channels, start=1):
             wall = self.clock()
             with session_scope(self.database_url) as session:
-                if not log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for):
+                claim = log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for)
+                if not claim.taken:
                     return
             attempt = self.send_recorded(
                 key, channel, message, give_up_on_failure=position == len(channels)

@@ -41,6 +41,16 @@ class DeliveryIncomplete(Exception):
         )
 
 
+def status_text(row: NotificationLog) -> str:
+    """A row's status as the log shows it: a send whose outcome nobody could know, followed by
+    a resend, is never shown as one clean send."""
+    if not row.uncertain_attempts:
+        return row.status.value
+    if row.status is NotificationStatus.SENT:
+        return f"{row.status.value} (uncertain, resent)"
+    return f"{row.status.value} (uncertain)"
+
+
 def settled(row: NotificationLog) -> DeliveryOutcome | None:
     """What a row that needs no more sending says; None while it is still to send."""
     return _SETTLED.get(row.status)

@@ -1,4 +1,8 @@
-"""The database engine and the schema: SQLite file by default, PostgreSQL by URL."""
+"""The database engine and the schema: SQLite file by default, PostgreSQL by URL.
+
+A database that cannot be used (a URL that is not one, a server that does not answer, a file
+that cannot be opened) is `DatabaseUnavailable`, in one line that never shows the password.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,39 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 from settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# How long a write waits for another process's lock on the SQLite file before it fails (the
+# driver's default is 5 s). The notification log retries a failed write on top of this.
+SQLITE_BUSY_SECONDS = 10.0
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used; the message names it (password hidden) and says why."""
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages may show it: the password hidden, or only its scheme when it is not
+    a URL at all."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        scheme, found, _rest = url.partition("://")
+        return f"{scheme}://…" if found else "(not a URL)"
+
+
+def _first_line(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    if isinstance(cause, ImportError):
+        return f"its driver is not installed ({cause})"
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> None:
@@ -28,7 +59,9 @@ def get_engine(url: str) -> Engine:
     """One engine (and its connection pool) per database URL for the whole process."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -42,9 +75,23 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_schema(url: str) -> None:
-    """Bring the database to the newest schema; a no-op when it is there already."""
-    get_engine(url)  # creates the SQLite file's folder
-    command.upgrade(alembic_config(url), "head")
+    """Bring the database to the newest schema; a no-op when it is there already.
+
+    Raises `DatabaseUnavailable` when the database cannot be reached or the URL is not one."""
+    try:
+        get_engine(url)  # creates the SQLite file's folder
+        command.upgrade(alembic_config(url), "head")
+    except (
+        ArgumentError,
+        NoSuchModuleError,
+        DBAPIError,
+        CommandError,
+        OSError,
+        ImportError,
+    ) as error:
+        raise DatabaseUnavailable(
+            f"database {shown_url(url)} (NHACHAN_DATABASE_URL): {_first_line(error)}"
+        ) from None
 
 
 @contextmanager

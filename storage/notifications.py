@@ -2,7 +2,9 @@
 
 A row's key is what makes delivery idempotent: a retried activity finds the row it wrote and
 does not send again. A claim (a short lease on the row) keeps two workers from sending the same
-message at once. Also here: the reads of the plan's progress that messages quote.
+message at once; a claim found expired, still on a row not marked sent, is a send whose outcome
+nobody knows (the worker stopped after claiming), so the row counts an uncertain attempt. Also
+here: the reads of the plan's progress that messages quote.
 
 SQLite hands datetimes back without their timezone; every instant here is UTC, so rows read
 back are made aware again before anyone compares them.
@@ -12,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -96,22 +99,43 @@ def ensure_log(
     return _aware(row)
 
 
-def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> bool:
+class Claim(StrEnum):
+    TAKEN = "taken"
+    # Taken from a send that claimed the row and never recorded its end: it may have sent.
+    TAKEN_AFTER_UNKNOWN = "taken_after_unknown"
+    # Sent or given up already, or another worker is sending it now.
+    REFUSED = "refused"
+
+    @property
+    def taken(self) -> bool:
+        return self is not Claim.REFUSED
+
+
+def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> Claim:
     """Take the row for a send, unless it is sent or given up, or another worker holds it."""
-    result = session.execute(
+    queued = (
+        col(NotificationLog.key) == key,
+        col(NotificationLog.status) == NotificationStatus.QUEUED,
+    )
+    free = session.execute(
         update(NotificationLog)
-        .where(
-            col(NotificationLog.key) == key,
-            col(NotificationLog.status) == NotificationStatus.QUEUED,
-            or_(
-                col(NotificationLog.claimed_until).is_(None),
-                col(NotificationLog.claimed_until) < now,
-            ),
-        )
+        .where(*queued, col(NotificationLog.claimed_until).is_(None))
         .values(claimed_until=until)
     )
+    claim = Claim.TAKEN if getattr(free, "rowcount", 0) == 1 else Claim.REFUSED
+    if not claim.taken:
+        expired = session.execute(
+            update(NotificationLog)
+            .where(*queued, col(NotificationLog.claimed_until) < now)
+            .values(
+                claimed_until=until,
+                uncertain_attempts=col(NotificationLog.uncertain_attempts) + 1,
+            )
+        )
+        if getattr(expired, "rowcount", 0) == 1:
+            claim = Claim.TAKEN_AFTER_UNKNOWN
     session.expire_all()
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return claim
 
 
 def record_attempt(
@@ -160,12 +184,14 @@ def close_held(
     status: NotificationStatus,
     answer: str,
     now: datetime,
+    held: NotificationStatus = NotificationStatus.QUEUED,
 ) -> int:
-    """Rows that waited for a digest or a summary: `sent` with it, or `skipped`."""
+    """Rows that waited for a digest or a summary (or, `held` failed, for their unit's channel
+    to come back): `sent` with it, or `skipped`."""
     count = 0
     for key in keys:
         row = _get(session, key)
-        if row.status is not NotificationStatus.QUEUED:
+        if row.status is not held:
             continue
         row.status = status
         row.answer = answer
@@ -193,6 +219,31 @@ def held_for_digest(
         query = query.where(col(NotificationLog.scheduled_at) <= until)
     rows = session.exec(query.order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id)))
     return [_aware(row) for row in rows]
+
+
+def given_up(
+    session: Session, *, kinds: Collection[MessageKind], unit_code: str | None = None
+) -> list[NotificationLog]:
+    """Rows of these kinds given up on (`failed`), oldest first; of one unit, or of all."""
+    query = select(NotificationLog).where(
+        NotificationLog.status == NotificationStatus.FAILED,
+        col(NotificationLog.kind).in_([kind.value for kind in kinds]),
+    )
+    if unit_code is not None:
+        query = query.where(NotificationLog.unit_code == unit_code)
+    rows = session.exec(query.order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id)))
+    return [_aware(row) for row in rows]
+
+
+def last_delivered_at(session: Session, *, unit_code: str) -> datetime | None:
+    """When a message last reached the unit, on any of its channels."""
+    value = session.exec(
+        select(func.max(NotificationLog.sent_at)).where(
+            NotificationLog.unit_code == unit_code,
+            NotificationLog.status == NotificationStatus.SENT,
+        )
+    ).one()
+    return as_utc(value) if value is not None else None
 
 
 def queued_of_kind(

@@ -200,6 +200,7 @@ def _store_plan_row(
         plan = Plan(key=imported.key, imported_at=datetime.now(UTC), **wanted)
         changes.created = True
     else:
+        _refuse_another_plan(plan, agency_id, imported)
         for name in PLAN_FIELDS:
             old = getattr(plan, name)
             if old != wanted[name]:
@@ -210,6 +211,28 @@ def _store_plan_row(
     session.add(plan)
     session.flush()
     return plan
+
+
+def _refuse_another_plan(stored: Plan, agency_id: int, imported: ImportedPlan) -> None:
+    """The key is made of the agency, the title's initials and the year, so two plans can share
+    it: a plan of another agency, or with another title and another number, is not an edit of
+    the stored one and must not overwrite it."""
+    # A number left blank in a draft ("Số: /KH-SNV") names no plan.
+    same_number = any(c.isdigit() for c in stored.number) and stored.number == imported.number
+    same_title = fold(stored.title) == fold(imported.title)
+    if stored.agency_id == agency_id and (same_title or same_number):
+        return
+    raise PlanNotStorable(
+        f"the plan key {stored.key!r} is already another plan's: {_described(stored)}, "
+        f"imported from {stored.source_name}; {imported.source_name} is "
+        f"{_described(imported)}. Nothing was stored: the two plans need keys of their own "
+        "(made of the agency, the title's initials and the year)"
+    )
+
+
+def _described(plan: Plan | ImportedPlan) -> str:
+    number = f" ({plan.number})" if plan.number else ""
+    return f"“{plan.title}”{number}"
 
 
 def _store_tasks(

@@ -20,6 +20,8 @@ with workflow.unsafe.imports_passed_through():
 # A year of days fits easily in one history, but a short run keeps replays cheap.
 DAYS_PER_RUN = 31
 DIGEST_TIMEOUT = timedelta(minutes=10)
+# The activity heartbeats before each message it sends: a worker that dies is noticed in this.
+DIGEST_HEARTBEAT = timedelta(seconds=20)
 # The activity waits out quiet hours itself (a retry at the next office opening).
 DIGEST_RETRY = RetryPolicy(
     initial_interval=timedelta(minutes=1),
@@ -58,6 +60,7 @@ class DailyDigestWorkflow:
                     day,
                     result_type=int,
                     start_to_close_timeout=DIGEST_TIMEOUT,
+                    heartbeat_timeout=DIGEST_HEARTBEAT,
                     retry_policy=DIGEST_RETRY,
                 )
             except ActivityError as error:

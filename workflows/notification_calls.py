@@ -32,7 +32,12 @@ with workflow.unsafe.imports_passed_through():
         TaskWorkflowInput,
     )
 
-NOTIFICATION_TIMEOUT = timedelta(minutes=2)
+# A send and its log write (which waits out a locked database, notifications/dispatch.py) fit
+# well inside the timeout; the heartbeat (before each send, while a write waits) tells the engine
+# a worker died, so that its sends are retried within a minute rather than after the timeout.
+# Options of the activity call only: a change to them replays unchanged.
+NOTIFICATION_TIMEOUT = timedelta(minutes=5)
+NOTIFICATION_HEARTBEAT = timedelta(seconds=20)
 NOTIFICATION_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=30),
     backoff_coefficient=2.0,
@@ -333,5 +338,6 @@ async def send_notification(request: NotificationRequest) -> None:
         request,
         result_type=NotificationOutcome,
         start_to_close_timeout=NOTIFICATION_TIMEOUT,
+        heartbeat_timeout=NOTIFICATION_HEARTBEAT,
         retry_policy=NOTIFICATION_RETRY,
     )

@@ -175,6 +175,7 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         # The coordinator's view of one task, through the command line.
         monkeypatch.setenv("NHACHAN_TEMPORAL_ADDRESS", settings.temporal_address)
         monkeypatch.setenv("NHACHAN_DATABASE_URL", settings.resolved_database_url())
+        monkeypatch.setenv("NHACHAN_TASK_QUEUE", settings.task_queue)
         get_settings.cache_clear()
         cli = await asyncio.to_thread(
             CliRunner().invoke, app, ["history", "I.2", "--plan", key, "--json"]

@@ -59,41 +59,63 @@ def test_without_a_contacts_file_everything_goes_to_the_outbox(directory: UnitDi
     assert book.for_unit("van-phong").channels == ("outbox://",)
 
 
+SECRET = "hunter22"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("units:\n  Phòng Kế toán: [outbox://]\n", r"unit 'Phòng Kế toán' is not a unit"),
+        ("units:\n  Phòng Kế toán: [outbox://]\n", r"units: Phòng Kế toán: not a unit"),
         (
             "units:\n  Các đơn vị thuộc Sở: [outbox://]\n",
-            r"unit 'Các đơn vị thuộc Sở' is not a unit",
+            r"units: Các đơn vị thuộc Sở: not a unit",
         ),
         (
             "units:\n  van-phong: [outbox://]\n  Văn phòng Sở: [outbox://]\n",
-            r"unit 'Văn phòng Sở' is the same unit \(van-phong\) as 'van-phong'",
+            r"units: Văn phòng Sở: the same unit \(van-phong\) as 'van-phong'",
         ),
-        ("units:\n  van-phong: []\n", r"unit 'van-phong': expected a non-empty list"),
+        ("units:\n  van-phong: []\n", r"units: van-phong: channels \[\]: List should have at"),
+        ("units:\n  van-phong:\n", r"units: van-phong: channels \[\]: List should have at"),
         (
-            "units:\n  van-phong: [nosuch://user:hunter22@host]\n",
-            r"unit 'van-phong': channel 1: apprise cannot use the contact URL nosuch://…",
+            f"units:\n  van-phong: [nosuch://user:{SECRET}@host]\n",
+            r"units: van-phong: channels\[1\] apprise cannot use the contact URL nosuch://…",
         ),
         (
             "units:\n  van-phong: {channels: [outbox://], digest: sometimes}\n",
-            r"`digest` must be true or false",
+            r"units: van-phong: digest 'sometimes': Input should be a valid boolean",
         ),
-        ("units:\n  van-phong: {urls: [outbox://]}\n", r"unknown field\(s\) 'urls'"),
-        ("people: {}\n", r"unknown top-level key\(s\) 'people'"),
-        ("units: [a, b]\n", r"`units:` must map each unit"),
-        ("units: {van-phong: [outbox://]\n", r"not valid YAML"),
+        ("units:\n  van-phong: {urls: [outbox://]}\n", r"van-phong: unknown field\(s\) urls"),
+        ("people: {}\n", r"unknown field\(s\) people"),
+        ("units: [a, b]\n", r"units \['a', 'b'\]: Input should be a valid dictionary"),
+        ("units: {van-phong: [outbox://]\n", r"not valid YAML \(line 2, column 1"),
+        # The mistakes that used to print a password whole.
+        (
+            f"units: {{van-phong: [mailtos://nhachan:{SECRET}@smtp.example.org?from=a@b.c]\n",
+            r"not valid YAML \(line 1, column \d+: expected ',' or '\]'",
+        ),
+        (
+            f"units:\n  van-phong:\n    channels: mailtos:/nhachan:{SECRET}@smtp.example.org\n",
+            r"channels '\(a text not shown\)': Input should be a valid list",
+        ),
+        (
+            "units:\n  van-phong:\n    channels: [outbox://]\n"
+            f"    digest: mailtos://nhachan:{SECRET}@smtp.example.org/a@b.c\n",
+            r"digest 'mailtos://nhachan:\*\*\*\*@smtp.example.org/",
+        ),
+        (
+            f"units: [mailtos://nhachan:{SECRET}@smtp.example.org/a@b.c]\n",
+            r"units \['mailtos://nhachan:\*\*\*\*@smtp.example.org/.*valid dictionary",
+        ),
     ],
 )
-def test_mistakes_are_refused_naming_the_file_and_the_key(
+def test_mistakes_are_refused_naming_the_file_the_entry_and_the_field_never_a_secret(
     tmp_path: Path, directory: UnitDirectory, text: str, expected: str
 ) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ContactsError, match=expected) as error:
         load_contacts(path, directory)
-    assert str(path) in str(error.value)
-    assert "hunter22" not in str(error.value)
+    assert str(error.value).startswith(f"{path}: ")
+    assert SECRET not in str(error.value)
 
 
 def test_a_missing_file_is_named(tmp_path: Path, directory: UnitDirectory) -> None:

@@ -1,6 +1,6 @@
 """Plan.started_at: the verbs act on the plans the engine runs, not the plan imported last
 
-Revision ID: 0003_i9e_plan_started_at
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 09:00:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0003_i9e_plan_started_at'
+revision: str = '0003'
 down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

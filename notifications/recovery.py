@@ -1,0 +1,119 @@
+"""Messages given up on during an outage, sent once the unit can be reached again.
+
+A unit given up on (its channels failed `max_failures` times) is reported to the coordinator
+once per outage; what it missed is not lost. As soon as a message reaches the unit again, and
+on every working day's digest run, the messages about milestones still open that were given up
+on go out together, in one message listing them (the digest's form), and their rows are marked
+sent with it; those whose milestone closed meanwhile are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from deadlines.local_time import local_day
+from models.payloads import DeliveryOutcome, MessageKind
+from models.tables import NotificationStatus
+from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
+from notifications.dispatch import About, Dispatcher
+from notifications.formatting import format_day
+from notifications.kinds import MILESTONE_KINDS
+from notifications.links import plan_link
+from notifications.messages import MessageContext
+from notifications.outcomes import settled
+from storage import notifications as log
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+class CatchUp:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatch = dispatcher
+
+    def units(self) -> list[str]:
+        """Units with messages given up on, waiting for their channel."""
+        with session_scope(self._dispatch.database_url) as session:
+            rows = log.given_up(session, kinds=MILESTONE_KINDS)
+        return list(dict.fromkeys(row.unit_code for row in rows))
+
+    def after_delivery(self, unit: str, *, now: datetime) -> None:
+        """A message just reached `unit`: what it missed goes out now. Never fails the delivery
+        that called it; the next digest run tries again."""
+        try:
+            self.send(unit, local_day(now), now=now, last_attempt=False)
+        except Exception as error:  # the caller's own message is delivered and logged
+            logger.warning("catching %s up failed, the digest run retries: %s", unit, error)
+
+    def send(
+        self, unit: str, day: date, *, now: datetime, last_attempt: bool
+    ) -> DeliveryOutcome | None:
+        """One message to `unit` listing what it missed (at most one a day); None when it
+        missed nothing."""
+        dispatch = self._dispatch
+        key = f"catch_up/{day.isoformat()}|{unit}"
+        with session_scope(dispatch.database_url) as session:
+            missed = log.given_up(session, kinds=MILESTONE_KINDS, unit_code=unit)
+            if not missed:
+                return None
+            existing = log.find_log(session, key=key)
+            done = settled(existing) if existing is not None else None
+            if done is not None:
+                return done
+            keep = [row for row in missed if not log.milestone_closed(session, row)]
+            log.close_held(
+                session,
+                keys=[row.key for row in missed if row not in keep],
+                status=NotificationStatus.SKIPPED,
+                answer="the milestone closed before the unit could be reached again",
+                now=dispatch.clock(),
+                held=NotificationStatus.FAILED,
+            )
+            if not keep:
+                return DeliveryOutcome.SKIPPED
+            plans = list(dict.fromkeys(row.plan_key for row in keep))
+            title = log.plan_title(session, plan_key=plans[0]) or plans[0]
+            log.ensure_log(
+                session,
+                key=key,
+                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
+                plan_key=plans[0] if len(plans) == 1 else "",
+                task_code="",
+                milestone_key="",
+                kind=MessageKind.DIGEST,
+                unit_code=unit,
+                scheduled_at=now,
+                details={},
+                now=dispatch.clock(),
+            )
+        message = dispatch.render(
+            MessageContext(
+                kind=MessageKind.DIGEST,
+                recipient_name=dispatch.lines.unit_name(unit),
+                plan_title=title,
+                day_text=format_day(day),
+                milestones=[dispatch.lines.held_line(row, now) for row in keep],
+                overview_link=plan_link(dispatch.lines.public_url, plans[0]),
+            )
+        )
+        result = dispatch.deliver(
+            key,
+            message,
+            dispatch.contacts.for_unit(unit),
+            about=About(MessageKind.DIGEST, plans[0], title),
+            now=now,
+            last_attempt=last_attempt,
+            details={"items": [row.key for row in keep]},
+        )
+        if result is DeliveryOutcome.SENT:
+            with session_scope(dispatch.database_url) as session:
+                log.close_held(
+                    session,
+                    keys=[row.key for row in keep],
+                    status=NotificationStatus.SENT,
+                    answer=f"in {key}, once the unit could be reached again",
+                    now=dispatch.clock(),
+                    held=NotificationStatus.FAILED,
+                )
+        return result
