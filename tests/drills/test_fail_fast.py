@@ -124,12 +124,13 @@ BROKEN = (broken_contacts, broken_calendar, broken_policy, broken_database, no_s
 async def worker_refuses(root: Path, broken: Callable[[Path], tuple[dict[str, str], str]]) -> None:
     environment = environment_of(root)
     changes, names = broken(root)
-    result, took = await run_async(["worker.py"], {**environment, **changes})
+    # A worker that hung instead of refusing would run into `run`'s timeout; how fast it refuses
+    # is not asserted (a busy machine starts Python slowly).
+    result, _took = await run_async(["worker.py"], {**environment, **changes})
     assert result.returncode == 1
     said = one_line(result.stderr)
     assert said.startswith("worker.py: ") and names in said, said
     assert SECRET not in result.stdout + result.stderr
-    assert took < 45
 
 
 async def run_refuses_a_broken_configuration(root: Path) -> None:
