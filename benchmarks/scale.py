@@ -168,7 +168,7 @@ def task_inputs(
 
 
 async def anchor_run(
-    client: Client, inputs: Sequence[TaskWorkflowInput], in_flight: int
+    client: Client, inputs: Sequence[TaskWorkflowInput], in_flight: int, timeout: float
 ) -> tuple[float, float]:
     """Starts per second and seconds until every anchor has planned itself."""
     semaphore = asyncio.Semaphore(in_flight)
@@ -197,7 +197,7 @@ async def anchor_run(
     else:
         await asyncio.gather(*(start(input) for input in inputs))
     started = time.perf_counter()
-    planned = await wait_until(all_planned, limit=3600, what="the anchors")
+    planned = await wait_until(all_planned, limit=timeout, what="the anchors")
     return len(inputs) / (started - began), planned - began
 
 
@@ -236,7 +236,7 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 
 async def measure_lateness(
-    settings: Settings, plan_path: Path, folder: Path, days: int
+    settings: Settings, plan_path: Path, folder: Path, days: int, timeout: float
 ) -> tuple[list[float], int, float]:
     """Lateness of every step sent; also the tasks started and the seconds it took."""
     start_at = local_start(date(SIMULATED_YEAR, 1, 1))
@@ -269,7 +269,7 @@ async def measure_lateness(
                     planned = count_tasks(sim_settings, report.plan_key, lambda s: s is not None)
                     return planned >= total
 
-                planned = await wait_until(all_planned, limit=7200, what="the lateness plan")
+                planned = await wait_until(all_planned, limit=timeout, what="the lateness plan")
                 recorder.since = await env.get_current_time()
                 say(
                     f"(d) {total} tasks planned on the time-skipping server in "
@@ -359,10 +359,14 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
 
             year = args.year
             one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
-            sequential_rate, sequential_planned = await anchor_run(client, one_by_one, 1)
+            sequential_rate, sequential_planned = await anchor_run(
+                client, one_by_one, 1, args.timeout
+            )
             say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
             bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
-            anchor_rate, anchor_planned = await anchor_run(client, bounded, args.in_flight)
+            anchor_rate, anchor_planned = await anchor_run(
+                client, bounded, args.in_flight, args.timeout
+            )
             say(
                 f"(a) anchor, {args.in_flight} in flight: "
                 f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
@@ -378,7 +382,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 done = count_tasks(settings, report.plan_key, lambda s: s is not None)
                 return done >= started_count
 
-            planned = await wait_until(plan_planned, limit=7200, what="the plan's tasks")
+            planned = await wait_until(plan_planned, limit=args.timeout, what="the plan's tasks")
             figures.anchor_per_s = anchor_rate
             figures.plan_per_s = started_count / (started - began)
             figures.ratio = figures.plan_per_s / anchor_rate
@@ -421,7 +425,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 waiting = count_tasks(settings, fanout.plan_key, lambda s: s is not None)
                 return waiting >= fanout_count
 
-            await wait_until(fanout_planned, limit=7200, what="the fan-out plan's tasks")
+            await wait_until(fanout_planned, limit=args.timeout, what="the fan-out plan's tasks")
             say(
                 f"(c) {fanout_count} tasks wait, "
                 f"ready in {time.perf_counter() - fanout_began:.1f} s"
@@ -450,7 +454,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 )
                 return moved >= fanout_count
 
-            all_reacted = await wait_until(reacted, limit=7200, what="the fan-out")
+            all_reacted = await wait_until(reacted, limit=args.timeout, what="the fan-out")
             figures.fanout_tasks = fanout_count
             figures.fanout_s = all_reacted - triggered
             peak_mib = memory_mib(worker.pid, "VmHWM")
@@ -490,7 +494,7 @@ async def run(args: argparse.Namespace, folder: Path) -> tuple[Figures, list[str
 
     plan_path = write_synthetic_plan(folder, args.tasks, subject=f"quy mô {args.tasks}")
     lateness, total, planning_s = await measure_lateness(
-        get_settings(), plan_path, folder / "lateness", args.lateness_days
+        get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
     )
     figures.lateness_p50_s = percentile(lateness, 0.50)
     figures.lateness_p99_s = percentile(lateness, 0.99)
@@ -526,7 +530,13 @@ def main() -> None:
         help="simulated days over which lateness is measured",
     )
     parser.add_argument(
-        "--year", type=int, default=date.today().year, help="the year the dev-server plans run in"
+        "--year",
+        type=int,
+        default=date.today().year + 1,
+        help="the year the dev-server plans run in (default: next year, see docs/BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds to wait for any one phase"
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="nhachan-scale-"))
