@@ -28,9 +28,10 @@ from pydantic import (
 
 from plan_import.text import clean_cell, fold, quote, slug
 from plan_import.yaml_input import describe_problems, load_yaml_text
+from settings import DATA_DIR
 
 # The directory the product ships with (the `units_file` setting's default).
-BUNDLED_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
+BUNDLED_UNITS_FILE = DATA_DIR / "units.yaml"
 
 UnitRoleName = Literal["unit", "coordinator", "leadership"]
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -12,9 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
-from settings import PROJECT_ROOT
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+from settings import MIGRATIONS_DIR
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> None:
