@@ -15,9 +15,9 @@ a process of its own so that its memory is its alone):
 
 then, with the dev server and the worker stopped, on the time-skipping test server:
 
-(d) the N-task plan of (a) in 2023: the lateness of each step sent (the instant its
-    notification activity started against the step's scheduled instant), p50 and p99, over the
-    first --lateness-days days of the year once every task has planned itself;
+(d) the N-task plan of (a) (or --lateness-tasks) in 2023: the lateness of each step sent (the
+    instant its notification activity started against the step's scheduled instant), p50 and
+    p99, over the first --lateness-days days of the year once every task has planned itself;
 (e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
 
 Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
@@ -280,7 +280,9 @@ async def measure_lateness(
                 target = start_at + timedelta(days=days)
                 now = recorder.since
                 while now < target:
-                    await env.sleep(min(target - now, timedelta(days=7)))
+                    # A day at a time: one call that skips over many tasks' timers can outlast
+                    # the test server's call timeout.
+                    await env.sleep(min(target - now, timedelta(days=1)))
                     now = await env.get_current_time()
     return recorder.lateness, total, planned - began
 
@@ -389,7 +391,10 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             figures.ratio = figures.plan_per_s / anchor_rate
             figures.planned_s = planned - began
             figures.rss_mb = memory_mib(worker.pid, "VmHWM")
-            say(f"(a) every task planned after {figures.planned_s:.1f} s")
+            say(
+                f"(a) every task planned after {figures.planned_s:.1f} s; "
+                f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
+            )
             lines += [
                 row(
                     "(a) anchor one by one",
@@ -493,26 +498,40 @@ async def run(args: argparse.Namespace, folder: Path) -> tuple[Figures, list[str
     figures = Figures(tasks=args.tasks)
     lines = await on_dev_server(args, figures, folder)
 
-    plan_path = write_synthetic_plan(folder, args.tasks, subject=f"quy mô {args.tasks}")
-    lateness, total, planning_s = await measure_lateness(
-        get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
-    )
-    figures.lateness_p50_s = percentile(lateness, 0.50)
-    figures.lateness_p99_s = percentile(lateness, 0.99)
-    shown = f"p50 {seconds(figures.lateness_p50_s)}, p99 {seconds(figures.lateness_p99_s)}"
-    say(f"(d) {len(lateness)} steps sent: {shown}")
-    lines.append(
-        row(
-            f"(d) step lateness, {total} tasks",
-            shown,
-            f"{len(lateness)} steps over {args.lateness_days} days (planned in {planning_s:.0f} s)",
+    # The time-skipping phases run apart: a failure there (the test server gives way under
+    # thousands of tasks) leaves its figure out and keeps those already measured.
+    lateness_tasks = args.lateness_tasks or args.tasks
+    plan_path = write_synthetic_plan(folder, lateness_tasks, subject=f"quy mô {lateness_tasks}")
+    try:
+        lateness, total, planning_s = await measure_lateness(
+            get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
         )
-    )
+    except Exception as error:
+        say(f"(d) failed: {error!r}")
+        lines.append(row(f"(d) step lateness, {lateness_tasks} tasks", "failed", repr(error)))
+    else:
+        figures.lateness_p50_s = percentile(lateness, 0.50)
+        figures.lateness_p99_s = percentile(lateness, 0.99)
+        shown = f"p50 {seconds(figures.lateness_p50_s)}, p99 {seconds(figures.lateness_p99_s)}"
+        say(f"(d) {len(lateness)} steps sent: {shown}")
+        lines.append(
+            row(
+                f"(d) step lateness, {total} tasks",
+                shown,
+                f"{len(lateness)} steps over {args.lateness_days} days "
+                f"(planned in {planning_s:.0f} s)",
+            )
+        )
 
     if args.seed_year:
-        figures.seed_year_s = await seed_year(get_settings())
-        say(f"(e) one simulated year of the seed: {figures.seed_year_s:.1f} s")
-        lines.append(row("(e) a simulated year of the seed", f"{figures.seed_year_s:.1f} s"))
+        try:
+            figures.seed_year_s = await seed_year(get_settings())
+        except Exception as error:
+            say(f"(e) failed: {error!r}")
+            lines.append(row("(e) a simulated year of the seed", "failed", repr(error)))
+        else:
+            say(f"(e) one simulated year of the seed: {figures.seed_year_s:.1f} s")
+            lines.append(row("(e) a simulated year of the seed", f"{figures.seed_year_s:.1f} s"))
     return figures, lines
 
 
@@ -536,6 +555,12 @@ def main() -> None:
         type=int,
         default=date.today().year + 1,
         help="the year the dev-server plans run in (default: next year, see docs/BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--lateness-tasks",
+        type=int,
+        default=0,
+        help="tasks of the plan whose lateness (d) is measured (default: --tasks)",
     )
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds to wait for any one phase"
