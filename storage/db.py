@@ -12,7 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
-from settings import MIGRATIONS_DIR
+# Where the migrations are: the source tree's folder, or the wheel's package (settings.py).
+from settings import MIGRATIONS_DIR as MIGRATIONS_DIR
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> None:
