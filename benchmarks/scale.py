@@ -304,8 +304,8 @@ async def seed_year(settings: Settings) -> float:
 def spawn(
     arguments: list[str], env: dict[str, str], folder: Path, name: str
 ) -> subprocess.Popen[bytes]:
-    log = (folder / f"{name}.log").open("wb")
-    return subprocess.Popen(arguments, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (folder / f"{name}.log").open("wb") as log:  # the child keeps its own copy
+        return subprocess.Popen(arguments, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
