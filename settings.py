@@ -19,7 +19,21 @@ from deadlines.year_decisions import CalendarDataError, YearDecisions, year_deci
 from plan_import.yaml_input import load_yaml_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-DATA_DIR = PROJECT_ROOT / "data"
+
+
+def _shipped(folder: str, package: str) -> Path:
+    """A folder the product ships: `package` once the wheel is installed (pyproject.toml maps
+    each folder to a package of its own, since a bare `data` would be everyone's in
+    site-packages), the folder beside this file in the source tree."""
+    installed = PROJECT_ROOT / package
+    return installed if installed.is_dir() else PROJECT_ROOT / folder
+
+
+DATA_DIR = _shipped("data", "nhachan_data")
+MIGRATIONS_DIR = _shipped("migrations", "nhachan_migrations")
+# Where state lives by default: var/ in the source tree, or in the working directory of an
+# installed wheel (site-packages is no place to write; a deployment sets NHACHAN_VAR_DIR).
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var" if DATA_DIR == PROJECT_ROOT / "data" else Path("var")
 # Every plan's policy is laid over this one; it states each default with its reason.
 DEFAULT_POLICY_FILE = DATA_DIR / "policy" / "default.yaml"
 
@@ -28,7 +42,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NHACHAN_", env_file=".env", extra="ignore")
 
     # Where state lives. The SQLite file is the embedded default; PostgreSQL by URL.
-    var_dir: Path = PROJECT_ROOT / "var"
+    var_dir: Path = DEFAULT_VAR_DIR
     database_url: str = ""
 
     # Temporal.

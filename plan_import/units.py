@@ -36,6 +36,7 @@ from plan_import.unit_entries import (
     UnknownUnit,
 )
 from plan_import.yaml_input import describe_problems, load_yaml_text
+from settings import DATA_DIR
 
 __all__ = [
     "BUNDLED_UNITS_FILE",
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 # The directory the product ships with (the `units_file` setting's default).
-BUNDLED_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
+BUNDLED_UNITS_FILE = DATA_DIR / "units.yaml"
 
 
 # A code made from a long name is cut at a word boundary near this length.

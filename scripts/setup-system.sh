@@ -3,14 +3,27 @@
 # libfaketime: `scheduler.py simulate` and the tests start the time-skipping test server at a
 # chosen instant (e.g. 1 January 2023) by running it under libfaketime.
 # postgresql: the tests run the schema and the engine record on a real PostgreSQL of their own.
+# docker-compose (1.29, Python; without its recommended Docker engine): the tests validate
+# docker-compose.yml with `docker-compose config`, which needs no engine.
 set -euo pipefail
 packages=(libfaketime postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+without_recommends=(docker-compose)
+missing_alone=()
+for p in "${without_recommends[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_alone+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_alone[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+if [ ${#missing_alone[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing_alone[@]}"
+fi

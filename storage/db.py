@@ -18,9 +18,9 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
-from settings import PROJECT_ROOT
+# Where the migrations are: the source tree's folder, or the wheel's package (settings.py).
+from settings import MIGRATIONS_DIR as MIGRATIONS_DIR
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 # How long a write waits for another process's lock on the SQLite file before it fails (the
 # driver's default is 5 s). The notification log retries a failed write on top of this.
 SQLITE_BUSY_SECONDS = 10.0

@@ -1,0 +1,596 @@
+"""How the engine scales: `python benchmarks/scale.py --tasks N` (see docs/BENCHMARKS.md).
+
+On one Temporal dev server, in one run, against the product's own worker (`worker.py`, run as
+a process of its own so that its memory is its alone):
+
+(a) the anchor: N workflows that only wait, taking the tasks' own inputs and search attributes,
+    started one by one and then with a bounded number in flight; then the plan: `start` of a
+    synthetic plan of N tasks in the seed's layout. For each: starts per second, and the time
+    from the first start until every one has planned itself (the anchor: its first workflow task
+    is done; a task: the database shows its state). The ratio is the plan's start rate against
+    the anchor's concurrent one;
+(b) the worker's peak resident memory (VmHWM) once the N tasks have planned themselves;
+(c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
+    database shows every one of them running its clock;
+
+then, with the dev server and the worker stopped, on the time-skipping test server:
+
+(d) the N-task plan of (a) (or --lateness-tasks) in 2023: the lateness of each step sent (the
+    instant its notification activity started against the step's scheduled instant), p50 and
+    p99, over the first --lateness-days days of the year once every task has planned itself;
+(e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
+
+Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
+No target is asserted: docs/BENCHMARKS.md holds the targets and the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from temporalio import activity  # noqa: E402
+from temporalio.api.enums.v1 import TaskQueueType  # noqa: E402
+from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: E402
+from temporalio.client import Client  # noqa: E402
+from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
+
+from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
+from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
+from control import operations  # noqa: E402
+from control.permissions import Actor  # noqa: E402
+from control.runtime import build_worker, exit_without_finalizing, start_dev_server  # noqa: E402
+from deadlines.local_time import local_day  # noqa: E402
+from models.payloads import DeliveryOutcome, NotificationOutcome, NotificationRequest  # noqa: E402
+from models.statuses import DisplayStatus  # noqa: E402
+from models.tables import UnitRole  # noqa: E402
+from models.workflow_messages import EventOccurrence, TaskWorkflowInput  # noqa: E402
+from plan_import.units import load_unit_directory  # noqa: E402
+from settings import Settings, get_settings  # noqa: E402
+from simulation.clock import start_time_skipping_at  # noqa: E402
+from simulation.run import TIMELINE_ACTIONS, local_start, simulated_plan  # noqa: E402
+from storage.db import session_scope  # noqa: E402
+from storage.plans import list_tasks  # noqa: E402
+from workflows.search_attributes import initial_search_attributes  # noqa: E402
+
+SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
+ANCHOR_QUEUE = "nhachan-benchmark-anchor"
+# Every task of the fan-out plan waits on this one event.
+FANOUT_DEADLINE = "Sau khi UBND tỉnh ban hành"
+POLL = 0.2
+# The seed's year, whose calendar files the project ships: the time-skipping runs start there.
+SIMULATED_YEAR = 2023
+
+
+@dataclasses.dataclass
+class Figures:
+    tasks: int
+    anchor_per_s: float = 0.0
+    plan_per_s: float = 0.0
+    ratio: float = 0.0
+    planned_s: float = 0.0
+    rss_mb: float = 0.0
+    fanout_tasks: int = 0
+    fanout_s: float = 0.0
+    # None when no step fell in the window.
+    lateness_p50_s: float | None = None
+    lateness_p99_s: float | None = None
+    # None when left out (--no-seed-year).
+    seed_year_s: float | None = None
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def memory_mib(pid: int, field: str) -> float:
+    """VmRSS (now) or VmHWM (the peak so far) of a process, in MiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"/proc/{pid}/status has no {field}")
+
+
+async def wait_until(done: Callable[[], Awaitable[bool]], *, limit: float, what: str) -> float:
+    """Polls until `done`; the instant (perf_counter) it was first seen true."""
+    deadline = time.perf_counter() + limit
+    while not await done():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what}: not done after {limit:.0f} s")
+        await asyncio.sleep(POLL)
+    return time.perf_counter()
+
+
+async def wait_for_worker(client: Client, task_queue: str) -> None:
+    async def polled() -> bool:
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        return bool(response.pollers)
+
+    await wait_until(polled, limit=120, what=f"a worker on {task_queue}")
+
+
+def count_tasks(settings: Settings, plan_key: str, counted: Callable[[str | None], bool]) -> int:
+    with session_scope(settings.resolved_database_url()) as session:
+        return sum(1 for task in list_tasks(session, plan_key=plan_key) if counted(task.status))
+
+
+def task_inputs(
+    settings: Settings, path: Path, year: int, plan_key: str
+) -> list[TaskWorkflowInput]:
+    """The inputs `start` gives the plan's tasks, under another plan key."""
+    directory = load_unit_directory(settings.units_file)
+    imported = operations.load_plan_for_start(path, year=year, directory=directory)
+    return [
+        TaskWorkflowInput(
+            plan_key=plan_key,
+            year=imported.year,
+            task_code=task.code,
+            title=task.title,
+            deadline_text=task.deadline_text,
+            lead_units=list(task.lead_units),
+            coordinating_units=list(task.coordinating_units),
+            coordinator=directory.coordinator,
+            leadership=directory.leadership,
+            written_year=imported.written_year,
+        )
+        for task in imported.tasks
+    ]
+
+
+# ----------------------------------------------------------------------------- (a) the anchor
+
+
+async def anchor_run(
+    client: Client, inputs: Sequence[TaskWorkflowInput], in_flight: int, timeout: float
+) -> tuple[float, float]:
+    """Starts per second and seconds until every anchor has planned itself."""
+    semaphore = asyncio.Semaphore(in_flight)
+
+    async def start(input: TaskWorkflowInput) -> None:
+        async with semaphore:
+            await client.start_workflow(
+                ANCHOR_WORKFLOW,
+                input,
+                id=f"{input.plan_key}/{input.task_code}",
+                task_queue=ANCHOR_QUEUE,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=initial_search_attributes(input),
+            )
+
+    plan_key = inputs[0].plan_key
+    query = f'NhachanPlan = "{plan_key}" AND NhachanNextDue IS NOT NULL'
+
+    async def all_planned() -> bool:
+        return (await client.count_workflows(query)).count >= len(inputs)
+
+    began = time.perf_counter()
+    if in_flight == 1:
+        for input in inputs:
+            await start(input)
+    else:
+        await asyncio.gather(*(start(input) for input in inputs))
+    started = time.perf_counter()
+    planned = await wait_until(all_planned, limit=timeout, what="the anchors")
+    return len(inputs) / (started - began), planned - began
+
+
+# ----------------------------------------------------------------------------- (d) lateness
+
+
+class LatenessRecorder:
+    """Stands in for `send_notification` on the time-skipping server: records how late each step
+    was sent (activity started against the step's instant), for steps due after `since`."""
+
+    def __init__(self) -> None:
+        self.since: datetime | None = None
+        self.lateness: list[float] = []
+        self._seen: set[str] = set()
+
+    @activity.defn(name="send_notification")
+    def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+        if request.key not in self._seen:
+            self._seen.add(request.key)
+            since = self.since
+            regular = request.kind in TIMELINE_ACTIONS
+            if since is not None and regular and request.scheduled_at >= since:
+                started = activity.info().started_time
+                self.lateness.append((started - request.scheduled_at).total_seconds())
+        return NotificationOutcome(
+            key=request.key, per_unit={u: DeliveryOutcome.SENT for u in request.recipients}
+        )
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+async def measure_lateness(
+    settings: Settings, plan_path: Path, folder: Path, days: int, timeout: float
+) -> tuple[list[float], int, float]:
+    """Lateness of every step sent; also the tasks started and the seconds it took."""
+    start_at = local_start(date(SIMULATED_YEAR, 1, 1))
+    sim_settings = settings.model_copy(
+        update={
+            "var_dir": folder,
+            "database_url": f"sqlite:///{folder / 'lateness.db'}",
+            "task_queue": "nhachan-benchmark-lateness",
+        }
+    )
+    recorder = LatenessRecorder()
+    env = await start_time_skipping_at(start_at)
+    async with env:
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                env.client,
+                sim_settings,
+                executor=executor,
+                extra_activities=[recorder.send_notification],
+                replace_notifications=True,
+            )
+            async with worker:
+                began = time.perf_counter()
+                report = await operations.start_plan(
+                    env.client, sim_settings, plan_path, year=SIMULATED_YEAR, with_digest=False
+                )
+                total = len(report.started)
+
+                async def all_planned() -> bool:
+                    planned = count_tasks(sim_settings, report.plan_key, lambda s: s is not None)
+                    return planned >= total
+
+                planned = await wait_until(all_planned, limit=timeout, what="the lateness plan")
+                recorder.since = await env.get_current_time()
+                say(
+                    f"(d) {total} tasks planned on the time-skipping server in "
+                    f"{planned - began:.1f} s; skipping {days} days from "
+                    f"{recorder.since.isoformat()}"
+                )
+                target = start_at + timedelta(days=days)
+                now = recorder.since
+                while now < target:
+                    # A day at a time: one call that skips over many tasks' timers can outlast
+                    # the test server's call timeout.
+                    await env.sleep(min(target - now, timedelta(days=1)))
+                    now = await env.get_current_time()
+    return recorder.lateness, total, planned - began
+
+
+# ----------------------------------------------------------------------------- (e) the seed year
+
+
+async def seed_year(settings: Settings) -> float:
+    start = local_start(date(SIMULATED_YEAR, 1, 1))
+    async with simulated_plan(SEED, start_at=start, settings=settings, year=SIMULATED_YEAR) as sim:
+        began = time.perf_counter()
+        await sim.sleep_until(local_start(date(SIMULATED_YEAR + 1, 1, 1)))
+        return time.perf_counter() - began
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def spawn(
+    arguments: list[str], env: dict[str, str], folder: Path, name: str
+) -> subprocess.Popen[bytes]:
+    with (folder / f"{name}.log").open("wb") as log:  # the child keeps its own copy
+        return subprocess.Popen(arguments, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path) -> list[str]:
+    """(a), (b), (c); the lines of the table they fill."""
+    var = folder / "var"
+    settings = get_settings().model_copy(
+        update={
+            "var_dir": var,
+            "database_url": f"sqlite:///{var / 'nhachan.db'}",
+            "temporal_address": f"127.0.0.1:{free_port()}",
+            "temporal_ui_port": free_port(),
+            "task_queue": "nhachan-benchmark",
+            "contacts": None,
+        }
+    )
+    plan_path = write_synthetic_plan(folder, args.tasks, subject=f"quy mô {args.tasks}")
+    fanout_path = write_synthetic_plan(
+        folder, args.fanout, subject="lan tỏa", deadline=FANOUT_DEADLINE
+    )
+    # The worker reads its settings from the environment: only the benchmark's, never a .env.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHACHAN_")}
+    env.update(
+        NHACHAN_VAR_DIR=str(var),
+        NHACHAN_DATABASE_URL=settings.resolved_database_url(),
+        NHACHAN_TEMPORAL_ADDRESS=settings.temporal_address,
+        NHACHAN_TASK_QUEUE=settings.task_queue,
+    )
+    lines: list[str] = []
+    say(f"dev server on {settings.temporal_address}, state in {var}")
+    async with await start_dev_server(settings) as dev:
+        client = dev.client
+        anchor_worker = spawn(
+            [sys.executable, "-m", "benchmarks.anchor", settings.temporal_address, ANCHOR_QUEUE],
+            env,
+            folder,
+            "anchor-worker",
+        )
+        worker = spawn([sys.executable, str(ROOT / "worker.py")], env, folder, "worker")
+        try:
+            await wait_for_worker(client, ANCHOR_QUEUE)
+            await wait_for_worker(client, settings.task_queue)
+            idle_mib = memory_mib(worker.pid, "VmRSS")
+            say(f"workers polling; the product's worker holds {idle_mib:.0f} MiB")
+
+            year = args.year
+            one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
+            sequential_rate, sequential_planned = await anchor_run(
+                client, one_by_one, 1, args.timeout
+            )
+            say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
+            bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
+            anchor_rate, anchor_planned = await anchor_run(
+                client, bounded, args.in_flight, args.timeout
+            )
+            say(
+                f"(a) anchor, {args.in_flight} in flight: "
+                f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
+            )
+
+            began = time.perf_counter()
+            report = await operations.start_plan(client, settings, plan_path, year=year)
+            started = time.perf_counter()
+            started_count = len(report.started)
+            say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
+
+            async def plan_planned() -> bool:
+                done = count_tasks(settings, report.plan_key, lambda s: s is not None)
+                return done >= started_count
+
+            planned = await wait_until(plan_planned, limit=args.timeout, what="the plan's tasks")
+            figures.anchor_per_s = anchor_rate
+            figures.plan_per_s = started_count / (started - began)
+            figures.ratio = figures.plan_per_s / anchor_rate
+            figures.planned_s = planned - began
+            figures.rss_mb = memory_mib(worker.pid, "VmHWM")
+            say(
+                f"(a) every task planned after {figures.planned_s:.1f} s; "
+                f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
+            )
+            lines += [
+                row(
+                    "(a) anchor one by one",
+                    f"{sequential_rate:.1f} starts/s",
+                    f"all planned in {sequential_planned:.1f} s",
+                ),
+                row(
+                    f"(a) anchor, {args.in_flight} in flight",
+                    f"{anchor_rate:.1f} starts/s",
+                    f"all planned in {anchor_planned:.1f} s",
+                ),
+                row(
+                    f"(a) plan `start`, {started_count} tasks",
+                    f"{figures.plan_per_s:.1f} tasks/s",
+                    f"all planned in {figures.planned_s:.1f} s",
+                ),
+                row(
+                    "(a) ratio to the anchor",
+                    f"{figures.ratio:.2f}",
+                    f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
+                ),
+                row(
+                    "(b) worker memory",
+                    f"{figures.rss_mb:.0f} MiB peak",
+                    f"{idle_mib:.0f} MiB before the plan",
+                ),
+            ]
+
+            fanout_began = time.perf_counter()
+            fanout = await operations.start_plan(client, settings, fanout_path, year=year)
+            fanout_count = len(fanout.started)
+
+            async def fanout_planned() -> bool:
+                waiting = count_tasks(settings, fanout.plan_key, lambda s: s is not None)
+                return waiting >= fanout_count
+
+            await wait_until(fanout_planned, limit=args.timeout, what="the fan-out plan's tasks")
+            say(
+                f"(c) {fanout_count} tasks wait, "
+                f"ready in {time.perf_counter() - fanout_began:.1f} s"
+            )
+            imported = operations.load_plan_for_start(
+                fanout_path, year=year, directory=load_unit_directory(settings.units_file)
+            )
+            subscription = operations.event_subscriptions(imported, settings)[0]
+            today = local_day(datetime.now(UTC))
+            triggered = time.perf_counter()
+            routing = await operations.trigger_event(
+                client,
+                fanout.plan_key,
+                EventOccurrence(
+                    key=subscription.event_key,
+                    occurred_on=today,
+                    decision="benchmark",
+                    due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
+                ),
+                actor=Actor("benchmark", UnitRole.COORDINATOR),
+            )
+            routed = time.perf_counter()
+
+            async def reacted() -> bool:
+                moved = count_tasks(
+                    settings, fanout.plan_key, lambda s: s != DisplayStatus.WAITING_EVENT
+                )
+                return moved >= fanout_count
+
+            all_reacted = await wait_until(reacted, limit=args.timeout, what="the fan-out")
+            figures.fanout_tasks = fanout_count
+            figures.fanout_s = all_reacted - triggered
+            peak_mib = memory_mib(worker.pid, "VmHWM")
+            say(
+                f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
+                f"all reacted after {figures.fanout_s:.1f} s"
+            )
+            lines += [
+                row(
+                    f"(c) event to {fanout_count} tasks",
+                    f"{figures.fanout_s:.1f} s until all reacted",
+                    f"the plan routed it in {routed - triggered:.1f} s",
+                ),
+                row(
+                    "(b) worker memory at the end",
+                    f"{peak_mib:.0f} MiB peak",
+                    f"with {started_count + fanout_count} tasks",
+                ),
+            ]
+        finally:
+            stop(worker)
+            stop(anchor_worker)
+    return lines
+
+
+def seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def row(what: str, figure: str, detail: str = "") -> str:
+    return f"{what:<34} {figure:<28} {detail}"
+
+
+async def run(args: argparse.Namespace, folder: Path) -> tuple[Figures, list[str]]:
+    figures = Figures(tasks=args.tasks)
+    lines = await on_dev_server(args, figures, folder)
+
+    # The time-skipping phases run apart: a failure there (the test server gives way under
+    # thousands of tasks) leaves its figure out and keeps those already measured.
+    lateness_tasks = args.lateness_tasks or args.tasks
+    plan_path = write_synthetic_plan(folder, lateness_tasks, subject=f"quy mô {lateness_tasks}")
+    try:
+        lateness, total, planning_s = await measure_lateness(
+            get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
+        )
+    except Exception as error:
+        say(f"(d) failed: {error!r}")
+        lines.append(row(f"(d) step lateness, {lateness_tasks} tasks", "failed", repr(error)))
+    else:
+        figures.lateness_p50_s = percentile(lateness, 0.50)
+        figures.lateness_p99_s = percentile(lateness, 0.99)
+        shown = f"p50 {seconds(figures.lateness_p50_s)}, p99 {seconds(figures.lateness_p99_s)}"
+        say(f"(d) {len(lateness)} steps sent: {shown}")
+        lines.append(
+            row(
+                f"(d) step lateness, {total} tasks",
+                shown,
+                f"{len(lateness)} steps over {args.lateness_days} days "
+                f"(planned in {planning_s:.0f} s)",
+            )
+        )
+
+    if args.seed_year:
+        try:
+            figures.seed_year_s = await seed_year(get_settings())
+        except Exception as error:
+            say(f"(e) failed: {error!r}")
+            lines.append(row("(e) a simulated year of the seed", "failed", repr(error)))
+        else:
+            say(f"(e) one simulated year of the seed: {figures.seed_year_s:.1f} s")
+            lines.append(row("(e) a simulated year of the seed", f"{figures.seed_year_s:.1f} s"))
+    return figures, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tasks", type=int, default=500, help="tasks in the synthetic plan")
+    parser.add_argument("--fanout", type=int, default=1000, help="tasks waiting on one event")
+    parser.add_argument(
+        "--in-flight", type=int, default=32, help="starts in flight for the concurrent anchor"
+    )
+    parser.add_argument(
+        "--lateness-days",
+        type=int,
+        default=31,
+        help="simulated days over which lateness is measured",
+    )
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=date.today().year + 1,
+        help="the year the dev-server plans run in (default: next year, see docs/BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--lateness-tasks",
+        type=int,
+        default=0,
+        help="tasks of the plan whose lateness (d) is measured (default: --tasks)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds to wait for any one phase"
+    )
+    parser.add_argument(
+        "--seed-year",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="(e) one simulated year of the seed (left out by the smoke test)",
+    )
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="nhachan-scale-"))
+    say(f"working in {folder}")
+    # The Temporal servers write their logs to the standard output they inherit: into a file,
+    # so that the table and the JSON line stand alone.
+    table = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    with (folder / "servers.log").open("wb") as servers_log:
+        os.dup2(servers_log.fileno(), sys.stdout.fileno())
+        figures, lines = asyncio.run(run(args, folder))
+    print(row("measure", "figure", "detail"), file=table)
+    print("-" * 100, file=table)
+    for line in lines:
+        print(line, file=table)
+    print(json.dumps(dataclasses.asdict(figures)), file=table)
+    table.flush()
+    exit_without_finalizing(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The scale benchmark keeps working as the engine changes: its synthetic plans import as the
+seed does, and a tiny run prints the table and, last, the JSON object with the issue's keys."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.scale import FANOUT_DEADLINE
+from benchmarks.synthetic_plan import seed_rows, write_synthetic_plan
+from control.operations import event_subscriptions
+from plan_import import read_plan
+from settings import PROJECT_ROOT, get_settings
+
+KEYS = {
+    "tasks",
+    "anchor_per_s",
+    "plan_per_s",
+    "ratio",
+    "planned_s",
+    "rss_mb",
+    "fanout_tasks",
+    "fanout_s",
+    "lateness_p50_s",
+    "lateness_p99_s",
+    "seed_year_s",
+}
+
+
+def test_a_synthetic_plan_is_the_seeds_rows_over_and_over(tmp_path: Path) -> None:
+    path = write_synthetic_plan(tmp_path, 250, subject="quy mô")
+    plan = read_plan(path, year=2027)
+    assert not plan.errors
+    assert plan.task_count == plan.stated_task_count == 250
+    assert len({task.title for task in plan.tasks}) == 250
+    seed = read_plan(PROJECT_ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt", year=2027)
+    assert (
+        len(seed_rows((PROJECT_ROOT / "data/plans/snv-binh-dinh-cchc-2023.txt").read_text())) == 32
+    )
+    mix = Counter(task.deadline_text for task in plan.tasks[:32])
+    assert mix == Counter(task.deadline_text for task in seed.tasks)
+    assert plan.key != seed.key
+
+
+def test_the_fan_out_plan_waits_on_one_event(tmp_path: Path) -> None:
+    path = write_synthetic_plan(tmp_path, 120, subject="lan tỏa", deadline=FANOUT_DEADLINE)
+    plan = read_plan(path, year=2027)
+    assert not plan.errors
+    subscriptions = event_subscriptions(plan, get_settings())
+    assert len(subscriptions) == 120
+    assert len({s.event_key for s in subscriptions}) == 1
+
+
+def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
+    tiny = ["--tasks", "8", "--fanout", "8", "--lateness-days", "3", "--no-seed-year"]
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "scale.py"), *tiny],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert set(figures) == KEYS
+    assert figures["tasks"] == 8 and figures["fanout_tasks"] == 8
+    assert figures["planned_s"] > 0 and figures["fanout_s"] > 0 and figures["rss_mb"] > 0
+    assert any(line.startswith("(a) plan `start`") for line in lines)
