@@ -18,19 +18,11 @@ from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years
 from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
 from plan_import.yaml_input import load_yaml_text
 
-PROJECT_ROOT = Path(__file__).resolve().parent
+# The shipped folders, asked of `shipped` (which imports nothing of ours) and named here too.
+from shipped import DATA_DIR as DATA_DIR
+from shipped import MIGRATIONS_DIR as MIGRATIONS_DIR
+from shipped import PROJECT_ROOT as PROJECT_ROOT
 
-
-def _shipped(folder: str, package: str) -> Path:
-    """A folder the product ships: `package` once the wheel is installed (pyproject.toml maps
-    each folder to a package of its own, since a bare `data` would be everyone's in
-    site-packages), the folder beside this file in the source tree."""
-    installed = PROJECT_ROOT / package
-    return installed if installed.is_dir() else PROJECT_ROOT / folder
-
-
-DATA_DIR = _shipped("data", "nhachan_data")
-MIGRATIONS_DIR = _shipped("migrations", "nhachan_migrations")
 # Where state lives by default: var/ in the source tree, or in the working directory of an
 # installed wheel (site-packages is no place to write; a deployment sets NHACHAN_VAR_DIR).
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var" if DATA_DIR == PROJECT_ROOT / "data" else Path("var")

@@ -24,10 +24,11 @@ from plan_import.units import (
     UnknownUnit,
     load_unit_directory,
 )
+from shipped import DATA_DIR
 
 # Where the directories of agencies other than the bundled one live, one file each, in the
 # format of data/units.yaml.
-BUNDLED_AGENCIES_DIR = Path(__file__).resolve().parent.parent / "data" / "agencies"
+BUNDLED_AGENCIES_DIR = DATA_DIR / "agencies"
 
 # The words that name a place's level, as documents write them after a body's name.
 _LEVELS = ("thanh pho", "thi xa", "tinh", "huyen", "quan", "xa", "phuong", "tp")

@@ -14,8 +14,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 
 from plan_import.text import clean_cell, fold, loose
 from plan_import.yaml_input import describe_problems, load_yaml_text
+from shipped import DATA_DIR
 
-BUNDLED_BODIES_FILE = Path(__file__).resolve().parent.parent / "data" / "bodies.yaml"
+BUNDLED_BODIES_FILE = DATA_DIR / "bodies.yaml"
 
 Level = Literal["central", "province", "district", "commune"]
 

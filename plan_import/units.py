@@ -36,7 +36,7 @@ from plan_import.unit_entries import (
     UnknownUnit,
 )
 from plan_import.yaml_input import describe_problems, load_yaml_text
-from settings import DATA_DIR
+from shipped import DATA_DIR
 
 __all__ = [
     "BUNDLED_UNITS_FILE",
