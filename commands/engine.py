@@ -4,16 +4,19 @@ engine, or a span of its year simulated in seconds."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from temporalio.client import WorkflowUpdateFailedError
 
-from commands.output import ExitCode, JsonOption, console, fail, print_json
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
 from control.permissions import NotPermitted
@@ -44,7 +47,10 @@ def run_command(
         async with env:
             with ThreadPoolExecutor(max_workers=16) as executor:
                 async with build_worker(env.client, settings, executor=executor):
-                    report = await operations.start_plan(env.client, settings, path, year=plan_year)
+                    with start_progress() as on_progress:
+                        report = await operations.start_plan(
+                            env.client, settings, path, year=plan_year, on_progress=on_progress
+                        )
                     _print_start(report)
                     console.print(
                         f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
@@ -68,6 +74,29 @@ def _print_start(report: operations.StartReport) -> None:
     )
 
 
+@contextmanager
+def start_progress(*, shown: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the tasks started, on stderr (stdout stays the report's); gone once
+    every task has started."""
+    if not shown:
+        yield None
+        return
+    with Progress(
+        TextColumn("starting tasks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("start", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        yield advance
+
+
 def start_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan: .txt, .csv, .xlsx or .docx.")],
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
@@ -76,9 +105,13 @@ def start_command(
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
     try:
-        report = with_client(
-            settings, lambda client: operations.start_plan(client, settings, plan_file, year=year)
-        )
+        with start_progress(shown=not as_json) as on_progress:
+            report = with_client(
+                settings,
+                lambda client: operations.start_plan(
+                    client, settings, plan_file, year=year, on_progress=on_progress
+                ),
+            )
     except operations.PlanNotStartable as error:
         raise fail(str(error)) from error
     if as_json:
