@@ -127,6 +127,10 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
+        # What the worker holds in memory at once: see the settings.
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_concurrent_local_activities=settings.worker_max_concurrent_local_activities,
     )
 
 
