@@ -16,7 +16,7 @@ from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
 from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
-from workflows.task import SAFE_HANDLERS
+from workflows.task import LOCAL_PLANNING, SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 KINDS = {
@@ -44,6 +44,8 @@ SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
     "plan-started-after-its-year.v2",
     "task-started-after-its-year.v2",
 }
+# After the tasks computed their dates in the worker (local activities): the same again.
+THIRD_GENERATION = {name.replace(".v2", ".v3") for name in SECOND_GENERATION}
 
 
 def events(path: Path) -> list[dict[str, object]]:
@@ -52,7 +54,9 @@ def events(path: Path) -> list[dict[str, object]]:
 
 
 def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
-    assert {path.stem for path in HISTORIES} >= FIRST_GENERATION | SECOND_GENERATION
+    assert {path.stem for path in HISTORIES} >= (
+        FIRST_GENERATION | SECOND_GENERATION | THIRD_GENERATION
+    )
 
 
 def test_every_update_and_signal_of_every_workflow_is_in_a_recorded_history() -> None:
@@ -93,6 +97,15 @@ def test_the_second_generation_takes_the_new_paths() -> None:
     assert LATE_YEAR_SUMMARY in marked["plan-started-after-its-year.v2"]
     for name in sorted(FIRST_GENERATION):
         assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
+
+
+def test_the_third_generation_computes_dates_in_the_worker() -> None:
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    plans = {"daily-digest", "plan", "messages-plan", "plan-started-after-its-year"}
+    for name in sorted(THIRD_GENERATION - {f"{plan}.v3" for plan in plans}):
+        assert {SAFE_HANDLERS, LOCAL_PLANNING} <= marked[name], name
+    for name in sorted(FIRST_GENERATION | SECOND_GENERATION):
+        assert LOCAL_PLANNING not in marked[name], name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
