@@ -15,7 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
-from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
+from workflows.plan import CONCURRENT_ROUTING, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY
 from workflows.task import LOCAL_PLANNING, SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -44,7 +44,8 @@ SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
     "plan-started-after-its-year.v2",
     "task-started-after-its-year.v2",
 }
-# After the tasks computed their dates in the worker (local activities): the same again.
+# After the tasks computed their dates in the worker (local activities) and the plan routed
+# an event to its tasks together: the same again.
 THIRD_GENERATION = {name.replace(".v2", ".v3") for name in SECOND_GENERATION}
 
 
@@ -99,13 +100,14 @@ def test_the_second_generation_takes_the_new_paths() -> None:
         assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
 
 
-def test_the_third_generation_computes_dates_in_the_worker() -> None:
+def test_the_third_generation_computes_dates_in_the_worker_and_routes_together() -> None:
     marked = {path.stem: patches(path) for path in HISTORIES}
     plans = {"daily-digest", "plan", "messages-plan", "plan-started-after-its-year"}
     for name in sorted(THIRD_GENERATION - {f"{plan}.v3" for plan in plans}):
         assert {SAFE_HANDLERS, LOCAL_PLANNING} <= marked[name], name
+    assert CONCURRENT_ROUTING in marked["messages-plan.v3"]
     for name in sorted(FIRST_GENERATION | SECOND_GENERATION):
-        assert LOCAL_PLANNING not in marked[name], name
+        assert not marked[name] & {LOCAL_PLANNING, CONCURRENT_ROUTING}, name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
