@@ -21,10 +21,13 @@ from deadlines import (
 from models.workflow_messages import (
     DueAfterEventRequest,
     DueOnDayRequest,
+    FirstPlanRequest,
+    MilestonePlan,
     PlanTaskRequest,
     ScheduleRequest,
 )
 from settings import Settings
+from workflows.task_state import planning_until
 
 
 class PlanningActivities:
@@ -53,6 +56,19 @@ class PlanningActivities:
             raise ApplicationError(
                 f"task {request.task_code}: {refused}", type="DeadlineRefused", non_retryable=True
             ) from refused
+
+    @activity.defn(name="plan_task")
+    def plan_task(self, request: FirstPlanRequest) -> list[MilestonePlan]:
+        """`plan_task_milestones`, then `schedule_milestone` of each milestone from `now`: the
+        calls a task's first run makes, in one."""
+        task = request.task
+        calendar, policy = self.calendar(task.year), self.policy(task.task_code)
+        plans: list[MilestonePlan] = []
+        for milestone in self.plan_task_milestones(task):
+            until = planning_until(milestone, request.now)
+            steps = schedule_steps(milestone, calendar=calendar, policy=policy, until=until)
+            plans.append(MilestonePlan(milestone=milestone, steps=steps, until=until))
+        return plans
 
     @activity.defn(name="schedule_milestone")
     def schedule_milestone(self, request: ScheduleRequest) -> list[ScheduledStep]:
@@ -85,6 +101,7 @@ class PlanningActivities:
     def all(self) -> list[object]:
         return [
             self.plan_task_milestones,
+            self.plan_task,
             self.schedule_milestone,
             self.due_after_event,
             self.due_on_day,

@@ -4,15 +4,18 @@ engine, or a span of its year simulated in seconds."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from commands.output import ExitCode, JsonOption, console, fail, print_json
+from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
 from control.permissions import NotPermitted
@@ -42,7 +45,10 @@ def run_command(
     plan_year = year or date.today().year
 
     async def start(client: Client) -> None:
-        report = await operations.start_plan(client, settings, path, year=plan_year)
+        with start_progress() as on_progress:
+            report = await operations.start_plan(
+                client, settings, path, year=plan_year, on_progress=on_progress
+            )
         _print_start(report)
         console.print(
             f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
@@ -70,6 +76,29 @@ def _print_start(report: operations.StartReport) -> None:
     )
 
 
+@contextmanager
+def start_progress(*, shown: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the tasks started, on stderr (stdout stays the report's); gone once
+    every task has started."""
+    if not shown:
+        yield None
+        return
+    with Progress(
+        TextColumn("starting tasks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("start", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        yield advance
+
+
 def start_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan: .txt, .csv, .xlsx or .docx.")],
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
@@ -79,11 +108,14 @@ def start_command(
     settings = get_settings()
     try:
         # Tasks started without a worker wait for one: nothing is lost.
-        report = with_client(
-            settings,
-            lambda client: operations.start_plan(client, settings, plan_file, year=year),
-            needs_worker=False,
-        )
+        with start_progress(shown=not as_json) as on_progress:
+            report = with_client(
+                settings,
+                lambda client: operations.start_plan(
+                    client, settings, plan_file, year=year, on_progress=on_progress
+                ),
+                needs_worker=False,
+            )
     except operations.PlanNotStartable as error:
         raise fail(str(error)) from error
     if as_json:

@@ -10,9 +10,12 @@ applies it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from enum import Enum
 from pathlib import Path
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -165,11 +168,12 @@ async def start_plan(
     *,
     year: int | None = None,
     with_digest: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> StartReport:
     """Import the plan when needed and start every task; running it again starts nothing twice.
 
     The daily digest starts with the first plan (a simulation, which sends nothing, goes
-    without it)."""
+    without it). `on_progress(done, total)` hears of each task's start as it is answered."""
     directory = load_unit_directory(settings.units_file)
     imported = load_plan_for_start(
         path, year=year, directory=directory, agencies_dir=settings.agencies_dir
@@ -211,40 +215,75 @@ async def start_plan(
         await ensure_daily_digest(client, settings)
 
     report = StartReport(plan_key=imported.key, year=imported.year)
+    to_start: list[TaskWorkflowInput] = []
     for task in imported.tasks:
         if stored_status.get(task.code) in CLOSED_DISPLAY_STATUSES:
             report.already_closed.append(task.code)
             continue
-        task_input = TaskWorkflowInput(
-            plan_key=imported.key,
-            year=imported.year,
-            task_code=task.code,
-            title=task.title,
-            deadline_text=task.deadline_text,
-            lead_units=list(task.lead_units),
-            coordinating_units=list(task.coordinating_units),
-            coordinator=directory.coordinator,
-            leadership=directory.leadership,
-            written_year=imported.written_year,
-            last_year=imported.last_year,
-        )
-        try:
-            await client.start_workflow(
-                TaskWorkflow.run,
-                task_input,
-                id=task_workflow_id(imported.key, task.code),
-                task_queue=settings.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=initial_search_attributes(task_input),
+        to_start.append(
+            TaskWorkflowInput(
+                plan_key=imported.key,
+                year=imported.year,
+                task_code=task.code,
+                title=task.title,
+                deadline_text=task.deadline_text,
+                lead_units=list(task.lead_units),
+                coordinating_units=list(task.coordinating_units),
+                coordinator=directory.coordinator,
+                leadership=directory.leadership,
+                written_year=imported.written_year,
+                last_year=imported.last_year,
             )
-            report.started.append(task.code)
-        except WorkflowAlreadyStartedError:
-            workflow_id = task_workflow_id(imported.key, task.code)
-            if await _is_running(client, workflow_id):
-                report.already_running.append(task.code)
-            else:
-                report.already_closed.append(task.code)
+        )
+    if on_progress is not None:
+        on_progress(0, len(to_start))
+    # Started concurrently, a bounded number at a time: one by one, each start waits a round
+    # trip to the server; all at once, a province's plan would flood it.
+    in_flight = asyncio.Semaphore(max(1, settings.start_concurrency))
+    done = 0
+
+    async def start(task_input: TaskWorkflowInput) -> _Started:
+        nonlocal done
+        async with in_flight:
+            outcome = await _start_task(client, settings, task_input)
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(to_start))
+        return outcome
+
+    outcomes = await asyncio.gather(*(start(task_input) for task_input in to_start))
+    for task_input, outcome in zip(to_start, outcomes, strict=True):
+        if outcome is _Started.STARTED:
+            report.started.append(task_input.task_code)
+        elif outcome is _Started.RUNNING:
+            report.already_running.append(task_input.task_code)
+        else:
+            report.already_closed.append(task_input.task_code)
     return report
+
+
+class _Started(Enum):
+    STARTED = "started"
+    RUNNING = "already running"
+    CLOSED = "already closed"
+
+
+async def _start_task(
+    client: Client, settings: Settings, task_input: TaskWorkflowInput
+) -> _Started:
+    workflow_id = task_workflow_id(task_input.plan_key, task_input.task_code)
+    try:
+        await client.start_workflow(
+            TaskWorkflow.run,
+            task_input,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=initial_search_attributes(task_input),
+        )
+    except WorkflowAlreadyStartedError:
+        return _Started.RUNNING if await _is_running(client, workflow_id) else _Started.CLOSED
+    return _Started.STARTED
 
 
 async def _is_running(client: Client, workflow_id: str) -> bool:

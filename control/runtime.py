@@ -168,6 +168,10 @@ def build_worker(
         # heartbeat, and the engine would take it for dead and run it again.
         max_concurrent_activities=executor._max_workers,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        # What the worker holds in memory at once: see the settings.
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_concurrent_local_activities=settings.worker_max_concurrent_local_activities,
     )
 
 

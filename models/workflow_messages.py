@@ -250,6 +250,24 @@ class PlanTaskRequest:
 
 
 @dataclass(frozen=True)
+class FirstPlanRequest:
+    """A task's milestones and the first steps of each, asked for in one call; each planning
+    window counts from `now` (the workflow's time)."""
+
+    task: PlanTaskRequest
+    now: datetime
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    """A milestone as planned, with its steps up to `until`."""
+
+    milestone: PlannedMilestone
+    steps: list[ScheduledStep]
+    until: datetime
+
+
+@dataclass(frozen=True)
 class ScheduleRequest:
     task_code: str
     year: int

@@ -54,6 +54,11 @@ LATE_YEAR_SUMMARY = "late-year-summary"
 # Runs that began with this marker send a plan of several years one summary per year, at the
 # end of each, and end after the last.
 YEARLY_SUMMARIES = "yearly-summaries"
+# Runs that route an event with this marker signal its tasks together, in batches of this size
+# (one workflow task for a batch, not one per task; under the server's limit of pending
+# signals), instead of one after the other.
+CONCURRENT_ROUTING = "concurrent-routing"
+ROUTING_BATCH = 500
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -134,18 +139,28 @@ class PlanWorkflow:
                 self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
-            reached: list[str] = []
-            for task_code in tasks:
-                handle = workflow.get_external_workflow_handle(
-                    task_workflow_id(self._input.plan_key, task_code)
-                )
-                try:
-                    await handle.signal(TaskWorkflow.event_occurred, event)
-                    reached.append(task_code)
-                except ApplicationError:
-                    # A task already closed (or not started yet: it reads the event on start).
-                    workflow.logger.info("task %s did not take event %s", task_code, event.key)
+            if workflow.patched(CONCURRENT_ROUTING):
+                taken: list[bool] = []
+                for first in range(0, len(tasks), ROUTING_BATCH):
+                    batch = tasks[first : first + ROUTING_BATCH]
+                    taken += await asyncio.gather(*(self._route(event, code) for code in batch))
+            else:
+                taken = [await self._route(event, code) for code in tasks]
+            reached = [code for code, took in zip(tasks, taken, strict=True) if took]
             return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
+
+    async def _route(self, event: EventOccurrence, task_code: str) -> bool:
+        """Whether the task took the event."""
+        handle = workflow.get_external_workflow_handle(
+            task_workflow_id(self._input.plan_key, task_code)
+        )
+        try:
+            await handle.signal(TaskWorkflow.event_occurred, event)
+        except ApplicationError:
+            # A task already closed (or not started yet: it reads the event on start).
+            workflow.logger.info("task %s did not take event %s", task_code, event.key)
+            return False
+        return True
 
     @trigger_event.validator
     def _validate_event(self, event: EventOccurrence) -> None:

@@ -34,7 +34,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import task_legacy as legacy
-from workflows.activity_calls import ask, tell
+from workflows.activity_calls import ask, compute, tell
 from workflows.notification_calls import (
     NOTIFICATION_KINDS,
     clock_started_message,
@@ -72,7 +72,9 @@ with workflow.unsafe.imports_passed_through():
         ExtensionGrant,
         ExtensionRefusal,
         ExtensionRequest,
+        FirstPlanRequest,
         HistoryEntry,
+        MilestonePlan,
         MilestoneState,
         MilestoneView,
         PlanTaskRequest,
@@ -90,6 +92,9 @@ with workflow.unsafe.imports_passed_through():
 # people each decision concerns, send one catch-up message on a late start, and write the next
 # step to the projection too.
 SAFE_HANDLERS = "safe-message-handlers"
+# Runs that began with this marker ask the deadline policy for dates as local activities (no
+# round trip to the server), their first plan in one call (`plan_task`).
+LOCAL_PLANNING = "local-planning"
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -126,8 +131,10 @@ class TaskWorkflow:
         self._searchable: tuple[object, ...] | None = None
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
-        # Set by the run before `_ready`: whether messages go through the main loop.
+        # Set by the run before `_ready`: whether messages go through the main loop, and whether
+        # dates are computed in the worker.
         self._safe = False
+        self._local = False
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -137,6 +144,7 @@ class TaskWorkflow:
     @workflow.run
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
         self._safe = workflow.patched(SAFE_HANDLERS)
+        self._local = workflow.patched(LOCAL_PLANNING)
         if input.state is None:
             await self._begin()
         else:
@@ -179,18 +187,24 @@ class TaskWorkflow:
         return self._snapshot()
 
     async def _begin(self) -> None:
-        planned: list[PlannedMilestone] = await ask(
-            "plan_task_milestones",
-            PlanTaskRequest(
-                task_code=self._input.task_code,
-                title=self._input.title,
-                deadline_text=self._input.deadline_text,
-                year=self._input.year,
-                written_year=self._input.written_year,
-                last_year=self._input.last_year,
-            ),
-            list[PlannedMilestone],
+        request = PlanTaskRequest(
+            task_code=self._input.task_code,
+            title=self._input.title,
+            deadline_text=self._input.deadline_text,
+            year=self._input.year,
+            written_year=self._input.written_year,
+            last_year=self._input.last_year,
         )
+        # Each milestone's first steps, asked for with the milestones in one call.
+        first_steps: dict[str, MilestonePlan] = {}
+        if self._local:
+            plans = await compute(
+                "plan_task", FirstPlanRequest(task=request, now=workflow.now()), list[MilestonePlan]
+            )
+            planned = [plan.milestone for plan in plans]
+            first_steps = {plan.milestone.key: plan for plan in plans}
+        else:
+            planned = await ask("plan_task_milestones", request, list[PlannedMilestone])
         self._task.start(planned)
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
@@ -201,7 +215,11 @@ class TaskWorkflow:
             await self._apply_events()
         for milestone in list(self._task.state.milestones):
             if not milestone.steps and milestone.planned_until is None:
-                await self._plan_steps(milestone, after=None)
+                first = first_steps.get(milestone.key)
+                if first is None:
+                    await self._plan_steps(milestone, after=None)
+                else:
+                    self._task.set_steps(milestone, first.steps, first.until)
         self._task.advance_statuses()
         now = workflow.now()
         if not self._safe:
@@ -243,7 +261,7 @@ class TaskWorkflow:
 
     async def _plan_steps(self, milestone: MilestoneState, *, after: datetime | None) -> None:
         until = self._task.planning_until(milestone, after)
-        steps: list[ScheduledStep] = await ask(
+        steps: list[ScheduledStep] = await self._compute(
             "schedule_milestone",
             ScheduleRequest(
                 task_code=self._input.task_code,
@@ -255,6 +273,12 @@ class TaskWorkflow:
             list[ScheduledStep],
         )
         self._task.set_steps(milestone, steps, until)
+
+    async def _compute(self, activity: str, arg: object, result_type: type[R]) -> R:
+        """A date from the deadline policy: in the worker in runs with `LOCAL_PLANNING`."""
+        if self._local:
+            return await compute(activity, arg, result_type)
+        return await ask(activity, arg, result_type)
 
     async def _plan_further_steps(self) -> None:
         now = workflow.now()
@@ -361,7 +385,7 @@ class TaskWorkflow:
                 self._task.record("event_ignored", detail=f"{event.identity}: nothing waits on it")
 
     async def _due_after(self, planned: PlannedMilestone, event: EventOccurrence) -> datetime:
-        return await ask(
+        return await self._compute(
             "due_after_event",
             DueAfterEventRequest(
                 task_code=self._input.task_code,
@@ -623,7 +647,7 @@ class TaskWorkflow:
 
     async def _due_on(self, day: date) -> datetime:
         """The due instant of a day a person named (the close of its office hours)."""
-        return await ask(
+        return await self._compute(
             "due_on_day",
             DueOnDayRequest(task_code=self._input.task_code, year=self._input.year, day=day),
             datetime,

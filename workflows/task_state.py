@@ -177,9 +177,7 @@ class TaskTracker:
 
     def planning_until(self, milestone: MilestoneState, after: datetime | None) -> datetime:
         """How far to ask the policy for the steps of `milestone` that follow `after`."""
-        start = after or self._clock()
-        anchor = max(start, milestone.milestone.due or start)
-        return anchor + PLANNING_WINDOW
+        return planning_until(milestone.milestone, after or self._clock())
 
     @staticmethod
     def set_steps(milestone: MilestoneState, steps: list[ScheduledStep], until: datetime) -> None:
@@ -525,6 +523,11 @@ class TaskTracker:
         if milestone.closed:
             raise ValueError(f"milestone {key!r} is already closed ({milestone.status.value})")
         return milestone
+
+
+def planning_until(milestone: PlannedMilestone, start: datetime) -> datetime:
+    """How far to ask the policy for the steps of `milestone` that follow `start`."""
+    return max(start, milestone.due or start) + PLANNING_WINDOW
 
 
 def _entered_by(who: str) -> str:

@@ -106,6 +106,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                 workflows=list(WORKFLOWS),
                 activities=[
                     planning.plan_task_milestones,
+                    planning.plan_task,
                     held.schedule_milestone,
                     planning.due_after_event,
                     planning.due_on_day,

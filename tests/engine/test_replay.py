@@ -15,8 +15,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
-from workflows.plan import EVENT_CORRECTIONS, LATE_YEAR_SUMMARY, YEARLY_SUMMARIES
-from workflows.task import SAFE_HANDLERS
+from workflows.plan import (
+    CONCURRENT_ROUTING,
+    EVENT_CORRECTIONS,
+    LATE_YEAR_SUMMARY,
+    YEARLY_SUMMARIES,
+)
+from workflows.task import LOCAL_PLANNING, SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 KINDS = {
@@ -44,6 +49,9 @@ SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
     "plan-started-after-its-year.v2",
     "task-started-after-its-year.v2",
 }
+# After the tasks computed their dates in the worker (local activities) and the plan routed
+# an event to its tasks together: the same again.
+THIRD_GENERATION = {name.replace(".v2", ".v3") for name in SECOND_GENERATION}
 
 
 def events(path: Path) -> list[dict[str, object]]:
@@ -52,7 +60,9 @@ def events(path: Path) -> list[dict[str, object]]:
 
 
 def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
-    assert {path.stem for path in HISTORIES} >= FIRST_GENERATION | SECOND_GENERATION
+    assert {path.stem for path in HISTORIES} >= (
+        FIRST_GENERATION | SECOND_GENERATION | THIRD_GENERATION
+    )
 
 
 def test_every_update_and_signal_of_every_workflow_is_in_a_recorded_history() -> None:
@@ -104,6 +114,16 @@ def test_a_plan_of_several_years_takes_its_own_path_and_no_other_plan_does() -> 
         assert SAFE_HANDLERS in marked[name], name
     others = set(marked) - {"plan-of-several-years.v2"}
     assert all(YEARLY_SUMMARIES not in marked[name] for name in others)
+
+
+def test_the_third_generation_computes_dates_in_the_worker_and_routes_together() -> None:
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    plans = {"daily-digest", "plan", "messages-plan", "plan-started-after-its-year"}
+    for name in sorted(THIRD_GENERATION - {f"{plan}.v3" for plan in plans}):
+        assert {SAFE_HANDLERS, LOCAL_PLANNING} <= marked[name], name
+    assert CONCURRENT_ROUTING in marked["messages-plan.v3"]
+    for name in sorted(FIRST_GENERATION | SECOND_GENERATION):
+        assert not marked[name] & {LOCAL_PLANNING, CONCURRENT_ROUTING}, name
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
