@@ -24,6 +24,7 @@ from models.workflow_messages import (
     EventOccurrence,
     EventRouting,
     EventSubscription,
+    EvidenceRejection,
     EvidenceSubmission,
     ExtensionGrant,
     ExtensionRequest,
@@ -237,6 +238,15 @@ async def submit_evidence(
 ) -> MilestoneView:
     handle = task_handle(client, plan_key, task_code)
     return await handle.execute_update(TaskWorkflow.submit_evidence, submission)
+
+
+async def reject_evidence(
+    client: Client, plan_key: str, task_code: str, rejection: EvidenceRejection
+) -> MilestoneView:
+    """The coordinator rejects delivered evidence: the milestone opens again and the lead
+    units are told why."""
+    handle = task_handle(client, plan_key, task_code)
+    return await handle.execute_update(TaskWorkflow.reject_evidence, rejection)
 
 
 async def request_extension(

@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     EXTENSION_REQUEST = "extension_request"
     # The leadership's account of the plan year, after its last working day.
     YEAR_SUMMARY = "year_summary"
+    # The coordinator rejected the evidence a lead unit delivered: the milestone is open again.
+    EVIDENCE_REJECTED = "evidence_rejected"
     # The product's own messages, not asked for by the engine.
     DELIVERY_FAILURE = "delivery_failure"
     DIGEST = "digest"

@@ -16,6 +16,7 @@ ENGINE_KINDS = frozenset(
         MessageKind.CLOSING,
         MessageKind.EXTENSION_REQUEST,
         MessageKind.YEAR_SUMMARY,
+        MessageKind.EVIDENCE_REJECTED,
     }
 )
 
@@ -33,6 +34,7 @@ MILESTONE_KINDS = frozenset(
         MessageKind.NUDGE,
         MessageKind.CLOSING,
         MessageKind.EXTENSION_REQUEST,
+        MessageKind.EVIDENCE_REJECTED,
     }
 )
 

@@ -5,6 +5,10 @@ scenario, and saves the history of one workflow of each kind (a fixed deadline c
 one never done, an event-started one closed late, a compound one, a periodic report, a
 recurring obligation, the plan, the daily digest) under tests/histories/. Run it again only
 when a change is meant to break replay, and guard the change with `workflow.patched` first.
+
+`python scripts/record_histories.py evidence-rejected` records only the history of a task whose
+evidence the coordinator rejected (the `reject-evidence` patch: delivered, rejected, delivered
+again late, then the review window), beside the others and leaving them as they are.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from temporalio import activity
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from control.operations import ensure_daily_digest  # noqa: E402
+from control.operations import ensure_daily_digest, reject_evidence, submit_evidence  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
+from models.workflow_messages import EvidenceRejection, EvidenceSubmission  # noqa: E402
+from plan_import import read_plan  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import local_start, perform_step, simulated_plan  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
@@ -71,6 +77,38 @@ async def main() -> None:
             print(f"{name}: {len(history.events)} events")
 
 
+# The task whose evidence is rejected ("Tháng 2/2023", due Tuesday 28/02/2023 17:00).
+REJECTED_TASK = "II.2"
+
+
+async def record_rejection() -> None:
+    start = datetime(2022, 12, 31, 17, 0, tzinfo=UTC)
+    settings = get_settings()
+    task = next(t for t in read_plan(SEED, year=2023).tasks if t.code == REJECTED_TASK)
+    lead = task.lead_units[0]
+    async with simulated_plan(
+        SEED, start_at=start, settings=settings, year=2023, stand_ins=[digests_sent_nowhere]
+    ) as sim:
+        key = sim.report.plan_key
+        await sim.sleep_until(local_start(date(2023, 2, 20)))
+        first = EvidenceSubmission("1", lead, document_number="05/KH-SNV")
+        print(await submit_evidence(sim.client, key, REJECTED_TASK, first))
+        await sim.sleep_until(local_start(date(2023, 2, 22)))
+        rejection = EvidenceRejection("1", "Kế hoạch chưa có chữ ký", "cchc-vtlt")
+        print(await reject_evidence(sim.client, key, REJECTED_TASK, rejection))
+        await sim.sleep_until(local_start(date(2023, 3, 3)))
+        again = EvidenceSubmission("1", lead, document_number="07/KH-SNV")
+        print(await submit_evidence(sim.client, key, REJECTED_TASK, again))
+        await sim.sleep_until(local_start(date(2023, 4, 15)))
+        handle = sim.client.get_workflow_handle(task_workflow_id(key, REJECTED_TASK))
+        history = await handle.fetch_history()
+        (OUT / "evidence-rejected.json").write_text(history.to_json(), encoding="utf-8")
+        print(f"evidence-rejected: {len(history.events)} events")
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:] == ["evidence-rejected"]:
+        asyncio.run(record_rejection())
+    else:
+        asyncio.run(main())
     exit_without_finalizing(0)

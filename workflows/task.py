@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from temporalio import workflow
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         DueOnDayRequest,
         EventOccurrence,
         EvidenceRecord,
+        EvidenceRejection,
         EvidenceSubmission,
         ExtensionGrant,
         ExtensionRequest,
@@ -58,6 +59,10 @@ with workflow.unsafe.imports_passed_through():
 
 M = TypeVar("M")
 
+# How long a task done by its evidence stays open to the coordinator's rejection of that
+# evidence before its workflow ends (a rejection reopens the milestone and the task).
+EVIDENCE_REVIEW_WINDOW = timedelta(days=30)
+
 
 def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
@@ -76,6 +81,8 @@ class TaskWorkflow:
         self._searchable: tuple[object, ...] | None = None
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
+        # Set once a task done by its evidence is past its review window (or has none).
+        self._review_over = False
 
     # ----------------------------------------------------------------------------- the run
 
@@ -88,6 +95,16 @@ class TaskWorkflow:
         self._ready = True
         await self._publish()
 
+        await self._follow_schedule(input)
+        while await self._reopened_in_review():
+            await self._follow_schedule(input)
+
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._send_closings()
+        await self._publish()
+        return self._snapshot()
+
+    async def _follow_schedule(self, input: TaskWorkflowInput) -> None:
         while self._task.state.status is TaskStatus.ACTIVE:
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._wake, timeout=self._task.time_to_wake())
@@ -105,10 +122,30 @@ class TaskWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(dataclasses.replace(input, state=self._task.state))
 
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._send_closings()
-        await self._publish()
-        return self._snapshot()
+    async def _reopened_in_review(self) -> bool:
+        """A task done by delivered evidence waits `EVIDENCE_REVIEW_WINDOW` for the coordinator
+        to reject that evidence; True when a rejection reopened it. Workflows recorded before
+        rejections existed end at once, as they did."""
+        delivered = any(
+            m.status in (MilestoneStatus.DONE_ON_TIME, MilestoneStatus.DONE_LATE)
+            for m in self._task.state.milestones
+        )
+        if (
+            self._task.state.status is not TaskStatus.DONE
+            or not delivered
+            or not workflow.patched("reject-evidence")
+        ):
+            self._review_over = True
+            return False
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(self._reopened, timeout=EVIDENCE_REVIEW_WINDOW)
+        if self._reopened():
+            return True
+        self._review_over = True
+        return False
+
+    def _reopened(self) -> bool:
+        return self._task.state.status is TaskStatus.ACTIVE
 
     async def _begin(self) -> None:
         planned: list[PlannedMilestone] = await ask(
@@ -320,6 +357,53 @@ class TaskWorkflow:
     @submit_evidence.validator
     def _validate_evidence(self, submission: EvidenceSubmission) -> None:
         self._judge(self._task.check_evidence, submission)
+
+    @workflow.update
+    async def reject_evidence(self, rejection: EvidenceRejection) -> MilestoneView:
+        await self._admit(self._check_rejection, rejection)
+        milestone = self._task.milestone(rejection.milestone_key)
+        now = workflow.now()
+        # The new schedule is asked for before anything changes: the main loop, woken by the
+        # change, must not plan the reopened milestone at the same time.
+        until = self._task.planning_until(milestone, now)
+        steps: list[ScheduledStep] = await ask(
+            "schedule_milestone",
+            ScheduleRequest(
+                task_code=self._input.task_code,
+                year=self._input.year,
+                milestone=milestone.milestone,
+                after=now,
+                until=until,
+            ),
+            list[ScheduledStep],
+        )
+        # Judged again: a message handled meanwhile (or the review window closing) may have
+        # changed the answer.
+        await self._admit(self._check_rejection, rejection)
+        self._task.reopen(milestone, rejection)
+        self._task.set_steps(milestone, steps, until)
+        self._wake = True
+        await self._notify(
+            milestone_request(
+                self._input,
+                milestone,
+                MessageKind.EVIDENCE_REJECTED,
+                list(self._task.state.lead_units),
+                scheduled_at=now,
+                tag=StepAudience.LEAD,
+                audience=StepAudience.LEAD,
+                note=rejection.reason,
+            )
+        )
+        return views.view(milestone)
+
+    @reject_evidence.validator
+    def _validate_evidence_rejection(self, rejection: EvidenceRejection) -> None:
+        self._judge(self._check_rejection, rejection)
+
+    def _check_rejection(self, rejection: EvidenceRejection) -> None:
+        in_review = self._task.state.status is TaskStatus.DONE and not self._review_over
+        self._task.check_evidence_rejection(rejection, in_review=in_review)
 
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> str:
