@@ -34,6 +34,7 @@ from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
 from notifications.delivery import NotificationService
 from notifications.dispatch import DeliveryRules
+from notifications.links import UnitLinks
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from plan_import.units import load_unit_directory
 from settings import Settings
@@ -57,6 +58,9 @@ def notification_service(settings: Settings) -> NotificationService:
         rules=DeliveryRules(
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
+        ),
+        unit_links=UnitLinks(
+            settings.resolved_secret_key(), max_age=timedelta(days=settings.unit_link_days)
         ),
     )
 

@@ -43,7 +43,7 @@ from notifications.formatting import format_day
 from notifications.kinds import DIGEST_KINDS
 from notifications.leadership import LeadershipSummaries
 from notifications.lines import MessageLines
-from notifications.links import plan_link
+from notifications.links import UnitLinks, plan_link
 from notifications.messages import MessageContext
 from notifications.office_hours import CalendarOfYear, wait_for_office_hours
 from notifications.outcomes import finished, settled
@@ -71,9 +71,12 @@ class NotificationService:
         rules: DeliveryRules | None = None,
         renderer: MessageRenderer | None = None,
         clock: Callable[[], datetime] = _wall_clock,
+        unit_links: UnitLinks | None = None,
     ) -> None:
         self._calendar = calendar
-        self._lines = MessageLines(directory=directory, calendar=calendar, public_url=public_url)
+        self._lines = MessageLines(
+            directory=directory, calendar=calendar, public_url=public_url, unit_links=unit_links
+        )
         self._dispatch = Dispatcher(
             database_url=database_url,
             directory=directory,
@@ -153,7 +156,7 @@ class NotificationService:
                     recipient_name=lines.unit_name(unit),
                     plan_title=facts.plan_title,
                     day_text=format_day(local_day(now)),
-                    milestone=line,
+                    milestone=lines.for_unit(line, unit) if line is not None else None,
                     milestones=year[1] if year else [],
                     evidence=facts.evidence,
                     tally=year[0] if year else None,
