@@ -29,12 +29,12 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from control.access import unit_links
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
 from notifications.delivery import NotificationService
 from notifications.dispatch import DeliveryRules
-from notifications.links import UnitLinks
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from plan_import.units import load_unit_directory
 from settings import Settings
@@ -59,9 +59,7 @@ def notification_service(settings: Settings) -> NotificationService:
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
         ),
-        unit_links=UnitLinks(
-            settings.resolved_secret_key(), max_age=timedelta(days=settings.unit_link_days)
-        ),
+        unit_links=unit_links(settings),
     )
 
 

@@ -33,6 +33,8 @@ class MessageKind(StrEnum):
     # The product's own messages, not asked for by the engine.
     DELIVERY_FAILURE = "delivery_failure"
     DIGEST = "digest"
+    # A unit's signed link to its own page, sent again by the coordinator from the web app.
+    UNIT_LINK = "unit_link"
 
 
 class DeliveryOutcome(StrEnum):

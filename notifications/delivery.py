@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from deadlines import StepAudience
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
-from notifications.channels import ChannelSender
+from notifications.channels import ChannelSender, DeliveryAttempt
 from notifications.contacts import ContactBook, UnitContacts, UnitLookup
 from notifications.digest import DailyDigests
 from notifications.dispatch import About, DeliveryRules, Dispatcher
@@ -50,6 +50,7 @@ from notifications.outcomes import finished, settled
 from notifications.rendering import MessageRenderer
 from notifications.requests import check_request, request_audience, request_row, unit_log_key
 from notifications.samples import SampleDelivery, Samples
+from notifications.unit_link import UnitLinkMessages
 from storage import notifications as log
 from storage.db import session_scope
 
@@ -90,6 +91,7 @@ class NotificationService:
         self._leadership = LeadershipSummaries(self._dispatch, calendar)
         self._digests = DailyDigests(self._dispatch, self._leadership, calendar)
         self._samples = Samples(self._dispatch)
+        self._unit_links = UnitLinkMessages(self._dispatch)
 
     @property
     def contacts(self) -> ContactBook:
@@ -182,6 +184,10 @@ class NotificationService:
         """The day's digests and the leadership summaries that waited for it (see
         `notifications.digest`). Returns how many went out."""
         return self._digests.send(day, now=now, last_attempt=last_attempt)
+
+    def send_unit_link(self, unit_code: str, link: str, *, now: datetime) -> list[DeliveryAttempt]:
+        """The unit's own link, sent again now (see `notifications.unit_link`)."""
+        return self._unit_links.send(unit_code, link, now=now)
 
     def send_samples(
         self, unit_code: str, kinds: Iterable[MessageKind], *, now: datetime

@@ -1,0 +1,153 @@
+"""What the web app's pages read: the projection of every task and milestone of a plan in one
+query, as plain rows (no ORM objects: a plan of ten thousand tasks is read in tens of
+milliseconds), the units, and the notification log of a task or of the leadership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlmodel import Session, col
+from sqlmodel import select as sql_select
+
+from models.payloads import MessageKind
+from models.tables import Milestone, NotificationLog, Plan, Task, Unit, UnitRole
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRow:
+    """One milestone of a task as the engine recorded it; `key` is None for a task the engine
+    has not started (nothing recorded of its milestones yet)."""
+
+    task_id: int
+    task_code: str
+    section: str
+    section_title: str
+    row: int
+    title: str
+    lead_units: tuple[str, ...]
+    coordinating_units: tuple[str, ...]
+    deadline_text: str
+    task_status: str | None
+    next_action: str
+    next_action_at: datetime | None
+    key: str | None
+    order: int
+    label: str
+    kind: str | None
+    event_key: str | None
+    due_at: datetime | None
+    status: str | None
+    closed_at: datetime | None
+
+
+_COLUMNS = (
+    Task.id,
+    Task.code,
+    Task.section,
+    Task.section_title,
+    Task.row,
+    Task.title,
+    Task.lead_units,
+    Task.coordinating_units,
+    Task.deadline_text,
+    Task.status,
+    Task.next_action,
+    Task.next_action_at,
+    Milestone.key,
+    Milestone.order,
+    Milestone.label,
+    Milestone.kind,
+    Milestone.event_key,
+    Milestone.due_at,
+    Milestone.status,
+    Milestone.closed_at,
+)
+
+
+def milestone_rows(
+    session: Session, plan_id: int, *, task_code: str | None = None
+) -> list[MilestoneRow]:
+    """Every task of the plan with each of its milestones (a task without any: one row with
+    `key` None), in no particular order."""
+    query = (
+        select(*_COLUMNS)  # type: ignore[call-overload]
+        .select_from(Task)
+        .outerjoin(Milestone, and_(col(Milestone.task_id) == col(Task.id)))
+        .where(col(Task.plan_id) == plan_id)
+    )
+    if task_code is not None:
+        query = query.where(col(Task.code) == task_code)
+    rows: list[MilestoneRow] = []
+    for r in session.connection().execute(query):
+        rows.append(
+            MilestoneRow(
+                task_id=r[0],
+                task_code=r[1],
+                section=r[2],
+                section_title=r[3],
+                row=r[4],
+                title=r[5],
+                lead_units=tuple(r[6] or ()),
+                coordinating_units=tuple(r[7] or ()),
+                deadline_text=r[8],
+                task_status=r[9],
+                next_action=r[10] or "",
+                next_action_at=r[11],
+                key=r[12],
+                order=r[13] or 0,
+                label=r[14] or "",
+                kind=r[15],
+                event_key=r[16],
+                due_at=r[17],
+                status=r[18],
+                closed_at=r[19],
+            )
+        )
+    return rows
+
+
+def list_plans(session: Session) -> list[Plan]:
+    """Every stored plan, the newest year first."""
+    return list(session.exec(sql_select(Plan).order_by(col(Plan.year).desc(), col(Plan.key))))
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.exec(sql_select(Unit).order_by(col(Unit.id))))
+
+
+def unit_of_role(session: Session, role: UnitRole) -> str | None:
+    unit = session.exec(sql_select(Unit).where(Unit.role == role)).first()
+    return unit.code if unit is not None else None
+
+
+def notifications_of_task(
+    session: Session, *, plan_key: str, task_code: str
+) -> list[NotificationLog]:
+    return list(
+        session.exec(
+            sql_select(NotificationLog)
+            .where(NotificationLog.plan_key == plan_key, NotificationLog.task_code == task_code)
+            .order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id))
+        )
+    )
+
+
+def escalations_received(
+    session: Session, *, unit_codes: list[str], limit: int = 200
+) -> list[NotificationLog]:
+    """The escalations the leadership received (or that wait for their summary), newest first."""
+    return list(
+        session.exec(
+            sql_select(NotificationLog)
+            .where(
+                col(NotificationLog.unit_code).in_(unit_codes),
+                col(NotificationLog.kind).in_(
+                    [MessageKind.ESCALATION_LEADERSHIP, MessageKind.ESCALATION_COORDINATOR]
+                ),
+            )
+            .order_by(col(NotificationLog.scheduled_at).desc(), col(NotificationLog.id).desc())
+            .limit(limit)
+        )
+    )
