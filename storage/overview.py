@@ -151,3 +151,13 @@ def escalations_received(
             .limit(limit)
         )
     )
+
+
+def lead_units(session: Session, plan_id: int) -> list[str]:
+    """The units that lead a task of the plan, in the plan's order."""
+    found: dict[str, None] = {}
+    for codes in session.exec(
+        sql_select(Task.lead_units).where(Task.plan_id == plan_id).order_by(col(Task.id))
+    ):
+        found.update(dict.fromkeys(codes))
+    return list(found)

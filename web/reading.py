@@ -359,6 +359,16 @@ class Reader:
             months[bisect.bisect_right(starts, due) - 1].counts[item.tracking] += 1
         return months
 
+    def everything(self, plan_key: str, now: datetime) -> tuple[Plan, list[Shown], dict[str, str]]:
+        """Every milestone of the plan in the plan's order, and the units' names (exports)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = milestone_rows(session, plan.id)
+            names = self.unit_names(session)
+        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=_order)
+        return plan, shown, names
+
     # ----------------------------------------------------------------------------- one task
 
     def task(self, plan_key: str, task_code: str, now: datetime) -> TaskDetail:

@@ -1,0 +1,81 @@
+"""Serving the web app: alone (`scheduler.py web`), or beside the worker (`scheduler.py run`),
+on the public URL's host and port unless NHACHAN_WEB_LISTEN says otherwise; and what the first
+run tells a newcomer (a one-time sign-in, a sample unit link)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+import uvicorn
+from temporalio.client import Client
+
+from control import access
+from settings import Settings
+from storage.db import session_scope, upgrade_schema
+from storage.overview import lead_units
+from storage.plans import latest_plan
+from web.actions import EngineActions
+from web.app import create_app
+
+
+def listen_address(settings: Settings) -> tuple[str, int]:
+    if settings.web_listen:
+        host, _, port = settings.web_listen.rpartition(":")
+        return host or "127.0.0.1", int(port)
+    url = urlparse(settings.public_url)
+    default_port = 443 if url.scheme == "https" else 80
+    host = url.hostname or "127.0.0.1"
+    if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        # Behind a proxy that owns the public name: listen on loopback.
+        host = "127.0.0.1"
+    return host, url.port or default_port
+
+
+def server(settings: Settings, *, client: Client | None = None) -> uvicorn.Server:
+    host, port = listen_address(settings)
+    app = create_app(settings, engine=EngineActions(settings, client))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
+
+
+def serve_alone(settings: Settings) -> None:
+    upgrade_schema(settings.resolved_database_url())
+    host, port = listen_address(settings)
+    print(f"nhachan web: {settings.public_url} (listening on {host}:{port}); Ctrl-C stops it.")
+    for line in welcome(settings):
+        print(line)
+    asyncio.run(server(settings).serve())
+
+
+def welcome(settings: Settings) -> list[str]:
+    """What a newcomer needs to look at once: a one-time sign-in the first time (an account
+    made now), and a link that opens a unit's page for the plan imported last."""
+    lines: list[str] = []
+    base = settings.public_url.rstrip("/")
+    first = access.first_coordinator(settings)
+    if first is not None:
+        name, password = first
+        lines.append(
+            f"Web: sign in at {base}/login as '{name}' with the one-time password {password} "
+            "(you choose your own at once; this is shown only now)."
+        )
+    else:
+        lines.append(f"Web: {base}/ (sign in with your account).")
+    with session_scope(settings.resolved_database_url()) as session:
+        plan = latest_plan(session)
+        tasks_units = [] if plan is None or plan.id is None else lead_units(session, plan.id)
+    if tasks_units:
+        unit = tasks_units[0]
+        lines.append(
+            f"A unit's own page ({unit}), as its messages link to it: "
+            f"{access.unit_page_link(settings, unit)}"
+        )
+    return lines
