@@ -176,7 +176,7 @@ def sign_in(request: Request, body: SignIn, x_csrf_token: CsrfHeader = None) -> 
     account = access.signed_in_account(context.settings, name, body.password)
     if account is None:
         raise Refusal("sign_in_failed", status=401)
-    context.sessions.sign_in(session_of(request), account.name, now=context.clock())
+    context.sessions.sign_in(session_of(request), account.name)
     request.state.visitor = None
     who = visitor(request)
     context.acting.audit(who, Actor(account.name, account.role, "", "account"), "sign_in", Where())

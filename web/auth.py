@@ -172,9 +172,10 @@ class Sessions:
             raise InvalidLink("the unit's link has expired")
         access.check_unit_claim(self._settings, claim)
 
-    def sign_in(self, session: Session, name: str, *, now: datetime) -> None:
-        # A new token at every sign-in: one read before it is worth nothing after it.
-        session.set(a=name, at=_milliseconds(now), c=secrets.token_urlsafe(24))
+    def sign_in(self, session: Session, name: str) -> None:
+        # A new token at every sign-in: one read before it is worth nothing after it. The
+        # instant is the wall clock's, as the account's password change is.
+        session.set(a=name, at=_milliseconds(datetime.now(UTC)), c=secrets.token_urlsafe(24))
 
     def sign_out(self, session: Session) -> None:
         session.set(a=None, at=None, u=None, ui=None, c=secrets.token_urlsafe(24))

@@ -127,7 +127,7 @@ def login(
     if account is None:
         flash(request, "error", refusal_text(Refusal("sign_in_failed")))
         return _back(f"/login?next={quote(_safe_next(next))}")
-    context.sessions.sign_in(session_of(request), account.name, now=context.clock())
+    context.sessions.sign_in(session_of(request), account.name)
     request.state.visitor = None
     who = visitor(request)
     context.acting.audit(who, Actor(account.name, account.role, "", "account"), "sign_in", Where())
@@ -168,7 +168,7 @@ def change_password(
     except access.AccessRefused as refused:
         flash(request, "error", f"Chưa đổi được mật khẩu: {refused}")
         return _back("/account/password")
-    context.sessions.sign_in(session_of(request), who.account.name, now=context.clock())
+    context.sessions.sign_in(session_of(request), who.account.name)
     flash(request, "ok", "Đã đổi mật khẩu.")
     return _back("/")
 
