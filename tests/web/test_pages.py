@@ -185,7 +185,9 @@ def test_the_status_table_the_report_and_the_calendar_feed(site: Site) -> None:
 
     report = coordinator.get(f"{PLAN}/export/report.docx", params={"period": "q1"})
     document = Document(io.BytesIO(report.content))
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    headings = [
+        p.text for p in document.paragraphs if p.style and p.style.name.startswith("Heading")
+    ]
     assert headings[0].startswith("BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH QUÝ I")
     sections = [h.split(".")[0] for h in headings if re.match(r"^[IVX]+\.", h)]
     assert sections == ["I", "II", "III", "IV", "V", "VI", "VII"]
