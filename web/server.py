@@ -5,6 +5,8 @@ run tells a newcomer (a one-time sign-in, a sample unit link)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlparse
 
 import uvicorn
@@ -17,6 +19,7 @@ from storage.overview import lead_units
 from storage.plans import latest_plan
 from web.actions import EngineActions
 from web.app import create_app
+from web.context import wall_clock
 
 
 def listen_address(settings: Settings) -> tuple[str, int]:
@@ -32,9 +35,15 @@ def listen_address(settings: Settings) -> tuple[str, int]:
     return host, url.port or default_port
 
 
-def server(settings: Settings, *, client: Client | None = None) -> uvicorn.Server:
+def server(
+    settings: Settings,
+    *,
+    client: Client | None = None,
+    clock: Callable[[], datetime] = wall_clock,
+) -> uvicorn.Server:
+    """The web app's server; `client` is the engine's, when this process has one already."""
     host, port = listen_address(settings)
-    app = create_app(settings, engine=EngineActions(settings, client))
+    app = create_app(settings, clock=clock, engine=EngineActions(settings, client))
     config = uvicorn.Config(
         app,
         host=host,
