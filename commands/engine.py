@@ -31,12 +31,16 @@ def run_command(
     year: Annotated[int | None, typer.Option(help="Plan year (default: this year).")] = None,
 ) -> None:
     """Run everything on this machine: the Temporal dev server (state under var/), the worker,
-    and the plan started for this year. Ctrl-C stops all of it; run again to pick up."""
+    the plan started for this year, and the web app on NHACHAN_PUBLIC_URL. Ctrl-C stops all of
+    it; run again to pick up."""
     settings = get_settings()
     path = plan_file or settings.plan_file
     plan_year = year or date.today().year
 
     async def main() -> None:
+        # Here, not at the top: the other verbs need not load the web app.
+        from web.server import serve_beside, welcome
+
         upgrade_schema(settings.resolved_database_url())
         console.print(f"Starting the Temporal dev server on {settings.temporal_address} …")
         env = await start_dev_server(settings)
@@ -45,6 +49,9 @@ def run_command(
                 async with build_worker(env.client, settings, executor=executor):
                     report = await operations.start_plan(env.client, settings, path, year=plan_year)
                     _print_start(report)
+                    await serve_beside(settings, env.client)
+                    for line in welcome(settings):
+                        console.print(line, highlight=False, soft_wrap=True)
                     console.print(
                         f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
                         f"outbox: {settings.var_dir / 'outbox'}  ·  Ctrl-C stops everything."

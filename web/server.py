@@ -5,7 +5,8 @@ run tells a newcomer (a one-time sign-in, a sample unit link)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -15,7 +16,8 @@ from temporalio.client import Client
 from control import access
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
-from storage.overview import lead_units
+from models.tables import UnitRole
+from storage.overview import lead_units, unit_of_role
 from storage.plans import latest_plan
 from web.actions import EngineActions
 from web.app import create_app
@@ -55,6 +57,32 @@ def server(
     return uvicorn.Server(config)
 
 
+class _BesideServer(uvicorn.Server):
+    """A server inside a process whose signals belong to someone else (`scheduler.py run`
+    stops everything it started on Ctrl-C)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_beside(settings: Settings, client: Client) -> asyncio.Task[None]:
+    """The web app served from this process's event loop, beside the worker; the engine's
+    client is shared. Returns once it listens."""
+    host, port = listen_address(settings)
+    app = create_app(settings, engine=EngineActions(settings, client))
+    web = _BesideServer(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+    )
+    task = asyncio.create_task(web.serve())
+    while not web.started:
+        if task.done():
+            task.result()  # a port already taken, say: its error, now
+            raise RuntimeError(f"the web app did not start on {host}:{port}")
+        await asyncio.sleep(0.05)
+    return task
+
+
 def serve_alone(settings: Settings) -> None:
     upgrade_schema(settings.resolved_database_url())
     host, port = listen_address(settings)
@@ -80,7 +108,13 @@ def welcome(settings: Settings) -> list[str]:
         lines.append(f"Web: {base}/ (sign in with your account).")
     with session_scope(settings.resolved_database_url()) as session:
         plan = latest_plan(session)
-        tasks_units = [] if plan is None or plan.id is None else lead_units(session, plan.id)
+        leads = [] if plan is None or plan.id is None else lead_units(session, plan.id)
+        # A unit's own page, not the coordinator's office (which leads tasks too).
+        offices = {
+            unit_of_role(session, UnitRole.COORDINATOR),
+            unit_of_role(session, UnitRole.LEADERSHIP),
+        }
+        tasks_units = [code for code in leads if code not in offices]
     if tasks_units:
         unit = tasks_units[0]
         lines.append(
