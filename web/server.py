@@ -14,9 +14,9 @@ import uvicorn
 from temporalio.client import Client
 
 from control import access
+from models.tables import UnitRole
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
-from models.tables import UnitRole
 from storage.overview import lead_units, unit_of_role
 from storage.plans import latest_plan
 from web.actions import EngineActions
