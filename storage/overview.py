@@ -4,10 +4,12 @@ milliseconds), the units, and the notification log of a task or of the leadershi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import String, and_, select, type_coerce
 from sqlmodel import Session, col
 from sqlmodel import select as sql_select
 
@@ -42,6 +44,8 @@ class MilestoneRow:
     closed_at: datetime | None
 
 
+# The unit lists and instants are read as the driver gives them (text on SQLite) and decoded
+# below (`_units`, `_instant`).
 _COLUMNS = (
     Task.id,
     Task.code,
@@ -49,20 +53,20 @@ _COLUMNS = (
     Task.section_title,
     Task.row,
     Task.title,
-    Task.lead_units,
-    Task.coordinating_units,
+    type_coerce(Task.lead_units, String),
+    type_coerce(Task.coordinating_units, String),
     Task.deadline_text,
     Task.status,
     Task.next_action,
-    Task.next_action_at,
+    type_coerce(Task.next_action_at, String),
     Milestone.key,
     Milestone.order,
     Milestone.label,
     Milestone.kind,
     Milestone.event_key,
-    Milestone.due_at,
+    type_coerce(Milestone.due_at, String),
     Milestone.status,
-    Milestone.closed_at,
+    type_coerce(Milestone.closed_at, String),
 )
 
 
@@ -89,23 +93,52 @@ def milestone_rows(
                 section_title=r[3],
                 row=r[4],
                 title=r[5],
-                lead_units=tuple(r[6] or ()),
-                coordinating_units=tuple(r[7] or ()),
+                lead_units=_units(r[6]),
+                coordinating_units=_units(r[7]),
                 deadline_text=r[8],
                 task_status=r[9],
                 next_action=r[10] or "",
-                next_action_at=r[11],
+                next_action_at=_instant(r[11]),
                 key=r[12],
                 order=r[13] or 0,
                 label=r[14] or "",
                 kind=r[15],
                 event_key=r[16],
-                due_at=r[17],
+                due_at=_instant(r[17]),
                 status=r[18],
-                closed_at=r[19],
+                closed_at=_instant(r[19]),
             )
         )
     return rows
+
+
+def _units(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return _decoded_units(value)
+    assert isinstance(value, list | tuple)
+    return tuple(str(code) for code in value)
+
+
+@lru_cache(maxsize=4096)
+def _decoded_units(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _instant(value: object) -> datetime | None:
+    """An aware UTC instant, as `UtcDateTime` gives it (stored in UTC; SQLite keeps no zone)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return _parsed_instant(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _parsed_instant(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def list_plans(session: Session) -> list[Plan]:

@@ -126,8 +126,18 @@ class PlannedSteps:
         """Every step of the plan's open milestones in the next `days` days, by time."""
         until = now + timedelta(days=days)
         found: list[PlannedStep] = []
+        # Milestones that share a schedule share its window too.
+        windows: dict[int, tuple[ScheduledStep, ...]] = {}
         for row in rows:
-            for step in self.steps_of(row, plan_year, after=now, until=until):
+            schedule = self._schedule(row, plan_year)
+            if schedule is None:
+                continue
+            window = windows.get(id(schedule))
+            if window is None:
+                start = bisect.bisect_right(schedule.instants, now)
+                end = bisect.bisect_right(schedule.instants, until)
+                window = windows[id(schedule)] = schedule.steps[start:end]
+            for step in window:
                 found.append(
                     PlannedStep(step, row, recipients(row, step.audience, coordinator, leadership))
                 )
