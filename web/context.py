@@ -42,6 +42,11 @@ def words() -> dict[str, Any]:
     return loaded
 
 
+def say(group: str, phrase: str, **values: object) -> str:
+    """A phrase of words.yaml's `group`, its {names} filled in."""
+    return str(words()[group][phrase]).format(**values)
+
+
 def refusal_text(refusal: Refusal) -> str:
     text = str(words()["refusals"].get(refusal.word, refusal.word))
     return f"{text}: {refusal.detail}" if refusal.detail else text

@@ -26,7 +26,7 @@ from storage import access as access_store
 from storage.db import session_scope
 from web.acting import Refusal
 from web.auth import AccessDenied
-from web.context import require_account, visitor, web, words
+from web.context import require_account, say, visitor, web, words
 from web.reading import Shown
 from web.tracking import DONE_TRACKING, TRACKING_ORDER, Tracking
 from web.uploads import stored_path
@@ -82,26 +82,10 @@ def status_table(request: Request, plan_key: str) -> Response:
     tracking = words()["tracking"]
     book = Workbook()
     sheet = book.active
-    sheet.title = "Theo dõi"
-    sheet.append([f"BẢNG THEO DÕI THỰC HIỆN {plan.title.upper()}"])
-    sheet.append([f"Số liệu đến {_when(web(request).clock())}"])
-    header = [
-        "STT",
-        "Mục",
-        "Mã nhiệm vụ",
-        "Nhiệm vụ",
-        "Cơ quan chủ trì",
-        "Cơ quan phối hợp",
-        "Thời gian thực hiện",
-        "Mốc",
-        "Hạn",
-        "Tình trạng",
-        "Ngày hoàn thành",
-        "Số, ký hiệu văn bản",
-        "Ngày ban hành",
-        "Đường dẫn minh chứng",
-    ]
-    sheet.append(header)
+    sheet.title = say("exports", "sheet")
+    sheet.append([say("exports", "sheet_title", title=(plan.title or plan.key).upper())])
+    sheet.append([say("exports", "sheet_as_of", when=_when(web(request).clock()))])
+    sheet.append(list(words()["exports"]["columns"]))
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -166,20 +150,20 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
     style.font.size = Pt(13)
     period_label = str(periods[period]["label"]).upper()
     document.add_heading(
-        f"BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH {period_label} NĂM {plan.year}",
-        level=1,
+        say("exports", "report_title", period=period_label, year=plan.year), level=1
     )
-    document.add_paragraph(f"Kế hoạch: {plan.number} – {plan.title}")
+    document.add_paragraph(say("exports", "report_plan", number=plan.number, title=plan.title))
     document.add_paragraph(
-        f"Số liệu tính đến ngày {cutoff:%d/%m/%Y} (bản dự thảo lập ngày {_day(now)} từ hệ thống "
-        "nhắc hạn; Phòng CCHC rà soát, bổ sung trước khi trình ký)."
+        say("exports", "report_as_of", cutoff=f"{cutoff:%d/%m/%Y}", today=_day(now))
     )
     counts = Counter(s.tracking for s in shown)
-    document.add_heading("Tổng hợp", level=2)
+    document.add_heading(say("exports", "report_summary"), level=2)
     summary = document.add_table(rows=1, cols=2)
     summary.style = "Table Grid"
-    summary.rows[0].cells[0].text = "Tình trạng"
-    summary.rows[0].cells[1].text = "Số mốc"
+    for cell, text in zip(
+        summary.rows[0].cells, words()["exports"]["report_summary_columns"], strict=True
+    ):
+        cell.text = text
     for state in TRACKING_ORDER:
         if counts[state]:
             cells = summary.add_row().cells
@@ -197,7 +181,7 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
         table.style = "Table Grid"
         for cell, text in zip(
             table.rows[0].cells,
-            ("Nhiệm vụ", "Chủ trì", "Hạn", "Tình trạng", "Minh chứng / ghi chú"),
+            words()["exports"]["report_columns"],
             strict=True,
         ):
             cell.text = text
@@ -208,11 +192,11 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
             if found is not None:
                 note = found.document_number
                 if found.document_date:
-                    note += f" ngày {_day(found.document_date)}"
+                    note += say("exports", "report_document_date", date=_day(found.document_date))
                 if found.link:
                     note += f" ({found.link})"
             elif item.tracking is Tracking.OVERDUE and row.due_at is not None:
-                note = f"Chậm {(now - row.due_at).days} ngày"
+                note = say("exports", "report_late_by", days=(now - row.due_at).days)
             cells = table.add_row().cells
             label = f" ({row.label})" if row.label else ""
             cells[0].text = f"{row.task_code}. {row.title}{label}"
@@ -221,15 +205,22 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
             cells[3].text = tracking[item.tracking.value]["label"]
             cells[4].text = note
     late = [s for s in shown if s.tracking in (Tracking.OVERDUE, Tracking.DONE_LATE)]
-    document.add_heading("Nhiệm vụ chậm so với kế hoạch", level=2)
+    document.add_heading(say("exports", "report_late"), level=2)
     if not late:
-        document.add_paragraph("Không có.")
+        document.add_paragraph(say("exports", "report_none_late"))
     for item in late:
         row = item.row
         what = tracking[item.tracking.value]["label"].lower()
         document.add_paragraph(
-            f"{row.task_code}. {row.title} – {what}; hạn {_day(row.due_at)}; chủ trì: "
-            f"{', '.join(names.get(c, c) for c in row.lead_units)}.",
+            say(
+                "exports",
+                "report_late_line",
+                code=row.task_code,
+                title=row.title,
+                state=what,
+                due=_day(row.due_at),
+                units=", ".join(names.get(c, c) for c in row.lead_units),
+            ),
             style="List Bullet",
         )
     buffer = io.BytesIO()
@@ -259,7 +250,7 @@ def unit_calendar(request: Request, unit_code: str, t: str = "") -> Response:
     calendar = Calendar()
     calendar.add("prodid", "-//nhachan//unit feed//VI")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Nhắc hạn - {page.unit.name}")
+    calendar.add("x-wr-calname", say("exports", "calendar_name", unit=page.unit.name))
     calendar.add("x-wr-timezone", LOCAL_TZ)
     tracking = words()["tracking"]
     for work in page.work:
@@ -272,11 +263,11 @@ def unit_calendar(request: Request, unit_code: str, t: str = "") -> Response:
         event.add("dtstart", row.due_at)
         event.add("dtend", row.due_at)
         state = tracking[work.shown.tracking.value]["label"]
-        role = "chủ trì" if work.leads else "phối hợp"
+        role = say("exports", "calendar_leads" if work.leads else "calendar_coordinates")
         event.add("summary", f"[{row.task_code}] {row.title} ({state})")
         event.add(
             "description",
-            f"{row.deadline_text}\nĐơn vị {role}.\n"
+            f"{row.deadline_text}\n{role}\n"
             f"{context.settings.public_url.rstrip('/')}/plans/{quote(work.plan.key, safe='')}"
             f"/tasks/{quote(row.task_code, safe='')}/milestones/{quote(row.key, safe='')}/evidence",
         )

@@ -24,6 +24,7 @@ from web.context import (
     check_csrf,
     refusal_text,
     require_account,
+    say,
     session_of,
     visitor,
     web,
@@ -69,7 +70,7 @@ def _date(value: str) -> date | None:
 def _required_date(value: str) -> date:
     found = _date(value)
     if found is None:
-        raise Refusal("bad_date", detail="(trống)")
+        raise Refusal("bad_date", detail=say("done", "empty"))
     return found
 
 
@@ -166,10 +167,10 @@ def change_password(
             raise access.AccessRefused("the two new passwords differ")
         access.change_password(context.settings, who.account.name, current=current, new=new)
     except access.AccessRefused as refused:
-        flash(request, "error", f"Chưa đổi được mật khẩu: {refused}")
+        flash(request, "error", say("done", "password_not_changed", reason=refused))
         return _back("/account/password")
     context.sessions.sign_in(session_of(request), who.account.name)
-    flash(request, "ok", "Đã đổi mật khẩu.")
+    flash(request, "ok", say("done", "password_changed"))
     return _back("/")
 
 
@@ -278,7 +279,7 @@ async def submit_evidence(
         flash(request, "error", refusal_text(refusal))
         return _back(path)
     label = words()["tracking"][shown.tracking.value]["label"]
-    flash(request, "ok", f"Đã nhận minh chứng. Mốc: {label.lower()}.")
+    flash(request, "ok", say("done", "evidence_received", state=label.lower()))
     return _back(path)
 
 
@@ -301,7 +302,7 @@ async def request_extension(
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back(path)
-    flash(request, "ok", "Đã gửi đề nghị gia hạn; Phòng CCHC sẽ xem xét.")
+    flash(request, "ok", say("done", "extension_asked"))
     return _back(path)
 
 
@@ -369,10 +370,14 @@ async def decide_extension(
             await acting.grant_extension(
                 who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
             )
-            flash(request, "ok", f"Đã gia hạn mốc {milestone_key} đến {until}.")
+            flash(
+                request,
+                "ok",
+                say("done", "extension_granted", milestone=milestone_key, until=until),
+            )
         else:
             await acting.refuse_extension(who, plan_key, task_code, milestone_key, reason=reason)
-            flash(request, "ok", f"Đã ghi nhận không đồng ý gia hạn mốc {milestone_key}.")
+            flash(request, "ok", say("done", "extension_refused", milestone=milestone_key))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back(path)
@@ -398,9 +403,7 @@ async def review_evidence(
         flash(
             request,
             "ok",
-            "Đã chấp nhận minh chứng."
-            if accept
-            else "Đã trả lại minh chứng; mốc được mở lại và đơn vị chủ trì được báo.",
+            say("done", "evidence_accepted" if accept else "evidence_rejected"),
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
@@ -421,7 +424,7 @@ async def reassign(
         await web(request).acting.reassign(
             who, plan_key, task_code, lead_units=list(lead_units or []), reason=reason
         )
-        flash(request, "ok", "Đã giao lại đơn vị chủ trì.")
+        flash(request, "ok", say("done", "reassigned"))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back(_task_path(plan_key, task_code))
@@ -442,9 +445,7 @@ async def close_task(
         await web(request).acting.close_task(
             who, plan_key, task_code, reason=reason, carry_over=carry_over
         )
-        flash(
-            request, "ok", "Đã chuyển nhiệm vụ sang năm sau." if carry_over else "Đã hủy nhiệm vụ."
-        )
+        flash(request, "ok", say("done", "carried_over" if carry_over else "cancelled"))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back(_task_path(plan_key, task_code))
@@ -476,7 +477,7 @@ def events_page(
         except Refusal as refusal:
             problem = refusal_text(refusal)
         except NotFound:
-            problem = f"Không có nhiệm vụ nào đang chờ sự kiện {key!r}."
+            problem = say("done", "nothing_waits", key=key)
     return render(
         request,
         "events.html",
@@ -522,7 +523,7 @@ async def trigger_event(
     flash(
         request,
         "ok",
-        f"Đã ghi nhận sự kiện {key}: {len(tasks)} nhiệm vụ bắt đầu tính hạn ({', '.join(tasks)}).",
+        say("done", "event_recorded", key=key, count=len(tasks), tasks=", ".join(tasks)),
     )
     return _back(f"/plans/{quote(plan_key, safe='')}?state={Tracking.WAITING_EVENT.value}")
 
@@ -552,10 +553,12 @@ async def send_unit_link(
         )
         sent = [a for a in attempts if a.delivered]
         if sent:
-            flash(request, "ok", f"Đã gửi liên kết mới cho {unit_code} qua {sent[0].channel}.")
+            flash(request, "ok", say("done", "link_sent", unit=unit_code, channel=sent[0].channel))
         else:
-            answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or "không có kênh"
-            flash(request, "error", f"Chưa gửi được liên kết cho {unit_code} ({answers}).")
+            answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or say(
+                "done", "no_channel"
+            )
+            flash(request, "error", say("done", "link_not_sent", unit=unit_code, answers=answers))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back("/units")
@@ -607,7 +610,7 @@ async def import_start(
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back("/import")
-    flash(request, "ok", f"Đã khởi động kế hoạch {plan_key}.")
+    flash(request, "ok", say("done", "plan_started", plan=plan_key))
     return _back(f"/plans/{quote(plan_key, safe='')}")
 
 
