@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from control import operations
 from control.runtime import connect
@@ -41,6 +41,8 @@ from workflows.task import TaskWorkflow
 
 T = TypeVar("T")
 
+# What a refusal says when the task's workflow is over.
+ENDED = "the task has ended and takes no more changes"
 # An update needs a worker to answer; a page does not wait longer than this for one.
 ANSWER_WITHIN = 20.0
 
@@ -91,6 +93,11 @@ class EngineActions:
         except WorkflowQueryFailedError as error:
             raise EngineRefused(str(error)) from error
         except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND or "already completed" in error.message:
+                # The task's workflow has ended (done, cancelled, carried over): nothing more
+                # reaches it. (A real server says "already completed"; the test server does not
+                # find the update.)
+                raise EngineRefused(f"{ENDED}: {error.message}") from error
             raise EngineRefused(error.message) from error
         except (operations.PlanNotStartable, PlanNotStorable) as error:
             raise EngineRefused(str(error)) from error
