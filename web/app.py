@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,7 +91,7 @@ def create_app(
         description="Nhắc hạn: theo dõi nhiệm vụ của kế hoạch. Every page's data and action, "
         "with the same access rules: a session cookie (sign in with POST /api/session, then "
         "send X-CSRF-Token on every change) or a unit's link (Authorization: Bearer <token>).",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     context = WebContext.build(settings, clock=clock, engine=engine)
@@ -99,6 +100,17 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(exports.router)
     app.include_router(api.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        # Swagger UI from our own static files (FastAPI's default page loads it from a CDN).
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="nhachan API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
 
     @app.middleware("http")
     async def sessions(

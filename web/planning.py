@@ -138,9 +138,9 @@ class PlannedSteps:
                 end = bisect.bisect_right(schedule.instants, until)
                 window = windows[id(schedule)] = schedule.steps[start:end]
             for step in window:
-                found.append(
-                    PlannedStep(step, row, recipients(row, step.audience, coordinator, leadership))
-                )
+                reached = recipients(row, step.audience, coordinator, leadership)
+                if reached:  # the engine sends nothing to nobody (no coordinating units)
+                    found.append(PlannedStep(step, row, reached))
         found.sort(key=lambda planned: (planned.step.at, planned.row.task_code))
         return found
 

@@ -393,10 +393,9 @@ class Reader:
             MilestoneDetail(
                 shown=item,
                 planned=[
-                    PlannedStep(
-                        step, item.row, recipients(item.row, step.audience, coordinator, leadership)
-                    )
+                    PlannedStep(step, item.row, reached)
                     for step in self.planned.steps_of(item.row, plan.year, after=now)
+                    if (reached := recipients(item.row, step.audience, coordinator, leadership))
                 ],
                 evidence=[e for e in evidence if e.milestone_key == item.row.key],
                 reviews=reviews,

@@ -336,6 +336,13 @@ async def test_the_other_pages(engine: Engine) -> None:
         "Xác nhận và khởi động kế hoạch" in await coordinator.locator("#import-report").inner_text()
     )
     await shot(coordinator, "10-nhap-ke-hoach")
+    # The API's documentation, from the app's own files (no CDN).
+    loaded: list[str] = []
+    coordinator.on("request", lambda request: loaded.append(request.url))
+    await coordinator.goto(f"{engine.base}/docs")
+    await coordinator.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert all(url.startswith(engine.base) or url.startswith("data:") for url in loaded), loaded
+    await shot(coordinator, "12-api")
     leadership = await signed_in(engine, *LEADERSHIP)
     await leadership.goto(f"{engine.base}/overview")
     assert "Tổng quan cho lãnh đạo" in await leadership.locator("h1").inner_text()
