@@ -319,6 +319,10 @@ def dashboard(
     q: Annotated[str, Query()] = "",
     page: int = 1,
 ) -> Response:
+    who = visitor(request)
+    if who.account is None and who.unit is not None:
+        # A unit that follows a message's plan link sees its own part of the plan.
+        return _back("/unit")
     require_account(request)
     context = web(request)
     filters = Filters(section, unit, state, q.strip(), page)

@@ -123,7 +123,7 @@ class PlannedSteps:
         coordinator: str,
         leadership: str,
     ) -> list[PlannedStep]:
-        """Every step of the plan's open milestones in the next `days` days, by time."""
+        """Every step of the plan's open milestones in the next `days` days (in no order)."""
         until = now + timedelta(days=days)
         found: list[PlannedStep] = []
         # Milestones that share a schedule share its window too.
@@ -141,7 +141,6 @@ class PlannedSteps:
                 reached = recipients(row, step.audience, coordinator, leadership)
                 if reached:  # the engine sends nothing to nobody (no coordinating units)
                     found.append(PlannedStep(step, row, reached))
-        found.sort(key=lambda planned: (planned.step.at, planned.row.task_code))
         return found
 
 

@@ -5,6 +5,7 @@ overview, and what an event would start."""
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -248,6 +249,10 @@ def _order(shown: Shown) -> tuple[int, str, int, int]:
     return (_section_rank(row.section), row.section, row.row, row.order)
 
 
+def _step_order(planned: PlannedStep) -> tuple[datetime, str]:
+    return (planned.step.at, planned.row.task_code)
+
+
 class Reader:
     """Every page's data, from the database of these settings, at the app's clock."""
 
@@ -316,7 +321,8 @@ class Reader:
                 if figures is None:
                     figures = units[code] = UnitFigures(code, names.get(code, code), Counter())
                 figures.counts[item.tracking] += 1
-        matching = [s for s in shown if _matches(s, filters)]
+        wanted = filters.section or filters.unit or filters.state or filters.text
+        matching = [s for s in shown if _matches(s, filters)] if wanted else list(shown)
         matching.sort(key=_order)
         pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
         page = min(max(filters.page, 1), pages)
@@ -340,7 +346,7 @@ class Reader:
             matching=len(matching),
             pages=pages,
             months=self._months(shown, plan.year),
-            upcoming=upcoming[:UPCOMING_LISTED],
+            upcoming=heapq.nsmallest(UPCOMING_LISTED, upcoming, key=_step_order),
             upcoming_total=len(upcoming),
             upcoming_days=_by_day(upcoming, now),
             unit_names=names,

@@ -57,6 +57,8 @@ def test_the_link_in_a_message_opens_the_units_form_and_the_evidence_closes_the_
     own = clerk.get("/unit").text
     assert 'data-task="II.3" data-milestone="1" data-state="done_on_time"' in own
     assert 'data-task="VI.2"' not in own  # Trung tâm lưu trữ's task
+    # The plan's link in a digest leads the unit to its own part of the plan.
+    assert clerk.get(PLAN, follow_redirects=False).headers["location"] == "/unit"
 
 
 def test_a_refused_form_says_why_on_the_same_page(site: Site) -> None:
