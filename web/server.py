@@ -89,7 +89,10 @@ def serve_alone(settings: Settings) -> None:
     print(f"nhachan web: {settings.public_url} (listening on {host}:{port}); Ctrl-C stops it.")
     for line in welcome(settings):
         print(line)
-    asyncio.run(server(settings).serve())
+    try:
+        asyncio.run(server(settings).serve())
+    except KeyboardInterrupt:
+        print("Stopped.")
 
 
 def welcome(settings: Settings) -> list[str]:
