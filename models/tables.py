@@ -257,3 +257,11 @@ class EvidenceReview(SQLModel, table=True):
     reason: str = ""
     by: str
     at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class ProjectionVersion(SQLModel, table=True):
+    """Counts the engine's writes to a plan's projection (tasks and milestones), so that a
+    reader may keep what it read until the count moves."""
+
+    plan_id: int = Field(primary_key=True, foreign_key="plan.id")
+    version: int = 0

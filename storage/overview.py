@@ -15,7 +15,15 @@ from sqlmodel import select as sql_select
 
 from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
-from models.tables import Milestone, NotificationLog, Plan, Task, Unit, UnitRole
+from models.tables import (
+    Milestone,
+    NotificationLog,
+    Plan,
+    ProjectionVersion,
+    Task,
+    Unit,
+    UnitRole,
+)
 
 
 class MilestoneRow(NamedTuple):
@@ -210,3 +218,9 @@ def lead_units(session: Session, plan_id: int) -> list[str]:
     ):
         found.update(dict.fromkeys(codes))
     return list(found)
+
+
+def projection_version(session: Session, plan_id: int) -> int:
+    """How many times the engine wrote the plan's projection (0: never)."""
+    row = session.get(ProjectionVersion, plan_id)
+    return row.version if row is not None else 0

@@ -45,6 +45,7 @@ from storage.overview import (
     list_units,
     milestone_rows,
     notifications_of_task,
+    projection_version,
 )
 from storage.plans import get_plan
 from web.planning import PlannedStep, PlannedSteps, recipients
@@ -259,6 +260,19 @@ class Reader:
     def __init__(self, settings: Settings, planned: PlannedSteps) -> None:
         self.settings = settings
         self.planned = planned
+        # Each plan's rows as last read, with the projection version and import they are of.
+        self._rows: dict[int, tuple[tuple[int, datetime], list[MilestoneRow]]] = {}
+
+    def _plan_rows(self, session: Session, plan: Plan) -> list[MilestoneRow]:
+        """The plan's rows, read again only when the engine or an import changed them."""
+        assert plan.id is not None
+        stamp = (projection_version(session, plan.id), plan.imported_at)
+        kept = self._rows.get(plan.id)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        rows = milestone_rows(session, plan.id)
+        self._rows[plan.id] = (stamp, rows)
+        return rows
 
     def tracking_clock(self, now: datetime, plan_year: int) -> TrackingClock:
         return TrackingClock.on(now, self.planned.due_soon_until(local_day(now), plan_year))
@@ -286,7 +300,7 @@ class Reader:
             for plan in list_plans(session):
                 assert plan.id is not None
                 shown = self.shown(
-                    milestone_rows(session, plan.id), self.tracking_clock(now, plan.year)
+                    self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
                 )
                 summaries.append(
                     PlanSummary(
@@ -307,7 +321,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
             assert plan.id is not None
-            rows = milestone_rows(session, plan.id)
+            rows = self._plan_rows(session, plan)
             names = self.unit_names(session)
             coordinator, leadership = self.role_units(session)
         shown = self.shown(rows, self.tracking_clock(now, plan.year))
@@ -370,7 +384,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
             assert plan.id is not None
-            rows = milestone_rows(session, plan.id)
+            rows = self._plan_rows(session, plan)
             names = self.unit_names(session)
         shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=_order)
         return plan, shown, names
@@ -468,7 +482,7 @@ class Reader:
                 assert plan.id is not None
                 rows = [
                     r
-                    for r in milestone_rows(session, plan.id)
+                    for r in self._plan_rows(session, plan)
                     if unit_code in r.lead_units or unit_code in r.coordinating_units
                 ]
                 if not rows:
@@ -512,7 +526,7 @@ class Reader:
             for plan in list_plans(session):
                 assert plan.id is not None
                 shown = self.shown(
-                    milestone_rows(session, plan.id), self.tracking_clock(now, plan.year)
+                    self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
                 )
                 summaries.append(
                     PlanSummary(
@@ -551,7 +565,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
             assert plan.id is not None
-            rows = milestone_rows(session, plan.id)
+            rows = self._plan_rows(session, plan)
         events: dict[str, list[MilestoneRow]] = {}
         for row in rows:
             if row.event_key and row.status == MilestoneStatus.WAITING_EVENT:

@@ -1,8 +1,8 @@
-"""web app: accounts, audit log, unit link revocations, evidence files and reviews
+"""web app: accounts, audit log, unit link revocations, evidence files and reviews, projection versions
 
 Revision ID: 0003_i10_web_app
 Revises: 0002
-Create Date: 2026-11-30 05:40:52.844013
+Create Date: 2026-11-30 06:36:34.726890
 """
 
 from collections.abc import Sequence
@@ -86,6 +86,12 @@ def upgrade() -> None:
     with op.batch_alter_table('unitlinkrevocation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unitlinkrevocation_unit_code'), ['unit_code'], unique=True)
 
+    op.create_table('projectionversion',
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
+    sa.PrimaryKeyConstraint('plan_id')
+    )
     op.create_table('evidencereview',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('evidence_id', sa.Integer(), nullable=False),
@@ -108,6 +114,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_evidencereview_evidence_id'))
 
     op.drop_table('evidencereview')
+    op.drop_table('projectionversion')
     with op.batch_alter_table('unitlinkrevocation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unitlinkrevocation_unit_code'))
 

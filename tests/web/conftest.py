@@ -33,7 +33,7 @@ from plan_import.units import load_unit_directory
 from settings import DATA_DIR, Settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import store_plan
-from storage.progress import save_evidence, save_task_snapshot
+from storage.progress import bump_projection_version, save_evidence, save_task_snapshot
 from web.actions import Actor, EngineActions, EngineRefused
 from web.app import create_app
 
@@ -87,6 +87,14 @@ def snapshots(imported: ImportedPlan, settings: Settings, now: datetime) -> list
     return found
 
 
+def row_plan_id(session: Any) -> int:
+    from storage.plans import get_plan
+
+    plan = get_plan(session, PLAN_KEY)
+    assert plan is not None and plan.id is not None
+    return plan.id
+
+
 class RecordingEngine(EngineActions):
     """Answers like the engine and records the projection as its activities would."""
 
@@ -116,6 +124,7 @@ class RecordingEngine(EngineActions):
             row.status = status
             row.closed_at = self._clock() if status.value.startswith("done") else None
             session.add(row)
+            bump_projection_version(session, plan_id=row_plan_id(session))
             return MilestoneView(
                 row.key,
                 row.label,
