@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from activities.notify import notification_service
@@ -38,6 +38,7 @@ from web.reading import NotFound, Reader, Shown, pending_extension
 from web.uploads import UploadRefused, store_evidence, store_plan_file, stored_path
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Milestones a unit may deliver for or ask more time on (the engine judges them again).
 _ACTIONABLE = frozenset({MilestoneStatus.OPEN, MilestoneStatus.OVERDUE})
@@ -167,7 +168,7 @@ class Acting:
             ),
         )
 
-    async def _engine(self, call: Any) -> Any:
+    async def _engine(self, call: Awaitable[T]) -> T:
         try:
             return await call
         except EngineRefused as error:

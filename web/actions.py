@@ -45,6 +45,7 @@ T = TypeVar("T")
 ENDED = "the task has ended and takes no more changes"
 # An update needs a worker to answer; a page does not wait longer than this for one.
 ANSWER_WITHIN = 20.0
+HISTORY_WITHIN = 3.0
 
 
 class EngineRefused(ValueError):
@@ -84,10 +85,12 @@ class EngineActions:
                         raise EngineUnavailable(str(error)) from error
         return self._client
 
-    async def _call(self, action: Callable[[Client], Awaitable[T]]) -> T:
+    async def _call(
+        self, action: Callable[[Client], Awaitable[T]], *, within: float = ANSWER_WITHIN
+    ) -> T:
         client = await self.client()
         try:
-            return await asyncio.wait_for(action(client), timeout=ANSWER_WITHIN)
+            return await asyncio.wait_for(action(client), timeout=within)
         except WorkflowUpdateFailedError as error:
             raise EngineRefused(str(getattr(error.cause, "message", error.cause))) from error
         except WorkflowQueryFailedError as error:
@@ -103,7 +106,7 @@ class EngineActions:
             raise EngineRefused(str(error)) from error
         except TimeoutError as error:
             raise EngineUnavailable(
-                f"no answer within {ANSWER_WITHIN:.0f} s: is the worker running?"
+                f"no answer within {within:.0f} s: is the worker running?"
             ) from error
 
     # ----------------------------------------------------------------------------- units
@@ -198,6 +201,8 @@ class EngineActions:
 
     async def task_history(self, plan_key: str, task_code: str) -> list[HistoryEntry]:
         """The task's own history, as its workflow holds it (one query, for one task page)."""
+        # A page waits briefly: it shows everything else without this.
         return await self._call(
-            lambda c: operations.task_handle(c, plan_key, task_code).query(TaskWorkflow.history)
+            lambda c: operations.task_handle(c, plan_key, task_code).query(TaskWorkflow.history),
+            within=HISTORY_WITHIN,
         )

@@ -17,7 +17,7 @@ from notifications.links import InvalidLink
 from storage.db import session_scope
 from storage.overview import list_units
 from web.acting import EvidenceForm, Refusal, Where
-from web.actions import Actor
+from web.actions import Actor, EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
 from web.context import (
     address,
@@ -340,7 +340,8 @@ async def task_page(request: Request, plan_key: str, task_code: str) -> Response
     history_problem = ""
     try:
         history = list(await context.engine.task_history(plan_key, task_code))
-    except Exception as error:  # the page stands without the engine's own history
+    except (EngineRefused, EngineUnavailable) as error:
+        # The page stands without the engine's own history (the worker may be down).
         history_problem = str(error) or type(error).__name__
     return render(
         request,
