@@ -13,9 +13,10 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from control import access
+from models.tables import UnitRole
 from notifications.links import InvalidLink
 from storage.db import session_scope
-from storage.overview import list_units
+from storage.overview import list_units, unit_of_role
 from web.acting import EvidenceForm, Refusal, Where
 from web.actions import Actor, EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
@@ -228,6 +229,10 @@ def evidence_page(
         return render(request, "link_needed.html", {"next": path}, status=401)
     plan, shown = context.reader.milestone(plan_key, task_code, milestone_key, context.clock())
     if who.unit.code not in shown.row.lead_units + shown.row.coordinating_units:
+        if who.unit.code in _office_units(request):
+            # An escalation's link, opened by the coordinator's office or the leadership: the
+            # task's page is theirs (after signing in).
+            return _back(f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}")
         raise Refusal("not_your_task", status=403)
     return render(
         request,
@@ -240,6 +245,19 @@ def evidence_page(
             "unit_names": _unit_names(request),
         },
     )
+
+
+def _office_units(request: Request) -> set[str]:
+    """The units that are the coordinator's office and the leadership."""
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        return {
+            code
+            for code in (
+                unit_of_role(session, UnitRole.COORDINATOR),
+                unit_of_role(session, UnitRole.LEADERSHIP),
+            )
+            if code
+        }
 
 
 def _unit_names(request: Request) -> dict[str, str]:

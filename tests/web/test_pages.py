@@ -20,6 +20,12 @@ from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, for
 PLAN = f"/plans/{PLAN_KEY}"
 
 
+def office_of(site: Site, unit: str) -> TestClient:
+    client = site.browser()
+    client.get(f"/u/{site.link(unit)}")
+    return client
+
+
 def sign_in_form(client: TestClient, name: str, password: str) -> None:
     token = form_csrf(client.get("/login").text)
     answer = client.post(
@@ -87,6 +93,15 @@ def test_a_link_without_its_token_still_leads_somewhere(site: Site) -> None:
     sign_in_form(coordinator, *COORDINATOR)
     there = coordinator.get(f"{PLAN}/tasks/II.3/milestones/1/evidence", follow_redirects=False)
     assert there.headers["location"] == f"{PLAN}/tasks/II.3#m-1"
+    # An escalation's link, signed for the coordinator's office, leads to the task's page.
+    office = site.browser()
+    office.get(f"/u/{site.link('cchc-vtlt')}")
+    escalation = office.get(f"{PLAN}/tasks/VI.2/milestones/1/evidence", follow_redirects=False)
+    assert escalation.headers["location"] == f"{PLAN}/tasks/VI.2#m-1"
+    # Another unit's link shows nothing of the task.
+    assert "không do đơn vị của bạn" in (
+        office_of(site, "ban-tdkt").get(f"{PLAN}/tasks/VI.2/milestones/1/evidence").text
+    )
 
 
 def test_the_dashboard_counts_filters_and_pages(site: Site) -> None:
