@@ -3,8 +3,10 @@
 # libfaketime: `scheduler.py simulate` and the tests start the time-skipping test server at a
 # chosen instant (e.g. 1 January 2023) by running it under libfaketime.
 # postgresql: the tests run the schema and the engine record on a real PostgreSQL of their own.
+# chromium, fonts-dejavu-core: the web app's browser tests drive Debian's Chromium through the
+# playwright package (launched by path: playwright never downloads a browser here).
 set -euo pipefail
-packages=(libfaketime postgresql)
+packages=(libfaketime postgresql chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
