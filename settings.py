@@ -4,7 +4,9 @@ policy files), so the core itself reads no file."""
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
@@ -66,6 +68,16 @@ class Settings(BaseSettings):
     # Where units send their evidence; shown in every message.
     public_url: str = "http://127.0.0.1:8000"
 
+    # The web app. The key signs the units' links and the sessions; empty: a random key made
+    # once and kept in var/secret_key (every process of this machine reads the same one).
+    secret_key: str = ""
+    # How long a unit's link (in every message it gets) opens its page.
+    unit_link_days: int = 60
+    # The largest evidence file a unit may upload.
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    # Where the web app listens ("host:port"); empty: the public URL's own host and port.
+    web_listen: str = ""
+
     # Notifications. The Zalo Bot API's address, replaceable (a stand-in server in tests).
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     # Failed sends on a unit's main channel before its fallbacks are tried; failed sends in all
@@ -97,6 +109,21 @@ class Settings(BaseSettings):
         return configured_calendar(
             tuple(calendar_years(plan_year)), folder, self.office_opens, self.office_closes
         )
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Made by whichever process comes first; the others read it.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            key = secrets.token_urlsafe(48)
+            file.write(key)
+        return key
 
     def resolved_database_url(self) -> str:
         if self.database_url:

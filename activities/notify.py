@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from control.access import unit_links
 from models.payloads import NotificationOutcome, NotificationRequest
 from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
@@ -66,6 +67,7 @@ def notification_service(settings: Settings) -> NotificationService:
             max_failures=settings.notify_max_failures,
         ),
         unbroken=_unbroken,
+        unit_links=unit_links(settings),
     )
 
 

@@ -38,18 +38,28 @@ def run_command(
     year: Annotated[int | None, typer.Option(help="Plan year (default: this year).")] = None,
 ) -> None:
     """Run everything on this machine: the Temporal dev server (state under var/), the worker,
-    and the plan started for this year. Ctrl-C (or SIGTERM) stops all of it; run again to pick
-    up. The configuration and the plan are checked before anything starts."""
+    the plan started for this year, and the web app on NHACHAN_PUBLIC_URL. Ctrl-C (or SIGTERM)
+    stops all of it; run again to pick up. The configuration and the plan are checked before
+    anything starts."""
     settings = get_settings()
     path = plan_file or settings.plan_file
     plan_year = year or date.today().year
+    # The web app's task, held so that it lives as long as the loop.
+    served: list[asyncio.Task[None]] = []
 
     async def start(client: Client) -> None:
+        # Here, not at the top: the other verbs need not load the web app.
+        from web.server import serve_beside, welcome
+
         with start_progress() as on_progress:
             report = await operations.start_plan(
                 client, settings, path, year=plan_year, on_progress=on_progress
             )
         _print_start(report)
+        # Served from this loop: it stops with the worker when `run` ends.
+        served.append(await serve_beside(settings, client))
+        for line in welcome(settings):
+            console.print(line, highlight=False, soft_wrap=True)
         console.print(
             f"Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}  ·  "
             f"outbox: {settings.var_dir / 'outbox'}  ·  Ctrl-C stops everything."

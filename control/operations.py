@@ -35,6 +35,7 @@ from models.workflow_messages import (
     EventOccurrence,
     EventRouting,
     EventSubscription,
+    EvidenceRejection,
     EvidenceSubmission,
     ExtensionGrant,
     ExtensionRefusal,
@@ -405,6 +406,16 @@ async def submit_evidence(
     if actor.who != submission.submitted_by:
         submission = dataclasses.replace(submission, recorded_by=actor.who)
     return await handle.execute_update(TaskWorkflow.submit_evidence, submission)
+
+
+async def reject_evidence(
+    client: Client, plan_key: str, task_code: str, rejection: EvidenceRejection, *, actor: Actor
+) -> MilestoneView:
+    """The coordinator rejects delivered evidence: the milestone opens again and the lead
+    units are told why."""
+    handle = await _checked_handle(client, plan_key, task_code, actor, Action.REJECT_EVIDENCE)
+    rejection = dataclasses.replace(rejection, rejected_by=actor.who)
+    return await handle.execute_update(TaskWorkflow.reject_evidence, rejection)
 
 
 async def request_extension(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -47,23 +48,40 @@ class PortTaken(EngineUnavailable):
     """A port `run` needs is held by another program."""
 
 
+def listen_address(settings: Settings) -> tuple[str, int]:
+    """Where the web app listens: NHACHAN_WEB_LISTEN, else the public URL's host and port."""
+    if settings.web_listen:
+        host, _, port = settings.web_listen.rpartition(":")
+        return host or "127.0.0.1", int(port)
+    url = urlparse(settings.public_url)
+    default_port = 443 if url.scheme == "https" else 80
+    host = url.hostname or "127.0.0.1"
+    if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        # Behind a proxy that owns the public name: listen on loopback.
+        host = "127.0.0.1"
+    return host, url.port or default_port
+
+
 def check_ports_free(settings: Settings) -> None:
-    """The dev server's port and its UI's port are free; else `PortTaken` naming the port and
-    the setting that chose it (often a server an earlier `run` left behind)."""
+    """The dev server's port, its UI's port and the web app's are free; else `PortTaken` naming
+    the port and the setting that chose it (often a server an earlier `run` left behind)."""
     host, _, port = settings.temporal_address.rpartition(":")
     host = host or "127.0.0.1"
-    for number, setting in (
-        (int(port), "NHACHAN_TEMPORAL_ADDRESS"),
-        (settings.temporal_ui_port, "NHACHAN_TEMPORAL_UI_PORT"),
+    web_host, web_port = listen_address(settings)
+    web_setting = "NHACHAN_WEB_LISTEN" if settings.web_listen else "NHACHAN_PUBLIC_URL"
+    for address, number, setting in (
+        (host, int(port), "NHACHAN_TEMPORAL_ADDRESS"),
+        (host, settings.temporal_ui_port, "NHACHAN_TEMPORAL_UI_PORT"),
+        (web_host, web_port, web_setting),
     ):
         with socket.socket() as probe:
             # A port whose last connection is closing is free to listen on again.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                probe.bind((host, number))
+                probe.bind((address, number))
             except OSError as error:
                 raise PortTaken(
-                    f"port {number} on {host} ({setting}) is taken ({error.strerror}): another "
+                    f"port {number} on {address} ({setting}) is taken ({error.strerror}): another "
                     "program listens there, perhaps a Temporal server an earlier run left "
                     f"behind; stop it, or set {setting} to a free port"
                 ) from None

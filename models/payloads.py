@@ -40,9 +40,13 @@ class MessageKind(StrEnum):
     EVIDENCE_RECEIVED = "evidence_received"
     # A task started after some of its steps had passed: where it stands, once.
     CATCH_UP = "catch_up"
+    # The coordinator rejected the evidence a lead unit delivered: the milestone is open again.
+    EVIDENCE_REJECTED = "evidence_rejected"
     # The product's own messages, not asked for by the engine.
     DELIVERY_FAILURE = "delivery_failure"
     DIGEST = "digest"
+    # A unit's signed link to its own page, sent again by the coordinator from the web app.
+    UNIT_LINK = "unit_link"
 
 
 class DeliveryOutcome(StrEnum):

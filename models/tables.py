@@ -185,3 +185,90 @@ class NotificationLog(SQLModel, table=True):
     # this row's update), each followed by a resend: the unit may have the message twice (an
     # email with the same Message-ID). Never shown as one clean send.
     uncertain_attempts: int = 0
+
+
+# ----------------------------------------------------------------------------- the web app
+
+
+class Account(SQLModel, table=True):
+    """A person who signs in to the web app: the coordinator's staff (role coordinator) or the
+    leadership (role leadership). Units have no account: they act from their signed link."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    role: UnitRole
+    # argon2id, with its parameters and salt; the password itself is never stored.
+    password_hash: str
+    # The account the first `make run` creates has a one-time password, changed at first use.
+    must_change_password: bool = False
+    disabled: bool = False
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # A session opened before this instant is over (the password changed since).
+    password_changed_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """One action taken through the web app or its API, done or refused: who (an account or a
+    unit), through what (its account, or its link and when that link was issued), when, on
+    what, and the details asked for."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # An account's name, or a unit's code.
+    actor: str = Field(index=True)
+    actor_role: UnitRole
+    # "account" or "unit_link", and what identifies it (the link's issue instant).
+    via: str
+    via_detail: str = ""
+    action: str = Field(index=True)
+    plan_key: str = Field(default="", index=True)
+    task_code: str = Field(default="", index=True)
+    milestone_key: str = ""
+    # "done", or "refused" with the reason in `message`.
+    outcome: str = "done"
+    message: str = ""
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    address: str = ""
+
+
+class UnitLinkRevocation(SQLModel, table=True):
+    """Links of a unit issued before `revoked_before` no longer open anything."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(unique=True, index=True)
+    revoked_before: datetime = Field(sa_column=_utc_column(nullable=False))
+    revoked_by: str = ""
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A file delivered as evidence, stored once under the var folder by its content's hash;
+    an evidence's `file_ref` is `sha256:<hash>`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(unique=True, index=True)
+    size: int
+    # Read from the content, never from the name the sender gave it.
+    media_type: str
+    original_name: str = ""
+    uploaded_by: str = ""
+    uploaded_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class EvidenceReview(SQLModel, table=True):
+    """The coordinator's word on delivered evidence: accepted, or rejected with a reason (the
+    rejection reopened the milestone)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    evidence_id: int = Field(foreign_key="evidence.id", index=True)
+    decision: str
+    reason: str = ""
+    by: str
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class ProjectionVersion(SQLModel, table=True):
+    """Counts the engine's writes to a plan's projection (tasks and milestones), so that a
+    reader may keep what it read until the count moves."""
+
+    plan_id: int = Field(primary_key=True, foreign_key="plan.id")
+    version: int = 0

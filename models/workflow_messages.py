@@ -47,6 +47,15 @@ class EvidenceSubmission:
 
 
 @dataclass(frozen=True)
+class EvidenceRejection:
+    """The coordinator finds delivered evidence wanting: the milestone opens again."""
+
+    milestone_key: str
+    reason: str
+    rejected_by: str
+
+
+@dataclass(frozen=True)
 class ExtensionRequest:
     milestone_key: str
     new_due_on: date

@@ -41,7 +41,7 @@ from datetime import UTC, date, datetime
 from deadlines import StepAudience
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
-from notifications.channels import ChannelSender
+from notifications.channels import ChannelSender, DeliveryAttempt
 from notifications.contacts import ContactBook, UnitContacts, UnitLookup
 from notifications.digest import DailyDigests
 from notifications.dispatch import About, DeliveryRules, Dispatcher
@@ -49,7 +49,7 @@ from notifications.formatting import format_day
 from notifications.kinds import DIGEST_KINDS
 from notifications.leadership import LeadershipSummaries
 from notifications.lines import MessageLines
-from notifications.links import plan_link
+from notifications.links import UnitLinks, plan_link
 from notifications.messages import MessageContext
 from notifications.office_hours import CalendarOfYear, wait_for_office_hours
 from notifications.outcomes import finished, settled
@@ -57,6 +57,7 @@ from notifications.recovery import CatchUp
 from notifications.rendering import MessageRenderer
 from notifications.requests import check_request, request_audience, request_row, unit_log_key
 from notifications.samples import SampleDelivery, Samples
+from notifications.unit_link import UnitLinkMessages
 from storage import notifications as log
 from storage.db import session_scope
 
@@ -79,9 +80,12 @@ class NotificationService:
         renderer: MessageRenderer | None = None,
         clock: Callable[[], datetime] = _wall_clock,
         unbroken: Callable[[], AbstractContextManager[None]] | None = None,
+        unit_links: UnitLinks | None = None,
     ) -> None:
         self._calendar = calendar
-        self._lines = MessageLines(directory=directory, calendar=calendar, public_url=public_url)
+        self._lines = MessageLines(
+            directory=directory, calendar=calendar, public_url=public_url, unit_links=unit_links
+        )
         self._dispatch = Dispatcher(
             database_url=database_url,
             directory=directory,
@@ -97,6 +101,7 @@ class NotificationService:
         self._catch_up = CatchUp(self._dispatch)
         self._digests = DailyDigests(self._dispatch, self._leadership, self._catch_up, calendar)
         self._samples = Samples(self._dispatch)
+        self._unit_links = UnitLinkMessages(self._dispatch)
 
     @property
     def contacts(self) -> ContactBook:
@@ -167,8 +172,10 @@ class NotificationService:
                     recipient_name=lines.unit_name(unit),
                     plan_title=facts.plan_title,
                     day_text=format_day(local_day(now)),
-                    milestone=line,
-                    milestones=year[1] if year else task_milestones,
+                    milestone=lines.for_unit(line, unit) if line is not None else None,
+                    milestones=(
+                        year[1] if year else [lines.for_unit(m, unit) for m in task_milestones]
+                    ),
                     evidence=facts.evidence,
                     tally=year[0] if year else None,
                     extension=lines.extension_line(request, kind, note),
@@ -196,6 +203,10 @@ class NotificationService:
         """The day's digests and the leadership summaries that waited for it (see
         `notifications.digest`). Returns how many went out."""
         return self._digests.send(day, now=now, last_attempt=last_attempt)
+
+    def send_unit_link(self, unit_code: str, link: str, *, now: datetime) -> list[DeliveryAttempt]:
+        """The unit's own link, sent again now (see `notifications.unit_link`)."""
+        return self._unit_links.send(unit_code, link, now=now)
 
     def send_samples(
         self, unit_code: str, kinds: Iterable[MessageKind], *, now: datetime

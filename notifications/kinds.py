@@ -24,6 +24,7 @@ ENGINE_KINDS = frozenset(
         MessageKind.CLOCK_STARTED,
         MessageKind.EVIDENCE_RECEIVED,
         MessageKind.CATCH_UP,
+        MessageKind.EVIDENCE_REJECTED,
     }
 )
 
@@ -45,6 +46,7 @@ MILESTONE_KINDS = frozenset(
         MessageKind.EXTENSION_REFUSED,
         MessageKind.CLOCK_STARTED,
         MessageKind.EVIDENCE_RECEIVED,
+        MessageKind.EVIDENCE_REJECTED,
     }
 )
 

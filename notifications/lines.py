@@ -3,6 +3,7 @@ the engine recorded: the lines the templates show, with names, due dates and wor
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from models.tables import Milestone, NotificationLog, Task
 from notifications.contacts import UnitLookup
 from notifications.formatting import format_day, format_due
 from notifications.kinds import DECISION_KINDS, TASK_KINDS, parse_kind
-from notifications.links import evidence_link
+from notifications.links import UnitLinks, evidence_link
 from notifications.messages import (
     DecisionLine,
     EvidenceLine,
@@ -53,10 +54,27 @@ def row_ref(row: NotificationLog) -> str:
 
 
 class MessageLines:
-    def __init__(self, *, directory: UnitLookup, calendar: CalendarOfYear, public_url: str) -> None:
+    def __init__(
+        self,
+        *,
+        directory: UnitLookup,
+        calendar: CalendarOfYear,
+        public_url: str,
+        unit_links: UnitLinks | None = None,
+    ) -> None:
         self._directory = directory
         self._calendar = calendar
         self.public_url = public_url
+        # None: links are left unsigned (a unit then asks the web app to send it its link).
+        self._unit_links = unit_links
+
+    def for_unit(self, line: MilestoneLine, unit_code: str) -> MilestoneLine:
+        """The line as one recipient reads it: its evidence link opens as that unit."""
+        if self._unit_links is None:
+            return line
+        return dataclasses.replace(
+            line, evidence_link=self._unit_links.signed(line.evidence_link, unit_code)
+        )
 
     def unit_name(self, code: str) -> str:
         try:
@@ -96,9 +114,10 @@ class MessageLines:
         return self.unit_name(self._directory.coordinator) if event_key else ""
 
     def held_line(self, row: NotificationLog, now: datetime) -> MilestoneLine:
-        """A request held in the log (for a digest or a summary), from what the log kept."""
+        """A request held in the log (for a digest or a summary), from what the log kept; its
+        link opens as the row's unit."""
         details = RequestDetails.model_validate(row.details)
-        return MilestoneLine(
+        line = MilestoneLine(
             task_code=row.task_code,
             task_title=details.task_title,
             milestone_key=row.milestone_key,
@@ -115,6 +134,7 @@ class MessageLines:
             event_key=details.event_key,
             event_recorder_name=self._event_recorder(details.event_key),
         )
+        return self.for_unit(line, row.unit_code)
 
     def stored_line(
         self, plan_key: str, task: Task, milestone: Milestone, now: datetime

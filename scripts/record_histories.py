@@ -10,6 +10,8 @@ tests/histories/ as `<name>.<GENERATION>.json`:
   event, its correction, evidence, an extension asked for, refused, asked again and granted, a
   reassignment, a cancellation, a carry-over, the plan's subscriptions changed by a second start),
   with a task added late and one added after its event;
+- evidence rejected: a task of the seed plan whose evidence the coordinator rejects (the
+  `reject-evidence` patch: delivered, rejected, delivered again late, then the review window);
 - after the year: the small plan started once its year is over (the tasks catch up, the year's
   summary waits for their record);
 - several years: a plan of 2025–2026 of another agency (tests/engine/data/), from January 2025
@@ -46,12 +48,14 @@ from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
 from models.workflow_messages import (  # noqa: E402
     Closure,
     EventOccurrence,
+    EvidenceRejection,
     EvidenceSubmission,
     ExtensionGrant,
     ExtensionRefusal,
     ExtensionRequest,
     Reassignment,
 )
+from plan_import import read_plan  # noqa: E402
 from plan_import.units import UnitDirectory, load_unit_directory  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import SimulatedPlan, local_start, perform_step, simulated_plan  # noqa: E402
@@ -231,6 +235,40 @@ async def report_messages(sim: SimulatedPlan) -> None:
     print(f"messages asked for: {', '.join(kinds)}")
 
 
+# The task whose evidence is rejected ("Tháng 2/2023", due Tuesday 28/02/2023 17:00).
+REJECTED_TASK = "II.2"
+
+
+async def evidence_rejected(directory: UnitDirectory) -> None:
+    start = datetime(2022, 12, 31, 17, 0, tzinfo=UTC)  # 1 January 2023, 00:00 in Vietnam
+    settings = get_settings()
+    task = next(t for t in read_plan(SEED, year=2023).tasks if t.code == REJECTED_TASK)
+    lead = task.lead_units[0]
+    unit = unit_actor(directory, lead)
+    coordinator = unit_actor(directory, directory.coordinator)
+    async with simulated_plan(
+        SEED, start_at=start, settings=settings, year=2023, stand_ins=[digests_sent_nowhere]
+    ) as sim:
+        key = sim.report.plan_key
+        client = sim.client
+        await sim.sleep_until(local_start(date(2023, 2, 20)))
+        first = EvidenceSubmission("1", lead, document_number="05/KH-SNV")
+        print(await operations.submit_evidence(client, key, REJECTED_TASK, first, actor=unit))
+        await sim.sleep_until(local_start(date(2023, 2, 22)))
+        rejection = EvidenceRejection("1", "Kế hoạch chưa có chữ ký", directory.coordinator)
+        print(
+            await operations.reject_evidence(
+                client, key, REJECTED_TASK, rejection, actor=coordinator
+            )
+        )
+        await sim.sleep_until(local_start(date(2023, 3, 3)))
+        again = EvidenceSubmission("1", lead, document_number="07/KH-SNV")
+        print(await operations.submit_evidence(client, key, REJECTED_TASK, again, actor=unit))
+        # Past the review window of the second delivery: the workflow has ended.
+        await sim.sleep_until(local_start(date(2023, 4, 15)))
+        await save(client, {task_workflow_id(key, REJECTED_TASK): "evidence-rejected"})
+
+
 async def main(runs: list[str]) -> None:
     directory = load_unit_directory(get_settings().units_file)
     if not runs or "the_year" in runs:
@@ -241,6 +279,8 @@ async def main(runs: list[str]) -> None:
         await after_the_year()
     if not runs or "several_years" in runs:
         await several_years()
+    if not runs or "evidence_rejected" in runs:
+        await evidence_rejected(directory)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from models.tables import Event, Evidence, Milestone, Plan, Task
+from models.tables import Event, Evidence, Milestone, Plan, ProjectionVersion, Task
 from models.workflow_messages import EventOccurrence, EventRecord, EvidenceRecord, TaskSnapshot
 from storage.plans import get_plan, get_task
 
@@ -49,6 +51,20 @@ def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
         row.status = view.status
         row.closed_at = view.closed_at
         session.add(row)
+    bump_projection_version(session, plan_id=task.plan_id)
+
+
+def bump_projection_version(session: Session, *, plan_id: int) -> None:
+    """The plan's projection changed: readers that kept a copy read it again."""
+    table = ProjectionVersion.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(table).values(plan_id=plan_id, version=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.plan_id], set_={"version": table.c.version + 1}
+        )
+    )
 
 
 def save_evidence(session: Session, *, record: EvidenceRecord) -> None:

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from models.workflow_messages import (
         Closure,
         EventOccurrence,
+        EvidenceRejection,
         EvidenceSubmission,
         ExtensionGrant,
         ExtensionRefusal,
@@ -340,4 +341,25 @@ async def send_notification(request: NotificationRequest) -> None:
         start_to_close_timeout=NOTIFICATION_TIMEOUT,
         heartbeat_timeout=NOTIFICATION_HEARTBEAT,
         retry_policy=NOTIFICATION_RETRY,
+    )
+
+
+def evidence_rejected_message(
+    task: TaskWorkflowInput,
+    milestone: MilestoneState,
+    lead_units: list[str],
+    rejection: EvidenceRejection,
+    *,
+    at: datetime,
+) -> NotificationRequest:
+    """To the lead units: the milestone is open again, and why (the reason is the note)."""
+    return milestone_request(
+        task,
+        milestone,
+        MessageKind.EVIDENCE_REJECTED,
+        lead_units,
+        scheduled_at=at,
+        tag=StepAudience.LEAD,
+        audience=StepAudience.LEAD,
+        note=rejection.reason,
     )

@@ -27,7 +27,7 @@ import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from temporalio import workflow
@@ -40,6 +40,7 @@ from workflows.notification_calls import (
     clock_started_message,
     closed_message,
     evidence_received_message,
+    evidence_rejected_message,
     extension_granted_message,
     extension_refused_message,
     extension_request_message,
@@ -68,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
         DueOnDayRequest,
         EventOccurrence,
         EvidenceRecord,
+        EvidenceRejection,
         EvidenceSubmission,
         ExtensionGrant,
         ExtensionRefusal,
@@ -95,9 +97,16 @@ SAFE_HANDLERS = "safe-message-handlers"
 # Runs that began with this marker ask the deadline policy for dates as local activities (no
 # round trip to the server), their first plan in one call (`plan_task`).
 LOCAL_PLANNING = "local-planning"
+# Runs that reach this marker keep a task done by its evidence open to a rejection of that
+# evidence for `EVIDENCE_REVIEW_WINDOW` before they end.
+REJECT_EVIDENCE = "reject-evidence"
 
 M = TypeVar("M")
 R = TypeVar("R")
+
+# How long a task done by its evidence stays open to the coordinator's rejection of that
+# evidence before its workflow ends (a rejection reopens the milestone and the task).
+EVIDENCE_REVIEW_WINDOW = timedelta(days=30)
 
 
 def task_workflow_id(plan_key: str, task_code: str) -> str:
@@ -138,6 +147,8 @@ class TaskWorkflow:
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
+        # Set once a task done by its evidence is past its review window (or has none).
+        self._review_over = False
 
     # ----------------------------------------------------------------------------- the run
 
@@ -152,6 +163,22 @@ class TaskWorkflow:
         self._ready = True
         await self._publish()
 
+        await self._follow_schedule(input)
+        while await self._reopened_in_review():
+            await self._follow_schedule(input)
+
+        if self._safe:
+            # Messages judged before the task closed are refused now, with the reason.
+            while not await self._handlers_finished():
+                await self._apply_messages()
+                self._answer()
+        else:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._send_closings()
+        await self._publish()
+        return self._snapshot()
+
+    async def _follow_schedule(self, input: TaskWorkflowInput) -> None:
         while self._task.state.status is TaskStatus.ACTIVE:
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._wake, timeout=self._task.time_to_wake())
@@ -175,16 +202,39 @@ class TaskWorkflow:
                     continue
                 workflow.continue_as_new(dataclasses.replace(input, state=self._task.state))
 
-        if self._safe:
-            # Messages judged before the task closed are refused now, with the reason.
-            while not await self._handlers_finished():
+    async def _reopened_in_review(self) -> bool:
+        """A task done by delivered evidence waits `EVIDENCE_REVIEW_WINDOW` for the coordinator
+        to reject that evidence; True when a rejection reopened it. Workflows recorded before
+        rejections existed end at once, as they did. The main loop goes on applying what is
+        queued meanwhile: a rejection reopens the task, anything else is refused (it is done)."""
+        delivered = any(
+            m.status in (MilestoneStatus.DONE_ON_TIME, MilestoneStatus.DONE_LATE)
+            for m in self._task.state.milestones
+        )
+        if (
+            self._task.state.status is not TaskStatus.DONE
+            or not delivered
+            or not workflow.patched(REJECT_EVIDENCE)
+        ):
+            self._review_over = True
+            return False
+        ends = workflow.now() + EVIDENCE_REVIEW_WINDOW
+        while not self._reopened() and workflow.now() < ends:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._reopened() or bool(self._inbox),
+                    timeout=ends - workflow.now(),
+                )
+            if self._safe:
                 await self._apply_messages()
                 self._answer()
-        else:
-            await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._send_closings()
-        await self._publish()
-        return self._snapshot()
+        if self._reopened():
+            return True
+        self._review_over = True
+        return False
+
+    def _reopened(self) -> bool:
+        return self._task.state.status is TaskStatus.ACTIVE
 
     async def _begin(self) -> None:
         request = PlanTaskRequest(
@@ -505,6 +555,35 @@ class TaskWorkflow:
             await self._notify(
                 evidence_received_message(self._input, milestone, submission, at=now)
             )
+        return views.view(milestone)
+
+    @workflow.update
+    async def reject_evidence(self, rejection: EvidenceRejection) -> MilestoneView:
+        await self._planned()
+        if not self._safe:  # an update those runs never had: applied inline, as theirs are
+            self._check(self._check_rejection, rejection)
+            return await legacy.reject_evidence(self, rejection)
+        return await self._queue(self._check_rejection, rejection, self._apply_rejection)
+
+    @reject_evidence.validator
+    def _validate_evidence_rejection(self, rejection: EvidenceRejection) -> None:
+        self._judge(self._check_rejection, rejection)
+
+    def _check_rejection(self, rejection: EvidenceRejection) -> None:
+        in_review = self._task.state.status is TaskStatus.DONE and not self._review_over
+        self._task.check_evidence_rejection(rejection, in_review=in_review)
+
+    async def _apply_rejection(self, rejection: EvidenceRejection) -> MilestoneView:
+        milestone = self._task.milestone(rejection.milestone_key)
+        self._task.reopen(milestone, rejection)
+        await self._plan_steps(milestone, after=workflow.now())
+        await self._publish()
+        lead_units = list(self._task.state.lead_units)
+        await self._notify(
+            evidence_rejected_message(
+                self._input, milestone, lead_units, rejection, at=workflow.now()
+            )
+        )
         return views.view(milestone)
 
     @workflow.update

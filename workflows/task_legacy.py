@@ -14,19 +14,22 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 from workflows.activity_calls import ask, tell
-from workflows.notification_calls import extension_request_message
+from workflows.notification_calls import evidence_rejected_message, extension_request_message
 
 with workflow.unsafe.imports_passed_through():
+    from deadlines import ScheduledStep
     from models.statuses import TaskStatus
     from models.workflow_messages import (
         Closure,
         DueOnDayRequest,
         EvidenceRecord,
+        EvidenceRejection,
         EvidenceSubmission,
         ExtensionGrant,
         ExtensionRequest,
         MilestoneView,
         Reassignment,
+        ScheduleRequest,
         TaskSnapshot,
     )
     from workflows import task_views as views
@@ -98,3 +101,30 @@ def close(wf: TaskWorkflow, status: TaskStatus, closure: Closure) -> TaskSnapsho
     wf._task.close(status, closure)
     wf._wake = True
     return wf._snapshot()
+
+
+async def reject_evidence(wf: TaskWorkflow, rejection: EvidenceRejection) -> MilestoneView:
+    """Inline, as the handlers of these runs are: the new schedule is asked for before anything
+    changes, so that the main loop, woken by the change, never plans the reopened milestone at
+    the same time; then the rejection is judged again (the review window may have closed)."""
+    milestone = wf._task.milestone(rejection.milestone_key)
+    now = workflow.now()
+    until = wf._task.planning_until(milestone, now)
+    steps: list[ScheduledStep] = await ask(
+        "schedule_milestone",
+        ScheduleRequest(
+            task_code=wf._input.task_code,
+            year=wf._input.year,
+            milestone=milestone.milestone,
+            after=now,
+            until=until,
+        ),
+        list[ScheduledStep],
+    )
+    wf._check(wf._check_rejection, rejection)
+    wf._task.reopen(milestone, rejection)
+    wf._task.set_steps(milestone, steps, until)
+    wf._wake = True
+    lead_units = list(wf._task.state.lead_units)
+    await wf._notify(evidence_rejected_message(wf._input, milestone, lead_units, rejection, at=now))
+    return views.view(milestone)

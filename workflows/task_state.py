@@ -21,6 +21,7 @@ from models.statuses import MilestoneStatus, TaskStatus
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
+    EvidenceRejection,
     EvidenceSubmission,
     ExtensionGrant,
     ExtensionRefusal,
@@ -343,6 +344,41 @@ class TaskTracker:
         )
         self.pending_closings.append(milestone.key)
         return on_time
+
+    def check_evidence_rejection(self, rejection: EvidenceRejection, *, in_review: bool) -> None:
+        """Delivered evidence can be rejected while the task runs, or while a task done by
+        its evidence waits out its review window (`in_review`)."""
+        if not (self.state.status is TaskStatus.ACTIVE or in_review):
+            raise ValueError(
+                f"the task is {self.state.status.value} and its evidence can no longer be rejected"
+            )
+        milestone = self.milestone(rejection.milestone_key)
+        if milestone.status not in (MilestoneStatus.DONE_ON_TIME, MilestoneStatus.DONE_LATE):
+            raise ValueError(
+                f"milestone {milestone.key!r} has no delivered evidence to reject "
+                f"({milestone.status.value})"
+            )
+        if not rejection.reason.strip():
+            raise ValueError("say why the evidence is rejected: the unit is told the reason")
+
+    def reopen(self, milestone: MilestoneState, rejection: EvidenceRejection) -> None:
+        """The evidence of `milestone` is rejected: it is open (or overdue) again, and so is
+        the task; what was delivered stays in the record."""
+        now = self._clock()
+        due = milestone.milestone.due
+        milestone.status = (
+            MilestoneStatus.OVERDUE if due is not None and now > due else MilestoneStatus.OPEN
+        )
+        milestone.closed_at = None
+        if milestone.key in self.pending_closings:
+            self.pending_closings.remove(milestone.key)
+        self.state.status = TaskStatus.ACTIVE
+        self.record(
+            "evidence_rejected",
+            milestone.key,
+            to=list(self.state.lead_units),
+            detail=f"by {rejection.rejected_by}: {rejection.reason}",
+        )
 
     # ----------------------------------------------------------------------------- extensions
 

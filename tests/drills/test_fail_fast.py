@@ -79,6 +79,7 @@ def environment_of(root: Path) -> dict[str, str]:
         "NHACHAN_DATABASE_URL": f"sqlite:///{root / 'nhachan.db'}",
         "NHACHAN_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "NHACHAN_TEMPORAL_UI_PORT": str(free_port()),
+        "NHACHAN_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
     }
 
 

@@ -21,7 +21,7 @@ from workflows.plan import (
     LATE_YEAR_SUMMARY,
     YEARLY_SUMMARIES,
 )
-from workflows.task import LOCAL_PLANNING, SAFE_HANDLERS
+from workflows.task import LOCAL_PLANNING, REJECT_EVIDENCE, SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 KINDS = {
@@ -132,3 +132,12 @@ async def test_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_a_rejection_of_evidence_takes_its_path_in_both_generations() -> None:
+    # Recorded by `scripts/record_histories.py evidence_rejected` (and, before the safe
+    # handlers, by the web app's branch): delivered, rejected, delivered again, the review window.
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    assert REJECT_EVIDENCE in marked["evidence-rejected"]
+    assert SAFE_HANDLERS not in marked["evidence-rejected"]
+    assert {REJECT_EVIDENCE, SAFE_HANDLERS} <= marked["evidence-rejected.v2"]

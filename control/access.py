@@ -1,0 +1,184 @@
+"""Who may act through the web app: accounts for the coordinator's staff and the leadership
+(passwords hashed with argon2id, never kept or logged in clear), the units' signed links
+(issued, read, revoked), and the audit log of everything done there.
+
+The CLI (`scheduler.py user add`) and the web app both come here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from models.tables import Account, AuditEntry, UnitRole
+from notifications.links import InvalidLink, UnitLinkClaim, UnitLinks
+from settings import Settings
+from storage import access as store
+from storage.db import session_scope, upgrade_schema
+
+# The roles an account may have; units act from their links, never from an account.
+ACCOUNT_ROLES = (UnitRole.COORDINATOR, UnitRole.LEADERSHIP)
+MIN_PASSWORD_LENGTH = 10
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# The account the first `make run` makes, so that a newcomer can look at once.
+FIRST_ACCOUNT = "dieuphoi"
+
+_hasher = PasswordHasher()
+# Verified against when the name is unknown, so that a wrong name takes as long as a wrong
+# password and the answer does not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccessRefused(ValueError):
+    """What was asked cannot be done; the message says why, in words for the person."""
+
+
+class RevokedLink(InvalidLink):
+    """A link the coordinator revoked (a newer one was sent)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccessRefused(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def create_account(
+    settings: Settings,
+    *,
+    name: str,
+    role: UnitRole,
+    password: str,
+    must_change_password: bool = False,
+) -> Account:
+    if role not in ACCOUNT_ROLES:
+        raise AccessRefused("an account is for the coordinator or the leadership; units use links")
+    if not _NAME.match(name):
+        raise AccessRefused(
+            f"{name!r} is not an account name: 2-40 lowercase letters, digits, '.', '_' or '-'"
+        )
+    check_new_password(password)
+    url = settings.resolved_database_url()
+    upgrade_schema(url)
+    with session_scope(url) as session:
+        try:
+            return store.add_account(
+                session,
+                name=name,
+                role=role,
+                password_hash=_hasher.hash(password),
+                must_change_password=must_change_password,
+                now=_now(),
+            )
+        except store.AccountExists as error:
+            raise AccessRefused(str(error)) from error
+
+
+def signed_in_account(settings: Settings, name: str, password: str) -> Account | None:
+    """The account when the password is right; None otherwise (whatever was wrong)."""
+    with session_scope(settings.resolved_database_url()) as session:
+        account = store.get_account(session, name)
+        try:
+            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if account is None or account.disabled:
+            return None
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = _hasher.hash(password)
+            session.add(account)
+        return account
+
+
+def find_account(settings: Settings, name: str) -> Account | None:
+    with session_scope(settings.resolved_database_url()) as session:
+        return store.get_account(session, name)
+
+
+def change_password(settings: Settings, name: str, *, current: str, new: str) -> None:
+    if signed_in_account(settings, name, current) is None:
+        raise AccessRefused("the current password is not right")
+    check_new_password(new)
+    if new == current:
+        raise AccessRefused("choose a password other than the current one")
+    with session_scope(settings.resolved_database_url()) as session:
+        account = store.get_account(session, name)
+        assert account is not None
+        store.set_password(session, account, password_hash=_hasher.hash(new), now=_now())
+
+
+def first_coordinator(settings: Settings) -> tuple[str, str] | None:
+    """On a database without any account: a coordinator account with a one-time password
+    (changed at first sign-in); its name and that password, to be shown once. None when an
+    account exists already."""
+    url = settings.resolved_database_url()
+    upgrade_schema(url)
+    with session_scope(url) as session:
+        if store.count_accounts(session):
+            return None
+    password = secrets.token_urlsafe(12)
+    create_account(
+        settings,
+        name=FIRST_ACCOUNT,
+        role=UnitRole.COORDINATOR,
+        password=password,
+        must_change_password=True,
+    )
+    return FIRST_ACCOUNT, password
+
+
+# ----------------------------------------------------------------------------- unit links
+
+
+def unit_links(settings: Settings) -> UnitLinks:
+    return UnitLinks(
+        settings.resolved_secret_key(), max_age=timedelta(days=settings.unit_link_days)
+    )
+
+
+def unit_page_link(settings: Settings, unit_code: str, *, now: datetime | None = None) -> str:
+    """The address that opens a unit's own page, signed for it."""
+    token = unit_links(settings).token(unit_code, issued_at=now)
+    return f"{settings.public_url.rstrip('/')}/u/{token}"
+
+
+def read_unit_link(settings: Settings, token: str, *, now: datetime) -> UnitLinkClaim:
+    """Whose link this is; refused when forged, expired, revoked, or of a unit not stored."""
+    claim = unit_links(settings).read(token, now=now)
+    check_unit_claim(settings, claim)
+    return claim
+
+
+def check_unit_claim(settings: Settings, claim: UnitLinkClaim) -> None:
+    with session_scope(settings.resolved_database_url()) as session:
+        revoked = store.links_revoked_before(session, claim.unit_code)
+        known = store.unit_exists(session, claim.unit_code)
+    if not known:
+        raise InvalidLink(f"no unit {claim.unit_code!r} is known here")
+    if revoked is not None and claim.issued_at < revoked:
+        raise RevokedLink(
+            "this link was replaced by a newer one: open the link in the unit's latest message"
+        )
+
+
+def revoke_unit_links(settings: Settings, unit_code: str, *, by: str, before: datetime) -> None:
+    with session_scope(settings.resolved_database_url()) as session:
+        store.revoke_unit_links(session, unit_code=unit_code, before=before, by=by)
+
+
+# ----------------------------------------------------------------------------- the audit log
+
+
+def record(settings: Settings, entry: AuditEntry) -> None:
+    with session_scope(settings.resolved_database_url()) as session:
+        store.record_audit(session, entry)

@@ -1,0 +1,432 @@
+"""The web app in a real browser (Debian's Chromium driven by Playwright), on the real engine:
+the time-skipping Temporal server, the worker with its real notification activities, a real
+SMTP server on loopback, and the web app served by uvicorn.
+
+(a) The whole way: the plan starts, a reminder reaches the SMTP server, the link is taken out
+of that email and opened, a PDF is uploaded as evidence, and the coordinator's dashboard then
+shows the milestone "hoàn thành đúng hạn".
+(b) The coordinator signs in, triggers an event (after its preview) and sees the waiting tasks
+become due.
+
+Then the rest of the actions through the JSON API against the same engine (rejecting evidence
+reopens the milestone and emails the unit; an extension asked and granted; a reassignment; a
+cancellation). Each page is saved as a screenshot under docs/screenshots/ (the README shows
+them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
+
+from control import access, operations
+from control.runtime import build_worker
+from models.statuses import MilestoneStatus
+from models.tables import UnitRole
+from notifications.channels import register_outbox
+from settings import PROJECT_ROOT, Settings, get_settings
+from simulation.clock import start_time_skipping_at
+from storage.db import session_scope
+from storage.overview import milestone_rows
+from storage.plans import get_plan
+from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
+from web.actions import ENDED, EngineActions
+from web.app import create_app
+
+SHOTS = PROJECT_ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEW: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN"}
+COORDINATOR = ("dieuphoi", "mat-khau-dieu-phoi")
+LEADERSHIP = ("lanhdao", "mat-khau-lanh-dao")
+# Thursday 16/03/2023, 09:00 in Vietnam: the first reminder of "Tháng 3/2023" goes out on
+# Friday 17/03 (ten working days before Friday 31/03).
+START = datetime(2023, 3, 16, 2, 0, tzinfo=UTC)
+PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
+I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH,,,,,
+1,Xây dựng Kế hoạch cải cách hành chính của Sở,Văn phòng Sở,Phòng CCHC-VTLT,Tháng 3/2023,
+2,Triển khai Quyết định của UBND tỉnh về CCHC,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Rà soát hồ sơ lưu trữ,Trung tâm lưu trữ lịch sử tỉnh,Văn phòng Sở,Sau khi UBND tỉnh ban hành,
+II. CẢI CÁCH THỂ CHẾ,,,,,
+1,Rà soát văn bản quy phạm pháp luật,Phòng Tổ chức biên chế và tổ chức phi chính phủ,,Tháng 6/2023,
+"""
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    smtp: SmtpServer
+    plan_key: str
+    base: str
+    browser: Browser
+    clock: Callable[[], datetime]
+    sleep_until: Callable[[datetime], Awaitable[None]]
+    folder: Path
+
+
+async def eventually(check: Callable[[], object], *, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(0.3)
+
+
+def mails_to(smtp: SmtpServer, address: str) -> list[ReceivedMail]:
+    return [m for m in smtp.mails if address in m.recipients]
+
+
+def text_of(mail: ReceivedMail) -> str:
+    part = mail.message.get_body(preferencelist=("plain", "html"))
+    assert part is not None
+    return str(part.get_content())
+
+
+def milestone_status(settings: Settings, plan_key: str, task: str) -> str | None:
+    with session_scope(settings.resolved_database_url()) as session:
+        plan = get_plan(session, plan_key)
+        assert plan is not None and plan.id is not None
+        rows = milestone_rows(session, plan.id, task_code=task)
+    return rows[0].status if rows else None
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Engine]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs Debian's chromium")
+    folder = tmp_path_factory.mktemp("browser")
+    plan_file = folder / "ke-hoach.csv"
+    plan_file.write_text(PLAN, encoding="utf-8")
+    smtp = SmtpServer()
+    smtp.start()
+    contacts = folder / "contacts.yaml"
+    contacts.write_text(
+        "units:\n"
+        f"  van-phong: ['{smtp.url('vanphong@snv.example')}']\n"
+        f"  ttlt: ['{smtp.url('ttlt@snv.example')}']\n"
+        "default: [outbox://]\n",
+        encoding="utf-8",
+    )
+    port = free_port()
+    register_outbox()
+    env = await start_time_skipping_at(START)
+    target = env.client.service_client.config.target_host
+    settings = get_settings().model_copy(
+        update={
+            "var_dir": folder / "var",
+            "database_url": f"sqlite:///{folder / 'nhachan.db'}",
+            "task_queue": "nhachan-browser",
+            "temporal_address": target,
+            "contacts": contacts,
+            "public_url": f"http://127.0.0.1:{port}",
+            "secret_key": "browser-test-secret",
+        }
+    )
+    # The web app's clock is the Temporal server's (2023), moving on with the real one.
+    told: dict[str, Any] = {"at": START, "real": time.monotonic()}
+
+    def clock() -> datetime:
+        at: datetime = told["at"] + timedelta(seconds=time.monotonic() - told["real"])
+        return at
+
+    async def sleep_until(target_at: datetime) -> None:
+        now = await env.get_current_time()
+        if target_at > now:
+            await env.sleep(target_at - now)
+        told.update(at=await env.get_current_time(), real=time.monotonic())
+
+    async with env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            async with build_worker(env.client, settings, executor=executor):
+                report = await operations.start_plan(
+                    env.client, settings, plan_file, year=2023, with_digest=False
+                )
+                told.update(at=await env.get_current_time(), real=time.monotonic())
+                access.create_account(
+                    settings,
+                    name=COORDINATOR[0],
+                    role=UnitRole.COORDINATOR,
+                    password=COORDINATOR[1],
+                )
+                access.create_account(
+                    settings, name=LEADERSHIP[0], role=UnitRole.LEADERSHIP, password=LEADERSHIP[1]
+                )
+                app = create_app(settings, clock=clock, engine=EngineActions(settings))
+                server = uvicorn.Server(
+                    uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+                )
+                thread = threading.Thread(target=server.run, daemon=True)
+                thread.start()
+                await eventually(lambda: server.started, seconds=20)
+                async with async_playwright() as playwright:
+                    browser = await playwright.chromium.launch(
+                        executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                    )
+                    try:
+                        yield Engine(
+                            settings,
+                            smtp,
+                            report.plan_key,
+                            settings.public_url,
+                            browser,
+                            clock,
+                            sleep_until,
+                            folder,
+                        )
+                    finally:
+                        await browser.close()
+                        server.should_exit = True
+                        thread.join(timeout=10)
+    smtp.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+async def signed_in(engine: Engine, name: str, password: str) -> Page:
+    context = await engine.browser.new_context(
+        viewport={"width": 1280, "height": 860}, locale="vi-VN"
+    )
+    page = await context.new_page()
+    await page.goto(f"{engine.base}/login")
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", password)
+    await page.click("form.stack button")
+    await page.wait_for_load_state()
+    return page
+
+
+async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_done(
+    engine: Engine,
+) -> None:
+    login = await (await engine.browser.new_context(**VIEW)).new_page()
+    await login.goto(f"{engine.base}/login")
+    await shot(login, "01-dang-nhap")
+
+    # Friday 17/03, 09:00: the first reminder of I.1 has gone to Văn phòng Sở's mailbox.
+    await engine.sleep_until(datetime(2023, 3, 17, 2, 0, tzinfo=UTC))
+    await eventually(
+        lambda: any(
+            "[Nhắc hạn] I.1" in str(m.message["subject"])
+            for m in mails_to(engine.smtp, "vanphong@snv.example")
+        )
+    )
+    mail = next(
+        m
+        for m in mails_to(engine.smtp, "vanphong@snv.example")
+        if "[Nhắc hạn] I.1" in str(m.message["subject"])
+    )
+    found = re.search(r"(http://127\.0\.0\.1:\d+/plans/\S+/evidence\?t=[\w.\-]+)", text_of(mail))
+    assert found is not None, text_of(mail)
+    link = found.group(1)
+
+    clerk = await (await engine.browser.new_context(**VIEW)).new_page()
+    await clerk.goto(link)
+    assert "?t=" not in clerk.url  # recognised, and the token left the address bar
+    assert (
+        await clerk.locator("h1").inner_text()
+        == "I.1. Xây dựng Kế hoạch cải cách hành chính của Sở"
+    )
+    await clerk.fill("input[name=document_number]", "15/KH-SNV")
+    await clerk.fill("input[name=document_date]", "2023-03-16")
+    pdf = engine.folder / "ke-hoach-cchc.pdf"
+    pdf.write_bytes(PDF)
+    await clerk.set_input_files("input[name=file]", str(pdf))
+    await shot(clerk, "03-don-vi-gui-minh-chung")
+    await clerk.click("#evidence-form button")
+    await clerk.wait_for_load_state()
+    assert "Đã nhận minh chứng" in await clerk.locator(".flash.ok").inner_text()
+    await clerk.goto(f"{engine.base}/unit")
+    await shot(clerk, "04-trang-cua-don-vi")
+
+    await eventually(
+        lambda: (
+            milestone_status(engine.settings, engine.plan_key, "I.1")
+            == MilestoneStatus.DONE_ON_TIME
+        )
+    )
+    coordinator = await signed_in(engine, *COORDINATOR)
+    await shot(coordinator, "02-cac-ke-hoach")
+    await coordinator.goto(f"{engine.base}/plans/{engine.plan_key}")
+    row = coordinator.locator('tr[data-task="I.1"][data-milestone="1"]')
+    assert await row.get_attribute("data-state") == "done_on_time"
+    assert "Hoàn thành đúng hạn" in await row.inner_text()
+    await shot(coordinator, "05-bang-theo-doi")
+    await coordinator.goto(f"{engine.base}/plans/{engine.plan_key}/tasks/I.1")
+    task_text = await coordinator.locator("main").inner_text()
+    assert "15/KH-SNV" in task_text and "tệp đính kèm" in task_text
+    assert "Gửi minh chứng" in task_text  # the audit log: who, through the unit's link
+    await shot(coordinator, "06-nhiem-vu")
+
+
+async def test_the_coordinator_triggers_an_event_and_the_waiting_tasks_become_due(
+    engine: Engine,
+) -> None:
+    page = await signed_in(engine, *COORDINATOR)
+    await page.goto(f"{engine.base}/plans/{engine.plan_key}")
+    waiting = page.locator('tr[data-state="waiting_event"]')
+    assert await waiting.count() == 2
+    await page.click("text=Ghi nhận sự kiện")
+    await page.select_option("select[name=key]", "ubnd-tinh-ban-hanh")
+    await page.fill("input[name=decision]", "12/QĐ-UBND")
+    await page.click("#event-choose button")
+    await page.wait_for_load_state()
+    preview = await page.locator("#event-preview").inner_text()
+    assert "I.2" in preview and "I.3" in preview and "/2023" in preview
+    await shot(page, "07-su-kien-xem-truoc")
+    await page.click("#event-confirm button")
+    await page.wait_for_load_state()
+    assert "2 nhiệm vụ bắt đầu tính hạn" in await page.locator(".flash.ok").inner_text()
+
+    async def none_waiting() -> bool:
+        await page.goto(f"{engine.base}/plans/{engine.plan_key}")
+        return await page.locator('tr[data-state="waiting_event"]').count() == 0
+
+    await eventually(none_waiting)
+    for task in ("I.2", "I.3"):
+        state = await page.locator(f'tr[data-task="{task}"]').get_attribute("data-state")
+        assert state in ("in_progress", "due_soon"), (task, state)
+    await shot(page, "08-bang-theo-doi-sau-su-kien")
+
+
+async def test_the_other_pages(engine: Engine) -> None:
+    coordinator = await signed_in(engine, *COORDINATOR)
+    await coordinator.goto(f"{engine.base}/units")
+    await shot(coordinator, "09-don-vi")
+    await coordinator.goto(f"{engine.base}/import")
+    await coordinator.set_input_files("input[name=file]", str(engine.folder / "ke-hoach.csv"))
+    await coordinator.fill("input[name=year]", "2023")
+    await coordinator.click("form.card button")
+    await coordinator.wait_for_load_state()
+    assert (
+        "Xác nhận và khởi động kế hoạch" in await coordinator.locator("#import-report").inner_text()
+    )
+    await shot(coordinator, "10-nhap-ke-hoach")
+    # The API's documentation, from the app's own files (no CDN).
+    loaded: list[str] = []
+    coordinator.on("request", lambda request: loaded.append(request.url))
+    await coordinator.goto(f"{engine.base}/docs")
+    await coordinator.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert all(url.startswith(engine.base) or url.startswith("data:") for url in loaded), loaded
+    await shot(coordinator, "12-api")
+    leadership = await signed_in(engine, *LEADERSHIP)
+    await leadership.goto(f"{engine.base}/overview")
+    assert "Tổng quan cho lãnh đạo" in await leadership.locator("h1").inner_text()
+    await shot(leadership, "11-tong-quan-lanh-dao")
+
+
+async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
+    base = engine.base
+    plan = f"{base}/api/plans/{engine.plan_key}"
+    async with httpx.AsyncClient() as coordinator:
+        csrf = (await coordinator.get(f"{base}/api/session")).json()["csrf"]
+        signed = await coordinator.post(
+            f"{base}/api/session",
+            json={"name": COORDINATOR[0], "password": COORDINATOR[1]},
+            headers={"X-CSRF-Token": csrf},
+        )
+        headers = {"X-CSRF-Token": signed.json()["csrf"]}
+
+        # Rejecting the evidence reopens the milestone and emails the lead unit why.
+        rejected = await coordinator.post(
+            f"{plan}/tasks/I.1/milestones/1/review",
+            json={"decision": "reject", "reason": "Kế hoạch chưa có chữ ký"},
+            headers=headers,
+        )
+        assert rejected.status_code == 200, rejected.text
+        await eventually(
+            lambda: (
+                milestone_status(engine.settings, engine.plan_key, "I.1") == MilestoneStatus.OPEN
+            )
+        )
+        await eventually(
+            lambda: any(
+                "Minh chứng chưa đạt" in str(m.message["subject"])
+                for m in mails_to(engine.smtp, "vanphong@snv.example")
+            )
+        )
+
+        # The unit asks for more time (from its link, no cookie); the coordinator grants it.
+        token = access.unit_links(engine.settings).token("van-phong")
+        unit = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient() as clerk:
+            asked = await clerk.post(
+                f"{plan}/tasks/I.1/milestones/1/extension-request",
+                json={"until": "2023-04-14", "reason": "Chờ ý kiến góp ý"},
+                headers=unit,
+            )
+            assert asked.status_code == 200, asked.text
+            refused = await clerk.post(
+                f"{plan}/tasks/I.1/milestones/1/extension-request",
+                json={"until": "2023-03-01", "reason": "ngày đã qua"},
+                headers=unit,
+            )
+            assert refused.status_code == 409
+            assert "not after the current one" in refused.json()["detail"]
+        granted = await coordinator.post(
+            f"{plan}/tasks/I.1/milestones/1/extension",
+            json={"decision": "grant", "until": "2023-04-14", "reason": "Đồng ý"},
+            headers=headers,
+        )
+        assert granted.status_code == 200, granted.text
+        task = (await coordinator.get(f"{plan}/tasks/I.1")).json()
+        assert task["milestones"][0]["due"].startswith("2023-04-14") or any(
+            a["action"] == "grant_extension" for a in task["audit"]
+        )
+
+        reassigned = await coordinator.post(
+            f"{plan}/tasks/II.1/reassign",
+            json={"lead_units": ["phong-ccvc"], "reason": "Phân công lại"},
+            headers=headers,
+        )
+        assert reassigned.status_code == 200, reassigned.text
+        cancelled = await coordinator.post(
+            f"{plan}/tasks/II.1/close", json={"reason": "Gộp vào I.1"}, headers=headers
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        again = await coordinator.post(
+            f"{plan}/tasks/II.1/close", json={"reason": "lần hai"}, headers=headers
+        )
+        # Refused by the workflow ("the task is cancelled"), or once it has ended, by the engine.
+        assert again.status_code == 409
+        assert "cancelled" in again.json()["detail"] or ENDED in again.json()["detail"]
+        await eventually(
+            lambda: (
+                milestone_status(engine.settings, engine.plan_key, "II.1")
+                == MilestoneStatus.CANCELLED
+            )
+        )

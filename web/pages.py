@@ -1,0 +1,652 @@
+"""The pages: sign-in, the plans side by side, a plan's dashboard, a task, a unit's own page
+(from its link), the evidence form a message links to, the coordinator's forms, the
+leadership's overview. A form's action redirects back with what came of it (POST, redirect,
+GET), so a refusal is shown on the page the person was on."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from control import access
+from control.permissions import Actor
+from models.tables import UnitRole
+from notifications.links import InvalidLink
+from storage.db import session_scope
+from storage.overview import list_units, unit_of_role
+from web.acting import EvidenceForm, Refusal, Where
+from web.actions import EngineRefused, EngineUnavailable
+from web.auth import AccessDenied, Visitor
+from web.context import (
+    address,
+    check_csrf,
+    refusal_text,
+    require_account,
+    say,
+    session_of,
+    visitor,
+    web,
+    words,
+)
+from web.reading import Filters, NotFound
+from web.rendering import flash, render
+from web.tracking import TRACKING_ORDER, Tracking
+
+router = APIRouter(include_in_schema=False)
+
+Csrf = Annotated[str, Form(alias="csrf")]
+
+
+def _back(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _safe_next(path: str | None) -> str:
+    """Only a path of this site: never an address elsewhere."""
+    if path and path.startswith("/") and not path.startswith("//"):
+        return path
+    return "/"
+
+
+def _task_path(plan_key: str, task_code: str) -> str:
+    return f"/plans/{quote(plan_key, safe='')}/tasks/{quote(task_code, safe='')}"
+
+
+def _milestone_path(plan_key: str, task_code: str, milestone_key: str) -> str:
+    return f"{_task_path(plan_key, task_code)}/milestones/{quote(milestone_key, safe='')}/evidence"
+
+
+def _date(value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise Refusal("bad_date", detail=value) from error
+
+
+def _required_date(value: str) -> date:
+    found = _date(value)
+    if found is None:
+        raise Refusal("bad_date", detail=say("done", "empty"))
+    return found
+
+
+def _coordinator(request: Request) -> Visitor:
+    who = require_account(request)
+    if not who.is_coordinator:
+        raise AccessDenied("wrong_role")
+    return who
+
+
+# ----------------------------------------------------------------------------- signing in
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    who = visitor(request)
+    if who.account is not None:
+        if who.account.must_change_password:
+            return _back("/account/password")
+        context = web(request)
+        plans = context.reader.plans(context.clock())
+        return render(request, "home.html", {"plans": plans, "order": TRACKING_ORDER})
+    if who.unit is not None:
+        return _back("/unit")
+    return _back("/login")
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next)})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    csrf: Csrf,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    context = web(request)
+    try:
+        who = check_csrf(request, csrf)
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back("/login")
+    name = name.strip().lower()
+    if not (
+        context.limits.sign_in_address.allow(address(request))
+        and context.limits.sign_in_name.allow(name)
+    ):
+        flash(request, "error", refusal_text(Refusal("too_many")))
+        return render(request, "login.html", {"next": _safe_next(next)}, status=429)
+    account = access.signed_in_account(context.settings, name, password)
+    if account is None:
+        flash(request, "error", refusal_text(Refusal("sign_in_failed")))
+        return _back(f"/login?next={quote(_safe_next(next))}")
+    context.sessions.sign_in(session_of(request), account.name)
+    request.state.visitor = None
+    who = visitor(request)
+    context.acting.audit(who, Actor(account.name, account.role), "sign_in", Where())
+    if account.must_change_password:
+        return _back("/account/password")
+    return _back(_safe_next(next))
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf) -> Response:
+    check_csrf(request, csrf)
+    web(request).sessions.sign_out(session_of(request))
+    return _back("/login")
+
+
+@router.get("/account/password")
+def password_page(request: Request) -> Response:
+    require_account(request)
+    return render(request, "password.html", {})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    csrf: Csrf,
+    current: Annotated[str, Form()],
+    new: Annotated[str, Form()],
+    again: Annotated[str, Form()],
+) -> Response:
+    who = require_account(request)
+    check_csrf(request, csrf)
+    context = web(request)
+    assert who.account is not None
+    try:
+        if new != again:
+            raise access.AccessRefused("the two new passwords differ")
+        access.change_password(context.settings, who.account.name, current=current, new=new)
+    except access.AccessRefused as refused:
+        flash(request, "error", say("done", "password_not_changed", reason=refused))
+        return _back("/account/password")
+    context.sessions.sign_in(session_of(request), who.account.name)
+    flash(request, "ok", say("done", "password_changed"))
+    return _back("/")
+
+
+# ----------------------------------------------------------------------------- units
+
+
+def _open_link(request: Request, token: str) -> None:
+    context = web(request)
+    if not context.limits.link_use.allow(address(request)):
+        raise Refusal("too_many", status=429)
+    try:
+        claim = access.read_unit_link(context.settings, token, now=context.clock())
+    except InvalidLink as error:
+        raise Refusal("bad_link", status=401, detail=str(error)) from error
+    context.sessions.open_link(session_of(request), claim)
+    request.state.visitor = None
+
+
+@router.get("/u/{token}")
+def unit_link(request: Request, token: str) -> Response:
+    _open_link(request, token)
+    return _back("/unit")
+
+
+@router.get("/unit")
+def unit_page(request: Request) -> Response:
+    who = visitor(request)
+    if who.unit is None:
+        raise Refusal("bad_link", status=401)
+    context = web(request)
+    page = context.reader.unit(who.unit.code, context.clock())
+    link = access.unit_links(context.settings).token(who.unit.code, issued_at=who.unit.issued_at)
+    return render(
+        request,
+        "unit.html",
+        {"page": page, "calendar_token": link, "order": TRACKING_ORDER},
+    )
+
+
+@router.get("/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}/evidence")
+def evidence_page(
+    request: Request, plan_key: str, task_code: str, milestone_key: str, t: str = ""
+) -> Response:
+    """Where every message's link points. With the link's token: the unit is recognised and
+    sent on to the same page without it (the token stays out of the address bar)."""
+    path = _milestone_path(plan_key, task_code, milestone_key)
+    if t:
+        _open_link(request, t)
+        return _back(path)
+    who = visitor(request)
+    context = web(request)
+    if who.unit is None:
+        if who.account is not None:
+            return _back(f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}")
+        return render(request, "link_needed.html", {"next": path}, status=401)
+    plan, shown = context.reader.milestone(plan_key, task_code, milestone_key, context.clock())
+    if who.unit.code not in shown.row.lead_units + shown.row.coordinating_units:
+        if who.unit.code in _office_units(request):
+            # An escalation's link, opened by the coordinator's office or the leadership: the
+            # task's page is theirs (after signing in).
+            return _back(f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}")
+        raise Refusal("not_your_task", status=403)
+    return render(
+        request,
+        "evidence.html",
+        {
+            "plan": plan,
+            "shown": shown,
+            "leads": who.unit.code in shown.row.lead_units,
+            "path": path,
+            "unit_names": _unit_names(request),
+        },
+    )
+
+
+def _office_units(request: Request) -> set[str]:
+    """The units that are the coordinator's office and the leadership."""
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        return {
+            code
+            for code in (
+                unit_of_role(session, UnitRole.COORDINATOR),
+                unit_of_role(session, UnitRole.LEADERSHIP),
+            )
+            if code
+        }
+
+
+def _unit_names(request: Request) -> dict[str, str]:
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        return {unit.code: unit.name for unit in list_units(session)}
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}/evidence")
+async def submit_evidence(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    csrf: Csrf,
+    document_number: Annotated[str, Form()] = "",
+    document_date: Annotated[str, Form()] = "",
+    link: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    path = _milestone_path(plan_key, task_code, milestone_key)
+    try:
+        who = check_csrf(request, csrf)
+        content = await file.read() if file is not None and file.filename else None
+        form = EvidenceForm(
+            document_number=document_number,
+            document_date=_date(document_date),
+            link=link.strip(),
+            note=note,
+            file_name=file.filename or "" if file is not None else "",
+            file_content=content,
+        )
+        shown = await web(request).acting.submit_evidence(
+            who, plan_key, task_code, milestone_key, form
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back(path)
+    label = words()["tracking"][shown.tracking.value]["label"]
+    flash(request, "ok", say("done", "evidence_received", state=label.lower()))
+    return _back(path)
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}/extension-request")
+async def request_extension(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    csrf: Csrf,
+    until: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+) -> Response:
+    path = _milestone_path(plan_key, task_code, milestone_key)
+    try:
+        who = check_csrf(request, csrf)
+        await web(request).acting.request_extension(
+            who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back(path)
+    flash(request, "ok", say("done", "extension_asked"))
+    return _back(path)
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+@router.get("/plans/{plan_key}")
+def dashboard(
+    request: Request,
+    plan_key: str,
+    section: str = "",
+    unit: str = "",
+    state: str = "",
+    q: Annotated[str, Query()] = "",
+    page: int = 1,
+) -> Response:
+    who = visitor(request)
+    if who.account is None and who.unit is not None:
+        # A unit that follows a message's plan link sees its own part of the plan.
+        return _back("/unit")
+    require_account(request)
+    context = web(request)
+    filters = Filters(section, unit, state, q.strip(), page)
+    board = context.reader.dashboard(plan_key, filters, context.clock())
+    template = "_rows.html" if request.headers.get("hx-request") else "dashboard.html"
+    return render(request, template, {"board": board, "order": TRACKING_ORDER})
+
+
+@router.get("/plans/{plan_key}/tasks/{task_code}")
+async def task_page(request: Request, plan_key: str, task_code: str) -> Response:
+    require_account(request)
+    context = web(request)
+    detail = context.reader.task(plan_key, task_code, context.clock())
+    history: list[object] = []
+    history_problem = ""
+    try:
+        history = list(await context.engine.task_history(plan_key, task_code))
+    except (EngineRefused, EngineUnavailable) as error:
+        # The page stands without the engine's own history (the worker may be down).
+        history_problem = str(error) or type(error).__name__
+    return render(
+        request,
+        "task.html",
+        {
+            "detail": detail,
+            "history": history,
+            "history_problem": history_problem,
+            "units": _unit_names(request),
+            "Tracking": Tracking,
+        },
+    )
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}/extension")
+async def decide_extension(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    csrf: Csrf,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    until: Annotated[str, Form()] = "",
+) -> Response:
+    path = f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}"
+    acting = web(request).acting
+    try:
+        who = check_csrf(request, csrf)
+        if decision == "grant":
+            await acting.grant_extension(
+                who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+            )
+            flash(
+                request,
+                "ok",
+                say("done", "extension_granted", milestone=milestone_key, until=until),
+            )
+        else:
+            await acting.refuse_extension(who, plan_key, task_code, milestone_key, reason=reason)
+            flash(request, "ok", say("done", "extension_refused", milestone=milestone_key))
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+    return _back(path)
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}/review")
+async def review_evidence(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    csrf: Csrf,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    path = f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}"
+    try:
+        who = check_csrf(request, csrf)
+        accept = decision == "accept"
+        await web(request).acting.review_evidence(
+            who, plan_key, task_code, milestone_key, accept=accept, reason=reason
+        )
+        flash(
+            request,
+            "ok",
+            say("done", "evidence_accepted" if accept else "evidence_rejected"),
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+    return _back(path)
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/reassign")
+async def reassign(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    csrf: Csrf,
+    reason: Annotated[str, Form()],
+    lead_units: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        await web(request).acting.reassign(
+            who, plan_key, task_code, lead_units=list(lead_units or []), reason=reason
+        )
+        flash(request, "ok", say("done", "reassigned"))
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+    return _back(_task_path(plan_key, task_code))
+
+
+@router.post("/plans/{plan_key}/tasks/{task_code}/close")
+async def close_task(
+    request: Request,
+    plan_key: str,
+    task_code: str,
+    csrf: Csrf,
+    reason: Annotated[str, Form()],
+    outcome: Annotated[str, Form()] = "cancel",
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        carry_over = outcome == "carry_over"
+        await web(request).acting.close_task(
+            who, plan_key, task_code, reason=reason, carry_over=carry_over
+        )
+        flash(request, "ok", say("done", "carried_over" if carry_over else "cancelled"))
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+    return _back(_task_path(plan_key, task_code))
+
+
+# ----------------------------------------------------------------------------- events
+
+
+@router.get("/plans/{plan_key}/events")
+def events_page(
+    request: Request,
+    plan_key: str,
+    key: str = "",
+    occurred_on: str = "",
+    due_on: str = "",
+    decision: str = "",
+) -> Response:
+    """Choose the event; then the preview: which tasks it starts, each with its due date."""
+    _coordinator(request)
+    context = web(request)
+    awaited = context.reader.awaited_events(plan_key)
+    preview = None
+    problem = ""
+    if key:
+        try:
+            preview = context.reader.event_preview(
+                plan_key, key, _date(occurred_on) or context.today(), _date(due_on)
+            )
+        except Refusal as refusal:
+            problem = refusal_text(refusal)
+        except NotFound:
+            problem = say("done", "nothing_waits", key=key)
+    return render(
+        request,
+        "events.html",
+        {
+            "plan_key": plan_key,
+            "awaited": awaited,
+            "preview": preview,
+            "problem": problem,
+            "chosen": {
+                "key": key,
+                "occurred_on": occurred_on or context.today().isoformat(),
+                "due_on": due_on,
+                "decision": decision,
+            },
+            "unit_names": _unit_names(request),
+        },
+    )
+
+
+@router.post("/plans/{plan_key}/events")
+async def trigger_event(
+    request: Request,
+    plan_key: str,
+    csrf: Csrf,
+    key: Annotated[str, Form()],
+    occurred_on: Annotated[str, Form()],
+    decision: Annotated[str, Form()] = "",
+    due_on: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        tasks = await web(request).acting.trigger_event(
+            who,
+            plan_key,
+            key=key,
+            occurred_on=_required_date(occurred_on),
+            decision=decision,
+            due_on=_date(due_on),
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back(f"/plans/{quote(plan_key, safe='')}/events")
+    flash(
+        request,
+        "ok",
+        say("done", "event_recorded", key=key, count=len(tasks), tasks=", ".join(tasks)),
+    )
+    return _back(f"/plans/{quote(plan_key, safe='')}?state={Tracking.WAITING_EVENT.value}")
+
+
+# ----------------------------------------------------------------------------- units (coordinator)
+
+
+@router.get("/units")
+def units_page(request: Request) -> Response:
+    _coordinator(request)
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        units = list_units(session)
+    return render(request, "units.html", {"units": units})
+
+
+@router.post("/units/{unit_code}/link")
+async def send_unit_link(
+    request: Request,
+    unit_code: str,
+    csrf: Csrf,
+    revoke_old: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        attempts = await web(request).acting.send_unit_link(
+            who, unit_code, revoke_old=bool(revoke_old)
+        )
+        sent = [a for a in attempts if a.delivered]
+        if sent:
+            flash(request, "ok", say("done", "link_sent", unit=unit_code, channel=sent[0].channel))
+        else:
+            answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or say(
+                "done", "no_channel"
+            )
+            flash(request, "error", say("done", "link_not_sent", unit=unit_code, answers=answers))
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+    return _back("/units")
+
+
+# ----------------------------------------------------------------------------- import
+
+
+@router.get("/import")
+def import_page(request: Request) -> Response:
+    _coordinator(request)
+    return render(request, "import.html", {"check": None})
+
+
+@router.post("/import")
+async def import_upload(
+    request: Request,
+    csrf: Csrf,
+    file: Annotated[UploadFile, File()],
+    year: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        content = await file.read()
+        check = web(request).acting.check_import(
+            who,
+            file_name=file.filename or "plan",
+            content=content,
+            year=int(year) if year.strip().isdigit() else None,
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back("/import")
+    return render(request, "import.html", {"check": check, "unit_names": _unit_names(request)})
+
+
+@router.post("/import/{sha256}/start")
+async def import_start(
+    request: Request,
+    sha256: str,
+    csrf: Csrf,
+    year: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        who = check_csrf(request, csrf)
+        plan_key = await web(request).acting.start_import(
+            who, sha256, year=int(year) if year.strip().isdigit() else None
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back("/import")
+    flash(request, "ok", say("done", "plan_started", plan=plan_key))
+    return _back(f"/plans/{quote(plan_key, safe='')}")
+
+
+# ----------------------------------------------------------------------------- leadership
+
+
+@router.get("/overview")
+def overview(request: Request) -> Response:
+    require_account(request)
+    context = web(request)
+    return render(
+        request,
+        "overview.html",
+        {"overview": context.reader.overview(context.clock()), "order": TRACKING_ORDER},
+    )

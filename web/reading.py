@@ -1,0 +1,729 @@
+"""What each page shows, read from the database projection (never a Temporal query per row):
+the plans side by side, a plan's dashboard, one task, one unit's own work, the leadership's
+overview, and what an event would start."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from urllib.parse import quote
+
+from sqlmodel import Session
+
+from deadlines import (
+    DeadlineRefused,
+    MilestoneKind,
+    PlannedMilestone,
+    due_after_event,
+    plan_milestones,
+)
+from deadlines.local_time import local_day, local_instant
+from models.statuses import MilestoneStatus
+from models.tables import (
+    AuditEntry,
+    Evidence,
+    EvidenceReview,
+    NotificationLog,
+    Plan,
+    Unit,
+    UnitRole,
+)
+from plan_import.text import fold, roman_value
+from settings import Settings
+from storage import access as access_store
+from storage.db import session_scope
+from storage.overview import (
+    MilestoneRow,
+    escalations_received,
+    list_plans,
+    list_units,
+    milestone_rows,
+    notifications_of_task,
+    projection_version,
+)
+from storage.plans import get_plan
+from web.planning import PlannedStep, PlannedSteps, recipients
+from web.tracking import (
+    DONE_TRACKING,
+    OPEN_TRACKING,
+    Tracking,
+    TrackingClock,
+    tracking_of,
+)
+
+PAGE_SIZE = 100
+UPCOMING_DAYS = 14
+UPCOMING_LISTED = 60
+EXTENSION_ACTIONS = ("request_extension", "grant_extension", "refuse_extension")
+
+
+class NotFound(LookupError):
+    """The page names a plan, task, milestone or unit that does not exist; the message is the
+    key of its words (`refusals.no_such_...`)."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One milestone (or a task not started) with the state people see."""
+
+    row: MilestoneRow
+    tracking: Tracking
+
+
+@dataclass
+class Filters:
+    section: str = ""
+    unit: str = ""
+    state: str = ""
+    text: str = ""
+    page: int = 1
+
+    def query(self, **changes: object) -> str:
+        values = {
+            "section": self.section,
+            "unit": self.unit,
+            "state": self.state,
+            "q": self.text,
+            "page": self.page,
+        }
+        values.update(changes)
+        return "&".join(f"{k}={_quote(str(v))}" for k, v in values.items() if v not in ("", 1))
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+@dataclass
+class UnitFigures:
+    code: str
+    name: str
+    counts: Counter[Tracking]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Month:
+    month: int
+    counts: Counter[Tracking]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class UpcomingDay:
+    day: date
+    counts: Counter[str]
+
+
+@dataclass
+class PlanSummary:
+    plan: Plan
+    counts: Counter[Tracking]
+    tasks: int
+
+    @property
+    def milestones(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Board:
+    """What a plan's dashboard shows whatever the filters, at one minute."""
+
+    shown: list[Shown]
+    counts: Counter[Tracking]
+    units: list[UnitFigures]
+    sections: list[tuple[str, str]]
+    months: list[Month]
+    upcoming: list[PlannedStep]
+    upcoming_total: int
+    upcoming_days: list[UpcomingDay]
+    names: dict[str, str]
+    tasks: int
+
+
+@dataclass
+class Dashboard:
+    plan: Plan
+    filters: Filters
+    now: datetime
+    counts: Counter[Tracking]
+    units: list[UnitFigures]
+    sections: list[tuple[str, str]]
+    shown: list[Shown]
+    matching: int
+    pages: int
+    months: list[Month]
+    upcoming: list[PlannedStep]
+    upcoming_total: int
+    upcoming_days: list[UpcomingDay]
+    unit_names: dict[str, str]
+    tasks: int
+
+
+@dataclass
+class MilestoneDetail:
+    shown: Shown
+    planned: list[PlannedStep]
+    evidence: list[Evidence]
+    reviews: dict[int, list[EvidenceReview]]
+    pending_extension: AuditEntry | None
+    extension_decisions: list[AuditEntry]
+
+
+@dataclass
+class TaskDetail:
+    plan: Plan
+    task: MilestoneRow
+    milestones: list[MilestoneDetail]
+    notifications: list[NotificationLog]
+    audit: list[AuditEntry]
+    unit_names: dict[str, str]
+    readings: list[PlannedMilestone]
+    reading_refused: str
+    now: datetime
+
+
+@dataclass
+class UnitWork:
+    plan: Plan
+    shown: Shown
+    leads: bool
+    pending_extension: AuditEntry | None = None
+    last_refusal: AuditEntry | None = None
+    rejection: AuditEntry | None = None
+
+
+@dataclass
+class UnitPage:
+    unit: Unit
+    work: list[UnitWork]
+    counts: Counter[Tracking]
+
+
+@dataclass
+class OverdueLine:
+    plan: Plan
+    shown: Shown
+    days_overdue: int
+
+
+@dataclass
+class Overview:
+    summaries: list[PlanSummary]
+    overdue: list[OverdueLine]
+    units: list[UnitFigures]
+    escalations: list[NotificationLog]
+    unit_names: dict[str, str]
+    now: datetime
+
+
+@dataclass
+class EventStart:
+    task_code: str
+    title: str
+    milestone_key: str
+    label: str
+    kind: str
+    due: datetime | None
+    lead_units: tuple[str, ...]
+    problem: str = ""
+
+
+@dataclass
+class EventPreview:
+    key: str
+    occurred_on: date
+    due_on: date | None
+    starts: list[EventStart] = field(default_factory=list)
+    needs_due_date: bool = False
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+@lru_cache(maxsize=256)
+def _section_rank(section: str) -> int:
+    return roman_value(section) or 0
+
+
+def _order(shown: Shown) -> tuple[int, str, int, int]:
+    row = shown.row
+    return (_section_rank(row.section), row.section, row.row, row.order)
+
+
+def _step_order(planned: PlannedStep) -> tuple[datetime, str]:
+    return (planned.step.at, planned.row.task_code)
+
+
+class Reader:
+    """Every page's data, from the database of these settings, at the app's clock."""
+
+    def __init__(self, settings: Settings, planned: PlannedSteps) -> None:
+        self.settings = settings
+        self.planned = planned
+        # Each plan's rows as last read, with the projection version and import they are of;
+        # and its dashboard's filter-free part, with that and the minute it is of.
+        self._rows: dict[int, tuple[tuple[int, datetime], list[MilestoneRow]]] = {}
+        self._boards: dict[int, tuple[object, _Board]] = {}
+
+    def _plan_rows(self, session: Session, plan: Plan) -> list[MilestoneRow]:
+        """The plan's rows, read again only when the engine or an import changed them."""
+        assert plan.id is not None
+        stamp = (projection_version(session, plan.id), plan.imported_at)
+        kept = self._rows.get(plan.id)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        rows = milestone_rows(session, plan.id)
+        self._rows[plan.id] = (stamp, rows)
+        return rows
+
+    def tracking_clock(self, now: datetime, plan_year: int) -> TrackingClock:
+        return TrackingClock.on(now, self.planned.due_soon_until(local_day(now), plan_year))
+
+    def shown(self, rows: Iterable[MilestoneRow], clock: TrackingClock) -> list[Shown]:
+        return [Shown(row, tracking_of(row.status, row.due_at, clock)) for row in rows]
+
+    def unit_names(self, session: Session) -> dict[str, str]:
+        return {unit.code: unit.name for unit in list_units(session)}
+
+    def role_units(self, session: Session) -> tuple[str, str]:
+        coordinator = leadership = ""
+        for unit in list_units(session):
+            if unit.role is UnitRole.COORDINATOR:
+                coordinator = unit.code
+            elif unit.role is UnitRole.LEADERSHIP:
+                leadership = unit.code
+        return coordinator, leadership
+
+    # ----------------------------------------------------------------------------- plans
+
+    def plans(self, now: datetime) -> list[PlanSummary]:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            summaries: list[PlanSummary] = []
+            for plan in list_plans(session):
+                assert plan.id is not None
+                shown = self.shown(
+                    self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
+                )
+                summaries.append(
+                    PlanSummary(
+                        plan,
+                        Counter(s.tracking for s in shown),
+                        len({s.row.task_id for s in shown}),
+                    )
+                )
+        return summaries
+
+    def _plan(self, session: Session, plan_key: str) -> Plan:
+        plan = get_plan(session, plan_key)
+        if plan is None or plan.id is None:
+            raise NotFound("no_such_plan")
+        return plan
+
+    def dashboard(self, plan_key: str, filters: Filters, now: datetime) -> Dashboard:
+        """The plan's dashboard. What does not depend on the filters is computed once per
+        minute and per change of the plan (a plan of ten thousand tasks takes a fifth of a
+        second to classify, count and schedule); the filters and the page are applied to it."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = self._plan_rows(session, plan)
+            stamp = self._rows[plan.id][0]
+            minute = now.replace(second=0, microsecond=0)
+            kept = self._boards.get(plan.id)
+            if kept is not None and kept[0] == (stamp, minute):
+                board = kept[1]
+            else:
+                names = self.unit_names(session)
+                coordinators = self.role_units(session)
+                board = self._board(plan, rows, names, coordinators, minute)
+                self._boards[plan.id] = ((stamp, minute), board)
+        wanted = filters.section or filters.unit or filters.state or filters.text
+        matching = [s for s in board.shown if _matches(s, filters)] if wanted else board.shown
+        pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
+        page = min(max(filters.page, 1), pages)
+        filters.page = page
+        return Dashboard(
+            plan=plan,
+            filters=filters,
+            now=now,
+            counts=board.counts,
+            units=board.units,
+            sections=board.sections,
+            shown=matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            matching=len(matching),
+            pages=pages,
+            months=board.months,
+            upcoming=board.upcoming,
+            upcoming_total=board.upcoming_total,
+            upcoming_days=board.upcoming_days,
+            unit_names=board.names,
+            tasks=board.tasks,
+        )
+
+    def _board(
+        self,
+        plan: Plan,
+        rows: list[MilestoneRow],
+        names: dict[str, str],
+        coordinators: tuple[str, str],
+        now: datetime,
+    ) -> _Board:
+        shown = self.shown(rows, self.tracking_clock(now, plan.year))
+        units: dict[str, UnitFigures] = {}
+        sections: dict[str, str] = {}
+        for item in shown:
+            sections.setdefault(item.row.section, item.row.section_title)
+            for code in item.row.lead_units:
+                figures = units.get(code)
+                if figures is None:
+                    figures = units[code] = UnitFigures(code, names.get(code, code), Counter())
+                figures.counts[item.tracking] += 1
+        upcoming = self.planned.upcoming(
+            (s.row for s in shown if s.tracking not in DONE_TRACKING),
+            plan.year,
+            now=now,
+            days=UPCOMING_DAYS,
+            coordinator=coordinators[0],
+            leadership=coordinators[1],
+        )
+        return _Board(
+            shown=sorted(shown, key=_order),
+            counts=Counter(s.tracking for s in shown),
+            units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
+            sections=sorted(sections.items(), key=lambda item: (_section_rank(item[0]), item[0])),
+            months=self._months(shown, plan.year),
+            upcoming=heapq.nsmallest(UPCOMING_LISTED, upcoming, key=_step_order),
+            upcoming_total=len(upcoming),
+            upcoming_days=_by_day(upcoming, now),
+            names=names,
+            tasks=len({s.row.task_id for s in shown}),
+        )
+
+    def _months(self, shown: list[Shown], year: int) -> list[Month]:
+        """Milestones by the month of the plan year they are due in (Vietnam time)."""
+        starts = [local_instant(date(year, m, 1), time(0, 0)) for m in range(1, 13)]
+        end = local_instant(date(year + 1, 1, 1), time(0, 0))
+        months = [Month(m, Counter()) for m in range(1, 13)]
+        for item in shown:
+            due = item.row.due_at
+            if due is None or due < starts[0] or due >= end:
+                continue
+            months[bisect.bisect_right(starts, due) - 1].counts[item.tracking] += 1
+        return months
+
+    def everything(self, plan_key: str, now: datetime) -> tuple[Plan, list[Shown], dict[str, str]]:
+        """Every milestone of the plan in the plan's order, and the units' names (exports)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = self._plan_rows(session, plan)
+            names = self.unit_names(session)
+        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=_order)
+        return plan, shown, names
+
+    # ----------------------------------------------------------------------------- one task
+
+    def task(self, plan_key: str, task_code: str, now: datetime) -> TaskDetail:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = milestone_rows(session, plan.id, task_code=task_code)
+            if not rows:
+                raise NotFound("no_such_task")
+            names = self.unit_names(session)
+            coordinator, leadership = self.role_units(session)
+            evidence = access_store.evidence_of_task(
+                session, plan_key=plan_key, task_code=task_code
+            )
+            reviews = access_store.reviews_of(session, [e.id for e in evidence if e.id is not None])
+            notifications = notifications_of_task(session, plan_key=plan_key, task_code=task_code)
+            audit = access_store.audit_of_task(session, plan_key=plan_key, task_code=task_code)
+        clock = self.tracking_clock(now, plan.year)
+        shown = sorted(self.shown(rows, clock), key=_order)
+        extensions = [a for a in audit if a.action in EXTENSION_ACTIONS and a.outcome == "done"]
+        milestones = [
+            MilestoneDetail(
+                shown=item,
+                planned=[
+                    PlannedStep(step, item.row, reached)
+                    for step in self.planned.steps_of(item.row, plan.year, after=now)
+                    if (reached := recipients(item.row, step.audience, coordinator, leadership))
+                ],
+                evidence=[e for e in evidence if e.milestone_key == item.row.key],
+                reviews=reviews,
+                pending_extension=pending_extension(extensions, item.row.key or ""),
+                extension_decisions=[
+                    a
+                    for a in extensions
+                    if a.milestone_key == item.row.key and a.action != "request_extension"
+                ],
+            )
+            for item in shown
+        ]
+        readings: list[PlannedMilestone] = []
+        refused = ""
+        try:
+            readings = plan_milestones(
+                rows[0].deadline_text,
+                year=plan.year,
+                task_title=rows[0].title,
+                calendar=self.settings.working_calendar(plan.year),
+                policy=self.planned.policy(task_code),
+            )
+        except DeadlineRefused as error:
+            refused = error.reason
+        return TaskDetail(
+            plan=plan,
+            task=shown[0].row,
+            milestones=milestones,
+            notifications=notifications,
+            audit=audit,
+            unit_names=names,
+            readings=readings,
+            reading_refused=refused,
+            now=now,
+        )
+
+    def milestone(
+        self, plan_key: str, task_code: str, milestone_key: str, now: datetime
+    ) -> tuple[Plan, Shown]:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = milestone_rows(session, plan.id, task_code=task_code)
+        if not rows:
+            raise NotFound("no_such_task")
+        row = next((r for r in rows if r.key == milestone_key), None)
+        if row is None:
+            raise NotFound("no_such_milestone")
+        return plan, Shown(
+            row, tracking_of(row.status, row.due_at, self.tracking_clock(now, plan.year))
+        )
+
+    # ----------------------------------------------------------------------------- a unit
+
+    def unit(self, unit_code: str, now: datetime) -> UnitPage:
+        """The unit's own work: the milestones of the tasks it leads or coordinates, in every
+        plan; nothing of other units' tasks."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            unit = next((u for u in list_units(session) if u.code == unit_code), None)
+            if unit is None:
+                raise NotFound("no_such_unit")
+            work: list[UnitWork] = []
+            for plan in list_plans(session):
+                assert plan.id is not None
+                rows = [
+                    r
+                    for r in self._plan_rows(session, plan)
+                    if unit_code in r.lead_units or unit_code in r.coordinating_units
+                ]
+                if not rows:
+                    continue
+                extensions = access_store.audit_of_actions(
+                    session, plan_key=plan.key, actions=(*EXTENSION_ACTIONS, "reject_evidence")
+                )
+                clock = self.tracking_clock(now, plan.year)
+                for item in sorted(self.shown(rows, clock), key=_order):
+                    mine = [
+                        a
+                        for a in extensions
+                        if a.task_code == item.row.task_code and a.milestone_key == item.row.key
+                    ]
+                    decisions = [a for a in mine if a.action in EXTENSION_ACTIONS]
+                    rejections = [a for a in mine if a.action == "reject_evidence"]
+                    refusals = [a for a in decisions if a.action == "refuse_extension"]
+                    work.append(
+                        UnitWork(
+                            plan=plan,
+                            shown=item,
+                            leads=unit_code in item.row.lead_units,
+                            pending_extension=pending_extension(decisions, item.row.key or ""),
+                            last_refusal=refusals[-1] if refusals else None,
+                            rejection=rejections[-1]
+                            if rejections and item.tracking in OPEN_TRACKING
+                            else None,
+                        )
+                    )
+        return UnitPage(unit, work, Counter(w.shown.tracking for w in work if w.leads))
+
+    # ----------------------------------------------------------------------------- leadership
+
+    def overview(self, now: datetime) -> Overview:
+        summaries: list[PlanSummary] = []
+        overdue: list[OverdueLine] = []
+        units: dict[str, UnitFigures] = {}
+        with session_scope(self.settings.resolved_database_url()) as session:
+            names = self.unit_names(session)
+            leadership = self.role_units(session)[1]
+            for plan in list_plans(session):
+                assert plan.id is not None
+                shown = self.shown(
+                    self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
+                )
+                summaries.append(
+                    PlanSummary(
+                        plan,
+                        Counter(s.tracking for s in shown),
+                        len({s.row.task_id for s in shown}),
+                    )
+                )
+                for item in shown:
+                    for code in item.row.lead_units:
+                        figures = units.get(code)
+                        if figures is None:
+                            figures = units[code] = UnitFigures(
+                                code, names.get(code, code), Counter()
+                            )
+                        figures.counts[item.tracking] += 1
+                    if item.tracking is Tracking.OVERDUE and item.row.due_at is not None:
+                        overdue.append(OverdueLine(plan, item, (now - item.row.due_at).days))
+            escalations = escalations_received(
+                session, unit_codes=[code for code in (leadership,) if code]
+            )
+        overdue.sort(key=lambda line: -line.days_overdue)
+        return Overview(
+            summaries=summaries,
+            overdue=overdue,
+            units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
+            escalations=escalations,
+            unit_names=names,
+            now=now,
+        )
+
+    # ----------------------------------------------------------------------------- events
+
+    def awaited_events(self, plan_key: str) -> dict[str, list[MilestoneRow]]:
+        """Event key -> the milestones waiting on it (or repeating on it)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            assert plan.id is not None
+            rows = self._plan_rows(session, plan)
+        events: dict[str, list[MilestoneRow]] = {}
+        for row in rows:
+            if row.event_key and row.status == MilestoneStatus.WAITING_EVENT:
+                events.setdefault(row.event_key, []).append(row)
+        return dict(sorted(events.items()))
+
+    def event_preview(
+        self, plan_key: str, key: str, occurred_on: date, due_on: date | None
+    ) -> EventPreview:
+        """Which tasks the event starts and the due date each gets, computed as the engine
+        will (`due_after_event`), before anyone confirms."""
+        waiting = self.awaited_events(plan_key).get(key)
+        if not waiting:
+            raise NotFound("no_such_milestone")
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+        preview = EventPreview(key, occurred_on, due_on)
+        calendar = self.settings.working_calendar(plan.year)
+        for row in sorted(waiting, key=lambda r: (_section_rank(r.section), r.row)):
+            policy = self.planned.policy(row.task_code)
+            kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
+            if kind is MilestoneKind.OUTSIDE_PLAN:
+                preview.needs_due_date = True
+            start = EventStart(
+                row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
+            )
+            milestone = PlannedMilestone(
+                key=row.key or "",
+                order=row.order,
+                label=row.label,
+                kind=kind,
+                text=row.deadline_text,
+                due=None,
+                opens=None,
+                event_key=row.event_key,
+                period_start=None,
+                period_end=None,
+                evidence_hint="",
+                plan_year=plan.year,
+            )
+            try:
+                milestone = _with_allowance(milestone, row, plan.year, self)
+                start.due = due_after_event(
+                    milestone,
+                    event_date=occurred_on,
+                    event_due=due_on,
+                    calendar=calendar,
+                    policy=policy,
+                )
+            except (DeadlineRefused, ValueError) as error:
+                start.problem = str(error)
+            preview.starts.append(start)
+        return preview
+
+
+def _with_allowance(
+    milestone: PlannedMilestone, row: MilestoneRow, year: int, reader: Reader
+) -> PlannedMilestone:
+    """The milestone as its deadline text reads it (the time it allows after the event), when
+    the text can be read again; otherwise as recorded."""
+    try:
+        planned = plan_milestones(
+            row.deadline_text,
+            year=year,
+            task_title=row.title,
+            calendar=reader.settings.working_calendar(year),
+            policy=reader.planned.policy(row.task_code),
+        )
+    except DeadlineRefused:
+        return milestone
+    template_key = (row.key or "").split("@")[0]
+    return next((m for m in planned if m.key == template_key), milestone)
+
+
+def pending_extension(decisions: list[AuditEntry], milestone_key: str) -> AuditEntry | None:
+    """The latest extension request of the milestone when no decision followed it."""
+    pending: AuditEntry | None = None
+    for entry in decisions:
+        if entry.milestone_key != milestone_key:
+            continue
+        pending = entry if entry.action == "request_extension" else None
+    return pending
+
+
+def _matches(shown: Shown, filters: Filters) -> bool:
+    row = shown.row
+    if filters.section and row.section != filters.section:
+        return False
+    if (
+        filters.unit
+        and filters.unit not in row.lead_units
+        and filters.unit not in row.coordinating_units
+    ):
+        return False
+    if filters.state and shown.tracking != filters.state:
+        return False
+    if filters.text:
+        wanted = _folded(filters.text)
+        if wanted not in _folded(f"{row.task_code} {row.title}"):
+            return False
+    return True
+
+
+def _by_day(upcoming: list[PlannedStep], now: datetime) -> list[UpcomingDay]:
+    """How many steps of each kind go out on each of the coming days."""
+    today = local_day(now)
+    days = [today + timedelta(days=n) for n in range(UPCOMING_DAYS + 2)]
+    starts = [local_instant(day, time(0, 0)) for day in days]
+    counts: dict[date, Counter[str]] = {}
+    for planned in upcoming:
+        index = bisect.bisect_right(starts, planned.step.at) - 1
+        counts.setdefault(days[max(index, 0)], Counter())[planned.step.action] += 1
+    return [UpcomingDay(day, found) for day, found in sorted(counts.items())]
