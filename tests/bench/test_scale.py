@@ -4,6 +4,7 @@ seed does, and a tiny run prints the table and, last, the JSON object with the i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -62,6 +63,8 @@ def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
         text=True,
         timeout=300,
         cwd=tmp_path,
+        # Its working folder (servers' logs, databases) goes under tmp_path too.
+        env={**os.environ, "TMPDIR": str(tmp_path)},
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
