@@ -61,7 +61,7 @@ from storage.plans import (
 )
 from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
-from workflows.search_attributes import initial_search_attributes
+from workflows.search_attributes import initial_search_attributes, plan_search_attributes
 from workflows.task import TaskWorkflow, task_workflow_id
 
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
@@ -208,6 +208,7 @@ async def start_plan(
         id=plan_workflow_id(imported.key),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=plan_search_attributes(imported.key, imported.agency_code),
     )
     # A plan already running may have been started from an older file: tell it who waits now.
     await plan.signal(PlanWorkflow.subscriptions_changed, subscriptions)
@@ -234,6 +235,7 @@ async def start_plan(
                 leadership=directory.leadership,
                 written_year=imported.written_year,
                 last_year=imported.last_year,
+                agency=imported.agency_code,
             )
         )
     if on_progress is not None:
