@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.statuses import CLOSED_DISPLAY_STATUSES, DisplayStatus
-from models.tables import Agency, Plan, Task
+from models.tables import Agency, Plan, Task, Unit
 
 
 class UnknownAgency(LookupError):
@@ -56,6 +56,16 @@ def agency_of_code(session: Session, code: str) -> Agency:
         return agency
     known = ", ".join(a.code for a in list_agencies(session)) or "none: no plan is imported yet"
     raise UnknownAgency(f"no agency {code!r} in the database; the agencies known: {known}")
+
+
+def unit_agency_code(session: Session, unit_code: str) -> str | None:
+    """The code of the agency a stored unit belongs to; None for a unit not stored."""
+    found = session.exec(
+        select(Agency.code)
+        .join(Unit, col(Unit.agency_id) == col(Agency.id))
+        .where(Unit.code == unit_code)
+    ).first()
+    return found
 
 
 def plan_lines(session: Session, *, agency_code: str | None = None) -> list[PlanLine]:

@@ -131,6 +131,7 @@ def _review(review: EvidenceReview) -> dict[str, Any]:
 def _summary(summary: PlanSummary) -> dict[str, Any]:
     return {
         "key": summary.plan.key,
+        "agency": summary.agency.code if summary.agency else "",
         "title": summary.plan.title,
         "year": summary.plan.year,
         "tasks": summary.tasks,
@@ -194,10 +195,12 @@ def sign_out(request: Request, x_csrf_token: CsrfHeader = None) -> dict[str, str
 
 
 @router.get("/plans")
-def plans(request: Request) -> list[dict[str, Any]]:
-    _account_reader(request)
+def plans(request: Request, agency: str = "") -> list[dict[str, Any]]:
+    """Every plan, or one agency's (`?agency=<code>`; an account of one agency: its own)."""
+    who = _account_reader(request)
     context = web(request)
-    return [_summary(s) for s in context.reader.plans(context.clock())]
+    chosen = (who.account.agency if who.account else "") or agency.strip()
+    return [_summary(s) for s in context.reader.plans(context.clock(), agency=chosen)]
 
 
 @router.get("/plans/{plan_key}")

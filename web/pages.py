@@ -17,7 +17,7 @@ from control.permissions import Actor
 from models.tables import UnitRole
 from notifications.links import InvalidLink
 from storage.db import session_scope
-from storage.overview import list_units, unit_of_role
+from storage.overview import list_units, units_of_role
 from web.acting import EvidenceForm, Refusal, Where
 from web.actions import EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
@@ -87,14 +87,27 @@ def _coordinator(request: Request) -> Visitor:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
+def home(request: Request, agency: str = "") -> Response:
+    """The plans side by side, grouped by agency; `?agency=<code>` shows one agency's. An
+    account of one agency sees that agency's."""
     who = visitor(request)
     if who.account is not None:
         if who.account.must_change_password:
             return _back("/account/password")
         context = web(request)
-        plans = context.reader.plans(context.clock())
-        return render(request, "home.html", {"plans": plans, "order": TRACKING_ORDER})
+        chosen = who.account.agency or agency.strip()
+        plans = context.reader.plans(context.clock(), agency=chosen)
+        return render(
+            request,
+            "home.html",
+            {
+                "plans": plans,
+                "order": TRACKING_ORDER,
+                "agencies": context.reader.agencies(),
+                "chosen": chosen,
+                "fixed": bool(who.account.agency),
+            },
+        )
     if who.unit is not None:
         return _back("/unit")
     return _back("/login")
@@ -249,15 +262,11 @@ def evidence_page(
 
 
 def _office_units(request: Request) -> set[str]:
-    """The units that are the coordinator's office and the leadership."""
+    """The units that are an agency's coordinator's office or leadership."""
     with session_scope(web(request).settings.resolved_database_url()) as session:
         return {
-            code
-            for code in (
-                unit_of_role(session, UnitRole.COORDINATOR),
-                unit_of_role(session, UnitRole.LEADERSHIP),
-            )
-            if code
+            *units_of_role(session, UnitRole.COORDINATOR),
+            *units_of_role(session, UnitRole.LEADERSHIP),
         }
 
 
