@@ -186,10 +186,12 @@ def unit_of_role(session: Session, role: UnitRole, *, agency_id: int | None = No
     return unit.code if unit is not None else None
 
 
-def units_of_role(session: Session, role: UnitRole) -> list[str]:
-    """Every agency's unit of that role."""
-    query = sql_select(Unit.code).where(Unit.role == role).order_by(col(Unit.id))
-    return list(session.exec(query))
+def units_of_role(session: Session, role: UnitRole, *, agency_id: int | None = None) -> list[str]:
+    """Every agency's unit of that role (or one agency's)."""
+    query = sql_select(Unit.code).where(Unit.role == role)
+    if agency_id is not None:
+        query = query.where(Unit.agency_id == agency_id)
+    return list(session.exec(query.order_by(col(Unit.id))))
 
 
 def notifications_of_task(

@@ -26,6 +26,7 @@ from web.context import (
     check_csrf,
     refusal_text,
     require_account,
+    require_plan_reader,
     say,
     session_of,
     visitor,
@@ -351,7 +352,7 @@ def dashboard(
     if who.account is None and who.unit is not None:
         # A unit that follows a message's plan link sees its own part of the plan.
         return _back("/unit")
-    require_account(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     filters = Filters(section, unit, state, q.strip(), page)
     board = context.reader.dashboard(plan_key, filters, context.clock())
@@ -361,7 +362,7 @@ def dashboard(
 
 @router.get("/plans/{plan_key}/tasks/{task_code}")
 async def task_page(request: Request, plan_key: str, task_code: str) -> Response:
-    require_account(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     detail = context.reader.task(plan_key, task_code, context.clock())
     history: list[object] = []
@@ -498,6 +499,7 @@ def events_page(
 ) -> Response:
     """Choose the event; then the preview: which tasks it starts, each with its due date."""
     _coordinator(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     awaited = context.reader.awaited_events(plan_key)
     preview = None
@@ -651,11 +653,10 @@ async def import_start(
 
 
 @router.get("/overview")
-def overview(request: Request) -> Response:
-    require_account(request)
+def overview(request: Request, agency: str = "") -> Response:
+    """Every plan's figures, or one agency's (`?agency=`; an account of one agency: its own)."""
+    who = require_account(request)
     context = web(request)
-    return render(
-        request,
-        "overview.html",
-        {"overview": context.reader.overview(context.clock()), "order": TRACKING_ORDER},
-    )
+    chosen = (who.account.agency if who.account else "") or agency.strip()
+    found = context.reader.overview(context.clock(), agency=chosen)
+    return render(request, "overview.html", {"overview": found, "order": TRACKING_ORDER})

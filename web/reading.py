@@ -354,6 +354,11 @@ class Reader:
             summaries, key=lambda s: (s.agency.name, s.agency.code) if s.agency else ("", "")
         )
 
+    def plan_agency(self, plan_key: str) -> str:
+        """The code of the plan's agency."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return get_agency(session, self._plan(session, plan_key)).code
+
     def _plan(self, session: Session, plan_key: str) -> Plan:
         plan = get_plan(session, plan_key)
         if plan is None or plan.id is None:
@@ -592,14 +597,22 @@ class Reader:
 
     # ----------------------------------------------------------------------------- leadership
 
-    def overview(self, now: datetime) -> Overview:
+    def overview(self, now: datetime, *, agency: str = "") -> Overview:
+        """The leadership's view of every plan (of one agency, when its code is given)."""
         summaries: list[PlanSummary] = []
         overdue: list[OverdueLine] = []
         units: dict[str, UnitFigures] = {}
         with session_scope(self.settings.resolved_database_url()) as session:
             names = self.unit_names(session)
-            leadership = units_of_role(session, UnitRole.LEADERSHIP)
-            for plan in list_plans(session):
+            agencies = {a.id: a for a in list_agencies(session)}
+            agency_id = None
+            if agency:
+                try:
+                    agency_id = agency_of_code(session, agency).id
+                except UnknownAgency as error:
+                    raise NotFound("no_such_agency") from error
+            leadership = units_of_role(session, UnitRole.LEADERSHIP, agency_id=agency_id)
+            for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
                 shown = self.shown(
                     self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
@@ -609,6 +622,7 @@ class Reader:
                         plan,
                         Counter(s.tracking for s in shown),
                         len({s.row.task_id for s in shown}),
+                        agencies.get(plan.agency_id),
                     )
                 )
                 for item in shown:

@@ -122,6 +122,31 @@ def test_an_account_of_one_agency_acts_on_its_plans_only(two: Site) -> None:
     assert two.engine.calls[-1][1].who == "qng-vp"
 
 
+def test_an_account_of_one_agency_reads_its_plans_only(two: Site) -> None:
+    qng = two.browser()
+    sign_in(qng, *QNG_ACCOUNT)
+    for path in (
+        f"/plans/{PLAN_KEY}",
+        f"/plans/{PLAN_KEY}/tasks/II.3",
+        f"/plans/{PLAN_KEY}/export/status.xlsx",
+        f"/api/plans/{PLAN_KEY}",
+        f"/api/plans/{PLAN_KEY}/tasks/II.3",
+    ):
+        answer = qng.get(path)
+        assert answer.status_code == 403, path
+    assert "thuộc cơ quan khác" in qng.get(f"/plans/{PLAN_KEY}").text
+    assert qng.get(f"/plans/{QNG_KEY}").status_code == 200
+    # The overview is its agency's.
+    overview = qng.get("/api/overview").json()
+    assert [p["key"] for p in overview["plans"]] == [QNG_KEY]
+    coordinator = two.browser()
+    sign_in(coordinator, *COORDINATOR)
+    every = coordinator.get("/api/overview").json()
+    assert {p["key"] for p in every["plans"]} == {PLAN_KEY, QNG_KEY}
+    one = coordinator.get("/api/overview", params={"agency": "snv-binh-dinh"}).json()
+    assert [p["key"] for p in one["plans"]] == [PLAN_KEY]
+
+
 def test_an_account_of_an_unknown_agency_is_refused(two: Site) -> None:
     with pytest.raises(access.AccessRefused, match="no agency 'snv-gia-lai'; the agencies known"):
         access.create_account(
