@@ -172,8 +172,12 @@ def _store_units(
             changes.units_added.append(entry.code)
             continue
         if unit.agency_id != agency_id:
+            owner = session.get(Agency, unit.agency_id)
             raise PlanNotStorable(
-                f"unit code {entry.code!r} already belongs to another agency in the database"
+                f"unit code {entry.code!r} is already {unit.name!r} of agency "
+                f"{owner.code if owner else unit.agency_id} in the database; a unit code names "
+                "one unit in the whole deployment: give this agency's unit a code of its own in "
+                f"its directory, e.g. its agency's code before it (data/agencies/README.md)"
             )
         if any(getattr(unit, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
