@@ -5,13 +5,17 @@ plan's own agency, and an account of one agency sees and acts on that agency's p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from control import access
 from models.tables import AuditEntry, UnitRole
 from plan_import import read_plan
-from settings import PROJECT_ROOT
+from scheduler import app
+from settings import PROJECT_ROOT, get_settings
 from storage.db import session_scope
 from storage.plans import store_plan
 from tests.web.conftest import COORDINATOR, PLAN_KEY, Site, sign_in
@@ -156,3 +160,34 @@ def test_an_account_of_an_unknown_agency_is_refused(two: Site) -> None:
             password="a-long-password",
             agency_code="snv-gia-lai",
         )
+
+
+def test_user_add_gives_an_account_its_agency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NHACHAN_DATABASE_URL", f"sqlite:///{tmp_path / 'nhachan.db'}")
+    monkeypatch.setenv("NHACHAN_VAR_DIR", str(tmp_path / "var"))
+    # A configured agency is known before any of its plans is imported.
+    monkeypatch.setenv("NHACHAN_AGENCIES_DIR", str(DATA / "agencies"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        password = "mat-khau-quang-ngai\nmat-khau-quang-ngai\n"
+        made = runner.invoke(
+            app,
+            ["user", "add", "qng", "--role", "coordinator", "--agency", "svhttdl-quang-ngai"],
+            input=password,
+        )
+        assert made.exit_code == 0, made.output
+        assert "of agency svhttdl-quang-ngai" in made.output
+        unknown = runner.invoke(
+            app, ["user", "add", "gla", "--role", "leadership", "--agency", "gla"], input=password
+        )
+        assert unknown.exit_code == 1
+        assert "no agency 'gla'; the agencies known: snv-binh-dinh, svhttdl-quang-ngai" in (
+            unknown.output
+        )
+        found = access.find_account(get_settings(), "qng")
+        assert found is not None and found.agency_code == "svhttdl-quang-ngai"
+    finally:
+        get_settings.cache_clear()
