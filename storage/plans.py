@@ -343,11 +343,12 @@ def running_plans(session: Session) -> list[Plan]:
     return running
 
 
-def latest_plan(session: Session) -> Plan | None:
-    """The plan imported (or changed by an import) last."""
-    return session.exec(
-        select(Plan).order_by(col(Plan.imported_at).desc(), col(Plan.id).desc())
-    ).first()
+def latest_plan(session: Session, *, agency_id: int | None = None) -> Plan | None:
+    """The plan imported (or changed by an import) last (of one agency, when given)."""
+    query = select(Plan)
+    if agency_id is not None:
+        query = query.where(Plan.agency_id == agency_id)
+    return session.exec(query.order_by(col(Plan.imported_at).desc(), col(Plan.id).desc())).first()
 
 
 def list_tasks(session: Session, plan_key: str | None = None) -> list[Task]:

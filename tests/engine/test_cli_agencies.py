@@ -132,7 +132,7 @@ def test_plans_of_one_agency(two_agencies: Settings) -> None:
 
 
 def test_an_unknown_agency_is_refused_naming_the_known_ones(two_agencies: Settings) -> None:
-    for verb in (("plans",), ("status",)):
+    for verb in (("plans",), ("status",), ("tasks",), ("history", "I.1")):
         result = run(*verb, "--agency", "snv-gia-lai")
         assert result.exit_code != 0
         line = error_line(result)
@@ -165,3 +165,14 @@ def test_several_running_plans_of_the_agency_are_listed(two_agencies: Settings) 
     assert SEED_KEY in line and other_key in line and QNG_KEY not in line
     with session_scope(settings.resolved_database_url()) as session:
         assert len(session.exec(select(Plan)).all()) == 3
+
+
+def test_tasks_shows_the_agencys_plan_imported_last(two_agencies: Settings) -> None:
+    # The seed was imported first, Quảng Ngãi's plan last.
+    assert as_json(run("tasks", "--json"))["plan"]["key"] == QNG_KEY
+    seed = as_json(run("tasks", "--agency", "snv-binh-dinh", "--json"))
+    assert (seed["plan"]["key"], seed["plan"]["agency_code"]) == (SEED_KEY, "snv-binh-dinh")
+    refused = run("tasks", "--plan", SEED_KEY, "--agency", "svhttdl-quang-ngai")
+    assert error_line(refused) == (
+        f"error: plan {SEED_KEY} is of agency snv-binh-dinh, not svhttdl-quang-ngai"
+    )
