@@ -155,9 +155,11 @@ def test_the_agencys_only_running_plan_is_the_one_chosen(two_agencies: Settings)
     )
 
 
-def test_several_running_plans_of_the_agency_are_listed(two_agencies: Settings) -> None:
+def test_several_running_plans_of_the_agency_are_listed(
+    two_agencies: Settings, tmp_path: Path
+) -> None:
     settings = two_agencies
-    other = settings.var_dir.parent / "other.csv"
+    other = tmp_path / "other.csv"
     other.write_text(OTHER, encoding="utf-8")
     other_key = store(settings, other, started=True, year=2024)
     line = error_line(run("status", "--agency", "snv-binh-dinh"))
