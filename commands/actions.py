@@ -12,6 +12,7 @@ import typer
 
 from commands.output import console
 from commands.running import (
+    AgencyOption,
     ByOption,
     PlanOption,
     acting,
@@ -60,11 +61,12 @@ def event_command(
         typer.Option("--correct", help="The date recorded before was wrong: this one replaces it."),
     ] = False,
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Record that an event happened (the coordinator); every task waiting on it starts its
     clock, and its lead units are told their due date."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     actor = acting(settings, by, Action.RECORD_EVENT, plan_key=plan_key)
     event = EventOccurrence(
         key=key,
@@ -100,11 +102,12 @@ def evidence_command(
     note: str = "",
     for_unit: ForOption = None,
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Send the evidence of a milestone's deliverable (a lead unit, or the coordinator for
     one with --for); the milestone closes and the coordinator is told."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     delivering = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
     actor = acting(settings, by, Action.SUBMIT_EVIDENCE, plan_key=plan_key, for_unit=delivering)
     submission = EvidenceSubmission(
@@ -135,11 +138,12 @@ def extend_command(
     for_unit: ForOption = None,
     confirm: ConfirmOption = False,
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Grant an extension (the coordinator; the lead units are told), or with --request ask
     for one (a lead unit; the coordinator is told)."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     if request:
         asking = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
         actor = acting(settings, by, Action.REQUEST_EXTENSION, plan_key=plan_key, for_unit=asking)
@@ -167,10 +171,11 @@ def refuse_command(
     by: ByOption,
     milestone: MilestoneOption = "1",
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Refuse the extension a lead unit asked for (the coordinator); the unit is told."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     actor = acting(settings, by, Action.REFUSE_EXTENSION, plan_key=plan_key)
     refusal = ExtensionRefusal(milestone, reason, actor.who)
     view = with_client(
@@ -187,10 +192,11 @@ def reassign_command(
     reason: Annotated[str, typer.Option(help="Why; told to the old and the new lead.")],
     by: ByOption,
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Give a task to other lead units (the coordinator); the old and the new lead are told."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     actor = acting(settings, by, Action.REASSIGN, plan_key=plan_key)
     change = Reassignment(
         [resolve_unit(settings, name, plan_key=plan_key) for name in lead], reason, actor.who
@@ -210,11 +216,12 @@ def cancel_command(
         bool, typer.Option("--carry-over", help="Carried over to next year's plan.")
     ] = False,
     plan: PlanOption = None,
+    agency: AgencyOption = None,
 ) -> None:
     """Cancel a task, or carry it over to next year's plan (the coordinator), with the reason;
     its lead units and the coordinator are told."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     actor = acting(
         settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL, plan_key=plan_key
     )

@@ -15,6 +15,7 @@ from commands.output import ExitCode, JsonOption, console, errors, fail, print_j
 from plan_import import ImportedPlan, NewUnit, PlanImportError, ReportEntry, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import get_settings
+from storage.agencies import UnknownAgency, agency_of_code
 from storage.db import session_scope, upgrade_schema
 from storage.plans import (
     PlanChanges,
@@ -173,13 +174,28 @@ def import_command(
 
 def tasks_command(
     plan: StoredPlanOption = None,
+    agency_code: Annotated[
+        str | None,
+        typer.Option("--agency", help="Agency code: its plan imported last (or --plan's)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the stored tasks of a plan, with the warnings of its import."""
     url = get_settings().resolved_database_url()
     upgrade_schema(url)
     with session_scope(url) as session:
-        stored = get_plan(session, plan) if plan else latest_plan(session)
+        try:
+            of_agency = agency_of_code(session, agency_code) if agency_code else None
+        except UnknownAgency as error:
+            raise fail(str(error), code=ExitCode.USAGE) from error
+        agency_id = of_agency.id if of_agency is not None else None
+        if plan:
+            stored = get_plan(session, plan)
+            if stored is not None and agency_id is not None and stored.agency_id != agency_id:
+                owner = get_agency(session, stored).code
+                raise fail(f"plan {plan} is of agency {owner}, not {agency_code}")
+        else:
+            stored = latest_plan(session, agency_id=agency_id)
         if stored is None:
             message = (
                 f"no plan {plan!r} in the database"

@@ -26,6 +26,13 @@ PlanOption = Annotated[
     str | None,
     typer.Option("--plan", help="Plan key (default: the only plan running)."),
 ]
+AgencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--agency",
+        help="Agency code (e.g. snv-binh-dinh): its only plan running, or its plans only.",
+    ),
+]
 ByOption = Annotated[
     str,
     typer.Option(
@@ -96,10 +103,10 @@ def acting(
     return actor
 
 
-def resolve_plan(settings: Settings, plan: str | None) -> str:
-    """The plan named by --plan, or the only plan running; none or several: the verb stops,
-    naming them."""
+def resolve_plan(settings: Settings, plan: str | None, agency: str | None = None) -> str:
+    """The plan named by --plan, or the only plan running (of the --agency given); none or
+    several: the verb stops, naming them."""
     try:
-        return operations.running_plan_key(settings, plan)
+        return operations.running_plan_key(settings, plan, agency)
     except operations.NoPlanChosen as error:
         raise fail(str(error)) from error

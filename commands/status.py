@@ -1,27 +1,31 @@
-"""Verbs that look at a plan: where each task stands (from the engine's record in the
-database, in Vietnamese, within 100 columns), and one task's whole story (asked of its running
-workflow)."""
+"""Verbs that look at plans: the stored plans with their agency and how far each got, where
+each task of one plan stands (from the engine's record in the database, in Vietnamese, within
+100 columns), and one task's whole story (asked of its running workflow)."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from typing import Annotated
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 from temporalio.client import Client
 
-from commands.output import JsonOption, LocalInstant, console, print_json
-from commands.running import PlanOption, resolve_plan, with_client
+from commands.output import ExitCode, JsonOption, LocalInstant, console, fail, print_json
+from commands.running import AgencyOption, PlanOption, resolve_plan, with_client
 from control import operations
 from deadlines.local_time import in_vietnam, local_iso
 from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone
 from models.workflow_messages import HistoryEntry, TaskSnapshot
 from settings import get_settings
-from storage.db import session_scope
-from storage.plans import get_plan, list_tasks
+from storage.agencies import UnknownAgency, plan_lines
+from storage.db import session_scope, upgrade_schema
+from storage.plans import get_agency, get_plan, list_tasks
 from storage.progress import milestones_by_task
 from workflows.task import TaskWorkflow
 
@@ -83,6 +87,8 @@ class StatusDocument(BaseModel):
     """`status --json`: every task of the plan as the engine last recorded it."""
 
     plan: str
+    # The code of the plan's agency.
+    agency: str = ""
     tasks: list[StatusLine]
 
 
@@ -98,6 +104,30 @@ class NextLine(_Read):
     at: LocalInstant
     action: str
     to: list[str]
+
+
+class PlanListLine(BaseModel):
+    """One stored plan in `plans --json`."""
+
+    key: str
+    agency_code: str
+    agency_name: str
+    year: int
+    last_year: int | None
+    number: str
+    title: str
+    started: bool
+    started_at: LocalInstant | None
+    tasks: int
+    open: int
+    overdue: int
+
+
+class PlansDocument(BaseModel):
+    """`plans --json`: the stored plans, by agency, newest year first."""
+
+    agency: str | None
+    plans: list[PlanListLine]
 
 
 class HistoryLine(_Read):
@@ -120,15 +150,17 @@ class HistoryDocument(BaseModel):
 
 def status_command(
     plan: PlanOption = None,
+    agency: AgencyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Where the plan stands, task by task: the due date of each open milestone and the next
     step (from the engine's record in the database)."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
     with session_scope(settings.resolved_database_url()) as session:
         stored = get_plan(session, plan_key)
         title = stored.title if stored is not None else ""
+        owner = get_agency(session, stored) if stored is not None else None
         recorded = milestones_by_task(session, plan_key=plan_key)
         tasks = [
             StatusLine.model_validate(
@@ -142,9 +174,10 @@ def status_command(
             for task in list_tasks(session, plan_key=plan_key)
         ]
     if as_json:
-        print_json(StatusDocument(plan=plan_key, tasks=tasks))
+        print_json(StatusDocument(plan=plan_key, agency=owner.code if owner else "", tasks=tasks))
         return
-    table = Table(title=f"{title or 'Kế hoạch'} ({plan_key})", box=box.SIMPLE_HEAD)
+    heading = f"{title or 'Kế hoạch'} ({plan_key})" + (f"\n{owner.name}" if owner else "")
+    table = Table(title=heading, box=box.SIMPLE_HEAD)
     table.add_column("Mã", no_wrap=True)
     table.add_column("Tình trạng", min_width=7)
     table.add_column("Hạn mốc còn mở", min_width=11)
@@ -164,6 +197,51 @@ def status_command(
     console.print(table, width=min(console.width, STATUS_WIDTH))
     if any(m.status is MilestoneStatus.OVERDUE for line in tasks for m in line.milestones):
         console.print(f"{OVERDUE_MARK} {STATUS_WORDS['overdue']}")
+
+
+def plans_command(agency: AgencyOption = None, as_json: JsonOption = False) -> None:
+    """The stored plans, by agency: their years, tasks, whether the engine runs them, and how
+    many tasks are open and overdue (from the database; no engine needed)."""
+    settings = get_settings()
+    url = settings.resolved_database_url()
+    upgrade_schema(url)
+    with session_scope(url) as session:
+        try:
+            lines = plan_lines(session, agency_code=agency)
+        except UnknownAgency as error:
+            raise fail(str(error), code=ExitCode.USAGE) from error
+    if as_json:
+        listed = [
+            PlanListLine(**{**dataclasses.asdict(line), "started": line.started}) for line in lines
+        ]
+        print_json(PlansDocument(agency=agency, plans=listed))
+        return
+    if not lines:
+        console.print("Chưa có kế hoạch nào: `scheduler.py import FILE` nhập một kế hoạch.")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    # A plan's key whole on its line (40 characters fit beside the figures in 100 columns).
+    table.add_column("Kế hoạch", overflow="fold", ratio=1, min_width=40)
+    table.add_column("Năm", no_wrap=True)
+    table.add_column("Nhiệm vụ", justify="right")
+    table.add_column("Đã bắt đầu", no_wrap=True)
+    table.add_column("Đang mở", justify="right")
+    table.add_column("Quá hạn", justify="right")
+    for agency_code, group in itertools.groupby(lines, key=lambda line: line.agency_code):
+        rows = list(group)
+        table.add_row(f"[bold]{escape(rows[0].agency_name)}[/bold] ({agency_code})")
+        for line in rows:
+            started = in_vietnam(line.started_at).format("DD/MM/YYYY") if line.started_at else "—"
+            table.add_row(
+                f"{line.key}\n[dim]{escape(line.title)}[/dim]",
+                line.years,
+                str(line.tasks),
+                started,
+                str(line.open),
+                str(line.overdue),
+                end_section=line is rows[-1],
+            )
+    console.print(table, width=min(console.width, STATUS_WIDTH))
 
 
 def _still_open(recorded: dict[str, list[Milestone]], code: str) -> list[Milestone]:
@@ -199,12 +277,13 @@ def _next_step(line: TaskLine) -> str:
 def history_command(
     task: Annotated[str, typer.Argument(help="Task code, e.g. III.1.")],
     plan: PlanOption = None,
+    agency: AgencyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """One task as its workflow sees it: milestones, the next step, and everything that
     happened (asked of the running workflow)."""
     settings = get_settings()
-    plan_key = resolve_plan(settings, plan)
+    plan_key = resolve_plan(settings, plan, agency)
 
     async def ask(client: Client) -> tuple[TaskSnapshot, list[HistoryEntry]]:
         handle = operations.task_handle(client, plan_key, task)
@@ -237,5 +316,6 @@ def history_command(
 
 
 def register(app: typer.Typer) -> None:
+    app.command("plans")(plans_command)
     app.command("status")(status_command)
     app.command("history")(history_command)

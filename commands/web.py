@@ -39,17 +39,26 @@ def user_add_command(
             help="Asked for, never shown; at least 10 characters.",
         ),
     ],
+    agency: Annotated[
+        str,
+        typer.Option(
+            "--agency",
+            help="The one agency whose plans it reads and acts on (its code); "
+            "default: every agency's.",
+        ),
+    ] = "",
 ) -> None:
     """Make a web account: a coordinator acts on the plan, the leadership reads it."""
     settings = get_settings()
     try:
         account = access.create_account(
-            settings, name=name, role=UnitRole(role.value), password=password
+            settings, name=name, role=UnitRole(role.value), password=password, agency_code=agency
         )
     except access.AccessRefused as error:
         raise fail(str(error)) from error
+    of_agency = f", of agency {account.agency_code}" if account.agency_code else ""
     console.print(
-        f"Account [bold]{account.name}[/bold] ({account.role.value}) made; sign in at "
+        f"Account [bold]{account.name}[/bold] ({account.role.value}{of_agency}) made; sign in at "
         f"{settings.public_url.rstrip('/')}/login"
     )
 

@@ -13,11 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
 
 from models.tables import Account, AuditEntry, UnitRole
 from notifications.links import InvalidLink, UnitLinkClaim, UnitLinks
+from plan_import.agency import agency_directories
 from settings import Settings
 from storage import access as store
+from storage.agencies import list_agencies
 from storage.db import session_scope, upgrade_schema
 
 # The roles an account may have; units act from their links, never from an account.
@@ -60,7 +63,11 @@ def create_account(
     role: UnitRole,
     password: str,
     must_change_password: bool = False,
+    agency_code: str = "",
 ) -> Account:
+    """`agency_code`: the one agency whose plans the account reads and acts on ("" for every
+    agency's); an agency configured (NHACHAN_UNITS_FILE, NHACHAN_AGENCIES_DIR) or with a plan
+    stored."""
     if role not in ACCOUNT_ROLES:
         raise AccessRefused("an account is for the coordinator or the leadership; units use links")
     if not _NAME.match(name):
@@ -71,6 +78,12 @@ def create_account(
     url = settings.resolved_database_url()
     upgrade_schema(url)
     with session_scope(url) as session:
+        if agency_code:
+            known = known_agencies(settings, session)
+            if agency_code not in known:
+                raise AccessRefused(
+                    f"no agency {agency_code!r}; the agencies known: {', '.join(sorted(known))}"
+                )
         try:
             return store.add_account(
                 session,
@@ -79,9 +92,16 @@ def create_account(
                 password_hash=_hasher.hash(password),
                 must_change_password=must_change_password,
                 now=_now(),
+                agency_code=agency_code,
             )
         except store.AccountExists as error:
             raise AccessRefused(str(error)) from error
+
+
+def known_agencies(settings: Settings, session: Session) -> set[str]:
+    """The codes of the agencies configured and of those a stored plan belongs to."""
+    configured = agency_directories(settings.units_file, settings.agencies_dir).all
+    return {d.agency.code for d in configured} | {a.code for a in list_agencies(session)}
 
 
 def signed_in_account(settings: Settings, name: str, password: str) -> Account | None:

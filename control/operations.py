@@ -50,8 +50,10 @@ from plan_import import ImportedPlan, read_plan
 from plan_import.agency import agency_directories
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
+from storage.agencies import UnknownAgency, agency_of_code
 from storage.db import session_scope, upgrade_schema
 from storage.plans import (
+    get_agency,
     get_plan,
     list_tasks,
     mark_plan_started,
@@ -61,7 +63,7 @@ from storage.plans import (
 )
 from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 from workflows.plan import PlanWorkflow, plan_workflow_id
-from workflows.search_attributes import initial_search_attributes
+from workflows.search_attributes import initial_search_attributes, plan_search_attributes
 from workflows.task import TaskWorkflow, task_workflow_id
 
 # The leadership's summary of the year goes out on the first working day after it, at this hour.
@@ -208,6 +210,7 @@ async def start_plan(
         id=plan_workflow_id(imported.key),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=plan_search_attributes(imported.key, imported.agency_code),
     )
     # A plan already running may have been started from an older file: tell it who waits now.
     await plan.signal(PlanWorkflow.subscriptions_changed, subscriptions)
@@ -234,6 +237,7 @@ async def start_plan(
                 leadership=directory.leadership,
                 written_year=imported.written_year,
                 last_year=imported.last_year,
+                agency=imported.agency_code,
             )
         )
     if on_progress is not None:
@@ -301,28 +305,48 @@ async def _is_running(client: Client, workflow_id: str) -> bool:
     )
 
 
-def running_plan_key(settings: Settings, plan: str | None = None) -> str:
-    """The plan a verb acts on: the one named, or the only one the engine runs. Importing or
-    previewing a plan never changes the answer: only starting one does."""
+def running_plan_key(settings: Settings, plan: str | None = None, agency: str | None = None) -> str:
+    """The plan a verb acts on: the one named, or the only one the engine runs (of `agency`,
+    when given). Importing or previewing a plan never changes the answer: only starting one
+    does."""
     upgrade_schema(settings.resolved_database_url())
     with session_scope(settings.resolved_database_url()) as session:
+        agency_id = None
+        if agency:
+            try:
+                agency_id = agency_of_code(session, agency).id
+            except UnknownAgency as error:
+                raise NoPlanChosen(str(error)) from None
         if plan:
             stored = get_plan(session, plan)
             if stored is None:
                 raise NoPlanChosen(f"no plan {plan!r} in the database")
+            if agency_id is not None and stored.agency_id != agency_id:
+                raise NoPlanChosen(
+                    f"plan {plan} is of agency {get_agency(session, stored).code}, not {agency}"
+                )
             if stored.started_at is None:
                 raise NoPlanChosen(
                     f"plan {plan} has been imported but not started: "
                     "`scheduler.py start FILE` starts it"
                 )
             return stored.key
-        running = running_plans(session)
+        running = [
+            p for p in running_plans(session) if agency_id is None or p.agency_id == agency_id
+        ]
+        of_agency = f" of agency {agency}" if agency else ""
         if len(running) == 1:
             return running[0].key
         if not running:
-            raise NoPlanChosen("no plan is running: `scheduler.py start FILE` starts one")
-        listed = "; ".join(f"{p.key} ({p.title or p.source_name})" for p in running)
-        raise NoPlanChosen(f"{len(running)} plans are running, name one with --plan: {listed}")
+            raise NoPlanChosen(
+                f"no plan{of_agency} is running: `scheduler.py start FILE` starts one"
+            )
+        listed = "; ".join(
+            f"{p.key} ({p.title or p.source_name}; {get_agency(session, p).code})" for p in running
+        )
+        raise NoPlanChosen(
+            f"{len(running)} plans{of_agency} are running, name one with --plan: {listed}"
+        )
 
 
 def plan_directory(settings: Settings, plan_key: str) -> UnitDirectory:

@@ -7,6 +7,10 @@ and its API later).
   records events and rejects evidence. It delivers or asks for a unit only by naming that unit
   (the unit must lead the task); when it leads the task itself it acts as that unit.
 - The leadership reads.
+- A person of one agency (a web account given one) acts only on that agency's plans; one of
+  no agency, on every agency's. A unit acts only on tasks it leads, which its agency's plans
+  name, and the command line's --by is read with the plan's agency's directory: neither can
+  reach another agency's plan.
 
 Everyone reads. The task's workflow checks again what depends on its state at that moment (a
 milestone closed meanwhile, a lead changed meanwhile); this module answers first, in one line,
@@ -175,4 +179,13 @@ def check_permitted(
         raise NotPermitted(
             f"{unit} may not {words} on milestone {milestone_key!r} of task {task.task_code}: "
             f"it is closed ({status.value})"
+        )
+
+
+def check_agency(who: str, agency: str, *, plan_key: str, plan_agency: str) -> None:
+    """Raises NotPermitted unless `who`, of `agency` ("" for every agency), may act on a plan
+    of `plan_agency`."""
+    if agency and agency != plan_agency:
+        raise NotPermitted(
+            f"{who} acts for agency {agency}: plan {plan_key} is of agency {plan_agency}"
         )

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -60,6 +60,8 @@ class Plan(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", index=True)
     number: str
     year: int
+    # The last year of a plan of several years ("giai đoạn 2025–2026"); None for one year.
+    last_year: int | None = None
     title: str
     issue_date: date | None = None
     source_name: str
@@ -76,7 +78,11 @@ class Plan(SQLModel, table=True):
 
 
 class Task(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        # The plans listed with their open and overdue tasks count by plan and status.
+        Index("ix_task_plan_id_status", "plan_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -197,6 +203,9 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
     role: UnitRole
+    # The agency whose plans the account reads and acts on (its code); "" for every agency's
+    # (the deployment's own office). A coordinator of one agency never acts on another's plan.
+    agency_code: str = Field(default="", index=True)
     # argon2id, with its parameters and salt; the password itself is never stored.
     password_hash: str
     # The account the first `make run` creates has a one-time password, changed at first use.

@@ -162,6 +162,9 @@ class TaskWorkflowInput:
     # The last year of a plan that runs over several from `year` ("giai đoạn 2025–2026"): the
     # task's plan year ends with it. None for a plan of one year.
     last_year: int | None = None
+    # The code of the plan's agency, for the task's search attribute (NhachanAgency); None in
+    # inputs recorded before it was added.
+    agency: str | None = None
 
 
 @dataclass(frozen=True)

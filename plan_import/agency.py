@@ -20,6 +20,7 @@ from plan_import.text import fold, quote, slug
 from plan_import.units import (
     AgencyEntry,
     UnitDirectory,
+    UnitDirectoryError,
     UnitEntry,
     UnknownUnit,
     load_unit_directory,
@@ -152,8 +153,33 @@ def load_agency_directories(folder: Path, known: KnownBodies | None = None) -> l
     for path in sorted(folder.glob("*.yaml")):
         directory = load_unit_directory(path)
         directory.known = known
+        directory.prefix_new_units = True
         directories.append(directory)
     return directories
+
+
+def check_codes_apart(directories: Sequence[UnitDirectory]) -> None:
+    """Refuses two agencies' directories that give one unit or group code to a unit each: a
+    code is one unit in the whole deployment (the contacts file, the units' links, the
+    notification log and the running tasks name units by code alone), so a second agency's
+    "Văn phòng Sở" needs a code of its own, e.g. its agency's code before it."""
+    owners: dict[str, UnitDirectory] = {}
+    for directory in directories:
+        codes = [*(u.code for u in directory.units), *(g.code for g in directory.groups)]
+        for code in dict.fromkeys(codes):
+            first = owners.setdefault(code, directory)
+            if first is directory:
+                continue
+            raise UnitDirectoryError(
+                f"{_where(directory)}: unit code {code!r} is already {first.agency.name}'s "
+                f"({first.agency.code}, {_where(first)}); a unit code names one unit in the "
+                f"whole deployment: give {directory.agency.name}'s its own, e.g. "
+                f"'{directory.agency.code}-{code}' (data/agencies/README.md)"
+            )
+
+
+def _where(directory: UnitDirectory) -> str:
+    return str(directory.source) if directory.source else f"{directory.agency.code}'s directory"
 
 
 def directory_for(
@@ -210,8 +236,8 @@ class AgencyDirectories:
     """Every configured agency's unit directory, the bundled agency's (`home`) first: who a code
     or a name means whatever plan it comes from, and which agency's coordinator and leadership
     a plan's escalations and alerts reach (`of_agency`). A name two agencies use ("Văn phòng
-    Sở") means the home agency's unit; a unit code means one unit (the database keeps each code
-    to one agency)."""
+    Sở") means the home agency's unit; a unit code means one unit (`check_codes_apart`; the
+    database keeps each code to one agency)."""
 
     home: UnitDirectory
     others: tuple[UnitDirectory, ...] = ()
@@ -253,5 +279,6 @@ class AgencyDirectories:
 def agency_directories(units_file: Path, agencies_dir: Path) -> AgencyDirectories:
     """The bundled agency's directory (`units_file`) and every other in `agencies_dir`."""
     home = load_unit_directory(units_file)
-    others = load_agency_directories(agencies_dir)
-    return AgencyDirectories(home, tuple(d for d in others if d.agency.code != home.agency.code))
+    others = [d for d in load_agency_directories(agencies_dir) if d.agency.code != home.agency.code]
+    check_codes_apart([home, *others])
+    return AgencyDirectories(home, tuple(others))

@@ -15,6 +15,7 @@ from pathlib import Path
 from deadlines import DeadlineRefused, parse_deadline
 from plan_import.agency import (
     BUNDLED_AGENCIES_DIR,
+    check_codes_apart,
     directory_for,
     load_agency_directories,
     named_agency,
@@ -84,6 +85,7 @@ def read_plan(
         for d in load_agency_directories(agencies_dir or BUNDLED_AGENCIES_DIR, known)
         if d.agency.code != home.agency.code
     ]
+    check_codes_apart([home, *others])
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)

@@ -73,6 +73,11 @@ class UnitDirectory:
     # Made by the importer for an agency nobody configured: its units are all new, their codes
     # carry the agency's code, and it has no coordinator or leadership until one is configured.
     generated: bool = False
+    # The units a plan of this agency adds (the usual bodies it names, new names) get codes
+    # that carry the agency's code, as a generated directory's do: a unit code is one unit in
+    # the deployment, and "Sở Tư pháp" of one province is not another's. True for every agency's
+    # directory but the bundled one, whose codes ("stp") predate agencies side by side.
+    prefix_new_units: bool = False
     _by_code: dict[str, UnitEntry] = field(init=False, repr=False)
     _by_name: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
     _by_loose: dict[str, UnitEntry | UnitGroup] = field(init=False, repr=False)
@@ -223,7 +228,8 @@ class UnitDirectory:
 
     def code_for(self, base: str) -> str:
         base = _short_code(base)
-        return f"{self.agency.code}-{base}" if self.generated else base
+        prefixed = self.generated or self.prefix_new_units
+        return f"{self.agency.code}-{base}" if prefixed else base
 
     def suggestions(self, phrase: str, limit: int = 3) -> list[str]:
         """The closest known names, as "Name (code)"."""

@@ -45,12 +45,14 @@ def add_account(
     password_hash: str,
     must_change_password: bool,
     now: datetime,
+    agency_code: str = "",
 ) -> Account:
     if get_account(session, name) is not None:
         raise AccountExists(f"an account named {name!r} exists already")
     account = Account(
         name=name,
         role=role,
+        agency_code=agency_code,
         password_hash=password_hash,
         must_change_password=must_change_password,
         created_at=now,

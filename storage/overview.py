@@ -165,18 +165,33 @@ def _parsed_instant(text: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def list_plans(session: Session) -> list[Plan]:
-    """Every stored plan, the newest year first."""
-    return list(session.exec(sql_select(Plan).order_by(col(Plan.year).desc(), col(Plan.key))))
+def list_plans(session: Session, *, agency_id: int | None = None) -> list[Plan]:
+    """Every stored plan (of one agency, when given), the newest year first."""
+    query = sql_select(Plan)
+    if agency_id is not None:
+        query = query.where(Plan.agency_id == agency_id)
+    return list(session.exec(query.order_by(col(Plan.year).desc(), col(Plan.key))))
 
 
 def list_units(session: Session) -> list[Unit]:
     return list(session.exec(sql_select(Unit).order_by(col(Unit.id))))
 
 
-def unit_of_role(session: Session, role: UnitRole) -> str | None:
-    unit = session.exec(sql_select(Unit).where(Unit.role == role)).first()
+def unit_of_role(session: Session, role: UnitRole, *, agency_id: int | None = None) -> str | None:
+    """The unit of that role (of one agency, when given: each agency has its own)."""
+    query = sql_select(Unit).where(Unit.role == role)
+    if agency_id is not None:
+        query = query.where(Unit.agency_id == agency_id)
+    unit = session.exec(query.order_by(col(Unit.id))).first()
     return unit.code if unit is not None else None
+
+
+def units_of_role(session: Session, role: UnitRole, *, agency_id: int | None = None) -> list[str]:
+    """Every agency's unit of that role (or one agency's)."""
+    query = sql_select(Unit.code).where(Unit.role == role)
+    if agency_id is not None:
+        query = query.where(Unit.agency_id == agency_id)
+    return list(session.exec(query.order_by(col(Unit.id))))
 
 
 def notifications_of_task(

@@ -39,6 +39,7 @@ PLAN_FIELDS = (
     "agency_id",
     "number",
     "year",
+    "last_year",
     "title",
     "issue_date",
     "source_name",
@@ -171,8 +172,12 @@ def _store_units(
             changes.units_added.append(entry.code)
             continue
         if unit.agency_id != agency_id:
+            owner = session.get(Agency, unit.agency_id)
             raise PlanNotStorable(
-                f"unit code {entry.code!r} already belongs to another agency in the database"
+                f"unit code {entry.code!r} is already {unit.name!r} of agency "
+                f"{owner.code if owner else unit.agency_id} in the database; a unit code names "
+                "one unit in the whole deployment: give this agency's unit a code of its own in "
+                f"its directory, e.g. its agency's code before it (data/agencies/README.md)"
             )
         if any(getattr(unit, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
@@ -188,6 +193,7 @@ def _store_plan_row(
         "agency_id": agency_id,
         "number": imported.number,
         "year": imported.year,
+        "last_year": imported.last_year,
         "title": imported.title,
         "issue_date": imported.issue_date,
         "source_name": imported.source_name,
@@ -337,11 +343,12 @@ def running_plans(session: Session) -> list[Plan]:
     return running
 
 
-def latest_plan(session: Session) -> Plan | None:
-    """The plan imported (or changed by an import) last."""
-    return session.exec(
-        select(Plan).order_by(col(Plan.imported_at).desc(), col(Plan.id).desc())
-    ).first()
+def latest_plan(session: Session, *, agency_id: int | None = None) -> Plan | None:
+    """The plan imported (or changed by an import) last (of one agency, when given)."""
+    query = select(Plan)
+    if agency_id is not None:
+        query = query.where(Plan.agency_id == agency_id)
+    return session.exec(query.order_by(col(Plan.imported_at).desc(), col(Plan.id).desc())).first()
 
 
 def list_tasks(session: Session, plan_key: str | None = None) -> list[Task]:

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from activities.notify import notification_service
 from control import access
-from control.permissions import Actor
+from control.permissions import Actor, NotPermitted, check_agency
 from deadlines import CalendarDataError, PolicyError
 from deadlines.preview import Preview, TaskDeadline, preview_plan
 from models.statuses import MilestoneStatus
@@ -31,8 +31,10 @@ from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import load_unit_directory
 from settings import Settings
 from storage import access as access_store
+from storage.agencies import unit_agency_code
 from storage.db import session_scope
-from storage.overview import list_units
+from storage.overview import list_units, unit_of_role
+from storage.plans import get_agency, get_plan
 from web.actions import EngineActions, EngineRefused, EngineUnavailable
 from web.auth import Visitor
 from web.reading import NotFound, Reader, Shown, pending_extension
@@ -111,20 +113,33 @@ class Acting:
 
     # ----------------------------------------------------------------------------- who acts
 
-    def _role_unit(self, role: UnitRole) -> str:
+    def _role_unit(self, role: UnitRole, agency_id: int | None = None) -> str:
+        """The unit of that role of the agency (of the bundled one when no plan says)."""
         with session_scope(self.settings.resolved_database_url()) as session:
-            for unit in list_units(session):
-                if unit.role is role:
-                    return unit.code
+            found = unit_of_role(session, role, agency_id=agency_id)
+        if found:
+            return found
         directory = load_unit_directory(self.settings.units_file)
         return directory.coordinator if role is UnitRole.COORDINATOR else directory.leadership
+
+    def check_agency(self, visitor: Visitor, plan_key: str, plan_agency: str) -> None:
+        """An account of one agency acts on that agency's plans only."""
+        account = visitor.account
+        if account is None:
+            return
+        try:
+            check_agency(account.name, account.agency, plan_key=plan_key, plan_agency=plan_agency)
+        except NotPermitted as error:
+            raise Refusal("other_agency", status=403, detail=str(error)) from error
 
     def unit_actor(self, visitor: Visitor) -> Actor:
         if visitor.unit is None:
             raise Refusal("bad_link", status=401)
         return Actor(visitor.unit.code, UnitRole.UNIT)
 
-    def coordinator_actor(self, visitor: Visitor) -> Actor:
+    def coordinator_actor(self, visitor: Visitor, plan_key: str = "") -> Actor:
+        """The signed-in coordinator acting on the plan (when one is named): as the office of
+        the plan's agency, once the account may act on that agency's plans."""
         account = visitor.account
         if account is None:
             raise Refusal("not_signed_in", status=401)
@@ -132,8 +147,17 @@ class Acting:
             raise Refusal("read_only", status=403)
         if account.role is not UnitRole.COORDINATOR:
             raise Refusal("wrong_role", status=403)
+        agency_id = None
+        if plan_key:
+            with session_scope(self.settings.resolved_database_url()) as session:
+                plan = get_plan(session, plan_key)
+                if plan is None:
+                    raise Refusal("no_such_plan", status=404)
+                agency_id = plan.agency_id
+                plan_agency = get_agency(session, plan).code
+            self.check_agency(visitor, plan_key, plan_agency)
         # The engine is told the office acted (its messages name it); the audit, the account.
-        return Actor(self._role_unit(UnitRole.COORDINATOR), account.role)
+        return Actor(self._role_unit(UnitRole.COORDINATOR, agency_id), account.role)
 
     def audit(
         self,
@@ -312,9 +336,10 @@ class Acting:
         details: dict[str, Any],
         act: Callable[[Actor], Any],
     ) -> Any:
-        """Checks the role, runs `act`, and records the outcome either way."""
+        """Checks the role (and the agency of the plan acted on), runs `act`, and records the
+        outcome either way."""
         try:
-            actor = self.coordinator_actor(visitor)
+            actor = self.coordinator_actor(visitor, where.plan_key)
         except Refusal as refusal:
             if visitor.account is not None or visitor.unit is not None:
                 self.audit(
@@ -451,7 +476,13 @@ class Acting:
     ) -> None:
         async def act(actor: Actor) -> None:
             with session_scope(self.settings.resolved_database_url()) as session:
-                known = {unit.code for unit in list_units(session)}
+                plan = get_plan(session, plan_key)
+                # Only a unit of the plan's own agency can lead its task.
+                known = {
+                    unit.code
+                    for unit in list_units(session)
+                    if plan is not None and unit.agency_id == plan.agency_id
+                }
             unknown = [code for code in lead_units if code not in known]
             if unknown or not lead_units:
                 raise Refusal("no_such_unit", status=400, detail=", ".join(unknown))
@@ -544,6 +575,10 @@ class Acting:
             with session_scope(self.settings.resolved_database_url()) as session:
                 if not access_store.unit_exists(session, unit_code):
                     raise Refusal("no_such_unit", status=404)
+                unit_agency = unit_agency_code(session, unit_code)
+            account = visitor.account
+            if account is not None and account.agency and account.agency != unit_agency:
+                raise Refusal("other_agency", status=403, detail=f"{unit_code}: {unit_agency}")
             now = self.clock()
             link = access.unit_page_link(self.settings, unit_code, now=now)
             if revoke_old:
@@ -604,13 +639,17 @@ class Acting:
         check = ImportCheck(sha256, file_name, year, None, None)
         directory = load_unit_directory(self.settings.units_file)
         try:
-            check.imported = read_plan(path, year=year, directory=directory)
+            check.imported = read_plan(
+                path, year=year, directory=directory, agencies_dir=self.settings.agencies_dir
+            )
         except PlanImportError as error:
             check.problems.append(str(error))
             return check
         imported = check.imported
         if imported.errors:
             return check
+        # Previewed with the coordinator and leadership of the agency the document names.
+        directory = imported.directory or directory
         try:
             check.preview = preview_plan(
                 (
@@ -639,6 +678,9 @@ class Acting:
 
         async def act(actor: Actor) -> str:
             path = self._import_path(sha256)
+            read = self.read_import(sha256, file_name=path.name, year=year).imported
+            if read is not None:
+                self.check_agency(visitor, read.key, read.agency_code)
             report = await self._engine(self.engine.start_plan(actor, path, year=year))
             return str(report.plan_key)
 

@@ -25,7 +25,15 @@ from storage.db import session_scope
 from storage.overview import list_units
 from web.acting import EvidenceForm, Refusal, Where
 from web.auth import AccessDenied, Visitor
-from web.context import address, check_csrf, require_account, session_of, visitor, web
+from web.context import (
+    address,
+    check_csrf,
+    require_account,
+    require_plan_reader,
+    session_of,
+    visitor,
+    web,
+)
 from web.planning import PlannedStep
 from web.reading import Filters, PlanSummary, Shown, UnitFigures
 from web.tracking import TRACKING_ORDER, Tracking
@@ -131,6 +139,7 @@ def _review(review: EvidenceReview) -> dict[str, Any]:
 def _summary(summary: PlanSummary) -> dict[str, Any]:
     return {
         "key": summary.plan.key,
+        "agency": summary.agency.code if summary.agency else "",
         "title": summary.plan.title,
         "year": summary.plan.year,
         "tasks": summary.tasks,
@@ -194,10 +203,12 @@ def sign_out(request: Request, x_csrf_token: CsrfHeader = None) -> dict[str, str
 
 
 @router.get("/plans")
-def plans(request: Request) -> list[dict[str, Any]]:
-    _account_reader(request)
+def plans(request: Request, agency: str = "") -> list[dict[str, Any]]:
+    """Every plan, or one agency's (`?agency=<code>`; an account of one agency: its own)."""
+    who = _account_reader(request)
     context = web(request)
-    return [_summary(s) for s in context.reader.plans(context.clock())]
+    chosen = (who.account.agency if who.account else "") or agency.strip()
+    return [_summary(s) for s in context.reader.plans(context.clock(), agency=chosen)]
 
 
 @router.get("/plans/{plan_key}")
@@ -210,7 +221,7 @@ def plan_dashboard(
     q: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
-    _account_reader(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     board = context.reader.dashboard(
         plan_key, Filters(section, unit, state, q, page), context.clock()
@@ -255,7 +266,7 @@ def plan_dashboard(
 
 @router.get("/plans/{plan_key}/tasks/{task_code}")
 def task(request: Request, plan_key: str, task_code: str) -> dict[str, Any]:
-    _account_reader(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     detail = context.reader.task(plan_key, task_code, context.clock())
     return {
@@ -348,10 +359,11 @@ def unit(request: Request) -> dict[str, Any]:
 
 
 @router.get("/overview")
-def overview(request: Request) -> dict[str, Any]:
-    _account_reader(request)
+def overview(request: Request, agency: str = "") -> dict[str, Any]:
+    who = _account_reader(request)
     context = web(request)
-    found = context.reader.overview(context.clock())
+    chosen = (who.account.agency if who.account else "") or agency.strip()
+    found = context.reader.overview(context.clock(), agency=chosen)
     return {
         "plans": [_summary(s) for s in found.summaries],
         "overdue": [
@@ -509,7 +521,7 @@ async def close(
 @router.get("/plans/{plan_key}/events")
 def awaited_events(request: Request, plan_key: str) -> dict[str, list[str]]:
     """Event key -> the tasks waiting on it."""
-    _account_reader(request)
+    require_plan_reader(request, plan_key)
     awaited = web(request).reader.awaited_events(plan_key)
     return {key: sorted({row.task_code for row in rows}) for key, rows in awaited.items()}
 
@@ -519,7 +531,7 @@ def event_preview(
     request: Request, plan_key: str, key: str, occurred_on: date, due_on: date | None = None
 ) -> dict[str, Any]:
     """What the event would start, and each task's resulting due date; nothing changes."""
-    who = require_account(request)
+    who = require_plan_reader(request, plan_key)
     if not who.is_coordinator:
         raise AccessDenied("wrong_role")
     preview = web(request).reader.event_preview(plan_key, key, occurred_on, due_on)

@@ -47,6 +47,8 @@ class SignedInAccount:
     name: str
     role: UnitRole
     must_change_password: bool
+    # The agency whose plans the account reads and acts on; "" for every agency's.
+    agency: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,10 @@ class Sessions:
                 and started >= _milliseconds(account.password_changed_at) - 1000
             ):
                 visitor.account = SignedInAccount(
-                    account.name, account.role, account.must_change_password
+                    account.name,
+                    account.role,
+                    account.must_change_password,
+                    agency=account.agency_code,
                 )
             else:
                 session.set(a=None, at=None)

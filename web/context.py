@@ -163,6 +163,16 @@ def require_account(request: Request) -> Visitor:
     return who
 
 
+def require_plan_reader(request: Request, plan_key: str) -> Visitor:
+    """A signed-in account that may read the plan: an account of one agency reads that
+    agency's plans only (one of no agency, every agency's)."""
+    who = require_account(request)
+    agency = who.account.agency if who.account is not None else ""
+    if agency and web(request).reader.plan_agency(plan_key) != agency:
+        raise AccessDenied("other_agency")
+    return who
+
+
 def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -26,7 +26,7 @@ from storage import access as access_store
 from storage.db import session_scope
 from web.acting import Refusal
 from web.auth import AccessDenied
-from web.context import require_account, say, visitor, web, words
+from web.context import require_plan_reader, say, visitor, web, words
 from web.reading import Shown
 from web.tracking import DONE_TRACKING, TRACKING_ORDER, Tracking
 from web.uploads import stored_path
@@ -76,7 +76,7 @@ def _evidence(request: Request, plan: Plan) -> dict[tuple[str, str], Evidence]:
 @router.get("/plans/{plan_key}/export/status.xlsx")
 def status_table(request: Request, plan_key: str) -> Response:
     """One row per milestone: the task, its units, the deadline, the state, the evidence."""
-    require_account(request)
+    require_plan_reader(request, plan_key)
     plan, shown, names = _all_shown(request, plan_key)
     evidence = _evidence(request, plan)
     tracking = words()["tracking"]
@@ -133,7 +133,7 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
     """The quarterly / six-month / yearly CCHC progress report, drafted from the record: each
     of the plan's sections with each task's state, its evidence (number and date), and what
     is late. The coordinator edits the draft; the figures are the engine's."""
-    require_account(request)
+    require_plan_reader(request, plan_key)
     periods = words()["report_periods"]
     if period not in periods:
         raise Refusal("bad_date", detail=period)

@@ -17,7 +17,7 @@ from control.permissions import Actor
 from models.tables import UnitRole
 from notifications.links import InvalidLink
 from storage.db import session_scope
-from storage.overview import list_units, unit_of_role
+from storage.overview import list_units, units_of_role
 from web.acting import EvidenceForm, Refusal, Where
 from web.actions import EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
@@ -26,6 +26,7 @@ from web.context import (
     check_csrf,
     refusal_text,
     require_account,
+    require_plan_reader,
     say,
     session_of,
     visitor,
@@ -87,14 +88,27 @@ def _coordinator(request: Request) -> Visitor:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
+def home(request: Request, agency: str = "") -> Response:
+    """The plans side by side, grouped by agency; `?agency=<code>` shows one agency's. An
+    account of one agency sees that agency's."""
     who = visitor(request)
     if who.account is not None:
         if who.account.must_change_password:
             return _back("/account/password")
         context = web(request)
-        plans = context.reader.plans(context.clock())
-        return render(request, "home.html", {"plans": plans, "order": TRACKING_ORDER})
+        chosen = who.account.agency or agency.strip()
+        plans = context.reader.plans(context.clock(), agency=chosen)
+        return render(
+            request,
+            "home.html",
+            {
+                "plans": plans,
+                "order": TRACKING_ORDER,
+                "agencies": context.reader.agencies(),
+                "chosen": chosen,
+                "fixed": bool(who.account.agency),
+            },
+        )
     if who.unit is not None:
         return _back("/unit")
     return _back("/login")
@@ -249,15 +263,11 @@ def evidence_page(
 
 
 def _office_units(request: Request) -> set[str]:
-    """The units that are the coordinator's office and the leadership."""
+    """The units that are an agency's coordinator's office or leadership."""
     with session_scope(web(request).settings.resolved_database_url()) as session:
         return {
-            code
-            for code in (
-                unit_of_role(session, UnitRole.COORDINATOR),
-                unit_of_role(session, UnitRole.LEADERSHIP),
-            )
-            if code
+            *units_of_role(session, UnitRole.COORDINATOR),
+            *units_of_role(session, UnitRole.LEADERSHIP),
         }
 
 
@@ -342,7 +352,7 @@ def dashboard(
     if who.account is None and who.unit is not None:
         # A unit that follows a message's plan link sees its own part of the plan.
         return _back("/unit")
-    require_account(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     filters = Filters(section, unit, state, q.strip(), page)
     board = context.reader.dashboard(plan_key, filters, context.clock())
@@ -352,7 +362,7 @@ def dashboard(
 
 @router.get("/plans/{plan_key}/tasks/{task_code}")
 async def task_page(request: Request, plan_key: str, task_code: str) -> Response:
-    require_account(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     detail = context.reader.task(plan_key, task_code, context.clock())
     history: list[object] = []
@@ -489,6 +499,7 @@ def events_page(
 ) -> Response:
     """Choose the event; then the preview: which tasks it starts, each with its due date."""
     _coordinator(request)
+    require_plan_reader(request, plan_key)
     context = web(request)
     awaited = context.reader.awaited_events(plan_key)
     preview = None
@@ -642,11 +653,10 @@ async def import_start(
 
 
 @router.get("/overview")
-def overview(request: Request) -> Response:
-    require_account(request)
+def overview(request: Request, agency: str = "") -> Response:
+    """Every plan's figures, or one agency's (`?agency=`; an account of one agency: its own)."""
+    who = require_account(request)
     context = web(request)
-    return render(
-        request,
-        "overview.html",
-        {"overview": context.reader.overview(context.clock()), "order": TRACKING_ORDER},
-    )
+    chosen = (who.account.agency if who.account else "") or agency.strip()
+    found = context.reader.overview(context.clock(), agency=chosen)
+    return render(request, "overview.html", {"overview": found, "order": TRACKING_ORDER})

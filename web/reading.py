@@ -26,6 +26,7 @@ from deadlines import (
 from deadlines.local_time import local_day, local_instant
 from models.statuses import MilestoneStatus
 from models.tables import (
+    Agency,
     AuditEntry,
     Evidence,
     EvidenceReview,
@@ -37,6 +38,7 @@ from models.tables import (
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
+from storage.agencies import UnknownAgency, agency_of_code, list_agencies
 from storage.db import session_scope
 from storage.overview import (
     MilestoneRow,
@@ -46,8 +48,9 @@ from storage.overview import (
     milestone_rows,
     notifications_of_task,
     projection_version,
+    units_of_role,
 )
-from storage.plans import get_plan
+from storage.plans import get_agency, get_plan
 from web.planning import PlannedStep, PlannedSteps, recipients
 from web.tracking import (
     DONE_TRACKING,
@@ -132,6 +135,7 @@ class PlanSummary:
     plan: Plan
     counts: Counter[Tracking]
     tasks: int
+    agency: Agency | None = None
 
     @property
     def milestones(self) -> int:
@@ -157,6 +161,7 @@ class _Board:
 @dataclass
 class Dashboard:
     plan: Plan
+    agency: Agency
     filters: Filters
     now: datetime
     counts: Counter[Tracking]
@@ -301,9 +306,12 @@ class Reader:
     def unit_names(self, session: Session) -> dict[str, str]:
         return {unit.code: unit.name for unit in list_units(session)}
 
-    def role_units(self, session: Session) -> tuple[str, str]:
+    def role_units(self, session: Session, agency_id: int) -> tuple[str, str]:
+        """The coordinator and the leadership of the agency (each agency has its own)."""
         coordinator = leadership = ""
         for unit in list_units(session):
+            if unit.agency_id != agency_id:
+                continue
             if unit.role is UnitRole.COORDINATOR:
                 coordinator = unit.code
             elif unit.role is UnitRole.LEADERSHIP:
@@ -312,10 +320,23 @@ class Reader:
 
     # ----------------------------------------------------------------------------- plans
 
-    def plans(self, now: datetime) -> list[PlanSummary]:
+    def agencies(self) -> list[Agency]:
+        """The agencies whose plans are stored, by name."""
         with session_scope(self.settings.resolved_database_url()) as session:
+            return list_agencies(session)
+
+    def plans(self, now: datetime, *, agency: str = "") -> list[PlanSummary]:
+        """Every plan (of one agency, when its code is given), by agency, newest year first."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            agencies = {a.id: a for a in list_agencies(session)}
+            agency_id = None
+            if agency:
+                try:
+                    agency_id = agency_of_code(session, agency).id
+                except UnknownAgency as error:
+                    raise NotFound("no_such_agency") from error
             summaries: list[PlanSummary] = []
-            for plan in list_plans(session):
+            for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
                 shown = self.shown(
                     self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
@@ -325,9 +346,18 @@ class Reader:
                         plan,
                         Counter(s.tracking for s in shown),
                         len({s.row.task_id for s in shown}),
+                        agencies.get(plan.agency_id),
                     )
                 )
-        return summaries
+        # Grouped by agency (stable: each agency's newest year first still).
+        return sorted(
+            summaries, key=lambda s: (s.agency.name, s.agency.code) if s.agency else ("", "")
+        )
+
+    def plan_agency(self, plan_key: str) -> str:
+        """The code of the plan's agency."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return get_agency(session, self._plan(session, plan_key)).code
 
     def _plan(self, session: Session, plan_key: str) -> Plan:
         plan = get_plan(session, plan_key)
@@ -350,9 +380,10 @@ class Reader:
                 board = kept[1]
             else:
                 names = self.unit_names(session)
-                coordinators = self.role_units(session)
+                coordinators = self.role_units(session, plan.agency_id)
                 board = self._board(plan, rows, names, coordinators, minute)
                 self._boards[plan.id] = ((stamp, minute), board)
+            agency = get_agency(session, plan)
         wanted = filters.section or filters.unit or filters.state or filters.text
         matching = [s for s in board.shown if _matches(s, filters)] if wanted else board.shown
         pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
@@ -360,6 +391,7 @@ class Reader:
         filters.page = page
         return Dashboard(
             plan=plan,
+            agency=agency,
             filters=filters,
             now=now,
             counts=board.counts,
@@ -447,7 +479,7 @@ class Reader:
             if not rows:
                 raise NotFound("no_such_task")
             names = self.unit_names(session)
-            coordinator, leadership = self.role_units(session)
+            coordinator, leadership = self.role_units(session, plan.agency_id)
             evidence = access_store.evidence_of_task(
                 session, plan_key=plan_key, task_code=task_code
             )
@@ -526,7 +558,8 @@ class Reader:
             if unit is None:
                 raise NotFound("no_such_unit")
             work: list[UnitWork] = []
-            for plan in list_plans(session):
+            # A unit is one agency's: only that agency's plans can name it.
+            for plan in list_plans(session, agency_id=unit.agency_id):
                 assert plan.id is not None
                 rows = [
                     r
@@ -564,14 +597,22 @@ class Reader:
 
     # ----------------------------------------------------------------------------- leadership
 
-    def overview(self, now: datetime) -> Overview:
+    def overview(self, now: datetime, *, agency: str = "") -> Overview:
+        """The leadership's view of every plan (of one agency, when its code is given)."""
         summaries: list[PlanSummary] = []
         overdue: list[OverdueLine] = []
         units: dict[str, UnitFigures] = {}
         with session_scope(self.settings.resolved_database_url()) as session:
             names = self.unit_names(session)
-            leadership = self.role_units(session)[1]
-            for plan in list_plans(session):
+            agencies = {a.id: a for a in list_agencies(session)}
+            agency_id = None
+            if agency:
+                try:
+                    agency_id = agency_of_code(session, agency).id
+                except UnknownAgency as error:
+                    raise NotFound("no_such_agency") from error
+            leadership = units_of_role(session, UnitRole.LEADERSHIP, agency_id=agency_id)
+            for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
                 shown = self.shown(
                     self._plan_rows(session, plan), self.tracking_clock(now, plan.year)
@@ -581,6 +622,7 @@ class Reader:
                         plan,
                         Counter(s.tracking for s in shown),
                         len({s.row.task_id for s in shown}),
+                        agencies.get(plan.agency_id),
                     )
                 )
                 for item in shown:
@@ -593,9 +635,7 @@ class Reader:
                         figures.counts[item.tracking] += 1
                     if item.tracking is Tracking.OVERDUE and item.row.due_at is not None:
                         overdue.append(OverdueLine(plan, item, (now - item.row.due_at).days))
-            escalations = escalations_received(
-                session, unit_codes=[code for code in (leadership,) if code]
-            )
+            escalations = escalations_received(session, unit_codes=leadership)
         overdue.sort(key=lambda line: -line.days_overdue)
         return Overview(
             summaries=summaries,

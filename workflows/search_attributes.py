@@ -27,19 +27,31 @@ LEAD_UNITS = SearchAttributeKey.for_keyword_list("NhachanLeadUnits")
 # A DisplayStatus.
 STATUS = SearchAttributeKey.for_keyword("NhachanStatus")
 NEXT_DUE = SearchAttributeKey.for_datetime("NhachanNextDue")
+# The code of the agency whose plan it is ("snv-binh-dinh"): a province's deployment runs the
+# plans of many agencies side by side. Set when a task or plan starts, never changed after.
+AGENCY = SearchAttributeKey.for_keyword("NhachanAgency")
 
-ALL: tuple[SearchAttributeKey[Any], ...] = (PLAN, TASK_CODE, LEAD_UNITS, STATUS, NEXT_DUE)
+ALL: tuple[SearchAttributeKey[Any], ...] = (PLAN, TASK_CODE, LEAD_UNITS, STATUS, NEXT_DUE, AGENCY)
 
 
 def initial_search_attributes(input: TaskWorkflowInput) -> TypedSearchAttributes:
-    """What a task carries from the moment it starts, before its first run sets the rest."""
+    """What a task carries from the moment it starts, before its first run sets the rest. The
+    agency is set only here: the workflow's own updates leave it as it started."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(PLAN, input.plan_key),
+        SearchAttributePair(TASK_CODE, input.task_code),
+        SearchAttributePair(LEAD_UNITS, list(input.lead_units)),
+        SearchAttributePair(STATUS, DisplayStatus.ACTIVE),
+    ]
+    if input.agency:
+        pairs.append(SearchAttributePair(AGENCY, input.agency))
+    return TypedSearchAttributes(pairs)
+
+
+def plan_search_attributes(plan_key: str, agency: str) -> TypedSearchAttributes:
+    """What a plan's own workflow carries from its start: which plan, of which agency."""
     return TypedSearchAttributes(
-        [
-            SearchAttributePair(PLAN, input.plan_key),
-            SearchAttributePair(TASK_CODE, input.task_code),
-            SearchAttributePair(LEAD_UNITS, list(input.lead_units)),
-            SearchAttributePair(STATUS, DisplayStatus.ACTIVE),
-        ]
+        [SearchAttributePair(PLAN, plan_key), SearchAttributePair(AGENCY, agency)]
     )
 
 

@@ -19,7 +19,13 @@ from commands import plan, preview
 from control.operations import PlanNotStartable, load_plan_for_start
 from models.tables import Agency, Unit
 from plan_import import read_plan
-from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory, parse_unit_directory
+from plan_import.agency import agency_directories
+from plan_import.units import (
+    BUNDLED_UNITS_FILE,
+    UnitDirectoryError,
+    load_unit_directory,
+    parse_unit_directory,
+)
 from settings import get_settings
 from storage.db import session_scope
 
@@ -155,11 +161,15 @@ groups:
     assert imported.key.startswith("ubnd-gla-")
     assert imported.task("I.1").lead_units == ["gla-svhttdl"]
     # The configured group expands to its members (the lead stays the lead); the communes'
-    # committees, which it does not know, are recorded as a new group under their usual code.
-    assert imported.task("I.1").coordinating_units == ["ubnd-xa-phuong-dac-khu", "gla-snv"]
+    # committees, which it does not know, are recorded as a new group under the agency's code
+    # (a unit code is one unit in the deployment: the bundled agency's plans have their "stp").
+    assert imported.task("I.1").coordinating_units == [
+        "ubnd-gla-ubnd-xa-phuong-dac-khu",
+        "gla-snv",
+    ]
     assert imported.directory is not None and imported.directory.coordinator == "gla-svhttdl"
     new = {unit.code for unit in imported.new_units}
-    assert "gla-svhttdl" not in new and "stp" in new
+    assert "gla-svhttdl" not in new and "ubnd-gla-stp" in new
 
 
 def test_start_refuses_what_cannot_run(tmp_path: Path) -> None:
@@ -207,3 +217,66 @@ def test_a_body_merged_away_before_the_plan_is_pointed_out(tmp_path: Path) -> No
         "“Sở Kế hoạch và Đầu tư” ended on 2025-02-28, merged into Sở Tài chính; the plan, "
         "dated 10/03/2025, names it still",
     ) in [(e.where, e.message) for e in imported.report if e.level == "info"]
+
+
+GIA_LAI_DIRECTORY = """
+agency: {code: ubnd-gla, name: UBND tỉnh Gia Lai, aliases: [Ủy ban nhân dân tỉnh Gia Lai]}
+units:
+  - {code: %s, name: "Sở Văn hóa, Thể thao và Du lịch", role: coordinator}
+  - {code: gla-lanh-dao, name: Lãnh đạo UBND tỉnh, role: leadership}
+"""
+
+
+def test_two_agencies_giving_one_code_to_their_units_are_refused(tmp_path: Path) -> None:
+    # A unit code names one unit in the whole deployment (contacts, links, the log and the
+    # running tasks name units by code alone): the bundled agency's "van-phong" is taken.
+    agencies = tmp_path / "agencies"
+    agencies.mkdir()
+    (agencies / "ubnd-gla.yaml").write_text(GIA_LAI_DIRECTORY % "van-phong", encoding="utf-8")
+    expected = (
+        r"ubnd-gla\.yaml: unit code 'van-phong' is already Sở Nội vụ tỉnh Bình Định's "
+        r"\(snv-binh-dinh, .*units\.yaml\); a unit code names one unit in the whole "
+        r"deployment: give UBND tỉnh Gia Lai's its own, e.g. 'ubnd-gla-van-phong'"
+    )
+    with pytest.raises(UnitDirectoryError, match=expected):
+        agency_directories(BUNDLED_UNITS_FILE, agencies)
+    with pytest.raises(UnitDirectoryError, match=expected):
+        read_plan(GIA_LAI, agencies_dir=agencies)
+
+
+def test_a_code_another_agency_has_in_the_database_is_refused_clearly(
+    app: typer.Typer, database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bundled agency's plan recorded the usual "Sở Tư pháp" as "stp"; a directory written
+    # by hand that takes the code for its own unit cannot store its plan.
+    seed_with_stp = tmp_path / "seed.csv"
+    seed_with_stp.write_text(
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CHỈ ĐẠO,,,,,\n1,Phối hợp,Văn phòng Sở,Sở Tư pháp,Tháng 3/2024,\n",
+        encoding="utf-8",
+    )
+    stored = run(app, "import", seed_with_stp, "--year", "2024", "--accept-new-units", "--json")
+    assert stored.exit_code == 0, stored.output
+    assert "stp" in {u["code"] for u in as_json(stored)["plan"]["new_units"]}
+    agencies = tmp_path / "agencies"
+    agencies.mkdir()
+    (agencies / "ubnd-gla.yaml").write_text(GIA_LAI_DIRECTORY % "stp", encoding="utf-8")
+    monkeypatch.setenv("NHACHAN_AGENCIES_DIR", str(agencies))
+    get_settings.cache_clear()
+    result = run(app, "import", gia_lai_filled(tmp_path), "--json")
+    document = as_json(result)
+    assert result.exit_code == 1 and document["stored"] is False, result.output
+    assert (
+        "unit code 'stp' is already 'Sở Tư pháp' of agency snv-binh-dinh in the database; "
+        "a unit code names one unit in the whole deployment"
+    ) in result.output
+
+
+def gia_lai_filled(folder: Path) -> Path:
+    """The Gia Lai plan with its one unreadable deadline made readable."""
+    path = folder / "gia-lai.txt"
+    path.write_text(
+        GIA_LAI.read_text(encoding="utf-8").replace("Tùy tình hình thực tế", "Quý IV/2025"),
+        encoding="utf-8",
+    )
+    return path

@@ -38,11 +38,12 @@ from control.runtime import build_worker
 from models.statuses import MilestoneStatus
 from models.tables import UnitRole
 from notifications.channels import register_outbox
+from plan_import import read_plan
 from settings import PROJECT_ROOT, Settings, get_settings
 from simulation.clock import start_time_skipping_at
 from storage.db import session_scope
 from storage.overview import milestone_rows
-from storage.plans import get_plan
+from storage.plans import get_plan, store_plan
 from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
 from web.actions import ENDED, EngineActions
 from web.app import create_app
@@ -430,3 +431,25 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
                 == MilestoneStatus.CANCELLED
             )
         )
+
+
+async def test_the_home_page_filters_by_agency(engine: Engine) -> None:
+    # Another agency's plan beside the one running (imported: the home page lists it too).
+    data = PROJECT_ROOT / "tests" / "engine" / "data"
+    imported = read_plan(data / "svhttdl-qng-2025-2026.txt", agencies_dir=data / "agencies")
+    with session_scope(engine.settings.resolved_database_url()) as session:
+        store_plan(session, imported=imported)
+    coordinator = await signed_in(engine, *COORDINATOR)
+    await coordinator.goto(f"{engine.base}/")
+    groups = coordinator.locator("section.agency")
+    assert await groups.count() == 2
+    await shot(coordinator, "13-cac-co-quan")
+    # Choosing an agency in the list shows its plans alone.
+    await coordinator.select_option("select[name=agency]", "svhttdl-quang-ngai")
+    await coordinator.wait_for_url(re.compile(r"agency=svhttdl-quang-ngai"))
+    assert await groups.count() == 1
+    assert "Quảng Ngãi" in await groups.first.locator("h2").inner_text()
+    await coordinator.click("section.agency article h3 a")
+    await coordinator.wait_for_load_state()
+    agency = await coordinator.locator("p.agency-name").inner_text()
+    assert agency == "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi"
