@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 CONSTRAINTS := constraints.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/setup-system.sh $(CONSTRAINTS) | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint typecheck unit clean lock
+.PHONY: setup run test lint typecheck unit clean lock screenshots
 
 setup: $(STAMP)
 
@@ -35,6 +35,10 @@ unit: setup
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 test: lint typecheck unit
+
+# The README's screenshots, taken by the browser test from the pages it walks through.
+screenshots: setup
+	NHACHAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/web/test_browser.py
 
 clean:
 	rm -rf $(VENV) var
