@@ -33,24 +33,10 @@ from typing import Any, TypeVar, cast
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import task_legacy as legacy
-from workflows.activity_calls import ask, compute, tell
-from workflows.notification_calls import (
-    NOTIFICATION_KINDS,
-    clock_started_message,
-    closed_message,
-    evidence_received_message,
-    evidence_rejected_message,
-    extension_granted_message,
-    extension_refused_message,
-    extension_request_message,
-    milestone_request,
-    reassigned_message,
-    send_notification,
-    task_request,
-)
-from workflows.run_limits import history_is_long
-
+# Passed through: modules without state of their own (data, functions and constants), which the
+# sandbox then neither loads and compiles again for every task it runs nor copies into each task
+# it keeps cached; the workflow helpers (task_legacy, activity_calls, notification_calls, ...)
+# are such modules, and only this module is the workflow's own.
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
     # the sandbox's sys.modules: every such module must be imported here by name.
@@ -87,7 +73,24 @@ with workflow.unsafe.imports_passed_through():
         TaskWorkflowInput,
     )
     from workflows import search_attributes as sa
+    from workflows import task_legacy as legacy
     from workflows import task_views as views
+    from workflows.activity_calls import ask, compute, tell
+    from workflows.notification_calls import (
+        NOTIFICATION_KINDS,
+        clock_started_message,
+        closed_message,
+        evidence_received_message,
+        evidence_rejected_message,
+        extension_granted_message,
+        extension_refused_message,
+        extension_request_message,
+        milestone_request,
+        reassigned_message,
+        send_notification,
+        task_request,
+    )
+    from workflows.run_limits import history_is_long
     from workflows.task_state import TaskTracker
 
 # Runs that began with this marker handle messages in the main loop (see above), tell the
