@@ -29,6 +29,7 @@ from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
 from control.preflight import EngineUnavailable
+from control.sandbox import compile_workflow_code_once
 from notifications.channels import register_outbox
 from settings import Settings
 from workflows import search_attributes
@@ -183,10 +184,12 @@ def build_worker(
         register_outbox()
         activities.extend(NotifyActivities(settings).all())
     activities.extend(extra_activities)
+    workflows = [*WORKFLOWS, *extra_workflows]
+    compile_workflow_code_once(workflows)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[*WORKFLOWS, *extra_workflows],
+        workflows=workflows,
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
         # No more activities than threads to run them: one waiting for a thread does not
