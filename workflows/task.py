@@ -36,7 +36,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 # Passed through: modules without state of their own (data, functions and constants), which the
 # sandbox then neither loads and compiles again for every task it runs nor copies into each task
 # it keeps cached; the workflow helpers (task_legacy, activity_calls, notification_calls, ...)
-# are such modules, and only this module is the workflow's own.
+# are such modules, and only this module is the workflow's own. A module of this package is
+# imported by its full name (`import workflows.x as x`, not `from workflows import x`): the
+# sandbox loads the package afresh with this module, and a name taken from that fresh package
+# would be loaded afresh too.
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
     # the sandbox's sys.modules: every such module must be imported here by name.
@@ -46,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.search_attributes as sa
+    import workflows.task_legacy as legacy
+    import workflows.task_views as views
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
     from models.payloads import MessageKind, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
@@ -72,9 +78,6 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows import search_attributes as sa
-    from workflows import task_legacy as legacy
-    from workflows import task_views as views
     from workflows.activity_calls import ask, compute, tell
     from workflows.notification_calls import (
         NOTIFICATION_KINDS,
