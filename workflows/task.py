@@ -78,7 +78,7 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows.activity_calls import ask, compute, tell
+    from workflows.activity_calls import ask, compute, tell, tell_locally
     from workflows.notification_calls import (
         NOTIFICATION_KINDS,
         clock_started_message,
@@ -103,6 +103,9 @@ SAFE_HANDLERS = "safe-message-handlers"
 # Runs that began with this marker ask the deadline policy for dates as local activities (no
 # round trip to the server), their first plan in one call (`plan_task`).
 LOCAL_PLANNING = "local-planning"
+# Runs that began with this marker write the projection as a local activity: no round trip to
+# the server and no workflow task of its own, so a task plans itself in one workflow task.
+LOCAL_PUBLISH = "local-publish"
 # Runs that reach this marker keep a task done by its evidence open to a rejection of that
 # evidence for `EVIDENCE_REVIEW_WINDOW` before they end.
 REJECT_EVIDENCE = "reject-evidence"
@@ -147,9 +150,10 @@ class TaskWorkflow:
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
         # Set by the run before `_ready`: whether messages go through the main loop, and whether
-        # dates are computed in the worker.
+        # dates are computed and the projection written in the worker.
         self._safe = False
         self._local = False
+        self._local_publish = False
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -162,6 +166,7 @@ class TaskWorkflow:
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
         self._safe = workflow.patched(SAFE_HANDLERS)
         self._local = workflow.patched(LOCAL_PLANNING)
+        self._local_publish = workflow.patched(LOCAL_PUBLISH)
         if input.state is None:
             await self._begin()
         else:
@@ -771,4 +776,7 @@ class TaskWorkflow:
             published = (*published, snapshot.next_action)
         if published != self._published:
             self._published = published
-            await tell("record_task_state", snapshot)
+            if self._local_publish:
+                await tell_locally("record_task_state", snapshot)
+            else:
+                await tell("record_task_state", snapshot)
