@@ -42,13 +42,20 @@ class PlanningActivities:
 
     @activity.defn(name="plan_task_milestones")
     def plan_task_milestones(self, request: PlanTaskRequest) -> list[PlannedMilestone]:
+        return self._milestones(
+            request, self.calendar(request.year), self.policy(request.task_code)
+        )
+
+    def _milestones(
+        self, request: PlanTaskRequest, calendar: WorkingCalendar, policy: DeadlinePolicy
+    ) -> list[PlannedMilestone]:
         try:
             return plan_milestones(
                 request.deadline_text,
                 year=request.year,
                 task_title=request.title,
-                calendar=self.calendar(request.year),
-                policy=self.policy(request.task_code),
+                calendar=calendar,
+                policy=policy,
                 written_year=request.written_year,
                 last_year=request.last_year,
             )
@@ -60,11 +67,11 @@ class PlanningActivities:
     @activity.defn(name="plan_task")
     def plan_task(self, request: FirstPlanRequest) -> list[MilestonePlan]:
         """`plan_task_milestones`, then `schedule_milestone` of each milestone from `now`: the
-        calls a task's first run makes, in one."""
+        calls a task's first run makes, in one (the policy and calendar read once for both)."""
         task = request.task
         calendar, policy = self.calendar(task.year), self.policy(task.task_code)
         plans: list[MilestonePlan] = []
-        for milestone in self.plan_task_milestones(task):
+        for milestone in self._milestones(task, calendar, policy):
             until = planning_until(milestone, request.now)
             steps = schedule_steps(milestone, calendar=calendar, policy=policy, until=until)
             plans.append(MilestonePlan(milestone=milestone, steps=steps, until=until))

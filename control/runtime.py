@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
@@ -23,6 +29,7 @@ from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
 from control.preflight import EngineUnavailable
+from control.sandbox import compile_workflow_code_once
 from notifications.channels import register_outbox
 from settings import Settings
 from workflows import search_attributes
@@ -30,9 +37,28 @@ from workflows.digest import DailyDigestWorkflow
 from workflows.plan import PlanWorkflow
 from workflows.task import TaskWorkflow
 
+# One for the whole process: it keeps pydantic's type adapter of every payload type it has read.
+_PYDANTIC_JSON = PydanticJSONPlainPayloadConverter()
+
+
+class SharedPydanticPayloadConverter(CompositePayloadConverter):
+    """`temporalio.contrib.pydantic`'s payload converter (the same JSON on the wire), whose type
+    adapters are built once per process. The SDK makes a payload converter for every workflow it
+    loads, and pydantic's keeps its adapters per instance: each task built the schema of its
+    input and of every result again, a quarter of the worker's CPU while a plan started."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            *(
+                _PYDANTIC_JSON if isinstance(converter, JSONPlainPayloadConverter) else converter
+                for converter in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
 # Dates and dataclasses cross the wire as JSON through pydantic (the default converter has no
 # `date`).
-DATA_CONVERTER = pydantic_data_converter
+DATA_CONVERTER = DataConverter(payload_converter_class=SharedPydanticPayloadConverter)
 WORKFLOWS: Sequence[type] = (TaskWorkflow, PlanWorkflow, DailyDigestWorkflow)
 # What a stopping worker gives the activities it runs (a send and its log write) to finish
 # before it cancels them; longer than any one send takes.
@@ -158,10 +184,12 @@ def build_worker(
         register_outbox()
         activities.extend(NotifyActivities(settings).all())
     activities.extend(extra_activities)
+    workflows = [*WORKFLOWS, *extra_workflows]
+    compile_workflow_code_once(workflows)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[*WORKFLOWS, *extra_workflows],
+        workflows=workflows,
         activities=activities,  # type: ignore[arg-type]
         activity_executor=executor,
         # No more activities than threads to run them: one waiting for a thread does not

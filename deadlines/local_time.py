@@ -13,14 +13,18 @@ from typing import overload
 import pendulum
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+# Made once: pendulum builds a time zone afresh each time it is named, and the deadline policy
+# turns days into instants many times per task it plans.
+_LOCAL = pendulum.timezone(LOCAL_TZ)
+_UTC = pendulum.UTC
 
 
 def local_instant(day: date, at: time) -> datetime:
     """The instant `at` o'clock on `day` in Vietnam, as a plain aware datetime in UTC."""
     local = pendulum.datetime(
-        day.year, day.month, day.day, at.hour, at.minute, at.second, tz=LOCAL_TZ
+        day.year, day.month, day.day, at.hour, at.minute, at.second, tz=_LOCAL
     )
-    utc = local.in_timezone("UTC")
+    utc = local.in_timezone(_UTC)
     return datetime(
         utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC
     )
@@ -30,7 +34,7 @@ def in_vietnam(instant: datetime) -> pendulum.DateTime:
     """An aware instant shown in Vietnam's time (for display and for finding its day)."""
     if instant.tzinfo is None:
         raise ValueError(f"{instant!r} has no time zone: instants must be aware")
-    return pendulum.instance(instant).in_timezone(LOCAL_TZ)
+    return pendulum.instance(instant).in_timezone(_LOCAL)
 
 
 def local_day(instant: datetime) -> date:

@@ -8,7 +8,7 @@ workflows that hold it are running. Instants are timezone-aware UTC; dates are l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction
 from models.statuses import CLOSED_MILESTONE_STATUSES, DisplayStatus, MilestoneStatus, TaskStatus
@@ -316,3 +316,20 @@ class EvidenceRecord:
 class EventRecord:
     plan_key: str
     event: EventOccurrence
+
+
+# A year of days fits easily in one history, but a short run keeps replays cheap.
+DIGEST_DAYS_PER_RUN = 31
+
+
+@dataclass(frozen=True)
+class DailyDigestInput:
+    """The daily digest workflow's input (workflows.digest). Defined here, outside the workflow's
+    module, so that it is one class in the whole worker: the sandbox loads a workflow's own module
+    afresh for each workflow, and the data converter keeps a schema per class."""
+
+    # Local time of day (Asia/Ho_Chi_Minh); keep it inside office hours.
+    digest_time: time
+    # The last local day whose digest was sent; carried across continue-as-new.
+    last_day: date | None = None
+    days_per_run: int = DIGEST_DAYS_PER_RUN

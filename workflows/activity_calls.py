@@ -3,7 +3,8 @@ imported into the sandbox), with one timeout and retry policy for all of them.
 
 `ask` and `tell` go through the server; `compute` runs a short pure computation (the deadline
 policy's dates) as a local activity, in the worker itself: no round trip, and its result is
-recorded in the history all the same."""
+recorded in the history all the same. `tell_locally` is `tell` run the same way, for a short
+write that may run twice (the projection's snapshot)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,9 @@ async def compute(activity: str, arg: object, result_type: type[R]) -> R:
         retry_policy=RETRY,
     )
     return result  # type: ignore[no-any-return]
+
+
+async def tell_locally(activity: str, arg: object) -> None:
+    await workflow.execute_local_activity(
+        activity, arg, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
+    )

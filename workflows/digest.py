@@ -7,8 +7,7 @@ this workflow only keeps the time.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -16,9 +15,8 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from deadlines.local_time import local_day, local_instant
+    from models.workflow_messages import DailyDigestInput as DailyDigestInput
 
-# A year of days fits easily in one history, but a short run keeps replays cheap.
-DAYS_PER_RUN = 31
 DIGEST_TIMEOUT = timedelta(minutes=10)
 # The activity heartbeats before each message it sends: a worker that dies is noticed in this.
 DIGEST_HEARTBEAT = timedelta(seconds=20)
@@ -29,15 +27,6 @@ DIGEST_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=30),
     maximum_attempts=8,
 )
-
-
-@dataclass(frozen=True)
-class DailyDigestInput:
-    # Local time of day (Asia/Ho_Chi_Minh); keep it inside office hours.
-    digest_time: time
-    # The last local day whose digest was sent; carried across continue-as-new.
-    last_day: date | None = None
-    days_per_run: int = DAYS_PER_RUN
 
 
 @workflow.defn(name="DailyDigestWorkflow")

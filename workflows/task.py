@@ -33,24 +33,13 @@ from typing import Any, TypeVar, cast
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import task_legacy as legacy
-from workflows.activity_calls import ask, compute, tell
-from workflows.notification_calls import (
-    NOTIFICATION_KINDS,
-    clock_started_message,
-    closed_message,
-    evidence_received_message,
-    evidence_rejected_message,
-    extension_granted_message,
-    extension_refused_message,
-    extension_request_message,
-    milestone_request,
-    reassigned_message,
-    send_notification,
-    task_request,
-)
-from workflows.run_limits import history_is_long
-
+# Passed through: modules without state of their own (data, functions and constants), which the
+# sandbox then neither loads and compiles again for every task it runs nor copies into each task
+# it keeps cached; the workflow helpers (task_legacy, activity_calls, notification_calls, ...)
+# are such modules, and only this module is the workflow's own. A module of this package is
+# imported by its full name (`import workflows.x as x`, not `from workflows import x`): the
+# sandbox loads the package afresh with this module, and a name taken from that fresh package
+# would be loaded afresh too.
 with workflow.unsafe.imports_passed_through():
     # pydantic resolves a payload's annotations in the module that defines it, looking it up in
     # the sandbox's sys.modules: every such module must be imported here by name.
@@ -60,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.search_attributes as sa
+    import workflows.task_legacy as legacy
+    import workflows.task_views as views
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
     from models.payloads import MessageKind, NotificationRequest
     from models.statuses import MilestoneStatus, TaskStatus
@@ -86,8 +78,22 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows import search_attributes as sa
-    from workflows import task_views as views
+    from workflows.activity_calls import ask, compute, tell, tell_locally
+    from workflows.notification_calls import (
+        NOTIFICATION_KINDS,
+        clock_started_message,
+        closed_message,
+        evidence_received_message,
+        evidence_rejected_message,
+        extension_granted_message,
+        extension_refused_message,
+        extension_request_message,
+        milestone_request,
+        reassigned_message,
+        send_notification,
+        task_request,
+    )
+    from workflows.run_limits import history_is_long
     from workflows.task_state import TaskTracker
 
 # Runs that began with this marker handle messages in the main loop (see above), tell the
@@ -97,6 +103,9 @@ SAFE_HANDLERS = "safe-message-handlers"
 # Runs that began with this marker ask the deadline policy for dates as local activities (no
 # round trip to the server), their first plan in one call (`plan_task`).
 LOCAL_PLANNING = "local-planning"
+# Runs that began with this marker write the projection as a local activity: no round trip to
+# the server and no workflow task of its own, so a task plans itself in one workflow task.
+LOCAL_PUBLISH = "local-publish"
 # Runs that reach this marker keep a task done by its evidence open to a rejection of that
 # evidence for `EVIDENCE_REVIEW_WINDOW` before they end.
 REJECT_EVIDENCE = "reject-evidence"
@@ -141,9 +150,10 @@ class TaskWorkflow:
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
         # Set by the run before `_ready`: whether messages go through the main loop, and whether
-        # dates are computed in the worker.
+        # dates are computed and the projection written in the worker.
         self._safe = False
         self._local = False
+        self._local_publish = False
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -156,6 +166,7 @@ class TaskWorkflow:
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
         self._safe = workflow.patched(SAFE_HANDLERS)
         self._local = workflow.patched(LOCAL_PLANNING)
+        self._local_publish = workflow.patched(LOCAL_PUBLISH)
         if input.state is None:
             await self._begin()
         else:
@@ -765,4 +776,7 @@ class TaskWorkflow:
             published = (*published, snapshot.next_action)
         if published != self._published:
             self._published = published
-            await tell("record_task_state", snapshot)
+            if self._local_publish:
+                await tell_locally("record_task_state", snapshot)
+            else:
+                await tell("record_task_state", snapshot)

@@ -21,7 +21,7 @@ from workflows.plan import (
     LATE_YEAR_SUMMARY,
     YEARLY_SUMMARIES,
 )
-from workflows.task import LOCAL_PLANNING, REJECT_EVIDENCE, SAFE_HANDLERS
+from workflows.task import LOCAL_PLANNING, LOCAL_PUBLISH, REJECT_EVIDENCE, SAFE_HANDLERS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 KINDS = {
@@ -52,6 +52,18 @@ SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
 # After the tasks computed their dates in the worker (local activities) and the plan routed
 # an event to its tasks together: the same again.
 THIRD_GENERATION = {name.replace(".v2", ".v3") for name in SECOND_GENERATION}
+# After the tasks wrote the projection as a local activity: the year, every message and the
+# evidence rejected (`record_histories.py the_year every_message evidence_rejected`).
+FOURTH_GENERATION = {f"{kind}.v4" for kind in KINDS} | {
+    "messages-extension-reassign-carry-over.v4",
+    "messages-event-corrected-evidence.v4",
+    "messages-cancel.v4",
+    "messages-recurring.v4",
+    "messages-late-start.v4",
+    "messages-after-its-event.v4",
+    "messages-plan.v4",
+    "evidence-rejected.v4",
+}
 
 
 def events(path: Path) -> list[dict[str, object]]:
@@ -61,7 +73,7 @@ def events(path: Path) -> list[dict[str, object]]:
 
 def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
     assert {path.stem for path in HISTORIES} >= (
-        FIRST_GENERATION | SECOND_GENERATION | THIRD_GENERATION
+        FIRST_GENERATION | SECOND_GENERATION | THIRD_GENERATION | FOURTH_GENERATION
     )
 
 
@@ -124,6 +136,15 @@ def test_the_third_generation_computes_dates_in_the_worker_and_routes_together()
     assert CONCURRENT_ROUTING in marked["messages-plan.v3"]
     for name in sorted(FIRST_GENERATION | SECOND_GENERATION):
         assert not marked[name] & {LOCAL_PLANNING, CONCURRENT_ROUTING}, name
+
+
+def test_the_fourth_generation_writes_the_projection_in_the_worker() -> None:
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    plans = {"daily-digest.v4", "plan.v4", "messages-plan.v4"}
+    for name in sorted(FOURTH_GENERATION - plans):
+        assert {SAFE_HANDLERS, LOCAL_PLANNING, LOCAL_PUBLISH} <= marked[name], name
+    older = {name for name in marked if not name.endswith(".v4")}
+    assert all(LOCAL_PUBLISH not in marked[name] for name in older)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
