@@ -13,12 +13,20 @@ a process of its own so that its memory is its alone):
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
     database shows every one of them running its clock;
 
-then, with the dev server and the worker stopped, on the time-skipping test server:
+then, with that dev server and worker stopped:
 
-(d) the N-task plan of (a) (or --lateness-tasks) in 2023: the lateness of each step sent (the
-    instant its notification activity started against the step's scheduled instant), p50 and
-    p99, over the first --lateness-days days of the year once every task has planned itself;
+(d) the lateness of steps due at one instant under the load of N tasks (or --lateness-tasks),
+    p50 and p99. By default on a dev server and worker of their own, on the real clock: a plan
+    of today whose every task's reminder falls due at the same instant, a few minutes after the
+    start (--lateness-window, once every task has planned itself), as the first working morning
+    of a month does; a reminder's lateness is when the notification log shows it sent against
+    its scheduled instant. With --lateness-clock skipping, on the time-skipping test server
+    instead: the plan in 2023 over its first --lateness-days days, each step's notification
+    activity started against the step's instant (the test server gives way at a few thousand
+    tasks);
 (e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
+
+--phases runs some of them only (e.g. `c`, the fan-out alone).
 
 Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
 No target is asserted: docs/BENCHMARKS.md holds the targets and the latest figures.
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -41,11 +50,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlmodel import col, select  # noqa: E402
 from temporalio import activity  # noqa: E402
 from temporalio.api.enums.v1 import TaskQueueType  # noqa: E402
 from temporalio.api.taskqueue.v1 import TaskQueue  # noqa: E402
@@ -58,16 +69,22 @@ from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
 from control import operations  # noqa: E402
 from control.permissions import Actor  # noqa: E402
 from control.runtime import build_worker, exit_without_finalizing, start_dev_server  # noqa: E402
-from deadlines.local_time import local_day  # noqa: E402
-from models.payloads import DeliveryOutcome, NotificationOutcome, NotificationRequest  # noqa: E402
+from deadlines.local_time import in_vietnam, local_day  # noqa: E402
+from models.payloads import (  # noqa: E402
+    DeliveryOutcome,
+    MessageKind,
+    NotificationOutcome,
+    NotificationRequest,
+)
 from models.statuses import DisplayStatus  # noqa: E402
-from models.tables import UnitRole  # noqa: E402
+from models.tables import NotificationLog, NotificationStatus, UnitRole  # noqa: E402
 from models.workflow_messages import EventOccurrence, TaskWorkflowInput  # noqa: E402
 from plan_import.units import load_unit_directory  # noqa: E402
 from settings import Settings, get_settings  # noqa: E402
 from simulation.clock import start_time_skipping_at  # noqa: E402
 from simulation.run import TIMELINE_ACTIONS, local_start, simulated_plan  # noqa: E402
 from storage.db import session_scope  # noqa: E402
+from storage.notifications import as_utc  # noqa: E402
 from storage.plans import list_tasks  # noqa: E402
 from workflows.search_attributes import initial_search_attributes  # noqa: E402
 
@@ -289,6 +306,142 @@ async def measure_lateness(
     return recorder.lateness, total, planned - began
 
 
+# ------------------------------------------------------------------- (d) lateness, real time
+
+
+@dataclasses.dataclass
+class RealTimeLateness:
+    lateness: list[float]
+    tasks: int
+    # Seconds from the first start until every task had planned itself, and until the steps.
+    planned_s: float
+    window_s: float
+    # Tasks with no step sent when the phase ended (0 when all were).
+    unsent: int
+
+
+def real_time_settings(
+    base: Settings, folder: Path, window: float
+) -> tuple[Settings, datetime, str]:
+    """Settings whose plan of today sends every task's on-due-day reminder at one instant,
+    `window` seconds from now: today is a working day, the office opens at midnight and closes
+    a quarter of an hour after the instant (the deadline "ngày <today>" is that close), and no
+    other reminder comes before it. Also the instant (UTC) and the deadline text."""
+    now = in_vietnam(datetime.now(UTC))
+    at = (now + timedelta(seconds=window)).replace(microsecond=0)
+    closes = at + timedelta(minutes=15)
+    if closes.date() != now.date():
+        raise ValueError("the real-time window would cross midnight in Vietnam: run later")
+    today = now.date()
+    calendar = folder / "calendar"
+    calendar.mkdir(parents=True, exist_ok=True)
+    (calendar / f"{today.year}.yaml").write_text(
+        f"year: {today.year}\nworking_days:\n"
+        f"  - {{date: {today.isoformat()}, name: benchmark, decision: scale.py}}\n",
+        encoding="utf-8",
+    )
+    policy = folder / "policy.yaml"
+    policy.write_text(
+        "reminders: {working_days_before: [], on_due_day: true, "
+        f'at: "{at.hour:02d}:{at.minute:02d}:{at.second:02d}"}}\n',
+        encoding="utf-8",
+    )
+    settings = base.model_copy(
+        update={
+            "var_dir": folder / "var",
+            "database_url": f"sqlite:///{folder / 'var' / 'nhachan.db'}",
+            "temporal_address": f"127.0.0.1:{free_port()}",
+            "temporal_ui_port": free_port(),
+            "task_queue": "nhachan-benchmark-lateness",
+            "contacts": None,
+            "calendar_dir": calendar,
+            "policy_file": policy,
+            "office_opens": time_of_day(0, 0),
+            "office_closes": closes.time().replace(microsecond=0),
+        }
+    )
+    # The synthetic plan is written in the seed's year: `start` moves its dates to this year.
+    return settings, at.astimezone(UTC), f"ngày {today.day}/{today.month}/{SIMULATED_YEAR}"
+
+
+def sent_reminders(settings: Settings, since: datetime) -> tuple[list[float], int, int]:
+    """Lateness of each reminder sent for `since` or later (sent against scheduled), the
+    tasks they came from, and the reminders still queued."""
+    with session_scope(settings.resolved_database_url()) as session:
+        rows = session.exec(
+            select(NotificationLog).where(
+                NotificationLog.kind == MessageKind.REMINDER.value,
+                col(NotificationLog.scheduled_at) >= since.replace(tzinfo=None),
+            )
+        ).all()
+    lateness = [
+        (as_utc(row.sent_at) - as_utc(row.scheduled_at)).total_seconds()
+        for row in rows
+        if row.status is NotificationStatus.SENT and row.sent_at is not None
+    ]
+    tasks = len({row.workflow_id for row in rows if row.status is NotificationStatus.SENT})
+    queued = sum(1 for row in rows if row.status is NotificationStatus.QUEUED)
+    return lateness, tasks, queued
+
+
+async def measure_lateness_real_time(
+    args: argparse.Namespace, tasks: int, folder: Path
+) -> RealTimeLateness:
+    """(d) on a dev server of its own, on the real clock: a plan of `tasks` tasks whose
+    reminders all fall due at one instant once they have planned themselves."""
+    window = args.lateness_window or max(180.0, 0.4 * tasks)
+    settings, instant, deadline = real_time_settings(get_settings(), folder, window)
+    plan_path = write_synthetic_plan(folder, tasks, subject=f"đúng giờ {tasks}", deadline=deadline)
+    env = worker_environment(settings, args)
+    env.update(
+        NHACHAN_CALENDAR_DIR=str(settings.calendar_dir),
+        NHACHAN_POLICY_FILE=str(settings.policy_file),
+        NHACHAN_OFFICE_OPENS=settings.office_opens.isoformat(),
+        NHACHAN_OFFICE_CLOSES=settings.office_closes.isoformat(),
+    )
+    say(f"(d) real time: {tasks} tasks, every reminder due at {instant.isoformat()}")
+    async with await start_dev_server(settings) as dev:
+        worker = spawn([sys.executable, str(ROOT / "worker.py")], env, folder, "worker")
+        try:
+            await wait_for_worker(dev.client, settings.task_queue)
+            began = time.perf_counter()
+            year = in_vietnam(instant).year
+            report = await operations.start_plan(
+                dev.client, settings, plan_path, year=year, with_digest=False
+            )
+            total = len(report.started)
+
+            async def all_planned() -> bool:
+                planned = count_tasks(settings, report.plan_key, lambda s: s is not None)
+                return planned >= total
+
+            planned = await wait_until(all_planned, limit=args.timeout, what="the lateness plan")
+            window_s = (instant - datetime.now(UTC)).total_seconds() + (time.perf_counter() - began)
+            say(f"(d) {total} tasks planned in {planned - began:.1f} s")
+            if datetime.now(UTC) >= instant:
+                raise TimeoutError(
+                    f"the tasks planned themselves after their reminders' instant "
+                    f"({planned - began:.0f} s, window {window:.0f} s): give --lateness-window"
+                )
+
+            async def all_sent() -> bool:
+                if datetime.now(UTC) < instant:
+                    return False
+                _lateness, sent_tasks, queued = sent_reminders(settings, instant)
+                return sent_tasks >= total and queued == 0
+
+            with contextlib.suppress(TimeoutError):
+                await wait_until(
+                    all_sent,
+                    limit=(instant - datetime.now(UTC)).total_seconds() + args.timeout,
+                    what="the reminders",
+                )
+            lateness, sent_tasks, _queued = sent_reminders(settings, instant)
+        finally:
+            stop(worker)
+    return RealTimeLateness(lateness, total, planned - began, window_s, total - sent_tasks)
+
+
 # ----------------------------------------------------------------------------- (e) the seed year
 
 
@@ -320,6 +473,22 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def worker_environment(settings: Settings, args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the product's worker: it reads its settings from there, and only the
+    benchmark's (never a .env), with the settings tried on it (--worker-setting)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHACHAN_")}
+    env.update(
+        NHACHAN_VAR_DIR=str(settings.var_dir),
+        NHACHAN_DATABASE_URL=settings.resolved_database_url(),
+        NHACHAN_TEMPORAL_ADDRESS=settings.temporal_address,
+        NHACHAN_TASK_QUEUE=settings.task_queue,
+    )
+    for setting in args.worker_setting:
+        name, _, value = setting.partition("=")
+        env[f"NHACHAN_{name.upper()}"] = value
+    return env
+
+
 async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path) -> list[str]:
     """(a), (b), (c); the lines of the table they fill."""
     var = folder / "var"
@@ -337,14 +506,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
     fanout_path = write_synthetic_plan(
         folder, args.fanout, subject="lan tỏa", deadline=FANOUT_DEADLINE
     )
-    # The worker reads its settings from the environment: only the benchmark's, never a .env.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NHACHAN_")}
-    env.update(
-        NHACHAN_VAR_DIR=str(var),
-        NHACHAN_DATABASE_URL=settings.resolved_database_url(),
-        NHACHAN_TEMPORAL_ADDRESS=settings.temporal_address,
-        NHACHAN_TASK_QUEUE=settings.task_queue,
-    )
+    env = worker_environment(settings, args)
     lines: list[str] = []
     say(f"dev server on {settings.temporal_address}, state in {var}")
     async with await start_dev_server(settings) as dev:
@@ -363,126 +525,133 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             say(f"workers polling; the product's worker holds {idle_mib:.0f} MiB")
 
             year = args.year
-            one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
-            sequential_rate, sequential_planned = await anchor_run(
-                client, one_by_one, 1, args.timeout
-            )
-            say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
-            bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
-            anchor_rate, anchor_planned = await anchor_run(
-                client, bounded, args.in_flight, args.timeout
-            )
-            say(
-                f"(a) anchor, {args.in_flight} in flight: "
-                f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
-            )
-
-            began = time.perf_counter()
-            report = await operations.start_plan(client, settings, plan_path, year=year)
-            started = time.perf_counter()
-            started_count = len(report.started)
-            say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
-
-            async def plan_planned() -> bool:
-                done = count_tasks(settings, report.plan_key, lambda s: s is not None)
-                return done >= started_count
-
-            planned = await wait_until(plan_planned, limit=args.timeout, what="the plan's tasks")
-            figures.anchor_per_s = anchor_rate
-            figures.plan_per_s = started_count / (started - began)
-            figures.ratio = figures.plan_per_s / anchor_rate
-            figures.planned_s = planned - began
-            figures.rss_mb = memory_mib(worker.pid, "VmHWM")
-            say(
-                f"(a) every task planned after {figures.planned_s:.1f} s; "
-                f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
-            )
-            lines += [
-                row(
-                    "(a) anchor one by one",
-                    f"{sequential_rate:.1f} starts/s",
-                    f"all planned in {sequential_planned:.1f} s",
-                ),
-                row(
-                    f"(a) anchor, {args.in_flight} in flight",
-                    f"{anchor_rate:.1f} starts/s",
-                    f"all planned in {anchor_planned:.1f} s",
-                ),
-                row(
-                    f"(a) plan `start`, {started_count} tasks",
-                    f"{figures.plan_per_s:.1f} tasks/s",
-                    f"all planned in {figures.planned_s:.1f} s",
-                ),
-                row(
-                    "(a) ratio to the anchor",
-                    f"{figures.ratio:.2f}",
-                    f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
-                ),
-                row(
-                    "(b) worker memory",
-                    f"{figures.rss_mb:.0f} MiB peak",
-                    f"{idle_mib:.0f} MiB before the plan",
-                ),
-            ]
-
-            fanout_began = time.perf_counter()
-            fanout = await operations.start_plan(client, settings, fanout_path, year=year)
-            fanout_count = len(fanout.started)
-
-            async def fanout_planned() -> bool:
-                waiting = count_tasks(settings, fanout.plan_key, lambda s: s is not None)
-                return waiting >= fanout_count
-
-            await wait_until(fanout_planned, limit=args.timeout, what="the fan-out plan's tasks")
-            say(
-                f"(c) {fanout_count} tasks wait, "
-                f"ready in {time.perf_counter() - fanout_began:.1f} s"
-            )
-            imported = operations.load_plan_for_start(
-                fanout_path, year=year, directory=load_unit_directory(settings.units_file)
-            )
-            subscription = operations.event_subscriptions(imported, settings)[0]
-            today = local_day(datetime.now(UTC))
-            triggered = time.perf_counter()
-            routing = await operations.trigger_event(
-                client,
-                fanout.plan_key,
-                EventOccurrence(
-                    key=subscription.event_key,
-                    occurred_on=today,
-                    decision="benchmark",
-                    due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
-                ),
-                actor=Actor("benchmark", UnitRole.COORDINATOR),
-            )
-            routed = time.perf_counter()
-
-            async def reacted() -> bool:
-                moved = count_tasks(
-                    settings, fanout.plan_key, lambda s: s != DisplayStatus.WAITING_EVENT
+            running = 0
+            if {"a", "b"} & set(args.phases):
+                one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
+                sequential_rate, sequential_planned = await anchor_run(
+                    client, one_by_one, 1, args.timeout
                 )
-                return moved >= fanout_count
+                say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
+                bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
+                anchor_rate, anchor_planned = await anchor_run(
+                    client, bounded, args.in_flight, args.timeout
+                )
+                say(
+                    f"(a) anchor, {args.in_flight} in flight: "
+                    f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
+                )
 
-            all_reacted = await wait_until(reacted, limit=args.timeout, what="the fan-out")
-            figures.fanout_tasks = fanout_count
-            figures.fanout_s = all_reacted - triggered
-            peak_mib = memory_mib(worker.pid, "VmHWM")
-            say(
-                f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
-                f"all reacted after {figures.fanout_s:.1f} s"
-            )
-            lines += [
-                row(
-                    f"(c) event to {fanout_count} tasks",
-                    f"{figures.fanout_s:.1f} s until all reacted",
-                    f"the plan routed it in {routed - triggered:.1f} s",
-                ),
-                row(
-                    "(b) worker memory at the end",
-                    f"{peak_mib:.0f} MiB peak",
-                    f"with {started_count + fanout_count} tasks",
-                ),
-            ]
+                began = time.perf_counter()
+                report = await operations.start_plan(client, settings, plan_path, year=year)
+                started = time.perf_counter()
+                started_count = running = len(report.started)
+                say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
+
+                async def plan_planned() -> bool:
+                    done = count_tasks(settings, report.plan_key, lambda s: s is not None)
+                    return done >= started_count
+
+                planned = await wait_until(
+                    plan_planned, limit=args.timeout, what="the plan's tasks"
+                )
+                figures.anchor_per_s = anchor_rate
+                figures.plan_per_s = started_count / (started - began)
+                figures.ratio = figures.plan_per_s / anchor_rate
+                figures.planned_s = planned - began
+                figures.rss_mb = memory_mib(worker.pid, "VmHWM")
+                say(
+                    f"(a) every task planned after {figures.planned_s:.1f} s; "
+                    f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
+                )
+                lines += [
+                    row(
+                        "(a) anchor one by one",
+                        f"{sequential_rate:.1f} starts/s",
+                        f"all planned in {sequential_planned:.1f} s",
+                    ),
+                    row(
+                        f"(a) anchor, {args.in_flight} in flight",
+                        f"{anchor_rate:.1f} starts/s",
+                        f"all planned in {anchor_planned:.1f} s",
+                    ),
+                    row(
+                        f"(a) plan `start`, {started_count} tasks",
+                        f"{figures.plan_per_s:.1f} tasks/s",
+                        f"all planned in {figures.planned_s:.1f} s",
+                    ),
+                    row(
+                        "(a) ratio to the anchor",
+                        f"{figures.ratio:.2f}",
+                        f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
+                    ),
+                    row(
+                        "(b) worker memory",
+                        f"{figures.rss_mb:.0f} MiB peak",
+                        f"{idle_mib:.0f} MiB before the plan",
+                    ),
+                ]
+
+            if "c" in args.phases:
+                fanout_began = time.perf_counter()
+                fanout = await operations.start_plan(client, settings, fanout_path, year=year)
+                fanout_count = len(fanout.started)
+
+                async def fanout_planned() -> bool:
+                    waiting = count_tasks(settings, fanout.plan_key, lambda s: s is not None)
+                    return waiting >= fanout_count
+
+                await wait_until(
+                    fanout_planned, limit=args.timeout, what="the fan-out plan's tasks"
+                )
+                say(
+                    f"(c) {fanout_count} tasks wait, "
+                    f"ready in {time.perf_counter() - fanout_began:.1f} s"
+                )
+                imported = operations.load_plan_for_start(
+                    fanout_path, year=year, directory=load_unit_directory(settings.units_file)
+                )
+                subscription = operations.event_subscriptions(imported, settings)[0]
+                today = local_day(datetime.now(UTC))
+                triggered = time.perf_counter()
+                routing = await operations.trigger_event(
+                    client,
+                    fanout.plan_key,
+                    EventOccurrence(
+                        key=subscription.event_key,
+                        occurred_on=today,
+                        decision="benchmark",
+                        due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
+                    ),
+                    actor=Actor("benchmark", UnitRole.COORDINATOR),
+                )
+                routed = time.perf_counter()
+
+                async def reacted() -> bool:
+                    moved = count_tasks(
+                        settings, fanout.plan_key, lambda s: s != DisplayStatus.WAITING_EVENT
+                    )
+                    return moved >= fanout_count
+
+                all_reacted = await wait_until(reacted, limit=args.timeout, what="the fan-out")
+                figures.fanout_tasks = fanout_count
+                figures.fanout_s = all_reacted - triggered
+                peak_mib = memory_mib(worker.pid, "VmHWM")
+                say(
+                    f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
+                    f"all reacted after {figures.fanout_s:.1f} s"
+                )
+                lines += [
+                    row(
+                        f"(c) event to {fanout_count} tasks",
+                        f"{figures.fanout_s:.1f} s until all reacted",
+                        f"the plan routed it in {routed - triggered:.1f} s",
+                    ),
+                    row(
+                        "(b) worker memory at the end",
+                        f"{peak_mib:.0f} MiB peak",
+                        f"with {running + fanout_count} tasks",
+                    ),
+                ]
         finally:
             stop(worker)
             stop(anchor_worker)
@@ -497,36 +666,47 @@ def row(what: str, figure: str, detail: str = "") -> str:
     return f"{what:<34} {figure:<28} {detail}"
 
 
-async def run(args: argparse.Namespace, folder: Path) -> tuple[Figures, list[str]]:
-    figures = Figures(tasks=args.tasks)
-    lines = await on_dev_server(args, figures, folder)
-
-    # The time-skipping phases run apart: a failure there (the test server gives way under
-    # thousands of tasks) leaves its figure out and keeps those already measured.
-    lateness_tasks = args.lateness_tasks or args.tasks
-    plan_path = write_synthetic_plan(folder, lateness_tasks, subject=f"quy mô {lateness_tasks}")
+async def lateness_phase(args: argparse.Namespace, figures: Figures, folder: Path) -> str:
+    """(d) on the clock --lateness-clock names; the line of the table. A failure (the test
+    server gives way under thousands of tasks; a window too short) leaves its figures out and
+    keeps those already measured."""
+    tasks = args.lateness_tasks or args.tasks
+    what = f"(d) step lateness, {tasks} tasks"
     try:
-        lateness, total, planning_s = await measure_lateness(
-            get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
-        )
+        if args.lateness_clock == "real":
+            real = await measure_lateness_real_time(args, tasks, folder / "lateness")
+            lateness = real.lateness
+            unsent = f", {real.unsent} tasks unsent" if real.unsent else ""
+            detail = (
+                f"{len(lateness)} reminders due at one instant, {real.window_s:.0f} s after "
+                f"the start (planned in {real.planned_s:.0f} s{unsent})"
+            )
+        else:
+            plan_path = write_synthetic_plan(folder, tasks, subject=f"quy mô {tasks}")
+            lateness, _total, planning_s = await measure_lateness(
+                get_settings(), plan_path, folder / "lateness", args.lateness_days, args.timeout
+            )
+            detail = (
+                f"{len(lateness)} steps over {args.lateness_days} days "
+                f"(planned in {planning_s:.0f} s)"
+            )
     except Exception as error:
         say(f"(d) failed: {error!r}")
-        lines.append(row(f"(d) step lateness, {lateness_tasks} tasks", "failed", repr(error)))
-    else:
-        figures.lateness_p50_s = percentile(lateness, 0.50)
-        figures.lateness_p99_s = percentile(lateness, 0.99)
-        shown = f"p50 {seconds(figures.lateness_p50_s)}, p99 {seconds(figures.lateness_p99_s)}"
-        say(f"(d) {len(lateness)} steps sent: {shown}")
-        lines.append(
-            row(
-                f"(d) step lateness, {total} tasks",
-                shown,
-                f"{len(lateness)} steps over {args.lateness_days} days "
-                f"(planned in {planning_s:.0f} s)",
-            )
-        )
+        return row(what, "failed", repr(error))
+    figures.lateness_p50_s = percentile(lateness, 0.50)
+    figures.lateness_p99_s = percentile(lateness, 0.99)
+    shown = f"p50 {seconds(figures.lateness_p50_s)}, p99 {seconds(figures.lateness_p99_s)}"
+    say(f"(d) {len(lateness)} steps sent: {shown}")
+    return row(what, shown, detail)
 
-    if args.seed_year:
+
+async def run(args: argparse.Namespace, folder: Path) -> tuple[Figures, list[str]]:
+    figures = Figures(tasks=args.tasks)
+    lines = await on_dev_server(args, figures, folder) if set("abc") & set(args.phases) else []
+    if "d" in args.phases:
+        lines.append(await lateness_phase(args, figures, folder))
+
+    if args.seed_year and "e" in args.phases:
         try:
             figures.seed_year_s = await seed_year(get_settings())
         except Exception as error:
@@ -560,10 +740,39 @@ def main() -> None:
         help="the year the dev-server plans run in (default: next year, see docs/BENCHMARKS.md)",
     )
     parser.add_argument(
+        "--lateness-clock",
+        choices=("real", "skipping"),
+        default="real",
+        help="(d) on a dev server of its own, on the real clock, every task's reminder due at "
+        "one instant (real), or on the time-skipping test server over --lateness-days days "
+        "(skipping; it gives way at a few thousand tasks)",
+    )
+    parser.add_argument(
+        "--lateness-window",
+        type=float,
+        default=0,
+        help="(d) on the real clock: seconds from the start to the reminders' instant, longer "
+        "than the tasks take to plan themselves (default: 180, or 0.4 s a task if more)",
+    )
+    parser.add_argument(
         "--lateness-tasks",
         type=int,
         default=0,
         help="tasks of the plan whose lateness (d) is measured (default: --tasks)",
+    )
+    parser.add_argument(
+        "--worker-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the product's worker for this run, e.g. "
+        "worker_max_cached_workflows=2000 (repeatable)",
+    )
+    parser.add_argument(
+        "--phases",
+        default="abcde",
+        help="the phases to run, e.g. `c` for the fan-out alone (default: abcde); figures of "
+        "phases left out stay 0 or null",
     )
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds to wait for any one phase"

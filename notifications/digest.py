@@ -9,12 +9,9 @@ from datetime import date, datetime
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind
 from models.tables import NotificationStatus
-from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
-from notifications.dispatch import About, Dispatcher
-from notifications.formatting import format_day
+from notifications.dispatch import Dispatcher
 from notifications.leadership import LeadershipSummaries
-from notifications.links import plan_link
-from notifications.messages import MessageContext
+from notifications.listing import Listing, send_listing
 from notifications.office_hours import CalendarOfYear, next_office_opening
 from notifications.outcomes import QuietHours, finished, settled
 from notifications.recovery import CatchUp
@@ -88,57 +85,12 @@ class DailyDigests:
                 # Sent today; or given up today, and what it held waits for the next digest.
                 return done
             held = log.held_for_digest(session, unit_code=unit, until=now)
-            keep = [row for row in held if not log.milestone_closed(session, row)]
-            log.close_held(
-                session,
-                keys=[row.key for row in held if row not in keep],
-                status=NotificationStatus.SKIPPED,
-                answer="the milestone closed before the digest went out",
-                now=dispatch.clock(),
-            )
-            if not keep:
-                return DeliveryOutcome.SKIPPED
-            plans = list(dict.fromkeys(row.plan_key for row in keep))
-            title = log.plan_title(session, plan_key=plans[0]) or plans[0]
-            log.ensure_log(
-                session,
-                key=key,
-                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
-                plan_key=plans[0] if len(plans) == 1 else "",
-                task_code="",
-                milestone_key="",
-                kind=MessageKind.DIGEST,
-                unit_code=unit,
-                scheduled_at=now,
-                details={},
-                now=dispatch.clock(),
-            )
-        message = dispatch.render(
-            MessageContext(
-                kind=MessageKind.DIGEST,
-                recipient_name=dispatch.lines.unit_name(unit),
-                plan_title=title,
-                day_text=format_day(day),
-                milestones=[dispatch.lines.held_line(row, now) for row in keep],
-                overview_link=plan_link(dispatch.lines.public_url, plans[0]),
-            )
+        listing = Listing(
+            key=key,
+            unit=unit,
+            day=day,
+            held=NotificationStatus.QUEUED,
+            skipped_answer="the milestone closed before the digest went out",
+            sent_answer=f"in {key}",
         )
-        result = dispatch.deliver(
-            key,
-            message,
-            dispatch.contacts.for_unit(unit),
-            about=About(MessageKind.DIGEST, plans[0], title),
-            now=now,
-            last_attempt=last_attempt,
-            details={"items": [row.key for row in keep]},
-        )
-        if result is DeliveryOutcome.SENT:
-            with session_scope(dispatch.database_url) as session:
-                log.close_held(
-                    session,
-                    keys=[row.key for row in keep],
-                    status=NotificationStatus.SENT,
-                    answer=f"in {key}",
-                    now=dispatch.clock(),
-                )
-        return result
+        return send_listing(dispatch, listing, held, now=now, last_attempt=last_attempt)

@@ -13,14 +13,11 @@ import logging
 from datetime import date, datetime
 
 from deadlines.local_time import local_day
-from models.payloads import DeliveryOutcome, MessageKind
+from models.payloads import DeliveryOutcome
 from models.tables import NotificationStatus
-from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
-from notifications.dispatch import About, Dispatcher
-from notifications.formatting import format_day
+from notifications.dispatch import Dispatcher
 from notifications.kinds import MILESTONE_KINDS
-from notifications.links import plan_link
-from notifications.messages import MessageContext
+from notifications.listing import Listing, send_listing
 from notifications.outcomes import settled
 from storage import notifications as log
 from storage.db import session_scope
@@ -61,59 +58,12 @@ class CatchUp:
             done = settled(existing) if existing is not None else None
             if done is not None:
                 return done
-            keep = [row for row in missed if not log.milestone_closed(session, row)]
-            log.close_held(
-                session,
-                keys=[row.key for row in missed if row not in keep],
-                status=NotificationStatus.SKIPPED,
-                answer="the milestone closed before the unit could be reached again",
-                now=dispatch.clock(),
-                held=NotificationStatus.FAILED,
-            )
-            if not keep:
-                return DeliveryOutcome.SKIPPED
-            plans = list(dict.fromkeys(row.plan_key for row in keep))
-            title = log.plan_title(session, plan_key=plans[0]) or plans[0]
-            log.ensure_log(
-                session,
-                key=key,
-                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
-                plan_key=plans[0] if len(plans) == 1 else "",
-                task_code="",
-                milestone_key="",
-                kind=MessageKind.DIGEST,
-                unit_code=unit,
-                scheduled_at=now,
-                details={},
-                now=dispatch.clock(),
-            )
-        message = dispatch.render(
-            MessageContext(
-                kind=MessageKind.DIGEST,
-                recipient_name=dispatch.lines.unit_name(unit),
-                plan_title=title,
-                day_text=format_day(day),
-                milestones=[dispatch.lines.held_line(row, now) for row in keep],
-                overview_link=plan_link(dispatch.lines.public_url, plans[0]),
-            )
+        listing = Listing(
+            key=key,
+            unit=unit,
+            day=day,
+            held=NotificationStatus.FAILED,
+            skipped_answer="the milestone closed before the unit could be reached again",
+            sent_answer=f"in {key}, once the unit could be reached again",
         )
-        result = dispatch.deliver(
-            key,
-            message,
-            dispatch.contacts.for_unit(unit),
-            about=About(MessageKind.DIGEST, plans[0], title),
-            now=now,
-            last_attempt=last_attempt,
-            details={"items": [row.key for row in keep]},
-        )
-        if result is DeliveryOutcome.SENT:
-            with session_scope(dispatch.database_url) as session:
-                log.close_held(
-                    session,
-                    keys=[row.key for row in keep],
-                    status=NotificationStatus.SENT,
-                    answer=f"in {key}, once the unit could be reached again",
-                    now=dispatch.clock(),
-                    held=NotificationStatus.FAILED,
-                )
-        return result
+        return send_listing(dispatch, listing, missed, now=now, last_attempt=last_attempt)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from benchmarks.scale import FANOUT_DEADLINE
 from benchmarks.synthetic_plan import seed_rows, write_synthetic_plan
@@ -55,10 +56,10 @@ def test_the_fan_out_plan_waits_on_one_event(tmp_path: Path) -> None:
     assert len({s.event_key for s in subscriptions}) == 1
 
 
-def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
-    tiny = ["--tasks", "8", "--fanout", "8", "--lateness-days", "3", "--no-seed-year"]
+def scale(tmp_path: Path, *arguments: str) -> tuple[list[str], dict[str, Any]]:
+    """The table's lines and the figures of a run of scale.py."""
     result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "scale.py"), *tiny],
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "scale.py"), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
@@ -71,6 +72,23 @@ def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     figures = json.loads(lines[-1])
     assert set(figures) == KEYS
+    return lines, figures
+
+
+def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
+    # The reminders of (d) fall due on the real clock, 20 s after the start.
+    tiny = ["--tasks", "8", "--fanout", "8", "--lateness-window", "20", "--no-seed-year"]
+    lines, figures = scale(tmp_path, *tiny)
     assert figures["tasks"] == 8 and figures["fanout_tasks"] == 8
     assert figures["planned_s"] > 0 and figures["fanout_s"] > 0 and figures["rss_mb"] > 0
+    assert figures["lateness_p99_s"] is not None
     assert any(line.startswith("(a) plan `start`") for line in lines)
+    assert not any("failed" in line or "unsent" in line for line in lines)
+
+
+def test_lateness_on_the_time_skipping_server_alone(tmp_path: Path) -> None:
+    tiny = ["--tasks", "8", "--phases", "d", "--lateness-clock", "skipping"]
+    lines, figures = scale(tmp_path, *tiny, "--lateness-days", "3")
+    assert figures["planned_s"] == 0 and figures["fanout_s"] == 0
+    measured = lines[2:-1]
+    assert [line[:3] for line in measured] == ["(d)"] and "failed" not in measured[0]

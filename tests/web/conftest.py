@@ -32,7 +32,7 @@ from models.workflow_messages import (
 from plan_import import ImportedPlan, read_plan
 from plan_import.units import load_unit_directory
 from settings import DATA_DIR, Settings
-from storage.db import session_scope, upgrade_schema
+from storage.db import get_engine, session_scope, upgrade_schema
 from storage.plans import store_plan
 from storage.progress import bump_projection_version, save_evidence, save_task_snapshot
 from web.actions import EngineActions, EngineRefused
@@ -284,6 +284,9 @@ def site_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (LEADERSHIP, UnitRole.LEADERSHIP),
     ):
         access.create_account(settings, name=name, role=role, password=password)
+    # Its last connection closed, SQLite folds the write-ahead log into the file: a copy of the
+    # file alone then holds everything.
+    get_engine(settings.resolved_database_url()).dispose()
     return folder / "nhachan.db"
 
 
