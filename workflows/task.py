@@ -13,7 +13,9 @@ or awaits an activity, so no two coroutines ever plan steps for one milestone at
 3. The main loop applies what is queued at the start of its next round, in order: it judges
    each again (a message applied before it may have changed the answer), changes the state,
    writes the projection, tells the people the decision concerns, and hands the outcome back
-   once the round has written the projection.
+   once the round has written the projection. An event is applied in the same order: every
+   clock it starts is planned and written before the lead units are told (`_record_then_tell`;
+   runs before the `RECORD_BEFORE_TELLING` marker told them first).
 
 A new update is a `check_*` and a move in TaskTracker, a validator calling `_judge`, a handler
 calling `_queue`, and an `_apply_*` coroutine; nothing else. Runs that began before the
@@ -109,6 +111,10 @@ LOCAL_PUBLISH = "local-publish"
 # Runs that reach this marker keep a task done by its evidence open to a rejection of that
 # evidence for `EVIDENCE_REVIEW_WINDOW` before they end.
 REJECT_EVIDENCE = "reject-evidence"
+# Runs that began with this marker write the projection before they tell the lead units that an
+# event started a clock: a message held until office hours open (or failing) no longer leaves
+# the task shown as waiting for its event.
+RECORD_BEFORE_TELLING = "record-before-telling"
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -154,6 +160,9 @@ class TaskWorkflow:
         self._safe = False
         self._local = False
         self._local_publish = False
+        self._record_first = False
+        # Clock-started messages of this round, told once the projection shows the clocks.
+        self._untold: list[NotificationRequest] = []
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -167,6 +176,7 @@ class TaskWorkflow:
         self._safe = workflow.patched(SAFE_HANDLERS)
         self._local = workflow.patched(LOCAL_PLANNING)
         self._local_publish = workflow.patched(LOCAL_PUBLISH)
+        self._record_first = workflow.patched(RECORD_BEFORE_TELLING)
         if input.state is None:
             await self._begin()
         else:
@@ -200,6 +210,7 @@ class TaskWorkflow:
                 await self._apply_messages()
             await self._apply_events()
             self._task.advance_statuses()
+            await self._record_then_tell()
             await self._fire_due_steps()
             await self._send_closings()
             await self._plan_further_steps()
@@ -292,6 +303,8 @@ class TaskWorkflow:
         # coordinator are told where it stands, once. The projection is written first: the
         # message lists the milestones as recorded, and the leadership's reports count them.
         missed = [m.key for m in self._task.state.milestones if self._task.skip_missed(m, now)]
+        # A task started after its event: its clock is recorded, then its lead units are told.
+        await self._record_then_tell()
         if not missed:
             return
         await self._publish()
@@ -481,9 +494,23 @@ class TaskWorkflow:
 
     async def _tell_clock_started(self, milestone: MilestoneState, event: EventOccurrence) -> None:
         lead_units = list(self._task.state.lead_units)
-        await self._notify(
-            clock_started_message(self._input, milestone, lead_units, event, at=workflow.now())
+        message = clock_started_message(
+            self._input, milestone, lead_units, event, at=workflow.now()
         )
+        if self._record_first:
+            self._untold.append(message)  # told by `_record_then_tell`
+        else:
+            await self._notify(message)
+
+    async def _record_then_tell(self) -> None:
+        """The clocks the events started are written to the projection, then the lead units are
+        told: a send may wait all night for office hours, and meanwhile the task must not be
+        shown as waiting for its event. One write for all the events of the round."""
+        if not self._untold:
+            return
+        await self._publish()
+        while self._untold:
+            await self._notify(self._untold.pop(0))
 
     # ----------------------------------------------------------------------------- messages
 
