@@ -64,7 +64,7 @@ from workflows.plan import plan_workflow_id  # noqa: E402
 from workflows.task import task_workflow_id  # noqa: E402
 
 # The first generation's files have no suffix.
-GENERATION = "v4"
+GENERATION = "v5"
 SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
 SCENARIO = ROOT / "tests" / "engine" / "data" / "year-2023.yaml"
 OUT = ROOT / "tests" / "histories"

@@ -21,7 +21,13 @@ from workflows.plan import (
     LATE_YEAR_SUMMARY,
     YEARLY_SUMMARIES,
 )
-from workflows.task import LOCAL_PLANNING, LOCAL_PUBLISH, REJECT_EVIDENCE, SAFE_HANDLERS
+from workflows.task import (
+    LOCAL_PLANNING,
+    LOCAL_PUBLISH,
+    RECORD_BEFORE_TELLING,
+    REJECT_EVIDENCE,
+    SAFE_HANDLERS,
+)
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 KINDS = {
@@ -64,6 +70,21 @@ FOURTH_GENERATION = {f"{kind}.v4" for kind in KINDS} | {
     "messages-plan.v4",
     "evidence-rejected.v4",
 }
+# After the tasks wrote the projection before telling of a clock an event started: every run
+# of the script (`record_histories.py`).
+FIFTH_GENERATION = {name.replace(".v4", ".v5") for name in FOURTH_GENERATION} | {
+    "plan-started-after-its-year.v5",
+    "task-started-after-its-year.v5",
+    "plan-of-several-years.v5",
+    "yearly-task-of-several-years.v5",
+    "ongoing-task-of-several-years.v5",
+}
+
+
+def generation(name: str) -> int:
+    """1 for the first generation's files (no suffix), N for `<kind>.vN`."""
+    _, dot, suffix = name.rpartition(".v")
+    return int(suffix) if dot and suffix.isdigit() else 1
 
 
 def events(path: Path) -> list[dict[str, object]]:
@@ -73,7 +94,11 @@ def events(path: Path) -> list[dict[str, object]]:
 
 def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
     assert {path.stem for path in HISTORIES} >= (
-        FIRST_GENERATION | SECOND_GENERATION | THIRD_GENERATION | FOURTH_GENERATION
+        FIRST_GENERATION
+        | SECOND_GENERATION
+        | THIRD_GENERATION
+        | FOURTH_GENERATION
+        | FIFTH_GENERATION
     )
 
 
@@ -121,10 +146,12 @@ def test_a_plan_of_several_years_takes_its_own_path_and_no_other_plan_does() -> 
     # Recorded by `scripts/record_histories.py several_years`: a plan of 2025–2026 that sends a
     # summary at the end of each year and ends after the last.
     marked = {path.stem: patches(path) for path in HISTORIES}
-    assert YEARLY_SUMMARIES in marked["plan-of-several-years.v2"]
+    several = {"plan-of-several-years.v2", "plan-of-several-years.v5"}
+    for name in several:
+        assert YEARLY_SUMMARIES in marked[name], name
     for name in {"ongoing-task-of-several-years.v2", "yearly-task-of-several-years.v2"}:
         assert SAFE_HANDLERS in marked[name], name
-    others = set(marked) - {"plan-of-several-years.v2"}
+    others = set(marked) - several
     assert all(YEARLY_SUMMARIES not in marked[name] for name in others)
 
 
@@ -143,8 +170,62 @@ def test_the_fourth_generation_writes_the_projection_in_the_worker() -> None:
     plans = {"daily-digest.v4", "plan.v4", "messages-plan.v4"}
     for name in sorted(FOURTH_GENERATION - plans):
         assert {SAFE_HANDLERS, LOCAL_PLANNING, LOCAL_PUBLISH} <= marked[name], name
-    older = {name for name in marked if not name.endswith(".v4")}
+    older = {name for name in marked if generation(name) < 4}
     assert all(LOCAL_PUBLISH not in marked[name] for name in older)
+
+
+def commands(path: Path) -> list[str]:
+    """The activities a history ran, in order, local ones included; a notification as
+    `send_notification:<kind>`."""
+    found: list[str] = []
+    for event in events(path):
+        marker = event.get("markerRecordedEventAttributes")
+        if isinstance(marker, dict) and marker["markerName"] == "core_local_activity":
+            [data] = marker["details"]["data"]["payloads"]
+            found.append(json.loads(base64.b64decode(data["data"]))["activity_type"])
+        scheduled = event.get("activityTaskScheduledEventAttributes")
+        if isinstance(scheduled, dict):
+            name = scheduled["activityType"]["name"]
+            if name == "send_notification":
+                [request] = scheduled["input"]["payloads"]
+                name += ":" + json.loads(base64.b64decode(request["data"]))["kind"]
+            found.append(name)
+    return found
+
+
+def before_clock_started(path: Path) -> list[str]:
+    """What ran just before each clock-started message of a history."""
+    ran = commands(path)
+    return [ran[i - 1] for i, name in enumerate(ran) if name == "send_notification:clock_started"]
+
+
+def test_the_fifth_generation_writes_the_projection_before_telling_of_a_clock() -> None:
+    marked = {path.stem: patches(path) for path in HISTORIES}
+    plans = {
+        "daily-digest.v5",
+        "plan.v5",
+        "messages-plan.v5",
+        "plan-started-after-its-year.v5",
+        "plan-of-several-years.v5",
+    }
+    taken = {SAFE_HANDLERS, LOCAL_PLANNING, LOCAL_PUBLISH, RECORD_BEFORE_TELLING}
+    for name in sorted(FIFTH_GENERATION - plans):
+        assert taken <= marked[name], name
+    older = {name for name in marked if generation(name) < 5}
+    assert all(RECORD_BEFORE_TELLING not in marked[name] for name in older)
+    # Every path an event takes (started, corrected, recurring, known at the task's start):
+    # the projection is written, then the lead units are told; before, they were told first.
+    told = {path.stem: before_clock_started(path) for path in HISTORIES}
+    with_events = {
+        "after-event-closed-late",
+        "recurring-event",
+        "messages-event-corrected-evidence",
+        "messages-recurring",
+        "messages-after-its-event",
+    }
+    for kind in sorted(with_events):
+        assert told[f"{kind}.v5"] and set(told[f"{kind}.v5"]) == {"record_task_state"}, kind
+        assert "record_task_state" not in told[f"{kind}.v4"], kind
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
