@@ -329,12 +329,7 @@ class Reader:
         """Every plan (of one agency, when its code is given), by agency, newest year first."""
         with session_scope(self.settings.resolved_database_url()) as session:
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = None
-            if agency:
-                try:
-                    agency_id = agency_of_code(session, agency).id
-                except UnknownAgency as error:
-                    raise NotFound("no_such_agency") from error
+            agency_id = _agency_id(session, agency)
             summaries: list[PlanSummary] = []
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -605,12 +600,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             names = self.unit_names(session)
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = None
-            if agency:
-                try:
-                    agency_id = agency_of_code(session, agency).id
-                except UnknownAgency as error:
-                    raise NotFound("no_such_agency") from error
+            agency_id = _agency_id(session, agency)
             leadership = units_of_role(session, UnitRole.LEADERSHIP, agency_id=agency_id)
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -767,3 +757,13 @@ def _by_day(upcoming: list[PlannedStep], now: datetime) -> list[UpcomingDay]:
         index = bisect.bisect_right(starts, planned.step.at) - 1
         counts.setdefault(days[max(index, 0)], Counter())[planned.step.action] += 1
     return [UpcomingDay(day, found) for day, found in sorted(counts.items())]
+
+
+def _agency_id(session: Session, code: str) -> int | None:
+    """The id of the agency a page filters on (`?agency=`); None for every agency."""
+    if not code:
+        return None
+    try:
+        return agency_of_code(session, code).id
+    except UnknownAgency as error:
+        raise NotFound("no_such_agency") from error
