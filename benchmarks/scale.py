@@ -161,6 +161,18 @@ def count_tasks(settings: Settings, plan_key: str, counted: Callable[[str | None
         return sum(1 for task in list_tasks(session, plan_key=plan_key) if counted(task.status))
 
 
+async def wait_planned(
+    settings: Settings, plan_key: str, tasks: int, *, limit: float, what: str
+) -> float:
+    """Until the database shows a state for each of the plan's `tasks` (the last thing a task
+    does before it first sleeps); the instant (perf_counter) it first did."""
+
+    async def planned() -> bool:
+        return count_tasks(settings, plan_key, lambda s: s is not None) >= tasks
+
+    return await wait_until(planned, limit=limit, what=what)
+
+
 def task_inputs(
     settings: Settings, path: Path, year: int, plan_key: str
 ) -> list[TaskWorkflowInput]:
@@ -285,11 +297,9 @@ async def measure_lateness(
                 )
                 total = len(report.started)
 
-                async def all_planned() -> bool:
-                    planned = count_tasks(sim_settings, report.plan_key, lambda s: s is not None)
-                    return planned >= total
-
-                planned = await wait_until(all_planned, limit=timeout, what="the lateness plan")
+                planned = await wait_planned(
+                    sim_settings, report.plan_key, total, limit=timeout, what="the lateness plan"
+                )
                 recorder.since = await env.get_current_time()
                 say(
                     f"(d) {total} tasks planned on the time-skipping server in "
@@ -411,11 +421,9 @@ async def measure_lateness_real_time(
             )
             total = len(report.started)
 
-            async def all_planned() -> bool:
-                planned = count_tasks(settings, report.plan_key, lambda s: s is not None)
-                return planned >= total
-
-            planned = await wait_until(all_planned, limit=args.timeout, what="the lateness plan")
+            planned = await wait_planned(
+                settings, report.plan_key, total, limit=args.timeout, what="the lateness plan"
+            )
             window_s = (instant - datetime.now(UTC)).total_seconds() + (time.perf_counter() - began)
             say(f"(d) {total} tasks planned in {planned - began:.1f} s")
             if datetime.now(UTC) >= instant:
@@ -547,12 +555,12 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 started_count = running = len(report.started)
                 say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
 
-                async def plan_planned() -> bool:
-                    done = count_tasks(settings, report.plan_key, lambda s: s is not None)
-                    return done >= started_count
-
-                planned = await wait_until(
-                    plan_planned, limit=args.timeout, what="the plan's tasks"
+                planned = await wait_planned(
+                    settings,
+                    report.plan_key,
+                    started_count,
+                    limit=args.timeout,
+                    what="the plan's tasks",
                 )
                 figures.anchor_per_s = anchor_rate
                 figures.plan_per_s = started_count / (started - began)
@@ -596,12 +604,12 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 fanout = await operations.start_plan(client, settings, fanout_path, year=year)
                 fanout_count = len(fanout.started)
 
-                async def fanout_planned() -> bool:
-                    waiting = count_tasks(settings, fanout.plan_key, lambda s: s is not None)
-                    return waiting >= fanout_count
-
-                await wait_until(
-                    fanout_planned, limit=args.timeout, what="the fan-out plan's tasks"
+                await wait_planned(
+                    settings,
+                    fanout.plan_key,
+                    fanout_count,
+                    limit=args.timeout,
+                    what="the fan-out plan's tasks",
                 )
                 say(
                     f"(c) {fanout_count} tasks wait, "
