@@ -1,7 +1,9 @@
 """The notification activities the engine's workflows call.
 
 `send_notification` delivers one request to its units once (the log makes a retry find what
-was sent); `send_daily_digests` sends the day's digests and the leadership summaries that
+was sent); `send_messages` delivers a task's messages of one instant and says what each came to,
+raising nothing (the task workflow waits for quiet hours and retries on its own timers);
+`send_daily_digests` sends the day's digests and the leadership summaries that
 waited for the day. Both tell Temporal how to go on by what they raise:
 
 - outside office hours (evenings, weekends, holidays) an `ApplicationError` of type
@@ -35,7 +37,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from control.access import unit_links
-from models.payloads import NotificationOutcome, NotificationRequest
+from models.payloads import (
+    DeliveryOutcome,
+    MessageBatch,
+    MessageResult,
+    NotificationOutcome,
+    NotificationRequest,
+    SendResult,
+)
 from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
 from notifications.delivery import NotificationService
@@ -114,6 +123,31 @@ class NotifyActivities:
             now, lambda: self._service.send(request, now=now, last_attempt=_is_last_attempt(info))
         )
 
+    @activity.defn(name="send_messages")
+    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+        """The messages of one task due at one instant, in order: what each came to. Nothing is
+        raised for quiet hours or a unit not reached: the task's sender waits for those on
+        timers of its own (workflows.sending), so no activity is held in retry."""
+        now = _now(activity.info())
+        return [
+            self._send_one(message.request, now, last_attempt=message.last_attempt)
+            for message in batch.messages
+        ]
+
+    def _send_one(
+        self, request: NotificationRequest, now: datetime, *, last_attempt: bool
+    ) -> MessageResult:
+        try:
+            outcome = self._service.send(request, now=now, last_attempt=last_attempt)
+        except QuietHours as quiet:
+            return MessageResult(request.key, SendResult.HELD, held_until=quiet.until)
+        except DeliveryIncomplete as incomplete:
+            return MessageResult(request.key, SendResult.RETRY, error=str(incomplete))
+        except InvalidNotification as invalid:
+            return MessageResult(request.key, SendResult.GIVEN_UP, error=str(invalid))
+        failed = [u for u, result in outcome.per_unit.items() if result is DeliveryOutcome.FAILED]
+        return MessageResult(request.key, SendResult.SETTLED, failed_units=failed)
+
     @activity.defn(name="send_daily_digests")
     def send_daily_digests(self, day: date) -> int:
         info = activity.info()
@@ -126,7 +160,7 @@ class NotifyActivities:
         )
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.send_notification, self.send_daily_digests]
+        return [self.send_notification, self.send_messages, self.send_daily_digests]
 
 
 def _is_last_attempt(info: activity.Info) -> bool:

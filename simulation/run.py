@@ -21,13 +21,22 @@ from control.permissions import Actor, unit_actor
 from control.runtime import build_worker
 from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
-from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
+from models.payloads import (
+    DeliveryOutcome,
+    MessageBatch,
+    MessageKind,
+    MessageResult,
+    NotificationOutcome,
+    NotificationRequest,
+    SendResult,
+)
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
 )
+from notifications.office_hours import CalendarOfYear, next_office_opening
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from simulation.clock import start_time_skipping_at
@@ -88,9 +97,12 @@ class SimulationResult:
 
 
 class NotificationRecorder:
-    """Stands in for `send_notification` during a simulation: nobody is messaged."""
+    """Stands in for `send_notification` and `send_messages` during a simulation: nobody is
+    messaged. Given a calendar, it holds messages outside its office hours as the real
+    activity does; without one, every message goes at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, office_hours: CalendarOfYear | None = None) -> None:
+        self._office_hours = office_hours
         self.entries: list[TimelineEntry] = []
         # Every request as asked, the year's summary included (the timeline leaves it out).
         self.requests: list[NotificationRequest] = []
@@ -124,6 +136,27 @@ class NotificationRecorder:
             key=request.key, per_unit={u: DeliveryOutcome.SENT for u in request.recipients}
         )
 
+    @activity.defn(name="send_messages")
+    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+        results: list[MessageResult] = []
+        for message in batch.messages:
+            request = message.request
+            opens = self._opening(activity.info().scheduled_time)
+            if opens is not None and not message.last_attempt:
+                results.append(MessageResult(request.key, SendResult.HELD, held_until=opens))
+                continue
+            self.send_notification(request)
+            results.append(MessageResult(request.key, SendResult.SETTLED))
+        return results
+
+    def _opening(self, now: datetime) -> datetime | None:
+        if self._office_hours is None:
+            return None
+        return next_office_opening(self._office_hours, now)
+
+    def activities(self) -> list[object]:
+        return [self.send_notification, self.send_messages]
+
 
 def local_start(day: date) -> datetime:
     """Midnight at the start of `day` in Vietnam."""
@@ -142,6 +175,12 @@ class SimulatedPlan:
     @property
     def client(self) -> Client:
         return self.env.client
+
+    async def messages_sent(self) -> None:
+        """Lets the tasks' senders send what their decisions queued: an update answers once its
+        decision is recorded, and its messages go out right after (in office hours). The test
+        server's clock does not move while an activity runs, so one second of it covers them."""
+        await self.env.sleep(timedelta(seconds=1))
 
     async def sleep_until(self, target: datetime) -> None:
         # In strides: one skip over a whole year of many workflows' timers can outlast the
@@ -179,7 +218,7 @@ async def simulated_plan(
                 env.client,
                 sim_settings,
                 executor=executor,
-                extra_activities=[recorder.send_notification, *stand_ins],
+                extra_activities=[*recorder.activities(), *stand_ins],
                 replace_notifications=True,
             )
             async with worker:
