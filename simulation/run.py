@@ -5,12 +5,13 @@ the time-skipping test server; notifications are recorded on a timeline instead 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
@@ -101,8 +102,15 @@ class NotificationRecorder:
     messaged. Given a calendar, it holds messages outside its office hours as the real
     activity does; without one, every message goes at once."""
 
-    def __init__(self, office_hours: CalendarOfYear | None = None) -> None:
+    def __init__(
+        self, office_hours: CalendarOfYear | None = None, dead_units: Sequence[str] = ()
+    ) -> None:
         self._office_hours = office_hours
+        # Units whose channel answers nothing: a message to one is not delivered until the
+        # last attempt gives it up.
+        self._dead_units = set(dead_units)
+        # Every attempt at a message (its key, and when it was made), retries included.
+        self.attempts: list[tuple[str, datetime]] = []
         self.entries: list[TimelineEntry] = []
         # Every request as asked, the year's summary included (the timeline leaves it out).
         self.requests: list[NotificationRequest] = []
@@ -139,14 +147,20 @@ class NotificationRecorder:
     @activity.defn(name="send_messages")
     def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
         results: list[MessageResult] = []
+        now = activity.info().scheduled_time
         for message in batch.messages:
             request = message.request
-            opens = self._opening(activity.info().scheduled_time)
+            opens = self._opening(now)
             if opens is not None and not message.last_attempt:
                 results.append(MessageResult(request.key, SendResult.HELD, held_until=opens))
                 continue
+            self.attempts.append((request.key, now))
+            dead = [unit for unit in request.recipients if unit in self._dead_units]
+            if dead and not message.last_attempt:
+                results.append(MessageResult(request.key, SendResult.RETRY, error="no answer"))
+                continue
             self.send_notification(request)
-            results.append(MessageResult(request.key, SendResult.SETTLED))
+            results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
         return results
 
     def _opening(self, now: datetime) -> datetime | None:
@@ -154,7 +168,7 @@ class NotificationRecorder:
             return None
         return next_office_opening(self._office_hours, now)
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         return [self.send_notification, self.send_messages]
 
 
@@ -199,6 +213,7 @@ async def simulated_plan(
     settings: Settings,
     year: int | None = None,
     stand_ins: Sequence[object] = (),
+    recorder: NotificationRecorder | None = None,
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
     the notification channels (`stand_ins` replace more of them by name)."""
@@ -210,7 +225,7 @@ async def simulated_plan(
             "task_queue": "nhachan-simulation",
         }
     )
-    recorder = NotificationRecorder()
+    recorder = recorder or NotificationRecorder()
     env = await start_time_skipping_at(start_at)
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:
