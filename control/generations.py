@@ -15,7 +15,12 @@ from temporalio.client import Client
 from workflows import markers
 from workflows import search_attributes as sa
 
-_OPEN = 'ExecutionStatus = "Running"'
+# The task and plan workflows carry their generation; the daily digest keeps no state that a
+# change could trip on (it is one timer and one activity a day) and carries none.
+_OPEN = (
+    'ExecutionStatus = "Running" AND '
+    '(WorkflowType = "TaskWorkflow" OR WorkflowType = "PlanWorkflow")'
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,8 @@ class GenerationCount:
 
 
 async def open_runs_by_generation(client: Client) -> list[GenerationCount]:
-    """Every generation the code knows, oldest first, then the runs that carry none (if any)."""
+    """Every generation the code knows, oldest first, then the task and plan runs that carry
+    none (if any)."""
     counts = [
         GenerationCount(
             generation,

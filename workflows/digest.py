@@ -15,8 +15,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    import workflows.markers as markers
-    import workflows.search_attributes as sa
     from deadlines.local_time import local_day, local_instant
     from models.workflow_messages import DailyDigestInput as DailyDigestInput
     from workflows.notification_calls import QUIET_HOURS, wait_for_opening
@@ -38,7 +36,6 @@ DIGEST_RETRY = RetryPolicy(
 class DailyDigestWorkflow:
     @workflow.run
     async def run(self, input: DailyDigestInput) -> None:
-        workflow.upsert_search_attributes([sa.GENERATION.value_set(markers.generation())])
         last_day = input.last_day
         for _ in range(max(input.days_per_run, 1)):
             day = local_day(workflow.now())

@@ -65,9 +65,11 @@ class Sender:
                 # counts a failed attempt and is tried again later.
                 workflow.logger.warning("sending %d message(s) failed: %s", len(due), error.cause)
             now = workflow.now()
-            by_key = {result.key: result for result in results}
-            for queued in due:
-                result = by_key.get(queued.request.key)
+            # One result per message, in the batch's order (None for all when the call failed).
+            answers: list[MessageResult | None] = (
+                list(results) if len(results) == len(due) else [None] * len(due)
+            )
+            for queued, result in zip(due, answers, strict=True):
                 if outbox.settle(queued, result, now):
                     self._settled(queued, result)
             self.busy = False
