@@ -1,14 +1,17 @@
 """The notification activities the engine's workflows call.
 
-`send_notification` delivers one request to its units once (the log makes a retry find what
-was sent); `send_messages` delivers a task's messages of one instant and says what each came to,
-raising nothing (the task workflow waits for quiet hours and retries on its own timers);
-`send_daily_digests` sends the day's digests and the leadership summaries that
-waited for the day. Both tell Temporal how to go on by what they raise:
+`send_messages` delivers a task's messages of one instant, in order, and says what each came
+to, raising nothing: held until the next office opening, not reached yet, settled, or given up
+(the task workflow waits for the opening and retries on durable timers of its own, and says on
+each message whether it is its last attempt). `send_notification` delivers one request to its
+units once (the log makes a retry find what was sent) and `send_daily_digests` sends the day's
+digests and the leadership summaries that waited for the day; these two tell Temporal how to go
+on by what they raise:
 
 - outside office hours (evenings, weekends, holidays) an `ApplicationError` of type
-  `QuietHours` whose `next_retry_delay` is the next office opening: the same request is sent
-  then, and this costs one attempt of the retry policy;
+  `QuietHours` whose first detail is the next office opening (and `next_retry_delay` until
+  then): the plan and digest workflows make it non-retryable and wait for the opening on a
+  timer (workflows.notification_calls.wait_for_opening);
 - a unit not reached yet: `DeliveryIncomplete`, retried with the policy's backoff;
 - a request no retry can fix: `InvalidNotification`, non-retryable.
 

@@ -1,6 +1,7 @@
 """How the task and plan workflows ask for a message: which kind a scheduled step sends, the
 request with its idempotency key (for a step, and for each decision a task's units are told
-of), and one timeout and retry policy for `send_notification`."""
+of), and how each is sent: a task's messages in batches (`send_messages`, see workflows.sending),
+anything else one by one, outside office hours after a durable wait for the opening."""
 
 from __future__ import annotations
 
