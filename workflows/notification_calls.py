@@ -5,6 +5,7 @@ anything else one by one, outside office hours after a durable wait for the open
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal
@@ -64,13 +65,7 @@ BATCH_RETRY = RetryPolicy(
 # attempt at once (`send_in_office_hours` waits for the opening on a timer); a failed delivery is
 # retried by the policy above.
 QUIET_HOURS = "QuietHours"
-SINGLE_RETRY = RetryPolicy(
-    initial_interval=NOTIFICATION_RETRY.initial_interval,
-    backoff_coefficient=NOTIFICATION_RETRY.backoff_coefficient,
-    maximum_interval=NOTIFICATION_RETRY.maximum_interval,
-    maximum_attempts=NOTIFICATION_RETRY.maximum_attempts,
-    non_retryable_error_types=[QUIET_HOURS],
-)
+SINGLE_RETRY = dataclasses.replace(NOTIFICATION_RETRY, non_retryable_error_types=[QUIET_HOURS])
 
 _KIND_OF_ACTION = {
     StepAction.REMINDER: MessageKind.REMINDER,

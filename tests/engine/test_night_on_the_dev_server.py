@@ -8,7 +8,6 @@ an hour away at any hour of the day, and its calendar makes today a working day.
 
 import asyncio
 import json
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -21,12 +20,12 @@ from typer.testing import CliRunner
 from control import operations
 from control.runtime import build_worker, start_dev_server
 from models.statuses import MilestoneStatus
-from models.tables import Milestone, NotificationLog, NotificationStatus, Task
+from models.tables import NotificationLog, NotificationStatus
 from notifications.office_hours import next_office_opening
 from scheduler import app
 from settings import Settings, get_settings
 from storage.db import session_scope, upgrade_schema
-from tests.engine.test_dev_server import free_port
+from tests.engine.test_dev_server import eventually, free_port, milestone_status
 from workflows import markers
 from workflows import search_attributes as sa
 
@@ -92,20 +91,6 @@ def rows(settings: Settings, kind: str) -> list[NotificationStatus]:
         return [row.status for row in found]
 
 
-def milestone_status(settings: Settings) -> MilestoneStatus | None:
-    with session_scope(settings.resolved_database_url()) as session:
-        row = session.exec(select(Milestone).join(Task).where(Task.code == "I.1")).first()
-        return row.status if row else None
-
-
-async def eventually(check: Callable[[], object], *, seconds: float = 120) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.5)
-
-
 async def test_evidence_at_night_is_answered_at_once_and_its_messages_wait(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,7 +107,7 @@ async def test_evidence_at_night_is_answered_at_once_and_its_messages_wait(
                 )
                 key = report.plan_key
                 # The task plans itself and writes where it stands at once, office or not.
-                await eventually(lambda: milestone_status(settings) is not None)
+                await eventually(lambda: milestone_status(settings, "I.1") is not None)
 
                 monkeypatch.setenv("NHACHAN_TEMPORAL_ADDRESS", settings.temporal_address)
                 monkeypatch.setenv("NHACHAN_DATABASE_URL", settings.resolved_database_url())
@@ -145,7 +130,7 @@ async def test_evidence_at_night_is_answered_at_once_and_its_messages_wait(
                 )
                 assert code == 0, output
                 # Recorded, while the office is still closed ...
-                await eventually(lambda: milestone_status(settings) in _DONE)
+                await eventually(lambda: milestone_status(settings, "I.1") in _DONE)
                 assert pendulum.now("UTC") < opening
                 # ... and its messages logged, waiting for the opening, none sent.
                 await eventually(lambda: rows(settings, "evidence_received"))
