@@ -15,6 +15,7 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from control import operations
@@ -118,6 +119,16 @@ class NotificationRecorder:
 
     @activity.defn(name="send_notification")
     def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+        """One message (a plan's year summary); outside the office hours given, refused as the
+        real activity refuses it, naming the opening."""
+        opens = self._opening(activity.info().current_attempt_scheduled_time)
+        if opens is not None:
+            raise ApplicationError(
+                "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
+            )
+        return self._record(request)
+
+    def _record(self, request: NotificationRequest) -> NotificationOutcome:
         if request.key in self._seen:  # a retried activity: recorded already
             return NotificationOutcome(key=request.key, per_unit={})
         self._seen.add(request.key)
@@ -159,7 +170,7 @@ class NotificationRecorder:
             if dead and not message.last_attempt:
                 results.append(MessageResult(request.key, SendResult.RETRY, error="no answer"))
                 continue
-            self.send_notification(request)
+            self._record(request)
             results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
         return results
 

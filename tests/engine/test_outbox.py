@@ -22,6 +22,7 @@ from notifications.office_hours import next_office_opening
 from settings import get_settings
 from simulation.run import NotificationRecorder, SimulatedPlan, simulated_plan
 from workflows.outbox import MAX_ATTEMPTS, retry_delay
+from workflows.plan import plan_workflow_id
 from workflows.task import TaskWorkflow
 
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
@@ -150,3 +151,29 @@ async def test_a_dead_channel_delays_no_decision_and_is_given_up(plan_file: Path
         history = await operations.task_handle(sim.client, key, "I.1").query(TaskWorkflow.history)
         failed = [entry for entry in history if entry.action == "delivery_failed"]
         assert [entry.to for entry in failed] == [[COORDINATOR.who]]
+
+
+async def test_a_year_summary_due_at_night_waits_for_the_opening_on_a_timer(
+    plan_file: Path,
+) -> None:
+    settings = get_settings()
+    recorder = NotificationRecorder(office_hours=settings.working_calendar)
+    start = datetime(2024, 3, 1, 22, 19, tzinfo=UTC)  # Saturday 02/03/2024 05:19, a year late
+    async with simulated_plan(
+        plan_file, start_at=start, settings=settings, year=2023, recorder=recorder
+    ) as sim:
+        opening = next_office_opening(settings.working_calendar, start)
+        assert opening is not None and opening - start > timedelta(days=1)
+        # Due an hour after the late start, on the Saturday: it waits, and nothing else does.
+        await sim.sleep_until(opening - timedelta(minutes=1))
+        summaries = [r for r in recorder.requests if r.kind == MessageKind.YEAR_SUMMARY]
+        assert summaries == []
+        key = sim.report.plan_key
+        for code in ("I.1", "I.2", "I.3"):
+            assert (await operations.task_snapshot(sim.client, key, code)).milestones, code
+        await sim.sleep_until(opening + timedelta(minutes=1))
+        summaries = [r for r in recorder.requests if r.kind == MessageKind.YEAR_SUMMARY]
+        assert len(summaries) == 1
+        history = await sim.client.get_workflow_handle(plan_workflow_id(key)).fetch_history()
+        fired = [e for e in history.events if e.HasField("timer_fired_event_attributes")]
+        assert fired, "the wait for the opening is a timer"
