@@ -8,10 +8,13 @@ a process of its own so that its memory is its alone):
     synthetic plan of N tasks in the seed's layout. For each: starts per second, and the time
     from the first start until every one has planned itself (the anchor: its first workflow task
     is done; a task: the database shows its state). The ratio is the plan's start rate against
-    the anchor's concurrent one;
+    the anchor's concurrent one; the planned ratio, the anchor's time until all planned over the
+    plan's;
 (b) the worker's peak resident memory (VmHWM) once the N tasks have planned themselves;
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
-    database shows every one of them running its clock;
+    database shows every one of them running its clock; and its anchor, as many anchors waiting
+    on it, signalled from the benchmark's client with as many in flight as the engine's routing
+    (activities.routing), until every one has recorded it;
 
 then, with that dev server and worker stopped:
 
@@ -64,6 +67,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: 
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
 
+from activities import routing  # noqa: E402
 from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
 from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
 from control import operations  # noqa: E402
@@ -103,10 +107,15 @@ class Figures:
     anchor_per_s: float = 0.0
     plan_per_s: float = 0.0
     ratio: float = 0.0
+    # The anchor's time until all planned over the plan's, in the same run.
+    planned_ratio: float = 0.0
     planned_s: float = 0.0
     rss_mb: float = 0.0
     fanout_tasks: int = 0
     fanout_s: float = 0.0
+    # The same number of anchors waiting on the event, signalled from the benchmark's client
+    # with the routing's bound in flight: until every one has recorded it.
+    fanout_anchor_s: float = 0.0
     # None when no step fell in the window.
     lateness_p50_s: float | None = None
     lateness_p99_s: float | None = None
@@ -231,6 +240,31 @@ async def anchor_run(
     started = time.perf_counter()
     planned = await wait_until(all_planned, limit=timeout, what="the anchors")
     return len(inputs) / (started - began), planned - began
+
+
+async def fanout_anchor_run(
+    client: Client, inputs: Sequence[TaskWorkflowInput], event: EventOccurrence, timeout: float
+) -> float:
+    """Seconds from the first signal of `event` to anchors started from `inputs` (and planned)
+    until every one has recorded it, signalled with as many in flight as the routing has."""
+    await anchor_run(client, inputs, routing.IN_FLIGHT, timeout)
+    semaphore = asyncio.Semaphore(routing.IN_FLIGHT)
+
+    async def signal(input: TaskWorkflowInput) -> None:
+        async with semaphore:
+            handle = client.get_workflow_handle(f"{input.plan_key}/{input.task_code}")
+            await handle.signal("event_occurred", event)
+
+    plan_key = inputs[0].plan_key
+    query = f'NhachanPlan = "{plan_key}" AND NhachanStatus = "{DisplayStatus.ACTIVE}"'
+
+    async def all_took_it() -> bool:
+        return (await client.count_workflows(query)).count >= len(inputs)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(signal(input) for input in inputs))
+    took = await wait_until(all_took_it, limit=timeout, what="the fan-out's anchors")
+    return took - began
 
 
 # ----------------------------------------------------------------------------- (d) lateness
@@ -566,6 +600,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 figures.plan_per_s = started_count / (started - began)
                 figures.ratio = figures.plan_per_s / anchor_rate
                 figures.planned_s = planned - began
+                figures.planned_ratio = anchor_planned / figures.planned_s
                 figures.rss_mb = memory_mib(worker.pid, "VmHWM")
                 say(
                     f"(a) every task planned after {figures.planned_s:.1f} s; "
@@ -591,6 +626,11 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                         "(a) ratio to the anchor",
                         f"{figures.ratio:.2f}",
                         f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
+                    ),
+                    row(
+                        "(a) planned ratio to the anchor",
+                        f"{figures.planned_ratio:.2f}",
+                        f"{anchor_planned:.1f} s against {figures.planned_s:.1f} s",
                     ),
                     row(
                         "(b) worker memory",
@@ -620,17 +660,23 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 )
                 subscription = operations.event_subscriptions(imported, settings)[0]
                 today = local_day(datetime.now(UTC))
+                event = EventOccurrence(
+                    key=subscription.event_key,
+                    occurred_on=today,
+                    decision="benchmark",
+                    due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
+                )
+                anchors = task_inputs(settings, fanout_path, year, "benchmark-anchor-fanout")
+                figures.fanout_anchor_s = await fanout_anchor_run(
+                    client, anchors, event, args.timeout
+                )
+                say(
+                    f"(c) anchor: {len(anchors)} took the event after "
+                    f"{figures.fanout_anchor_s:.1f} s"
+                )
                 triggered = time.perf_counter()
-                routing = await operations.trigger_event(
-                    client,
-                    fanout.plan_key,
-                    EventOccurrence(
-                        key=subscription.event_key,
-                        occurred_on=today,
-                        decision="benchmark",
-                        due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
-                    ),
-                    actor=Actor("benchmark", UnitRole.COORDINATOR),
+                routed_to = await operations.trigger_event(
+                    client, fanout.plan_key, event, actor=Actor("benchmark", UnitRole.COORDINATOR)
                 )
                 routed = time.perf_counter()
 
@@ -645,14 +691,20 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 figures.fanout_s = all_reacted - triggered
                 peak_mib = memory_mib(worker.pid, "VmHWM")
                 say(
-                    f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
+                    f"(c) event routed to {len(routed_to.tasks)} in {routed - triggered:.1f} s, "
                     f"all reacted after {figures.fanout_s:.1f} s"
                 )
                 lines += [
                     row(
+                        f"(c) anchor, event to {len(anchors)}",
+                        f"{figures.fanout_anchor_s:.1f} s until all took it",
+                        f"signalled by the benchmark, {routing.IN_FLIGHT} in flight",
+                    ),
+                    row(
                         f"(c) event to {fanout_count} tasks",
                         f"{figures.fanout_s:.1f} s until all reacted",
-                        f"the plan routed it in {routed - triggered:.1f} s",
+                        f"the plan routed it in {routed - triggered:.1f} s; "
+                        f"{figures.fanout_s / figures.fanout_anchor_s:.2f}× the anchor",
                     ),
                     row(
                         "(b) worker memory at the end",

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows.activity_calls import tell
+from workflows.activity_calls import RETRY, tell
 from workflows.notification_calls import send_notification, year_summary_request
 from workflows.run_limits import LONGEST_WAIT, history_is_long
 
@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     import models.workflow_messages  # noqa: F401
     from deadlines.local_time import local_day
     from models.workflow_messages import (
+        EventDelivery,
         EventOccurrence,
         EventRecord,
         EventRouting,
@@ -59,6 +60,14 @@ YEARLY_SUMMARIES = "yearly-summaries"
 # signals), instead of one after the other.
 CONCURRENT_ROUTING = "concurrent-routing"
 ROUTING_BATCH = 500
+# Runs that route an event with this marker leave the signals to an activity (activities.routing),
+# which sends them together from the worker's client: the plan workflow only waits for the list
+# of the tasks that took it. Its heartbeats carry the progress, so that a worker dying midway
+# is noticed within ROUTING_HEARTBEAT and the next attempt goes on from there.
+ROUTED_BY_ACTIVITY = "routed-by-activity"
+ROUTING_HEARTBEAT = timedelta(seconds=10)
+# Room for 10,000 tasks on a loaded machine; a dead worker is noticed by the heartbeat first.
+ROUTING_TIMEOUT = timedelta(minutes=10)
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -139,6 +148,9 @@ class PlanWorkflow:
                 self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
+            if workflow.patched(ROUTED_BY_ACTIVITY):
+                reached = await self._route_all(event, tasks)
+                return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
             if workflow.patched(CONCURRENT_ROUTING):
                 taken: list[bool] = []
                 for first in range(0, len(tasks), ROUTING_BATCH):
@@ -148,6 +160,20 @@ class PlanWorkflow:
                 taken = [await self._route(event, code) for code in tasks]
             reached = [code for code, took in zip(tasks, taken, strict=True) if took]
             return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
+
+    async def _route_all(self, event: EventOccurrence, tasks: list[str]) -> list[str]:
+        """The tasks that took the event, signalled by the routing activity."""
+        if not tasks:
+            return []
+        reached: list[str] = await workflow.execute_activity(
+            "route_event",
+            EventDelivery(plan_key=self._input.plan_key, event=event, task_codes=tasks),
+            result_type=list[str],
+            start_to_close_timeout=ROUTING_TIMEOUT,
+            heartbeat_timeout=ROUTING_HEARTBEAT,
+            retry_policy=RETRY,
+        )
+        return reached
 
     async def _route(self, event: EventOccurrence, task_code: str) -> bool:
         """Whether the task took the event."""
