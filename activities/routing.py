@@ -27,9 +27,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.workflow_messages import EventDelivery
 from workflows.task import TaskWorkflow, task_workflow_id
 
-# Signals in flight at once: as many as a client starts workflows with in the scale benchmark,
-# the bound its fan-out anchor signals with too.
-IN_FLIGHT = 32
 # How often the progress is heartbeated: well inside the heartbeat timeout the plan gives
 # (workflows.plan.ROUTING_HEARTBEAT).
 PROGRESS_EVERY = timedelta(seconds=1)
@@ -61,7 +58,7 @@ class RoutingProgress:
 
 
 class RoutingActivities:
-    def __init__(self, client: Client, *, in_flight: int = IN_FLIGHT) -> None:
+    def __init__(self, client: Client, *, in_flight: int) -> None:
         self._client = client
         self._in_flight = in_flight
 

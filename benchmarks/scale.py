@@ -14,7 +14,7 @@ a process of its own so that its memory is its alone):
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
     database shows every one of them running its clock; and its anchor, as many anchors waiting
     on it, signalled from the benchmark's client with as many in flight as the engine's routing
-    (activities.routing), until every one has recorded it;
+    (the setting event_routing_in_flight), until every one has recorded it;
 
 then, with that dev server and worker stopped:
 
@@ -67,7 +67,6 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest  # noqa: 
 from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
 
-from activities import routing  # noqa: E402
 from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
 from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
 from control import operations  # noqa: E402
@@ -243,12 +242,16 @@ async def anchor_run(
 
 
 async def fanout_anchor_run(
-    client: Client, inputs: Sequence[TaskWorkflowInput], event: EventOccurrence, timeout: float
+    client: Client,
+    inputs: Sequence[TaskWorkflowInput],
+    event: EventOccurrence,
+    in_flight: int,
+    timeout: float,
 ) -> float:
     """Seconds from the first signal of `event` to anchors started from `inputs` (and planned)
-    until every one has recorded it, signalled with as many in flight as the routing has."""
-    await anchor_run(client, inputs, routing.IN_FLIGHT, timeout)
-    semaphore = asyncio.Semaphore(routing.IN_FLIGHT)
+    until every one has recorded it, `in_flight` signals at once (as the worker's routing)."""
+    await anchor_run(client, inputs, in_flight, timeout)
+    semaphore = asyncio.Semaphore(in_flight)
 
     async def signal(input: TaskWorkflowInput) -> None:
         async with semaphore:
@@ -531,6 +534,16 @@ def worker_environment(settings: Settings, args: argparse.Namespace) -> dict[str
     return env
 
 
+def routing_in_flight(args: argparse.Namespace) -> int:
+    """The signals the worker's routing keeps in flight: its setting, or the one tried."""
+    in_flight = get_settings().event_routing_in_flight
+    for setting in args.worker_setting:
+        name, _, value = setting.partition("=")
+        if name.lower() == "event_routing_in_flight":
+            in_flight = int(value)
+    return in_flight
+
+
 async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path) -> list[str]:
     """(a), (b), (c); the lines of the table they fill."""
     var = folder / "var"
@@ -667,8 +680,9 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
                 )
                 anchors = task_inputs(settings, fanout_path, year, "benchmark-anchor-fanout")
+                in_flight = routing_in_flight(args)
                 figures.fanout_anchor_s = await fanout_anchor_run(
-                    client, anchors, event, args.timeout
+                    client, anchors, event, in_flight, args.timeout
                 )
                 say(
                     f"(c) anchor: {len(anchors)} took the event after "
@@ -698,7 +712,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     row(
                         f"(c) anchor, event to {len(anchors)}",
                         f"{figures.fanout_anchor_s:.1f} s until all took it",
-                        f"signalled by the benchmark, {routing.IN_FLIGHT} in flight",
+                        f"signalled by the benchmark, {in_flight} in flight",
                     ),
                     row(
                         f"(c) event to {fanout_count} tasks",
