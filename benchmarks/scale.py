@@ -29,7 +29,8 @@ then, with that dev server and worker stopped:
     tasks);
 (e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
 
---phases runs some of them only (e.g. `c`, the fan-out alone).
+--phases runs some of them only (e.g. `c`, the fan-out alone; `b`, the plan and the worker's
+memory without the anchors).
 
 Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
 No target is asserted: docs/BENCHMARKS.md holds the targets and the latest figures.
@@ -534,6 +535,42 @@ def worker_environment(settings: Settings, args: argparse.Namespace) -> dict[str
     return env
 
 
+@dataclasses.dataclass
+class Anchors:
+    """(a)'s anchors: the concurrent start rate and time until all planned, the one-by-one
+    rate, and the lines of the table."""
+
+    rate: float
+    planned_s: float
+    sequential_rate: float
+    lines: list[str]
+
+
+async def anchor_phase(
+    client: Client, settings: Settings, args: argparse.Namespace, plan_path: Path
+) -> Anchors:
+    """The anchors of (a): one by one, then `--in-flight` at once."""
+    one_by_one = task_inputs(settings, plan_path, args.year, "benchmark-anchor-one-by-one")
+    sequential_rate, sequential_planned = await anchor_run(client, one_by_one, 1, args.timeout)
+    say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
+    bounded = task_inputs(settings, plan_path, args.year, "benchmark-anchor-concurrent")
+    rate, planned = await anchor_run(client, bounded, args.in_flight, args.timeout)
+    say(f"(a) anchor, {args.in_flight} in flight: {rate:.0f}/s, {planned:.1f} s")
+    lines = [
+        row(
+            "(a) anchor one by one",
+            f"{sequential_rate:.1f} starts/s",
+            f"all planned in {sequential_planned:.1f} s",
+        ),
+        row(
+            f"(a) anchor, {args.in_flight} in flight",
+            f"{rate:.1f} starts/s",
+            f"all planned in {planned:.1f} s",
+        ),
+    ]
+    return Anchors(rate, planned, sequential_rate, lines)
+
+
 def routing_in_flight(args: argparse.Namespace) -> int:
     """The signals the worker's routing keeps in flight: its setting, or the one tried."""
     in_flight = get_settings().event_routing_in_flight
@@ -582,19 +619,9 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             year = args.year
             running = 0
             if {"a", "b"} & set(args.phases):
-                one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
-                sequential_rate, sequential_planned = await anchor_run(
-                    client, one_by_one, 1, args.timeout
-                )
-                say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
-                bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
-                anchor_rate, anchor_planned = await anchor_run(
-                    client, bounded, args.in_flight, args.timeout
-                )
-                say(
-                    f"(a) anchor, {args.in_flight} in flight: "
-                    f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
-                )
+                if "a" in args.phases:
+                    floor = await anchor_phase(client, settings, args, plan_path)
+                    lines += floor.lines
 
                 began = time.perf_counter()
                 report = await operations.start_plan(client, settings, plan_path, year=year)
@@ -609,48 +636,43 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     limit=args.timeout,
                     what="the plan's tasks",
                 )
-                figures.anchor_per_s = anchor_rate
                 figures.plan_per_s = started_count / (started - began)
-                figures.ratio = figures.plan_per_s / anchor_rate
                 figures.planned_s = planned - began
-                figures.planned_ratio = anchor_planned / figures.planned_s
                 figures.rss_mb = memory_mib(worker.pid, "VmHWM")
                 say(
                     f"(a) every task planned after {figures.planned_s:.1f} s; "
                     f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
                 )
-                lines += [
-                    row(
-                        "(a) anchor one by one",
-                        f"{sequential_rate:.1f} starts/s",
-                        f"all planned in {sequential_planned:.1f} s",
-                    ),
-                    row(
-                        f"(a) anchor, {args.in_flight} in flight",
-                        f"{anchor_rate:.1f} starts/s",
-                        f"all planned in {anchor_planned:.1f} s",
-                    ),
+                lines.append(
                     row(
                         f"(a) plan `start`, {started_count} tasks",
                         f"{figures.plan_per_s:.1f} tasks/s",
                         f"all planned in {figures.planned_s:.1f} s",
-                    ),
-                    row(
-                        "(a) ratio to the anchor",
-                        f"{figures.ratio:.2f}",
-                        f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
-                    ),
-                    row(
-                        "(a) planned ratio to the anchor",
-                        f"{figures.planned_ratio:.2f}",
-                        f"{anchor_planned:.1f} s against {figures.planned_s:.1f} s",
-                    ),
+                    )
+                )
+                if "a" in args.phases:
+                    figures.anchor_per_s = floor.rate
+                    figures.ratio = figures.plan_per_s / floor.rate
+                    figures.planned_ratio = floor.planned_s / figures.planned_s
+                    lines += [
+                        row(
+                            "(a) ratio to the anchor",
+                            f"{figures.ratio:.2f}",
+                            f"{figures.plan_per_s / floor.sequential_rate:.2f} to one by one",
+                        ),
+                        row(
+                            "(a) planned ratio to the anchor",
+                            f"{figures.planned_ratio:.2f}",
+                            f"{floor.planned_s:.1f} s against {figures.planned_s:.1f} s",
+                        ),
+                    ]
+                lines.append(
                     row(
                         "(b) worker memory",
                         f"{figures.rss_mb:.0f} MiB peak",
                         f"{idle_mib:.0f} MiB before the plan",
-                    ),
-                ]
+                    )
+                )
 
             if "c" in args.phases:
                 fanout_began = time.perf_counter()
