@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     task_queue: str = "nhachan"
     # Task starts `start` keeps in flight at once (each waits a round trip to the server).
     start_concurrency: int = 32
+    # Signals the worker keeps in flight at once when it takes an event to the tasks waiting on
+    # it (activities.routing).
+    event_routing_in_flight: int = 32
     # The worker's sticky cache: workflows kept in memory between their wake-ups, about 0.16 MiB
     # each over an idle worker of about 150 MiB (measured: 302 MiB with 1,000 tasks and a cache
     # of 500, 383 MiB with a cache of 2,000). One evicted replays its history when it next

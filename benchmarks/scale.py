@@ -8,10 +8,13 @@ a process of its own so that its memory is its alone):
     synthetic plan of N tasks in the seed's layout. For each: starts per second, and the time
     from the first start until every one has planned itself (the anchor: its first workflow task
     is done; a task: the database shows its state). The ratio is the plan's start rate against
-    the anchor's concurrent one;
+    the anchor's concurrent one; the planned ratio, the anchor's time until all planned over the
+    plan's;
 (b) the worker's peak resident memory (VmHWM) once the N tasks have planned themselves;
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
-    database shows every one of them running its clock;
+    database shows every one of them running its clock; and its anchor, as many anchors waiting
+    on it, signalled from the benchmark's client with as many in flight as the engine's routing
+    (the setting event_routing_in_flight), until every one has recorded it;
 
 then, with that dev server and worker stopped:
 
@@ -26,7 +29,8 @@ then, with that dev server and worker stopped:
     tasks);
 (e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
 
---phases runs some of them only (e.g. `c`, the fan-out alone).
+--phases runs some of them only (e.g. `c`, the fan-out alone; `b`, the plan and the worker's
+memory without the anchors).
 
 Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
 No target is asserted: docs/BENCHMARKS.md holds the targets and the latest figures.
@@ -106,10 +110,15 @@ class Figures:
     anchor_per_s: float = 0.0
     plan_per_s: float = 0.0
     ratio: float = 0.0
+    # The anchor's time until all planned over the plan's, in the same run.
+    planned_ratio: float = 0.0
     planned_s: float = 0.0
     rss_mb: float = 0.0
     fanout_tasks: int = 0
     fanout_s: float = 0.0
+    # The same number of anchors waiting on the event, signalled from the benchmark's client
+    # with the routing's bound in flight: until every one has recorded it.
+    fanout_anchor_s: float = 0.0
     # None when no step fell in the window.
     lateness_p50_s: float | None = None
     lateness_p99_s: float | None = None
@@ -234,6 +243,35 @@ async def anchor_run(
     started = time.perf_counter()
     planned = await wait_until(all_planned, limit=timeout, what="the anchors")
     return len(inputs) / (started - began), planned - began
+
+
+async def fanout_anchor_run(
+    client: Client,
+    inputs: Sequence[TaskWorkflowInput],
+    event: EventOccurrence,
+    in_flight: int,
+    timeout: float,
+) -> float:
+    """Seconds from the first signal of `event` to anchors started from `inputs` (and planned)
+    until every one has recorded it, `in_flight` signals at once (as the worker's routing)."""
+    await anchor_run(client, inputs, in_flight, timeout)
+    semaphore = asyncio.Semaphore(in_flight)
+
+    async def signal(input: TaskWorkflowInput) -> None:
+        async with semaphore:
+            handle = client.get_workflow_handle(f"{input.plan_key}/{input.task_code}")
+            await handle.signal("event_occurred", event)
+
+    plan_key = inputs[0].plan_key
+    query = f'NhachanPlan = "{plan_key}" AND NhachanStatus = "{DisplayStatus.ACTIVE}"'
+
+    async def all_took_it() -> bool:
+        return (await client.count_workflows(query)).count >= len(inputs)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(signal(input) for input in inputs))
+    took = await wait_until(all_took_it, limit=timeout, what="the fan-out's anchors")
+    return took - began
 
 
 # ----------------------------------------------------------------------------- (d) lateness
@@ -507,6 +545,52 @@ def worker_environment(settings: Settings, args: argparse.Namespace) -> dict[str
     return env
 
 
+@dataclasses.dataclass
+class Anchors:
+    """(a)'s anchors: the concurrent start rate and time until all planned, the one-by-one
+    rate, and the lines of the table."""
+
+    rate: float
+    planned_s: float
+    sequential_rate: float
+    lines: list[str]
+
+
+async def anchor_phase(
+    client: Client, settings: Settings, args: argparse.Namespace, plan_path: Path
+) -> Anchors:
+    """The anchors of (a): one by one, then `--in-flight` at once."""
+    one_by_one = task_inputs(settings, plan_path, args.year, "benchmark-anchor-one-by-one")
+    sequential_rate, sequential_planned = await anchor_run(client, one_by_one, 1, args.timeout)
+    say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
+    bounded = task_inputs(settings, plan_path, args.year, "benchmark-anchor-concurrent")
+    rate, planned = await anchor_run(client, bounded, args.in_flight, args.timeout)
+    say(f"(a) anchor, {args.in_flight} in flight: {rate:.0f}/s, {planned:.1f} s")
+    lines = [
+        row(
+            "(a) anchor one by one",
+            f"{sequential_rate:.1f} starts/s",
+            f"all planned in {sequential_planned:.1f} s",
+        ),
+        row(
+            f"(a) anchor, {args.in_flight} in flight",
+            f"{rate:.1f} starts/s",
+            f"all planned in {planned:.1f} s",
+        ),
+    ]
+    return Anchors(rate, planned, sequential_rate, lines)
+
+
+def routing_in_flight(args: argparse.Namespace) -> int:
+    """The signals the worker's routing keeps in flight: its setting, or the one tried."""
+    in_flight = get_settings().event_routing_in_flight
+    for setting in args.worker_setting:
+        name, _, value = setting.partition("=")
+        if name.lower() == "event_routing_in_flight":
+            in_flight = int(value)
+    return in_flight
+
+
 async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path) -> list[str]:
     """(a), (b), (c); the lines of the table they fill."""
     var = folder / "var"
@@ -545,19 +629,9 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             year = args.year
             running = 0
             if {"a", "b"} & set(args.phases):
-                one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
-                sequential_rate, sequential_planned = await anchor_run(
-                    client, one_by_one, 1, args.timeout
-                )
-                say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
-                bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
-                anchor_rate, anchor_planned = await anchor_run(
-                    client, bounded, args.in_flight, args.timeout
-                )
-                say(
-                    f"(a) anchor, {args.in_flight} in flight: "
-                    f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
-                )
+                if "a" in args.phases:
+                    floor = await anchor_phase(client, settings, args, plan_path)
+                    lines += floor.lines
 
                 began = time.perf_counter()
                 report = await operations.start_plan(client, settings, plan_path, year=year)
@@ -572,42 +646,43 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     limit=args.timeout,
                     what="the plan's tasks",
                 )
-                figures.anchor_per_s = anchor_rate
                 figures.plan_per_s = started_count / (started - began)
-                figures.ratio = figures.plan_per_s / anchor_rate
                 figures.planned_s = planned - began
                 figures.rss_mb = memory_mib(worker.pid, "VmHWM")
                 say(
                     f"(a) every task planned after {figures.planned_s:.1f} s; "
                     f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
                 )
-                lines += [
-                    row(
-                        "(a) anchor one by one",
-                        f"{sequential_rate:.1f} starts/s",
-                        f"all planned in {sequential_planned:.1f} s",
-                    ),
-                    row(
-                        f"(a) anchor, {args.in_flight} in flight",
-                        f"{anchor_rate:.1f} starts/s",
-                        f"all planned in {anchor_planned:.1f} s",
-                    ),
+                lines.append(
                     row(
                         f"(a) plan `start`, {started_count} tasks",
                         f"{figures.plan_per_s:.1f} tasks/s",
                         f"all planned in {figures.planned_s:.1f} s",
-                    ),
-                    row(
-                        "(a) ratio to the anchor",
-                        f"{figures.ratio:.2f}",
-                        f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
-                    ),
+                    )
+                )
+                if "a" in args.phases:
+                    figures.anchor_per_s = floor.rate
+                    figures.ratio = figures.plan_per_s / floor.rate
+                    figures.planned_ratio = floor.planned_s / figures.planned_s
+                    lines += [
+                        row(
+                            "(a) ratio to the anchor",
+                            f"{figures.ratio:.2f}",
+                            f"{figures.plan_per_s / floor.sequential_rate:.2f} to one by one",
+                        ),
+                        row(
+                            "(a) planned ratio to the anchor",
+                            f"{figures.planned_ratio:.2f}",
+                            f"{floor.planned_s:.1f} s against {figures.planned_s:.1f} s",
+                        ),
+                    ]
+                lines.append(
                     row(
                         "(b) worker memory",
                         f"{figures.rss_mb:.0f} MiB peak",
                         f"{idle_mib:.0f} MiB before the plan",
-                    ),
-                ]
+                    )
+                )
 
             if "c" in args.phases:
                 fanout_began = time.perf_counter()
@@ -630,17 +705,24 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 )
                 subscription = operations.event_subscriptions(imported, settings)[0]
                 today = local_day(datetime.now(UTC))
+                event = EventOccurrence(
+                    key=subscription.event_key,
+                    occurred_on=today,
+                    decision="benchmark",
+                    due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
+                )
+                anchors = task_inputs(settings, fanout_path, year, "benchmark-anchor-fanout")
+                in_flight = routing_in_flight(args)
+                figures.fanout_anchor_s = await fanout_anchor_run(
+                    client, anchors, event, in_flight, args.timeout
+                )
+                say(
+                    f"(c) anchor: {len(anchors)} took the event after "
+                    f"{figures.fanout_anchor_s:.1f} s"
+                )
                 triggered = time.perf_counter()
-                routing = await operations.trigger_event(
-                    client,
-                    fanout.plan_key,
-                    EventOccurrence(
-                        key=subscription.event_key,
-                        occurred_on=today,
-                        decision="benchmark",
-                        due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
-                    ),
-                    actor=Actor("benchmark", UnitRole.COORDINATOR),
+                routed_to = await operations.trigger_event(
+                    client, fanout.plan_key, event, actor=Actor("benchmark", UnitRole.COORDINATOR)
                 )
                 routed = time.perf_counter()
 
@@ -655,14 +737,20 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 figures.fanout_s = all_reacted - triggered
                 peak_mib = memory_mib(worker.pid, "VmHWM")
                 say(
-                    f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
+                    f"(c) event routed to {len(routed_to.tasks)} in {routed - triggered:.1f} s, "
                     f"all reacted after {figures.fanout_s:.1f} s"
                 )
                 lines += [
                     row(
+                        f"(c) anchor, event to {len(anchors)}",
+                        f"{figures.fanout_anchor_s:.1f} s until all took it",
+                        f"signalled by the benchmark, {in_flight} in flight",
+                    ),
+                    row(
                         f"(c) event to {fanout_count} tasks",
                         f"{figures.fanout_s:.1f} s until all reacted",
-                        f"the plan routed it in {routed - triggered:.1f} s",
+                        f"the plan routed it in {routed - triggered:.1f} s; "
+                        f"{figures.fanout_s / figures.fanout_anchor_s:.2f}× the anchor",
                     ),
                     row(
                         "(b) worker memory at the end",

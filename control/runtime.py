@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
+from activities.routing import RoutingActivities
 from control.preflight import EngineUnavailable
 from control.sandbox import compile_workflow_code_once
 from notifications.channels import register_outbox
@@ -179,6 +180,7 @@ def build_worker(
     activities: list[object] = [
         *PlanningActivities(settings).all(),
         *RecordActivities(database_url=database_url).all(),
+        *RoutingActivities(client, in_flight=settings.event_routing_in_flight).all(),
     ]
     if not replace_notifications:
         register_outbox()
