@@ -69,6 +69,7 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
 
 from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
+from benchmarks.smtp_sink import SmtpSink  # noqa: E402
 from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
 from control import operations  # noqa: E402
 from control.permissions import Actor  # noqa: E402
@@ -100,6 +101,8 @@ ANCHOR_QUEUE = "nhachan-benchmark-anchor"
 # Every task of the fan-out plan waits on this one event.
 FANOUT_DEADLINE = "Sau khi UBND tỉnh ban hành"
 POLL = 0.2
+# (d): how long no reminder may have come before the burst counts as over.
+SETTLED_S = 3.0
 # The seed's year, whose calendar files the project ships: the time-skipping runs start there.
 SIMULATED_YEAR = 2023
 
@@ -376,6 +379,11 @@ class RealTimeLateness:
     window_s: float
     # Tasks with no step sent when the phase ended (0 when all were).
     unsent: int
+    # At the SMTP server on loopback every message goes to: how many it accepted, and how many
+    # of them it accepted twice (by Message-ID); against the log's messages sent.
+    accepted: int = 0
+    doubled: int = 0
+    logged: int = 0
 
 
 def real_time_settings(
@@ -399,9 +407,12 @@ def real_time_settings(
         encoding="utf-8",
     )
     policy = folder / "policy.yaml"
+    # Every step at the instant: the policy's own hours (08:00) may fall outside these office
+    # hours, which the worker refuses at start.
+    clock = f'at: "{at.hour:02d}:{at.minute:02d}:{at.second:02d}"'
     policy.write_text(
-        "reminders: {working_days_before: [], on_due_day: true, "
-        f'at: "{at.hour:02d}:{at.minute:02d}:{at.second:02d}"}}\n',
+        f"reminders: {{working_days_before: [], on_due_day: true, {clock}}}\n"
+        + "".join(f"{steps}: {{{clock}}}\n" for steps in ("escalations", "check_ins", "nudges")),
         encoding="utf-8",
     )
     settings = base.model_copy(
@@ -420,6 +431,15 @@ def real_time_settings(
     )
     # The synthetic plan is written in the seed's year: `start` moves its dates to this year.
     return settings, at.astimezone(UTC), f"ngày {today.day}/{today.month}/{SIMULATED_YEAR}"
+
+
+def sent_messages(settings: Settings) -> int:
+    """Every message the log shows sent, one per unit, of every kind."""
+    with session_scope(settings.resolved_database_url()) as session:
+        rows = session.exec(
+            select(NotificationLog.key).where(NotificationLog.status == NotificationStatus.SENT)
+        ).all()
+    return len(rows)
 
 
 def sent_reminders(settings: Settings, since: datetime) -> tuple[list[float], int, int]:
@@ -458,6 +478,23 @@ async def measure_lateness_real_time(
         NHACHAN_OFFICE_CLOSES=settings.office_closes.isoformat(),
     )
     say(f"(d) real time: {tasks} tasks, every reminder due at {instant.isoformat()}")
+    with SmtpSink() as smtp:
+        env.update(NHACHAN_CONTACTS=str(smtp.write_contacts(folder / "contacts.yaml")))
+        real = await _lateness_at_the_instant(args, settings, env, plan_path, instant, folder)
+        real.accepted, real.doubled = smtp.accepted, smtp.doubled
+    real.logged = sent_messages(settings)
+    return real
+
+
+async def _lateness_at_the_instant(
+    args: argparse.Namespace,
+    settings: Settings,
+    env: dict[str, str],
+    plan_path: Path,
+    instant: datetime,
+    folder: Path,
+) -> RealTimeLateness:
+    window = (instant - datetime.now(UTC)).total_seconds()
     async with await start_dev_server(settings) as dev:
         worker = spawn([sys.executable, str(ROOT / "worker.py")], env, folder, "worker")
         try:
@@ -480,11 +517,19 @@ async def measure_lateness_real_time(
                     f"({planned - began:.0f} s, window {window:.0f} s): give --lateness-window"
                 )
 
+            # How many were sent at the last look, and since when.
+            seen = [-1.0, 0.0]
+
             async def all_sent() -> bool:
                 if datetime.now(UTC) < instant:
                     return False
-                _lateness, sent_tasks, queued = sent_reminders(settings, instant)
-                return sent_tasks >= total and queued == 0
+                lateness, sent_tasks, queued = sent_reminders(settings, instant)
+                # A task's next message of the instant has no row until its batch reaches it:
+                # done once nothing is queued and no row has come for SETTLED_S.
+                if len(lateness) != seen[0]:
+                    seen[:] = [len(lateness), time.perf_counter()]
+                settled = time.perf_counter() - seen[1] >= SETTLED_S
+                return sent_tasks >= total and queued == 0 and settled
 
             with contextlib.suppress(TimeoutError):
                 await wait_until(
@@ -785,7 +830,8 @@ async def lateness_phase(args: argparse.Namespace, figures: Figures, folder: Pat
             unsent = f", {real.unsent} tasks unsent" if real.unsent else ""
             detail = (
                 f"{len(lateness)} reminders due at one instant, {real.window_s:.0f} s after "
-                f"the start (planned in {real.planned_s:.0f} s{unsent})"
+                f"the start (planned in {real.planned_s:.0f} s{unsent}); the SMTP server "
+                f"accepted {real.accepted} ({real.doubled} twice), the log {real.logged} sent"
             )
         else:
             plan_path = write_synthetic_plan(folder, tasks, subject=f"quy mô {tasks}")
