@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # Workflow tasks and local activities (the task's date computations) run at once.
     worker_max_concurrent_workflow_tasks: int = 100
     worker_max_concurrent_local_activities: int = 16
+    # Activities (sends, records) run at once, each on a thread of its own beside the local
+    # activities' (control.serving): a burst of sends, each mostly waiting on a channel, never
+    # holds up a task's projection write. One task's messages of an instant are one activity.
+    worker_max_concurrent_activities: int = 32
 
     # Data the product ships with; each can be replaced by a file of the department's own.
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"

@@ -161,6 +161,15 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     )
 
 
+def activity_threads(settings: Settings) -> int:
+    """The worker's threads: one for each activity and each local activity it runs at once, so
+    that a local activity (a projection write, on the path of its workflow task) never waits for
+    a thread behind sends to a slow channel."""
+    return (
+        settings.worker_max_concurrent_activities + settings.worker_max_concurrent_local_activities
+    )
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -196,7 +205,9 @@ def build_worker(
         activity_executor=executor,
         # No more activities than threads to run them: one waiting for a thread does not
         # heartbeat, and the engine would take it for dead and run it again.
-        max_concurrent_activities=executor._max_workers,
+        max_concurrent_activities=min(
+            settings.worker_max_concurrent_activities, executor._max_workers
+        ),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         # What the worker holds in memory at once: see the settings.
         max_cached_workflows=settings.worker_max_cached_workflows,
