@@ -85,7 +85,7 @@ from models.payloads import (  # noqa: E402
     SendResult,
 )
 from models.statuses import DisplayStatus  # noqa: E402
-from models.tables import NotificationLog, NotificationStatus, UnitRole  # noqa: E402
+from models.tables import NotificationLog, NotificationStatus, Plan, Task, UnitRole  # noqa: E402
 from models.workflow_messages import EventOccurrence, TaskWorkflowInput  # noqa: E402
 from plan_import.units import load_unit_directory  # noqa: E402
 from settings import Settings, get_settings  # noqa: E402
@@ -93,7 +93,6 @@ from simulation.clock import start_time_skipping_at  # noqa: E402
 from simulation.run import TIMELINE_ACTIONS, local_start, simulated_plan  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.notifications import as_utc  # noqa: E402
-from storage.plans import list_tasks  # noqa: E402
 from workflows.search_attributes import initial_search_attributes  # noqa: E402
 
 SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
@@ -172,8 +171,11 @@ async def wait_for_worker(client: Client, task_queue: str) -> None:
 
 
 def count_tasks(settings: Settings, plan_key: str, counted: Callable[[str | None], bool]) -> int:
+    # The status column alone: loading the tasks whole five times a second took as much CPU in
+    # the benchmark as a fifth of the worker's, on the same 2 cores, while the worker planned.
     with session_scope(settings.resolved_database_url()) as session:
-        return sum(1 for task in list_tasks(session, plan_key=plan_key) if counted(task.status))
+        statuses = session.exec(select(Task.status).join(Plan).where(Plan.key == plan_key)).all()
+    return sum(1 for status in statuses if counted(status))
 
 
 async def wait_planned(
