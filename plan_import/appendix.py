@@ -5,7 +5,7 @@ what is wrong with them (the header and its columns are in columns.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from plan_import.columns import (
@@ -24,6 +24,9 @@ from plan_import.model import ReportEntry
 from plan_import.text import fold, join_cut, quote, roman_value
 
 _STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
+# A sub-section's number inside a section ("III.1", "III.1.1", "1.2"): a heading of the rows
+# below it, or, with a lead or deadline of its own, a task numbered so.
+_SUBSECTION = re.compile(r"^((?:[IVXLCDM]+|\d{1,3})(?:\s*\.\s*\d{1,3})+)\s*\.?$", re.IGNORECASE)
 _HEADING = re.compile(r"^([IVXLCDM]+)\s*[.:)]\s*(\S.*)$", re.IGNORECASE)
 _BARE_NUMERAL = re.compile(r"^([IVXLCDM]+)\s*[.:)]?$", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:tong cong|tong so)\b\D{0,3}(\d+)?")
@@ -53,11 +56,18 @@ class RawTask:
     inherited: list[str] = field(default_factory=list)
     # A task whose sub-tasks carry its deadline: a heading of them, not a task of its own.
     heads_subtasks: bool = False
+    # The sub-section ("III.1") whose number prefixes the task's code, when the document numbers
+    # its rows anew under each sub-section heading.
+    subsection: str = ""
+    # The sub-section heading above the task, whatever its numbering.
+    under: str = ""
 
     @property
     def code(self) -> str:
         if self.parent is not None:
             return f"{self.parent.code}.{self.mark}"
+        if self.subsection:
+            return f"{self.subsection}.{self.stt}"
         return f"{self.section}.{self.stt}" if self.section else str(self.stt)
 
 
@@ -84,6 +94,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
     tasks: list[RawTask] = []
     sections: list[Section] = []
     section: Section | None = None
+    subsection = ""
     current: RawTask | None = None
     page_break = False
     stated: int | None = None
@@ -181,6 +192,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                     )
                 section = Section(numeral, title, row.place)
                 sections.append(section)
+            subsection = ""
             current = None
             page_break = False
             continue
@@ -217,6 +229,34 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             subtask.cells[TITLE] = own_title
             tasks.append(subtask)
             current = subtask
+            page_break = False
+            continue
+
+        own = _own_subtask(cells, header, row.merged, cell)
+        if not stt_text and own and current is not None:
+            # A row with its own lead or deadline is a task of its own under the row above, not
+            # the rest of it (a row cut by a page break carries on the same sentence).
+            parent = current.parent or current
+            bullets = [t for t in tasks if t.parent is parent and t.mark.isdigit()]
+            current = RawTask(
+                section=parent.section,
+                section_title=parent.section_title,
+                stt=parent.stt,
+                cells={column: cell(cells, column) for column in COLUMNS if column != STT},
+                line=row.line,
+                place=row.place,
+                parent=parent,
+                mark=str(len(bullets) + 1),
+            )
+            tasks.append(current)
+            report.append(
+                ReportEntry(
+                    "info",
+                    row.place,
+                    f"a row without STT with a {own} of its own: read as {current.code}, a "
+                    f"sub-task of {parent.code}, not as the rest of it",
+                )
+            )
             page_break = False
             continue
 
@@ -258,6 +298,35 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             page_break = False
             continue
 
+        dotted = _SUBSECTION.match(stt_text)
+        if dotted is not None and section is not None:
+            prefix = _subsection_prefix(dotted.group(1), section.numeral)
+            if not own:
+                subsection = prefix
+                report.append(
+                    ReportEntry(
+                        "info",
+                        row.place,
+                        f"sub-section heading {prefix} {quote(cell(cells, TITLE))}: the rows "
+                        "below it are its tasks",
+                    )
+                )
+                current = None
+                page_break = False
+                continue
+            parent_number, _, last = prefix.rpartition(".")
+            current = RawTask(
+                section=section.numeral,
+                section_title=section.title,
+                stt=int(last),
+                cells={column: cell(cells, column) for column in COLUMNS if column != STT},
+                line=row.line,
+                place=row.place,
+                subsection=parent_number if parent_number != section.numeral else "",
+            )
+            tasks.append(current)
+            page_break = False
+            continue
         number = _STT_NUMBER.match(stt_text)
         if number is None:
             report.append(
@@ -277,6 +346,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             cells={column: cell(cells, column) for column in COLUMNS if column != STT},
             line=row.line,
             place=row.place,
+            under=subsection,
         )
         tasks.append(current)
         page_break = False
@@ -307,6 +377,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 "the table has no section headings: tasks are named by their STT alone",
             )
         )
+    _settle_subsections(tasks)
     tasks = _drop_repeated_rows(tasks, report)
     _settle_subtasks(tasks, report)
     _check_sequence([task for task in tasks if task.parent is None], report)
@@ -318,6 +389,46 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
         total_place=total_place,
         report=report,
     )
+
+
+def _own_subtask(
+    cells: Sequence[str],
+    header: Header,
+    merged: Sequence[int] | set[int] | frozenset[int],
+    cell: Callable[[Sequence[str], str], str],
+) -> str:
+    """ "lead" or "deadline" when a row without STT carries one of its own (not merged down from
+    above) under a title that begins a sentence of its own; "" when it continues the row above."""
+    title = cell(cells, TITLE)
+    if not title or not title[:1].isupper():
+        return ""
+    for column, word in ((LEAD, "lead"), (DEADLINE, "deadline")):
+        if cell(cells, column) and header.positions.get(column) not in merged:
+            return word
+    return ""
+
+
+def _subsection_prefix(number: str, numeral: str) -> str:
+    """ "III.1" as written, or "1.2" under section III as "III.1.2"."""
+    parts = [part.strip() for part in number.split(".")]
+    if roman_value(parts[0]) is not None and not parts[0].isdigit():
+        return ".".join([parts[0].upper(), *(str(int(p)) for p in parts[1:])])
+    return ".".join([numeral, *(str(int(p)) for p in parts)])
+
+
+def _settle_subsections(tasks: list[RawTask]) -> None:
+    """A sub-section's number prefixes its rows' codes only when the rows are numbered anew
+    under each sub-section (1, 2 under III.1, 1, 2 under III.2); rows numbered on across the
+    section keep their section's codes (III.5), the headings being headings of their own."""
+    by_section: dict[str, list[RawTask]] = {}
+    for task in tasks:
+        if task.parent is None:
+            by_section.setdefault(task.section, []).append(task)
+    for rows in by_section.values():
+        numbers = [task.stt for task in rows if not task.subsection]
+        if len(set(numbers)) < len(numbers):
+            for task in rows:
+                task.subsection = task.subsection or task.under
 
 
 def _total(filled: list[str], stt_text: str) -> re.Match[str] | None:
@@ -479,7 +590,7 @@ def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
     previous: dict[str, int] = {}
     last_number = 0
     for task in tasks:
-        before = previous.get(task.section, 0)
+        before = previous.get(task.subsection or task.section, 0)
         expected = {before + 1} if before else {1, last_number + 1}
         if task.stt not in expected:
             where = f"section {task.section}" if task.section else "the table"
@@ -493,7 +604,7 @@ def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
                 if last_number:
                     message += f" (or {last_number + 1}, numbering on from the section before)"
             report.append(ReportEntry("warning", task.place, message))
-        previous[task.section] = task.stt
+        previous[task.subsection or task.section] = task.stt
         last_number = task.stt
 
 
