@@ -41,6 +41,8 @@ from plan_import.years import MAX_YEAR, MIN_YEAR, YEAR_IN_TEXT, PlanYears, plan_
 # Words of a title that say nothing of its subject, left out of the plan's key.
 _KEY_STOPWORDS = {"cua", "ve", "va", "cac", "cho", "tai", "trong", "theo", "voi", "nhung", "la"}
 _KEY_INITIALS = 8
+# A plan issued from this month on is issued late in its year: its work runs into the next.
+LATE_ISSUE_MONTH = 10
 
 
 @lru_cache(maxsize=4)
@@ -245,6 +247,7 @@ def _task(
     if raw.heads_subtasks:
         return None
     header = appendix.header
+    issued = units.issued
 
     def where(column: str) -> str:
         return f"{raw.place} ({raw.code}), column {quote(header.name_of(column))}"
@@ -259,7 +262,7 @@ def _task(
         report.append(ReportEntry("error", where(DEADLINE), f"task {raw.code} has no deadline"))
         complete = False
     else:
-        _check_deadline_years(deadline, years, where(DEADLINE), report)
+        _check_deadline_years(deadline, years, where(DEADLINE), report, issued)
         refusal = _read_deadline(raw, title, deadline, years, where(DEADLINE), report)
         if refusal is not None:
             report.append(refusal)
@@ -364,10 +367,11 @@ def _task(
 
 
 def _check_deadline_years(
-    deadline: str, years: PlanYears, where: str, report: list[ReportEntry]
+    deadline: str, years: PlanYears, where: str, report: list[ReportEntry], issued: date | None
 ) -> None:
     """Years a deadline names outside the plan's: a plan of one year names the next now and
-    then (a warning to look at); a plan of several, years beyond its own (at most info)."""
+    then (a warning to look at); a plan of several, years beyond its own (at most info). A plan
+    issued late in its year names the first months after it as a matter of course."""
     own = (
         range(years.written, years.written + 1)
         if years.written
@@ -375,6 +379,8 @@ def _check_deadline_years(
     )
     other = sorted({int(y) for y in YEAR_IN_TEXT.findall(deadline)} - set(own))
     if not other:
+        return
+    if _early_next_year(deadline, own, other, issued):
         return
     named = ", ".join(map(str, other))
     if len(own) == 1:
@@ -394,6 +400,21 @@ def _check_deadline_years(
                 f"{own[0]}–{own[-1]}",
             )
         )
+
+
+def _early_next_year(deadline: str, own: range, other: list[int], issued: date | None) -> bool:
+    """A plan of one year issued in its last quarter whose deadline falls in the first half of
+    the next year: "Tháng 01/2026" in a plan of 2025 issued on 20/11/2025 is right as written."""
+    if issued is None or len(own) != 1 or other != [own[0] + 1]:
+        return False
+    if issued.year != own[0] or issued.month < LATE_ISSUE_MONTH:
+        return False
+    try:
+        specs = parse_deadline(deadline, year=own[0])
+    except DeadlineRefused:
+        return False
+    ends = [spec.period.end for spec in specs if spec.period is not None]
+    return bool(ends) and all(end <= date(own[0] + 1, 6, 30) for end in ends)
 
 
 def _read_deadline(
