@@ -58,13 +58,15 @@ def read_plan(
     accept_new_units: bool = False,
     agencies_dir: Path | None = None,
     bodies: KnownBodies | None = None,
+    until: int | None = None,
 ) -> ImportedPlan:
     """Read a plan file (.txt/.md text form, .csv, .xlsx, .docx, by extension).
 
     The plan belongs to the agency its document names, read with that agency's unit directory:
     `directory` (default: the bundled one) or one of `agencies_dir`'s; an agency with none gets
     a new one, its units recorded as new. `year` runs a plan written for one year in another;
-    by default the plan's years come from its title, date of issue and deadlines. Names close to
+    by default the plan's years come from its title, date of issue and deadlines, and `until`
+    sets the last (`--until`). Names close to
     one of the agency's own units are errors, unless `accept_new_units` makes each a new unit.
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
@@ -91,7 +93,8 @@ def read_plan(
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
     agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)
-    years = plan_years(name, header, [raw.cells[DEADLINE] for raw in appendix.tasks], year, report)
+    deadlines = [raw.cells[DEADLINE] for raw in appendix.tasks]
+    years = plan_years(name, header, deadlines, year, report, until)
     reading = _Units.read(appendix, agency_directory, accept_new_units, header.issue_date)
     unreadable: list[ReportEntry] = []
     tasks = [_task(raw, appendix, reading, years, report, unreadable) for raw in appendix.tasks]
