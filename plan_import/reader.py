@@ -294,6 +294,14 @@ def _task(
                         "with its separators written otherwise",
                     )
                 )
+        for clause in cell.clauses:
+            report.append(
+                ReportEntry(
+                    "warning",
+                    where(column),
+                    f"{quote(clause)} follows a unit's name and names no unit: cut off",
+                )
+            )
         for fragment in cell.no_unit:
             report.append(
                 ReportEntry(
