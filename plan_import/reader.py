@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -23,8 +24,15 @@ from plan_import.agency import (
 from plan_import.appendix import Appendix, RawTask, parse_appendix
 from plan_import.bodies import BUNDLED_BODIES_FILE, KnownBodies, KnownBody, load_known_bodies
 from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
+from plan_import.corrections import Correction, apply_corrections, cells_to_check
 from plan_import.header import PlanHeader, parse_header
-from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
+from plan_import.model import (
+    ImportedPlan,
+    ImportedTask,
+    NewUnit,
+    PlanImportError,
+    ReportEntry,
+)
 from plan_import.sources import read_source
 from plan_import.text import fold, quote, slug
 from plan_import.units import (
@@ -59,6 +67,7 @@ def read_plan(
     agencies_dir: Path | None = None,
     bodies: KnownBodies | None = None,
     until: int | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> ImportedPlan:
     """Read a plan file (.txt/.md text form, .csv, .xlsx, .docx, by extension).
 
@@ -66,7 +75,8 @@ def read_plan(
     `directory` (default: the bundled one) or one of `agencies_dir`'s; an agency with none gets
     a new one, its units recorded as new. `year` runs a plan written for one year in another;
     by default the plan's years come from its title, date of issue and deadlines, and `until`
-    sets the last (`--until`). Names close to
+    sets the last (`--until`). `corrections` are the coordinator's readings of cells, put in
+    place of the document's before the table is read (`plan_import.corrections`). Names close to
     one of the agency's own units are errors, unless `accept_new_units` makes each a new unit.
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
@@ -92,12 +102,16 @@ def read_plan(
     check_codes_apart([home, *others])
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
+    corrected = apply_corrections(appendix.tasks, corrections, report)
     agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)
     deadlines = [raw.cells[DEADLINE] for raw in appendix.tasks]
     years = plan_years(name, header, deadlines, year, report, until)
     reading = _Units.read(appendix, agency_directory, accept_new_units, header.issue_date)
     unreadable: list[ReportEntry] = []
     tasks = [_task(raw, appendix, reading, years, report, unreadable) for raw in appendix.tasks]
+    for task in tasks:
+        if task is not None:
+            task.corrections = [c.as_dict() for c in corrected.get(task.code, [])]
     _check_document_claims(appendix, header, years, tasks, report)
 
     agency = reading.directory.agency
@@ -119,6 +133,7 @@ def read_plan(
         last_year=years.last if years.several else None,
         directory=reading.directory,
         unreadable_deadlines=unreadable,
+        cells_to_check=cells_to_check(appendix, report),
     )
     if not header.title:
         report.append(
