@@ -24,10 +24,10 @@ _TO_BODY = ("ve", "cho", "gui", "len", "toi")
 
 def read_periodic(
     tokens: list[Token], original: str = ""
-) -> tuple[tuple[Cadence, ...], bool, str] | None:
-    """(cadences, whether it is a report, the body it reports to as written) when the whole
-    value names a periodic obligation; the cadences may be empty ('Định kỳ') for the task's
-    title to name."""
+) -> tuple[tuple[Cadence, ...], bool] | None:
+    """(cadences, whether it is a report) when the whole value names a periodic obligation; the
+    cadences may be empty ('Định kỳ') for the task's title to name. The body a report goes to
+    ("báo cáo về Bộ Nội vụ") stays in the value's words, which label its milestones."""
     c = Cursor(tokens, original)
     report = c.accept("bao", "cao")
     if report:
@@ -49,13 +49,12 @@ def read_periodic(
         report = True
         _skip_fillers(c)
     cadences = _read_cadences(c)
-    recipient = _report_to(c, original, after_cadences=bool(cadences))
-    if recipient:
+    if _report_to(c, original, after_cadences=bool(cadences)):
         report = True
     c.accept(".")
     if not c.at_end() or (report and not cadences and words[-2:] != ["dinh", "ky"]):
         return None
-    return _ordered(cadences), report, recipient
+    return _ordered(cadences), report
 
 
 def _report_to(c: Cursor, original: str, *, after_cadences: bool) -> str:

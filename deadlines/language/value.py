@@ -152,12 +152,8 @@ class _Reader:
 
         periodic = read_periodic(tokens, text)
         if periodic is not None:
-            cadences, report, recipient = periodic
-            return [
-                Value(
-                    MilestoneKind.PERIODIC, text, cadences=cadences, report=report, note=recipient
-                )
-            ]
+            cadences, report = periodic
+            return [Value(MilestoneKind.PERIODIC, text, cadences=cadences, report=report)]
 
         monthly = _MONTHLY_DAY.fullmatch(text_fold)
         if monthly is not None:
