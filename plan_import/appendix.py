@@ -95,6 +95,9 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
     sections: list[Section] = []
     section: Section | None = None
     subsection = ""
+    # Entries that name a task's code, said once the codes are settled (a sub-section's number
+    # prefixes them only when its rows are numbered anew): (where in the report, the entry).
+    later: list[tuple[int, Callable[[], ReportEntry]]] = []
     current: RawTask | None = None
     page_break = False
     stated: int | None = None
@@ -249,14 +252,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 mark=str(len(bullets) + 1),
             )
             tasks.append(current)
-            report.append(
-                ReportEntry(
-                    "info",
-                    row.place,
-                    f"a row without STT with a {own} of its own: read as {current.code}, a "
-                    f"sub-task of {parent.code}, not as the rest of it",
-                )
-            )
+            later.append((len(report), _own_row(row.place, own, current, parent)))
             page_break = False
             continue
 
@@ -276,25 +272,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                     if column != STT and header.positions.get(column) not in row.merged:
                         current.cells[column] = join_cut(current.cells[column], cell(cells, column))
                 current.continued_at.append(row.place)
-                if page_break:
-                    report.append(
-                        ReportEntry(
-                            "info",
-                            row.place,
-                            f"{current.code} continues across a page break: joined to its "
-                            f"start at {current.place}",
-                        )
-                    )
-                else:
-                    report.append(
-                        ReportEntry(
-                            "info",
-                            row.place,
-                            f"a row without STT or sub-task mark: read as the rest of "
-                            f"{current.code} ({current.place}), as a row cut by a page break is; "
-                            "give it a number (or a., b., -) if it is a task of its own",
-                        )
-                    )
+                later.append((len(report), _continued(row.place, current, page_break)))
             page_break = False
             continue
 
@@ -378,6 +356,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             )
         )
     _settle_subsections(tasks)
+    for position, entry in reversed(later):
+        report.insert(position, entry())
     tasks = _drop_repeated_rows(tasks, report)
     _settle_subtasks(tasks, report)
     _check_sequence([task for task in tasks if task.parent is None], report)
@@ -389,6 +369,31 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
         total_place=total_place,
         report=report,
     )
+
+
+def _own_row(place: str, own: str, task: RawTask, parent: RawTask) -> Callable[[], ReportEntry]:
+    return lambda: ReportEntry(
+        "info",
+        place,
+        f"a row without STT with a {own} of its own: read as {task.code}, a sub-task of "
+        f"{parent.code}, not as the rest of it",
+    )
+
+
+def _continued(place: str, task: RawTask, page_break: bool) -> Callable[[], ReportEntry]:
+    def entry() -> ReportEntry:
+        if page_break:
+            message = f"{task.code} continues across a page break: joined to its start at "
+            return ReportEntry("info", place, message + task.place)
+        return ReportEntry(
+            "info",
+            place,
+            f"a row without STT or sub-task mark: read as the rest of {task.code} ({task.place}), "
+            "as a row cut by a page break is; give it a number (or a., b., -) if it is a task of "
+            "its own",
+        )
+
+    return entry
 
 
 def _own_subtask(
