@@ -614,6 +614,7 @@ async def import_upload(
     csrf: Csrf,
     file: Annotated[UploadFile, File()],
     year: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         who = check_csrf(request, csrf)
@@ -622,7 +623,35 @@ async def import_upload(
             who,
             file_name=file.filename or "plan",
             content=content,
-            year=int(year) if year.strip().isdigit() else None,
+            year=_year(year),
+            until=_year(until),
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back("/import")
+    return render(request, "import.html", {"check": check, "unit_names": _unit_names(request)})
+
+
+@router.post("/import/{sha256}/preview")
+async def import_preview(
+    request: Request,
+    sha256: str,
+    csrf: Csrf,
+    year: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    fix_cell: Annotated[list[str] | None, Form()] = None,
+    fix_was: Annotated[list[str] | None, Form()] = None,
+    fix_text: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """The upload read again with the cells the coordinator corrected beside each refusal."""
+    try:
+        who = check_csrf(request, csrf)
+        check = web(request).acting.recheck_import(
+            who,
+            sha256,
+            year=_year(year),
+            until=_year(until),
+            fixes=_fixes(fix_cell, fix_was, fix_text),
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
@@ -636,17 +665,41 @@ async def import_start(
     sha256: str,
     csrf: Csrf,
     year: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    fix_cell: Annotated[list[str] | None, Form()] = None,
+    fix_was: Annotated[list[str] | None, Form()] = None,
+    fix_text: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     try:
         who = check_csrf(request, csrf)
         plan_key = await web(request).acting.start_import(
-            who, sha256, year=int(year) if year.strip().isdigit() else None
+            who,
+            sha256,
+            year=_year(year),
+            until=_year(until),
+            fixes=_fixes(fix_cell, fix_was, fix_text),
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back("/import")
     flash(request, "ok", say("done", "plan_started", plan=plan_key))
     return _back(f"/plans/{quote(plan_key, safe='')}")
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def _fixes(
+    cells: list[str] | None, was: list[str] | None, texts: list[str] | None
+) -> list[tuple[str, str]]:
+    """("II.42:deadline", text) for each field beside a refusal the coordinator changed from
+    what the document says."""
+    return [
+        (cell, text.strip())
+        for cell, before, text in zip(cells or [], was or [], texts or [], strict=False)
+        if text.strip() != before.strip()
+    ]
 
 
 # ----------------------------------------------------------------------------- leadership
