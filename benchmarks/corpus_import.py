@@ -4,8 +4,8 @@ directory and agencies): `python benchmarks/corpus_import.py [FOLDER]` (default
 
 For each plan, and for every deadline, lead and coordinating cell of its task rows: refused (an
 error names the cell: the plan cannot be stored), flagged (a warning names it) or clean; and,
-where tests/plan_import/corpus holds the plan's golden reading, whether the units read are the
-golden's. Prints figures; asserts nothing.
+where the plan's golden reading is beside it or in tests/plan_import/corpus, whether the units
+read are the golden's. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plan_import import read_plan  # noqa: E402
+from plan_import import PlanImportError, read_plan  # noqa: E402
 from plan_import.appendix import RawTask, parse_appendix  # noqa: E402
 from plan_import.columns import COORDINATING, DEADLINE, LEAD  # noqa: E402
 from plan_import.sources import read_source  # noqa: E402
@@ -33,7 +33,8 @@ COLUMNS = {DEADLINE: "deadline", LEAD: "lead", COORDINATING: "coordinating"}
 def measure(path: Path) -> tuple[bool, dict[str, Counter[str]]]:
     plan = read_plan(path)
     rows = parse_appendix(read_source(path, path.read_bytes()).rows, path.name).tasks
-    golden_file = GOLDEN / f"{path.stem}.golden.yaml"
+    beside = path.with_name(f"{path.stem}.golden.yaml")
+    golden_file = beside if beside.exists() else GOLDEN / f"{path.stem}.golden.yaml"
     golden: dict[str, Any] = (
         yaml.safe_load(golden_file.read_text(encoding="utf-8")) if golden_file.exists() else {}
     )
@@ -88,7 +89,11 @@ def main() -> None:
     imported = 0
     files = sorted(arguments.folder.glob("*.txt"))
     for path in files:
-        whole, figures = measure(path)
+        try:
+            whole, figures = measure(path)
+        except PlanImportError as error:
+            print(f"{path.name}: not readable as a plan ({error})")
+            continue
         imported += whole
         print(f"{path.name}: {'imports' if whole else 'refused'}")
         for name, counts in figures.items():
