@@ -200,7 +200,13 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             page_break = False
             continue
 
+        own = _own_subtask(cells, header, row.merged, cell)
         sub = _sub_mark(stt_text, cell(cells, TITLE), page_break)
+        own_row = ""
+        if sub is None and not stt_text and own and current is not None:
+            # A row with its own lead or deadline is a task of its own under the row above, not
+            # the rest of it (a row cut by a page break carries on the same sentence).
+            sub, own_row = ("-", cell(cells, TITLE)), own
         if sub is not None:
             mark, own_title = sub
             parent = current.parent if current is not None and current.parent else current
@@ -232,27 +238,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             subtask.cells[TITLE] = own_title
             tasks.append(subtask)
             current = subtask
-            page_break = False
-            continue
-
-        own = _own_subtask(cells, header, row.merged, cell)
-        if not stt_text and own and current is not None:
-            # A row with its own lead or deadline is a task of its own under the row above, not
-            # the rest of it (a row cut by a page break carries on the same sentence).
-            parent = current.parent or current
-            bullets = [t for t in tasks if t.parent is parent and t.mark.isdigit()]
-            current = RawTask(
-                section=parent.section,
-                section_title=parent.section_title,
-                stt=parent.stt,
-                cells={column: cell(cells, column) for column in COLUMNS if column != STT},
-                line=row.line,
-                place=row.place,
-                parent=parent,
-                mark=str(len(bullets) + 1),
-            )
-            tasks.append(current)
-            later.append((len(report), _own_row(row.place, own, current, parent)))
+            if own_row:
+                later.append((len(report), _own_row(row.place, own_row, subtask, parent)))
             page_break = False
             continue
 
