@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from plan_import.columns import (
     COLUMNS,
-    COORDINATING,
     DEADLINE,
     LEAD,
     STT,
@@ -21,6 +20,12 @@ from plan_import.columns import (
     is_header_repeat,
 )
 from plan_import.model import ReportEntry
+from plan_import.settling import (
+    check_sequence,
+    drop_repeated_rows,
+    settle_subsections,
+    settle_subtasks,
+)
 from plan_import.text import fold, join_cut, quote, roman_value
 
 _STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
@@ -35,8 +40,6 @@ _SUB_LETTER = re.compile(r"^([a-zđ])\s*[.)]?$")
 _SUB_BULLET = re.compile(r"^[-+•*–]$")
 _TITLE_LETTER = re.compile(r"^([a-zđ])[.)]\s+(\S.*)$")
 _TITLE_BULLET = re.compile(r"^[-+•–]\s+(\S.*)$")
-# What a sub-task takes from its task when its own cell is empty.
-_INHERITED = (LEAD, COORDINATING, DEADLINE)
 
 
 @dataclass
@@ -342,12 +345,12 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 "the table has no section headings: tasks are named by their STT alone",
             )
         )
-    _settle_subsections(tasks)
+    settle_subsections(tasks)
     for position, entry in reversed(later):
         report.insert(position, entry())
-    tasks = _drop_repeated_rows(tasks, report)
-    _settle_subtasks(tasks, report)
-    _check_sequence([task for task in tasks if task.parent is None], report)
+    tasks = drop_repeated_rows(tasks, report)
+    settle_subtasks(tasks, report)
+    check_sequence([task for task in tasks if task.parent is None], report)
     return Appendix(
         header=header,
         tasks=tasks,
@@ -408,21 +411,6 @@ def _subsection_prefix(number: str, numeral: str) -> str:
     return ".".join([numeral, *(str(int(p)) for p in parts)])
 
 
-def _settle_subsections(tasks: list[RawTask]) -> None:
-    """A sub-section's number prefixes its rows' codes only when the rows are numbered anew
-    under each sub-section (1, 2 under III.1, 1, 2 under III.2); rows numbered on across the
-    section keep their section's codes (III.5), the headings being headings of their own."""
-    by_section: dict[str, list[RawTask]] = {}
-    for task in tasks:
-        if task.parent is None:
-            by_section.setdefault(task.section, []).append(task)
-    for rows in by_section.values():
-        numbers = [task.stt for task in rows if not task.subsection]
-        if len(set(numbers)) < len(numbers):
-            for task in rows:
-                task.subsection = task.subsection or task.under
-
-
 def _total(filled: list[str], stt_text: str) -> re.Match[str] | None:
     """The total row has "Tổng cộng" in the STT column (or merged over the row from there); a
     cut title continued on the next row may begin with the same words in its own column."""
@@ -479,125 +467,6 @@ def _sub_mark(stt_text: str, title: str, after_break: bool) -> tuple[str, str] |
     if bullet is not None:
         return "-", bullet.group(1)
     return None
-
-
-def _settle_subtasks(tasks: list[RawTask], report: list[ReportEntry]) -> None:
-    """A sub-task takes its task's lead, coordinating units and deadline where its own cells are
-    empty; a task with no deadline whose sub-tasks each have one is their heading, not a task."""
-    parents: dict[int, list[RawTask]] = {}
-    for task in tasks:
-        if task.parent is not None:
-            parents.setdefault(id(task.parent), []).append(task)
-    for task in tasks:
-        subtasks = parents.get(id(task))
-        if not subtasks:
-            continue
-        for subtask in subtasks:
-            subtask.inherited = [c for c in _INHERITED if not subtask.cells[c] and task.cells[c]]
-            for column in subtask.inherited:
-                subtask.cells[column] = task.cells[column]
-        codes = ", ".join(subtask.code for subtask in subtasks)
-        if not task.cells[DEADLINE] and all(subtask.cells[DEADLINE] for subtask in subtasks):
-            task.heads_subtasks = True
-            report.append(
-                ReportEntry(
-                    "info",
-                    task.place,
-                    f"{task.code} has sub-tasks {codes}, each with its own deadline: "
-                    f"{task.code} is their heading, not a task of its own",
-                )
-            )
-        else:
-            report.append(
-                ReportEntry(
-                    "info",
-                    task.place,
-                    f"{task.code} has sub-tasks {codes}: each is a task of its own",
-                )
-            )
-        for subtask in subtasks:
-            own = [c for c in _INHERITED if c not in subtask.inherited and subtask.cells[c]]
-            said = []
-            if own:
-                said.append("its own " + ", ".join(_WORDS[c] for c in own))
-            if subtask.inherited:
-                said.append(f"the {', '.join(_WORDS[c] for c in subtask.inherited)} of {task.code}")
-            carries = " and ".join(said) or "no lead or deadline"
-            report.append(
-                ReportEntry(
-                    "info", subtask.place, f"{subtask.code}: a sub-task of {task.code} ({carries})"
-                )
-            )
-
-
-_WORDS = {LEAD: "lead", COORDINATING: "coordinating units", DEADLINE: "deadline"}
-
-
-def _drop_repeated_rows(tasks: list[RawTask], report: list[ReportEntry]) -> list[RawTask]:
-    kept: dict[str, RawTask] = {}
-    result: list[RawTask] = []
-    titles: dict[str, RawTask] = {}
-    for task in tasks:
-        first = kept.get(task.code)
-        if first is not None:
-            same = all(fold(first.cells[c]) == fold(task.cells[c]) for c in task.cells)
-            if same:
-                report.append(
-                    ReportEntry(
-                        "warning",
-                        task.place,
-                        f"the row repeats {task.code} at {first.place} word for word: read once",
-                    )
-                )
-            else:
-                report.append(
-                    ReportEntry(
-                        "error",
-                        task.place,
-                        f"two different rows are numbered {task.code}: this one and the one at "
-                        f"{first.place}",
-                    )
-                )
-            continue
-        kept[task.code] = task
-        title_key = fold(task.cells[TITLE])
-        earlier = titles.get(title_key)
-        if title_key and earlier is not None:
-            report.append(
-                ReportEntry(
-                    "warning",
-                    task.place,
-                    f"{task.code} has the same task as {earlier.code} ({earlier.place}): "
-                    f"{quote(task.cells[TITLE])}",
-                )
-            )
-        titles.setdefault(title_key, task)
-        result.append(task)
-    return result
-
-
-def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
-    """Rows are numbered 1, 2, 3 … in each section, or on across sections (1–13 in I, 14–42 in
-    II): both are usual; anything else is out of sequence."""
-    previous: dict[str, int] = {}
-    last_number = 0
-    for task in tasks:
-        before = previous.get(task.subsection or task.section, 0)
-        expected = {before + 1} if before else {1, last_number + 1}
-        if task.stt not in expected:
-            where = f"section {task.section}" if task.section else "the table"
-            if before:
-                message = (
-                    f"rows out of sequence: STT {task.stt} follows STT {before} in {where}, "
-                    f"expected {before + 1}"
-                )
-            else:
-                message = f"{where} starts at STT {task.stt}, expected 1"
-                if last_number:
-                    message += f" (or {last_number + 1}, numbering on from the section before)"
-            report.append(ReportEntry("warning", task.place, message))
-        previous[task.subsection or task.section] = task.stt
-        last_number = task.stt
 
 
 def _numeral(numeral: str) -> int:
