@@ -290,19 +290,17 @@ class CellReader:
                 if k >= len(tokens):
                     break
                 word = text[tokens[k].start : tokens[k].end]
-                if self._starts_name(text, tokens, k) and _starts_body(text, tokens, k):
-                    break
+                if self._starts_name(text, tokens, k):
+                    break  # a name the directory or the usual bodies know starts there
                 qualified = _QUALIFIERS.search(fold(text[tokens[i].start : tokens[end].end]))
                 only_and = all(
                     fold(text[t.start : t.end]) in _WORD_SEPARATORS for t in tokens[following:k]
                 )
-                # "Hội Khoa học và Kỹ thuật": "và" parts two bodies only where a body's name
-                # follows ("… và Công an tỉnh", "… và Sở Tư pháp").
+                # "Hội Khoa học và Kỹ thuật": "và" parts two bodies only where a known name or
+                # a body's kind follows ("… và Lãnh đạo Sở", "… và Công an tỉnh").
                 if only_and and word[:1].isupper() and not _starts_body(text, tokens, k):
                     end = k
                     continue
-                if self._starts_name(text, tokens, k):
-                    break
                 # "… là chủ quản CSDLQG, CSDL chuyên ngành": the qualifier's own list goes on.
                 if word[:1].isupper() and not (qualified and fold(word) not in _BODY_WORDS):
                     break

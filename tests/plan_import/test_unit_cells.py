@@ -47,7 +47,11 @@ def read(directory: UnitDirectory, cell: str) -> list[tuple[str, str]]:
             [("unit", "Liên hiệp các Hội Văn học và Nghệ thuật tỉnh"), ("own", "van-phong")],
         ),
         ("Trung tâm Dịch vụ và Hỗ trợ đấu giá", [("unit", "Trung tâm Dịch vụ và Hỗ trợ đấu giá")]),
-        # "và" before a body's kind parts two bodies.
+        # "và" before a name the agency's directory knows, or a body's kind, parts two bodies.
+        (
+            "Trung tâm Khuyến nông và Lãnh đạo Sở",
+            [("unit", "Trung tâm Khuyến nông"), ("own", "lanh-dao")],
+        ),
         (
             "Hội Nông dân tỉnh và Công an tỉnh",
             [("unit", "Hội Nông dân tỉnh"), ("unit", "Công an tỉnh")],
