@@ -44,10 +44,11 @@ def print_cells_to_check(cells: list[CellToCheck]) -> None:
     if not cells:
         return
     table = Table(title="Cells to correct in place (--set TASK:FIELD=TEXT)")
-    for column in ("task", "field", "as written", "why", "--set"):
+    for column in ("row", "task", "field", "as written", "why", "--set"):
         table.add_column(column)
     for cell in cells:
         table.add_row(
+            cell.row,
             cell.task,
             Text(cell.field, style="bold red" if cell.level == "error" else "yellow"),
             cell.text or "(empty)",

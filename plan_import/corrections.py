@@ -126,11 +126,11 @@ def apply_corrections(
 def cells_to_check(appendix: Appendix, report: Sequence[ReportEntry]) -> list[CellToCheck]:
     """The cells the report refuses or doubts, each with its task, field and text: what the
     coordinator can correct in place. A name recorded as new is no doubt about its cell."""
-    cells: dict[str, tuple[str, str, str]] = {}
+    cells: dict[str, tuple[str, str, str, str]] = {}
     for raw in appendix.tasks:
         for field_name, column in FIELDS.items():
             where = f"{raw.place} ({raw.code}), column {quote(appendix.header.name_of(column))}"
-            cells[where] = (raw.code, field_name, raw.cells[column])
+            cells[where] = (raw.code, field_name, raw.cells[column], raw.place)
     found: list[CellToCheck] = []
     for entry in report:
         cell = cells.get(entry.where)
@@ -138,5 +138,8 @@ def cells_to_check(appendix: Appendix, report: Sequence[ReportEntry]) -> list[Ce
             continue
         if entry.message.startswith(("new unit", "new group")):
             continue
-        found.append(CellToCheck(*cell, entry.level, entry.where, entry.message))
+        task, field_name, text, row = cell
+        found.append(
+            CellToCheck(task, field_name, text, entry.level, entry.where, entry.message, row)
+        )
     return found

@@ -59,6 +59,8 @@ class CellToCheck:
     level: ReportLevel
     where: str
     why: str
+    # The line (text, CSV) or row (spreadsheet, Word table) the task starts on.
+    row: str = ""
 
 
 @dataclass

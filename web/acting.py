@@ -97,17 +97,20 @@ class ImportCheck:
     corrections: list[Correction] = field(default_factory=list)
 
     @property
-    def fixes(self) -> list[tuple[str, str, str, str]]:
-        """(task, field, text as written, why) of each cell the coordinator may correct: the
+    def fixes(self) -> list[tuple[str, str, str, str, str]]:
+        """(row, task, field, text as written, why) of each cell the coordinator may correct: the
         refused and doubtful ones, and those already corrected (kept on the next reading)."""
         corrected = {(c.task, c.field) for c in self.corrections}
         cells = self.imported.cells_to_check if self.imported else []
         fixes = [
-            (c.task, c.field, c.text, c.why) for c in cells if (c.task, c.field) not in corrected
+            (c.row, c.task, c.field, c.text, c.why)
+            for c in cells
+            if (c.task, c.field) not in corrected
         ]
         for task in self.imported.tasks if self.imported else []:
+            row = str(task.source_line)
             for done in task.corrections:
-                fixes.append((task.code, done["field"], done["original"], ""))
+                fixes.append((row, task.code, done["field"], done["original"], ""))
         return fixes
 
     def corrected(self, task: str, field_name: str) -> str | None:

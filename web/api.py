@@ -644,7 +644,13 @@ def _import_check(check: ImportCheck) -> dict[str, Any]:
         if imported
         else [],
         "cells_to_check": [
-            {"cell": f"{c.task}:{c.field}", "text": c.text, "level": c.level, "why": c.why}
+            {
+                "cell": f"{c.task}:{c.field}",
+                "row": c.row,
+                "text": c.text,
+                "level": c.level,
+                "why": c.why,
+            }
             for c in (imported.cells_to_check if imported else [])
         ],
         "new_units": [u.name for u in imported.new_units] if imported else [],

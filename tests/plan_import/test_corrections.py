@@ -29,10 +29,10 @@ AT = datetime(2025, 3, 4, 2, 30, tzinfo=UTC)
 
 def test_the_cells_to_check_name_task_field_text_and_why(tmp_path: Path) -> None:
     plan = read_plan(plan_text(tmp_path, ROWS))
-    refused = [(c.task, c.field, c.text, c.level) for c in plan.cells_to_check]
+    refused = [(c.row, c.task, c.field, c.text, c.level) for c in plan.cells_to_check]
     assert refused == [
-        ("I.1", "deadline", "Quý V/2023", "error"),
-        ("I.2", "lead", "Phòng CCHC", "error"),
+        ("line 9", "I.1", "deadline", "Quý V/2023", "error"),
+        ("line 10", "I.2", "lead", "Phòng CCHC", "error"),
     ]
     assert all(c.why for c in plan.cells_to_check)
 

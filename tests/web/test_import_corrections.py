@@ -85,6 +85,7 @@ def test_the_api_lists_cells_to_check_and_takes_corrections(site: Site) -> None:
     assert [c for c in checked["cells_to_check"] if c["level"] == "error"] == [
         {
             "cell": "I.2:deadline",
+            "row": "line 126",
             "text": REFUSED,
             "level": "error",
             "why": next(e["message"] for e in checked["errors"] if "I.2" in e["where"]),
