@@ -16,23 +16,12 @@ from control import operations
 from control.runtime import start_dev_server
 from models.tables import Task
 from plan_import import parse_corrections
-from settings import Settings, get_settings
+from settings import Settings
 from storage.db import session_scope
-from tests.engine.test_dev_server import free_port
+from tests.engine.test_agency_search_attribute import settings
 from workflows.task import task_workflow_id
 
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return get_settings().model_copy(
-        update={
-            "var_dir": tmp_path / "var",
-            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "task_queue": "nhachan-corrected",
-        }
-    )
+__all__ = ["settings"]  # the fixture: a dev server of its own, a database of its own
 
 
 async def test_a_refused_cell_corrected_in_place_starts(settings: Settings, tmp_path: Path) -> None:
