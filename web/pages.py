@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from control import access
+from control import access, refusal_words
 from control.permissions import Actor
 from models.tables import UnitRole
 from notifications.links import InvalidLink
@@ -183,7 +183,8 @@ def change_password(
             raise access.AccessRefused("the two new passwords differ")
         access.change_password(context.settings, who.account.name, current=current, new=new)
     except access.AccessRefused as refused:
-        flash(request, "error", say("done", "password_not_changed", reason=refused))
+        reason = refusal_words.refusal(str(refused))
+        flash(request, "error", say("done", "password_not_changed", reason=reason))
         return _back("/account/password")
     context.sessions.sign_in(session_of(request), who.account.name)
     flash(request, "ok", say("done", "password_changed"))
@@ -321,12 +322,19 @@ async def request_extension(
     csrf: Csrf,
     until: Annotated[str, Form()],
     reason: Annotated[str, Form()],
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     path = _milestone_path(plan_key, task_code, milestone_key)
     try:
         who = check_csrf(request, csrf)
         await web(request).acting.request_extension(
-            who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+            who,
+            plan_key,
+            task_code,
+            milestone_key,
+            until=_required_date(until),
+            reason=reason,
+            confirmed=confirmed,
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
@@ -395,19 +403,32 @@ async def decide_extension(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()],
     until: Annotated[str, Form()] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     path = f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}"
     acting = web(request).acting
     try:
         who = check_csrf(request, csrf)
         if decision == "grant":
+            new_due = _required_date(until)
             await acting.grant_extension(
-                who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+                who,
+                plan_key,
+                task_code,
+                milestone_key,
+                until=new_due,
+                reason=reason,
+                confirmed=confirmed,
             )
             flash(
                 request,
                 "ok",
-                say("done", "extension_granted", milestone=milestone_key, until=until),
+                say(
+                    "done",
+                    "extension_granted",
+                    milestone=milestone_key,
+                    until=f"{new_due:%d/%m/%Y}",
+                ),
             )
         else:
             await acting.refuse_extension(who, plan_key, task_code, milestone_key, reason=reason)
@@ -512,13 +533,16 @@ def events_page(
         except Refusal as refusal:
             problem = refusal_text(refusal)
         except NotFound:
-            problem = say("done", "nothing_waits", key=key)
+            problem = say(
+                "done", "nothing_waits", key=context.reader.event_names(plan_key).get(key, key)
+            )
     return render(
         request,
         "events.html",
         {
             "plan_key": plan_key,
             "awaited": awaited,
+            "event_names": context.reader.event_names(plan_key),
             "preview": preview,
             "problem": problem,
             "chosen": {
@@ -554,11 +578,16 @@ async def trigger_event(
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
-        return _back(f"/plans/{quote(plan_key, safe='')}/events")
+        # Back to the preview as it was filled in, to correct what was refused.
+        kept = urlencode(
+            {"key": key, "occurred_on": occurred_on, "decision": decision, "due_on": due_on}
+        )
+        return _back(f"/plans/{quote(plan_key, safe='')}/events?{kept}")
+    name = web(request).reader.event_names(plan_key).get(key, key)
     flash(
         request,
         "ok",
-        say("done", "event_recorded", key=key, count=len(tasks), tasks=", ".join(tasks)),
+        say("done", "event_recorded", key=name, count=len(tasks), tasks=", ".join(tasks)),
     )
     return _back(f"/plans/{quote(plan_key, safe='')}?state={Tracking.WAITING_EVENT.value}")
 
