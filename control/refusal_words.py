@@ -9,6 +9,7 @@ said to be the engine's own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -77,26 +78,43 @@ def local_dates(text: str) -> str:
     return _DAY.sub(lambda m: _day_text(m.group(0)), text)
 
 
-def _said(table: tuple[_Reason, ...], text: str) -> str | None:
+# The parts of a reason that name units (by code, one or several separated by commas).
+_UNIT_PARTS = frozenset({"from", "by", "unit"})
+
+
+def _said(
+    table: tuple[_Reason, ...], text: str, names: Mapping[str, str] | None = None
+) -> str | None:
     words = _words()
     for reason in table:
         found = reason.pattern.fullmatch(text.strip())
-        if found is not None:
-            values = {
-                name: words.statuses.get(value, value) if name == "status" else value or ""
-                for name, value in found.groupdict().items()
-            }
-            return local_dates(reason.say.format(**values))
+        if found is None:
+            continue
+        values: dict[str, str] = {}
+        for part, value in found.groupdict().items():
+            value = value or ""
+            if part == "status":
+                value = words.statuses.get(value, value)
+            elif part in _UNIT_PARTS and names:
+                value = ", ".join(names.get(c.strip(), c.strip()) for c in value.split(","))
+            values[part] = value
+        return local_dates(reason.say.format(**values))
     return None
+
+
+def known(reason: str) -> str | None:
+    """The engine's refusal in Vietnamese, when the table knows it."""
+    return _said(_words().reasons, reason)
 
 
 def refusal(reason: str) -> str:
     """The engine's refusal as the person who acted reads it."""
-    return _said(_words().reasons, reason) or _words().unknown.format(reason=local_dates(reason))
+    return known(reason) or _words().unknown.format(reason=local_dates(reason))
 
 
-def history_detail(detail: str) -> str:
-    """A step of a task's history as its page shows it (unknown ones with their dates local)."""
+def history_detail(detail: str, names: Mapping[str, str] | None = None) -> str:
+    """A step of a task's history as its page shows it, units by their `names` (unknown ones
+    with their dates local)."""
     if not detail:
         return ""
-    return _said(_words().history, detail) or local_dates(detail)
+    return _said(_words().history, detail, names) or local_dates(detail)

@@ -17,7 +17,7 @@ from control import refusal_words
 from deadlines.local_time import in_vietnam
 from models.tables import Plan
 from storage.db import session_scope
-from web.context import session_of, visitor, web, words
+from web.context import refusal_detail, session_of, visitor, web, words
 from web.reading import written_year
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -64,10 +64,8 @@ def _audit_refusal(message: str) -> str:
     said = words()["refusals"].get(word)
     if said is None:
         return refusal_words.local_dates(message)
-    if detail and detail.isascii():
-        # Entries written before the engine's reasons were translated.
-        detail = refusal_words.refusal(detail)
-    return f"{said}: {detail}" if detail else str(said)
+    shown = refusal_detail(detail)
+    return f"{said}: {shown}" if shown else str(said)
 
 
 def _environment() -> Environment:
