@@ -13,7 +13,11 @@ from fastapi.testclient import TestClient
 from models.statuses import MilestoneStatus
 from models.tables import NotificationLog, NotificationStatus
 from models.workflow_messages import HistoryEntry
+from plan_import import read_plan
+from plan_import.units import load_unit_directory
+from settings import DATA_DIR
 from storage.db import session_scope
+from storage.plans import store_plan
 from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, form_csrf
 from tests.web.language import foreign
 from tests.web.test_pages import sign_in_form
@@ -62,8 +66,9 @@ def _visit(
 ) -> str:
     answer = client.get(path)
     assert answer.status_code == status, (who, path, answer.status_code)
-    pages[f"{who} {path}"] = answer.text
-    return answer.text
+    text: str = answer.text
+    pages[f"{who} {path}"] = text
+    return text
 
 
 def _rows(page: str) -> list[tuple[str, str, str]]:
@@ -258,3 +263,19 @@ def test_every_page_is_in_vietnamese(walked: dict[str, str]) -> None:
     wrong = {where: [str(f) for f in foreign(page)] for where, page in walked.items()}
     wrong = {where: found for where, found in wrong.items() if found}
     assert not wrong, "\n".join(f"{w}:\n  " + "\n  ".join(f[:8]) for w, f in wrong.items())
+
+
+def test_a_plan_written_for_2023_and_run_for_2026_is_titled_and_read_in_2026(site: Site) -> None:
+    directory = load_unit_directory(DATA_DIR / "units.yaml")
+    imported = read_plan(site.settings.plan_file, year=2026, directory=directory)
+    with session_scope(site.settings.resolved_database_url()) as session:
+        store_plan(session, imported=imported, directory=directory)
+    assert imported.key != PLAN_KEY and imported.title.endswith("năm 2023")
+    coordinator = site.browser()
+    sign_in_form(coordinator, *COORDINATOR)
+    board = coordinator.get(f"/plans/{imported.key}").text
+    assert "Cải cách hành chính Sở Nội vụ năm 2026</h1>" in board
+    assert "<title>Cải cách hành chính Sở Nội vụ năm 2026 – Nhắc hạn</title>" in board
+    # A deadline the importer moved to 2026 ("Tháng 3/2023" becomes March 2026) reads again.
+    task = coordinator.get(f"/plans/{imported.key}/tasks/II.3").text
+    assert "Không đọc được" not in task and "31/03/2026" in task
