@@ -36,6 +36,7 @@ from web.context import (
 from web.reading import Filters, NotFound
 from web.rendering import flash, render
 from web.tracking import TRACKING_ORDER, Tracking
+from web.waiting import sent_by, waiting_for_coordinator
 
 router = APIRouter(include_in_schema=False)
 
@@ -223,7 +224,12 @@ def unit_page(request: Request) -> Response:
     return render(
         request,
         "unit.html",
-        {"page": page, "calendar_token": link, "order": TRACKING_ORDER},
+        {
+            "page": page,
+            "calendar_token": link,
+            "order": TRACKING_ORDER,
+            "sent": sent_by(context.settings, who.unit.code),
+        },
     )
 
 
@@ -250,6 +256,11 @@ def evidence_page(
             # task's page is theirs (after signing in).
             return _back(f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}")
         raise Refusal("not_your_task", status=403)
+    requests = [
+        r
+        for r in sent_by(context.settings, who.unit.code).requests
+        if (r.plan.key, r.task_code, r.milestone_key) == (plan_key, task_code, milestone_key)
+    ]
     return render(
         request,
         "evidence.html",
@@ -259,6 +270,7 @@ def evidence_page(
             "leads": who.unit.code in shown.row.lead_units,
             "path": path,
             "unit_names": _unit_names(request),
+            "requests": requests,
         },
     )
 
@@ -269,6 +281,17 @@ def _office_units(request: Request) -> set[str]:
         return {
             *units_of_role(session, UnitRole.COORDINATOR),
             *units_of_role(session, UnitRole.LEADERSHIP),
+        }
+
+
+def _lead_candidates(request: Request, agency_id: int) -> dict[str, str]:
+    """The units that may lead a task of the agency's plan: its own units, the coordinator's
+    office among them, never the leadership (who assigns the work, not does it)."""
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        return {
+            unit.code: unit.name
+            for unit in list_units(session)
+            if unit.agency_id == agency_id and unit.role is not UnitRole.LEADERSHIP
         }
 
 
@@ -364,8 +387,12 @@ def dashboard(
     context = web(request)
     filters = Filters(section, unit, state, q.strip(), page)
     board = context.reader.dashboard(plan_key, filters, context.clock())
-    template = "_rows.html" if request.headers.get("hx-request") else "dashboard.html"
-    return render(request, template, {"board": board, "order": TRACKING_ORDER})
+    if request.headers.get("hx-request"):
+        return render(request, "_rows.html", {"board": board, "order": TRACKING_ORDER})
+    waiting = waiting_for_coordinator(context.settings, plan_key) if who.is_coordinator else None
+    return render(
+        request, "dashboard.html", {"board": board, "order": TRACKING_ORDER, "waiting": waiting}
+    )
 
 
 @router.get("/plans/{plan_key}/tasks/{task_code}")
@@ -387,7 +414,7 @@ async def task_page(request: Request, plan_key: str, task_code: str) -> Response
             "detail": detail,
             "history": history,
             "history_problem": history_problem,
-            "units": _unit_names(request),
+            "units": _lead_candidates(request, detail.plan.agency_id),
             "Tracking": Tracking,
         },
     )
