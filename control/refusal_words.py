@@ -1,6 +1,7 @@
 """The engine's reasons in Vietnamese, where the web and the CLI show them: a refusal
-(`refusal`), a step of a task's history (`history_detail`), and any ISO date or instant left in
-a sentence written dd/mm/yyyy and HH:MM in Vietnam time (`local_dates`).
+(`refusal`), a step of a task's history (`history_detail`), a note of the importer's report
+(`import_note`, `import_where`), and any ISO date or instant left in a sentence written
+dd/mm/yyyy and HH:MM in Vietnam time (`local_dates`).
 
 The engine gives its reasons as English sentences without a stable code yet (issue 16), so the
 table in refusal_words.yaml follows those sentences; a reason it does not know is still shown,
@@ -39,6 +40,8 @@ class _Words:
     unknown: str
     reasons: tuple[_Reason, ...]
     history: tuple[_Reason, ...]
+    imports: tuple[_Reason, ...]
+    import_where: tuple[_Reason, ...]
     statuses: dict[str, str]
 
 
@@ -53,6 +56,8 @@ def _words() -> _Words:
         unknown=loaded["unknown"],
         reasons=reasons(loaded["reasons"]),
         history=reasons(loaded["history"]),
+        imports=reasons(loaded["import"]),
+        import_where=reasons(loaded["import_where"]),
         statuses=dict(loaded["statuses"]),
     )
 
@@ -118,3 +123,13 @@ def history_detail(detail: str, names: Mapping[str, str] | None = None) -> str:
     if not detail:
         return ""
     return _said(_words().history, detail, names) or local_dates(detail)
+
+
+def import_note(message: str) -> str | None:
+    """A note of the importer's report in Vietnamese; None when the table does not know it."""
+    return _said(_words().imports, message)
+
+
+def import_where(where: str) -> str:
+    """Where in the file a note of the importer's report is (a line, a column, the title)."""
+    return _said(_words().import_where, where) or where

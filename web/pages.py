@@ -34,7 +34,7 @@ from web.context import (
     words,
 )
 from web.reading import Filters, NotFound
-from web.rendering import flash, render
+from web.rendering import channel_name, flash, render
 from web.tracking import TRACKING_ORDER, Tracking
 from web.waiting import sent_by, waiting_for_coordinator
 
@@ -643,13 +643,16 @@ async def send_unit_link(
             who, unit_code, revoke_old=bool(revoke_old)
         )
         sent = [a for a in attempts if a.delivered]
+        unit = _unit_names(request).get(unit_code, unit_code)
         if sent:
-            flash(request, "ok", say("done", "link_sent", unit=unit_code, channel=sent[0].channel))
+            channel = channel_name(sent[0].channel)
+            flash(request, "ok", say("done", "link_sent", unit=unit, channel=channel))
         else:
-            answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or say(
+            # Each channel by its kind; what its server answered is in the log.
+            answers = ", ".join(channel_name(a.channel) for a in attempts) or say(
                 "done", "no_channel"
             )
-            flash(request, "error", say("done", "link_not_sent", unit=unit_code, answers=answers))
+            flash(request, "error", say("done", "link_not_sent", unit=unit, answers=answers))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back("/units")

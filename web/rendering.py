@@ -51,7 +51,7 @@ def _message_kind(kind: str) -> str:
     return str(words()["message_kinds"].get(kind, words()["message_kinds"]["digest"]))
 
 
-def _channel(address: str) -> str:
+def channel_name(address: str) -> str:
     """A channel by its kind, never its address (which may hold a token)."""
     channels = words()["channels"]
     scheme = urlsplit(address).scheme.lower() if "://" in address else address.lower()
@@ -84,7 +84,9 @@ def _environment() -> Environment:
     env.filters["history_words"] = refusal_words.history_detail
     env.filters["local_dates"] = refusal_words.local_dates
     env.filters["message_kind"] = _message_kind
-    env.filters["channel"] = _channel
+    env.filters["import_note"] = refusal_words.import_note
+    env.filters["import_where"] = refusal_words.import_where
+    env.filters["channel"] = channel_name
     env.filters["audit_refusal"] = _audit_refusal
     env.globals["words"] = words()
     return env

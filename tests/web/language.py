@@ -117,8 +117,9 @@ ENGLISH = frozenset(
 )
 
 # A code: lowercase words joined by hyphens or underscores, or an address by its scheme. A
-# document number ("12/KH-SNV") is written in capitals and is no code.
-CODE = re.compile(r"(?<![\w/.@])[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+(?![\w/])")
+# document number ("12/KH-SNV") is written in capitals and is no code, nor is a file's name as
+# the person who uploaded it named it ("ke-hoach.pdf").
+CODE = re.compile(r"(?<![\w/.@])[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+(?![\w/-]|\.\w)")
 ADDRESS = re.compile(r"\b(?!https?://)[a-z][a-z0-9+.-]*://")
 ISO_DAY = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 ISO_TIME = re.compile(r"\d{2}:\d{2}:\d{2}|T\d{2}:\d{2}|[+-]\d{2}:\d{2}\b")

@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
-from control import access, operations
+from control import access, operations, refusal_words
 from control.runtime import build_worker
 from models.statuses import MilestoneStatus
 from models.tables import UnitRole
@@ -64,6 +64,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEW: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN"}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+ON_A_PHONE: dict[str, Any] = {
+    "viewport": PHONE,
+    "locale": "vi-VN",
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 COORDINATOR = ("dieuphoi", "mat-khau-dieu-phoi")
 LEADERSHIP = ("lanhdao", "mat-khau-lanh-dao")
 # Thursday 16/03/2023, 09:00 in Vietnam: the first reminder of "Tháng 3/2023" goes out on
@@ -127,9 +135,29 @@ def milestone_status(settings: Settings, plan_key: str, task: str) -> str | None
     return rows[0].status if rows else None
 
 
-async def shot(page: Page, name: str) -> None:
+async def sideways(page: Page) -> tuple[int, int]:
+    """How wide the page is, and how wide the window: the first above the second means a
+    person has to scroll sideways."""
+    wide, window = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    return int(wide), int(window)
+
+
+async def shot(page: Page, name: str, *, phone: bool = True) -> None:
+    """The page as it is (a desktop), then on a phone: 390×844, with nothing to scroll
+    sideways for."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if not phone:
+        return
+    desktop = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    try:
+        wide, window = await sideways(page)
+        assert wide <= window, f"{name}: {wide} px wide on a {window} px phone"
+        await page.screenshot(path=str(SHOTS / f"{name}-dien-thoai.png"), full_page=True)
+    finally:
+        if desktop is not None:
+            await page.set_viewport_size(desktop)
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +295,14 @@ async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_don
         await clerk.locator("h1").inner_text()
         == "I.1. Xây dựng Kế hoạch cải cách hành chính của Sở"
     )
+    # The same link on a phone: the form and the unit's page fit the screen, each milestone's
+    # state and its button within reach without scrolling sideways.
+    phone = await (await engine.browser.new_context(**ON_A_PHONE)).new_page()
+    await phone.goto(link)
+    assert await sideways(phone) == (PHONE["width"], PHONE["width"])
+    for field in ("input[name=document_number]", "input[name=file]", "#evidence-form button"):
+        box = await phone.locator(field).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     await clerk.fill("input[name=document_number]", "15/KH-SNV")
     await clerk.fill("input[name=document_date]", "2023-03-16")
     pdf = engine.folder / "ke-hoach-cchc.pdf"
@@ -278,6 +314,20 @@ async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_don
     assert "Đã nhận minh chứng" in await clerk.locator(".flash.ok").inner_text()
     await clerk.goto(f"{engine.base}/unit")
     await shot(clerk, "04-trang-cua-don-vi")
+
+    await phone.goto(f"{engine.base}/unit")
+    assert await sideways(phone) == (PHONE["width"], PHONE["width"])
+    rows = phone.locator("#unit-work tbody tr")
+    assert await rows.count() >= 2
+    for n in range(await rows.count()):
+        for part in (".state", "a.button"):
+            box = await rows.nth(n).locator(part).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"], (n, part)
+    title = await rows.first.locator("td.title").bounding_box()
+    assert title is not None and title["width"] > PHONE["width"] / 2  # no word-a-line column
+    await phone.screenshot(
+        path=str(SHOTS / "04-trang-cua-don-vi-tren-dien-thoai.png"), full_page=True
+    )
 
     await eventually(
         lambda: (
@@ -348,7 +398,7 @@ async def test_the_other_pages(engine: Engine) -> None:
     await coordinator.goto(f"{engine.base}/docs")
     await coordinator.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
     assert all(url.startswith(engine.base) or url.startswith("data:") for url in loaded), loaded
-    await shot(coordinator, "12-api")
+    await shot(coordinator, "12-api", phone=False)  # Swagger UI's own page
     leadership = await signed_in(engine, *LEADERSHIP)
     await leadership.goto(f"{engine.base}/overview")
     assert "Tổng quan cho lãnh đạo" in await leadership.locator("h1").inner_text()
@@ -402,7 +452,7 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
                 headers=unit,
             )
             assert refused.status_code == 409
-            assert "not after the current one" in refused.json()["detail"]
+            assert "không sau hạn hiện tại" in refused.json()["detail"]
         granted = await coordinator.post(
             f"{plan}/tasks/I.1/milestones/1/extension",
             json={"decision": "grant", "until": "2023-04-14", "reason": "Đồng ý"},
@@ -429,7 +479,10 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
         )
         # Refused by the workflow ("the task is cancelled"), or once it has ended, by the engine.
         assert again.status_code == 409
-        assert "cancelled" in again.json()["detail"] or ENDED in again.json()["detail"]
+        assert again.json()["detail"] in (
+            refusal_words.refusal("the task is cancelled"),
+            refusal_words.refusal(ENDED),
+        )
         await eventually(
             lambda: (
                 milestone_status(engine.settings, engine.plan_key, "II.1")

@@ -227,6 +227,16 @@ def walked(site: Site) -> dict[str, str]:
         pages[f"coordinator after {name}"] = coordinator.post(
             path, data={"csrf": csrf, **data}
         ).text
+    pages["coordinator after link"] = coordinator.post(
+        "/units/van-phong/link", data={"csrf": csrf, "revoke_old": "1"}
+    ).text
+    # The import page with a plan read: its report and the preview of its milestones.
+    plan_file = site.settings.plan_file
+    pages["coordinator import"] = coordinator.post(
+        "/import",
+        data={"csrf": csrf, "year": "2026"},
+        files={"file": (plan_file.name, plan_file.read_bytes(), "text/plain")},
+    ).text
     site.engine.refuse_with = "milestone '1' is already closed (done_late)"
     pages["coordinator engine refusal"] = coordinator.post(
         f"{task}/milestones/1/review", data={"csrf": csrf, "decision": "accept", "reason": ""}
