@@ -40,7 +40,12 @@ def _day(value: date | datetime | None) -> str:
 def _plan_title(plan: Plan) -> str:
     """The plan's title in its year: a plan written for one year and run for another (the
     importer's `--year`) is titled with the year it runs for."""
-    title = plan.title or plan.key
+    if not plan.title:
+        # A plan read from a table alone has no title: it is named by its number and year,
+        # never by its key.
+        number = f" {plan.number}" if plan.number else ""
+        return f"Kế hoạch{number} năm {plan.year}"
+    title = plan.title
     written = written_year(plan)
     if written is None or written == plan.year:
         return title

@@ -48,6 +48,7 @@ from storage.db import session_scope
 from storage.overview import milestone_rows
 from storage.plans import get_plan, store_plan
 from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
+from tests.web.language import foreign
 from web.actions import ENDED, EngineActions
 from web.app import create_app
 
@@ -142,13 +143,15 @@ async def sideways(page: Page) -> tuple[int, int]:
     return int(wide), int(window)
 
 
-async def shot(page: Page, name: str, *, phone: bool = True) -> None:
+async def shot(page: Page, name: str, *, ours: bool = True) -> None:
     """The page as it is (a desktop), then on a phone: 390×844, with nothing to scroll
-    sideways for."""
+    sideways for; one of the app's own pages (`ours`) said in Vietnamese."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    if not phone:
+    if not ours:
         return
+    found = [str(f) for f in foreign(await page.content())]
+    assert not found, f"{name} is not all in Vietnamese:\n" + "\n".join(found)
     desktop = page.viewport_size
     await page.set_viewport_size(PHONE)
     try:
@@ -398,7 +401,7 @@ async def test_the_other_pages(engine: Engine) -> None:
     await coordinator.goto(f"{engine.base}/docs")
     await coordinator.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
     assert all(url.startswith(engine.base) or url.startswith("data:") for url in loaded), loaded
-    await shot(coordinator, "12-api", phone=False)  # Swagger UI's own page
+    await shot(coordinator, "12-api", ours=False)  # Swagger UI's own page
     leadership = await signed_in(engine, *LEADERSHIP)
     await leadership.goto(f"{engine.base}/overview")
     assert "Tổng quan cho lãnh đạo" in await leadership.locator("h1").inner_text()
