@@ -85,6 +85,7 @@ I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH,,,,,
 3,Rà soát hồ sơ lưu trữ,Trung tâm lưu trữ lịch sử tỉnh,Văn phòng Sở,Sau khi UBND tỉnh ban hành,
 II. CẢI CÁCH THỂ CHẾ,,,,,
 1,Rà soát văn bản quy phạm pháp luật,Phòng Tổ chức biên chế và tổ chức phi chính phủ,,Tháng 6/2023,
+2,Rà soát thủ tục theo kế hoạch của tỉnh,Văn phòng Sở,,Theo Kế hoạch của UBND tỉnh,
 """
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -358,7 +359,7 @@ async def test_the_coordinator_triggers_an_event_and_the_waiting_tasks_become_du
     page = await signed_in(engine, *COORDINATOR)
     await page.goto(f"{engine.base}/plans/{engine.plan_key}")
     waiting = page.locator('tr[data-state="waiting_event"]')
-    assert await waiting.count() == 2
+    assert await waiting.count() == 3  # I.2 and I.3 on one event, II.2 on the province's plan
     await page.click("text=Ghi nhận sự kiện")
     await page.select_option("select[name=key]", "ubnd-tinh-ban-hanh")
     await page.fill("input[name=decision]", "12/QĐ-UBND")
@@ -371,11 +372,37 @@ async def test_the_coordinator_triggers_an_event_and_the_waiting_tasks_become_du
     await page.wait_for_load_state()
     assert "2 nhiệm vụ bắt đầu tính hạn" in await page.locator(".flash.ok").inner_text()
 
-    async def none_waiting() -> bool:
+    async def waiting_are(tasks: set[str]) -> bool:
         await page.goto(f"{engine.base}/plans/{engine.plan_key}")
-        return await page.locator('tr[data-state="waiting_event"]').count() == 0
+        rows = page.locator('tr[data-state="waiting_event"]')
+        return {
+            await rows.nth(n).get_attribute("data-task") for n in range(await rows.count())
+        } == tasks
 
-    await eventually(none_waiting)
+    await eventually(lambda: waiting_are({"II.2"}))
+
+    # The province's plan sets II.2's due date: the preview asks for it before anything can be
+    # confirmed, and the engine takes the event once it is given.
+    await page.goto(f"{engine.base}/plans/{engine.plan_key}/events")
+    await page.select_option("select[name=key]", "ke-hoach-cua-ubnd-tinh")
+    await page.fill("input[name=decision]", "30/KH-UBND")
+    await page.click("#event-choose button")
+    await page.wait_for_load_state()
+    assert await page.locator("#event-confirm").count() == 0
+    assert "Hạn của II.2 do văn bản" in await page.locator("#event-needs-due").inner_text()
+    await page.fill("#event-due input[name=due_on]", "2023-05-31")
+    await page.click("#event-due button")
+    await page.wait_for_load_state()
+    assert "31/05/2023" in await page.locator("#event-preview").inner_text()
+    await shot(page, "07b-su-kien-can-han")
+    await page.click("#event-confirm button")
+    await page.wait_for_load_state()
+    assert (
+        "“Theo Kế hoạch của UBND tỉnh”: 1 nhiệm vụ" in await page.locator(".flash.ok").inner_text()
+    )
+    await eventually(lambda: waiting_are(set()))
+    due = await page.locator('tr[data-task="II.2"] td[data-label="Hạn"]').inner_text()
+    assert due.strip() == "31/05/2023 17:00"
     for task in ("I.2", "I.3"):
         state = await page.locator(f'tr[data-task="{task}"]').get_attribute("data-state")
         assert state in ("in_progress", "due_soon"), (task, state)
