@@ -4,7 +4,7 @@ requests for more time) and the answer each got, or that it is still waiting."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -71,7 +71,7 @@ class UnitSent:
         return sum(1 for r in self.requests if r.waiting)
 
 
-def _requests(session: Session, plan: Plan, titles: dict[str, str]) -> list[Request]:
+def _requests(session: Session, plan: Plan) -> list[Request]:
     """Each request of the plan with the decision that followed it on its milestone."""
     entries = access_store.audit_of_actions(session, plan_key=plan.key, actions=REQUEST_ACTIONS)
     found: list[Request] = []
@@ -86,7 +86,7 @@ def _requests(session: Session, plan: Plan, titles: dict[str, str]) -> list[Requ
                 Request(
                     plan=plan,
                     task_code=entry.task_code,
-                    title=titles.get(entry.task_code, ""),
+                    title="",
                     milestone_key=entry.milestone_key,
                     unit=entry.actor,
                     until=date.fromisoformat(until) if until else None,
@@ -97,18 +97,28 @@ def _requests(session: Session, plan: Plan, titles: dict[str, str]) -> list[Requ
         elif where in open_request:
             index = open_request.pop(where)
             asked = found[index]
-            found[index] = Request(**{**asked.__dict__, "answer": entry})
+            found[index] = replace(asked, answer=entry)
     return found
 
 
-def _titles(session: Session, plan: Plan) -> dict[str, str]:
-    rows = session.exec(select(Task.code, Task.title).where(Task.plan_id == plan.id))
+def _titles(session: Session, plan: Plan, codes: set[str]) -> dict[str, str]:
+    """The titles of those tasks of the plan (a page lists a few of a plan's thousands)."""
+    if not codes:
+        return {}
+    rows = session.exec(
+        select(Task.code, Task.title).where(Task.plan_id == plan.id, col(Task.code).in_(codes))
+    )
     return dict(rows.all())
 
 
-def _delivered(
-    session: Session, plan: Plan, titles: dict[str, str], unit: str | None = None
-) -> list[Sent]:
+def _titled(session: Session, plan: Plan, requests: list[Request], sent: list[Sent]) -> None:
+    """Each request and delivery with its task's title."""
+    titles = _titles(session, plan, {r.task_code for r in requests} | {s.task_code for s in sent})
+    requests[:] = [replace(r, title=titles.get(r.task_code, "")) for r in requests]
+    sent[:] = [replace(s, title=titles.get(s.task_code, "")) for s in sent]
+
+
+def _delivered(session: Session, plan: Plan, unit: str | None = None) -> list[Sent]:
     """The plan's evidence (one unit's, when given) with its latest review."""
     query = (
         select(Task.code, Evidence)
@@ -122,41 +132,48 @@ def _delivered(
     found: list[Sent] = []
     for code, evidence in rows:
         reviewed = reviews.get(evidence.id or 0)
-        found.append(
-            Sent(plan, code, titles.get(code, ""), evidence, reviewed[-1] if reviewed else None)
-        )
+        found.append(Sent(plan, code, "", evidence, reviewed[-1] if reviewed else None))
     return found
 
 
 def coordinator_queue(session: Session, plan: Plan) -> CoordinatorQueue:
-    titles = _titles(session, plan)
-    delivered_milestones = {
-        (code, key)
-        for code, key in session.exec(
-            select(Task.code, Milestone.key)
-            .join(Milestone, col(Milestone.task_id) == col(Task.id))
-            .where(Task.plan_id == plan.id, col(Milestone.status).in_(_DELIVERED))
-        )
-    }
     latest: dict[tuple[str, str], Sent] = {}
-    for sent in _delivered(session, plan, titles):
+    for sent in _delivered(session, plan):
         latest[(sent.task_code, sent.evidence.milestone_key)] = sent
-    return CoordinatorQueue(
-        requests=[r for r in _requests(session, plan, titles) if r.waiting],
-        to_review=[
-            sent
-            for where, sent in latest.items()
-            if sent.review is None and where in delivered_milestones
-        ],
+    unreviewed = {where: sent for where, sent in latest.items() if sent.review is None}
+    # Of those, the ones still delivered (evidence rejected reopens its milestone).
+    codes = {code for code, _key in unreviewed}
+    delivered = (
+        set(
+            session.exec(
+                select(Task.code, Milestone.key)
+                .join(Milestone, col(Milestone.task_id) == col(Task.id))
+                .where(
+                    Task.plan_id == plan.id,
+                    col(Task.code).in_(codes),
+                    col(Milestone.status).in_(_DELIVERED),
+                )
+            ).all()
+        )
+        if codes
+        else set()
     )
+    queue = CoordinatorQueue(
+        requests=[r for r in _requests(session, plan) if r.waiting],
+        to_review=[sent for where, sent in unreviewed.items() if where in delivered],
+    )
+    _titled(session, plan, queue.requests, queue.to_review)
+    return queue
 
 
 def unit_sent(session: Session, unit_code: str, agency_id: int) -> UnitSent:
     sent = UnitSent()
     for plan in list_plans(session, agency_id=agency_id):
-        titles = _titles(session, plan)
-        sent.evidence.extend(_delivered(session, plan, titles, unit_code))
-        sent.requests.extend(r for r in _requests(session, plan, titles) if r.unit == unit_code)
+        requests = [r for r in _requests(session, plan) if r.unit == unit_code]
+        evidence = _delivered(session, plan, unit_code)
+        _titled(session, plan, requests, evidence)
+        sent.requests.extend(requests)
+        sent.evidence.extend(evidence)
     sent.evidence.sort(key=lambda s: s.evidence.submitted_at, reverse=True)
     sent.requests.sort(key=lambda r: r.at, reverse=True)
     return sent
