@@ -18,6 +18,7 @@ from models.tables import UnitRole
 from notifications.links import InvalidLink
 from storage.db import session_scope
 from storage.overview import list_units, units_of_role
+from storage.plans import get_plan
 from web.acting import EvidenceForm, Refusal, Where
 from web.actions import EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
@@ -34,7 +35,7 @@ from web.context import (
     words,
 )
 from web.reading import Filters, NotFound
-from web.rendering import channel_name, flash, render
+from web.rendering import channel_name, flash, plan_title, render
 from web.tracking import TRACKING_ORDER, Tracking
 from web.waiting import sent_by, waiting_for_coordinator
 
@@ -704,7 +705,10 @@ async def import_start(
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back("/import")
-    flash(request, "ok", say("done", "plan_started", plan=plan_key))
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        started = get_plan(session, plan_key)
+        name = plan_title(started) if started is not None else plan_key
+    flash(request, "ok", say("done", "plan_started", plan=name))
     return _back(f"/plans/{quote(plan_key, safe='')}")
 
 

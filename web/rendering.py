@@ -37,7 +37,7 @@ def _day(value: date | datetime | None) -> str:
     return f"{value:%d/%m/%Y}"
 
 
-def _plan_title(plan: Plan) -> str:
+def plan_title(plan: Plan) -> str:
     """The plan's title in its year: a plan written for one year and run for another (the
     importer's `--year`) is titled with the year it runs for."""
     if not plan.title:
@@ -83,7 +83,7 @@ def _environment() -> Environment:
     )
     env.filters["when"] = _when
     env.filters["day"] = _day
-    env.filters["plan_title"] = _plan_title
+    env.filters["plan_title"] = plan_title
     env.filters["written_year"] = written_year
     env.filters["engine_words"] = refusal_words.refusal
     env.filters["history_words"] = refusal_words.history_detail

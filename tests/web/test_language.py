@@ -241,11 +241,18 @@ def walked(site: Site) -> dict[str, str]:
     ).text
     # The import page with a plan read: its report and the preview of its milestones.
     plan_file = site.settings.plan_file
-    pages["coordinator import"] = coordinator.post(
+    report = coordinator.post(
         "/import",
         data={"csrf": csrf, "year": "2026"},
         files={"file": (plan_file.name, plan_file.read_bytes(), "text/plain")},
     ).text
+    pages["coordinator import"] = report
+    start = re.search(r'action="(/import/\w+/start)"', report)
+    assert start is not None, "the plan can be started"
+    pages["coordinator import started"] = coordinator.post(
+        start.group(1), data={"csrf": csrf, "year": "2026"}
+    ).text
+    assert "Đã khởi động kế hoạch Cải cách hành chính" in pages["coordinator import started"]
     site.engine.refuse_with = "milestone '1' is already closed (done_late)"
     pages["coordinator engine refusal"] = coordinator.post(
         f"{task}/milestones/1/review", data={"csrf": csrf, "decision": "accept", "reason": ""}
