@@ -329,9 +329,6 @@ async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_don
             assert box is not None and box["x"] + box["width"] <= PHONE["width"], (n, part)
     title = await rows.first.locator("td.title").bounding_box()
     assert title is not None and title["width"] > PHONE["width"] / 2  # no word-a-line column
-    await phone.screenshot(
-        path=str(SHOTS / "04-trang-cua-don-vi-tren-dien-thoai.png"), full_page=True
-    )
 
     await eventually(
         lambda: (
