@@ -97,3 +97,17 @@ def test_an_extension_into_the_next_year_is_granted_once_the_coordinator_says_it
     assert "Đã gia hạn mốc 1 đến 15/01/2024." in granted.text
     grants = [what for name, _a, what in site.engine.calls if name == "grant_extension"]
     assert [g["until"] for g in grants] == [date(2024, 1, 15), date(2024, 1, 15)]
+
+
+def test_a_reason_the_table_does_not_know_is_still_shown_and_said_to_be_untranslated(
+    site: Site,
+) -> None:
+    client = coordinator(site)
+    task = f"/plans/{PLAN_KEY}/tasks/II.3"
+    site.engine.refuse_with = "the moon is in the wrong phase on 2023-03-20"
+    form = {"csrf": form_csrf(client.get(task).text), "decision": "grant", "until": "2023-04-14"}
+    refused = client.post(f"{task}/milestones/1/extension", data={**form, "reason": "chờ"})
+    assert (
+        "Hệ thống không chấp nhận: chưa có lời giải thích bằng tiếng Việt cho lý do này "
+        "(lý do kỹ thuật: the moon is in the wrong phase on 20/03/2023)" in refused.text
+    )
