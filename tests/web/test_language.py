@@ -109,6 +109,7 @@ def _as_the_engine_wrote_them(site: Site) -> None:
             )
     history = [
         HistoryEntry(site.now, "started", detail="Tháng 3/2023"),
+        HistoryEntry(site.now, "delivery_failed", "1", detail="SMTP: the mailbox is full"),
         HistoryEntry(
             site.now, "caught_up", "1", detail="started late: 47 step(s) had passed, not sent"
         ),
