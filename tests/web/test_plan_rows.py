@@ -12,13 +12,13 @@ from models.statuses import DisplayStatus, MilestoneStatus, TaskStatus
 from models.tables import Milestone, Plan, Task
 from models.workflow_messages import MilestoneView, TaskSnapshot
 from storage.db import session_scope
-from storage.overview import milestone_rows
+from storage.overview import MilestoneRow, milestone_rows
 from storage.plan_rows import KeptPlanRows
 from storage.progress import bump_projection_version, save_task_snapshot
 from tests.web.conftest import PLAN_KEY, site_settings
 
 
-def _status(rows: list, code: str) -> str | None:  # type: ignore[type-arg]
+def _status(rows: list[MilestoneRow], code: str) -> str | None:
     return next(r.status for r in rows if r.task_code == code and r.key == "1")
 
 
