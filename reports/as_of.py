@@ -15,12 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from deadlines.language import EVENT_KINDS
 from models.statuses import MilestoneStatus
 from storage.overview import MilestoneRow
 from web.tracking import Tracking, TrackingClock
-
-# A milestone of these kinds has no clock until its event is recorded.
-_EVENT_KINDS = frozenset({"after_event", "outside_plan", "recurring_event"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ def state_on(
     ):
         # Closed with no delivery on record (a run that kept none): as the engine said.
         return Tracking(status.value)
-    if row.event_key and row.kind in _EVENT_KINDS and not is_occurrence:
+    if row.event_key and row.kind in EVENT_KINDS and not is_occurrence:
         started = facts.event_recorded_at is not None and facts.event_recorded_at <= as_of
         if status is MilestoneStatus.WAITING_EVENT or not started:
             return Tracking.WAITING_EVENT
