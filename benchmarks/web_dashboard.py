@@ -6,7 +6,7 @@ recorded on 15 June of its year: overdue, due soon, open, waiting, done), then a
 for the plan's dashboard ROUNDS times, as a signed-in coordinator would, and prints the first
 render (every schedule computed) and the percentiles of the others; then ROUNDS more with the
 engine writing to the plan before each, as its activity does after a step (one task's
-snapshot: a milestone delivered or reopened), and ROUNDS more after a write that names no
+snapshot: a milestone delivered, or a reminder sent), and ROUNDS more after a write that names no
 task (the whole plan read again, as after an import). Nothing is asserted: the aim is a p95
 under 300 ms after the engine's writes on the development machine.
 """
@@ -132,8 +132,9 @@ def build(settings: Settings, tasks: int) -> None:
 
 
 def engine_write(settings: Settings, round_: int) -> None:
-    """One task's snapshot as the engine's activity records it: its first milestone delivered
-    (or, every other round, reopened), a different task each round."""
+    """One task's snapshot as the engine's activity records it, a different task each round:
+    its first milestone delivered, or (every other round) as it stood (a step that changed
+    nothing a page shows, such as a reminder sent)."""
     with session_scope(settings.resolved_database_url()) as session:
         task = session.exec(model_select(Task).where(Task.id == 1 + (round_ * 97) % 10_000)).one()
         milestones = session.exec(
