@@ -98,6 +98,12 @@ def _save_plan_snapshots(session: Session, plan_key: str, latest: dict[str, Task
                 added.append({**row, "task_id": task_id, "key": view.key, "text": ""})
             else:
                 updated.append({**row, "b_id": milestone_id})
+    # One bump for the batch, of its tasks alone: each is stamped with the version it made, so
+    # a reader that kept the plan's rows reads again these tasks only.
+    first_task, plan_id = next(iter(tasks.values()))
+    version = bump_projection_version(session, plan_id=plan_id, task_id=first_task)
+    for task_row in task_rows:
+        task_row["projection_version"] = version
     task_table = Task.__table__  # type: ignore[attr-defined]
     milestone_table = Milestone.__table__  # type: ignore[attr-defined]
     session.execute(
@@ -115,20 +121,25 @@ def _save_plan_snapshots(session: Session, plan_key: str, latest: dict[str, Task
         )
     if added:
         session.execute(insert(milestone_table), added)
-    bump_projection_version(session, plan_id=next(iter(tasks.values()))[1])
 
 
-def bump_projection_version(session: Session, *, plan_id: int) -> None:
-    """The plan's projection changed: readers that kept a copy read it again."""
+def bump_projection_version(session: Session, *, plan_id: int, task_id: int | None = None) -> int:
+    """The plan's projection changed (of the task `task_id` alone, when given: the caller
+    stamps that task with the version returned); readers that kept a copy read again what
+    changed, the whole plan when no task is named."""
     table = ProjectionVersion.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(table).values(plan_id=plan_id, version=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.plan_id], set_={"version": table.c.version + 1}
-        )
+    whole = {} if task_id is not None else {"whole_version": table.c.version + 1}
+    statement = insert(table).values(
+        plan_id=plan_id, version=1, whole_version=0 if task_id is not None else 1
     )
+    version = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.plan_id], set_={"version": table.c.version + 1, **whole}
+        ).returning(table.c.version)
+    ).scalar_one()
+    return int(version)
 
 
 def save_evidence(session: Session, *, record: EvidenceRecord) -> None:

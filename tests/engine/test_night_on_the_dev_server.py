@@ -43,12 +43,14 @@ def closed_office_hours(now: datetime) -> tuple[time, time]:
     ).time().replace(microsecond=0)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def night_settings(folder: Path, tasks: str) -> Settings:
+    """Settings of a deployment in `folder` whose office is closed now (the next opening an
+    hour away or more), today a working day, and a plan of `tasks` (CSV rows after the header
+    and the section line); the policy's times fall at the opening, so the worker accepts it."""
     now = pendulum.now(LOCAL_TZ)
     opens, closes = closed_office_hours(now)
     today = now.date()
-    calendar = tmp_path / "calendar"
+    calendar = folder / "calendar"
     calendar.mkdir()
     (calendar / f"{today.year}.yaml").write_text(
         f"year: {today.year}\nworking_days:\n"
@@ -56,23 +58,24 @@ def settings(tmp_path: Path) -> Settings:
         encoding="utf-8",
     )
     at = opens.strftime("%H:%M")
-    policy = tmp_path / "policy.yaml"
+    policy = folder / "policy.yaml"
     policy.write_text(
-        f'reminders: {{at: "{at}"}}\nescalations: {{at: "{at}"}}\n'
-        f'check_ins: {{at: "{at}"}}\nnudges: {{at: "{at}"}}\n',
+        "".join(
+            f'{kind}: {{at: "{at}"}}\n'
+            for kind in ("reminders", "escalations", "check_ins", "nudges")
+        ),
         encoding="utf-8",
     )
-    plan = tmp_path / "plan.csv"
+    plan = folder / "plan.csv"
     plan.write_text(
         "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
-        "I. CHỈ ĐẠO,,,,,\n"
-        f"1,Xây dựng kế hoạch,Văn phòng Sở,,Tháng {today.month}/{today.year},\n",
+        "I. CHỈ ĐẠO,,,,,\n" + tasks,
         encoding="utf-8",
     )
     return get_settings().model_copy(
         update={
-            "var_dir": tmp_path / "var",
-            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
+            "var_dir": folder / "var",
+            "database_url": f"sqlite:///{folder / 'nhachan.db'}",
             "temporal_address": f"127.0.0.1:{free_port()}",
             "temporal_ui_port": free_port(),
             "task_queue": "nhachan-night",
@@ -82,6 +85,14 @@ def settings(tmp_path: Path) -> Settings:
             "office_opens": opens,
             "office_closes": closes,
         }
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    today = pendulum.now(LOCAL_TZ).date()
+    return night_settings(
+        tmp_path, f"1,Xây dựng kế hoạch,Văn phòng Sở,,Tháng {today.month}/{today.year},\n"
     )
 
 
