@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from models.workflow_messages import (
     MilestoneView,
     TaskSnapshot,
 )
-from plan_import import ImportedPlan, read_plan
+from plan_import import Correction, ImportedPlan, read_plan
 from plan_import.units import load_unit_directory
 from settings import DATA_DIR, Settings
 from storage.db import get_engine, session_scope, upgrade_schema
@@ -96,6 +96,16 @@ def row_plan_id(session: Any) -> int:
     return plan.id
 
 
+def _check_year(until: date, confirmed: bool) -> None:
+    """The engine's rule for a new due date past the plan's year, in its words
+    (workflows/task_state.py `_check_new_due`)."""
+    if until.year > NOW.year and not confirmed:
+        raise EngineRefused(
+            f"the new due date {until.isoformat()} is beyond the plan's year "
+            f"{NOW.year}: confirm it if that is meant (--confirm)"
+        )
+
+
 class RecordingEngine(EngineActions):
     """Answers like the engine and records the projection as its activities would."""
 
@@ -156,8 +166,10 @@ class RecordingEngine(EngineActions):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> str:
         self._called("request_extension", actor, task=task_code, until=until, reason=reason)
+        _check_year(until, confirmed)
         return "recorded: the coordinator decides"
 
     async def grant_extension(
@@ -169,8 +181,10 @@ class RecordingEngine(EngineActions):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> MilestoneView:
         self._called("grant_extension", actor, task=task_code, until=until, reason=reason)
+        _check_year(until, confirmed)
         return self._set_status(task_code, milestone_key, MilestoneStatus.OPEN)
 
     async def refuse_extension(
@@ -211,8 +225,23 @@ class RecordingEngine(EngineActions):
         self._called("trigger_event", actor, key=key, occurred_on=occurred_on, due_on=due_on)
         return EventRouting(key, occurred_on, ["I.2"], False)
 
-    async def start_plan(self, actor: Actor, path: Path, *, year: int | None) -> Any:
-        self._called("start_plan", actor, path=path, year=year)
+    async def start_plan(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        year: int | None,
+        until: int | None = None,
+        corrections: Sequence[Correction] = (),
+    ) -> Any:
+        self._called(
+            "start_plan",
+            actor,
+            path=path,
+            year=year,
+            until=until,
+            corrections=[(c.spec, c.by) for c in corrections],
+        )
         return dataclasses.make_dataclass("Report", [("plan_key", str)])(PLAN_KEY)
 
     async def task_history(self, plan_key: str, task_code: str) -> list[Any]:
