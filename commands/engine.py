@@ -22,6 +22,7 @@ from control.permissions import NotPermitted
 from control.preflight import NAMED_FAILURES, check_configuration
 from control.serving import check_ports_free, serve_locally
 from deadlines.local_time import local_iso
+from plan_import import PlanImportError
 from plan_import.units import load_unit_directory
 from settings import get_settings
 from simulation.run import simulate
@@ -117,16 +118,23 @@ def start_command(
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
     try:
+        # The file first: a broken one is named whether the engine is up or not.
+        imported = operations.plan_for_start(settings, plan_file, year=year)
         # Tasks started without a worker wait for one: nothing is lost.
         with start_progress(shown=not as_json) as on_progress:
             report = with_client(
                 settings,
                 lambda client: operations.start_plan(
-                    client, settings, plan_file, year=year, on_progress=on_progress
+                    client,
+                    settings,
+                    plan_file,
+                    year=year,
+                    on_progress=on_progress,
+                    imported=imported,
                 ),
                 needs_worker=False,
             )
-    except operations.PlanNotStartable as error:
+    except (operations.PlanNotStartable, PlanImportError) as error:
         raise fail(str(error)) from error
     if as_json:
         print_json(report)

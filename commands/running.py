@@ -85,6 +85,15 @@ def resolve_unit(settings: Settings, name: str, *, plan_key: str) -> str:
         raise fail(str(error), code=ExitCode.USAGE) from error
 
 
+def resolve_task(settings: Settings, code: str, *, plan_key: str) -> str:
+    """A task named on the command line, once the plan has it: unknown, it is a usage error
+    like an unknown unit, before the engine is reached."""
+    try:
+        return operations.task_code(settings, plan_key, code)
+    except operations.UnknownTask as error:
+        raise fail(str(error), code=ExitCode.USAGE) from error
+
+
 def acting(
     settings: Settings, by: str, action: Action, *, plan_key: str, for_unit: str | None = None
 ) -> Actor:

@@ -196,3 +196,5 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert document["status"] == "overdue"
         assert [h["action"] for h in document["history"]][:1] == ["started"]
         assert "overdue" in [h["action"] for h in document["history"]]
+        # Every instant in Vietnam's time, the details' too ("overdue: due …").
+        assert "+00:00" not in cli.stdout and "+07:00" in cli.stdout
