@@ -25,6 +25,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
 
 from control.runtime import DEV_SERVER_PRAGMAS, bundled_binary, connect
+from control.serving import POLLED_WITHIN
 from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
 from models.tables import NotificationLog
@@ -163,10 +164,10 @@ class WorkerProcess:
 
 @dataclass
 class DrillProduct:
-    """The product as one drill runs it: a database holding the bundled plan moved to this year,
-    contacts pointing every unit at a real SMTP server (the coordinator at an outbox folder),
-    a calendar where today and the two days after it are working days and office hours all
-    day, its own task queue."""
+    """The product as one drill runs it: a database (SQLite or PostgreSQL) holding the bundled
+    plan moved to this year, contacts pointing every unit at a real SMTP server (the
+    coordinator at an outbox folder), a calendar where today and the two days after it are
+    working days and office hours all day, its own task queue."""
 
     name: str
     root: Path
@@ -177,6 +178,9 @@ class DrillProduct:
     workers: list[WorkerProcess] = field(default_factory=list)
     # The present instant (the real clock's when None): the calendar is laid around it.
     now: datetime | None = None
+    # The application database: a SQLite file of its own when empty, else this URL (an empty
+    # PostgreSQL database, as docker-compose deploys).
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -185,7 +189,7 @@ class DrillProduct:
         # A day whose deadline lies ahead whenever the drill runs: tomorrow (a working day, as
         # are today and the day after it, so that a drill run across midnight is not held).
         self.due_day = self.today + timedelta(days=1)
-        self.database_url = f"sqlite:///{self.root / 'nhachan.db'}"
+        self.database_url = self.database_url or f"sqlite:///{self.root / 'nhachan.db'}"
         upgrade_schema(self.database_url)
         directory = load_unit_directory(DATA_DIR / "units.yaml")
         self.plan = read_plan(
@@ -242,7 +246,7 @@ class DrillProduct:
             task_queue=TaskQueue(name=self.settings.task_queue),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         )
-        deadline = monotonic_time.monotonic() + 150
+        deadline = monotonic_time.monotonic() + patience(POLLED_WITHIN)
         seen: set[str] = set()
         while True:
             described = await client.workflow_service.describe_task_queue(request)
