@@ -11,7 +11,6 @@ two after it working days whatever day, holiday or hour the test runs on
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,16 +34,11 @@ from settings import Settings, get_settings
 from simulation.real_clock import OfficeWindow, office_window, write_calendar
 from simulation.run import NotificationRecorder
 from storage.db import session_scope
+from tests.notifications.servers import free_port
 from workflows import search_attributes as sa
 
 # The deadline's distance from the start: the plan starts, an event, evidence, then the timer.
 DEADLINE_IN = timedelta(seconds=45)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
