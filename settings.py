@@ -62,9 +62,10 @@ class Settings(BaseSettings):
     worker_max_concurrent_workflow_tasks: int = 100
     worker_max_concurrent_local_activities: int = 16
     # Activities (sends, records) run at once, each on a thread of its own beside the local
-    # activities' (control.serving): a burst of sends, each mostly waiting on a channel, never
-    # holds up a task's projection write. One task's messages of an instant are one activity.
-    worker_max_concurrent_activities: int = 32
+    # activities' (control.serving): a burst of sends never holds up a task's projection write.
+    # One task's messages of an instant are one activity. More than 16 did not send a burst
+    # faster on 2 cores (docs/BENCHMARKS.md): the sends wait for the CPU, not for threads.
+    worker_max_concurrent_activities: int = 16
 
     # Data the product ships with; each can be replaced by a file of the department's own.
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
