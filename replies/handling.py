@@ -1,0 +1,518 @@
+"""A reply taken in: claimed in the database before anything is done (so that a restart neither
+loses nor doubles one), matched to its milestone, checked against the contacts, recorded through
+the same control/ operation as the web (evidence, or an extension request), and answered.
+
+The order is what makes a reply safe to take again: claim (`handling`), act, settle (the state
+and what was done), answer (marked once sent). A reader that stops anywhere leaves the message
+unread in the mailbox and its row `handling`; the next reader takes it again, and finds the
+evidence it had recorded (its note names the message) instead of recording it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+
+from control import operations
+from control.access import unit_links
+from control.permissions import Actor, NotPermitted
+from deadlines.local_time import local_day, local_instant
+from models.tables import EvidenceFile, ReceivedReply, ReplyState, UnitRole
+from models.workflow_messages import EvidenceSubmission, ExtensionRequest, TaskSnapshot
+from notifications.channels import ChannelSender
+from notifications.contacts import load_contacts
+from notifications.formatting import format_day
+from notifications.messages import RenderedMessage
+from plan_import.agency import agency_directories
+from replies import answers
+from replies.content import ReplyContent, read_content
+from replies.deciding import Senders, may_speak_for, senders_of
+from replies.reading import Attachment, read_email
+from replies.tokens import (
+    BadReplyToken,
+    ExpiredReplyToken,
+    ReplySubject,
+    read_token,
+    token_of_address,
+)
+from settings import Settings
+from storage import access as files_store
+from storage import replies as store
+from storage.db import session_scope
+from web.uploads import UploadRefused, store_evidence
+
+logger = logging.getLogger(__name__)
+
+EMAIL = "email"
+ZALO = "zalo"
+_OUR_ID = re.compile(r"^<(?P<digest>[0-9a-f]{32})\.nhachan@")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A reply as any channel brings it."""
+
+    channel: str
+    message_key: str
+    # An email address, or a Zalo chat id.
+    sender: str
+    subject: str
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    automatic: str = ""
+    unreadable: tuple[str, ...] = ()
+    # Email: the addresses it was sent to and the Message-IDs it answers.
+    recipients: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
+    # Zalo: the milestone the chat chose, or the last reminder's (plan, task, milestone).
+    chosen: ReplySubject | None = None
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):
+    reason: str
+    # Whether the sender is told (a unit's own address); never a stranger or a machine.
+    answer: bool = True
+
+
+def _day_of(instant: datetime) -> str:
+    return format_day(local_day(instant))
+
+
+class ReplyDesk:
+    """Takes replies in for one installation (its settings, its engine)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: Client,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.clock = clock
+        self.database_url = settings.resolved_database_url()
+        self._directories = agency_directories(settings.units_file, settings.agencies_dir)
+        self.senders: Senders = senders_of(load_contacts(settings.contacts, self._directories))
+        self._tokens = unit_links(settings).replies
+        self._channels = ChannelSender(
+            outbox=settings.var_dir / "outbox", zalo_api_base=settings.zalo_api_base
+        )
+
+    # ------------------------------------------------------------------------- the way in
+
+    async def take_email(self, raw: bytes) -> ReceivedReply:
+        mail = read_email(raw)
+        automatic = mail.automatic
+        if self._tokens.address and mail.sender == self._tokens.address.lower():
+            automatic = automatic or "sent by this system's own mailbox"
+        return await self.take(
+            Incoming(
+                channel=EMAIL,
+                message_key=mail.message_key,
+                sender=mail.sender,
+                subject=mail.subject,
+                text=mail.text,
+                attachments=mail.attachments,
+                automatic=automatic,
+                unreadable=mail.unreadable,
+                recipients=mail.recipients,
+                answers=mail.answers,
+            )
+        )
+
+    async def take(self, incoming: Incoming) -> ReceivedReply:
+        now = self.clock()
+        with session_scope(self.database_url) as session:
+            row, new = store.claim_reply(
+                session,
+                channel=incoming.channel,
+                message_key=incoming.message_key,
+                sender=incoming.sender,
+                subject=incoming.subject,
+                now=now,
+            )
+            reply_id = row.id
+            settled = row.state is not ReplyState.HANDLING
+        assert reply_id is not None
+        if settled:
+            logger.info("reply %s was taken before: nothing done again", incoming.message_key)
+            return self._row(reply_id)
+        if incoming.automatic:
+            return self._settle(reply_id, ReplyState.IGNORED, incoming.automatic)
+        try:
+            about = self._match(incoming)
+        except Refusal as refusal:
+            return self._settle(reply_id, ReplyState.REFUSED, refusal.reason)
+        if about is None:
+            row = self._settle(reply_id, ReplyState.UNMATCHED, answers.reason("no_milestone"))
+            self._answer_unmatched(row, incoming)
+            return self._row(reply_id)
+        directory = operations.plan_directory(self.settings, about.plan_key)
+        speaker = self._speaker(incoming)
+        if not may_speak_for(speaker, about.unit_code, directory.coordinator):
+            why = (
+                answers.reason("unknown_chat")
+                if incoming.channel == ZALO
+                else answers.reason("not_contact", sender=incoming.sender, unit=about.unit_code)
+            )
+            return self._settle(reply_id, ReplyState.REFUSED, why, about=about)
+        actor = (
+            Actor(about.unit_code, UnitRole.UNIT)
+            if about.unit_code in speaker
+            else Actor(directory.coordinator, UnitRole.COORDINATOR)
+        )
+        return await self._act(reply_id, incoming, about, actor, resumed=not new)
+
+    def _speaker(self, incoming: Incoming) -> frozenset[str]:
+        if incoming.channel == ZALO:
+            return self.senders.units_of_chat(incoming.sender)
+        return self.senders.units_of_email(incoming.sender)
+
+    # --------------------------------------------------------------------------- matching
+
+    def _match(self, incoming: Incoming) -> ReplySubject | None:
+        """The milestone a reply is about: its signed address, else the message it answers,
+        else (Zalo) what the chat chose or was last reminded of; None when nothing matches."""
+        if incoming.chosen is not None:
+            return incoming.chosen
+        for address in incoming.recipients:
+            token = token_of_address(address, self._tokens.address)
+            if token is not None:
+                return self._by_token(token)
+        return self._by_answered_message(incoming)
+
+    def _by_token(self, token: str) -> ReplySubject:
+        now = self.clock()
+        try:
+            parts = read_token(token)
+        except BadReplyToken as error:
+            raise Refusal(answers.reason("forged"), answer=False) from error
+        with session_scope(self.database_url) as session:
+            row = store.log_row(session, parts.row_id)
+            about = (
+                None
+                if row is None
+                else ReplySubject(row.unit_code, row.plan_key, row.task_code, row.milestone_key)
+            )
+        if about is None:
+            raise Refusal(answers.reason("forged"), answer=False)
+        try:
+            self._tokens.check(parts, about, now=now)
+        except ExpiredReplyToken as error:
+            raise Refusal(answers.reason("expired", issued=_day_of(parts.issued_at))) from error
+        except BadReplyToken as error:
+            raise Refusal(answers.reason("forged"), answer=False) from error
+        if not about.milestone_key:
+            return ReplySubject(about.unit_code)
+        return about
+
+    def _by_answered_message(self, incoming: Incoming) -> ReplySubject | None:
+        digests = {
+            found["digest"] for found in map(_OUR_ID.match, incoming.answers) if found is not None
+        }
+        units = sorted(self._speaker(incoming))
+        if not digests or not units:
+            return None
+        since = self.clock() - self._tokens.max_age
+        with session_scope(self.database_url) as session:
+            for row in store.milestone_rows_of_units(session, units, since=since):
+                if hashlib.sha256(row.key.encode()).hexdigest()[:32] in digests:
+                    return ReplySubject(
+                        row.unit_code, row.plan_key, row.task_code, row.milestone_key
+                    )
+        return None
+
+    # ------------------------------------------------------------------------------ acting
+
+    async def _act(
+        self,
+        reply_id: int,
+        incoming: Incoming,
+        about: ReplySubject,
+        actor: Actor,
+        *,
+        resumed: bool,
+    ) -> ReceivedReply:
+        where = (about.unit_code, about.plan_key, about.task_code, about.milestone_key)
+        if not about.milestone_key:
+            return self._refuse(reply_id, incoming, answers.reason("no_milestone"), where)
+        snapshot = await operations.task_snapshot(self.client, about.plan_key, about.task_code)
+        if resumed and _recorded_before(snapshot, about.milestone_key, incoming.message_key):
+            # A reader stopped after the engine recorded it and before the row was settled.
+            return self._finish(reply_id, incoming, ReplyState.RECORDED, where, snapshot, {})
+        today = local_day(self.clock())
+        content = read_content(incoming.text, today=today)
+        stored, dropped = self._store_files(incoming, actor)
+        details: dict[str, object] = {
+            "text": content.text[:2000],
+            "document_number": content.document_number,
+            "document_date": content.document_date.isoformat() if content.document_date else "",
+            "links": list(content.links),
+            "files": [{"sha256": f.sha256, "name": f.original_name} for f in stored],
+            "dropped": dropped,
+        }
+        try:
+            if content.extension is not None:
+                await operations.request_extension(
+                    self.client,
+                    about.plan_key,
+                    about.task_code,
+                    ExtensionRequest(
+                        milestone_key=about.milestone_key,
+                        new_due_on=content.extension.until,
+                        reason=content.extension.reason or content.text[:500],
+                        requested_by=about.unit_code,
+                    ),
+                    actor=actor,
+                )
+                details["extension_until"] = content.extension.until.isoformat()
+                details["extension_reason"] = content.extension.reason
+                state = ReplyState.EXTENSION_REQUESTED
+            else:
+                if not (content.document_number or content.links or stored):
+                    why = dropped or [answers.reason("nothing")]
+                    return self._refuse(reply_id, incoming, "; ".join(why), where, details)
+                await operations.submit_evidence(
+                    self.client,
+                    about.plan_key,
+                    about.task_code,
+                    _submission(about, incoming, content, stored, today),
+                    actor=actor,
+                )
+                state = ReplyState.RECORDED
+        except WorkflowUpdateFailedError as error:
+            refused = str(getattr(error.cause, "message", error.cause))
+            return self._refuse(reply_id, incoming, answers.reason("engine", why=refused), where)
+        except (NotPermitted, operations.NotRecorded) as error:
+            return self._refuse(reply_id, incoming, answers.reason("engine", why=error), where)
+        return self._finish(reply_id, incoming, state, where, snapshot, details)
+
+    def _store_files(
+        self, incoming: Incoming, actor: Actor
+    ) -> tuple[list[EvidenceFile], list[str]]:
+        """The attachments kept by the web's rules (type by content, size limit, by hash)."""
+        limit = self.settings.evidence_max_bytes
+        stored: list[EvidenceFile] = []
+        dropped: list[str] = []
+        if incoming.unreadable:
+            dropped.append(answers.reason("winmail", names=", ".join(incoming.unreadable)))
+        for attachment in incoming.attachments:
+            name = attachment.name or "(không tên)"
+            try:
+                kept = store_evidence(
+                    attachment.content, folder=self.settings.var_dir / "evidence", limit=limit
+                )
+            except UploadRefused as refused:
+                if refused.reason == "too_large":
+                    dropped.append(
+                        answers.reason(
+                            "too_large",
+                            name=name,
+                            size=_megabytes(len(attachment.content)),
+                            limit=_megabytes(limit),
+                        )
+                    )
+                elif refused.reason == "bad_type":
+                    dropped.append(answers.reason("bad_type", name=name))
+                continue
+            with session_scope(self.database_url) as session:
+                row = files_store.add_evidence_file(
+                    session,
+                    EvidenceFile(
+                        sha256=kept.sha256,
+                        size=kept.size,
+                        media_type=kept.media_type,
+                        original_name=name[:200],
+                        uploaded_by=actor.who,
+                        uploaded_at=self.clock(),
+                    ),
+                )
+                session.expunge(row)
+            stored.append(row)
+        return stored, dropped
+
+    # -------------------------------------------------------------------------- settling
+
+    def _row(self, reply_id: int) -> ReceivedReply:
+        with session_scope(self.database_url) as session:
+            row = store.reply_by_id(session, reply_id)
+            assert row is not None
+            session.expunge(row)
+            return row
+
+    def _settle(
+        self,
+        reply_id: int,
+        state: ReplyState,
+        reason: str,
+        *,
+        about: ReplySubject | None = None,
+        details: dict[str, object] | None = None,
+    ) -> ReceivedReply:
+        where = (
+            None
+            if about is None
+            else (about.unit_code, about.plan_key, about.task_code, about.milestone_key)
+        )
+        with session_scope(self.database_url) as session:
+            row = store.update_reply(
+                session,
+                reply_id,
+                now=self.clock(),
+                state=state,
+                reason=reason,
+                about=where,
+                details=dict(details or {}),
+            )
+            session.expunge(row)
+            return row
+
+    def _refuse(
+        self,
+        reply_id: int,
+        incoming: Incoming,
+        why: str,
+        where: tuple[str, str, str, str],
+        details: dict[str, object] | None = None,
+    ) -> ReceivedReply:
+        about = ReplySubject(*where)
+        row = self._settle(reply_id, ReplyState.REFUSED, why, about=about, details=details)
+        milestone = f" về nhiệm vụ {about.task_code}" if about.task_code else ""
+        self._send_answer(row, incoming, answers.answer("refused", reason=why, about=milestone))
+        return self._row(reply_id)
+
+    def _finish(
+        self,
+        reply_id: int,
+        incoming: Incoming,
+        state: ReplyState,
+        where: tuple[str, str, str, str],
+        snapshot: TaskSnapshot,
+        details: dict[str, object],
+    ) -> ReceivedReply:
+        about = ReplySubject(*where)
+        row = self._settle(reply_id, state, "", about=about, details=details)
+        label = next(
+            (m.label for m in snapshot.milestones if m.key == about.milestone_key),
+            about.milestone_key,
+        )
+        names = self._directories.home
+        try:
+            unit_name = names.get(about.unit_code).name
+        except LookupError:
+            unit_name = about.unit_code
+        common = {
+            "unit_name": unit_name,
+            "task_code": about.task_code,
+            "task_title": snapshot.title,
+            "milestone": label,
+        }
+        if state is ReplyState.EXTENSION_REQUESTED:
+            until = date.fromisoformat(str(row.details.get("extension_until")))
+            message = answers.answer(
+                "extension_requested",
+                until=format_day(until),
+                reason=row.details.get("extension_reason") or "",
+                **common,
+            )
+        else:
+            message = answers.answer("recorded", evidence=_evidence_lines(row), **common)
+        self._send_answer(row, incoming, message)
+        return self._row(reply_id)
+
+    def _answer_unmatched(self, row: ReceivedReply, incoming: Incoming) -> None:
+        """Told how to reply, once per sender and day."""
+        start = local_instant(local_day(self.clock()), time(0, 0))
+        with session_scope(self.database_url) as session:
+            told = store.unmatched_answered_since(session, incoming.sender, start)
+        if not told:
+            self._send_answer(row, incoming, answers.answer("unmatched"))
+
+    def _send_answer(
+        self, row: ReceivedReply, incoming: Incoming, message: RenderedMessage
+    ) -> None:
+        if row.answered_at is not None or incoming.automatic:
+            return
+        url = self._answer_url(incoming)
+        if not url:
+            return
+        attempt = self._channels.send(url, message, key=f"reply-answer/{row.message_key}")
+        assert row.id is not None
+        with session_scope(self.database_url) as session:
+            store.update_reply(
+                session,
+                row.id,
+                now=self.clock(),
+                answered=attempt.delivered,
+                details={
+                    "answer": message.subject or message.short[:200],
+                    "answer_channel": attempt.channel,
+                    "answer_result": attempt.answer[:300],
+                },
+            )
+
+    def _answer_url(self, incoming: Incoming) -> str:
+        if incoming.channel == ZALO:
+            token = self.settings.zalo_bot_token
+            return f"zalo://{token}/{incoming.sender}" if token else ""
+        sender = self.settings.reply_sender
+        if not sender or not incoming.sender:
+            return ""
+        parts = urlsplit(sender)
+        query = f"{parts.query}&" if parts.query else ""
+        return urlunsplit(parts._replace(query=query + urlencode({"to": incoming.sender})))
+
+
+def _recorded_before(snapshot: TaskSnapshot, milestone_key: str, message_key: str) -> bool:
+    for milestone in snapshot.milestones:
+        if milestone.key == milestone_key:
+            return any(message_key in evidence.note for evidence in milestone.evidence)
+    return False
+
+
+def _submission(
+    about: ReplySubject,
+    incoming: Incoming,
+    content: ReplyContent,
+    stored: list[EvidenceFile],
+    today: date,
+) -> EvidenceSubmission:
+    document_date = content.document_date
+    return EvidenceSubmission(
+        milestone_key=about.milestone_key,
+        submitted_by=about.unit_code,
+        document_number=content.document_number[:200],
+        document_date=document_date if document_date is None or document_date <= today else None,
+        link=content.links[0] if content.links else "",
+        file_ref=f"sha256:{stored[0].sha256}" if stored else "",
+        # The source: the channel and the message, which also lets a restart find it recorded.
+        note=f"{incoming.channel} {incoming.message_key}: {content.text[:300]}",
+    )
+
+
+def _evidence_lines(row: ReceivedReply) -> str:
+    details = row.details
+    lines: list[str] = []
+    if details.get("document_number"):
+        number = answers.evidence_part("number", number=details["document_number"])
+        if details.get("document_date"):
+            day = format_day(date.fromisoformat(str(details["document_date"])))
+            number += " " + answers.evidence_part("date", date=day)
+        lines.append(number)
+    lines += [answers.evidence_part("link", link=link) for link in details.get("links", [])[:1]]
+    lines += [answers.evidence_part("file", name=f["name"]) for f in details.get("files", [])[:1]]
+    lines += [str(why) for why in details.get("dropped", [])]
+    return "\n".join(lines)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
