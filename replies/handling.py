@@ -151,7 +151,12 @@ class ReplyDesk:
         try:
             about = self._match(incoming)
         except Refusal as refusal:
-            return self._settle(reply_id, ReplyState.REFUSED, refusal.reason)
+            row = self._settle(reply_id, ReplyState.REFUSED, refusal.reason)
+            if refusal.answer and self._speaker(incoming):
+                # A unit's own address, with an address gone stale: told why, and how.
+                message = answers.answer("refused", reason=refusal.reason, about="")
+                self._send_answer(row, incoming, message)
+            return self._row(reply_id)
         if about is None:
             row = self._settle(reply_id, ReplyState.UNMATCHED, answers.reason("no_milestone"))
             self._answer_unmatched(row, incoming)
@@ -401,10 +406,7 @@ class ReplyDesk:
     ) -> ReceivedReply:
         about = ReplySubject(*where)
         row = self._settle(reply_id, state, "", about=about, details=details)
-        label = next(
-            (m.label for m in snapshot.milestones if m.key == about.milestone_key),
-            about.milestone_key,
-        )
+        label = next((m.label for m in snapshot.milestones if m.key == about.milestone_key), "")
         names = self._directories.home
         try:
             unit_name = names.get(about.unit_code).name
@@ -414,7 +416,7 @@ class ReplyDesk:
             "unit_name": unit_name,
             "task_code": about.task_code,
             "task_title": snapshot.title,
-            "milestone": label,
+            "milestone": f', mốc "{label}"' if label else "",
         }
         if state is ReplyState.EXTENSION_REQUESTED:
             until = date.fromisoformat(str(row.details.get("extension_until")))
