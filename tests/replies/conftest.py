@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from email.message import EmailMessage
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -27,7 +26,7 @@ from control import operations
 from control.runtime import build_worker, start_dev_server
 from models.payloads import MessageKind, NotificationRequest
 from models.statuses import MilestoneStatus
-from models.tables import Milestone, ReceivedReply, Task
+from models.tables import Milestone, ReceivedReply, ReplyState, Task
 from notifications.channels import register_outbox
 from replies.handling import ReplyDesk
 from replies.mailbox import MailboxReader, read_inbox_url
@@ -134,6 +133,11 @@ class World:
             assert row is not None, f"no reply {message_id} recorded"
             session.expunge(row)
             return row
+
+    def state_of(self, message_id: str) -> ReplyState | None:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            row = find_reply(session, message_id)
+            return None if row is None else row.state
 
     def remind(self, task_code: str) -> EmailMessage:
         """The engine's reminder of the task's milestone, through the real SMTP server; the

@@ -14,7 +14,8 @@ import pytest
 from control import operations
 from models.statuses import MilestoneStatus
 from models.tables import ReplyState
-from replies.tokens import ReplySubject
+from replies.handling import ReplyDesk
+from replies.tokens import ReplySubject, read_token
 from tests.replies.conftest import (
     COORDINATOR_ADDRESS,
     LOCAL_TZ,
@@ -87,3 +88,212 @@ async def test_a_reply_with_a_pdf_closes_its_milestone_and_the_unit_is_told(worl
     assert len(snapshot.milestones[0].evidence) == 1
     # Read messages are not read again.
     assert await world.reader().read_once() == 0
+
+
+async def _read(world: World, reply: EmailMessage, to: str) -> None:
+    world.send(reply, to)
+    assert await world.reader().read_once() == 1
+
+
+async def test_a_forged_token_is_refused_and_not_answered(world: World) -> None:
+    reminder = world.remind("I.2")
+    address = str(reminder["Reply-To"])
+    box, domain = address.split("@")
+    forged = box[:-4] + ("aaaa" if not box.endswith("aaaa") else "bbbb") + "@" + domain
+    reply = reply_to(reminder, "Số 16/BC-BTG")
+    reply.replace_header("To", forged)
+    del reply["In-Reply-To"], reply["References"]
+    before = len(world.answers_to(UNIT_ADDRESS))
+    await _read(world, reply, forged)
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED and "không phải do hệ thống cấp" in row.reason
+    assert is_open(world.milestone("I.2").status)
+    assert len(world.answers_to(UNIT_ADDRESS)) == before
+
+
+async def test_a_sender_not_in_the_contacts_is_refused_for_the_coordinator_to_see(
+    world: World,
+) -> None:
+    reminder = world.remind("I.3")
+    reply = reply_to(reminder, "Số 17/BC-BTG", sender="la@ngoai.test")
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED
+    assert "la@ngoai.test" in row.reason and UNIT in row.reason
+    assert (row.plan_key, row.task_code) == (world.plan_key, "I.3")
+    assert is_open(world.milestone("I.3").status)
+    assert world.answers_to("la@ngoai.test") == []
+
+
+async def test_the_coordinator_may_reply_for_the_unit(world: World) -> None:
+    reminder = world.remind("I.4")
+    reply = reply_to(reminder, "Số 18/BC-BTG (văn phòng nhập thay)", sender=COORDINATOR_ADDRESS)
+    await _read(world, reply, str(reminder["Reply-To"]))
+    assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.RECORDED
+    await eventually(lambda: not is_open(world.milestone("I.4").status))
+
+
+async def test_an_expired_token_is_refused_and_the_unit_told_why(world: World) -> None:
+    reminder = world.remind("I.5")
+    # The reply address of that reminder, issued as long ago as a unit's link lives and a day.
+    desk = world.desk()
+    tokens = desk._tokens
+    token = str(reminder["Reply-To"]).split("+", 1)[1].split("@")[0]
+    row_id = read_token(token).row_id
+    milestone = world.milestone("I.5")
+    old = tokens.reply_to(
+        row_id,
+        ReplySubject(UNIT, world.plan_key, "I.5", milestone.key),
+        issued_at=pendulum.now("UTC") - tokens.max_age - pendulum.duration(days=1),
+    )
+    reply = reply_to(reminder, "Số 19/BC-BTG")
+    reply.replace_header("To", old)
+    await _read(world, reply, old)
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED and "quá cũ" in row.reason
+    assert is_open(world.milestone("I.5").status)
+    told = world.answers_to(UNIT_ADDRESS)[-1]
+    assert str(told["Subject"]) == "Chưa ghi nhận được thư trả lời của đơn vị"
+
+
+async def test_an_html_only_reply_is_read(world: World) -> None:
+    reminder = world.remind("I.6")
+    reply = reply_to(reminder, "")
+    reply.set_content(
+        f"<html><body><p>Gửi Văn phòng</p><p>Báo cáo <b>Số 20/BC-BTG</b> ngày {today_text()}</p>"
+        "<blockquote>Số 99/XX ngày 1/1/2020</blockquote></body></html>",
+        subtype="html",
+    )
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.RECORDED and row.details["document_number"] == "20/BC-BTG"
+    await eventually(lambda: not is_open(world.milestone("I.6").status))
+
+
+async def test_a_winmail_dat_alone_is_refused_with_the_reason(world: World) -> None:
+    reminder = world.remind("I.7")
+    reply = reply_to(reminder, "Gửi kèm báo cáo.")
+    reply.add_attachment(
+        b"\x78\x9f\x3e\x22" + b"\0" * 64,
+        maintype="application",
+        subtype="ms-tnef",
+        filename="winmail.dat",
+    )
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED and "winmail.dat" in row.reason
+    assert is_open(world.milestone("I.7").status)
+    told = world.answers_to(UNIT_ADDRESS)[-1].get_body(("plain",))
+    assert told is not None and "winmail.dat" in told.get_content()
+
+
+async def test_a_30_mb_attachment_is_refused_by_the_web_apps_limit(world: World) -> None:
+    reminder = world.remind("I.8")
+    reply = reply_to(reminder, "Gửi kèm bản scan.")
+    big = PDF + b"0" * (30 * 1024 * 1024)
+    reply.add_attachment(big, maintype="application", subtype="pdf", filename="scan.pdf")
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED and "quá lớn" in row.reason and "scan.pdf" in row.reason
+    assert is_open(world.milestone("I.8").status)
+    assert not [
+        p for p in (world.settings.var_dir / "evidence").rglob("*") if p.stat().st_size > 20e6
+    ]
+
+
+async def test_auto_replies_and_bounces_are_ignored_and_never_answered(world: World) -> None:
+    reminder = world.remind("I.9")
+    before = len(world.mail.outside)
+    vacation = reply_to(reminder, "Tôi đang nghỉ phép đến 10/12. Số 1/NP")
+    vacation["Auto-Submitted"] = "auto-replied"
+    await _read(world, vacation, str(reminder["Reply-To"]))
+    bounce = EmailMessage()
+    bounce["From"] = "MAILER-DAEMON@donvi.test"
+    bounce["To"] = str(reminder["Reply-To"])
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = make_msgid(domain="donvi.test")
+    bounce.set_content("The mail system could not deliver.")
+    bounce.make_mixed()
+    bounce.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"')
+    await _read(world, bounce, str(reminder["Reply-To"]))
+    for message in (vacation, bounce):
+        assert world.reply_row(str(message["Message-ID"])).state is ReplyState.IGNORED
+    assert len(world.mail.outside) == before
+    assert is_open(world.milestone("I.9").status)
+
+
+async def test_a_message_matching_nothing_is_told_how_to_reply_once_a_day(world: World) -> None:
+    before = len(world.answers_to(UNIT_ADDRESS))
+    for _ in range(2):
+        lost = EmailMessage()
+        lost["From"] = UNIT_ADDRESS
+        lost["To"] = "nhachan@so.test"
+        lost["Subject"] = "Gửi văn phòng"
+        lost["Message-ID"] = make_msgid(domain="donvi.test")
+        lost.set_content("Số 21/BC-BTG")
+        await _read(world, lost, "nhachan@so.test")
+        assert world.reply_row(str(lost["Message-ID"])).state is ReplyState.UNMATCHED
+    told = world.answers_to(UNIT_ADDRESS)[before:]
+    assert [str(m["Subject"]) for m in told] == ["Cách gửi minh chứng bằng thư trả lời"]
+
+
+async def test_a_request_for_more_time_becomes_an_extension_request(world: World) -> None:
+    today = pendulum.now(LOCAL_TZ).date()
+    if (today.month, today.day) == (12, 31):
+        pytest.skip("no later day in the plan's year to ask for")
+    until = today.add(days=1)
+    reminder = world.remind("I.10")
+    reply = reply_to(
+        reminder, f"Xin gia hạn đến {until.day}/{until.month} vì chờ số liệu của huyện."
+    )
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.EXTENSION_REQUESTED, row.reason
+    assert row.details["extension_until"] == until.isoformat()
+    assert "chờ số liệu" in row.details["extension_reason"]
+    assert is_open(world.milestone("I.10").status)
+    told = world.answers_to(UNIT_ADDRESS)[-1]
+    assert str(told["Subject"]).startswith("Đã nhận đề nghị gia hạn: I.10")
+
+
+async def test_a_reader_killed_between_fetch_and_record_loses_and_doubles_nothing(
+    world: World,
+) -> None:
+    class KilledAfterRecording(ReplyDesk):
+        # The process dies once the engine has the evidence and before the row is settled.
+        def _finish(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+            raise SystemExit("killed")
+
+    reminder = world.remind("I.11")
+    reply = reply_to(reminder, "Số 22/BC-BTG")
+    world.send(reply, str(reminder["Reply-To"]))
+    with pytest.raises(SystemExit):
+        await world.reader(KilledAfterRecording(world.settings, world.client)).read_once()
+    assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.HANDLING
+    # The next reader finds the message unread and its row claimed: it finishes it.
+    assert await world.reader().read_once() == 1
+    assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.RECORDED
+    snapshot = await operations.task_snapshot(world.client, world.plan_key, "I.11")
+    assert len(snapshot.milestones[0].evidence) == 1
+    assert len([m for m in world.answers_to(UNIT_ADDRESS) if "I.11" in str(m["Subject"])]) == 1
+
+
+async def test_imap_down_for_a_while_is_waited_out(world: World) -> None:
+    reminder = world.remind("I.12")
+    reply = reply_to(reminder, "Số 23/BC-BTG")
+    world.send(reply, str(reminder["Reply-To"]))
+    world.mail.dovecot.stop()
+    stop = asyncio.Event()
+    reader = world.reader()
+    running = asyncio.create_task(reader.run(stop))
+    try:
+        # Down for several of the reader's retries.
+        await asyncio.sleep(reader.retry_seconds * 4)
+        assert not running.done()
+        world.mail.dovecot.start()
+        recorded = ReplyState.RECORDED
+        await eventually(lambda: world.state_of(str(reply["Message-ID"])) is recorded)
+        await eventually(lambda: not is_open(world.milestone("I.12").status))
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=reader.wait_seconds + reader.timeout + 5)
