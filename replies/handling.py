@@ -158,7 +158,12 @@ class ReplyDesk:
                 self._send_answer(row, incoming, message)
             return self._row(reply_id)
         if about is None:
-            row = self._settle(reply_id, ReplyState.UNMATCHED, answers.reason("no_milestone"))
+            speaker = self._speaker(incoming)
+            # A unit's own reply kept as read, so the coordinator can attach it by hand.
+            kept = self._keep(incoming, sorted(speaker)[0])[2] if speaker else {}
+            row = self._settle(
+                reply_id, ReplyState.UNMATCHED, answers.reason("no_milestone"), details=kept
+            )
             self._answer_unmatched(row, incoming)
             return self._row(reply_id)
         directory = operations.plan_directory(self.settings, about.plan_key)
@@ -189,6 +194,8 @@ class ReplyDesk:
         else (Zalo) what the chat chose or was last reminded of; None when nothing matches."""
         if incoming.chosen is not None:
             return incoming.chosen
+        if incoming.channel == ZALO and not self._speaker(incoming):
+            raise Refusal(answers.reason("unknown_chat"), answer=False)
         for address in incoming.recipients:
             token = token_of_address(address, self._tokens.address)
             if token is not None:
@@ -255,16 +262,8 @@ class ReplyDesk:
             # A reader stopped after the engine recorded it and before the row was settled.
             return self._finish(reply_id, incoming, ReplyState.RECORDED, where, snapshot, {})
         today = local_day(self.clock())
-        content = read_content(incoming.text, today=today)
-        stored, dropped = self._store_files(incoming, actor)
-        details: dict[str, object] = {
-            "text": content.text[:2000],
-            "document_number": content.document_number,
-            "document_date": content.document_date.isoformat() if content.document_date else "",
-            "links": list(content.links),
-            "files": [{"sha256": f.sha256, "name": f.original_name} for f in stored],
-            "dropped": dropped,
-        }
+        content, stored, details = self._keep(incoming, actor.who)
+        dropped = [str(why) for why in details["dropped"]]  # type: ignore[attr-defined]
         try:
             if content.extension is not None:
                 await operations.request_extension(
@@ -301,8 +300,24 @@ class ReplyDesk:
             return self._refuse(reply_id, incoming, answers.reason("engine", why=error), where)
         return self._finish(reply_id, incoming, state, where, snapshot, details)
 
+    def _keep(
+        self, incoming: Incoming, uploader: str
+    ) -> tuple[ReplyContent, list[EvidenceFile], dict[str, object]]:
+        """What the reply says and its files, kept; the details its row records."""
+        content = read_content(incoming.text, today=local_day(self.clock()))
+        stored, dropped = self._store_files(incoming, uploader)
+        details: dict[str, object] = {
+            "text": content.text[:2000],
+            "document_number": content.document_number,
+            "document_date": content.document_date.isoformat() if content.document_date else "",
+            "links": list(content.links),
+            "files": [{"sha256": f.sha256, "name": f.original_name} for f in stored],
+            "dropped": dropped,
+        }
+        return content, stored, details
+
     def _store_files(
-        self, incoming: Incoming, actor: Actor
+        self, incoming: Incoming, uploader: str
     ) -> tuple[list[EvidenceFile], list[str]]:
         """The attachments kept by the web's rules (type by content, size limit, by hash)."""
         limit = self.settings.evidence_max_bytes
@@ -337,13 +352,60 @@ class ReplyDesk:
                         size=kept.size,
                         media_type=kept.media_type,
                         original_name=name[:200],
-                        uploaded_by=actor.who,
+                        uploaded_by=uploader,
                         uploaded_at=self.clock(),
                     ),
                 )
                 session.expunge(row)
             stored.append(row)
         return stored, dropped
+
+    # ------------------------------------------------------------------- attached by hand
+
+    async def attach(self, reply_id: int, about: ReplySubject, *, actor: Actor) -> ReceivedReply:
+        """A reply that matched nothing (or was refused) recorded as the evidence of the
+        milestone the coordinator chose, from what was read of it."""
+        with session_scope(self.database_url) as session:
+            row = store.reply_by_id(session, reply_id)
+            if row is None:
+                raise LookupError(f"no received reply {reply_id}")
+            session.expunge(row)
+        if row.state in (ReplyState.RECORDED, ReplyState.EXTENSION_REQUESTED):
+            raise ValueError(f"reply {reply_id} was recorded already ({row.task_code})")
+        details = row.details
+        files = list(details.get("files", []))
+        links = list(details.get("links", []))
+        if not (details.get("document_number") or links or files):
+            raise ValueError(f"reply {reply_id} holds no document number, link or file")
+        day = str(details.get("document_date") or "")
+        await operations.submit_evidence(
+            self.client,
+            about.plan_key,
+            about.task_code,
+            EvidenceSubmission(
+                milestone_key=about.milestone_key,
+                submitted_by=about.unit_code,
+                document_number=str(details.get("document_number", ""))[:200],
+                document_date=date.fromisoformat(day) if day else None,
+                link=links[0] if links else "",
+                file_ref=f"sha256:{files[0]['sha256']}" if files else "",
+                note=f"{row.channel} {row.message_key}: {str(details.get('text', ''))[:300]}",
+            ),
+            actor=actor,
+        )
+        where = (about.unit_code, about.plan_key, about.task_code, about.milestone_key)
+        with session_scope(self.database_url) as session:
+            settled = store.update_reply(
+                session,
+                reply_id,
+                now=self.clock(),
+                state=ReplyState.RECORDED,
+                reason="",
+                about=where,
+                details={"attached_by": actor.who},
+            )
+            session.expunge(settled)
+            return settled
 
     # -------------------------------------------------------------------------- settling
 

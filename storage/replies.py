@@ -137,3 +137,12 @@ def last_milestone_row_of_unit(session: Session, unit_code: str) -> Notification
         .where(NotificationLog.unit_code == unit_code, NotificationLog.milestone_key != "")
         .order_by(col(NotificationLog.created_at).desc())
     ).first()
+
+
+def last_asked(session: Session, chat: str) -> ReceivedReply | None:
+    """The chat's last reply that was answered with a question (which milestone?)."""
+    return session.exec(
+        select(ReceivedReply)
+        .where(ReceivedReply.sender == chat, ReceivedReply.state == ReplyState.ASKED)
+        .order_by(col(ReceivedReply.received_at).desc())
+    ).first()
