@@ -34,12 +34,15 @@ from settings import Settings, get_settings
 from simulation.run import NotificationRecorder
 from storage.db import session_scope
 from storage.replies import find_reply
+from tests.notifications.servers import ZaloApi
 from tests.support.mailserver import MAILBOX, MailSystem, free_port, mail_system
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 UNIT = "ban-ton-giao"
 UNIT_ADDRESS = "bantongiao@donvi.test"
 COORDINATOR_ADDRESS = "cchc@donvi.test"
+ZALO_BOT = "1234567890:AbCdEfGhIjKlMnOpQrSt"
+UNIT_CHAT = "chat-ban-ton-giao"
 TASKS = 12
 # A PDF as a scanner writes one: what the web app takes by its first bytes.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -52,7 +55,15 @@ def mail() -> Iterator[MailSystem]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem) -> Settings:
+def zalo() -> Iterator[ZaloApi]:
+    api = ZaloApi()
+    server = api.serve()
+    yield api
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem, zalo: ZaloApi) -> Settings:
     folder = tmp_path_factory.mktemp("replies")
     today = pendulum.now(LOCAL_TZ).date()
     calendar = folder / "calendar"
@@ -80,7 +91,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem) -> Sett
     )
     contacts = folder / "contacts.yaml"
     contacts.write_text(
-        f"units:\n  {UNIT}: ['{mail.mailto(UNIT_ADDRESS)}']\n"
+        f"units:\n  {UNIT}: ['{mail.mailto(UNIT_ADDRESS)}', 'zalo://{ZALO_BOT}/{UNIT_CHAT}']\n"
         f"  cchc-vtlt: ['{mail.mailto(COORDINATOR_ADDRESS)}']\n",
         encoding="utf-8",
     )
@@ -100,6 +111,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem) -> Sett
             "reply_address": MAILBOX,
             "inbox_url": mail.dovecot.inbox_url,
             "reply_sender": mail.mailto(),
+            "zalo_bot_token": ZALO_BOT,
+            "zalo_api_base": zalo.base,
         }
     )
 
@@ -110,6 +123,7 @@ class World:
     mail: MailSystem
     client: Client
     plan_key: str
+    zalo: ZaloApi
 
     def desk(self) -> ReplyDesk:
         return ReplyDesk(self.settings, self.client)
@@ -180,7 +194,7 @@ class World:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def world(settings: Settings, mail: MailSystem) -> AsyncIterator[World]:
+async def world(settings: Settings, mail: MailSystem, zalo: ZaloApi) -> AsyncIterator[World]:
     register_outbox()
     recorder = NotificationRecorder()
     env = await start_dev_server(settings)
@@ -199,7 +213,7 @@ async def world(settings: Settings, mail: MailSystem) -> AsyncIterator[World]:
                     env.client, settings, settings.plan_file, year=today.year
                 )
                 assert len(report.started) == TASKS
-                found = World(settings, mail, env.client, report.plan_key)
+                found = World(settings, mail, env.client, report.plan_key, zalo)
                 for n in range(1, TASKS + 1):
                     await eventually(lambda n=n: _planned(found, f"I.{n}"))
                 yield found
