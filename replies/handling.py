@@ -14,27 +14,26 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from datetime import UTC, date, datetime
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from control import operations
 from control.access import unit_links
 from control.permissions import Actor, NotPermitted
-from deadlines.local_time import local_day, local_instant
+from deadlines.local_time import local_day
 from models.tables import EvidenceFile, ReceivedReply, ReplyState, UnitRole
 from models.workflow_messages import EvidenceSubmission, ExtensionRequest, TaskSnapshot
-from notifications.channels import ChannelSender
 from notifications.contacts import load_contacts
 from notifications.formatting import format_day
-from notifications.messages import RenderedMessage
 from plan_import.agency import agency_directories
 from replies import answers
-from replies.content import ReplyContent, read_content
+from replies.answering import Answering
+from replies.content import ReplyContent
 from replies.deciding import Senders, may_speak_for, senders_of
-from replies.reading import Attachment, read_email
+from replies.incoming import EMAIL, ZALO, Incoming, Refusal
+from replies.keeping import Keeping
+from replies.reading import read_email
 from replies.tokens import (
     BadReplyToken,
     ExpiredReplyToken,
@@ -43,43 +42,12 @@ from replies.tokens import (
     token_of_address,
 )
 from settings import Settings
-from storage import access as files_store
 from storage import replies as store
 from storage.db import session_scope
-from web.uploads import UploadRefused, store_evidence
 
 logger = logging.getLogger(__name__)
 
-EMAIL = "email"
-ZALO = "zalo"
 _OUR_ID = re.compile(r"^<(?P<digest>[0-9a-f]{32})\.nhachan@")
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A reply as any channel brings it."""
-
-    channel: str
-    message_key: str
-    # An email address, or a Zalo chat id.
-    sender: str
-    subject: str
-    text: str
-    attachments: tuple[Attachment, ...] = ()
-    automatic: str = ""
-    unreadable: tuple[str, ...] = ()
-    # Email: the addresses it was sent to and the Message-IDs it answers.
-    recipients: tuple[str, ...] = ()
-    answers: tuple[str, ...] = ()
-    # Zalo: the milestone the chat chose, or the last reminder's (plan, task, milestone).
-    chosen: ReplySubject | None = None
-
-
-@dataclass(frozen=True)
-class Refusal(Exception):
-    reason: str
-    # Whether the sender is told (a unit's own address); never a stranger or a machine.
-    answer: bool = True
 
 
 def _day_of(instant: datetime) -> str:
@@ -103,9 +71,8 @@ class ReplyDesk:
         self._directories = agency_directories(settings.units_file, settings.agencies_dir)
         self.senders: Senders = senders_of(load_contacts(settings.contacts, self._directories))
         self._tokens = unit_links(settings).replies
-        self._channels = ChannelSender(
-            outbox=settings.var_dir / "outbox", zalo_api_base=settings.zalo_api_base
-        )
+        self.answering = Answering(settings, clock=clock)
+        self.keeping = Keeping(settings, clock=clock)
 
     # ------------------------------------------------------------------------- the way in
 
@@ -155,16 +122,16 @@ class ReplyDesk:
             if refusal.answer and self._speaker(incoming):
                 # A unit's own address, with an address gone stale: told why, and how.
                 message = answers.answer("refused", reason=refusal.reason, about="")
-                self._send_answer(row, incoming, message)
+                self.answering.send(row, incoming, message)
             return self._row(reply_id)
         if about is None:
             speaker = self._speaker(incoming)
             # A unit's own reply kept as read, so the coordinator can attach it by hand.
-            kept = self._keep(incoming, sorted(speaker)[0])[2] if speaker else {}
+            kept = self.keeping.keep(incoming, sorted(speaker)[0])[2] if speaker else {}
             row = self._settle(
                 reply_id, ReplyState.UNMATCHED, answers.reason("no_milestone"), details=kept
             )
-            self._answer_unmatched(row, incoming)
+            self.answering.unmatched(row, incoming)
             return self._row(reply_id)
         directory = operations.plan_directory(self.settings, about.plan_key)
         speaker = self._speaker(incoming)
@@ -262,7 +229,7 @@ class ReplyDesk:
             # A reader stopped after the engine recorded it and before the row was settled.
             return self._finish(reply_id, incoming, ReplyState.RECORDED, where, snapshot, {})
         today = local_day(self.clock())
-        content, stored, details = self._keep(incoming, actor.who)
+        content, stored, details = self.keeping.keep(incoming, actor.who)
         dropped = [str(why) for why in details["dropped"]]  # type: ignore[attr-defined]
         try:
             if content.extension is not None:
@@ -299,66 +266,6 @@ class ReplyDesk:
         except (NotPermitted, operations.NotRecorded) as error:
             return self._refuse(reply_id, incoming, answers.reason("engine", why=error), where)
         return self._finish(reply_id, incoming, state, where, snapshot, details)
-
-    def _keep(
-        self, incoming: Incoming, uploader: str
-    ) -> tuple[ReplyContent, list[EvidenceFile], dict[str, object]]:
-        """What the reply says and its files, kept; the details its row records."""
-        content = read_content(incoming.text, today=local_day(self.clock()))
-        stored, dropped = self._store_files(incoming, uploader)
-        details: dict[str, object] = {
-            "text": content.text[:2000],
-            "document_number": content.document_number,
-            "document_date": content.document_date.isoformat() if content.document_date else "",
-            "links": list(content.links),
-            "files": [{"sha256": f.sha256, "name": f.original_name} for f in stored],
-            "dropped": dropped,
-        }
-        return content, stored, details
-
-    def _store_files(
-        self, incoming: Incoming, uploader: str
-    ) -> tuple[list[EvidenceFile], list[str]]:
-        """The attachments kept by the web's rules (type by content, size limit, by hash)."""
-        limit = self.settings.evidence_max_bytes
-        stored: list[EvidenceFile] = []
-        dropped: list[str] = []
-        if incoming.unreadable:
-            dropped.append(answers.reason("winmail", names=", ".join(incoming.unreadable)))
-        for attachment in incoming.attachments:
-            name = attachment.name or "(không tên)"
-            try:
-                kept = store_evidence(
-                    attachment.content, folder=self.settings.var_dir / "evidence", limit=limit
-                )
-            except UploadRefused as refused:
-                if refused.reason == "too_large":
-                    dropped.append(
-                        answers.reason(
-                            "too_large",
-                            name=name,
-                            size=_megabytes(len(attachment.content)),
-                            limit=_megabytes(limit),
-                        )
-                    )
-                elif refused.reason == "bad_type":
-                    dropped.append(answers.reason("bad_type", name=name))
-                continue
-            with session_scope(self.database_url) as session:
-                row = files_store.add_evidence_file(
-                    session,
-                    EvidenceFile(
-                        sha256=kept.sha256,
-                        size=kept.size,
-                        media_type=kept.media_type,
-                        original_name=name[:200],
-                        uploaded_by=uploader,
-                        uploaded_at=self.clock(),
-                    ),
-                )
-                session.expunge(row)
-            stored.append(row)
-        return stored, dropped
 
     # ------------------------------------------------------------------- attached by hand
 
@@ -454,7 +361,7 @@ class ReplyDesk:
         about = ReplySubject(*where)
         row = self._settle(reply_id, ReplyState.REFUSED, why, about=about, details=details)
         milestone = f" về nhiệm vụ {about.task_code}" if about.task_code else ""
-        self._send_answer(row, incoming, answers.answer("refused", reason=why, about=milestone))
+        self.answering.send(row, incoming, answers.answer("refused", reason=why, about=milestone))
         return self._row(reply_id)
 
     def _finish(
@@ -468,72 +375,13 @@ class ReplyDesk:
     ) -> ReceivedReply:
         about = ReplySubject(*where)
         row = self._settle(reply_id, state, "", about=about, details=details)
-        label = next((m.label for m in snapshot.milestones if m.key == about.milestone_key), "")
-        names = self._directories.home
         try:
-            unit_name = names.get(about.unit_code).name
+            unit_name = self._directories.home.get(about.unit_code).name
         except LookupError:
             unit_name = about.unit_code
-        common = {
-            "unit_name": unit_name,
-            "task_code": about.task_code,
-            "task_title": snapshot.title,
-            "milestone": f', mốc "{label}"' if label else "",
-        }
-        if state is ReplyState.EXTENSION_REQUESTED:
-            until = date.fromisoformat(str(row.details.get("extension_until")))
-            message = answers.answer(
-                "extension_requested",
-                until=format_day(until),
-                reason=row.details.get("extension_reason") or "",
-                **common,
-            )
-        else:
-            message = answers.answer("recorded", evidence=_evidence_lines(row), **common)
-        self._send_answer(row, incoming, message)
+        message = self.answering.outcome(row, about, snapshot, unit_name)
+        self.answering.send(row, incoming, message)
         return self._row(reply_id)
-
-    def _answer_unmatched(self, row: ReceivedReply, incoming: Incoming) -> None:
-        """Told how to reply, once per sender and day."""
-        start = local_instant(local_day(self.clock()), time(0, 0))
-        with session_scope(self.database_url) as session:
-            told = store.unmatched_answered_since(session, incoming.sender, start)
-        if not told:
-            self._send_answer(row, incoming, answers.answer("unmatched"))
-
-    def _send_answer(
-        self, row: ReceivedReply, incoming: Incoming, message: RenderedMessage
-    ) -> None:
-        if row.answered_at is not None or incoming.automatic:
-            return
-        url = self._answer_url(incoming)
-        if not url:
-            return
-        attempt = self._channels.send(url, message, key=f"reply-answer/{row.message_key}")
-        assert row.id is not None
-        with session_scope(self.database_url) as session:
-            store.update_reply(
-                session,
-                row.id,
-                now=self.clock(),
-                answered=attempt.delivered,
-                details={
-                    "answer": message.subject or message.short[:200],
-                    "answer_channel": attempt.channel,
-                    "answer_result": attempt.answer[:300],
-                },
-            )
-
-    def _answer_url(self, incoming: Incoming) -> str:
-        if incoming.channel == ZALO:
-            token = self.settings.zalo_bot_token
-            return f"zalo://{token}/{incoming.sender}" if token else ""
-        sender = self.settings.reply_sender
-        if not sender or not incoming.sender:
-            return ""
-        parts = urlsplit(sender)
-        query = f"{parts.query}&" if parts.query else ""
-        return urlunsplit(parts._replace(query=query + urlencode({"to": incoming.sender})))
 
 
 def _recorded_before(snapshot: TaskSnapshot, milestone_key: str, message_key: str) -> bool:
@@ -561,22 +409,3 @@ def _submission(
         # The source: the channel and the message, which also lets a restart find it recorded.
         note=f"{incoming.channel} {incoming.message_key}: {content.text[:300]}",
     )
-
-
-def _evidence_lines(row: ReceivedReply) -> str:
-    details = row.details
-    lines: list[str] = []
-    if details.get("document_number"):
-        number = answers.evidence_part("number", number=details["document_number"])
-        if details.get("document_date"):
-            day = format_day(date.fromisoformat(str(details["document_date"])))
-            number += " " + answers.evidence_part("date", date=day)
-        lines.append(number)
-    lines += [answers.evidence_part("link", link=link) for link in details.get("links", [])[:1]]
-    lines += [answers.evidence_part("file", name=f["name"]) for f in details.get("files", [])[:1]]
-    lines += [str(why) for why in details.get("dropped", [])]
-    return "\n".join(lines)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.0f} MB"

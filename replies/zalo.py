@@ -20,7 +20,8 @@ from control.permissions import Actor
 from models.statuses import MilestoneStatus
 from models.tables import ReceivedReply, ReplyState, UnitRole
 from replies import answers
-from replies.handling import ZALO, Incoming, ReplyDesk
+from replies.handling import ReplyDesk
+from replies.incoming import ZALO, Incoming
 from replies.reading import Attachment
 from replies.tokens import ReplySubject
 from settings import Settings
@@ -144,11 +145,11 @@ class ZaloReplies:
         assert reply_id is not None
         if not new and state is not ReplyState.HANDLING:
             return desk._row(reply_id)
-        details = desk._keep(incoming, unit)[2]
+        details = desk.keeping.keep(incoming, unit)[2]
         details["choices"] = [[c.plan_key, c.task_code, c.milestone_key] for c in candidates]
         row = desk._settle(reply_id, ReplyState.ASKED, "", details=details)
         labels = [f"{c.task_code} (mốc {c.milestone_key})" for c in candidates]
-        desk._send_answer(row, incoming, answers.ask_which(labels))
+        desk.answering.send(row, incoming, answers.ask_which(labels))
         return desk._row(reply_id)
 
     async def _chosen(self, incoming: Incoming, unit: str, number: int) -> ReceivedReply:

@@ -83,7 +83,10 @@ def test_the_quote_and_the_signature_are_left_out() -> None:
 
 
 def test_an_outlook_quote_in_vietnamese_is_left_out() -> None:
-    text = "Số 7/BC-BTG\n\n________________________________\nTừ: Văn phòng\nĐã gửi: Thứ Sáu\nĐến: Ban\nChủ đề: Nhắc hạn\n\nSố 1/XX"
+    text = (
+        "Số 7/BC-BTG\n\n________________________________\n"
+        "Từ: Văn phòng\nĐã gửi: Thứ Sáu\nĐến: Ban\nChủ đề: Nhắc hạn\n\nSố 1/XX"
+    )
     assert read_content(text, today=TODAY).document_number == "7/BC-BTG"
 
 
