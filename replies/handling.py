@@ -96,8 +96,9 @@ class ReplyDesk:
             )
         )
 
-    async def take(self, incoming: Incoming) -> ReceivedReply:
-        now = self.clock()
+    def claim(self, incoming: Incoming) -> tuple[int, bool, bool]:
+        """The reply's row claimed before anything is done: its id, whether this call wrote
+        it, and whether it was settled before (then nothing is done again)."""
         with session_scope(self.database_url) as session:
             row, new = store.claim_reply(
                 session,
@@ -105,11 +106,13 @@ class ReplyDesk:
                 message_key=incoming.message_key,
                 sender=incoming.sender,
                 subject=incoming.subject,
-                now=now,
+                now=self.clock(),
             )
-            reply_id = row.id
-            settled = row.state is not ReplyState.HANDLING
-        assert reply_id is not None
+            assert row.id is not None
+            return row.id, new, row.state is not ReplyState.HANDLING
+
+    async def take(self, incoming: Incoming) -> ReceivedReply:
+        reply_id, new, settled = self.claim(incoming)
         if settled:
             logger.info("reply %s was taken before: nothing done again", incoming.message_key)
             return self._row(reply_id)

@@ -131,19 +131,8 @@ class ZaloReplies:
 
     def _ask(self, incoming: Incoming, unit: str, candidates: list[ReplySubject]) -> ReceivedReply:
         desk = self.desk
-        with session_scope(desk.database_url) as session:
-            row, new = store.claim_reply(
-                session,
-                channel=ZALO,
-                message_key=incoming.message_key,
-                sender=incoming.sender,
-                subject="",
-                now=desk.clock(),
-            )
-            reply_id = row.id
-            state = row.state
-        assert reply_id is not None
-        if not new and state is not ReplyState.HANDLING:
+        reply_id, _new, settled = desk.claim(incoming)
+        if settled:
             return desk._row(reply_id)
         details = desk.keeping.keep(incoming, unit)[2]
         details["choices"] = [[c.plan_key, c.task_code, c.milestone_key] for c in candidates]
@@ -153,37 +142,36 @@ class ZaloReplies:
         return desk._row(reply_id)
 
     async def _chosen(self, incoming: Incoming, unit: str, number: int) -> ReceivedReply:
-        """The answer to "which milestone?": the evidence of the question's message recorded."""
+        """The answer to "which milestone?": the evidence of the question's message recorded.
+        The number's row names the question before anything is done, so that a reader stopped
+        half-way finishes the same choice."""
         desk = self.desk
+        reply_id, _new, settled = desk.claim(incoming)
+        if settled:
+            return desk._row(reply_id)
         with session_scope(desk.database_url) as session:
-            asked = store.last_asked(session, incoming.sender)
-            if asked is not None:
+            mine = store.reply_by_id(session, reply_id)
+            assert mine is not None
+            asked_id = mine.details.get("choice_for")
+            asked = (
+                store.last_asked(session, incoming.sender)
+                if asked_id is None
+                else store.reply_by_id(session, int(asked_id))
+            )
+            choices = list(asked.details.get("choices", [])) if asked is not None else []
+            if asked is None or not 1 <= number <= len(choices):
+                asked = None
+            else:
+                store.update_reply(
+                    session, reply_id, now=desk.clock(), details={"choice_for": asked.id}
+                )
                 session.expunge(asked)
-        choices = list(asked.details.get("choices", [])) if asked is not None else []
-        if asked is None or not 1 <= number <= len(choices):
+        if asked is None or asked.id is None:
             return await desk.take(incoming)
         plan_key, task_code, milestone_key = choices[number - 1]
         about = ReplySubject(unit, plan_key, task_code, milestone_key)
-        assert asked.id is not None
-        recorded = await desk.attach(asked.id, about, actor=Actor(unit, UnitRole.UNIT))
-        with session_scope(desk.database_url) as session:
-            row, _new = store.claim_reply(
-                session,
-                channel=ZALO,
-                message_key=incoming.message_key,
-                sender=incoming.sender,
-                subject="",
-                now=desk.clock(),
-            )
-            reply_id = row.id
-        assert reply_id is not None
-        desk._settle(
-            reply_id,
-            ReplyState.RECORDED,
-            "",
-            about=about,
-            details={"choice_for": asked.id},
-        )
+        if asked.state is not ReplyState.RECORDED:
+            await desk.attach(asked.id, about, actor=Actor(unit, UnitRole.UNIT))
         snapshot = await _snapshot(desk, about)
         return desk._finish(
             reply_id,
@@ -191,7 +179,7 @@ class ZaloReplies:
             ReplyState.RECORDED,
             (unit, plan_key, task_code, milestone_key),
             snapshot,
-            dict(recorded.details),
+            dict(desk._row(asked.id).details),
         )
 
 
