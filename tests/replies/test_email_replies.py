@@ -297,3 +297,56 @@ async def test_imap_down_for_a_while_is_waited_out(world: World) -> None:
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=reader.wait_seconds + reader.timeout + 5)
+
+
+async def test_the_coordinator_sees_every_reply_and_attaches_one_by_hand(world: World) -> None:
+    import httpx
+
+    from control.access import create_account
+    from models.tables import UnitRole
+    from tests.web.conftest import form_csrf
+    from web.actions import EngineActions
+    from web.app import create_app
+
+    lost = EmailMessage()
+    lost["From"] = UNIT_ADDRESS
+    lost["To"] = "nhachan@so.test"
+    lost["Subject"] = "Báo cáo"
+    lost["Message-ID"] = make_msgid(domain="donvi.test")
+    lost.set_content("Gửi Văn phòng: Số 40/BC-BTG")
+    await _read(world, lost, "nhachan@so.test")
+    row = world.reply_row(str(lost["Message-ID"]))
+    assert row.state is ReplyState.UNMATCHED and row.details["document_number"] == "40/BC-BTG"
+
+    create_account(
+        world.settings, name="dieuphoi.thu", role=UnitRole.COORDINATOR, password="mat-khau-dai-1"
+    )
+    app = create_app(world.settings, engine=EngineActions(world.settings, world.client))
+    # On the test's own loop: the engine's worker runs there too.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        token = (await browser.get("/api/session")).json()["csrf"]
+        signed = await browser.post(
+            "/api/session",
+            json={"name": "dieuphoi.thu", "password": "mat-khau-dai-1"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert signed.status_code == 200, signed.text
+        page = await browser.get("/replies")
+        assert page.status_code == 200
+        assert "không khớp nhiệm vụ nào" in page.text and "40/BC-BTG" in page.text
+        milestone = world.milestone("I.3")
+        answer = await browser.post(
+            f"/replies/{row.id}/attach",
+            data={
+                "csrf": form_csrf(page.text),
+                "plan_key": world.plan_key,
+                "task_code": "I.3",
+                "milestone_key": milestone.key,
+                "unit_code": UNIT,
+            },
+        )
+        assert answer.status_code == 303, answer.text
+    attached = world.reply_row(str(lost["Message-ID"]))
+    assert attached.state is ReplyState.RECORDED and attached.task_code == "I.3"
+    await eventually(lambda: not is_open(world.milestone("I.3").status))

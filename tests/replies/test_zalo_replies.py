@@ -87,3 +87,29 @@ async def test_the_webhook_takes_only_updates_with_its_secret(world: World) -> N
     await hook.replies.take(hook.queue.get_nowait())
     row = world.reply_row(f"zalo:{update['message']['message_id']}")
     assert row.state in (ReplyState.RECORDED, ReplyState.ASKED)
+
+
+async def test_the_web_apps_webhook_answers_at_once_and_checks_the_secret(world: World) -> None:
+    import httpx
+
+    from web.actions import EngineActions
+    from web.app import create_app
+
+    settings = world.settings.model_copy(update={"zalo_webhook_secret": "bi-mat-webhook"})
+    app = create_app(settings, engine=EngineActions(settings, world.client))
+    world.remind("I.5")
+    update = world.zalo.chat_sends(UNIT_CHAT, text="Số 34/BC-BTG")
+    world.zalo.updates.clear()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
+        refused = await web.post(
+            "/zalo/webhook", json=update, headers={"X-Bot-Api-Secret-Token": "doan-sai"}
+        )
+        assert refused.status_code == 403
+        taken = await web.post(
+            "/zalo/webhook", json=update, headers={"X-Bot-Api-Secret-Token": "bi-mat-webhook"}
+        )
+        assert taken.status_code == 200 and taken.json() == {"ok": True}
+    key = f"zalo:{update['message']['message_id']}"
+    await eventually(lambda: world.state_of(key) is ReplyState.RECORDED)
+    await eventually(lambda: not is_open(world.milestone("I.5").status))
