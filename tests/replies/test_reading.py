@@ -8,7 +8,9 @@ from email.message import EmailMessage
 
 import pytest
 
+from replies.configured import ReplySettingsError, check_reply_settings
 from replies.content import new_text, read_content
+from replies.mailbox import InboxError, read_inbox_url, shown_inbox
 from replies.reading import read_email
 from replies.tokens import (
     BadReplyToken,
@@ -18,6 +20,7 @@ from replies.tokens import (
     read_token,
     token_of_address,
 )
+from settings import get_settings
 
 TODAY = date(2026, 12, 5)
 NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
@@ -134,3 +137,37 @@ def test_a_persons_reply_is_not_automatic_and_keys_on_its_message_id() -> None:
     assert mail.sender == "ban@donvi.vn" and mail.recipients == ("nhachan+abc@so.gov.vn",)
     # Without a Message-ID the message keys on its content: the same bytes, the same key.
     assert read_email(_mail()).message_key == read_email(_mail()).message_key
+
+
+def test_the_inbox_password_is_never_shown() -> None:
+    url = "imaps://nhachan:mat%40khau-bi-mat@imap.so.gov.vn:993/INBOX"
+    assert shown_inbox(url) == "imaps://nhachan:****@imap.so.gov.vn:993/INBOX"
+    inbox = read_inbox_url(url)
+    assert (inbox.user, inbox.password, inbox.tls, inbox.folder) == (
+        "nhachan",
+        "mat@khau-bi-mat",
+        True,
+        "INBOX",
+    )
+    with pytest.raises(InboxError) as refused:
+        read_inbox_url("pop3://nhachan:mat-khau-bi-mat@pop.so.gov.vn")
+    assert "mat-khau-bi-mat" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("update", "named"),
+    [
+        ({"reply_address": "nhachan+x@so.gov.vn"}, "NHACHAN_REPLY_ADDRESS"),
+        ({"inbox_url": "imaps://nhachan:pw@imap.so.gov.vn/INBOX"}, "NHACHAN_REPLY_ADDRESS"),
+        ({"reply_sender": "khong-phai-url"}, "NHACHAN_REPLY_SENDER"),
+        (
+            {"public_url": "https://nhachan.so.gov.vn", "zalo_bot_token": "1:abc"},
+            "NHACHAN_ZALO_WEBHOOK_SECRET",
+        ),
+    ],
+)
+def test_a_wrong_reply_setting_is_one_line_naming_it(update: dict[str, str], named: str) -> None:
+    settings = get_settings().model_copy(update=update)
+    with pytest.raises(ReplySettingsError, match=named) as refused:
+        check_reply_settings(settings)
+    assert "pw@" not in str(refused.value)
