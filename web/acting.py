@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -27,7 +27,14 @@ from models.statuses import MilestoneStatus
 from models.tables import AuditEntry, EvidenceFile, EvidenceReview, UnitRole
 from models.workflow_messages import EvidenceSubmission
 from notifications.channels import DeliveryAttempt, register_outbox
-from plan_import import ImportedPlan, PlanImportError, read_plan
+from plan_import import (
+    Correction,
+    CorrectionError,
+    ImportedPlan,
+    PlanImportError,
+    parse_corrections,
+    read_plan,
+)
 from plan_import.units import load_unit_directory
 from settings import Settings
 from storage import access as access_store
@@ -85,6 +92,31 @@ class ImportCheck:
     imported: ImportedPlan | None
     preview: Preview | None
     problems: list[str] = field(default_factory=list)
+    # The last year the coordinator set, and the cells corrected in place, read with the file.
+    until: int | None = None
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def fixes(self) -> list[tuple[str, str, str, str, str]]:
+        """(row, task, field, text as written, why) of each cell the coordinator may correct: the
+        refused and doubtful ones, and those already corrected (kept on the next reading)."""
+        corrected = {(c.task, c.field) for c in self.corrections}
+        cells = self.imported.cells_to_check if self.imported else []
+        fixes = [
+            (c.row, c.task, c.field, c.text, c.why)
+            for c in cells
+            if (c.task, c.field) not in corrected
+        ]
+        for task in self.imported.tasks if self.imported else []:
+            row = str(task.source_line)
+            for done in task.corrections:
+                fixes.append((row, task.code, done["field"], done["original"], ""))
+        return fixes
+
+    def corrected(self, task: str, field_name: str) -> str | None:
+        return next(
+            (c.text for c in self.corrections if (c.task, c.field) == (task, field_name)), None
+        )
 
     @property
     def startable(self) -> bool:
@@ -597,7 +629,13 @@ class Acting:
     # ----------------------------------------------------------------------------- import
 
     def check_import(
-        self, visitor: Visitor, *, file_name: str, content: bytes, year: int | None
+        self,
+        visitor: Visitor,
+        *,
+        file_name: str,
+        content: bytes,
+        year: int | None,
+        until: int | None = None,
     ) -> ImportCheck:
         """Read an uploaded plan as the importer does and preview every milestone; nothing is
         stored or started."""
@@ -618,7 +656,7 @@ class Acting:
                 visitor, actor, "import_plan", Where(), refusal=refusal, details={"file": file_name}
             )
             raise refusal from refused
-        check = self.read_import(stored.sha256, file_name=file_name, year=year)
+        check = self.read_import(stored.sha256, file_name=file_name, year=year, until=until)
         self.audit(
             visitor,
             actor,
@@ -634,13 +672,51 @@ class Acting:
             raise Refusal("unknown_upload", status=404)
         return path
 
-    def read_import(self, sha256: str, *, file_name: str, year: int | None) -> ImportCheck:
+    def recheck_import(
+        self,
+        visitor: Visitor,
+        sha256: str,
+        *,
+        year: int | None,
+        until: int | None,
+        fixes: list[tuple[str, str]],
+    ) -> ImportCheck:
+        """Read an upload again with the coordinator's corrections of its cells ((task:field,
+        text) pairs), as `check_import` reads it; nothing is stored or started."""
+        self.coordinator_actor(visitor)
         path = self._import_path(sha256)
-        check = ImportCheck(sha256, file_name, year, None, None)
+        try:
+            corrections = corrections_of(visitor, fixes)
+        except CorrectionError as error:
+            check = self.read_import(sha256, file_name=path.name, year=year, until=until)
+            check.problems.append(str(error))
+            return check
+        return self.read_import(
+            sha256, file_name=path.name, year=year, until=until, corrections=corrections
+        )
+
+    def read_import(
+        self,
+        sha256: str,
+        *,
+        file_name: str,
+        year: int | None,
+        until: int | None = None,
+        corrections: list[Correction] | None = None,
+    ) -> ImportCheck:
+        path = self._import_path(sha256)
+        check = ImportCheck(
+            sha256, file_name, year, None, None, until=until, corrections=corrections or []
+        )
         directory = load_unit_directory(self.settings.units_file)
         try:
             check.imported = read_plan(
-                path, year=year, directory=directory, agencies_dir=self.settings.agencies_dir
+                path,
+                year=year,
+                directory=directory,
+                agencies_dir=self.settings.agencies_dir,
+                until=until,
+                corrections=check.corrections,
             )
         except PlanImportError as error:
             check.problems.append(str(error))
@@ -668,26 +744,55 @@ class Acting:
                 coordinator=directory.coordinator,
                 leadership=directory.leadership,
                 written_year=imported.written_year,
+                last_year=imported.last_year,
             )
         except (PolicyError, CalendarDataError) as error:
             check.problems.append(str(error))
         return check
 
-    async def start_import(self, visitor: Visitor, sha256: str, *, year: int | None) -> str:
-        """Start the plan of an upload the coordinator has seen previewed; its key."""
+    async def start_import(
+        self,
+        visitor: Visitor,
+        sha256: str,
+        *,
+        year: int | None,
+        until: int | None = None,
+        fixes: list[tuple[str, str]] | None = None,
+    ) -> str:
+        """Start the plan of an upload the coordinator has seen previewed, with the cells they
+        corrected in place; its key."""
+        try:
+            corrections = corrections_of(visitor, fixes or [])
+        except CorrectionError as error:
+            raise Refusal("bad_correction", status=422) from error
 
         async def act(actor: Actor) -> str:
             path = self._import_path(sha256)
-            read = self.read_import(sha256, file_name=path.name, year=year).imported
+            read = self.read_import(
+                sha256, file_name=path.name, year=year, until=until, corrections=corrections
+            ).imported
             if read is not None:
                 self.check_agency(visitor, read.key, read.agency_code)
-            report = await self._engine(self.engine.start_plan(actor, path, year=year))
+            report = await self._engine(
+                self.engine.start_plan(actor, path, year=year, until=until, corrections=corrections)
+            )
             return str(report.plan_key)
 
-        plan_key: str = await self._as_coordinator(
-            visitor, "start_plan", Where(), {"sha256": sha256, "year": year}, act
-        )
+        details = {
+            "sha256": sha256,
+            "year": year,
+            "until": until,
+            "corrections": [c.spec for c in corrections],
+        }
+        plan_key: str = await self._as_coordinator(visitor, "start_plan", Where(), details, act)
         return plan_key
+
+
+def corrections_of(visitor: Visitor, fixes: list[tuple[str, str]]) -> list[Correction]:
+    """The coordinator's corrections from the import form: ("II.42:deadline", text) pairs, made
+    by the signed-in account, now (`plan_import.corrections` reads them, as for the CLI)."""
+    specs = [f"{cell}={text}" for cell, text in fixes]
+    return parse_corrections(specs, by=visitor.name, at=datetime.now(UTC))
 
 
 def _submission(

@@ -10,7 +10,7 @@ answer (Temporal down, no worker polling) as `EngineUnavailable`, after `ANSWER_
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -35,6 +35,7 @@ from models.workflow_messages import (
     Reassignment,
     TaskSnapshot,
 )
+from plan_import import Correction
 from settings import Settings
 from storage.plans import PlanNotStorable
 from workflows.task import TaskWorkflow
@@ -188,10 +189,20 @@ class EngineActions:
         return await self._call(lambda c: operations.trigger_event(c, plan_key, event, actor=actor))
 
     async def start_plan(
-        self, actor: Actor, path: Path, *, year: int | None
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        year: int | None,
+        until: int | None = None,
+        corrections: Sequence[Correction] = (),
     ) -> operations.StartReport:
         settings = self._settings
-        return await self._call(lambda c: operations.start_plan(c, settings, path, year=year))
+        return await self._call(
+            lambda c: operations.start_plan(
+                c, settings, path, year=year, until=until, corrections=corrections
+            )
+        )
 
     # ----------------------------------------------------------------------------- reading
 

@@ -23,7 +23,7 @@ from deadlines.local_time import local_iso
 from models.tables import EvidenceReview
 from storage.db import session_scope
 from storage.overview import list_units
-from web.acting import EvidenceForm, Refusal, Where
+from web.acting import EvidenceForm, ImportCheck, Refusal, Where
 from web.auth import AccessDenied, Visitor
 from web.context import (
     address,
@@ -84,8 +84,16 @@ class LinkRequest(BaseModel):
     revoke_old: bool = False
 
 
+class CellFix(BaseModel):
+    cell: str
+    text: str
+
+
 class StartRequest(BaseModel):
     year: int | None = None
+    until: int | None = None
+    # The coordinator's corrections of cells: {"cell": "II.42:deadline", "text": "Quý IV/2025"}.
+    corrections: list[CellFix] = []
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -593,13 +601,34 @@ async def import_plan(
     request: Request,
     file: Annotated[UploadFile, File()],
     year: Annotated[int | None, Form()] = None,
+    until: Annotated[int | None, Form()] = None,
     x_csrf_token: CsrfHeader = None,
 ) -> dict[str, Any]:
     """Read an uploaded plan: its report and every milestone; nothing starts yet."""
     who = _coordinator(request, x_csrf_token)
     check = web(request).acting.check_import(
-        who, file_name=file.filename or "plan", content=await file.read(), year=year
+        who, file_name=file.filename or "plan", content=await file.read(), year=year, until=until
     )
+    return _import_check(check)
+
+
+@router.post("/imports/{sha256}/preview")
+async def preview_import(
+    request: Request, sha256: str, body: StartRequest, x_csrf_token: CsrfHeader = None
+) -> dict[str, Any]:
+    """The upload read again with the coordinator's corrections of its cells."""
+    who = _coordinator(request, x_csrf_token)
+    check = web(request).acting.recheck_import(
+        who,
+        sha256,
+        year=body.year,
+        until=body.until,
+        fixes=[(fix.cell, fix.text) for fix in body.corrections],
+    )
+    return _import_check(check)
+
+
+def _import_check(check: ImportCheck) -> dict[str, Any]:
     imported = check.imported
     return {
         "upload": check.sha256,
@@ -614,6 +643,16 @@ async def import_plan(
         "warnings": [{"where": w.where, "message": w.message} for w in imported.warnings]
         if imported
         else [],
+        "cells_to_check": [
+            {
+                "cell": f"{c.task}:{c.field}",
+                "row": c.row,
+                "text": c.text,
+                "level": c.level,
+                "why": c.why,
+            }
+            for c in (imported.cells_to_check if imported else [])
+        ],
         "new_units": [u.name for u in imported.new_units] if imported else [],
         "tasks": [
             {
@@ -641,5 +680,11 @@ async def start_import(
     request: Request, sha256: str, body: StartRequest, x_csrf_token: CsrfHeader = None
 ) -> dict[str, str]:
     who = _coordinator(request, x_csrf_token)
-    plan_key = await web(request).acting.start_import(who, sha256, year=body.year)
+    plan_key = await web(request).acting.start_import(
+        who,
+        sha256,
+        year=body.year,
+        until=body.until,
+        fixes=[(fix.cell, fix.text) for fix in body.corrections],
+    )
     return {"plan": plan_key}

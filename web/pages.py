@@ -5,11 +5,12 @@ GET), so a refusal is shown on the page the person was on."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from control import access
@@ -614,6 +615,7 @@ async def import_upload(
     csrf: Csrf,
     file: Annotated[UploadFile, File()],
     year: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         who = check_csrf(request, csrf)
@@ -622,7 +624,50 @@ async def import_upload(
             who,
             file_name=file.filename or "plan",
             content=content,
-            year=int(year) if year.strip().isdigit() else None,
+            year=_year(year),
+            until=_year(until),
+        )
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return _back("/import")
+    return render(request, "import.html", {"check": check, "unit_names": _unit_names(request)})
+
+
+@dataclass(frozen=True)
+class ImportForm:
+    """The import page's fields read again and on start: the years and the corrected cells."""
+
+    year: int | None
+    until: int | None
+    fixes: list[tuple[str, str]]
+
+
+def import_form(
+    year: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    fix_cell: Annotated[list[str] | None, Form()] = None,
+    fix_was: Annotated[list[str] | None, Form()] = None,
+    fix_text: Annotated[list[str] | None, Form()] = None,
+) -> ImportForm:
+    # A field beside a refusal counts when the coordinator changed it from what the document says.
+    fixes = [
+        (cell, text.strip())
+        for cell, before, text in zip(fix_cell or [], fix_was or [], fix_text or [], strict=False)
+        if text.strip() != before.strip()
+    ]
+    return ImportForm(_year(year), _year(until), fixes)
+
+
+ImportFields = Annotated[ImportForm, Depends(import_form)]
+
+
+@router.post("/import/{sha256}/preview")
+async def import_preview(request: Request, sha256: str, csrf: Csrf, form: ImportFields) -> Response:
+    """The upload read again with the cells the coordinator corrected beside each refusal."""
+    try:
+        who = check_csrf(request, csrf)
+        check = web(request).acting.recheck_import(
+            who, sha256, year=form.year, until=form.until, fixes=form.fixes
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
@@ -631,22 +676,21 @@ async def import_upload(
 
 
 @router.post("/import/{sha256}/start")
-async def import_start(
-    request: Request,
-    sha256: str,
-    csrf: Csrf,
-    year: Annotated[str, Form()] = "",
-) -> Response:
+async def import_start(request: Request, sha256: str, csrf: Csrf, form: ImportFields) -> Response:
     try:
         who = check_csrf(request, csrf)
         plan_key = await web(request).acting.start_import(
-            who, sha256, year=int(year) if year.strip().isdigit() else None
+            who, sha256, year=form.year, until=form.until, fixes=form.fixes
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back("/import")
     flash(request, "ok", say("done", "plan_started", plan=plan_key))
     return _back(f"/plans/{quote(plan_key, safe='')}")
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
 
 
 # ----------------------------------------------------------------------------- leadership
