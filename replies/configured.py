@@ -35,9 +35,9 @@ def check_reply_settings(settings: Settings) -> None:
             load_channel(settings.reply_sender)
         except ChannelError as error:
             raise ReplySettingsError(f"NHACHAN_REPLY_SENDER: {error}") from error
-    if settings.public_url.startswith("https://") and settings.zalo_bot_token:
-        if len(settings.zalo_webhook_secret) < 16:
-            raise ReplySettingsError(
-                "NHACHAN_ZALO_WEBHOOK_SECRET: with an https public URL the Zalo bot calls the "
-                "webhook, which needs a secret of at least 16 characters"
-            )
+    webhook = settings.public_url.startswith("https://") and bool(settings.zalo_bot_token)
+    if webhook and len(settings.zalo_webhook_secret) < 16:
+        raise ReplySettingsError(
+            "NHACHAN_ZALO_WEBHOOK_SECRET: with an https public URL the Zalo bot calls the "
+            "webhook, which needs a secret of at least 16 characters"
+        )
