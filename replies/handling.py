@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from control import operations
+from control import access, operations
 from control.access import unit_links
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_day
-from models.tables import EvidenceFile, ReceivedReply, ReplyState, UnitRole
+from models.tables import AuditEntry, EvidenceFile, ReceivedReply, ReplyState, UnitRole
 from models.workflow_messages import EvidenceSubmission, ExtensionRequest, TaskSnapshot
 from notifications.contacts import load_contacts
 from notifications.formatting import format_day
@@ -144,7 +144,9 @@ class ReplyDesk:
                 if incoming.channel == ZALO
                 else answers.reason("not_contact", sender=incoming.sender, unit=about.unit_code)
             )
-            return self._settle(reply_id, ReplyState.REFUSED, why, about=about)
+            refused = self._settle(reply_id, ReplyState.REFUSED, why, about=about)
+            self._audit(refused, incoming)
+            return refused
         actor = (
             Actor(about.unit_code, UnitRole.UNIT)
             if about.unit_code in speaker
@@ -365,7 +367,31 @@ class ReplyDesk:
         row = self._settle(reply_id, ReplyState.REFUSED, why, about=about, details=details)
         milestone = f" về nhiệm vụ {about.task_code}" if about.task_code else ""
         self.answering.send(row, incoming, answers.answer("refused", reason=why, about=milestone))
+        self._audit(row, incoming)
         return self._row(reply_id)
+
+    def _audit(self, row: ReceivedReply, incoming: Incoming) -> None:
+        """The reply in the audit log beside the web's actions: the task's page lists it."""
+        action = _AUDITED_ACTIONS.get(row.state)
+        if action is None or not row.task_code:
+            return
+        access.record(
+            self.settings,
+            AuditEntry(
+                at=self.clock(),
+                actor=row.unit_code or incoming.sender,
+                actor_role=UnitRole.UNIT,
+                via=incoming.channel,
+                via_detail=incoming.message_key[:200],
+                action=action,
+                plan_key=row.plan_key,
+                task_code=row.task_code,
+                milestone_key=row.milestone_key,
+                outcome="refused" if row.state is ReplyState.REFUSED else "done",
+                message=row.reason,
+                details={"reply": row.id, "sender": incoming.sender},
+            ),
+        )
 
     def _finish(
         self,
@@ -384,7 +410,15 @@ class ReplyDesk:
             unit_name = about.unit_code
         message = self.answering.outcome(row, about, snapshot, unit_name)
         self.answering.send(row, incoming, message)
+        self._audit(row, incoming)
         return self._row(reply_id)
+
+
+_AUDITED_ACTIONS = {
+    ReplyState.RECORDED: "submit_evidence",
+    ReplyState.EXTENSION_REQUESTED: "request_extension",
+    ReplyState.REFUSED: "submit_evidence",
+}
 
 
 def _recorded_before(snapshot: TaskSnapshot, milestone_key: str, message_key: str) -> bool:

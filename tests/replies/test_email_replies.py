@@ -16,6 +16,8 @@ from models.statuses import MilestoneStatus
 from models.tables import ReplyState
 from replies.handling import ReplyDesk
 from replies.tokens import ReplySubject, read_token
+from storage.access import audit_of_task
+from storage.db import session_scope
 from tests.replies.conftest import (
     COORDINATOR_ADDRESS,
     LOCAL_TZ,
@@ -123,6 +125,11 @@ async def test_a_sender_not_in_the_contacts_is_refused_for_the_coordinator_to_se
     assert (row.plan_key, row.task_code) == (world.plan_key, "I.3")
     assert is_open(world.milestone("I.3").status)
     assert world.answers_to("la@ngoai.test") == []
+    # In the task's history beside the web's actions, refused and why.
+    with session_scope(world.settings.resolved_database_url()) as session:
+        audit = audit_of_task(session, plan_key=world.plan_key, task_code="I.3")
+    assert [(a.via, a.outcome) for a in audit] == [("email", "refused")]
+    assert "la@ngoai.test" in audit[0].message
 
 
 async def test_the_coordinator_may_reply_for_the_unit(world: World) -> None:
