@@ -14,7 +14,7 @@ from control.replies import attach_reply, received_replies
 from models.tables import ReplyState
 from replies.handling import ReplyDesk
 from replies.zalo import SECRET_HEADER, ZaloReplies, secret_matches
-from web.acting import Refusal
+from web.acting import Refusal, Where
 from web.auth import AccessDenied
 from web.context import check_csrf, refusal_text, require_account, web
 from web.rendering import flash, render
@@ -54,6 +54,7 @@ async def attach_by_hand(
     unit_code: Annotated[str, Form()],
 ) -> Response:
     context = web(request)
+    where = Where(plan_key.strip(), task_code.strip(), milestone_key.strip())
     try:
         who = check_csrf(request, csrf)
         actor = context.acting.coordinator_actor(who, plan_key)
@@ -67,6 +68,9 @@ async def attach_by_hand(
             milestone_key=milestone_key.strip(),
             unit_code=unit_code.strip(),
             actor=actor,
+        )
+        context.acting.audit(
+            who, actor, "submit_evidence", where, details={"reply": reply_id, "unit": unit_code}
         )
         flash(
             request,

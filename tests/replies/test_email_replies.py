@@ -356,4 +356,7 @@ async def test_the_coordinator_sees_every_reply_and_attaches_one_by_hand(world: 
         assert answer.status_code == 303, answer.text
     attached = world.reply_row(str(lost["Message-ID"]))
     assert attached.state is ReplyState.RECORDED and attached.task_code == "I.3"
+    with session_scope(world.settings.resolved_database_url()) as session:
+        audit = audit_of_task(session, plan_key=world.plan_key, task_code="I.3")
+    assert ("account", "done", "dieuphoi.thu") in [(a.via, a.outcome, a.actor) for a in audit]
     await eventually(lambda: not is_open(world.milestone("I.3").status))
