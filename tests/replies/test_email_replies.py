@@ -12,8 +12,10 @@ import pendulum
 import pytest
 
 from control import operations
+from control.permissions import Actor
 from models.statuses import MilestoneStatus
-from models.tables import ReplyState
+from models.tables import ReplyState, UnitRole
+from models.workflow_messages import ExtensionRefusal, ExtensionRequest
 from replies.handling import ReplyDesk
 from replies.tokens import ReplySubject, read_token
 from storage.access import audit_of_task
@@ -360,3 +362,45 @@ async def test_the_coordinator_sees_every_reply_and_attaches_one_by_hand(world: 
         audit = audit_of_task(session, plan_key=world.plan_key, task_code="I.3")
     assert ("account", "done", "dieuphoi.thu") in [(a.via, a.outcome, a.actor) for a in audit]
     await eventually(lambda: not is_open(world.milestone("I.3").status))
+
+
+async def test_a_reply_to_a_message_the_workflow_sent_records_its_evidence(world: World) -> None:
+    """The workflow's own message (the coordinator's refusal of an extension, sent by the
+    worker's notification activities through the real SMTP server) carries the signed reply
+    address: the unit answers it with its PDF and the milestone closes."""
+    milestone = world.milestone("I.13")
+    today = pendulum.now(LOCAL_TZ).date()
+    await operations.request_extension(
+        world.client,
+        world.plan_key,
+        "I.13",
+        # A day later, said to be meant even when it falls in the next year (on 31 December).
+        ExtensionRequest(
+            milestone.key, today.add(days=1), "chờ số liệu", requested_by=UNIT, confirmed=True
+        ),
+        actor=Actor(UNIT, UnitRole.UNIT),
+    )
+    await operations.refuse_extension(
+        world.client,
+        world.plan_key,
+        "I.13",
+        ExtensionRefusal(milestone.key, "hạn không đổi", refused_by="cchc-vtlt"),
+        actor=Actor("cchc-vtlt", UnitRole.COORDINATOR),
+    )
+
+    def refusal() -> EmailMessage | None:
+        found = [
+            m
+            for to, m in world.mail.outside
+            if UNIT_ADDRESS in to and str(m["Subject"]).startswith("[Không gia hạn] I.13:")
+        ]
+        return found[0] if found else None
+
+    await eventually(lambda: refusal() is not None)
+    message = refusal()
+    assert message is not None and str(message["Reply-To"]).startswith("nhachan+")
+    reply = reply_to(message, "Số 50/BC-BTG, gửi kèm bản ký.")
+    reply.add_attachment(PDF, maintype="application", subtype="pdf", filename="ky.pdf")
+    await _read(world, reply, str(message["Reply-To"]))
+    assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.RECORDED
+    await eventually(lambda: not is_open(world.milestone("I.13").status))
