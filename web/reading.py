@@ -47,9 +47,9 @@ from storage.overview import (
     list_units,
     milestone_rows,
     notifications_of_task,
-    projection_version,
     units_of_role,
 )
+from storage.plan_rows import KeptPlanRows
 from storage.plans import get_agency, get_plan, get_task
 from web.planning import PlannedStep, PlannedSteps, recipients
 from web.tracking import (
@@ -284,21 +284,15 @@ class Reader:
     def __init__(self, settings: Settings, planned: PlannedSteps) -> None:
         self.settings = settings
         self.planned = planned
-        # Each plan's rows as last read, with the projection version and import they are of;
-        # and its dashboard's filter-free part, with that and the minute it is of.
-        self._rows: dict[int, tuple[tuple[int, datetime], list[MilestoneRow]]] = {}
+        # Each plan's rows as last read; and its dashboard's filter-free part, with the rows'
+        # stamp and the minute it is of.
+        self._rows = KeptPlanRows()
         self._boards: dict[int, tuple[object, _Board]] = {}
 
     def _plan_rows(self, session: Session, plan: Plan) -> list[MilestoneRow]:
-        """The plan's rows, read again only when the engine or an import changed them."""
-        assert plan.id is not None
-        stamp = (projection_version(session, plan.id), plan.imported_at)
-        kept = self._rows.get(plan.id)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        rows = milestone_rows(session, plan.id)
-        self._rows[plan.id] = (stamp, rows)
-        return rows
+        """The plan's rows in the plan's order, read again only as far as the engine or an
+        import changed them."""
+        return self._rows.rows(session, plan)
 
     def tracking_clock(self, now: datetime, plan_year: int) -> TrackingClock:
         return TrackingClock.on(now, self.planned.due_soon_until(local_day(now), plan_year))
@@ -371,7 +365,7 @@ class Reader:
             plan = self._plan(session, plan_key)
             assert plan.id is not None
             rows = self._plan_rows(session, plan)
-            stamp = self._rows[plan.id][0]
+            stamp = self._rows.stamp(plan.id)
             minute = now.replace(second=0, microsecond=0)
             kept = self._boards.get(plan.id)
             if kept is not None and kept[0] == (stamp, minute):
@@ -433,7 +427,7 @@ class Reader:
             leadership=coordinators[1],
         )
         return _Board(
-            shown=sorted(shown, key=_order),
+            shown=shown,  # in the plan's order, as the rows are kept
             counts=Counter(s.tracking for s in shown),
             units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
             sections=sorted(sections.items(), key=lambda item: (_section_rank(item[0]), item[0])),

@@ -29,9 +29,11 @@ from models.workflow_messages import (
     Reassignment,
 )
 from notifications.channels import register_outbox
+from reports.records import plan_records
 from settings import get_settings
 from simulation.run import SimulatedPlan, local_start, simulated_plan
 from storage.db import session_scope
+from storage.plans import get_plan
 
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
 I. CÔNG TÁC CHỈ ĐẠO,,,,,
@@ -173,6 +175,14 @@ async def test_each_decision_is_told_to_the_units_it_concerns(plan: SimulatedPla
         rows = session.exec(select(NotificationLog)).all()
         logged = {(row.kind, row.unit_code, row.status) for row in rows}
     assert (MessageKind.EXTENSION_GRANTED, "van-phong", NotificationStatus.SENT) in logged
+    # The log keeps the due instant the extension replaced: a report of a date before the
+    # extension reads the due date then from it.
+    with session_scope(plan.settings.resolved_database_url()) as session:
+        stored = get_plan(session, key)
+        assert stored is not None
+        [extension] = plan_records(session, stored).facts[("I.1", "1")].extensions
+    assert local_iso(extension.previous_due) == "2023-03-31T17:00:00+07:00"
+    assert local_iso(extension.due) == "2023-04-07T17:00:00+07:00"
     assert (MessageKind.REASSIGNED, "phong-ccvc", NotificationStatus.SENT) in logged
     assert (MessageKind.CANCELLED, "cchc-vtlt", NotificationStatus.SENT) in logged
     assert (MessageKind.EVIDENCE_RECEIVED, "cchc-vtlt", NotificationStatus.SENT) in logged
