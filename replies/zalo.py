@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from control.permissions import Actor
+from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
 from models.tables import ReceivedReply, ReplyState, UnitRole
 from replies import answers
@@ -33,6 +34,14 @@ from storage.plans import latest_plan
 logger = logging.getLogger(__name__)
 
 _OPEN = (MilestoneStatus.OPEN, MilestoneStatus.OVERDUE)
+# What "the last reminder" is: the messages that ask a unit for its evidence.
+REMINDER_KINDS = (
+    MessageKind.REMINDER,
+    MessageKind.CHECK_IN,
+    MessageKind.NUDGE,
+    MessageKind.ESCALATION_COORDINATOR,
+    MessageKind.CLOCK_STARTED,
+)
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*\.?\s*$")
 # Zalo's webhook header carrying the secret given to setWebhook.
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -124,7 +133,7 @@ class ZaloReplies:
 
     def _last_reminded(self, unit: str) -> ReplySubject | None:
         with session_scope(self.desk.database_url) as session:
-            row = store.last_milestone_row_of_unit(session, unit)
+            row = store.last_reminder_of_unit(session, unit, REMINDER_KINDS)
             if row is None:
                 return None
             return ReplySubject(unit, row.plan_key, row.task_code, row.milestone_key)

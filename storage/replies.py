@@ -3,6 +3,7 @@ then settled with what was done."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -130,11 +131,17 @@ def milestone_rows_of_units(
     )
 
 
-def last_milestone_row_of_unit(session: Session, unit_code: str) -> NotificationLog | None:
-    """The last message about a milestone sent to the unit."""
+def last_reminder_of_unit(
+    session: Session, unit_code: str, kinds: Collection[str]
+) -> NotificationLog | None:
+    """The last message of these kinds (the reminders') about a milestone sent to the unit."""
     return session.exec(
         select(NotificationLog)
-        .where(NotificationLog.unit_code == unit_code, NotificationLog.milestone_key != "")
+        .where(
+            NotificationLog.unit_code == unit_code,
+            NotificationLog.milestone_key != "",
+            col(NotificationLog.kind).in_(list(kinds)),
+        )
         .order_by(col(NotificationLog.created_at).desc())
     ).first()
 
