@@ -404,3 +404,51 @@ async def test_a_reply_to_a_message_the_workflow_sent_records_its_evidence(world
     await _read(world, reply, str(message["Reply-To"]))
     assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.RECORDED
     await eventually(lambda: not is_open(world.milestone("I.13").status))
+
+
+async def test_the_mail_and_replies_verbs_read_the_inbox_and_list_what_came(
+    world: World,
+) -> None:
+    from typer.testing import CliRunner
+
+    from scheduler import app
+    from settings import get_settings
+    from tests.support.mailserver import PASSWORD
+
+    reminder = world.remind("I.12")
+    reply = reply_to(reminder, "Số 60/BC-BTG")
+    world.send(reply, str(reminder["Reply-To"]))
+    settings = world.settings
+    env = {
+        f"NHACHAN_{name.upper()}": str(getattr(settings, name))
+        for name in (
+            "var_dir",
+            "database_url",
+            "temporal_address",
+            "task_queue",
+            "calendar_dir",
+            "policy_file",
+            "contacts",
+            "office_opens",
+            "office_closes",
+            "reply_address",
+            "inbox_url",
+            "reply_sender",
+        )
+    }
+    runner = CliRunner()
+
+    # The verbs read the settings once per process: these, not a copy made before.
+    get_settings.cache_clear()
+    # Off the test's loop: the verb runs a loop of its own, and the worker runs on this one.
+    read = await asyncio.to_thread(runner.invoke, app, ["mail", "--once"], env=env)
+    assert read.exit_code == 0, read.output
+    assert "1 message(s) read from imap://nhachan:****@127.0.0.1" in read.output
+    assert PASSWORD not in read.output
+    assert world.reply_row(str(reply["Message-ID"])).state is ReplyState.RECORDED
+    listed = await asyncio.to_thread(
+        runner.invoke, app, ["replies", "--plan", world.plan_key], env={**env, "COLUMNS": "300"}
+    )
+    assert listed.exit_code == 0, listed.output
+    assert "bantongiao@donvi.test" in listed.output and "recorded" in listed.output
+    get_settings.cache_clear()
