@@ -1,5 +1,5 @@
 """The reply tests' world: a real mail system (dovecot and an SMTP server on loopback), the
-Temporal dev server with a worker, and a plan of twelve tasks led by Ban Tôn giáo, all due
+Temporal dev server with a worker, and a plan of fourteen tasks led by Ban Tôn giáo, all due
 today at the office's close.
 
 The worker sends its messages through the real notification activities, to the same SMTP
@@ -43,7 +43,7 @@ UNIT_ADDRESS = "bantongiao@donvi.test"
 COORDINATOR_ADDRESS = "cchc@donvi.test"
 ZALO_BOT = "1234567890:AbCdEfGhIjKlMnOpQrSt"
 UNIT_CHAT = "chat-ban-ton-giao"
-TASKS = 13
+TASKS = 14
 # A PDF as a scanner writes one: what the web app takes by its first bytes.
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -167,7 +167,8 @@ def test_the_inbox_password_is_never_shown() -> None:
     ],
 )
 def test_a_wrong_reply_setting_is_one_line_naming_it(update: dict[str, str], named: str) -> None:
-    settings = get_settings().model_copy(update=update)
+    blank = {"reply_address": "", "inbox_url": "", "reply_sender": "", "zalo_bot_token": ""}
+    settings = get_settings().model_copy(update={**blank, **update})
     with pytest.raises(ReplySettingsError, match=named) as refused:
         check_reply_settings(settings)
     assert "pw@" not in str(refused.value)
