@@ -72,9 +72,12 @@ from control.runtime import build_worker, exit_without_finalizing, start_dev_ser
 from deadlines.local_time import in_vietnam, local_day  # noqa: E402
 from models.payloads import (  # noqa: E402
     DeliveryOutcome,
+    MessageBatch,
     MessageKind,
+    MessageResult,
     NotificationOutcome,
     NotificationRequest,
+    SendResult,
 )
 from models.statuses import DisplayStatus  # noqa: E402
 from models.tables import NotificationLog, NotificationStatus, UnitRole  # noqa: E402
@@ -258,6 +261,13 @@ class LatenessRecorder:
             key=request.key, per_unit={u: DeliveryOutcome.SENT for u in request.recipients}
         )
 
+    @activity.defn(name="send_messages")
+    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+        """A task's messages of one instant: each recorded as `send_notification` records it."""
+        for message in batch.messages:
+            self.send_notification(message.request)
+        return [MessageResult(m.request.key, SendResult.SETTLED) for m in batch.messages]
+
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
     if not values:
@@ -287,7 +297,7 @@ async def measure_lateness(
                 env.client,
                 sim_settings,
                 executor=executor,
-                extra_activities=[recorder.send_notification],
+                extra_activities=[recorder.send_notification, recorder.send_messages],
                 replace_notifications=True,
             )
             async with worker:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from activities.notify import notification_service
-from control import access
+from control import access, refusal_words
 from control.permissions import Actor, NotPermitted, check_agency
 from deadlines import CalendarDataError, PolicyError
 from deadlines.preview import Preview, TaskDeadline, preview_plan
@@ -234,7 +234,9 @@ class Acting:
         try:
             return await call
         except EngineRefused as error:
-            raise Refusal("engine_refused", status=409, detail=str(error)) from error
+            raise Refusal(
+                "engine_refused", status=409, detail=refusal_words.refusal(str(error))
+            ) from error
         except EngineUnavailable as error:
             raise Refusal("engine_unavailable", status=503, detail=str(error)) from error
 
@@ -340,6 +342,7 @@ class Acting:
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> None:
         actor = self.unit_actor(visitor)
         where = Where(plan_key, task_code, milestone_key)
@@ -350,7 +353,13 @@ class Acting:
                 raise Refusal("reason_needed")
             await self._engine(
                 self.engine.request_extension(
-                    actor, plan_key, task_code, milestone_key, until=until, reason=reason
+                    actor,
+                    plan_key,
+                    task_code,
+                    milestone_key,
+                    until=until,
+                    reason=reason,
+                    confirmed=confirmed,
                 )
             )
         except Refusal as refusal:
@@ -400,12 +409,19 @@ class Acting:
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> None:
         async def act(actor: Actor) -> None:
             self._milestone(plan_key, task_code, milestone_key)
             await self._engine(
                 self.engine.grant_extension(
-                    actor, plan_key, task_code, milestone_key, until=until, reason=reason
+                    actor,
+                    plan_key,
+                    task_code,
+                    milestone_key,
+                    until=until,
+                    reason=reason,
+                    confirmed=confirmed,
                 )
             )
 

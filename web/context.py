@@ -14,7 +14,7 @@ import yaml
 from fastapi import Request
 from starlette.responses import Response
 
-from control import access
+from control import access, refusal_words
 from deadlines.local_time import local_day
 from notifications.links import InvalidLink
 from settings import Settings
@@ -49,7 +49,25 @@ def say(group: str, phrase: str, **values: object) -> str:
 
 def refusal_text(refusal: Refusal) -> str:
     text = str(words()["refusals"].get(refusal.word, refusal.word))
-    return f"{text}: {refusal.detail}" if refusal.detail else text
+    detail = refusal_detail(refusal.detail)
+    return f"{text}: {detail}" if detail else text
+
+
+def refusal_detail(detail: str) -> str:
+    """What a refusal adds to its words, as the person reads it: a state by its name, a
+    reason of the engine's in Vietnamese, a date dd/mm/yyyy; a technical English sentence
+    (kept in the log) adds nothing."""
+    if not detail:
+        return ""
+    tracking = words()["tracking"].get(detail)
+    if tracking is not None:
+        return str(tracking["label"]).lower()
+    said = refusal_words.known(detail)
+    if said is not None:
+        return said
+    if not detail.isascii():
+        return detail  # said in Vietnamese already, or the person's own words
+    return "" if " " in detail.strip() else refusal_words.local_dates(detail)
 
 
 def wall_clock() -> datetime:

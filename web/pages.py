@@ -8,17 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from control import access
+from control import access, refusal_words
 from control.permissions import Actor
 from models.tables import UnitRole
 from notifications.links import InvalidLink
 from storage.db import session_scope
 from storage.overview import list_units, units_of_role
+from storage.plans import get_plan
 from web.acting import EvidenceForm, Refusal, Where
 from web.actions import EngineRefused, EngineUnavailable
 from web.auth import AccessDenied, Visitor
@@ -35,8 +36,9 @@ from web.context import (
     words,
 )
 from web.reading import Filters, NotFound
-from web.rendering import flash, render
+from web.rendering import channel_name, flash, plan_title, render
 from web.tracking import TRACKING_ORDER, Tracking
+from web.waiting import sent_by, waiting_for_coordinator
 
 router = APIRouter(include_in_schema=False)
 
@@ -184,7 +186,8 @@ def change_password(
             raise access.AccessRefused("the two new passwords differ")
         access.change_password(context.settings, who.account.name, current=current, new=new)
     except access.AccessRefused as refused:
-        flash(request, "error", say("done", "password_not_changed", reason=refused))
+        reason = refusal_words.refusal(str(refused))
+        flash(request, "error", say("done", "password_not_changed", reason=reason))
         return _back("/account/password")
     context.sessions.sign_in(session_of(request), who.account.name)
     flash(request, "ok", say("done", "password_changed"))
@@ -223,7 +226,12 @@ def unit_page(request: Request) -> Response:
     return render(
         request,
         "unit.html",
-        {"page": page, "calendar_token": link, "order": TRACKING_ORDER},
+        {
+            "page": page,
+            "calendar_token": link,
+            "order": TRACKING_ORDER,
+            "sent": sent_by(context.settings, who.unit.code),
+        },
     )
 
 
@@ -250,6 +258,11 @@ def evidence_page(
             # task's page is theirs (after signing in).
             return _back(f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}")
         raise Refusal("not_your_task", status=403)
+    requests = [
+        r
+        for r in sent_by(context.settings, who.unit.code).requests
+        if (r.plan.key, r.task_code, r.milestone_key) == (plan_key, task_code, milestone_key)
+    ]
     return render(
         request,
         "evidence.html",
@@ -259,6 +272,7 @@ def evidence_page(
             "leads": who.unit.code in shown.row.lead_units,
             "path": path,
             "unit_names": _unit_names(request),
+            "requests": requests,
         },
     )
 
@@ -269,6 +283,17 @@ def _office_units(request: Request) -> set[str]:
         return {
             *units_of_role(session, UnitRole.COORDINATOR),
             *units_of_role(session, UnitRole.LEADERSHIP),
+        }
+
+
+def _lead_candidates(request: Request, agency_id: int) -> dict[str, str]:
+    """The units that may lead a task of the agency's plan: its own units, the coordinator's
+    office among them, never the leadership (who assigns the work, not does it)."""
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        return {
+            unit.code: unit.name
+            for unit in list_units(session)
+            if unit.agency_id == agency_id and unit.role is not UnitRole.LEADERSHIP
         }
 
 
@@ -322,12 +347,19 @@ async def request_extension(
     csrf: Csrf,
     until: Annotated[str, Form()],
     reason: Annotated[str, Form()],
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     path = _milestone_path(plan_key, task_code, milestone_key)
     try:
         who = check_csrf(request, csrf)
         await web(request).acting.request_extension(
-            who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+            who,
+            plan_key,
+            task_code,
+            milestone_key,
+            until=_required_date(until),
+            reason=reason,
+            confirmed=confirmed,
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
@@ -357,8 +389,12 @@ def dashboard(
     context = web(request)
     filters = Filters(section, unit, state, q.strip(), page)
     board = context.reader.dashboard(plan_key, filters, context.clock())
-    template = "_rows.html" if request.headers.get("hx-request") else "dashboard.html"
-    return render(request, template, {"board": board, "order": TRACKING_ORDER})
+    if request.headers.get("hx-request"):
+        return render(request, "_rows.html", {"board": board, "order": TRACKING_ORDER})
+    waiting = waiting_for_coordinator(context.settings, plan_key) if who.is_coordinator else None
+    return render(
+        request, "dashboard.html", {"board": board, "order": TRACKING_ORDER, "waiting": waiting}
+    )
 
 
 @router.get("/plans/{plan_key}/tasks/{task_code}")
@@ -380,7 +416,7 @@ async def task_page(request: Request, plan_key: str, task_code: str) -> Response
             "detail": detail,
             "history": history,
             "history_problem": history_problem,
-            "units": _unit_names(request),
+            "units": _lead_candidates(request, detail.plan.agency_id),
             "Tracking": Tracking,
         },
     )
@@ -396,19 +432,32 @@ async def decide_extension(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()],
     until: Annotated[str, Form()] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     path = f"{_task_path(plan_key, task_code)}#m-{quote(milestone_key, safe='')}"
     acting = web(request).acting
     try:
         who = check_csrf(request, csrf)
         if decision == "grant":
+            new_due = _required_date(until)
             await acting.grant_extension(
-                who, plan_key, task_code, milestone_key, until=_required_date(until), reason=reason
+                who,
+                plan_key,
+                task_code,
+                milestone_key,
+                until=new_due,
+                reason=reason,
+                confirmed=confirmed,
             )
             flash(
                 request,
                 "ok",
-                say("done", "extension_granted", milestone=milestone_key, until=until),
+                say(
+                    "done",
+                    "extension_granted",
+                    milestone=milestone_key,
+                    until=f"{new_due:%d/%m/%Y}",
+                ),
             )
         else:
             await acting.refuse_extension(who, plan_key, task_code, milestone_key, reason=reason)
@@ -513,13 +562,16 @@ def events_page(
         except Refusal as refusal:
             problem = refusal_text(refusal)
         except NotFound:
-            problem = say("done", "nothing_waits", key=key)
+            problem = say(
+                "done", "nothing_waits", key=context.reader.event_names(plan_key).get(key, key)
+            )
     return render(
         request,
         "events.html",
         {
             "plan_key": plan_key,
             "awaited": awaited,
+            "event_names": context.reader.event_names(plan_key),
             "preview": preview,
             "problem": problem,
             "chosen": {
@@ -555,11 +607,16 @@ async def trigger_event(
         )
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
-        return _back(f"/plans/{quote(plan_key, safe='')}/events")
+        # Back to the preview as it was filled in, to correct what was refused.
+        kept = urlencode(
+            {"key": key, "occurred_on": occurred_on, "decision": decision, "due_on": due_on}
+        )
+        return _back(f"/plans/{quote(plan_key, safe='')}/events?{kept}")
+    name = web(request).reader.event_names(plan_key).get(key, key)
     flash(
         request,
         "ok",
-        say("done", "event_recorded", key=key, count=len(tasks), tasks=", ".join(tasks)),
+        say("done", "event_recorded", key=name, count=len(tasks), tasks=", ".join(tasks)),
     )
     return _back(f"/plans/{quote(plan_key, safe='')}?state={Tracking.WAITING_EVENT.value}")
 
@@ -588,13 +645,16 @@ async def send_unit_link(
             who, unit_code, revoke_old=bool(revoke_old)
         )
         sent = [a for a in attempts if a.delivered]
+        unit = _unit_names(request).get(unit_code, unit_code)
         if sent:
-            flash(request, "ok", say("done", "link_sent", unit=unit_code, channel=sent[0].channel))
+            channel = channel_name(sent[0].channel)
+            flash(request, "ok", say("done", "link_sent", unit=unit, channel=channel))
         else:
-            answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or say(
+            # Each channel by its kind; what its server answered is in the log.
+            answers = ", ".join(channel_name(a.channel) for a in attempts) or say(
                 "done", "no_channel"
             )
-            flash(request, "error", say("done", "link_not_sent", unit=unit_code, answers=answers))
+            flash(request, "error", say("done", "link_not_sent", unit=unit, answers=answers))
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
     return _back("/units")
@@ -685,7 +745,10 @@ async def import_start(request: Request, sha256: str, csrf: Csrf, form: ImportFi
     except Refusal as refusal:
         flash(request, "error", refusal_text(refusal))
         return _back("/import")
-    flash(request, "ok", say("done", "plan_started", plan=plan_key))
+    with session_scope(web(request).settings.resolved_database_url()) as session:
+        started = get_plan(session, plan_key)
+        name = plan_title(started) if started is not None else plan_key
+    flash(request, "ok", say("done", "plan_started", plan=name))
     return _back(f"/plans/{quote(plan_key, safe='')}")
 
 

@@ -35,6 +35,7 @@ from models.tables import (
     Unit,
     UnitRole,
 )
+from plan_import.header import title_years
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
@@ -257,6 +258,16 @@ class EventPreview:
     due_on: date | None
     starts: list[EventStart] = field(default_factory=list)
     needs_due_date: bool = False
+    # What the plan calls the event ("Theo Kế hoạch của UBND tỉnh"), from its deadline text.
+    name: str = ""
+
+    @property
+    def confirmable(self) -> bool:
+        """The engine takes it as it stands: every task gets a due date (the due date the
+        document sets is given when a task's deadline is "theo kế hoạch của UBND tỉnh")."""
+        return not (self.needs_due_date and self.due_on is None) and all(
+            s.due is not None and not s.problem for s in self.starts
+        )
 
 
 @lru_cache(maxsize=65536)
@@ -505,13 +516,7 @@ class Reader:
         readings: list[PlannedMilestone] = []
         refused = ""
         try:
-            readings = plan_milestones(
-                rows[0].deadline_text,
-                year=plan.year,
-                task_title=rows[0].title,
-                calendar=self.settings.working_calendar(plan.year),
-                policy=self.planned.policy(task_code),
-            )
+            readings = self._readings(rows[0].deadline_text, rows[0].title, task_code, plan)
         except DeadlineRefused as error:
             refused = error.reason
         return TaskDetail(
@@ -650,6 +655,47 @@ class Reader:
                 events.setdefault(row.event_key, []).append(row)
         return dict(sorted(events.items()))
 
+    def event_names(self, plan_key: str) -> dict[str, str]:
+        """Event key -> what the plan calls the event (“Theo Kế hoạch của UBND tỉnh”), for
+        every event the plan's milestones wait on or waited on."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            rows = self._plan_rows(session, plan)
+        names: dict[str, str] = {}
+        for row in rows:
+            if row.event_key and row.event_key not in names:
+                names[row.event_key] = self.event_words(row, plan)
+        return names
+
+    def event_words(self, row: MilestoneRow, plan: Plan) -> str:
+        """The words of the row's deadline that name its event."""
+        for milestone in self.readings(row.deadline_text, row.title, row.task_code, plan):
+            if milestone.event_key == row.event_key:
+                return milestone.text
+        return row.deadline_text
+
+    def readings(self, text: str, title: str, task_code: str, plan: Plan) -> list[PlannedMilestone]:
+        """The milestones a deadline text reads as in the plan's year (a plan written for
+        another year read as the importer moved it); none when it cannot be read."""
+        try:
+            return self._readings(text, title, task_code, plan)
+        except DeadlineRefused:
+            return []
+
+    def _readings(
+        self, text: str, title: str, task_code: str, plan: Plan
+    ) -> list[PlannedMilestone]:
+        written = written_year(plan)
+        return plan_milestones(
+            text,
+            year=plan.year,
+            task_title=title,
+            calendar=self.settings.working_calendar(plan.year),
+            policy=self.planned.policy(task_code),
+            written_year=written if written != plan.year else None,
+            last_year=plan.last_year,
+        )
+
     def event_preview(
         self, plan_key: str, key: str, occurred_on: date, due_on: date | None
     ) -> EventPreview:
@@ -665,11 +711,17 @@ class Reader:
         for row in sorted(waiting, key=lambda r: (_section_rank(r.section), r.row)):
             policy = self.planned.policy(row.task_code)
             kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
-            if kind is MilestoneKind.OUTSIDE_PLAN:
-                preview.needs_due_date = True
             start = EventStart(
                 row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
             )
+            preview.name = preview.name or self.event_words(row, plan)
+            if kind is MilestoneKind.OUTSIDE_PLAN:
+                preview.needs_due_date = True
+                if due_on is None:
+                    # Only the document the event brings sets its due date: none is shown
+                    # until the coordinator gives it (the engine refuses the event without).
+                    preview.starts.append(start)
+                    continue
             milestone = PlannedMilestone(
                 key=row.key or "",
                 order=row.order,
@@ -685,7 +737,7 @@ class Reader:
                 plan_year=plan.year,
             )
             try:
-                milestone = _with_allowance(milestone, row, plan.year, self)
+                milestone = _with_allowance(milestone, row, plan, self)
                 start.due = due_after_event(
                     milestone,
                     event_date=occurred_on,
@@ -699,21 +751,19 @@ class Reader:
         return preview
 
 
+def written_year(plan: Plan) -> int | None:
+    """The one year the plan's title names (“… năm 2023”): the year it was written for, which
+    is not the plan's year when a plan is run again for another (`--year`)."""
+    years = title_years(plan.title)
+    return years.last if years is not None and not years.several else None
+
+
 def _with_allowance(
-    milestone: PlannedMilestone, row: MilestoneRow, year: int, reader: Reader
+    milestone: PlannedMilestone, row: MilestoneRow, plan: Plan, reader: Reader
 ) -> PlannedMilestone:
     """The milestone as its deadline text reads it (the time it allows after the event), when
     the text can be read again; otherwise as recorded."""
-    try:
-        planned = plan_milestones(
-            row.deadline_text,
-            year=year,
-            task_title=row.title,
-            calendar=reader.settings.working_calendar(year),
-            policy=reader.planned.policy(row.task_code),
-        )
-    except DeadlineRefused:
-        return milestone
+    planned = reader.readings(row.deadline_text, row.title, row.task_code, plan)
     template_key = (row.key or "").split("@")[0]
     return next((m for m in planned if m.key == template_key), milestone)
 

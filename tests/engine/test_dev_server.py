@@ -97,7 +97,7 @@ async def engine(settings: Settings, recorder: NotificationRecorder) -> AsyncIte
                 env.client,
                 settings,
                 executor=executor,
-                extra_activities=[recorder.send_notification],
+                extra_activities=recorder.activities(),
                 replace_notifications=True,
             )
             async with worker:

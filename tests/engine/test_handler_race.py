@@ -111,7 +111,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                     planning.due_after_event,
                     planning.due_on_day,
                     *RecordActivities(database_url=settings.resolved_database_url()).all(),  # type: ignore[list-item]
-                    recorder.send_notification,
+                    *recorder.activities(),
                 ],
                 activity_executor=executor,
             )
