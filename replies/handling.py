@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from control import access, operations
+from control import access, operations, refusal_words
 from control.access import unit_links
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_day
@@ -266,10 +266,11 @@ class ReplyDesk:
                 )
                 state = ReplyState.RECORDED
         except WorkflowUpdateFailedError as error:
-            refused = str(getattr(error.cause, "message", error.cause))
+            refused = refusal_words.refusal(str(getattr(error.cause, "message", error.cause)))
             return self._refuse(reply_id, incoming, answers.reason("engine", why=refused), where)
         except (NotPermitted, operations.NotRecorded) as error:
-            return self._refuse(reply_id, incoming, answers.reason("engine", why=error), where)
+            said = refusal_words.refusal(str(error))
+            return self._refuse(reply_id, incoming, answers.reason("engine", why=said), where)
         return self._finish(reply_id, incoming, state, where, snapshot, details)
 
     # ------------------------------------------------------------------- attached by hand

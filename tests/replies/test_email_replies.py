@@ -454,3 +454,17 @@ async def test_the_mail_and_replies_verbs_read_the_inbox_and_list_what_came(
         assert "bantongiao@donvi.test" in listed.output and "recorded" in listed.output
     finally:
         get_settings.cache_clear()
+
+
+async def test_a_reply_the_engine_refuses_is_answered_in_vietnamese(world: World) -> None:
+    # I.1 was closed by the first test: a second delivery for it is refused by the engine.
+    reminder = world.remind("I.1")
+    reply = reply_to(reminder, "Số 70/BC-BTG, gửi bổ sung.")
+    await _read(world, reply, str(reminder["Reply-To"]))
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED
+    told = world.answers_to(UNIT_ADDRESS)[-1]
+    assert str(told["Subject"]) == "Chưa ghi nhận được thư trả lời của đơn vị"
+    body = told.get_body(("plain",))
+    assert body is not None and row.reason in body.get_content()
+    assert "I.1 đã đóng (hoàn thành đúng hạn)" in row.reason
