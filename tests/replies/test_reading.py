@@ -20,6 +20,7 @@ from replies.tokens import (
     read_token,
     token_of_address,
 )
+from replies.zalo import ZaloUpdate, read_update
 from settings import get_settings
 
 TODAY = date(2026, 12, 5)
@@ -172,3 +173,27 @@ def test_a_wrong_reply_setting_is_one_line_naming_it(update: dict[str, str], nam
     with pytest.raises(ReplySettingsError, match=named) as refused:
         check_reply_settings(settings)
     assert "pw@" not in str(refused.value)
+
+
+def test_a_zalo_update_is_read_as_a_message_and_a_sticker_is_not() -> None:
+    text = {
+        "event_name": "message.text.received",
+        "message": {"message_id": "m1", "from": {"id": "u1"}, "chat": {"id": "c1"}, "text": "Số 1"},
+    }
+    photo = {
+        "event_name": "message.image.received",
+        "message": {
+            "message_id": "m2",
+            "chat": {"id": "c1"},
+            "photo": "https://f.zalo.example/p.jpg",
+            "caption": "Ảnh",
+        },
+    }
+    sticker = {
+        "event_name": "message.sticker.received",
+        "message": {"message_id": "m3", "chat": {"id": "c1"}, "sticker": "x"},
+    }
+    assert read_update(text) == ZaloUpdate("m1", "c1", "Số 1")
+    assert read_update(photo) == ZaloUpdate("m2", "c1", "Ảnh", "https://f.zalo.example/p.jpg")
+    assert read_update(sticker) is None
+    assert read_update({"event_name": "x"}) is None
