@@ -13,7 +13,7 @@ from commands.output import console, fail
 from commands.running import ByOption, PlanOption, acting, resolve_plan, resolve_unit, with_client
 from control import replies as control_replies
 from control.permissions import Action
-from deadlines.local_time import local_iso
+from deadlines.local_time import local_display
 from replies.mailbox import shown_inbox
 from replies.running import start_readers, zalo_polls
 from settings import get_settings
@@ -61,7 +61,7 @@ def replies_command(plan: PlanOption = None) -> None:
     for row in rows:
         table.add_row(
             str(row.id),
-            local_iso(row.received_at),
+            local_display(row.received_at),
             row.channel,
             row.sender,
             row.task_code,

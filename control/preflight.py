@@ -15,7 +15,7 @@ from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, load_contacts
 from plan_import.units import UnitDirectoryError, load_unit_directory
 from replies.configured import ReplySettingsError, check_reply_settings
-from settings import Settings
+from settings import Settings, SettingsError
 from storage.db import DatabaseUnavailable, upgrade_schema
 from storage.plans import PlanNotStorable
 
@@ -27,6 +27,7 @@ class EngineUnavailable(RuntimeError):
 
 # The failures a person can act on from one line: entry points print the message and exit 1.
 NAMED_FAILURES: tuple[type[Exception], ...] = (
+    SettingsError,
     DatabaseUnavailable,
     UnitDirectoryError,
     ContactsError,
