@@ -247,6 +247,8 @@ class ReplyDesk:
                         new_due_on=content.extension.until,
                         reason=content.extension.reason or content.text[:500],
                         requested_by=about.unit_code,
+                        # The unit wrote the date itself: one in the next year is meant.
+                        confirmed=True,
                     ),
                     actor=actor,
                 )

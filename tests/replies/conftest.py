@@ -1,23 +1,24 @@
 """The reply tests' world: a real mail system (dovecot and an SMTP server on loopback), the
-Temporal dev server with a worker, and a plan of fourteen tasks led by Ban Tôn giáo, all due
-today at the office's close.
+Temporal dev server with a worker, and a plan of fourteen tasks led by Ban Tôn giáo, all due at
+23:59:59 of today (of tomorrow when midnight is less than half an hour away).
 
 The worker sends its messages through the real notification activities, to the same SMTP
-server. Office hours run from 00:00 to 23:59:59 and the calendar makes today a working day, so
-the present is inside office hours at whatever hour the tests run (a decision sent outside
-office hours would wait for the opening)."""
+server. Office hours run from 00:00 to 23:59:59 and the calendar makes today and the days after
+working days (simulation/real_clock.py), so the present is inside office hours at whatever hour
+the tests run, across midnight too (a decision sent outside office hours would wait for the
+opening)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 
-import pendulum
 import pytest
 import pytest_asyncio
 from sqlmodel import select
@@ -25,6 +26,7 @@ from temporalio.client import Client
 
 from control import operations
 from control.runtime import build_worker, start_dev_server
+from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
 from models.statuses import MilestoneStatus
 from models.tables import Milestone, ReceivedReply, ReplyState, Task
@@ -32,6 +34,7 @@ from notifications.channels import register_outbox
 from replies.handling import ReplyDesk
 from replies.mailbox import MailboxReader, read_inbox_url
 from settings import Settings, get_settings
+from simulation.real_clock import office_window, write_calendar
 from storage.db import session_scope
 from storage.replies import find_reply
 from tests.notifications.servers import ZaloApi
@@ -65,14 +68,12 @@ def zalo() -> Iterator[ZaloApi]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem, zalo: ZaloApi) -> Settings:
     folder = tmp_path_factory.mktemp("replies")
-    today = pendulum.now(LOCAL_TZ).date()
-    calendar = folder / "calendar"
-    calendar.mkdir()
-    (calendar / f"{today.year}.yaml").write_text(
-        f"year: {today.year}\nworking_days:\n"
-        f"  - {{date: {today.isoformat()}, name: test day, decision: the test}}\n",
-        encoding="utf-8",
-    )
+    # The tasks fall due at the close of the first day whose office hours stay open long after
+    # now (today, or tomorrow when midnight is near); today and the days after are working days.
+    window = office_window(datetime.now(UTC), timedelta(0), timedelta(minutes=30))
+    due = window.day
+    days = [local_day(datetime.now(UTC)), *window.days()]
+    calendar = write_calendar(folder / "calendar", days, name="test day")
     policy = folder / "policy.yaml"
     policy.write_text(
         'reminders: {at: "00:00"}\nescalations: {at: "00:00"}\n'
@@ -80,7 +81,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem, zalo: Z
         encoding="utf-8",
     )
     rows = "".join(
-        f"{n},Báo cáo số {n},Ban Tôn giáo,,ngày {today.day}/{today.month}/{today.year},\n"
+        f"{n},Báo cáo số {n},Ban Tôn giáo,,ngày {due.day}/{due.month}/{due.year},\n"
         for n in range(1, TASKS + 1)
     )
     plan = folder / "plan.csv"
@@ -124,6 +125,11 @@ class World:
     client: Client
     plan_key: str
     zalo: ZaloApi
+
+    @property
+    def due(self) -> date:
+        """The day every task falls due (at 23:59:59)."""
+        return due_day(self.settings)
 
     def desk(self) -> ReplyDesk:
         return ReplyDesk(self.settings, self.client)
@@ -210,15 +216,21 @@ async def world(settings: Settings, mail: MailSystem, zalo: ZaloApi) -> AsyncIte
                 executor=executor,
             )
             async with worker:
-                today = pendulum.now(LOCAL_TZ).date()
                 report = await operations.start_plan(
-                    env.client, settings, settings.plan_file, year=today.year
+                    env.client, settings, settings.plan_file, year=due_day(settings).year
                 )
                 assert len(report.started) == TASKS
                 found = World(settings, mail, env.client, report.plan_key, zalo)
                 for n in range(1, TASKS + 1):
                     await eventually(lambda n=n: _planned(found, f"I.{n}"))
                 yield found
+
+
+def due_day(settings: Settings) -> date:
+    """The day the plan's rows name (the only 'ngày' in the plan file)."""
+    found = re.search(r"ngày (\d+)/(\d+)/(\d+)", settings.plan_file.read_text(encoding="utf-8"))
+    assert found is not None
+    return date(int(found[3]), int(found[2]), int(found[1]))
 
 
 def _planned(world: World, task_code: str) -> bool:
