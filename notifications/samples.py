@@ -217,7 +217,7 @@ class Samples:
             evidence_link=evidence_link(lines.public_url, plan.key, task.code, milestone_key),
             lead_unit_names=[lines.unit_name(code) for code in task.lead_units],
         )
-        return plan.key, plan.title, line, overdue or [line]
+        return plan.key, log.titled(plan), line, overdue or [line]
 
 
 def sample_tally(now: datetime) -> YearTally:
