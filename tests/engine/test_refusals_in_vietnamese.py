@@ -27,6 +27,7 @@ from types import FunctionType
 import pytest
 
 from control import permissions, refusal_words
+from control.operations import load_plan_for_start
 from control.permissions import Action, Actor, TaskAccess, check_agency, check_permitted
 from deadlines import MilestoneKind
 from models.statuses import MilestoneStatus, TaskStatus
@@ -42,6 +43,8 @@ from models.workflow_messages import (
     ExtensionRequest,
     Reassignment,
 )
+from plan_import.units import load_unit_directory
+from settings import DATA_DIR
 from tests.engine.test_task_state import DUE, planned, tracker
 from tests.support.language import foreign_in_text
 from workflows import plan as plan_workflow
@@ -218,7 +221,15 @@ _PERMISSION_CASES: dict[str, Callable[[], None]] = {
     ),
 }
 
-CASES = {
+OTHER_AGENCY_PLAN = Path(__file__).parent / "data" / "svhttdl-qng-2025-2026.txt"
+_START_CASES: dict[str, Callable[[], object]] = {
+    "a plan of an agency with no coordinator": lambda: load_plan_for_start(
+        OTHER_AGENCY_PLAN, year=None, directory=load_unit_directory(DATA_DIR / "units.yaml")
+    ),
+}
+
+CASES: dict[str, Callable[[], object]] = {
+    **{f"start: {name}": case for name, case in _START_CASES.items()},
     **{f"task: {name}": case for name, case in _TASK_CASES.items()},
     **{f"event: {name}": case for name, case in _EVENT_CASES.items()},
     **{f"permission: {name}": case for name, case in _PERMISSION_CASES.items()},
@@ -238,7 +249,7 @@ CHECKS: list[Callable[..., None]] = [
 ]
 
 
-def _refusal(case: Callable[[], None]) -> tuple[str, tuple[str, int]]:
+def _refusal(case: Callable[[], object]) -> tuple[str, tuple[str, int]]:
     """The refusal's sentence and where it was raised."""
     with pytest.raises(ValueError) as raised:
         case()
