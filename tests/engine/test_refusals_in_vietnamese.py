@@ -101,6 +101,9 @@ _TASK_CASES: dict[str, Callable[[], None]] = {
     "a document dated tomorrow": lambda: _task().check_evidence(
         dataclasses.replace(DOC, document_date=date(2023, 3, 22))
     ),
+    "a document dated two years back": lambda: _task().check_evidence(
+        dataclasses.replace(DOC, document_date=date(2021, 12, 31))
+    ),
     "a link that is no web address": lambda: _task().check_evidence(
         dataclasses.replace(DOC, link="javascript:alert(1)")
     ),
