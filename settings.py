@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     task_queue: str = "nhachan"
     # Task starts `start` keeps in flight at once (each waits a round trip to the server).
     start_concurrency: int = 32
+    # Signals the worker keeps in flight at once when it takes an event to the tasks waiting on
+    # it (activities.routing).
+    event_routing_in_flight: int = 32
     # The worker's sticky cache: workflows kept in memory between their wake-ups, about 0.16 MiB
     # each over an idle worker of about 150 MiB (measured: 302 MiB with 1,000 tasks and a cache
     # of 500, 383 MiB with a cache of 2,000). One evicted replays its history when it next
@@ -58,6 +61,11 @@ class Settings(BaseSettings):
     # Workflow tasks and local activities (the task's date computations) run at once.
     worker_max_concurrent_workflow_tasks: int = 100
     worker_max_concurrent_local_activities: int = 16
+    # Activities (sends, records) run at once, each on a thread of its own beside the local
+    # activities' (control.serving): a burst of sends never holds up a task's projection write.
+    # One task's messages of an instant are one activity. More than 16 did not send a burst
+    # faster on 2 cores (docs/BENCHMARKS.md): the sends wait for the CPU, not for threads.
+    worker_max_concurrent_activities: int = 16
 
     # Data the product ships with; each can be replaced by a file of the department's own.
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
