@@ -40,6 +40,7 @@ from models.workflow_messages import (
     ExtensionGrant,
     ExtensionRefusal,
     ExtensionRequest,
+    HistoryEntry,
     MilestoneView,
     PlanWorkflowInput,
     Reassignment,
@@ -503,3 +504,8 @@ async def cancel_task(
 
 async def task_snapshot(client: Client, plan_key: str, task_code: str) -> TaskSnapshot:
     return await task_handle(client, plan_key, task_code).query(TaskWorkflow.snapshot)
+
+
+async def task_history(client: Client, plan_key: str, task_code: str) -> list[HistoryEntry]:
+    """The task's own history, as its workflow holds it."""
+    return await task_handle(client, plan_key, task_code).query(TaskWorkflow.history)

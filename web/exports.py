@@ -1,6 +1,6 @@
-"""What the web app hands out as files: the status table (.xlsx, one row per milestone, as a
-coordinator files it), the CCHC progress report draft (.docx, by the plan's sections I-VII),
-a unit's calendar feed (.ics, subscribable with the unit's link) and delivered evidence files.
+"""What the web app hands out as reports: the status table (.xlsx, one row per milestone, as a
+coordinator files it) and the CCHC progress report draft (.docx, by the plan's sections I-VII).
+A unit's calendar feed and delivered evidence files are `web/routes/files.py`'s.
 """
 
 from __future__ import annotations
@@ -13,23 +13,19 @@ from urllib.parse import quote
 from docx import Document
 from docx.shared import Pt
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
-from icalendar import Calendar, Event
+from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from control import access
-from deadlines.local_time import LOCAL_TZ, in_vietnam
+from deadlines.local_time import in_vietnam
 from models.tables import Evidence, Plan
-from notifications.links import InvalidLink
 from storage import access as access_store
 from storage.db import session_scope
-from web.acting import Refusal
-from web.auth import AccessDenied
-from web.context import require_plan_reader, say, visitor, web, words
+from web.context import say, words
+from web.deps import PlanReader, web
 from web.reading import Shown
+from web.refusals import Refusal
 from web.tracking import DONE_TRACKING, TRACKING_ORDER, Tracking
-from web.uploads import stored_path
 
 router = APIRouter(include_in_schema=True, tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,9 +70,8 @@ def _evidence(request: Request, plan: Plan) -> dict[tuple[str, str], Evidence]:
 
 
 @router.get("/plans/{plan_key}/export/status.xlsx")
-def status_table(request: Request, plan_key: str) -> Response:
+def status_table(request: Request, plan_key: str, who: PlanReader) -> Response:
     """One row per milestone: the task, its units, the deadline, the state, the evidence."""
-    require_plan_reader(request, plan_key)
     plan, shown, names = _all_shown(request, plan_key)
     evidence = _evidence(request, plan)
     tracking = words()["tracking"]
@@ -129,11 +124,12 @@ def status_table(request: Request, plan_key: str) -> Response:
 
 
 @router.get("/plans/{plan_key}/export/report.docx")
-def progress_report(request: Request, plan_key: str, period: str = "year") -> Response:
+def progress_report(
+    request: Request, plan_key: str, who: PlanReader, period: str = "year"
+) -> Response:
     """The quarterly / six-month / yearly CCHC progress report, drafted from the record: each
     of the plan's sections with each task's state, its evidence (number and date), and what
     is late. The coordinator edits the draft; the figures are the engine's."""
-    require_plan_reader(request, plan_key)
     periods = words()["report_periods"]
     if period not in periods:
         raise Refusal("bad_date", detail=period)
@@ -226,85 +222,3 @@ def progress_report(request: Request, plan_key: str, period: str = "year") -> Re
     buffer = io.BytesIO()
     document.save(buffer)
     return _attachment(buffer.getvalue(), DOCX, f"bao-cao-cchc-{period}-{plan.year}.docx")
-
-
-# ----------------------------------------------------------------------------- calendar feed
-
-
-@router.get("/units/{unit_code}/calendar.ics")
-def unit_calendar(request: Request, unit_code: str, t: str = "") -> Response:
-    """A calendar feed of the unit's deadlines, in every plan: a calendar program subscribes
-    to it with the unit's link token (`?t=`), or a signed-in account reads it."""
-    context = web(request)
-    who = visitor(request)
-    if t:
-        try:
-            claim = access.read_unit_link(context.settings, t, now=context.clock())
-        except InvalidLink as error:
-            raise Refusal("bad_link", status=401, detail=str(error)) from error
-        if claim.unit_code != unit_code:
-            raise Refusal("not_your_task", status=403)
-    elif who.account is None and (who.unit is None or who.unit.code != unit_code):
-        raise AccessDenied("not_signed_in", status=401)
-    page = context.reader.unit(unit_code, context.clock())
-    calendar = Calendar()
-    calendar.add("prodid", "-//nhachan//unit feed//VI")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", say("exports", "calendar_name", unit=page.unit.name))
-    calendar.add("x-wr-timezone", LOCAL_TZ)
-    tracking = words()["tracking"]
-    for work in page.work:
-        row = work.shown.row
-        if row.due_at is None or row.key is None:
-            continue
-        event = Event()
-        event.add("uid", f"{work.plan.key}/{row.task_code}/{row.key}@nhachan")
-        event.add("dtstamp", context.clock())
-        event.add("dtstart", row.due_at)
-        event.add("dtend", row.due_at)
-        state = tracking[work.shown.tracking.value]["label"]
-        role = say("exports", "calendar_leads" if work.leads else "calendar_coordinates")
-        event.add("summary", f"[{row.task_code}] {row.title} ({state})")
-        event.add(
-            "description",
-            f"{row.deadline_text}\n{role}\n"
-            f"{context.settings.public_url.rstrip('/')}/plans/{quote(work.plan.key, safe='')}"
-            f"/tasks/{quote(row.task_code, safe='')}/milestones/{quote(row.key, safe='')}/evidence",
-        )
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return Response(
-        calendar.to_ical(),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-# ----------------------------------------------------------------------------- evidence files
-
-
-@router.get("/files/{sha256}")
-def evidence_file(request: Request, sha256: str) -> Response:
-    """A delivered file: for the signed-in accounts, and for the unit that delivered it."""
-    context = web(request)
-    who = visitor(request)
-    ref = f"sha256:{sha256}"
-    with session_scope(context.settings.resolved_database_url()) as session:
-        row = access_store.get_evidence_file(session, sha256)
-        allowed = who.account is not None or (
-            who.unit is not None
-            and access_store.evidence_submitted_by(session, file_ref=ref, unit_code=who.unit.code)
-        )
-    if who.account is None and who.unit is None:
-        raise AccessDenied("not_signed_in", status=401)
-    if not allowed:
-        raise Refusal("not_your_task", status=403)
-    path = stored_path(context.settings.var_dir / "evidence", sha256)
-    if row is None or path is None:
-        raise Refusal("no_such_milestone", status=404)
-    return FileResponse(
-        path,
-        media_type=row.media_type,
-        filename=row.original_name or path.name,
-        headers={"Cache-Control": "no-store"},
-    )

@@ -9,7 +9,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from urllib.parse import quote
@@ -18,13 +18,10 @@ from sqlmodel import Session
 
 from deadlines import (
     DeadlineRefused,
-    MilestoneKind,
     PlannedMilestone,
-    due_after_event,
     plan_milestones,
 )
 from deadlines.local_time import local_day, local_instant
-from models.statuses import MilestoneStatus
 from models.tables import (
     Agency,
     AuditEntry,
@@ -235,40 +232,19 @@ class Overview:
     now: datetime
 
 
-@dataclass
-class EventStart:
-    task_code: str
-    title: str
-    milestone_key: str
-    label: str
-    kind: str
-    due: datetime | None
-    lead_units: tuple[str, ...]
-    problem: str = ""
-
-
-@dataclass
-class EventPreview:
-    key: str
-    occurred_on: date
-    due_on: date | None
-    starts: list[EventStart] = field(default_factory=list)
-    needs_due_date: bool = False
-
-
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
     return fold(text)
 
 
 @lru_cache(maxsize=256)
-def _section_rank(section: str) -> int:
+def section_rank(section: str) -> int:
     return roman_value(section) or 0
 
 
 def _order(shown: Shown) -> tuple[int, str, int, int]:
     row = shown.row
-    return (_section_rank(row.section), row.section, row.row, row.order)
+    return (section_rank(row.section), row.section, row.row, row.order)
 
 
 def _step_order(planned: PlannedStep) -> tuple[datetime, str]:
@@ -433,7 +409,7 @@ class Reader:
             shown=sorted(shown, key=_order),
             counts=Counter(s.tracking for s in shown),
             units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
-            sections=sorted(sections.items(), key=lambda item: (_section_rank(item[0]), item[0])),
+            sections=sorted(sections.items(), key=lambda item: (section_rank(item[0]), item[0])),
             months=self._months(shown, plan.year),
             upcoming=heapq.nsmallest(UPCOMING_LISTED, upcoming, key=_step_order),
             upcoming_total=len(upcoming),
@@ -636,86 +612,31 @@ class Reader:
             now=now,
         )
 
-    # ----------------------------------------------------------------------------- events
+    # ----------------------------------------------------------------------------- units
 
-    def awaited_events(self, plan_key: str) -> dict[str, list[MilestoneRow]]:
-        """Event key -> the milestones waiting on it (or repeating on it)."""
+    def all_unit_names(self) -> dict[str, str]:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return self.unit_names(session)
+
+    def office_units(self) -> set[str]:
+        """The units that are an agency's coordinator's office or leadership."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return {
+                *units_of_role(session, UnitRole.COORDINATOR),
+                *units_of_role(session, UnitRole.LEADERSHIP),
+            }
+
+    def units_of(self, agency: str) -> list[Unit]:
+        """Every unit, or one agency's (by its code; "" for every agency's)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            agency_id = _agency_id(session, agency)
+            return [u for u in list_units(session) if agency_id is None or u.agency_id == agency_id]
+
+    def plan_rows(self, plan_key: str) -> tuple[Plan, list[MilestoneRow]]:
+        """The plan and its rows as the projection holds them now."""
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
-            assert plan.id is not None
-            rows = self._plan_rows(session, plan)
-        events: dict[str, list[MilestoneRow]] = {}
-        for row in rows:
-            if row.event_key and row.status == MilestoneStatus.WAITING_EVENT:
-                events.setdefault(row.event_key, []).append(row)
-        return dict(sorted(events.items()))
-
-    def event_preview(
-        self, plan_key: str, key: str, occurred_on: date, due_on: date | None
-    ) -> EventPreview:
-        """Which tasks the event starts and the due date each gets, computed as the engine
-        will (`due_after_event`), before anyone confirms."""
-        waiting = self.awaited_events(plan_key).get(key)
-        if not waiting:
-            raise NotFound("no_such_milestone")
-        with session_scope(self.settings.resolved_database_url()) as session:
-            plan = self._plan(session, plan_key)
-        preview = EventPreview(key, occurred_on, due_on)
-        calendar = self.settings.working_calendar(plan.year)
-        for row in sorted(waiting, key=lambda r: (_section_rank(r.section), r.row)):
-            policy = self.planned.policy(row.task_code)
-            kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
-            if kind is MilestoneKind.OUTSIDE_PLAN:
-                preview.needs_due_date = True
-            start = EventStart(
-                row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
-            )
-            milestone = PlannedMilestone(
-                key=row.key or "",
-                order=row.order,
-                label=row.label,
-                kind=kind,
-                text=row.deadline_text,
-                due=None,
-                opens=None,
-                event_key=row.event_key,
-                period_start=None,
-                period_end=None,
-                evidence_hint="",
-                plan_year=plan.year,
-            )
-            try:
-                milestone = _with_allowance(milestone, row, plan.year, self)
-                start.due = due_after_event(
-                    milestone,
-                    event_date=occurred_on,
-                    event_due=due_on,
-                    calendar=calendar,
-                    policy=policy,
-                )
-            except (DeadlineRefused, ValueError) as error:
-                start.problem = str(error)
-            preview.starts.append(start)
-        return preview
-
-
-def _with_allowance(
-    milestone: PlannedMilestone, row: MilestoneRow, year: int, reader: Reader
-) -> PlannedMilestone:
-    """The milestone as its deadline text reads it (the time it allows after the event), when
-    the text can be read again; otherwise as recorded."""
-    try:
-        planned = plan_milestones(
-            row.deadline_text,
-            year=year,
-            task_title=row.title,
-            calendar=reader.settings.working_calendar(year),
-            policy=reader.planned.policy(row.task_code),
-        )
-    except DeadlineRefused:
-        return milestone
-    template_key = (row.key or "").split("@")[0]
-    return next((m for m in planned if m.key == template_key), milestone)
+            return plan, self._plan_rows(session, plan)
 
 
 def pending_extension(decisions: list[AuditEntry], milestone_key: str) -> AuditEntry | None:

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from deadlines.local_time import in_vietnam
-from web.context import session_of, visitor, web, words
+from web.context import words
+from web.deps import session_of, visitor, web
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

@@ -36,7 +36,7 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 
-from control import access, operations
+from control import accounts, links, operations
 from control.runtime import build_worker
 from models.statuses import MilestoneStatus
 from models.tables import UnitRole
@@ -184,13 +184,13 @@ async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Engi
                     env.client, settings, plan_file, year=2023, with_digest=False
                 )
                 told.update(at=await env.get_current_time(), real=time.monotonic())
-                access.create_account(
+                accounts.create_account(
                     settings,
                     name=COORDINATOR[0],
                     role=UnitRole.COORDINATOR,
                     password=COORDINATOR[1],
                 )
-                access.create_account(
+                accounts.create_account(
                     settings, name=LEADERSHIP[0], role=UnitRole.LEADERSHIP, password=LEADERSHIP[1]
                 )
                 app = create_app(settings, clock=clock, engine=EngineActions(settings))
@@ -387,7 +387,7 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
         )
 
         # The unit asks for more time (from its link, no cookie); the coordinator grants it.
-        token = access.unit_links(engine.settings).token("van-phong")
+        token = links.unit_links(engine.settings).token("van-phong")
         unit = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient() as clerk:
             asked = await clerk.post(

@@ -1,0 +1,123 @@
+"""What an event would start, before the coordinator confirms it: the milestones of a plan
+waiting on each event, and each one's due date, computed by the deadline code's own
+`due_after_event` as the engine will compute it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from deadlines import (
+    DeadlineRefused,
+    MilestoneKind,
+    PlannedMilestone,
+    due_after_event,
+    plan_milestones,
+)
+from models.statuses import MilestoneStatus
+from storage.overview import MilestoneRow
+from web.reading import NotFound, Reader, section_rank
+
+
+@dataclass
+class EventStart:
+    task_code: str
+    title: str
+    milestone_key: str
+    label: str
+    kind: str
+    due: datetime | None
+    lead_units: tuple[str, ...]
+    problem: str = ""
+
+
+@dataclass
+class EventPreview:
+    key: str
+    occurred_on: date
+    due_on: date | None
+    starts: list[EventStart] = field(default_factory=list)
+    needs_due_date: bool = False
+
+
+class Events:
+    """The events of a plan's tasks, read through `reader`."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.settings = reader.settings
+
+    def awaited(self, plan_key: str) -> dict[str, list[MilestoneRow]]:
+        """Event key -> the milestones waiting on it (or repeating on it)."""
+        _plan, rows = self.reader.plan_rows(plan_key)
+        events: dict[str, list[MilestoneRow]] = {}
+        for row in rows:
+            if row.event_key and row.status == MilestoneStatus.WAITING_EVENT:
+                events.setdefault(row.event_key, []).append(row)
+        return dict(sorted(events.items()))
+
+    def preview(
+        self, plan_key: str, key: str, occurred_on: date, due_on: date | None
+    ) -> EventPreview:
+        """Which tasks the event starts and the due date each gets, computed as the engine
+        will (`due_after_event`), before anyone confirms."""
+        waiting = self.awaited(plan_key).get(key)
+        if not waiting:
+            raise NotFound("no_such_milestone")
+        plan, _rows = self.reader.plan_rows(plan_key)
+        preview = EventPreview(key, occurred_on, due_on)
+        calendar = self.settings.working_calendar(plan.year)
+        for row in sorted(waiting, key=lambda r: (section_rank(r.section), r.row)):
+            policy = self.reader.planned.policy(row.task_code)
+            kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
+            if kind is MilestoneKind.OUTSIDE_PLAN:
+                preview.needs_due_date = True
+            start = EventStart(
+                row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
+            )
+            milestone = PlannedMilestone(
+                key=row.key or "",
+                order=row.order,
+                label=row.label,
+                kind=kind,
+                text=row.deadline_text,
+                due=None,
+                opens=None,
+                event_key=row.event_key,
+                period_start=None,
+                period_end=None,
+                evidence_hint="",
+                plan_year=plan.year,
+            )
+            try:
+                milestone = _with_allowance(milestone, row, plan.year, self.reader)
+                start.due = due_after_event(
+                    milestone,
+                    event_date=occurred_on,
+                    event_due=due_on,
+                    calendar=calendar,
+                    policy=policy,
+                )
+            except (DeadlineRefused, ValueError) as error:
+                start.problem = str(error)
+            preview.starts.append(start)
+        return preview
+
+
+def _with_allowance(
+    milestone: PlannedMilestone, row: MilestoneRow, year: int, reader: Reader
+) -> PlannedMilestone:
+    """The milestone as its deadline text reads it (the time it allows after the event), when
+    the text can be read again; otherwise as recorded."""
+    try:
+        planned = plan_milestones(
+            row.deadline_text,
+            year=year,
+            task_title=row.title,
+            calendar=reader.settings.working_calendar(year),
+            policy=reader.planned.policy(row.task_code),
+        )
+    except DeadlineRefused:
+        return milestone
+    template_key = (row.key or "").split("@")[0]
+    return next((m for m in planned if m.key == template_key), milestone)

@@ -1,0 +1,106 @@
+"""Files handed out as they are: a delivered evidence file, and a unit's calendar feed (.ics,
+subscribable with the unit's link)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from icalendar import Calendar, Event
+
+from deadlines.local_time import LOCAL_TZ
+from models.tables import EvidenceFile
+from storage import access as access_store
+from storage.db import session_scope
+from web.auth import AccessDenied, Visitor
+from web.context import WebContext, say, words
+from web.deps import Who, read_link, web
+from web.refusals import Refusal
+from web.uploads import stored_path
+
+router = APIRouter(tags=["files"])
+
+
+def evidence_file_for(context: WebContext, who: Visitor, sha256: str) -> tuple[EvidenceFile, Path]:
+    """The file, for an account of an agency whose plan holds it (or of every agency), and
+    for the unit that delivered it."""
+    if who.account is None and who.unit is None:
+        raise AccessDenied("not_signed_in", status=401)
+    ref = f"sha256:{sha256}"
+    with session_scope(context.settings.resolved_database_url()) as session:
+        row = access_store.get_evidence_file(session, sha256)
+        if who.account is not None:
+            agency = who.account.agency
+            allowed = not agency or agency in access_store.evidence_file_agencies(
+                session, file_ref=ref
+            )
+        else:
+            assert who.unit is not None
+            allowed = access_store.evidence_submitted_by(
+                session, file_ref=ref, unit_code=who.unit.code
+            )
+    if not allowed:
+        raise Refusal("not_your_task", status=403)
+    path = stored_path(context.settings.var_dir / "evidence", sha256)
+    if row is None or path is None:
+        raise Refusal("no_such_milestone", status=404)
+    return row, path
+
+
+@router.get("/files/{sha256}")
+def evidence_file(request: Request, sha256: str, who: Who) -> Response:
+    """A delivered file: for the signed-in accounts of its plan's agency, and for the unit
+    that delivered it."""
+    row, path = evidence_file_for(web(request), who, sha256)
+    return FileResponse(
+        path,
+        media_type=row.media_type,
+        filename=row.original_name or path.name,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/units/{unit_code}/calendar.ics")
+def unit_calendar(request: Request, unit_code: str, who: Who, t: str = "") -> Response:
+    """A calendar feed of the unit's deadlines, in every plan: a calendar program subscribes
+    to it with the unit's link token (`?t=`), or a signed-in account reads it."""
+    context = web(request)
+    if t:
+        if read_link(request, t).unit_code != unit_code:
+            raise Refusal("not_your_task", status=403)
+    elif who.account is None and (who.unit is None or who.unit.code != unit_code):
+        raise AccessDenied("not_signed_in", status=401)
+    page = context.reader.unit(unit_code, context.clock())
+    calendar = Calendar()
+    calendar.add("prodid", "-//nhachan//unit feed//VI")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", say("exports", "calendar_name", unit=page.unit.name))
+    calendar.add("x-wr-timezone", LOCAL_TZ)
+    tracking = words()["tracking"]
+    for work in page.work:
+        row = work.shown.row
+        if row.due_at is None or row.key is None:
+            continue
+        event = Event()
+        event.add("uid", f"{work.plan.key}/{row.task_code}/{row.key}@nhachan")
+        event.add("dtstamp", context.clock())
+        event.add("dtstart", row.due_at)
+        event.add("dtend", row.due_at)
+        state = tracking[work.shown.tracking.value]["label"]
+        role = say("exports", "calendar_leads" if work.leads else "calendar_coordinates")
+        event.add("summary", f"[{row.task_code}] {row.title} ({state})")
+        event.add(
+            "description",
+            f"{row.deadline_text}\n{role}\n"
+            f"{context.settings.public_url.rstrip('/')}/plans/{quote(work.plan.key, safe='')}"
+            f"/tasks/{quote(row.task_code, safe='')}/milestones/{quote(row.key, safe='')}/evidence",
+        )
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return Response(
+        calendar.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )

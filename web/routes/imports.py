@@ -1,0 +1,136 @@
+"""A plan imported from an upload: read and previewed (nothing starts), then started by the
+coordinator. The service is `web.importing.Importing`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from web.auth import Visitor
+from web.context import refusal_text, say
+from web.deps import Checked, Coordinator, web
+from web.forms import acted, back, form_year, plan_path
+from web.importing import ImportCheck, StartOutcome
+from web.refusals import Refusal
+from web.rendering import flash, render
+from web.schemas import (
+    ImportedTask,
+    ImportedTaskMilestone,
+    ImportOut,
+    PlanHead,
+    RefusedTask,
+    Started,
+    StartRequest,
+    Where,
+    instant,
+)
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["imports"])
+
+
+async def check_upload(
+    request: Request, who: Visitor, file: UploadFile, year: int | None
+) -> ImportCheck:
+    return web(request).importing.check_import(
+        who, file_name=file.filename or "plan", content=await file.read(), year=year
+    )
+
+
+async def start(request: Request, who: Visitor, sha256: str, year: int | None) -> StartOutcome:
+    return await web(request).importing.start_import(who, sha256, year=year)
+
+
+@pages.get("/import")
+def import_page(request: Request, who: Coordinator) -> Response:
+    return render(request, "import.html", {"check": None})
+
+
+@pages.post("/import")
+async def import_upload(
+    request: Request,
+    who: Checked,
+    file: Annotated[UploadFile, File()],
+    year: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        check = await check_upload(request, who, file, form_year(year))
+    except Refusal as refusal:
+        flash(request, "error", refusal_text(refusal))
+        return back("/import")
+    names = web(request).reader.all_unit_names()
+    return render(request, "import.html", {"check": check, "unit_names": names})
+
+
+@api.post("/imports", response_model=ImportOut)
+async def import_plan(
+    request: Request,
+    who: Checked,
+    file: Annotated[UploadFile, File()],
+    year: Annotated[int | None, Form()] = None,
+) -> ImportOut:
+    """Read an uploaded plan: its report and every milestone; nothing starts yet."""
+    check = await check_upload(request, who, file, year)
+    imported = check.imported
+    return ImportOut(
+        upload=check.sha256,
+        startable=check.startable,
+        problems=check.problems,
+        plan=PlanHead(key=imported.key, title=imported.title, year=imported.year)
+        if imported
+        else None,
+        errors=[Where(where=e.where, message=e.message) for e in imported.errors]
+        if imported
+        else [],
+        warnings=[Where(where=w.where, message=w.message) for w in imported.warnings]
+        if imported
+        else [],
+        new_units=[u.name for u in imported.new_units] if imported else [],
+        tasks=[
+            ImportedTask(
+                task=p.task.code,
+                milestones=[
+                    ImportedTaskMilestone(
+                        key=m.milestone.key,
+                        label=m.milestone.label,
+                        due=instant(m.milestone.due),
+                    )
+                    for m in p.milestones
+                ],
+            )
+            for p in (check.preview.tasks if check.preview else [])
+        ],
+        refused=[
+            RefusedTask(task=r.code, text=r.text, reason=r.reason)
+            for r in (check.preview.refused if check.preview else [])
+        ],
+    )
+
+
+@pages.post("/import/{sha256}/start")
+async def import_start(
+    request: Request, sha256: str, who: Checked, year: Annotated[str, Form()] = ""
+) -> Response:
+    outcome: StartOutcome | None = None
+
+    async def act() -> StartOutcome:
+        nonlocal outcome
+        outcome = await start(request, who, sha256, form_year(year))
+        return outcome
+
+    def said(done: StartOutcome) -> str:
+        text = say("done", "plan_started", plan=done.plan_key)
+        return text + (" " + say("done", "still_recording") if done.pending else "")
+
+    response = await acted(request, act, to="/import", said=said)
+    if outcome is not None:
+        return back(plan_path(outcome.plan_key))
+    return response
+
+
+@api.post("/imports/{sha256}/start", response_model=Started)
+async def start_import(request: Request, sha256: str, body: StartRequest, who: Checked) -> Started:
+    outcome = await start(request, who, sha256, body.year)
+    return Started(plan=outcome.plan_key, pending=outcome.pending)
