@@ -38,9 +38,16 @@ def say(group: str, phrase: str, **values: object) -> str:
     return str(words()[group][phrase]).format(**values)
 
 
+# Refusals whose detail is the machine's (a timeout, an address): kept in the API's `detail`
+# and the audit log, never shown in the sentence a person reads.
+_TECHNICAL = frozenset({"engine_late", "engine_unavailable", "server_error"})
+
+
 def refusal_text(refusal: Refusal) -> str:
     text = str(words()["refusals"].get(refusal.word, refusal.word))
-    return f"{text}: {refusal.detail}" if refusal.detail else text
+    if refusal.detail and refusal.word not in _TECHNICAL:
+        return f"{text}: {refusal.detail}"
+    return text
 
 
 def wall_clock() -> datetime:
