@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlparse
 
 from models.tables import EvidenceFile
@@ -13,8 +14,9 @@ from models.workflow_messages import EvidenceSubmission
 from settings import Settings
 from storage import access as access_store
 from storage.db import session_scope
+from web.auth import AccessDenied, Visitor
 from web.refusals import Refusal
-from web.uploads import UploadRefused, store_evidence
+from web.uploads import UploadRefused, store_evidence, stored_path
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,29 @@ def latest_evidence_id(settings: Settings, plan_key: str, task_code: str, key: s
             session, plan_key=plan_key, task_code=task_code, milestone_key=key
         )
     return latest.id or 0 if latest is not None else 0
+
+
+def evidence_file_for(settings: Settings, who: Visitor, sha256: str) -> tuple[EvidenceFile, Path]:
+    """A delivered file, for an account of an agency whose plan holds it (or of every agency),
+    and for the unit that delivered it."""
+    if who.account is None and who.unit is None:
+        raise AccessDenied("not_signed_in", status=401)
+    ref = f"sha256:{sha256}"
+    with session_scope(settings.resolved_database_url()) as session:
+        row = access_store.get_evidence_file(session, sha256)
+        if who.account is not None:
+            agency = who.account.agency
+            allowed = not agency or agency in access_store.evidence_file_agencies(
+                session, file_ref=ref
+            )
+        else:
+            assert who.unit is not None
+            allowed = access_store.evidence_submitted_by(
+                session, file_ref=ref, unit_code=who.unit.code
+            )
+    if not allowed:
+        raise Refusal("not_your_task", status=403)
+    path = stored_path(settings.var_dir / "evidence", sha256)
+    if row is None or path is None:
+        raise Refusal("no_such_milestone", status=404)
+    return row, path

@@ -75,10 +75,13 @@ async def acted(
     refused_to: str | None = None,
 ) -> Response:
     """Runs the action; the page it sends back to says what came of it (`said` of its
-    result, or the refusal's words)."""
+    result, or the refusal's words). A refusal of who is asking (401, 403: no link, not
+    theirs, not their role or agency) is the error page with its status, as the API's."""
     try:
         result = await action()
     except Refusal as refusal:
+        if refusal.status in (401, 403):
+            raise
         flash(request, "error", refusal_text(refusal))
         return back(refused_to or to)
     text = said(result)

@@ -35,7 +35,7 @@ from models.tables import (
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
-from storage.agencies import UnknownAgency, agency_of_code, list_agencies
+from storage.agencies import UnknownAgency, agency_of_code, list_agencies, unit_agency_code
 from storage.db import session_scope
 from storage.overview import (
     MilestoneRow,
@@ -631,6 +631,10 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             agency_id = _agency_id(session, agency)
             return [u for u in list_units(session) if agency_id is None or u.agency_id == agency_id]
+
+    def unit_agency(self, unit_code: str) -> str | None:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return unit_agency_code(session, unit_code)
 
     def plan_rows(self, plan_key: str) -> tuple[Plan, list[MilestoneRow]]:
         """The plan and its rows as the projection holds them now."""

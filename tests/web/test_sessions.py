@@ -108,15 +108,6 @@ def test_only_failed_sign_ins_count_toward_the_limit(site: Site) -> None:
     assert answers[:limit] == [401] * limit and answers[-1] == 429
 
 
-def _limited_address(site: Site, headers: dict[str, str], *, client: TestClient) -> int:
-    token = csrf_of(client)
-    return client.post(
-        "/api/session",
-        json={"name": "ai-do", "password": "x" * 12},
-        headers={"X-CSRF-Token": token, **headers},
-    ).status_code
-
-
 def test_x_forwarded_for_is_read_from_named_proxies_only(site: Site) -> None:
     from web.app import create_app
 

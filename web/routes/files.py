@@ -3,7 +3,6 @@ subscribable with the unit's link)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -11,49 +10,20 @@ from fastapi.responses import FileResponse, Response
 from icalendar import Calendar, Event
 
 from deadlines.local_time import LOCAL_TZ
-from models.tables import EvidenceFile
-from storage import access as access_store
-from storage.db import session_scope
-from web.auth import AccessDenied, Visitor
-from web.context import WebContext, say, words
+from web.auth import AccessDenied
+from web.context import say, words
 from web.deps import Who, read_link, web
+from web.evidence import evidence_file_for
 from web.refusals import Refusal
-from web.uploads import stored_path
 
 router = APIRouter(tags=["files"])
-
-
-def evidence_file_for(context: WebContext, who: Visitor, sha256: str) -> tuple[EvidenceFile, Path]:
-    """The file, for an account of an agency whose plan holds it (or of every agency), and
-    for the unit that delivered it."""
-    if who.account is None and who.unit is None:
-        raise AccessDenied("not_signed_in", status=401)
-    ref = f"sha256:{sha256}"
-    with session_scope(context.settings.resolved_database_url()) as session:
-        row = access_store.get_evidence_file(session, sha256)
-        if who.account is not None:
-            agency = who.account.agency
-            allowed = not agency or agency in access_store.evidence_file_agencies(
-                session, file_ref=ref
-            )
-        else:
-            assert who.unit is not None
-            allowed = access_store.evidence_submitted_by(
-                session, file_ref=ref, unit_code=who.unit.code
-            )
-    if not allowed:
-        raise Refusal("not_your_task", status=403)
-    path = stored_path(context.settings.var_dir / "evidence", sha256)
-    if row is None or path is None:
-        raise Refusal("no_such_milestone", status=404)
-    return row, path
 
 
 @router.get("/files/{sha256}")
 def evidence_file(request: Request, sha256: str, who: Who) -> Response:
     """A delivered file: for the signed-in accounts of its plan's agency, and for the unit
-    that delivered it."""
-    row, path = evidence_file_for(web(request), who, sha256)
+    that delivered it (`web.evidence.evidence_file_for`)."""
+    row, path = evidence_file_for(web(request).settings, who, sha256)
     return FileResponse(
         path,
         media_type=row.media_type,
@@ -65,12 +35,15 @@ def evidence_file(request: Request, sha256: str, who: Who) -> Response:
 @router.get("/units/{unit_code}/calendar.ics")
 def unit_calendar(request: Request, unit_code: str, who: Who, t: str = "") -> Response:
     """A calendar feed of the unit's deadlines, in every plan: a calendar program subscribes
-    to it with the unit's link token (`?t=`), or a signed-in account reads it."""
+    to it with the unit's link token (`?t=`), or an account of the unit's agency reads it."""
     context = web(request)
     if t:
         if read_link(request, t).unit_code != unit_code:
             raise Refusal("not_your_task", status=403)
-    elif who.account is None and (who.unit is None or who.unit.code != unit_code):
+    elif who.account is not None:
+        if who.account.agency and who.account.agency != context.reader.unit_agency(unit_code):
+            raise AccessDenied("other_agency")
+    elif who.unit is None or who.unit.code != unit_code:
         raise AccessDenied("not_signed_in", status=401)
     page = context.reader.unit(unit_code, context.clock())
     calendar = Calendar()

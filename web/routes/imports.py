@@ -58,6 +58,8 @@ async def import_upload(
     try:
         check = await check_upload(request, who, file, form_year(year))
     except Refusal as refusal:
+        if refusal.status in (401, 403):
+            raise  # who is asking may not: the error page, as for every action
         flash(request, "error", refusal_text(refusal))
         return back("/import")
     names = web(request).reader.all_unit_names()

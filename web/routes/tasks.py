@@ -14,7 +14,7 @@ from web.acting import EvidenceForm, Refusal
 from web.actions import EngineRefused, EngineUnavailable
 from web.auth import Visitor
 from web.context import say, words
-from web.deps import Checked, PlanReader, Who, open_link, web
+from web.deps import Checked, PlanReader, Who, open_link, plan_reader, web
 from web.forms import (
     acted,
     back,
@@ -138,6 +138,7 @@ def evidence_page(
     context = web(request)
     if who.unit is None:
         if who.account is not None:
+            plan_reader(request, plan_key)
             return back(milestone_anchor(plan_key, task_code, milestone_key))
         return render(request, "link_needed.html", {"next": path}, status=401)
     plan, shown = context.reader.milestone(plan_key, task_code, milestone_key, context.clock())
