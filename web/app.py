@@ -33,7 +33,7 @@ from web.deps import Account, visitor
 from web.reading import NotFound
 from web.refusals import Refusal, Where
 from web.rendering import ENVIRONMENT, render
-from web.routes import events, files, imports, plans, session, tasks, units
+from web.routes import events, files, imports, milestones, plans, session, tasks, units
 from web.schemas import Problem
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -151,7 +151,7 @@ def create_app(
     context = WebContext.build(settings, clock=clock, engine=engine)
     app.state.web = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (session, plans, tasks, events, units, imports):
+    for module in (session, plans, tasks, milestones, events, units, imports):
         app.include_router(module.pages)
         app.include_router(module.api)
     app.include_router(exports.router)

@@ -5,6 +5,7 @@ a plan's reader; the CSRF check of a change). A route names what it needs in its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,7 @@ from control import links
 from notifications.links import InvalidLink, UnitLinkClaim
 from web.auth import AccessDenied, LinkUnit, Session, Visitor, csrf_matches
 from web.context import WebContext
+from web.reading import Filters
 from web.refusals import Refusal
 
 CSRF_FIELD = "csrf"
@@ -155,3 +157,27 @@ PlanReader = Annotated[Visitor, Depends(plan_reader)]
 PlanCoordinator = Annotated[Visitor, Depends(plan_coordinator)]
 LinkUnitVisitor = Annotated[Visitor, Depends(link_unit)]
 Checked = Annotated[Visitor, Depends(checked)]
+
+
+@dataclass(frozen=True)
+class MilestoneAt:
+    """The milestone a route's path names."""
+
+    plan_key: str
+    task_code: str
+    milestone_key: str
+
+
+def milestone_at(plan_key: str, task_code: str, milestone_key: str) -> MilestoneAt:
+    return MilestoneAt(plan_key, task_code, milestone_key)
+
+
+def dashboard_filters(
+    section: str = "", unit: str = "", state: str = "", q: str = "", page: int = 1
+) -> Filters:
+    """A dashboard's filters, from its query (the page's and the API's alike)."""
+    return Filters(section, unit, state, q.strip(), page)
+
+
+Milestone = Annotated[MilestoneAt, Depends(milestone_at)]
+DashboardFilters = Annotated[Filters, Depends(dashboard_filters)]

@@ -3,13 +3,11 @@ leadership's overview of every plan."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from web.auth import Visitor
-from web.deps import Account, PlanReader, Who, plan_reader, web
+from web.deps import Account, DashboardFilters, PlanReader, Who, plan_reader, web
 from web.forms import back
 from web.reading import Dashboard, Filters, Overview
 from web.rendering import render
@@ -85,37 +83,21 @@ def plans(request: Request, who: Account, agency: str = "") -> list[PlanOut]:
 
 
 @pages.get("/plans/{plan_key}")
-def dashboard(
-    request: Request,
-    plan_key: str,
-    who: Who,
-    section: str = "",
-    unit: str = "",
-    state: str = "",
-    q: Annotated[str, Query()] = "",
-    page: int = 1,
-) -> Response:
+def dashboard(request: Request, plan_key: str, who: Who, filters: DashboardFilters) -> Response:
     if who.account is None and who.unit is not None:
         # A unit that follows a message's plan link sees its own part of the plan.
         return back("/unit")
     plan_reader(request, plan_key)
-    board = dashboard_of(request, plan_key, Filters(section, unit, state, q.strip(), page))
+    board = dashboard_of(request, plan_key, filters)
     template = "_rows.html" if request.headers.get("hx-request") else "dashboard.html"
     return render(request, template, {"board": board, "order": TRACKING_ORDER})
 
 
 @api.get("/plans/{plan_key}", response_model=DashboardOut)
 def plan_dashboard(
-    request: Request,
-    plan_key: str,
-    who: PlanReader,
-    section: str = "",
-    unit: str = "",
-    state: str = "",
-    q: str = "",
-    page: int = 1,
+    request: Request, plan_key: str, who: PlanReader, filters: DashboardFilters
 ) -> DashboardOut:
-    board = dashboard_of(request, plan_key, Filters(section, unit, state, q.strip(), page))
+    board = dashboard_of(request, plan_key, filters)
     return DashboardOut(
         plan=PlanHead(key=board.plan.key, title=board.plan.title, year=board.plan.year),
         tasks=board.tasks,
