@@ -23,14 +23,15 @@ from storage.overview import unit_of_role
 from storage.plans import get_agency, get_plan
 from web.actions import EngineActions, EngineLate, EngineRefused, EngineUnavailable
 from web.auth import Visitor
-from web.reading import NotFound, Reader, Shown
+from web.reading import Reader
 from web.refusals import Refusal, Where
+from web.views import NotFound, Shown
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # How long an action that changes what many pages show waits for the projection to show it.
-SETTLE_WITHIN = 5.0
+SETTLE_WITHIN = 10.0
 # Milestones a unit may deliver for or ask more time on (the engine judges them again).
 _ACTIONABLE = frozenset({MilestoneStatus.OPEN, MilestoneStatus.OVERDUE})
 

@@ -30,11 +30,11 @@ from web.actions import EngineActions
 from web.auth import AccessDenied, Visitor
 from web.context import WebContext, refusal_text, wall_clock, words
 from web.deps import Account, visitor
-from web.reading import NotFound
 from web.refusals import Refusal, Where
 from web.rendering import ENVIRONMENT, render
 from web.routes import events, files, imports, milestones, plans, session, tasks, units
 from web.schemas import Problem
+from web.views import NotFound
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Room for the form's other fields around the largest file.

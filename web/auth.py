@@ -183,7 +183,13 @@ class Sessions:
     def sign_in(self, session: Session, name: str) -> None:
         # A new token at every sign-in: one read before it is worth nothing after it. The
         # instant is the wall clock's, as the account's password change is.
-        session.set(a=name, at=_milliseconds(datetime.now(UTC)), c=secrets.token_urlsafe(24))
+        session.set(
+            a=name,
+            at=_milliseconds(datetime.now(UTC)),
+            c=secrets.token_urlsafe(24),
+            # A new session id too: an id planted before the sign-in is worth nothing after.
+            s=secrets.token_urlsafe(24),
+        )
 
     def sign_out(self, session: Session) -> None:
         """Ends the session on the server (its id is kept as ended) and starts a new one."""

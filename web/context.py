@@ -22,6 +22,7 @@ from web.importing import Importing
 from web.planning import PlannedSteps
 from web.reading import Reader
 from web.refusals import Refusal
+from web.units_reading import UnitsReading
 
 WORDS_FILE = Path(__file__).resolve().parent / "words.yaml"
 
@@ -73,6 +74,7 @@ class WebContext:
     acting: Acting
     importing: Importing
     events: Events
+    units: UnitsReading
     sessions: Sessions
     limits: Limits
 
@@ -97,6 +99,7 @@ class WebContext:
             acting=acting,
             importing=Importing(acting),
             events=Events(reader),
+            units=UnitsReading(reader),
             sessions=Sessions(settings),
             limits=Limits(),
         )

@@ -14,8 +14,8 @@ from control import links
 from notifications.links import InvalidLink, UnitLinkClaim
 from web.auth import AccessDenied, LinkUnit, Session, Visitor, csrf_matches
 from web.context import WebContext
-from web.reading import Filters
 from web.refusals import Refusal
+from web.views import Filters
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"

@@ -16,7 +16,8 @@ from deadlines import (
 )
 from models.statuses import MilestoneStatus
 from storage.overview import MilestoneRow
-from web.reading import NotFound, Reader, section_rank
+from web.reading import Reader, section_rank
+from web.views import NotFound
 
 
 @dataclass

@@ -23,9 +23,9 @@ from storage import access as access_store
 from storage.db import session_scope
 from web.context import say, words
 from web.deps import PlanReader, web
-from web.reading import Shown
 from web.refusals import Refusal
 from web.tracking import DONE_TRACKING, TRACKING_ORDER, Tracking
+from web.views import Shown
 
 router = APIRouter(include_in_schema=True, tags=["exports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,9 +16,9 @@ from plan_import.units import load_unit_directory
 from web.acts import ActingBase, settled
 from web.auth import Visitor
 from web.evidence import upload_refusal
-from web.reading import NotFound
 from web.refusals import Refusal, Where
 from web.uploads import UploadRefused, store_plan_file, stored_path
+from web.views import NotFound
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""What each page shows, read from the database projection (never a Temporal query per row):
-the plans side by side, a plan's dashboard, one task, one unit's own work, the leadership's
-overview, and what an event would start."""
+"""What each page shows (its shapes are `web.views`'), read from the database projection
+(never a Temporal query per row): the plans side by side, a plan's dashboard, one task, one
+unit's own work, the leadership's overview."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from urllib.parse import quote
 
 from sqlmodel import Session
 
@@ -25,17 +24,13 @@ from deadlines.local_time import local_day, local_instant
 from models.tables import (
     Agency,
     AuditEntry,
-    Evidence,
-    EvidenceReview,
-    NotificationLog,
     Plan,
-    Unit,
     UnitRole,
 )
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
-from storage.agencies import UnknownAgency, agency_of_code, list_agencies, unit_agency_code
+from storage.agencies import UnknownAgency, agency_of_code, list_agencies
 from storage.db import session_scope
 from storage.overview import (
     MilestoneRow,
@@ -51,92 +46,29 @@ from storage.plans import get_agency, get_plan
 from web.planning import PlannedStep, PlannedSteps, recipients
 from web.tracking import (
     DONE_TRACKING,
-    OPEN_TRACKING,
     Tracking,
     TrackingClock,
     tracking_of,
+)
+from web.views import (
+    Dashboard,
+    Filters,
+    MilestoneDetail,
+    Month,
+    NotFound,
+    OverdueLine,
+    Overview,
+    PlanSummary,
+    Shown,
+    TaskDetail,
+    UnitFigures,
+    UpcomingDay,
 )
 
 PAGE_SIZE = 100
 UPCOMING_DAYS = 14
 UPCOMING_LISTED = 60
 EXTENSION_ACTIONS = ("request_extension", "grant_extension", "refuse_extension")
-
-
-class NotFound(LookupError):
-    """The page names a plan, task, milestone or unit that does not exist; the message is the
-    key of its words (`refusals.no_such_...`)."""
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One milestone (or a task not started) with the state people see."""
-
-    row: MilestoneRow
-    tracking: Tracking
-
-
-@dataclass
-class Filters:
-    section: str = ""
-    unit: str = ""
-    state: str = ""
-    text: str = ""
-    page: int = 1
-
-    def query(self, **changes: object) -> str:
-        values = {
-            "section": self.section,
-            "unit": self.unit,
-            "state": self.state,
-            "q": self.text,
-            "page": self.page,
-        }
-        values.update(changes)
-        return "&".join(f"{k}={_quote(str(v))}" for k, v in values.items() if v not in ("", 1))
-
-
-def _quote(value: str) -> str:
-    return quote(value, safe="")
-
-
-@dataclass
-class UnitFigures:
-    code: str
-    name: str
-    counts: Counter[Tracking]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class Month:
-    month: int
-    counts: Counter[Tracking]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class UpcomingDay:
-    day: date
-    counts: Counter[str]
-
-
-@dataclass
-class PlanSummary:
-    plan: Plan
-    counts: Counter[Tracking]
-    tasks: int
-    agency: Agency | None = None
-
-    @property
-    def milestones(self) -> int:
-        return sum(self.counts.values())
 
 
 @dataclass(frozen=True)
@@ -155,83 +87,6 @@ class _Board:
     tasks: int
 
 
-@dataclass
-class Dashboard:
-    plan: Plan
-    agency: Agency
-    filters: Filters
-    now: datetime
-    counts: Counter[Tracking]
-    units: list[UnitFigures]
-    sections: list[tuple[str, str]]
-    shown: list[Shown]
-    matching: int
-    pages: int
-    months: list[Month]
-    upcoming: list[PlannedStep]
-    upcoming_total: int
-    upcoming_days: list[UpcomingDay]
-    unit_names: dict[str, str]
-    tasks: int
-
-
-@dataclass
-class MilestoneDetail:
-    shown: Shown
-    planned: list[PlannedStep]
-    evidence: list[Evidence]
-    reviews: dict[int, list[EvidenceReview]]
-    pending_extension: AuditEntry | None
-    extension_decisions: list[AuditEntry]
-
-
-@dataclass
-class TaskDetail:
-    plan: Plan
-    task: MilestoneRow
-    milestones: list[MilestoneDetail]
-    notifications: list[NotificationLog]
-    audit: list[AuditEntry]
-    unit_names: dict[str, str]
-    readings: list[PlannedMilestone]
-    reading_refused: str
-    now: datetime
-
-
-@dataclass
-class UnitWork:
-    plan: Plan
-    shown: Shown
-    leads: bool
-    pending_extension: AuditEntry | None = None
-    last_refusal: AuditEntry | None = None
-    rejection: AuditEntry | None = None
-
-
-@dataclass
-class UnitPage:
-    unit: Unit
-    work: list[UnitWork]
-    counts: Counter[Tracking]
-
-
-@dataclass
-class OverdueLine:
-    plan: Plan
-    shown: Shown
-    days_overdue: int
-
-
-@dataclass
-class Overview:
-    summaries: list[PlanSummary]
-    overdue: list[OverdueLine]
-    units: list[UnitFigures]
-    escalations: list[NotificationLog]
-    unit_names: dict[str, str]
-    now: datetime
-
-
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
     return fold(text)
@@ -242,7 +97,7 @@ def section_rank(section: str) -> int:
     return roman_value(section) or 0
 
 
-def _order(shown: Shown) -> tuple[int, str, int, int]:
+def order_of(shown: Shown) -> tuple[int, str, int, int]:
     row = shown.row
     return (section_rank(row.section), row.section, row.row, row.order)
 
@@ -305,7 +160,7 @@ class Reader:
         """Every plan (of one agency, when its code is given), by agency, newest year first."""
         with session_scope(self.settings.resolved_database_url()) as session:
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = _agency_id(session, agency)
+            agency_id = agency_id_of(session, agency)
             summaries: list[PlanSummary] = []
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -406,7 +261,7 @@ class Reader:
             leadership=coordinators[1],
         )
         return _Board(
-            shown=sorted(shown, key=_order),
+            shown=sorted(shown, key=order_of),
             counts=Counter(s.tracking for s in shown),
             units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
             sections=sorted(sections.items(), key=lambda item: (section_rank(item[0]), item[0])),
@@ -437,7 +292,7 @@ class Reader:
             assert plan.id is not None
             rows = self._plan_rows(session, plan)
             names = self.unit_names(session)
-        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=_order)
+        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=order_of)
         return plan, shown, names
 
     # ----------------------------------------------------------------------------- one task
@@ -458,7 +313,7 @@ class Reader:
             notifications = notifications_of_task(session, plan_key=plan_key, task_code=task_code)
             audit = access_store.audit_of_task(session, plan_key=plan_key, task_code=task_code)
         clock = self.tracking_clock(now, plan.year)
-        shown = sorted(self.shown(rows, clock), key=_order)
+        shown = sorted(self.shown(rows, clock), key=order_of)
         extensions = [a for a in audit if a.action in EXTENSION_ACTIONS and a.outcome == "done"]
         milestones = [
             MilestoneDetail(
@@ -521,51 +376,6 @@ class Reader:
 
     # ----------------------------------------------------------------------------- a unit
 
-    def unit(self, unit_code: str, now: datetime) -> UnitPage:
-        """The unit's own work: the milestones of the tasks it leads or coordinates, in every
-        plan; nothing of other units' tasks."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            unit = next((u for u in list_units(session) if u.code == unit_code), None)
-            if unit is None:
-                raise NotFound("no_such_unit")
-            work: list[UnitWork] = []
-            # A unit is one agency's: only that agency's plans can name it.
-            for plan in list_plans(session, agency_id=unit.agency_id):
-                assert plan.id is not None
-                rows = [
-                    r
-                    for r in self._plan_rows(session, plan)
-                    if unit_code in r.lead_units or unit_code in r.coordinating_units
-                ]
-                if not rows:
-                    continue
-                extensions = access_store.audit_of_actions(
-                    session, plan_key=plan.key, actions=(*EXTENSION_ACTIONS, "reject_evidence")
-                )
-                clock = self.tracking_clock(now, plan.year)
-                for item in sorted(self.shown(rows, clock), key=_order):
-                    mine = [
-                        a
-                        for a in extensions
-                        if a.task_code == item.row.task_code and a.milestone_key == item.row.key
-                    ]
-                    decisions = [a for a in mine if a.action in EXTENSION_ACTIONS]
-                    rejections = [a for a in mine if a.action == "reject_evidence"]
-                    refusals = [a for a in decisions if a.action == "refuse_extension"]
-                    work.append(
-                        UnitWork(
-                            plan=plan,
-                            shown=item,
-                            leads=unit_code in item.row.lead_units,
-                            pending_extension=pending_extension(decisions, item.row.key or ""),
-                            last_refusal=refusals[-1] if refusals else None,
-                            rejection=rejections[-1]
-                            if rejections and item.tracking in OPEN_TRACKING
-                            else None,
-                        )
-                    )
-        return UnitPage(unit, work, Counter(w.shown.tracking for w in work if w.leads))
-
     # ----------------------------------------------------------------------------- leadership
 
     def overview(self, now: datetime, *, agency: str = "") -> Overview:
@@ -576,7 +386,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             names = self.unit_names(session)
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = _agency_id(session, agency)
+            agency_id = agency_id_of(session, agency)
             leadership = units_of_role(session, UnitRole.LEADERSHIP, agency_id=agency_id)
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -612,29 +422,9 @@ class Reader:
             now=now,
         )
 
-    # ----------------------------------------------------------------------------- units
-
-    def all_unit_names(self) -> dict[str, str]:
-        with session_scope(self.settings.resolved_database_url()) as session:
-            return self.unit_names(session)
-
-    def office_units(self) -> set[str]:
-        """The units that are an agency's coordinator's office or leadership."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            return {
-                *units_of_role(session, UnitRole.COORDINATOR),
-                *units_of_role(session, UnitRole.LEADERSHIP),
-            }
-
-    def units_of(self, agency: str) -> list[Unit]:
-        """Every unit, or one agency's (by its code; "" for every agency's)."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            agency_id = _agency_id(session, agency)
-            return [u for u in list_units(session) if agency_id is None or u.agency_id == agency_id]
-
-    def unit_agency(self, unit_code: str) -> str | None:
-        with session_scope(self.settings.resolved_database_url()) as session:
-            return unit_agency_code(session, unit_code)
+    def rows_in(self, session: Session, plan: Plan) -> list[MilestoneRow]:
+        """The plan's rows, as `_plan_rows` keeps them (for the readers beside this one)."""
+        return self._plan_rows(session, plan)
 
     def plan_rows(self, plan_key: str) -> tuple[Plan, list[MilestoneRow]]:
         """The plan and its rows as the projection holds them now."""
@@ -684,7 +474,7 @@ def _by_day(upcoming: list[PlannedStep], now: datetime) -> list[UpcomingDay]:
     return [UpcomingDay(day, found) for day, found in sorted(counts.items())]
 
 
-def _agency_id(session: Session, code: str) -> int | None:
+def agency_id_of(session: Session, code: str) -> int | None:
     """The id of the agency a page filters on (`?agency=`); None for every agency."""
     if not code:
         return None

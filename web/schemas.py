@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from deadlines.local_time import local_iso
 from models.tables import AuditEntry, EvidenceReview, NotificationLog
 from web.planning import PlannedStep
-from web.reading import PlanSummary, Shown, UnitFigures
 from web.tracking import TRACKING_ORDER, Tracking
+from web.views import PlanSummary, Shown, UnitFigures
 
 # ----------------------------------------------------------------------------- requests
 

@@ -14,8 +14,8 @@ from web.evidence import (
     recorded_since,
     submission,
 )
-from web.reading import Shown
 from web.refusals import Refusal, Where
+from web.views import Shown
 
 
 class UnitActs(ActingBase):

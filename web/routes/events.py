@@ -14,10 +14,10 @@ from web.context import refusal_text, say
 from web.deps import Checked, PlanCoordinator, web
 from web.events import EventPreview
 from web.forms import acted, form_date, plan_path, required_date
-from web.reading import NotFound
 from web.rendering import render
 from web.schemas import EventDone, EventPreviewOut, EventRequest, EventStartOut, instant
 from web.tracking import Tracking
+from web.views import NotFound
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["events"])
@@ -81,7 +81,7 @@ def events_page(
                 "due_on": due_on,
                 "decision": decision,
             },
-            "unit_names": context.reader.all_unit_names(),
+            "unit_names": context.units.all_unit_names(),
         },
     )
 

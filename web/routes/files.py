@@ -41,11 +41,11 @@ def unit_calendar(request: Request, unit_code: str, who: Who, t: str = "") -> Re
         if read_link(request, t).unit_code != unit_code:
             raise Refusal("not_your_task", status=403)
     elif who.account is not None:
-        if who.account.agency and who.account.agency != context.reader.unit_agency(unit_code):
+        if who.account.agency and who.account.agency != context.units.unit_agency(unit_code):
             raise AccessDenied("other_agency")
     elif who.unit is None or who.unit.code != unit_code:
         raise AccessDenied("not_signed_in", status=401)
-    page = context.reader.unit(unit_code, context.clock())
+    page = context.units.unit(unit_code, context.clock())
     calendar = Calendar()
     calendar.add("prodid", "-//nhachan//unit feed//VI")
     calendar.add("version", "2.0")

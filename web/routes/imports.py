@@ -62,7 +62,7 @@ async def import_upload(
             raise  # who is asking may not: the error page, as for every action
         flash(request, "error", refusal_text(refusal))
         return back("/import")
-    names = web(request).reader.all_unit_names()
+    names = web(request).units.all_unit_names()
     return render(request, "import.html", {"check": check, "unit_names": names})
 
 

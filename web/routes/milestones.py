@@ -14,7 +14,6 @@ from web.auth import Visitor
 from web.context import say, words
 from web.deps import Checked, Milestone, MilestoneAt, Who, open_link, plan_reader, web
 from web.forms import acted, back, evidence_path, form_date, milestone_anchor, required_date
-from web.reading import Shown
 from web.refusals import Refusal
 from web.rendering import render
 from web.schemas import (
@@ -26,6 +25,7 @@ from web.schemas import (
     ExtensionDecision,
     Row,
 )
+from web.views import Shown
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["milestones"])
@@ -60,7 +60,7 @@ def evidence_page(request: Request, at: Milestone, who: Who, t: str = "") -> Res
         at.plan_key, at.task_code, at.milestone_key, context.clock()
     )
     if who.unit.code not in shown.row.lead_units + shown.row.coordinating_units:
-        if who.unit.code in context.reader.office_units():
+        if who.unit.code in context.units.office_units():
             # An escalation's link, opened by the coordinator's office or the leadership: the
             # task's page is theirs (after signing in).
             return back(_anchor(at))
@@ -73,7 +73,7 @@ def evidence_page(request: Request, at: Milestone, who: Who, t: str = "") -> Res
             "shown": shown,
             "leads": who.unit.code in shown.row.lead_units,
             "path": _path(at),
-            "unit_names": context.reader.all_unit_names(),
+            "unit_names": context.units.all_unit_names(),
         },
     )
 

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from web.auth import Visitor
 from web.deps import Account, DashboardFilters, PlanReader, Who, plan_reader, web
 from web.forms import back
-from web.reading import Dashboard, Filters, Overview
 from web.rendering import render
 from web.schemas import (
     DashboardOut,
@@ -26,6 +25,7 @@ from web.schemas import (
     instant,
 )
 from web.tracking import TRACKING_ORDER
+from web.views import Dashboard, Filters, Overview
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["plans"])

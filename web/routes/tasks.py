@@ -15,7 +15,6 @@ from web.forms import (
     acted,
     task_path,
 )
-from web.reading import TaskDetail
 from web.rendering import render
 from web.schemas import (
     AuditOut,
@@ -33,6 +32,7 @@ from web.schemas import (
     instant,
 )
 from web.tracking import Tracking
+from web.views import TaskDetail
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["tasks"])
@@ -64,7 +64,7 @@ async def task_page(request: Request, plan_key: str, task_code: str, who: PlanRe
             "detail": detail,
             "history": history,
             "history_problem": history_problem,
-            "units": context.reader.all_unit_names(),
+            "units": context.units.all_unit_names(),
             "Tracking": Tracking,
         },
     )

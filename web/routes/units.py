@@ -15,10 +15,10 @@ from web.auth import Visitor
 from web.context import say
 from web.deps import Checked, Coordinator, LinkUnitVisitor, open_link, web
 from web.forms import acted, back
-from web.reading import UnitPage
 from web.rendering import flash, render
 from web.schemas import AttemptOut, LinkRequest, LinkSent, Row, UnitOut, UnitPageOut, UnitWorkOut
 from web.tracking import TRACKING_ORDER
+from web.views import UnitPage
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["units"])
@@ -27,7 +27,7 @@ api = APIRouter(prefix="/api", tags=["units"])
 def unit_page_of(request: Request, who: Visitor) -> UnitPage:
     assert who.unit is not None
     context = web(request)
-    return context.reader.unit(who.unit.code, context.clock())
+    return context.units.unit(who.unit.code, context.clock())
 
 
 # ----------------------------------------------------------------------------- a unit's own page
@@ -73,7 +73,7 @@ def unit(request: Request, who: LinkUnitVisitor) -> UnitPageOut:
 
 def units_of(request: Request, who: Visitor) -> list[Unit]:
     """The units the coordinator's account sees: its agency's (or every agency's)."""
-    return web(request).reader.units_of(who.account.agency if who.account else "")
+    return web(request).units.units_of(who.account.agency if who.account else "")
 
 
 @pages.get("/units")
@@ -81,7 +81,7 @@ def units_page(request: Request, who: Coordinator) -> Response:
     return render(
         request,
         "units.html",
-        {"units": web(request).reader.units_of(who.account.agency if who.account else "")},
+        {"units": web(request).units.units_of(who.account.agency if who.account else "")},
     )
 
 
