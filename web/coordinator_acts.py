@@ -9,13 +9,14 @@ from datetime import date
 from control import links
 from control.permissions import Actor
 from deadlines import MilestoneKind
-from models.statuses import MilestoneStatus
+from deadlines.local_time import local_day
+from models.statuses import MilestoneStatus, TaskStatus
 from models.tables import EvidenceReview
 from notifications.channels import DeliveryAttempt
 from storage import access as access_store
 from storage.agencies import unit_agency_code
 from storage.db import session_scope
-from storage.overview import list_units
+from storage.overview import MilestoneRow, list_units
 from storage.plans import get_plan
 from web.acts import ActingBase, EventOutcome, settled
 from web.auth import Visitor
@@ -24,6 +25,14 @@ from web.refusals import Refusal, Where
 
 
 class CoordinatorActs(ActingBase):
+    def _task_row(self, plan_key: str, task_code: str) -> MilestoneRow:
+        """The task's first row in the projection now (its lead units and status)."""
+        _plan, rows = self.reader.plan_rows(plan_key)
+        found = next((row for row in rows if row.task_code == task_code), None)
+        if found is None:
+            raise Refusal("no_such_task", status=404)
+        return found
+
     async def grant_extension(
         self,
         visitor: Visitor,
@@ -36,10 +45,16 @@ class CoordinatorActs(ActingBase):
     ) -> None:
         async def act(actor: Actor) -> None:
             self._milestone(plan_key, task_code, milestone_key)
+
+            def recorded() -> bool:
+                due = self._milestone(plan_key, task_code, milestone_key).row.due_at
+                return due is not None and local_day(due) == until
+
             await self.engine_call(
                 self.engine.grant_extension(
                     actor, plan_key, task_code, milestone_key, until=until, reason=reason
-                )
+                ),
+                recorded=recorded,
             )
 
         await self.as_coordinator(
@@ -154,7 +169,10 @@ class CoordinatorActs(ActingBase):
             await self.engine_call(
                 self.engine.reassign(
                     actor, plan_key, task_code, lead_units=lead_units, reason=reason
-                )
+                ),
+                recorded=lambda: (
+                    set(self._task_row(plan_key, task_code).lead_units) == set(lead_units)
+                ),
             )
 
         await self.as_coordinator(
@@ -169,10 +187,12 @@ class CoordinatorActs(ActingBase):
         self, visitor: Visitor, plan_key: str, task_code: str, *, reason: str, carry_over: bool
     ) -> None:
         async def act(actor: Actor) -> None:
+            ended = TaskStatus.CARRIED_OVER if carry_over else TaskStatus.CANCELLED
             await self.engine_call(
                 self.engine.close_task(
                     actor, plan_key, task_code, reason=reason, carry_over=carry_over
-                )
+                ),
+                recorded=lambda: self._task_row(plan_key, task_code).task_status == ended,
             )
 
         await self.as_coordinator(

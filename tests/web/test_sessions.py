@@ -308,3 +308,42 @@ def test_another_agencys_plan_imports_from_the_upload_page(site: Site) -> None:
     )
     assert api.status_code == 200, api.text
     assert api.json()["plan"]["key"].startswith("svhttdl-quang-ngai")
+
+
+class LateClosingEngine(RecordingEngine):
+    """Records the task cancelled where the pages read it, then answers too late."""
+
+    async def close_task(
+        self, actor: Actor, plan_key: str, task_code: str, *, reason: str, carry_over: bool
+    ) -> Any:
+        from sqlmodel import select as select_rows
+
+        from models.statuses import TaskStatus
+        from models.tables import Plan, Task
+        from storage.progress import bump_projection_version
+
+        with session_scope(self._settings.resolved_database_url()) as session:
+            task = session.exec(
+                select_rows(Task).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+            ).one()
+            task.status = TaskStatus.CANCELLED
+            session.add(task)
+            bump_projection_version(session, plan_id=task.plan_id)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+
+def test_a_cancellation_answered_late_is_shown_as_recorded(site: Site) -> None:
+    from web.app import create_app
+
+    engine = LateClosingEngine(site.settings, lambda: site.now)
+    app = create_app(site.settings, clock=lambda: site.now, engine=engine)
+    with TestClient(app, base_url="http://testserver") as client:
+        token = sign_in(client, *COORDINATOR)
+        answer = client.post(
+            f"/api/plans/{PLAN_KEY}/tasks/II.3/close",
+            json={"reason": "không còn cần"},
+            headers={"X-CSRF-Token": token},
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"closed": "cancelled", "recorded": True, "pending": False}
+    assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("cancel", "done")
