@@ -15,6 +15,7 @@ from deadlines import (
     plan_milestones,
 )
 from models.statuses import MilestoneStatus
+from models.tables import Plan
 from storage.overview import MilestoneRow
 from web.reading import Reader, section_rank
 from web.views import NotFound
@@ -91,7 +92,7 @@ class Events:
                 plan_year=plan.year,
             )
             try:
-                milestone = _with_allowance(milestone, row, plan.year, self.reader)
+                milestone = _with_allowance(milestone, row, plan, self.reader)
                 start.due = due_after_event(
                     milestone,
                     event_date=occurred_on,
@@ -106,17 +107,18 @@ class Events:
 
 
 def _with_allowance(
-    milestone: PlannedMilestone, row: MilestoneRow, year: int, reader: Reader
+    milestone: PlannedMilestone, row: MilestoneRow, plan: Plan, reader: Reader
 ) -> PlannedMilestone:
     """The milestone as its deadline text reads it (the time it allows after the event), when
     the text can be read again; otherwise as recorded."""
     try:
         planned = plan_milestones(
             row.deadline_text,
-            year=year,
+            year=plan.year,
             task_title=row.title,
-            calendar=reader.settings.working_calendar(year),
+            calendar=reader.settings.working_calendar(plan.year),
             policy=reader.planned.policy(row.task_code),
+            last_year=plan.last_year,
         )
     except DeadlineRefused:
         return milestone

@@ -77,6 +77,13 @@ class Problem(BaseModel):
     recorded: bool | None = False
 
 
+# The answers of a refusal or a failure, as /docs lists them for every API route.
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503, 504)
+}
+
+
 def instant(value: datetime | None) -> str | None:
     return local_iso(value)
 

@@ -15,12 +15,12 @@ from web.deps import Checked, PlanCoordinator, web
 from web.events import EventPreview
 from web.forms import acted, form_date, plan_path, required_date
 from web.rendering import render
-from web.schemas import EventDone, EventPreviewOut, EventRequest, EventStartOut, instant
+from web.schemas import PROBLEMS, EventDone, EventPreviewOut, EventRequest, EventStartOut, instant
 from web.tracking import Tracking
 from web.views import NotFound
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["events"])
+api = APIRouter(prefix="/api", tags=["events"], responses=PROBLEMS)
 
 
 def preview_of(request: Request, plan_key: str, event: EventRequest) -> EventPreview:

@@ -16,6 +16,7 @@ from web.importing import ImportCheck, StartOutcome
 from web.refusals import Refusal
 from web.rendering import flash, render
 from web.schemas import (
+    PROBLEMS,
     ImportedTask,
     ImportedTaskMilestone,
     ImportOut,
@@ -28,7 +29,7 @@ from web.schemas import (
 )
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["imports"])
+api = APIRouter(prefix="/api", tags=["imports"], responses=PROBLEMS)
 
 
 async def check_upload(

@@ -17,6 +17,7 @@ from web.forms import acted, back, evidence_path, form_date, milestone_anchor, r
 from web.refusals import Refusal
 from web.rendering import render
 from web.schemas import (
+    PROBLEMS,
     DecisionDone,
     EvidenceDecision,
     EvidenceDone,
@@ -28,7 +29,7 @@ from web.schemas import (
 from web.views import Shown
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["milestones"])
+api = APIRouter(prefix="/api", tags=["milestones"], responses=PROBLEMS)
 MILESTONE = "/plans/{plan_key}/tasks/{task_code}/milestones/{milestone_key}"
 
 

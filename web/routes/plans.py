@@ -11,6 +11,7 @@ from web.deps import Account, DashboardFilters, PlanReader, Who, plan_reader, we
 from web.forms import back
 from web.rendering import render
 from web.schemas import (
+    PROBLEMS,
     DashboardOut,
     EscalationOut,
     MonthCounts,
@@ -28,7 +29,7 @@ from web.tracking import TRACKING_ORDER
 from web.views import Dashboard, Filters, Overview
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["plans"])
+api = APIRouter(prefix="/api", tags=["plans"], responses=PROBLEMS)
 
 
 def chosen_agency(who: Visitor, asked: str) -> str:

@@ -17,10 +17,10 @@ from web.deps import Account, Checked, Who, address, session_of, visitor, web
 from web.forms import back, safe_next
 from web.refusals import Refusal, Where
 from web.rendering import flash, render
-from web.schemas import AccountOut, SessionOut, SignedOut, SignIn
+from web.schemas import PROBLEMS, AccountOut, SessionOut, SignedOut, SignIn
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["session"])
+api = APIRouter(prefix="/api", tags=["session"], responses=PROBLEMS)
 
 
 def sign_in(request: Request, name: str, password: str) -> AccountRow:

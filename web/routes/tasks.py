@@ -17,6 +17,7 @@ from web.forms import (
 )
 from web.rendering import render
 from web.schemas import (
+    PROBLEMS,
     AuditOut,
     Closed,
     CloseRequest,
@@ -35,7 +36,7 @@ from web.tracking import Tracking
 from web.views import TaskDetail
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["tasks"])
+api = APIRouter(prefix="/api", tags=["tasks"], responses=PROBLEMS)
 
 
 def task_of(request: Request, plan_key: str, task_code: str) -> TaskDetail:

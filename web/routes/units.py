@@ -16,12 +16,21 @@ from web.context import say
 from web.deps import Checked, Coordinator, LinkUnitVisitor, open_link, web
 from web.forms import acted, back
 from web.rendering import flash, render
-from web.schemas import AttemptOut, LinkRequest, LinkSent, Row, UnitOut, UnitPageOut, UnitWorkOut
+from web.schemas import (
+    PROBLEMS,
+    AttemptOut,
+    LinkRequest,
+    LinkSent,
+    Row,
+    UnitOut,
+    UnitPageOut,
+    UnitWorkOut,
+)
 from web.tracking import TRACKING_ORDER
 from web.views import UnitPage
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["units"])
+api = APIRouter(prefix="/api", tags=["units"], responses=PROBLEMS)
 
 
 def unit_page_of(request: Request, who: Visitor) -> UnitPage:
