@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
 
+from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from commands.running import update_refusal, with_client
 from control import operations
@@ -113,16 +114,25 @@ def start_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan: .txt, .csv, .xlsx or .docx.")],
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
     as_json: JsonOption = False,
+    corrected: SetOption = None,
+    until: UntilOption = None,
 ) -> None:
     """Import the plan when needed and start every task (nothing is started twice)."""
     settings = get_settings()
+    corrections = corrections_of(corrected)
     try:
         # Tasks started without a worker wait for one: nothing is lost.
         with start_progress(shown=not as_json) as on_progress:
             report = with_client(
                 settings,
                 lambda client: operations.start_plan(
-                    client, settings, plan_file, year=year, on_progress=on_progress
+                    client,
+                    settings,
+                    plan_file,
+                    year=year,
+                    on_progress=on_progress,
+                    corrections=corrections,
+                    until=until,
                 ),
                 needs_worker=False,
             )

@@ -11,8 +11,16 @@ from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 from rich.text import Text
 
+from commands.corrections import SetOption, UntilOption, corrections_of, print_cells_to_check
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
-from plan_import import ImportedPlan, NewUnit, PlanImportError, ReportEntry, read_plan
+from plan_import import (
+    CellToCheck,
+    ImportedPlan,
+    NewUnit,
+    PlanImportError,
+    ReportEntry,
+    read_plan,
+)
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import get_settings
 from storage.agencies import UnknownAgency, agency_of_code
@@ -49,6 +57,7 @@ class TaskFields(BaseModel):
     unresolved_units: list[str]
     deadline_text: str
     note: str
+    corrections: list[dict[str, str]] = []
 
 
 class PlanFields(BaseModel):
@@ -81,6 +90,8 @@ class ImportDocument(BaseModel):
     plan: ImportedPlanFields | None
     tasks: list[TaskFields]
     report: list[ReportEntry]
+    # The refused and doubtful cells, each correctable in place with --set.
+    cells_to_check: list[CellToCheck] = []
     stored: bool
     changes: PlanChanges | None
 
@@ -112,14 +123,18 @@ def import_command(
             "always recorded as new, for the coordinator to confirm).",
         ),
     ] = False,
+    corrected: SetOption = None,
+    until: UntilOption = None,
 ) -> None:
     """Read a plan's appendix, report every inconsistency, and store its tasks.
 
-    Errors stop the import and nothing is written; warnings are stored with the plan.
+    Errors stop the import and nothing is written; warnings are stored with the plan. A cell
+    refused or misread is corrected in place with --set, the file staying as issued.
     Importing the same file again changes nothing; a changed file shows what changed.
     """
     settings = get_settings()
     directory = _directory(settings.units_file, as_json)
+    corrections = corrections_of(corrected)
     try:
         imported = read_plan(
             file,
@@ -127,6 +142,8 @@ def import_command(
             directory=directory,
             accept_new_units=accept_new_units,
             agencies_dir=settings.agencies_dir,
+            until=until,
+            corrections=corrections,
         )
     except PlanImportError as error:
         where = f"{error.source}, {error.where}" if error.where else error.source
@@ -150,6 +167,7 @@ def import_command(
                 plan=ImportedPlanFields.model_validate(imported),
                 tasks=tasks,
                 report=imported.report,
+                cells_to_check=imported.cells_to_check,
                 stored=changes is not None,
                 changes=changes,
             ),
@@ -159,10 +177,12 @@ def import_command(
         _print_plan(imported)
         _print_tasks(tasks, f"Tasks of {imported.key}")
         _print_report(imported.report)
+        print_cells_to_check(imported.cells_to_check)
         if imported.errors:
             errors.print(
                 f"[red]{len(imported.errors)} error(s): nothing was stored.[/red] "
-                "Correct the file and import it again."
+                "Correct each cell in place (--set TASK:FIELD=TEXT, listed above) and import "
+                "again: the file stays as issued."
             )
         elif dry_run:
             console.print("Dry run: nothing was stored.")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
@@ -64,6 +65,8 @@ def preview_command(
             help="As for import: names close to a known unit are read as new units.",
         ),
     ] = False,
+    corrected: SetOption = None,
+    until: UntilOption = None,
 ) -> None:
     """Show every task's milestones and its whole schedule of reminders and escalations.
 
@@ -72,6 +75,7 @@ def preview_command(
     """
     settings = get_settings()
     home = _directory(settings.units_file, as_json)
+    corrections = corrections_of(corrected)
     try:
         imported = read_plan(
             file,
@@ -79,6 +83,8 @@ def preview_command(
             directory=home,
             accept_new_units=accept_new_units,
             agencies_dir=settings.agencies_dir,
+            until=until,
+            corrections=corrections,
         )
     except PlanImportError as error:
         raise _fail([str(error)], as_json) from error

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import Enum
@@ -47,7 +47,7 @@ from models.workflow_messages import (
     TaskSnapshot,
     TaskWorkflowInput,
 )
-from plan_import import ImportedPlan, read_plan
+from plan_import import Correction, ImportedPlan, read_plan
 from plan_import.agency import agency_directories
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
@@ -93,9 +93,23 @@ class StartReport:
 
 
 def load_plan_for_start(
-    path: Path, *, year: int | None, directory: UnitDirectory, agencies_dir: Path | None = None
+    path: Path,
+    *,
+    year: int | None,
+    directory: UnitDirectory,
+    agencies_dir: Path | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
 ) -> ImportedPlan:
-    imported = read_plan(path, year=year, directory=directory, agencies_dir=agencies_dir)
+    """The plan as the start reads it, the coordinator's corrections of its cells in place."""
+    imported = read_plan(
+        path,
+        year=year,
+        directory=directory,
+        agencies_dir=agencies_dir,
+        corrections=corrections,
+        until=until,
+    )
     if imported.errors:
         details = "; ".join(f"{e.where}: {e.message}" for e in imported.errors)
         raise PlanNotStartable(f"{path.name} cannot be imported: {details}")
@@ -173,6 +187,8 @@ async def start_plan(
     year: int | None = None,
     with_digest: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
 ) -> StartReport:
     """Import the plan when needed and start every task; running it again starts nothing twice.
 
@@ -180,7 +196,12 @@ async def start_plan(
     without it). `on_progress(done, total)` hears of each task's start as it is answered."""
     directory = load_unit_directory(settings.units_file)
     imported = load_plan_for_start(
-        path, year=year, directory=directory, agencies_dir=settings.agencies_dir
+        path,
+        year=year,
+        directory=directory,
+        agencies_dir=settings.agencies_dir,
+        corrections=corrections,
+        until=until,
     )
     directory = imported.directory or directory  # the plan's own agency's
     subscriptions = event_subscriptions(imported, settings)

@@ -102,6 +102,11 @@ class Task(SQLModel, table=True):
     )
     deadline_text: str
     note: str = ""
+    # The coordinator's corrections of the document's cells at import (field, original,
+    # corrected, by, at): the task is read as corrected, the document stays as issued.
+    corrections: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     # Written by the engine (a projection of the task's workflow), never by the importer:
     # active | waiting_event | overdue | done | ended | cancelled | carried_over.
     status: str | None = None

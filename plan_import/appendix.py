@@ -5,12 +5,11 @@ what is wrong with them (the header and its columns are in columns.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from plan_import.columns import (
     COLUMNS,
-    COORDINATING,
     DEADLINE,
     LEAD,
     STT,
@@ -21,9 +20,18 @@ from plan_import.columns import (
     is_header_repeat,
 )
 from plan_import.model import ReportEntry
+from plan_import.settling import (
+    check_sequence,
+    drop_repeated_rows,
+    settle_subsections,
+    settle_subtasks,
+)
 from plan_import.text import fold, join_cut, quote, roman_value
 
 _STT_NUMBER = re.compile(r"^0*(\d{1,3})\s*[.)]?$")
+# A sub-section's number inside a section ("III.1", "III.1.1", "1.2"): a heading of the rows
+# below it, or, with a lead or deadline of its own, a task numbered so.
+_SUBSECTION = re.compile(r"^((?:[IVXLCDM]+|\d{1,3})(?:\s*\.\s*\d{1,3})+)\s*\.?$", re.IGNORECASE)
 _HEADING = re.compile(r"^([IVXLCDM]+)\s*[.:)]\s*(\S.*)$", re.IGNORECASE)
 _BARE_NUMERAL = re.compile(r"^([IVXLCDM]+)\s*[.:)]?$", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:tong cong|tong so)\b\D{0,3}(\d+)?")
@@ -32,8 +40,6 @@ _SUB_LETTER = re.compile(r"^([a-zđ])\s*[.)]?$")
 _SUB_BULLET = re.compile(r"^[-+•*–]$")
 _TITLE_LETTER = re.compile(r"^([a-zđ])[.)]\s+(\S.*)$")
 _TITLE_BULLET = re.compile(r"^[-+•–]\s+(\S.*)$")
-# What a sub-task takes from its task when its own cell is empty.
-_INHERITED = (LEAD, COORDINATING, DEADLINE)
 
 
 @dataclass
@@ -53,11 +59,18 @@ class RawTask:
     inherited: list[str] = field(default_factory=list)
     # A task whose sub-tasks carry its deadline: a heading of them, not a task of its own.
     heads_subtasks: bool = False
+    # The sub-section ("III.1") whose number prefixes the task's code, when the document numbers
+    # its rows anew under each sub-section heading.
+    subsection: str = ""
+    # The sub-section heading above the task, whatever its numbering.
+    under: str = ""
 
     @property
     def code(self) -> str:
         if self.parent is not None:
             return f"{self.parent.code}.{self.mark}"
+        if self.subsection:
+            return f"{self.subsection}.{self.stt}"
         return f"{self.section}.{self.stt}" if self.section else str(self.stt)
 
 
@@ -84,6 +97,10 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
     tasks: list[RawTask] = []
     sections: list[Section] = []
     section: Section | None = None
+    subsection = ""
+    # Entries that name a task's code, said once the codes are settled (a sub-section's number
+    # prefixes them only when its rows are numbered anew): (where in the report, the entry).
+    later: list[tuple[int, Callable[[], ReportEntry]]] = []
     current: RawTask | None = None
     page_break = False
     stated: int | None = None
@@ -181,11 +198,18 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                     )
                 section = Section(numeral, title, row.place)
                 sections.append(section)
+            subsection = ""
             current = None
             page_break = False
             continue
 
+        own = _own_subtask(cells, header, row.merged, cell)
         sub = _sub_mark(stt_text, cell(cells, TITLE), page_break)
+        own_row = ""
+        if sub is None and not stt_text and own and current is not None:
+            # A row with its own lead or deadline is a task of its own under the row above, not
+            # the rest of it (a row cut by a page break carries on the same sentence).
+            sub, own_row = ("-", cell(cells, TITLE)), own
         if sub is not None:
             mark, own_title = sub
             parent = current.parent if current is not None and current.parent else current
@@ -217,6 +241,8 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             subtask.cells[TITLE] = own_title
             tasks.append(subtask)
             current = subtask
+            if own_row:
+                later.append((len(report), _own_row(row.place, own_row, subtask, parent)))
             page_break = False
             continue
 
@@ -236,28 +262,39 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                     if column != STT and header.positions.get(column) not in row.merged:
                         current.cells[column] = join_cut(current.cells[column], cell(cells, column))
                 current.continued_at.append(row.place)
-                if page_break:
-                    report.append(
-                        ReportEntry(
-                            "info",
-                            row.place,
-                            f"{current.code} continues across a page break: joined to its "
-                            f"start at {current.place}",
-                        )
-                    )
-                else:
-                    report.append(
-                        ReportEntry(
-                            "info",
-                            row.place,
-                            f"a row without STT or sub-task mark: read as the rest of "
-                            f"{current.code} ({current.place}), as a row cut by a page break is; "
-                            "give it a number (or a., b., -) if it is a task of its own",
-                        )
-                    )
+                later.append((len(report), _continued(row.place, current, page_break)))
             page_break = False
             continue
 
+        dotted = _SUBSECTION.match(stt_text)
+        if dotted is not None and section is not None:
+            prefix = _subsection_prefix(dotted.group(1), section.numeral)
+            if not own:
+                subsection = prefix
+                report.append(
+                    ReportEntry(
+                        "info",
+                        row.place,
+                        f"sub-section heading {prefix} {quote(cell(cells, TITLE))}: the rows "
+                        "below it are its tasks",
+                    )
+                )
+                current = None
+                page_break = False
+                continue
+            parent_number, _, last = prefix.rpartition(".")
+            current = RawTask(
+                section=section.numeral,
+                section_title=section.title,
+                stt=int(last),
+                cells={column: cell(cells, column) for column in COLUMNS if column != STT},
+                line=row.line,
+                place=row.place,
+                subsection=parent_number if parent_number != section.numeral else "",
+            )
+            tasks.append(current)
+            page_break = False
+            continue
         number = _STT_NUMBER.match(stt_text)
         if number is None:
             report.append(
@@ -277,6 +314,7 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
             cells={column: cell(cells, column) for column in COLUMNS if column != STT},
             line=row.line,
             place=row.place,
+            under=subsection,
         )
         tasks.append(current)
         page_break = False
@@ -307,9 +345,12 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
                 "the table has no section headings: tasks are named by their STT alone",
             )
         )
-    tasks = _drop_repeated_rows(tasks, report)
-    _settle_subtasks(tasks, report)
-    _check_sequence([task for task in tasks if task.parent is None], report)
+    settle_subsections(tasks)
+    for position, entry in reversed(later):
+        report.insert(position, entry())
+    tasks = drop_repeated_rows(tasks, report)
+    settle_subtasks(tasks, report)
+    check_sequence([task for task in tasks if task.parent is None], report)
     return Appendix(
         header=header,
         tasks=tasks,
@@ -318,6 +359,56 @@ def parse_appendix(rows: Sequence[SourceRow], source: str) -> Appendix:
         total_place=total_place,
         report=report,
     )
+
+
+def _own_row(place: str, own: str, task: RawTask, parent: RawTask) -> Callable[[], ReportEntry]:
+    return lambda: ReportEntry(
+        "info",
+        place,
+        f"a row without STT with a {own} of its own: read as {task.code}, a sub-task of "
+        f"{parent.code}, not as the rest of it",
+    )
+
+
+def _continued(place: str, task: RawTask, page_break: bool) -> Callable[[], ReportEntry]:
+    def entry() -> ReportEntry:
+        if page_break:
+            message = f"{task.code} continues across a page break: joined to its start at "
+            return ReportEntry("info", place, message + task.place)
+        return ReportEntry(
+            "info",
+            place,
+            f"a row without STT or sub-task mark: read as the rest of {task.code} ({task.place}), "
+            "as a row cut by a page break is; give it a number (or a., b., -) if it is a task of "
+            "its own",
+        )
+
+    return entry
+
+
+def _own_subtask(
+    cells: Sequence[str],
+    header: Header,
+    merged: Sequence[int] | set[int] | frozenset[int],
+    cell: Callable[[Sequence[str], str], str],
+) -> str:
+    """ "lead" or "deadline" when a row without STT carries one of its own (not merged down from
+    above) under a title that begins a sentence of its own; "" when it continues the row above."""
+    title = cell(cells, TITLE)
+    if not title or not title[:1].isupper():
+        return ""
+    for column, word in ((LEAD, "lead"), (DEADLINE, "deadline")):
+        if cell(cells, column) and header.positions.get(column) not in merged:
+            return word
+    return ""
+
+
+def _subsection_prefix(number: str, numeral: str) -> str:
+    """ "III.1" as written, or "1.2" under section III as "III.1.2"."""
+    parts = [part.strip() for part in number.split(".")]
+    if roman_value(parts[0]) is not None and not parts[0].isdigit():
+        return ".".join([parts[0].upper(), *(str(int(p)) for p in parts[1:])])
+    return ".".join([numeral, *(str(int(p)) for p in parts)])
 
 
 def _total(filled: list[str], stt_text: str) -> re.Match[str] | None:
@@ -376,125 +467,6 @@ def _sub_mark(stt_text: str, title: str, after_break: bool) -> tuple[str, str] |
     if bullet is not None:
         return "-", bullet.group(1)
     return None
-
-
-def _settle_subtasks(tasks: list[RawTask], report: list[ReportEntry]) -> None:
-    """A sub-task takes its task's lead, coordinating units and deadline where its own cells are
-    empty; a task with no deadline whose sub-tasks each have one is their heading, not a task."""
-    parents: dict[int, list[RawTask]] = {}
-    for task in tasks:
-        if task.parent is not None:
-            parents.setdefault(id(task.parent), []).append(task)
-    for task in tasks:
-        subtasks = parents.get(id(task))
-        if not subtasks:
-            continue
-        for subtask in subtasks:
-            subtask.inherited = [c for c in _INHERITED if not subtask.cells[c] and task.cells[c]]
-            for column in subtask.inherited:
-                subtask.cells[column] = task.cells[column]
-        codes = ", ".join(subtask.code for subtask in subtasks)
-        if not task.cells[DEADLINE] and all(subtask.cells[DEADLINE] for subtask in subtasks):
-            task.heads_subtasks = True
-            report.append(
-                ReportEntry(
-                    "info",
-                    task.place,
-                    f"{task.code} has sub-tasks {codes}, each with its own deadline: "
-                    f"{task.code} is their heading, not a task of its own",
-                )
-            )
-        else:
-            report.append(
-                ReportEntry(
-                    "info",
-                    task.place,
-                    f"{task.code} has sub-tasks {codes}: each is a task of its own",
-                )
-            )
-        for subtask in subtasks:
-            own = [c for c in _INHERITED if c not in subtask.inherited and subtask.cells[c]]
-            said = []
-            if own:
-                said.append("its own " + ", ".join(_WORDS[c] for c in own))
-            if subtask.inherited:
-                said.append(f"the {', '.join(_WORDS[c] for c in subtask.inherited)} of {task.code}")
-            carries = " and ".join(said) or "no lead or deadline"
-            report.append(
-                ReportEntry(
-                    "info", subtask.place, f"{subtask.code}: a sub-task of {task.code} ({carries})"
-                )
-            )
-
-
-_WORDS = {LEAD: "lead", COORDINATING: "coordinating units", DEADLINE: "deadline"}
-
-
-def _drop_repeated_rows(tasks: list[RawTask], report: list[ReportEntry]) -> list[RawTask]:
-    kept: dict[str, RawTask] = {}
-    result: list[RawTask] = []
-    titles: dict[str, RawTask] = {}
-    for task in tasks:
-        first = kept.get(task.code)
-        if first is not None:
-            same = all(fold(first.cells[c]) == fold(task.cells[c]) for c in task.cells)
-            if same:
-                report.append(
-                    ReportEntry(
-                        "warning",
-                        task.place,
-                        f"the row repeats {task.code} at {first.place} word for word: read once",
-                    )
-                )
-            else:
-                report.append(
-                    ReportEntry(
-                        "error",
-                        task.place,
-                        f"two different rows are numbered {task.code}: this one and the one at "
-                        f"{first.place}",
-                    )
-                )
-            continue
-        kept[task.code] = task
-        title_key = fold(task.cells[TITLE])
-        earlier = titles.get(title_key)
-        if title_key and earlier is not None:
-            report.append(
-                ReportEntry(
-                    "warning",
-                    task.place,
-                    f"{task.code} has the same task as {earlier.code} ({earlier.place}): "
-                    f"{quote(task.cells[TITLE])}",
-                )
-            )
-        titles.setdefault(title_key, task)
-        result.append(task)
-    return result
-
-
-def _check_sequence(tasks: list[RawTask], report: list[ReportEntry]) -> None:
-    """Rows are numbered 1, 2, 3 … in each section, or on across sections (1–13 in I, 14–42 in
-    II): both are usual; anything else is out of sequence."""
-    previous: dict[str, int] = {}
-    last_number = 0
-    for task in tasks:
-        before = previous.get(task.section, 0)
-        expected = {before + 1} if before else {1, last_number + 1}
-        if task.stt not in expected:
-            where = f"section {task.section}" if task.section else "the table"
-            if before:
-                message = (
-                    f"rows out of sequence: STT {task.stt} follows STT {before} in {where}, "
-                    f"expected {before + 1}"
-                )
-            else:
-                message = f"{where} starts at STT {task.stt}, expected 1"
-                if last_number:
-                    message += f" (or {last_number + 1}, numbering on from the section before)"
-            report.append(ReportEntry("warning", task.place, message))
-        previous[task.section] = task.stt
-        last_number = task.stt
 
 
 def _numeral(numeral: str) -> int:

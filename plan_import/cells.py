@@ -49,6 +49,8 @@ class CellPart:
     loosely: bool = False
     # A collective that introduces the names after it ("các địa phương Bắc Ninh, An Giang").
     introduces: bool = False
+    # A clause after a name ("… với các tiêu chuẩn, quy chuẩn …"): no unit, cut off.
+    clause: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ class CellUnits:
         return [p.text for p in self.parts if p.names_no_unit]
 
     @property
+    def clauses(self) -> list[str]:
+        """Clauses cut off after a name, as written."""
+        return [p.text for p in self.parts if p.clause]
+
+    @property
     def codes(self) -> list[str]:
         return unique([*self.named, *self.expanded])
 
@@ -121,6 +128,23 @@ _QUALIFIERS = re.compile(
     r"\b(?:lien quan|lua chon|mot so|du dieu kien|la chu quan|duoc giao|phu hop)\b"
 )
 _PLURAL_START = re.compile(r"^(?:cac|nhung|mot so)\b")
+# Bodies named by their kind alone, whose members depend on the task with a qualifier: "Cơ quan
+# liên quan", "đơn vị có liên quan", "Địa phương được lựa chọn".
+_GENERIC_START = re.compile(
+    r"^(?:co quan|don vi|dia phuong|bo|nganh|to chuc|doanh nghiep|ca nhan|so|ban)\b"
+)
+# A list of bodies of one kind after a colon: "Các Cục: Báo chí; Xuất bản, In và Phát hành",
+# "các đơn vị: Văn phòng, Vụ Pháp chế". Each item is a body; the kind, but for "đơn vị",
+# starts its name.
+_KIND_LIST = re.compile(
+    r"\b(?:các|những)\s+(tổng cục|chi cục|cục|vụ|đơn vị|sở|phòng|ban|viện|trung tâm)\s*:\s*",
+    re.IGNORECASE,
+)
+# Words that start a clause after a unit's name, not a name: "… với các tiêu chuẩn …".
+_CLAUSE_WORDS = {
+    ("voi",), ("de",), ("nham",), ("dam", "bao"), ("bao", "dam"), ("phu", "hop"),
+    ("tren", "co", "so"), ("thong", "qua"), ("gan", "voi"),
+}  # fmt: skip
 _CELL_TOKEN = re.compile(r"[,;\n]|[^\s,;]+")
 _WORD_SEPARATORS = {"va", "&", "+"}
 
@@ -151,12 +175,27 @@ class CellReader:
         text = clean_cell(text)
         if not text:
             return CellUnits()
+        listed = _KIND_LIST.search(text)
+        if listed is not None:
+            head = text[: listed.start()].rstrip(" (:")
+            before = self.read(head, accept_new_units=accept_new_units)
+            items = self._kind_list(listed.group(1), text[listed.end() :], accept_new_units)
+            return CellUnits((*before.parts, *items))
         tokens = tokens_of(text)
         parts: list[CellPart] = []
         i = 0
         while i < len(tokens):
             if tokens[i].separator:
                 i += 1
+                continue
+            if parts and _clause_at(text, tokens, i):
+                # The clause runs on to the next ";" (its own list may have commas).
+                end = next(
+                    (k - 1 for k in range(i, len(tokens)) if text[tokens[k].start] in ";\n"),
+                    len(tokens) - 1,
+                )
+                parts.append(CellPart(text[tokens[i].start : tokens[end].end], clause=True))
+                i = end + 1
                 continue
             match = self._match_at(text, tokens, i)
             if match is not None:
@@ -173,6 +212,27 @@ class CellReader:
             parts.append(self._unknown_part(written, spans_separator, accept_new_units))
             i = end + 1
         return CellUnits(tuple(parts))
+
+    def _kind_list(self, kind: str, items: str, accept_new_units: bool) -> list[CellPart]:
+        """One body per item of a list after "Các Cục:": parted by ";" where the list has them
+        (an item's own name may hold commas: "Xuất bản, In và Phát hành"), else by ","."""
+        separator = ";" if ";" in items else ","
+        parts: list[CellPart] = []
+        for item in items.split(separator):
+            item = item.strip(" .;,()")
+            if not item:
+                continue
+            if fold(kind) == "don vi":
+                parts.extend(self.read(item, accept_new_units=accept_new_units).parts)
+                continue
+            own_kind = fold(item).startswith(fold(kind) + " ")
+            name = item if own_kind else f"{kind.capitalize()} {item}"
+            found = self.directory.lookup(name)
+            if found is not None:
+                parts.append(self._known_part(name, found[0], found[1], False))
+            else:
+                parts.append(self._unknown_part(name, False, accept_new_units))
+        return parts
 
     def _candidates(
         self, text: str, tokens: list[_Token], i: int
@@ -200,6 +260,8 @@ class CellReader:
             following = end + 1
             if following >= len(tokens) or tokens[following].separator:
                 return end, entry, loosely, False
+            if _clause_at(text, tokens, following):
+                return end, entry, loosely, False
             word = text[tokens[following].start : tokens[following].end]
             collective = isinstance(entry, Collective) or (
                 isinstance(entry, UnitGroup) and not entry.members
@@ -220,6 +282,8 @@ class CellReader:
         while end + 1 < len(tokens):
             following = end + 1
             if tokens[following].separator:
+                if text[tokens[following].start] in ";\n":
+                    break  # ";" parts the cell's names, always
                 k = following
                 while k < len(tokens) and tokens[k].separator:
                     k += 1
@@ -227,15 +291,31 @@ class CellReader:
                     break
                 word = text[tokens[k].start : tokens[k].end]
                 if self._starts_name(text, tokens, k):
-                    break
+                    break  # a name the directory or the usual bodies know starts there
                 qualified = _QUALIFIERS.search(fold(text[tokens[i].start : tokens[end].end]))
+                only_and = all(
+                    fold(text[t.start : t.end]) in _WORD_SEPARATORS for t in tokens[following:k]
+                )
+                # "Hội Khoa học và Kỹ thuật": "và" parts two bodies only where a known name or
+                # a body's kind follows ("… và Lãnh đạo Sở", "… và Công an tỉnh").
+                if only_and and word[:1].isupper() and not _starts_body(text, tokens, k):
+                    end = k
+                    continue
                 # "… là chủ quản CSDLQG, CSDL chuyên ngành": the qualifier's own list goes on.
                 if word[:1].isupper() and not (qualified and fold(word) not in _BODY_WORDS):
                     break
                 end = k
                 continue
+            if _clause_at(text, tokens, following):
+                break
             word = text[tokens[following].start : tokens[following].end]
-            if word[:1].isupper() and self._starts_name(text, tokens, following):
+            # "Ban Cơ yếu Chính phủ": a known name glued on ends this one unless it is a body
+            # of its own kind ("… Truyền thông Bộ Khoa học …").
+            if (
+                word[:1].isupper()
+                and self._starts_name(text, tokens, following)
+                and _starts_body(text, tokens, following)
+            ):
                 break
             end = following
         return end
@@ -265,6 +345,14 @@ class CellReader:
         folded = fold(written)
         if not re.search(r"[a-z]", folded):
             return CellPart(written, names_no_unit=True)
+        if _GENERIC_START.match(folded) and _QUALIFIERS.search(folded):
+            # "Cơ quan liên quan": a group with no one to remind until the coordinator names it.
+            return CellPart(
+                written,
+                new=NewName(
+                    "group", self.directory.code_for(slug(written)), written, written, True
+                ),
+            )
         if not self.directory.generated and not accept_new_units:
             close = self.directory.close_names(written)
             if close:
@@ -300,6 +388,26 @@ class CellReader:
         return CellPart(
             written, new=NewName("unit", self.directory.code_for(slug(written)), written, written)
         )
+
+
+def _words_at(text: str, tokens: list[_Token], i: int, count: int) -> tuple[str, ...]:
+    return tuple(fold(text[t.start : t.end]) for t in tokens[i : i + count])
+
+
+def _clause_at(text: str, tokens: list[_Token], i: int) -> bool:
+    """Whether a clause starts at token `i` ("với các tiêu chuẩn …"), in lower case."""
+    if i >= len(tokens) or tokens[i].separator or not text[tokens[i].start].islower():
+        return False
+    return any(_words_at(text, tokens, i, len(words)) == words for words in _CLAUSE_WORDS)
+
+
+def _starts_body(text: str, tokens: list[_Token], i: int) -> bool:
+    """Whether the words at token `i` begin a body's name by its kind ("Bộ", "Sở", "Ủy ban",
+    "UBND", "Công an") or a short form in capitals ("VTV")."""
+    word = text[tokens[i].start : tokens[i].end]
+    if len(word) > 1 and word.isupper():
+        return True
+    return any(" ".join(_words_at(text, tokens, i, n)) in _BODY_WORDS for n in (1, 2, 3))
 
 
 def tokens_of(text: str) -> list[_Token]:

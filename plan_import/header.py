@@ -57,6 +57,7 @@ class PlanHeader:
     appendix_title: str = ""
     appendix_years: TitleYears | None = None
     appendix_plan_number: str = ""
+    appendix_plan_date: date | None = None
     # The agency the appendix heading says the plan is of: "… của Sở Nội vụ tỉnh Bình Định)".
     attached_of: str = ""
     attached_where: str = ""
@@ -89,7 +90,32 @@ def parse_header(preamble: list[PreambleLine]) -> PlanHeader:
     _read_letterhead(header, cleaned, places, title_at)
     _read_title(header, cleaned, title_at)
     _read_appendix_heading(header, cleaned, places, appendix_at)
+    _number_and_date_from_attached(header)
     return header
+
+
+def _number_and_date_from_attached(header: PlanHeader) -> None:
+    """An appendix without its letterhead: the "Kèm theo Công văn số … ngày … của …" line names
+    the document's number and date, which the plan is known by."""
+    place = header.attached_where or "appendix heading"
+    taken: list[str] = []
+    if not header.number and re.match(r"^\d", header.appendix_plan_number):
+        header.number = header.appendix_plan_number
+        taken.append(f"number {header.number}")
+        header.report = [e for e in header.report if not e.message.startswith("no plan number")]
+    if header.issue_date is None and header.appendix_plan_date is not None:
+        header.issue_date = header.appendix_plan_date
+        taken.append(f"date {header.issue_date:%d/%m/%Y}")
+        header.report = [e for e in header.report if not e.message.startswith("no date of issue")]
+    if taken:
+        header.report.append(
+            ReportEntry(
+                "info",
+                place,
+                f"no letterhead: the plan's {' and '.join(taken)} read from the line "
+                "“Kèm theo … số … ngày …”",
+            )
+        )
 
 
 def _is_title(line: str) -> bool:
@@ -216,7 +242,8 @@ def _read_appendix_heading(
             rest = attached.group("rest")
             number = _ATTACHED_NUMBER.search(rest)
             if number is not None:
-                header.appendix_plan_number = number.group("number")
+                header.appendix_plan_number = number.group("number").rstrip(".")
+            header.appendix_plan_date = _attached_date(rest)
             of = _ATTACHED_OF.search(rest)
             if of is not None:
                 header.attached_of = clean_cell(of.group("of")).rstrip(" .)")
@@ -225,6 +252,20 @@ def _read_appendix_heading(
         if not header.appendix_title:
             header.appendix_title = line
             header.appendix_years = title_years(line)
+
+
+def _attached_date(text: str) -> date | None:
+    """ "ngày 15/11/2025" or "ngày 15 tháng 11 năm 2025" on the "Kèm theo …" line."""
+    match = _DATE.search(text)
+    numeric = re.search(r"ngày\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text, re.I)
+    found = match if match is not None and match.group(1) and match.group(2) else numeric
+    if found is None:
+        return None
+    day, month, year = found.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except (TypeError, ValueError):
+        return None
 
 
 # ----------------------------------------------------------------------------- years in a title

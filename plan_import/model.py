@@ -47,6 +47,22 @@ class NewUnit:
     kind: Literal["unit", "group"] = "unit"
 
 
+@dataclass(frozen=True)
+class CellToCheck:
+    """A cell the import refused ("error") or doubts ("warning"), for the coordinator to correct
+    in place: the task, the field a correction names (deadline, lead, coordinating), the text as
+    written, and why."""
+
+    task: str
+    field: str
+    text: str
+    level: ReportLevel
+    where: str
+    why: str
+    # The line (text, CSV) or row (spreadsheet, Word table) the task starts on.
+    row: str = ""
+
+
 @dataclass
 class ImportedTask:
     code: str
@@ -64,6 +80,8 @@ class ImportedTask:
     note: str
     # Line (text, CSV) or row (spreadsheet, Word table) where the task starts.
     source_line: int
+    # The coordinator's corrections of its cells: field, original, corrected, by, at.
+    corrections: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +109,8 @@ class ImportedPlan:
     # The report's errors about deadlines that cannot be read (their tasks are kept, so that a
     # preview can show every reading); an import with any stores nothing, and nothing starts.
     unreadable_deadlines: list[ReportEntry] = field(default_factory=list)
+    # Every refused or doubtful cell of a task, for the coordinator to correct in place.
+    cells_to_check: list[CellToCheck] = field(default_factory=list)
 
     @property
     def task_count(self) -> int:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from deadlines import DeadlineRefused, parse_deadline
 from plan_import.agency import (
     BUNDLED_AGENCIES_DIR,
     check_codes_apart,
@@ -23,8 +23,16 @@ from plan_import.agency import (
 from plan_import.appendix import Appendix, RawTask, parse_appendix
 from plan_import.bodies import BUNDLED_BODIES_FILE, KnownBodies, KnownBody, load_known_bodies
 from plan_import.columns import COORDINATING, DEADLINE, LEAD, NOTE, TITLE
+from plan_import.corrections import Correction, apply_corrections, cells_to_check
+from plan_import.deadline_cells import check_deadline_years, read_deadline
 from plan_import.header import PlanHeader, parse_header
-from plan_import.model import ImportedPlan, ImportedTask, NewUnit, PlanImportError, ReportEntry
+from plan_import.model import (
+    ImportedPlan,
+    ImportedTask,
+    NewUnit,
+    PlanImportError,
+    ReportEntry,
+)
 from plan_import.sources import read_source
 from plan_import.text import fold, quote, slug
 from plan_import.units import (
@@ -36,7 +44,7 @@ from plan_import.units import (
     UnitGroup,
     load_unit_directory,
 )
-from plan_import.years import MAX_YEAR, MIN_YEAR, YEAR_IN_TEXT, PlanYears, plan_years
+from plan_import.years import MAX_YEAR, MIN_YEAR, PlanYears, plan_years
 
 # Words of a title that say nothing of its subject, left out of the plan's key.
 _KEY_STOPWORDS = {"cua", "ve", "va", "cac", "cho", "tai", "trong", "theo", "voi", "nhung", "la"}
@@ -56,13 +64,17 @@ def read_plan(
     accept_new_units: bool = False,
     agencies_dir: Path | None = None,
     bodies: KnownBodies | None = None,
+    until: int | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> ImportedPlan:
     """Read a plan file (.txt/.md text form, .csv, .xlsx, .docx, by extension).
 
     The plan belongs to the agency its document names, read with that agency's unit directory:
     `directory` (default: the bundled one) or one of `agencies_dir`'s; an agency with none gets
     a new one, its units recorded as new. `year` runs a plan written for one year in another;
-    by default the plan's years come from its title, date of issue and deadlines. Names close to
+    by default the plan's years come from its title, date of issue and deadlines, and `until`
+    sets the last (`--until`). `corrections` are the coordinator's readings of cells, put in
+    place of the document's before the table is read (`plan_import.corrections`). Names close to
     one of the agency's own units are errors, unless `accept_new_units` makes each a new unit.
     Raises PlanImportError when the file cannot be read as a plan at all.
     """
@@ -88,11 +100,16 @@ def read_plan(
     check_codes_apart([home, *others])
 
     report: list[ReportEntry] = [*header.report, *document.notes, *appendix.report]
+    corrected = apply_corrections(appendix.tasks, corrections, report)
     agency_directory = directory_for(named_agency(header, known), [home, *others], known, report)
-    years = plan_years(name, header, [raw.cells[DEADLINE] for raw in appendix.tasks], year, report)
+    deadlines = [raw.cells[DEADLINE] for raw in appendix.tasks]
+    years = plan_years(name, header, deadlines, year, report, until)
     reading = _Units.read(appendix, agency_directory, accept_new_units, header.issue_date)
     unreadable: list[ReportEntry] = []
     tasks = [_task(raw, appendix, reading, years, report, unreadable) for raw in appendix.tasks]
+    for task in tasks:
+        if task is not None:
+            task.corrections = [c.as_dict() for c in corrected.get(task.code, [])]
     _check_document_claims(appendix, header, years, tasks, report)
 
     agency = reading.directory.agency
@@ -114,6 +131,7 @@ def read_plan(
         last_year=years.last if years.several else None,
         directory=reading.directory,
         unreadable_deadlines=unreadable,
+        cells_to_check=cells_to_check(appendix, report),
     )
     if not header.title:
         report.append(
@@ -245,6 +263,7 @@ def _task(
     if raw.heads_subtasks:
         return None
     header = appendix.header
+    issued = units.issued
 
     def where(column: str) -> str:
         return f"{raw.place} ({raw.code}), column {quote(header.name_of(column))}"
@@ -259,8 +278,8 @@ def _task(
         report.append(ReportEntry("error", where(DEADLINE), f"task {raw.code} has no deadline"))
         complete = False
     else:
-        _check_deadline_years(deadline, years, where(DEADLINE), report)
-        refusal = _read_deadline(raw, title, deadline, years, where(DEADLINE), report)
+        check_deadline_years(deadline, years, where(DEADLINE), report, issued)
+        refusal = read_deadline(raw, title, deadline, years, where(DEADLINE), report)
         if refusal is not None:
             report.append(refusal)
             unreadable.append(refusal)
@@ -288,6 +307,14 @@ def _task(
                         "with its separators written otherwise",
                     )
                 )
+        for clause in cell.clauses:
+            report.append(
+                ReportEntry(
+                    "warning",
+                    where(column),
+                    f"{quote(clause)} follows a unit's name and names no unit: cut off",
+                )
+            )
         for fragment in cell.no_unit:
             report.append(
                 ReportEntry(
@@ -361,76 +388,6 @@ def _task(
         note=raw.cells[NOTE],
         source_line=raw.line,
     )
-
-
-def _check_deadline_years(
-    deadline: str, years: PlanYears, where: str, report: list[ReportEntry]
-) -> None:
-    """Years a deadline names outside the plan's: a plan of one year names the next now and
-    then (a warning to look at); a plan of several, years beyond its own (at most info)."""
-    own = (
-        range(years.written, years.written + 1)
-        if years.written
-        else range(years.first, years.last + 1)
-    )
-    other = sorted({int(y) for y in YEAR_IN_TEXT.findall(deadline)} - set(own))
-    if not other:
-        return
-    named = ", ".join(map(str, other))
-    if len(own) == 1:
-        report.append(
-            ReportEntry(
-                "warning",
-                where,
-                f"the deadline {quote(deadline)} names {named}, not the plan's year {own[0]}",
-            )
-        )
-    else:
-        report.append(
-            ReportEntry(
-                "info",
-                where,
-                f"the deadline {quote(deadline)} names {named}, outside the plan's years "
-                f"{own[0]}–{own[-1]}",
-            )
-        )
-
-
-def _read_deadline(
-    raw: RawTask,
-    title: str,
-    deadline: str,
-    years: PlanYears,
-    where: str,
-    report: list[ReportEntry],
-) -> ReportEntry | None:
-    """Reads the deadline as the engine will: unreadable is an error (returned: nothing can
-    start), set outside the plan by a document it does not name a warning (reported)."""
-    try:
-        specs = parse_deadline(
-            deadline,
-            year=years.written or years.first,
-            task_title=title,
-            last_year=None if years.written else years.last,
-        )
-    except DeadlineRefused as refused:
-        return ReportEntry(
-            "error",
-            where,
-            f"the deadline {quote(deadline)} of {raw.code} cannot be read: {refused.reason}",
-        )
-    for spec in specs:
-        if spec.vague:
-            report.append(
-                ReportEntry(
-                    "warning",
-                    where,
-                    f"the deadline {quote(deadline)} of {raw.code} is set outside the plan by "
-                    f"{quote(spec.event_phrase)}, which names no document: the coordinator "
-                    "enters the date when it is known (scheduler.py event … --due)",
-                )
-            )
-    return None
 
 
 def _split_roles(lead: CellUnits, coordinating: CellUnits) -> tuple[list[str], list[str]]:

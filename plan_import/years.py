@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from deadlines.language.fixed import NAMED_YEARS_AFTER_PLAN
 from plan_import.header import PlanHeader, TitleYears
@@ -47,11 +48,58 @@ def plan_years(
     deadlines: list[str],
     year: int | None,
     report: list[ReportEntry],
+    until: int | None = None,
 ) -> PlanYears:
-    """The plan's years; `year` is the `--year` option. Raises PlanImportError when nothing
-    says which year the plan is of."""
-    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-        raise PlanImportError(source, "year", f"{year} is not a plan year ({MIN_YEAR}–{MAX_YEAR})")
+    """The plan's years; `year` is the `--year` option, `until` the `--until` one (the last
+    year, where the document names none or the coordinator wants another). Raises
+    PlanImportError when nothing says which year the plan is of."""
+    for option, value in (("year", year), ("until", until)):
+        if value is not None and not MIN_YEAR <= value <= MAX_YEAR:
+            raise PlanImportError(
+                source, option, f"{value} is not a plan year ({MIN_YEAR}–{MAX_YEAR})"
+            )
+    years = _plan_years(source, header, deadlines, year, report)
+    if until is not None:
+        if until < years.first:
+            raise PlanImportError(
+                source, "until", f"--until {until} is before the plan's first year {years.first}"
+            )
+        report.append(
+            ReportEntry(
+                "info",
+                "title",
+                f"the plan runs {years.first}–{until} as the coordinator set it (--until "
+                f"{until}); the document alone reads {years.label}",
+            )
+        )
+        return replace(years, last=until)
+    stated = header.title_years or header.appendix_years
+    issued = header.issue_date
+    if stated is None and issued is not None and years.written is None:
+        # No end year in the document: the work it sets runs a year at least, not the few weeks
+        # left of the year a plan issued in November has.
+        year_on = issued + timedelta(days=364)
+        if year_on.year > years.last:
+            report.append(
+                ReportEntry(
+                    "info",
+                    "title",
+                    f"the document names no end year: its ongoing and yearly work runs to "
+                    f"31/12/{year_on.year}, at least twelve months from its date of issue "
+                    f"({issued:%d/%m/%Y}); --until YEAR sets another end",
+                )
+            )
+            return replace(years, last=year_on.year)
+    return years
+
+
+def _plan_years(
+    source: str,
+    header: PlanHeader,
+    deadlines: list[str],
+    year: int | None,
+    report: list[ReportEntry],
+) -> PlanYears:
     stated = header.title_years or header.appendix_years
     named = named_years(deadlines)
     found = _from_document(stated, header, named)

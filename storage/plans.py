@@ -34,6 +34,7 @@ TASK_FIELDS = (
     "unresolved_units",
     "deadline_text",
     "note",
+    "corrections",
 )
 PLAN_FIELDS = (
     "agency_id",

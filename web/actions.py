@@ -11,7 +11,7 @@ within `ANSWER_WITHIN` (no worker polling, or a slow one) as `EngineLate`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +36,7 @@ from models.workflow_messages import (
     Reassignment,
     TaskSnapshot,
 )
+from plan_import import Correction
 from settings import Settings
 from storage.plans import PlanNotStorable
 
@@ -192,10 +193,20 @@ class EngineActions:
         return await self._call(lambda c: operations.trigger_event(c, plan_key, event, actor=actor))
 
     async def start_plan(
-        self, actor: Actor, path: Path, *, year: int | None
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        year: int | None,
+        until: int | None = None,
+        corrections: Sequence[Correction] = (),
     ) -> operations.StartReport:
         settings = self._settings
-        return await self._call(lambda c: operations.start_plan(c, settings, path, year=year))
+        return await self._call(
+            lambda c: operations.start_plan(
+                c, settings, path, year=year, until=until, corrections=corrections
+            )
+        )
 
     # ----------------------------------------------------------------------------- reading
 

@@ -42,7 +42,7 @@ from storage.overview import (
     projection_version,
     units_of_role,
 )
-from storage.plans import get_agency, get_plan
+from storage.plans import get_agency, get_plan, get_task
 from web.planning import PlannedStep, PlannedSteps, recipients
 from web.tracking import (
     DONE_TRACKING,
@@ -312,6 +312,8 @@ class Reader:
             reviews = access_store.reviews_of(session, [e.id for e in evidence if e.id is not None])
             notifications = notifications_of_task(session, plan_key=plan_key, task_code=task_code)
             audit = access_store.audit_of_task(session, plan_key=plan_key, task_code=task_code)
+            stored = get_task(session, plan_key=plan_key, task_code=task_code)
+            corrections = list(stored.corrections) if stored is not None else []
         clock = self.tracking_clock(now, plan.year)
         shown = sorted(self.shown(rows, clock), key=order_of)
         extensions = [a for a in audit if a.action in EXTENSION_ACTIONS and a.outcome == "done"]
@@ -356,6 +358,7 @@ class Reader:
             readings=readings,
             reading_refused=refused,
             now=now,
+            corrections=corrections,
         )
 
     def milestone(

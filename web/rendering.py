@@ -18,9 +18,12 @@ from web.deps import session_of, visitor, web
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def _when(instant: datetime | None) -> str:
-    if instant is None:
+def _when(instant: datetime | str | None) -> str:
+    if not instant:
         return ""
+    if isinstance(instant, str):
+        # An instant kept as ISO text in a JSON column (a correction's "at").
+        instant = datetime.fromisoformat(instant)
     return in_vietnam(instant).format("DD/MM/YYYY HH:mm")
 
 

@@ -60,8 +60,16 @@ class LinkRequest(BaseModel):
     revoke_old: bool = False
 
 
+class CellFix(BaseModel):
+    cell: str
+    text: str
+
+
 class StartRequest(BaseModel):
     year: int | None = None
+    until: int | None = None
+    # The coordinator's corrections of cells: {"cell": "II.42:deadline", "text": "Quý IV/2025"}.
+    corrections: list[CellFix] = []
 
 
 # ----------------------------------------------------------------------------- answers
@@ -435,6 +443,14 @@ class RefusedTask(BaseModel):
     reason: str
 
 
+class CellToCheck(BaseModel):
+    cell: str
+    row: str
+    text: str
+    level: str
+    why: str
+
+
 class ImportOut(BaseModel):
     upload: str
     startable: bool
@@ -442,6 +458,7 @@ class ImportOut(BaseModel):
     plan: PlanHead | None
     errors: list[Where]
     warnings: list[Where]
+    cells_to_check: list[CellToCheck]
     new_units: list[str]
     tasks: list[ImportedTask]
     refused: list[RefusedTask]

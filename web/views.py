@@ -4,7 +4,7 @@ the API's schemas read."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -138,6 +138,9 @@ class TaskDetail:
     readings: list[PlannedMilestone]
     reading_refused: str
     now: datetime
+    # The coordinator's corrections of the document's cells at import: field, original,
+    # corrected, by, at.
+    corrections: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -37,6 +37,8 @@ _OUTSIDE_DOCUMENTS = (
     ("chuong", "trinh"),
     ("tien", "do"),
     ("cong", "van"),
+    # "Theo lộ trình được giao tại Kế hoạch số 12/KH-UBND": a schedule another document sets.
+    ("lo", "trinh"),
 )
 _ON_REQUEST = (("yeu", "cau"), ("de", "nghi"))
 # Words after an outside document that still name no particular one: "Theo kế hoạch đề ra".
@@ -128,6 +130,21 @@ def read_event(c: Cursor, original: str) -> EventReading | None:
     return EventReading(kind, slug(phrase), phrase, allowance)
 
 
+def _names_document(words: tuple[str, ...]) -> bool:
+    """Whether the words name a document: its kind ("Kế hoạch", "Quyết định") with its number
+    ("số 12/KH-UBND") or its issuer ("của UBND tỉnh")."""
+    for at in range(len(words)):
+        document = next((d for d in _OUTSIDE_DOCUMENTS if words[at : at + len(d)] == d), None)
+        if document is None or document == ("lo", "trinh"):
+            continue
+        after = words[at + len(document) :]
+        if after[:1] == ("so",) or (after and after[0] not in _UNNAMED_DOCUMENT_WORDS):
+            return True
+        if after[:1] == ("cua",) and len(after) > 1:
+            return True
+    return False
+
+
 def _outside_plan(c: Cursor, original: str) -> EventReading:
     while c.peek() in _EVENT_FILLERS:
         c.take()
@@ -140,7 +157,11 @@ def _outside_plan(c: Cursor, original: str) -> EventReading:
         return EventReading(MilestoneKind.RECURRING_EVENT, slug(phrase), phrase)
     document = next((doc for doc in _OUTSIDE_DOCUMENTS if words[: len(doc)] == doc), None)
     if document is not None:
-        vague = all(word in _UNNAMED_DOCUMENT_WORDS for word in words[len(document) :])
+        rest = words[len(document) :]
+        vague = all(word in _UNNAMED_DOCUMENT_WORDS for word in rest)
+        if document == ("lo", "trinh"):
+            # A schedule names its document by the document's kind and number, or not at all.
+            vague = not _names_document(rest)
         return EventReading(MilestoneKind.OUTSIDE_PLAN, slug(phrase), phrase, vague=vague)
     raise Unreadable(
         f"“theo {phrase}” names no plan, schedule or decision that sets the date "

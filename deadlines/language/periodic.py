@@ -18,13 +18,16 @@ _REPORT_FILLERS = (
 )
 # What may follow a quarter word in a list of cadences ("hằng quý, 6 tháng", "(quý/năm)").
 _AFTER_CADENCE = {"", ",", "va", "/", ";", ")", "."}
+# The body a periodic report goes to: "báo cáo về Bộ Nội vụ", "gửi UBND tỉnh".
+_TO_BODY = ("ve", "cho", "gui", "len", "toi")
 
 
 def read_periodic(
     tokens: list[Token], original: str = ""
 ) -> tuple[tuple[Cadence, ...], bool] | None:
     """(cadences, whether it is a report) when the whole value names a periodic obligation; the
-    cadences may be empty ('Định kỳ') for the task's title to name."""
+    cadences may be empty ('Định kỳ') for the task's title to name. The body a report goes to
+    ("báo cáo về Bộ Nội vụ") stays in the value's words, which label its milestones."""
     c = Cursor(tokens, original)
     report = c.accept("bao", "cao")
     if report:
@@ -46,10 +49,30 @@ def read_periodic(
         report = True
         _skip_fillers(c)
     cadences = _read_cadences(c)
+    if _report_to(c, original, after_cadences=bool(cadences)):
+        report = True
     c.accept(".")
     if not c.at_end() or (report and not cadences and words[-2:] != ["dinh", "ky"]):
         return None
     return _ordered(cadences), report
+
+
+def _report_to(c: Cursor, original: str, *, after_cadences: bool) -> str:
+    """ "(,) báo cáo (kết quả) về Bộ Nội vụ" after the cadences: the report and the body it goes
+    to, as written ("báo cáo về Bộ Nội vụ"); "" when none follows."""
+    if not after_cadences or not original:
+        return ""
+    start = c.i
+    c.accept(",") or c.accept("-")
+    begins = c.i
+    said = c.accept("bao", "cao")
+    if said:
+        _skip_fillers(c)
+    if c.peek() not in _TO_BODY or c.peek(1) in {"", "."}:
+        c.i = start
+        return ""
+    c.i = len(c.tokens)
+    return original[c.tokens[begins].start : c.tokens[-1].end].strip(" .")
 
 
 def _skip_fillers(c: Cursor) -> None:

@@ -36,10 +36,13 @@ _ALL_YEAR = re.compile(r"(?:trong |suot )?(?:ca|suot|toan) nam(?: ([0-9]{4}))?")
 _ONGOING_WORDS = r"(?:thuong xuyen|lien tuc|hang ngay)"
 _ONGOING = re.compile(rf"{_ONGOING_WORDS}(?:(?:,| va|, va) {_ONGOING_WORDS})*")
 # "Thường xuyên, báo cáo định kỳ hằng quý": ongoing work and a series of reports.
-_ONGOING_AND_CLAUSE = re.compile(rf"({_ONGOING.pattern})\s*(?:[,;:(-]|\bva\b|\bkem theo\b)\s*(.+)")
+_ONGOING_AND_CLAUSE = re.compile(rf"({_ONGOING.pattern})\s*(?:[,;:(.-]|\bva\b|\bkem theo\b)\s*(.+)")
 # Words a value may begin with that name the work, not its time: "Hoàn thành trong năm 2025",
 # "Thực hiện thường xuyên", "Nhiệm vụ thường xuyên".
+# "Bắt đầu triển khai từ năm 2026": the start of ongoing work ("từ …" reads it).
 _LEADING_VERBS = re.compile(
+    r"(?:bat dau\s+)?(?:to chuc thuc hien|hoan thanh|thuc hien|trien khai|nhiem vu|cong viec|"
+    r"ap dung|van hanh)\s+(?=tu\b|ke tu\b)|"
     r"(?:to chuc thuc hien|hoan thanh|thuc hien|trien khai|nhiem vu|cong viec)\s+"
 )
 # "Ngày 25 hằng tháng", "Trước ngày 10 hằng tháng".

@@ -60,7 +60,7 @@ def test_import_the_seed_as_json_then_again(app: typer.Typer, database: str) -> 
     first = run(app, "import", SEED, "--json")
     assert first.exit_code == 0, first.output
     document = as_json(first)
-    assert set(document) == {"plan", "tasks", "report", "stored", "changes"}
+    assert set(document) == {"plan", "tasks", "report", "cells_to_check", "stored", "changes"}
     assert document["plan"]["key"] == "snv-binh-dinh-cchc-2023"
     assert document["plan"]["stated_task_count"] == 33
     assert [
@@ -197,6 +197,7 @@ def test_unreadable_input_names_the_place(
             "plan": None,
             "tasks": [],
             "report": [{"level": "error", "where": "empty.txt", "message": "the file is empty"}],
+            "cells_to_check": [],
             "stored": False,
             "changes": None,
         }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from models.workflow_messages import (
     MilestoneView,
     TaskSnapshot,
 )
-from plan_import import ImportedPlan, read_plan
+from plan_import import Correction, ImportedPlan, read_plan
 from plan_import.units import load_unit_directory
 from settings import DATA_DIR, Settings
 from storage.db import get_engine, session_scope, upgrade_schema
@@ -211,8 +211,23 @@ class RecordingEngine(EngineActions):
         self._called("trigger_event", actor, key=key, occurred_on=occurred_on, due_on=due_on)
         return EventRouting(key, occurred_on, ["I.2"], False)
 
-    async def start_plan(self, actor: Actor, path: Path, *, year: int | None) -> Any:
-        self._called("start_plan", actor, path=path, year=year)
+    async def start_plan(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        year: int | None,
+        until: int | None = None,
+        corrections: Sequence[Correction] = (),
+    ) -> Any:
+        self._called(
+            "start_plan",
+            actor,
+            path=path,
+            year=year,
+            until=until,
+            corrections=[(c.spec, c.by) for c in corrections],
+        )
         return dataclasses.make_dataclass("Report", [("plan_key", str)])(PLAN_KEY)
 
     async def task_history(self, plan_key: str, task_code: str) -> list[Any]:

@@ -105,6 +105,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "import_page": COORDINATORS,
     "import_upload": COORDINATORS,
     "import_plan": COORDINATORS,
+    "import_preview": COORDINATORS,
+    "preview_import": COORDINATORS,
     "import_start": PLAN_COORDINATOR,
     "start_import": PLAN_COORDINATOR,
     # files and the documentation
@@ -209,6 +211,7 @@ def sample(route: Route, values: dict[str, Any], csrf: str) -> dict[str, Any]:
         "event_recorded": {"key": values["event_key"], "occurred_on": today},
         "import_start": {"year": "2023"},
         "import_upload": {"year": "2023"},
+        "import_preview": {"year": "2023"},
         "import_plan": {"year": "2023"},
     }
     bodies: dict[str, dict[str, Any]] = {
@@ -221,6 +224,7 @@ def sample(route: Route, values: dict[str, Any], csrf: str) -> dict[str, Any]:
         "trigger_event": {"key": values["event_key"], "occurred_on": today},
         "send_unit_link": {"revoke_old": False},
         "start_import": {"year": 2023},
+        "preview_import": {"year": 2023},
     }
     arguments: dict[str, Any] = {"follow_redirects": False}
     if route.method == "GET":
