@@ -31,12 +31,12 @@ def reached(
 ) -> tuple[str, ...]:
     """The unit codes a step for `audience` reaches: the one rule the engine, its preview and
     the pages share. An office not configured yet ("") reaches nobody."""
-    if audience is StepAudience.LEAD:
+    if audience == StepAudience.LEAD:
         return tuple(lead_units)
-    if audience is StepAudience.COORDINATING:
+    if audience == StepAudience.COORDINATING:
         return tuple(coordinating_units)
-    if audience is StepAudience.COORDINATOR:
+    if audience == StepAudience.COORDINATOR:
         return (coordinator,) if coordinator else ()
-    if audience is StepAudience.LEADERSHIP:
+    if audience == StepAudience.LEADERSHIP:
         return (leadership,) if leadership else ()
     raise ValueError(f"unknown audience {audience!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deadlines import StepAudience, reached
+from deadlines import StepAudience
 from models.statuses import DisplayStatus, MilestoneStatus, TaskStatus
 from models.workflow_messages import (
     MilestoneState,
@@ -27,15 +27,13 @@ _CLOSED_TASK_DISPLAY = {
 
 def recipients(input: TaskWorkflowInput, state: TaskState, audience: StepAudience) -> list[str]:
     """The units a step for `audience` reaches now (the lead units change on reassignment)."""
-    return list(
-        reached(
-            audience,
-            lead_units=state.lead_units,
-            coordinating_units=input.coordinating_units,
-            coordinator=input.coordinator,
-            leadership=input.leadership,
-        )
-    )
+    if audience is StepAudience.LEAD:
+        return list(state.lead_units)
+    if audience is StepAudience.COORDINATING:
+        return list(input.coordinating_units)
+    if audience is StepAudience.COORDINATOR:
+        return [input.coordinator]
+    return [input.leadership]
 
 
 def view(milestone: MilestoneState) -> MilestoneView:
