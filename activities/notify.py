@@ -1,12 +1,17 @@
 """The notification activities the engine's workflows call.
 
-`send_notification` delivers one request to its units once (the log makes a retry find what
-was sent); `send_daily_digests` sends the day's digests and the leadership summaries that
-waited for the day. Both tell Temporal how to go on by what they raise:
+`send_messages` delivers a task's messages of one instant, in order, and says what each came
+to, raising nothing: held until the next office opening, not reached yet, settled, or given up
+(the task workflow waits for the opening and retries on durable timers of its own, and says on
+each message whether it is its last attempt). `send_notification` delivers one request to its
+units once (the log makes a retry find what was sent) and `send_daily_digests` sends the day's
+digests and the leadership summaries that waited for the day; these two tell Temporal how to go
+on by what they raise:
 
 - outside office hours (evenings, weekends, holidays) an `ApplicationError` of type
-  `QuietHours` whose `next_retry_delay` is the next office opening: the same request is sent
-  then, and this costs one attempt of the retry policy;
+  `QuietHours` whose first detail is the next office opening (and `next_retry_delay` until
+  then): the plan and digest workflows make it non-retryable and wait for the opening on a
+  timer (workflows.notification_calls.wait_for_opening);
 - a unit not reached yet: `DeliveryIncomplete`, retried with the policy's backoff;
 - a request no retry can fix: `InvalidNotification`, non-retryable.
 
@@ -34,7 +39,14 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from models.payloads import NotificationOutcome, NotificationRequest
+from models.payloads import (
+    DeliveryOutcome,
+    MessageBatch,
+    MessageResult,
+    NotificationOutcome,
+    NotificationRequest,
+    SendResult,
+)
 from notifications.delivery import NotificationService
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from notifications.service import notification_service as build_service
@@ -96,6 +108,31 @@ class NotifyActivities:
             now, lambda: self._service.send(request, now=now, last_attempt=_is_last_attempt(info))
         )
 
+    @activity.defn(name="send_messages")
+    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+        """The messages of one task due at one instant, in order: what each came to. Nothing is
+        raised for quiet hours or a unit not reached: the task's sender waits for those on
+        timers of its own (workflows.sending), so no activity is held in retry."""
+        now = _now(activity.info())
+        return [
+            self._send_one(message.request, now, last_attempt=message.last_attempt)
+            for message in batch.messages
+        ]
+
+    def _send_one(
+        self, request: NotificationRequest, now: datetime, *, last_attempt: bool
+    ) -> MessageResult:
+        try:
+            outcome = self._service.send(request, now=now, last_attempt=last_attempt)
+        except QuietHours as quiet:
+            return MessageResult(request.key, SendResult.HELD, held_until=quiet.until)
+        except DeliveryIncomplete as incomplete:
+            return MessageResult(request.key, SendResult.RETRY, error=str(incomplete))
+        except InvalidNotification as invalid:
+            return MessageResult(request.key, SendResult.GIVEN_UP, error=str(invalid))
+        failed = [u for u, result in outcome.per_unit.items() if result is DeliveryOutcome.FAILED]
+        return MessageResult(request.key, SendResult.SETTLED, failed_units=failed)
+
     @activity.defn(name="send_daily_digests")
     def send_daily_digests(self, day: date) -> int:
         info = activity.info()
@@ -108,7 +145,7 @@ class NotifyActivities:
         )
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.send_notification, self.send_daily_digests]
+        return [self.send_notification, self.send_messages, self.send_daily_digests]
 
 
 def _is_last_attempt(info: activity.Info) -> bool:

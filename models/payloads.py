@@ -130,3 +130,41 @@ class NotificationOutcome:
     key: str
     # Unit code -> what the request came to for it.
     per_unit: dict[str, DeliveryOutcome] = field(default_factory=dict)
+
+
+class SendResult(StrEnum):
+    """What one message of a batch came to (`send_messages`); the workflow decides what next."""
+
+    # Every unit settled: sent, already sent, held for its digest, or given up on (failed_units).
+    SETTLED = "settled"
+    # Outside office hours: nothing was sent; the message waits until `held_until`.
+    HELD = "held"
+    # Some unit not reached yet: the workflow tries again later, on a timer of its own.
+    RETRY = "retry"
+    # A request no attempt can send (InvalidNotification): dropped, with the reason.
+    GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True)
+class MessageToSend:
+    request: NotificationRequest
+    # The last attempt the workflow will make: quiet hours are ignored and every unit still
+    # undelivered is given up on, the coordinator told (see notifications.delivery).
+    last_attempt: bool = False
+
+
+@dataclass(frozen=True)
+class MessageBatch:
+    """The messages of one task due at one instant, sent by one activity call, in order."""
+
+    messages: list[MessageToSend]
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    key: str
+    result: SendResult
+    held_until: datetime | None = None
+    # Units given up on (their log rows `failed`; the coordinator was told).
+    failed_units: list[str] = field(default_factory=list)
+    error: str = ""

@@ -82,6 +82,8 @@ class Task(SQLModel, table=True):
         UniqueConstraint("plan_id", "code"),
         # The plans listed with their open and overdue tasks count by plan and status.
         Index("ix_task_plan_id_status", "plan_id", "status"),
+        # A reader that kept the plan's rows reads again only the tasks written since.
+        Index("ix_task_plan_id_projection_version", "plan_id", "projection_version"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -112,6 +114,8 @@ class Task(SQLModel, table=True):
     status: str | None = None
     next_action: str = ""
     next_action_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # The plan's projection version the engine's last write of this task made (0: never).
+    projection_version: int = 0
 
 
 class Milestone(SQLModel, table=True):
@@ -294,3 +298,5 @@ class ProjectionVersion(SQLModel, table=True):
 
     plan_id: int = Field(primary_key=True, foreign_key="plan.id")
     version: int = 0
+    # The version of the last write that named no task: a reader reads the whole plan again.
+    whole_version: int = 0

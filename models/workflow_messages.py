@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction
+from models.payloads import NotificationRequest
 from models.statuses import CLOSED_MILESTONE_STATUSES, DisplayStatus, MilestoneStatus, TaskStatus
 
 
@@ -111,6 +112,21 @@ class HistoryEntry:
 
 
 @dataclass
+class QueuedMessage:
+    """A message a decision or a step caused, waiting in the task's outbox to be sent."""
+
+    request: NotificationRequest
+    # Not sent before this instant: when it was queued, the next office opening, or the next
+    # attempt after a failed one.
+    not_before: datetime
+    # Attempts that failed so far (quiet hours cost none).
+    attempts: int = 0
+    # The task's history line written once it is sent (a step's action and note), if any.
+    action: str = ""
+    detail: str = ""
+
+
+@dataclass
 class MilestoneState:
     # The milestone as it stands now: an extension or an event replaces its `due`.
     milestone: PlannedMilestone
@@ -142,6 +158,8 @@ class TaskState:
     extension_requests: list[ExtensionRequest] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     closing_reason: str = ""
+    # Messages not sent yet, in the order they were queued: carried across continue-as-new.
+    outbox: list[QueuedMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ For each recipient unit of a request:
 2. A unit that reads a daily digest gets its reminders, check-ins and nudges held for the
    digest (`queued`); `send_daily_digests` sends one message per unit and working day.
 3. Outside office hours on working days nothing is sent: `QuietHours` says until when, and the
-   activity asks Temporal to retry then (see activities/notify.py).
+   workflow waits on a timer until then (see activities/notify.py).
 4. Each attempt sends once per unit, on the channel its failures so far point to: the main
    channel until it has failed `main_channel_failures` times, then the fallbacks and the main
    channel again, in turn. A unit still undelivered makes the attempt end in

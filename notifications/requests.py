@@ -40,6 +40,8 @@ class RequestDetails(BaseModel):
     # The event the milestone waits on: its key and the plan's words for it.
     event_key: str = ""
     event_text: str = ""
+    # An extension granted: the due instant before it (a report of an earlier date uses it).
+    previous_due_at: _UtcInstant | None = None
 
 
 def unit_log_key(request_key: str, unit_code: str) -> str:
@@ -110,6 +112,7 @@ def request_row(
             note=request_audience(request)[1],
             event_key=request.event_key,
             event_text=request.event_text,
+            previous_due_at=request.decision.previous_due_at if request.decision else None,
         ).model_dump(mode="json"),
         now=now,
     )

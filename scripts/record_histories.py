@@ -1,7 +1,8 @@
 """Record the histories the replay test replays: `python scripts/record_histories.py`.
 
-Two runs on the time-skipping server, each saving the history of chosen workflows under
-tests/histories/ as `<name>.<GENERATION>.json`:
+Runs on the time-skipping server, each saving the history of chosen workflows under
+tests/histories/ as `<name>.json` (the baseline generation, workflows/markers.py) or
+`<name>.<generation>.json` (a later one):
 
 - the year: the seed plan from 1 January to 30 June 2023 with the test scenario, one workflow of
   each kind (a fixed deadline closed on time, one never done, an event-started one closed late,
@@ -10,20 +11,26 @@ tests/histories/ as `<name>.<GENERATION>.json`:
   event, its correction, evidence, an extension asked for, refused, asked again and granted, a
   reassignment, a cancellation, a carry-over, the plan's subscriptions changed by a second start),
   with a task added late and one added after its event;
-- evidence rejected: a task of the seed plan whose evidence the coordinator rejects (the
-  `reject-evidence` patch: delivered, rejected, delivered again late, then the review window);
+- evidence rejected: a task of the seed plan whose evidence the coordinator rejects (delivered,
+  rejected, delivered again late, then the review window);
 - after the year: the small plan started once its year is over (the tasks catch up, the year's
   summary waits for their record);
 - several years: a plan of 2025–2026 of another agency (tests/engine/data/), from January 2025
-  until its workflow ends after the last year's summary (a yearly series, ongoing work).
+  until its workflow ends after the last year's summary (a yearly series, ongoing work);
+- quiet hours: a plan started on a Saturday before dawn, its messages held outside office hours
+  (evidence at night, a decision while messages are held, a period closed at night so that the
+  task continues as new with its messages still queued), sent at Monday's opening;
+- Tết: evidence the evening before the Tết holidays, its messages held until the office opens
+  after them;
+- a dead channel: the coordinator's channel answers nothing; its message is tried until given
+  up while the next decision is recorded and told.
 
 `python scripts/record_histories.py several_years` records only the runs named. A history already
 recorded under a name is never overwritten: that run's file is left as it is.
 
-The histories of earlier generations (recorded before a change guarded by `workflow.patched`)
-stay beside these: the replay test replays them all. Record again only when a change is meant
-to break replay, guard it with `workflow.patched` first, and raise GENERATION so that nothing
-recorded before is overwritten.
+A change to what a running workflow asks of Temporal goes behind a marker (workflows/markers.py);
+its runs are of a new generation, whose histories are recorded beside the older ones. When a
+marker is removed, the histories of the generations before it go with it.
 """
 
 from __future__ import annotations
@@ -58,13 +65,21 @@ from models.workflow_messages import (  # noqa: E402
 from plan_import import read_plan  # noqa: E402
 from plan_import.units import UnitDirectory, load_unit_directory  # noqa: E402
 from settings import get_settings  # noqa: E402
-from simulation.run import SimulatedPlan, local_start, perform_step, simulated_plan  # noqa: E402
+from simulation.run import (  # noqa: E402
+    NotificationRecorder,
+    SimulatedPlan,
+    local_start,
+    perform_step,
+    simulated_plan,
+)
 from simulation.scenario import load_scenario  # noqa: E402
+from workflows import markers  # noqa: E402
 from workflows.plan import plan_workflow_id  # noqa: E402
-from workflows.task import task_workflow_id  # noqa: E402
+from workflows.task import TaskWorkflow, task_workflow_id  # noqa: E402
 
-# The first generation's files have no suffix.
-GENERATION = "v5"
+# The baseline's files have no suffix.
+GENERATION = markers.generations()[-1]
+SUFFIX = "" if GENERATION == markers.BASELINE else f".{GENERATION}"
 SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
 SCENARIO = ROOT / "tests" / "engine" / "data" / "year-2023.yaml"
 OUT = ROOT / "tests" / "histories"
@@ -106,11 +121,16 @@ def digests_sent_nowhere(day: date) -> int:
     return 0
 
 
-async def save(client: Client, targets: dict[str, str]) -> None:
+async def save(client: Client, targets: dict[str, str], runs: dict[str, str] | None = None) -> None:
+    """The latest run of each workflow id of `targets`; `runs` names other runs (run id: name)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    for workflow_id, name in targets.items():
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        path = OUT / f"{name}.{GENERATION}.json"
+    chosen: list[tuple[str, str | None, str]] = [(w, None, name) for w, name in targets.items()]
+    for run_id, name in (runs or {}).items():
+        workflow_id, _, run_id = run_id.partition("@")
+        chosen.append((workflow_id, run_id, name))
+    for workflow_id, run, name in chosen:
+        history = await client.get_workflow_handle(workflow_id, run_id=run).fetch_history()
+        path = OUT / f"{name}{SUFFIX}.json"
         if path.exists():
             print(f"{path.name}: recorded already, left as it is")
             continue
@@ -269,6 +289,99 @@ async def evidence_rejected(directory: UnitDirectory) -> None:
         await save(client, {task_workflow_id(key, REJECTED_TASK): "evidence-rejected"})
 
 
+QUIET_PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
+I. CÔNG TÁC CHỈ ĐẠO,,,,,
+1,Xây dựng kế hoạch,Văn phòng Sở,Phòng TCBC và TCPCP,Tháng 3/2023,
+2,Báo cáo tháng,Văn phòng Sở,,Hằng tháng,
+3,Tuyển dụng,Văn phòng Sở,,Tháng 4/2023,
+"""
+
+
+async def quiet_hours(directory: UnitDirectory) -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "quiet.csv"
+    plan_file.write_text(QUIET_PLAN, encoding="utf-8")
+    start = datetime(2023, 3, 3, 22, 19, tzinfo=UTC)  # Saturday 04/03/2023 05:19 in Vietnam
+    settings = get_settings()
+    recorder = NotificationRecorder(office_hours=settings.working_calendar)
+    lead = unit_actor(directory, "van-phong")
+    async with simulated_plan(
+        plan_file, start_at=start, settings=settings, year=2023, recorder=recorder
+    ) as sim:
+        key, client = sim.report.plan_key, sim.client
+        await sim.messages_sent()
+        done = EvidenceSubmission("1", "van-phong", document_number="5/KH-SNV")
+        print(await operations.submit_evidence(client, key, "I.1", done, actor=lead))
+        asked = ExtensionRequest("1", date(2023, 5, 12), "chờ số liệu", "van-phong")
+        print(await operations.request_extension(client, key, "I.3", asked, actor=lead))
+        periodic = await operations.task_snapshot(client, key, "I.2")
+        open_one = next(m for m in periodic.milestones if m.status == "open")
+        handle = operations.task_handle(client, key, "I.2")
+        first_run = (await handle.describe()).run_id
+        report = EvidenceSubmission(open_one.key, "van-phong", document_number="9/BC")
+        print(await operations.submit_evidence(client, key, "I.2", report, actor=lead))
+        await sim.sleep_until(local_start(date(2023, 3, 7)))
+        await report_messages(sim)
+        await save(
+            client,
+            {
+                plan_workflow_id(key): "plan-started-on-a-saturday",
+                task_workflow_id(key, "I.1"): "evidence-at-night-held-over-the-weekend",
+                task_workflow_id(key, "I.3"): "decision-while-messages-are-held",
+                task_workflow_id(key, "I.2"): "continued-with-its-messages-queued",
+            },
+            {f"{handle.id}@{first_run}": "continues-as-new-with-messages-queued"},
+        )
+
+
+async def tet(directory: UnitDirectory) -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "tet.csv"
+    plan_file.write_text(
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CÔNG TÁC CHỈ ĐẠO,,,,,\n"
+        "1,Báo cáo tháng 1,Văn phòng Sở,,Tháng 1/2023,\n",
+        encoding="utf-8",
+    )
+    start = datetime(2023, 1, 19, 2, 0, tzinfo=UTC)  # Thursday 19/01/2023 09:00, before Tết
+    settings = get_settings()
+    recorder = NotificationRecorder(office_hours=settings.working_calendar)
+    lead = unit_actor(directory, "van-phong")
+    async with simulated_plan(
+        plan_file, start_at=start, settings=settings, year=2023, recorder=recorder
+    ) as sim:
+        key, client = sim.report.plan_key, sim.client
+        await sim.sleep_until(local_start(date(2023, 1, 19)) + timedelta(hours=20))
+        done = EvidenceSubmission("1", "van-phong", document_number="3/BC")
+        print(await operations.submit_evidence(client, key, "I.1", done, actor=lead))
+        await sim.sleep_until(local_start(date(2023, 1, 28)))
+        await report_messages(sim)
+        await save(client, {task_workflow_id(key, "I.1"): "evidence-held-over-tet"})
+
+
+async def dead_channel(directory: UnitDirectory) -> None:
+    plan_file = Path(tempfile.mkdtemp(prefix="nhachan-histories-")) / "dead.csv"
+    plan_file.write_text(QUIET_PLAN, encoding="utf-8")
+    start = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)  # Wednesday 01/03/2023 09:00 in Vietnam
+    settings = get_settings()
+    recorder = NotificationRecorder(
+        office_hours=settings.working_calendar, dead_units=[directory.coordinator]
+    )
+    lead = unit_actor(directory, "van-phong")
+    coordinator = unit_actor(directory, directory.coordinator)
+    async with simulated_plan(
+        plan_file, start_at=start, settings=settings, year=2023, recorder=recorder
+    ) as sim:
+        key, client = sim.report.plan_key, sim.client
+        await sim.messages_sent()
+        asked = ExtensionRequest("1", date(2023, 4, 14), "chờ số liệu", "van-phong")
+        print(await operations.request_extension(client, key, "I.1", asked, actor=lead))
+        grant = ExtensionGrant("1", date(2023, 4, 14), "đồng ý", directory.coordinator)
+        print(await operations.grant_extension(client, key, "I.1", grant, actor=coordinator))
+        await sim.sleep_until(local_start(date(2023, 3, 2)))
+        history = await operations.task_handle(client, key, "I.1").query(TaskWorkflow.history)
+        print([entry.action for entry in history])
+        await save(client, {task_workflow_id(key, "I.1"): "dead-channel"})
+
+
 async def main(runs: list[str]) -> None:
     directory = load_unit_directory(get_settings().units_file)
     if not runs or "the_year" in runs:
@@ -281,6 +394,12 @@ async def main(runs: list[str]) -> None:
         await several_years()
     if not runs or "evidence_rejected" in runs:
         await evidence_rejected(directory)
+    if not runs or "quiet_hours" in runs:
+        await quiet_hours(directory)
+    if not runs or "tet" in runs:
+        await tet(directory)
+    if not runs or "dead_channel" in runs:
+        await dead_channel(directory)
 
 
 if __name__ == "__main__":

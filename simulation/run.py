@@ -5,15 +5,17 @@ the time-skipping test server; notifications are recorded on a timeline instead 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from control import operations
@@ -21,13 +23,22 @@ from control.permissions import Actor, unit_actor
 from control.runtime import build_worker
 from deadlines import StepAction
 from deadlines.local_time import local_day, local_instant, local_iso
-from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
+from models.payloads import (
+    DeliveryOutcome,
+    MessageBatch,
+    MessageKind,
+    MessageResult,
+    NotificationOutcome,
+    NotificationRequest,
+    SendResult,
+)
 from models.workflow_messages import (
     Closure,
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
 )
+from notifications.office_hours import CalendarOfYear, next_office_opening
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from simulation.clock import start_time_skipping_at
@@ -88,9 +99,19 @@ class SimulationResult:
 
 
 class NotificationRecorder:
-    """Stands in for `send_notification` during a simulation: nobody is messaged."""
+    """Stands in for `send_notification` and `send_messages` during a simulation: nobody is
+    messaged. Given a calendar, it holds messages outside its office hours as the real
+    activity does; without one, every message goes at once."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, office_hours: CalendarOfYear | None = None, dead_units: Sequence[str] = ()
+    ) -> None:
+        self._office_hours = office_hours
+        # Units whose channel answers nothing: a message to one is not delivered until the
+        # last attempt gives it up.
+        self._dead_units = set(dead_units)
+        # Every attempt at a message (its key, and when it was made), retries included.
+        self.attempts: list[tuple[str, datetime]] = []
         self.entries: list[TimelineEntry] = []
         # Every request as asked, the year's summary included (the timeline leaves it out).
         self.requests: list[NotificationRequest] = []
@@ -98,6 +119,16 @@ class NotificationRecorder:
 
     @activity.defn(name="send_notification")
     def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+        """One message (a plan's year summary); outside the office hours given, refused as the
+        real activity refuses it, naming the opening."""
+        opens = self._opening(activity.info().current_attempt_scheduled_time)
+        if opens is not None:
+            raise ApplicationError(
+                "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
+            )
+        return self._record(request)
+
+    def _record(self, request: NotificationRequest) -> NotificationOutcome:
         if request.key in self._seen:  # a retried activity: recorded already
             return NotificationOutcome(key=request.key, per_unit={})
         self._seen.add(request.key)
@@ -124,6 +155,33 @@ class NotificationRecorder:
             key=request.key, per_unit={u: DeliveryOutcome.SENT for u in request.recipients}
         )
 
+    @activity.defn(name="send_messages")
+    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+        results: list[MessageResult] = []
+        now = activity.info().scheduled_time
+        for message in batch.messages:
+            request = message.request
+            opens = self._opening(now)
+            if opens is not None and not message.last_attempt:
+                results.append(MessageResult(request.key, SendResult.HELD, held_until=opens))
+                continue
+            self.attempts.append((request.key, now))
+            dead = [unit for unit in request.recipients if unit in self._dead_units]
+            if dead and not message.last_attempt:
+                results.append(MessageResult(request.key, SendResult.RETRY, error="no answer"))
+                continue
+            self._record(request)
+            results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
+        return results
+
+    def _opening(self, now: datetime) -> datetime | None:
+        if self._office_hours is None:
+            return None
+        return next_office_opening(self._office_hours, now)
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [self.send_notification, self.send_messages]
+
 
 def local_start(day: date) -> datetime:
     """Midnight at the start of `day` in Vietnam."""
@@ -143,6 +201,12 @@ class SimulatedPlan:
     def client(self) -> Client:
         return self.env.client
 
+    async def messages_sent(self) -> None:
+        """Lets the tasks' senders send what their decisions queued: an update answers once its
+        decision is recorded, and its messages go out right after (in office hours). The test
+        server's clock does not move while an activity runs, so one second of it covers them."""
+        await self.env.sleep(timedelta(seconds=1))
+
     async def sleep_until(self, target: datetime) -> None:
         # In strides: one skip over a whole year of many workflows' timers can outlast the
         # test server's call timeout.
@@ -160,6 +224,7 @@ async def simulated_plan(
     settings: Settings,
     year: int | None = None,
     stand_ins: Sequence[object] = (),
+    recorder: NotificationRecorder | None = None,
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
     the notification channels (`stand_ins` replace more of them by name)."""
@@ -171,7 +236,7 @@ async def simulated_plan(
             "task_queue": "nhachan-simulation",
         }
     )
-    recorder = NotificationRecorder()
+    recorder = recorder or NotificationRecorder()
     env = await start_time_skipping_at(start_at)
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:
@@ -179,7 +244,7 @@ async def simulated_plan(
                 env.client,
                 sim_settings,
                 executor=executor,
-                extra_activities=[recorder.send_notification, *stand_ins],
+                extra_activities=[*recorder.activities(), *stand_ins],
                 replace_notifications=True,
             )
             async with worker:

@@ -191,19 +191,6 @@ def latest_evidence_of(
     ).first()
 
 
-def latest_evidence_by_milestone(
-    session: Session, *, plan_id: int
-) -> dict[tuple[str, str], Evidence]:
-    """The latest evidence of each (task code, milestone key) of the plan."""
-    rows = session.exec(
-        select(Task.code, Evidence)
-        .join(Evidence, col(Evidence.task_id) == col(Task.id))
-        .where(Task.plan_id == plan_id)
-        .order_by(col(Evidence.submitted_at), col(Evidence.id))
-    )
-    return {(code, evidence.milestone_key): evidence for code, evidence in rows}
-
-
 def evidence_submitted_by(session: Session, *, file_ref: str, unit_code: str) -> bool:
     row = session.exec(
         select(Evidence.id).where(Evidence.file_ref == file_ref, Evidence.submitted_by == unit_code)

@@ -80,10 +80,15 @@ _COLUMNS = (
 
 
 def milestone_rows(
-    session: Session, plan_id: int, *, task_code: str | None = None
+    session: Session,
+    plan_id: int,
+    *,
+    task_code: str | None = None,
+    written_after: int | None = None,
 ) -> list[MilestoneRow]:
-    """Every task of the plan with each of its milestones (a task without any: one row with
-    `key` None), in no particular order."""
+    """Every task of the plan (or the one of `task_code`, or those the engine wrote after the
+    projection version `written_after`) with each of its milestones (a task without any: one
+    row with `key` None), in no particular order."""
     query = (
         select(*_COLUMNS)  # type: ignore[call-overload]
         .select_from(Task)
@@ -92,6 +97,8 @@ def milestone_rows(
     )
     if task_code is not None:
         query = query.where(col(Task.code) == task_code)
+    if written_after is not None:
+        query = query.where(col(Task.projection_version) > written_after)
     # Straight to the driver: the rows are decoded here, once.
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect)
@@ -235,7 +242,12 @@ def lead_units(session: Session, plan_id: int) -> list[str]:
     return list(found)
 
 
-def projection_version(session: Session, plan_id: int) -> int:
-    """How many times the engine wrote the plan's projection (0: never)."""
-    row = session.get(ProjectionVersion, plan_id)
-    return row.version if row is not None else 0
+def projection_version(session: Session, plan_id: int) -> tuple[int, int]:
+    """How many times the engine wrote the plan's projection (0: never), and the version of
+    its last write that named no task (the whole plan to read again)."""
+    row = session.exec(
+        sql_select(ProjectionVersion.version, ProjectionVersion.whole_version).where(
+            ProjectionVersion.plan_id == plan_id
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (0, 0)

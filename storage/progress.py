@@ -51,20 +51,29 @@ def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
         row.status = view.status
         row.closed_at = view.closed_at
         session.add(row)
-    bump_projection_version(session, plan_id=task.plan_id)
+    task.projection_version = bump_projection_version(
+        session, plan_id=task.plan_id, task_id=task.id
+    )
+    session.add(task)
 
 
-def bump_projection_version(session: Session, *, plan_id: int) -> None:
-    """The plan's projection changed: readers that kept a copy read it again."""
+def bump_projection_version(session: Session, *, plan_id: int, task_id: int | None = None) -> int:
+    """The plan's projection changed (of the task `task_id` alone, when given: the caller
+    stamps that task with the version returned); readers that kept a copy read again what
+    changed, the whole plan when no task is named."""
     table = ProjectionVersion.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(table).values(plan_id=plan_id, version=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.plan_id], set_={"version": table.c.version + 1}
-        )
+    whole = {} if task_id is not None else {"whole_version": table.c.version + 1}
+    statement = insert(table).values(
+        plan_id=plan_id, version=1, whole_version=0 if task_id is not None else 1
     )
+    version = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.plan_id], set_={"version": table.c.version + 1, **whole}
+        ).returning(table.c.version)
+    ).scalar_one()
+    return int(version)
 
 
 def save_evidence(session: Session, *, record: EvidenceRecord) -> None:

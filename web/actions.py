@@ -121,8 +121,9 @@ class EngineActions:
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> str:
-        request = ExtensionRequest(milestone_key, until, reason, actor.who)
+        request = ExtensionRequest(milestone_key, until, reason, actor.who, confirmed=confirmed)
         return await self._call(
             lambda c: operations.request_extension(c, plan_key, task_code, request, actor=actor)
         )
@@ -138,8 +139,9 @@ class EngineActions:
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> MilestoneView:
-        grant = ExtensionGrant(milestone_key, until, reason, actor.who)
+        grant = ExtensionGrant(milestone_key, until, reason, actor.who, confirmed=confirmed)
         return await self._call(
             lambda c: operations.grant_extension(c, plan_key, task_code, grant, actor=actor)
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from control import audit
+from control import audit, refusal_words
 from control.permissions import Actor, NotPermitted, check_agency
 from models.statuses import MilestoneStatus
 from models.tables import AuditEntry, UnitRole
@@ -158,7 +158,9 @@ class ActingBase:
         try:
             return await call
         except EngineRefused as error:
-            raise Refusal("engine_refused", status=409, detail=str(error)) from error
+            raise Refusal(
+                "engine_refused", status=409, detail=refusal_words.refusal(str(error))
+            ) from error
         except EngineLate as error:
             if recorded is not None and recorded():
                 return None

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from control import refusal_words
 from deadlines.local_time import local_day
 from settings import Settings
 from web.acting import Acting
@@ -46,9 +47,25 @@ _TECHNICAL = frozenset({"engine_late", "engine_unavailable", "server_error"})
 
 def refusal_text(refusal: Refusal) -> str:
     text = str(words()["refusals"].get(refusal.word, refusal.word))
-    if refusal.detail and refusal.word not in _TECHNICAL:
-        return f"{text}: {refusal.detail}"
-    return text
+    detail = "" if refusal.word in _TECHNICAL else refusal_detail(refusal.detail)
+    return f"{text}: {detail}" if detail else text
+
+
+def refusal_detail(detail: str) -> str:
+    """What a refusal adds to its words, as the person reads it: a state by its name, a
+    reason of the engine's in Vietnamese, a date dd/mm/yyyy; a technical English sentence
+    (kept in the log) adds nothing."""
+    if not detail:
+        return ""
+    tracking = words()["tracking"].get(detail)
+    if tracking is not None:
+        return str(tracking["label"]).lower()
+    said = refusal_words.known(detail)
+    if said is not None:
+        return said
+    if not detail.isascii():
+        return detail  # said in Vietnamese already, or the person's own words
+    return "" if " " in detail.strip() else refusal_words.local_dates(detail)
 
 
 def wall_clock() -> datetime:

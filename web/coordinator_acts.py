@@ -42,6 +42,7 @@ class CoordinatorActs(ActingBase):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> None:
         async def act(actor: Actor) -> None:
             self._milestone(plan_key, task_code, milestone_key)
@@ -52,7 +53,13 @@ class CoordinatorActs(ActingBase):
 
             await self.engine_call(
                 self.engine.grant_extension(
-                    actor, plan_key, task_code, milestone_key, until=until, reason=reason
+                    actor,
+                    plan_key,
+                    task_code,
+                    milestone_key,
+                    until=until,
+                    reason=reason,
+                    confirmed=confirmed,
                 ),
                 recorded=recorded,
             )

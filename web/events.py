@@ -7,13 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from deadlines import (
-    DeadlineRefused,
-    MilestoneKind,
-    PlannedMilestone,
-    due_after_event,
-    plan_milestones,
-)
+from deadlines import DeadlineRefused, MilestoneKind, PlannedMilestone, due_after_event
 from models.statuses import MilestoneStatus
 from models.tables import Plan
 from storage.overview import MilestoneRow
@@ -40,6 +34,16 @@ class EventPreview:
     due_on: date | None
     starts: list[EventStart] = field(default_factory=list)
     needs_due_date: bool = False
+    # What the plan calls the event ("Theo Kế hoạch của UBND tỉnh"), from its deadline text.
+    name: str = ""
+
+    @property
+    def confirmable(self) -> bool:
+        """The engine takes it as it stands: every task gets a due date (the due date the
+        document sets is given when a task's deadline is "theo kế hoạch của UBND tỉnh")."""
+        return not (self.needs_due_date and self.due_on is None) and all(
+            s.due is not None and not s.problem for s in self.starts
+        )
 
 
 class Events:
@@ -72,11 +76,17 @@ class Events:
         for row in sorted(waiting, key=lambda r: (section_rank(r.section), r.row)):
             policy = self.reader.planned.policy(row.task_code)
             kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
-            if kind is MilestoneKind.OUTSIDE_PLAN:
-                preview.needs_due_date = True
             start = EventStart(
                 row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
             )
+            preview.name = preview.name or self.reader.event_words(row, plan)
+            if kind is MilestoneKind.OUTSIDE_PLAN:
+                preview.needs_due_date = True
+                if due_on is None:
+                    # Only the document the event brings sets its due date: none is shown
+                    # until the coordinator gives it (the engine refuses the event without).
+                    preview.starts.append(start)
+                    continue
             milestone = PlannedMilestone(
                 key=row.key or "",
                 order=row.order,
@@ -111,16 +121,6 @@ def _with_allowance(
 ) -> PlannedMilestone:
     """The milestone as its deadline text reads it (the time it allows after the event), when
     the text can be read again; otherwise as recorded."""
-    try:
-        planned = plan_milestones(
-            row.deadline_text,
-            year=plan.year,
-            task_title=row.title,
-            calendar=reader.settings.working_calendar(plan.year),
-            policy=reader.planned.policy(row.task_code),
-            last_year=plan.last_year,
-        )
-    except DeadlineRefused:
-        return milestone
+    planned = reader.readings(row.deadline_text, row.title, row.task_code, plan)
     template_key = (row.key or "").split("@")[0]
     return next((m for m in planned if m.key == template_key), milestone)

@@ -24,7 +24,7 @@ from deadlines import (
     reached,
     schedule_steps,
 )
-from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
+from models.statuses import CLOSED_MILESTONE_STATUSES
 from settings import Settings
 from storage.overview import MilestoneRow
 
@@ -70,7 +70,7 @@ class PlannedSteps:
     def _schedule(self, row: MilestoneRow, plan_year: int) -> _Schedule | None:
         if row.key is None or row.kind is None:
             return None
-        if row.status is not None and MilestoneStatus(row.status) in CLOSED_MILESTONE_STATUSES:
+        if row.status in CLOSED_MILESTONE_STATUSES:  # its text finds the StrEnum member
             return None
         policy = self.policy(row.task_code)
         cache_key = (id(policy), row.kind, row.due_at, row.event_key, plan_year)

@@ -27,6 +27,7 @@ from models.tables import (
     Plan,
     UnitRole,
 )
+from plan_import.header import title_years
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
@@ -39,9 +40,9 @@ from storage.overview import (
     list_units,
     milestone_rows,
     notifications_of_task,
-    projection_version,
     units_of_role,
 )
+from storage.plan_rows import KeptPlanRows
 from storage.plans import get_agency, get_plan, get_task
 from web.planning import PlannedStep, PlannedSteps, recipients
 from web.tracking import (
@@ -112,21 +113,15 @@ class Reader:
     def __init__(self, settings: Settings, planned: PlannedSteps) -> None:
         self.settings = settings
         self.planned = planned
-        # Each plan's rows as last read, with the projection version and import they are of;
-        # and its dashboard's filter-free part, with that and the minute it is of.
-        self._rows: dict[int, tuple[tuple[int, datetime], list[MilestoneRow]]] = {}
+        # Each plan's rows as last read; and its dashboard's filter-free part, with the rows'
+        # stamp and the minute it is of.
+        self._rows = KeptPlanRows()
         self._boards: dict[int, tuple[object, _Board]] = {}
 
     def _plan_rows(self, session: Session, plan: Plan) -> list[MilestoneRow]:
-        """The plan's rows, read again only when the engine or an import changed them."""
-        assert plan.id is not None
-        stamp = (projection_version(session, plan.id), plan.imported_at)
-        kept = self._rows.get(plan.id)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        rows = milestone_rows(session, plan.id)
-        self._rows[plan.id] = (stamp, rows)
-        return rows
+        """The plan's rows in the plan's order, read again only as far as the engine or an
+        import changed them."""
+        return self._rows.rows(session, plan)
 
     def tracking_clock(self, now: datetime, plan_year: int) -> TrackingClock:
         return TrackingClock.on(now, self.planned.due_soon_until(local_day(now), plan_year))
@@ -199,7 +194,7 @@ class Reader:
             plan = self._plan(session, plan_key)
             assert plan.id is not None
             rows = self._plan_rows(session, plan)
-            stamp = self._rows[plan.id][0]
+            stamp = self._rows.stamp(plan.id)
             minute = now.replace(second=0, microsecond=0)
             kept = self._boards.get(plan.id)
             if kept is not None and kept[0] == (stamp, minute):
@@ -261,7 +256,7 @@ class Reader:
             leadership=coordinators[1],
         )
         return _Board(
-            shown=sorted(shown, key=order_of),
+            shown=shown,  # in the plan's order, as the rows are kept
             counts=Counter(s.tracking for s in shown),
             units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
             sections=sorted(sections.items(), key=lambda item: (section_rank(item[0]), item[0])),
@@ -339,13 +334,7 @@ class Reader:
         readings: list[PlannedMilestone] = []
         refused = ""
         try:
-            readings = plan_milestones(
-                rows[0].deadline_text,
-                year=plan.year,
-                task_title=rows[0].title,
-                calendar=self.settings.working_calendar(plan.year),
-                policy=self.planned.policy(task_code),
-            )
+            readings = self._readings(rows[0].deadline_text, rows[0].title, task_code, plan)
         except DeadlineRefused as error:
             refused = error.reason
         return TaskDetail(
@@ -429,11 +418,63 @@ class Reader:
         """The plan's rows, as `_plan_rows` keeps them (for the readers beside this one)."""
         return self._plan_rows(session, plan)
 
+    def stored_plan(self, plan_key: str) -> Plan | None:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return get_plan(session, plan_key)
+
     def plan_rows(self, plan_key: str) -> tuple[Plan, list[MilestoneRow]]:
         """The plan and its rows as the projection holds them now."""
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
             return plan, self._plan_rows(session, plan)
+
+    def event_names(self, plan_key: str) -> dict[str, str]:
+        """Event key -> what the plan calls the event (“Theo Kế hoạch của UBND tỉnh”), for
+        every event the plan's milestones wait on or waited on."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self._plan(session, plan_key)
+            rows = self._plan_rows(session, plan)
+        names: dict[str, str] = {}
+        for row in rows:
+            if row.event_key and row.event_key not in names:
+                names[row.event_key] = self.event_words(row, plan)
+        return names
+
+    def event_words(self, row: MilestoneRow, plan: Plan) -> str:
+        """The words of the row's deadline that name its event."""
+        for milestone in self.readings(row.deadline_text, row.title, row.task_code, plan):
+            if milestone.event_key == row.event_key:
+                return milestone.text
+        return row.deadline_text
+
+    def readings(self, text: str, title: str, task_code: str, plan: Plan) -> list[PlannedMilestone]:
+        """The milestones a deadline text reads as in the plan's year (a plan written for
+        another year read as the importer moved it); none when it cannot be read."""
+        try:
+            return self._readings(text, title, task_code, plan)
+        except DeadlineRefused:
+            return []
+
+    def _readings(
+        self, text: str, title: str, task_code: str, plan: Plan
+    ) -> list[PlannedMilestone]:
+        written = written_year(plan)
+        return plan_milestones(
+            text,
+            year=plan.year,
+            task_title=title,
+            calendar=self.settings.working_calendar(plan.year),
+            policy=self.planned.policy(task_code),
+            written_year=written if written != plan.year else None,
+            last_year=plan.last_year,
+        )
+
+
+def written_year(plan: Plan) -> int | None:
+    """The one year the plan's title names (“… năm 2023”): the year it was written for, which
+    is not the plan's year when a plan is run again for another (`--year`)."""
+    years = title_years(plan.title)
+    return years.last if years is not None and not years.several else None
 
 
 def pending_extension(decisions: list[AuditEntry], milestone_key: str) -> AuditEntry | None:

@@ -26,12 +26,15 @@ class SignIn(BaseModel):
 class ExtensionAsk(BaseModel):
     until: date
     reason: str
+    # An extension into another year than the plan's, confirmed as meant.
+    confirmed: bool = False
 
 
 class ExtensionDecision(BaseModel):
     decision: str = Field(pattern="^(grant|refuse)$")
     reason: str
     until: date | None = None
+    confirmed: bool = False
 
 
 class EvidenceDecision(BaseModel):

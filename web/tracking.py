@@ -59,6 +59,10 @@ _FIXED = {
 }
 
 
+_FIXED_BY_TEXT: dict[str, Tracking] = {status.value: state for status, state in _FIXED.items()}
+_OPEN = frozenset(status.value for status in MilestoneStatus if status not in _FIXED)
+
+
 @dataclass(frozen=True)
 class TrackingClock:
     """Now, and the instant before which a due instant counts as due soon: the start of the
@@ -78,9 +82,12 @@ def tracking_of(
 ) -> Tracking:
     if status is None:
         return Tracking.NOT_STARTED
-    fixed = _FIXED.get(MilestoneStatus(status))
+    # A status's text finds its member (a StrEnum hashes as its value): no conversion per row.
+    fixed = _FIXED_BY_TEXT.get(status)
     if fixed is not None:
         return fixed
+    if status not in _OPEN:
+        raise ValueError(f"{status!r} is not a milestone status")
     if due_at is None:
         return Tracking.IN_PROGRESS
     if due_at < clock.now:

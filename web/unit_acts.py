@@ -66,6 +66,7 @@ class UnitActs(ActingBase):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> None:
         actor = self.unit_actor(visitor)
         where = Where(plan_key, task_code, milestone_key)
@@ -76,7 +77,13 @@ class UnitActs(ActingBase):
                 raise Refusal("reason_needed")
             await self.engine_call(
                 self.engine.request_extension(
-                    actor, plan_key, task_code, milestone_key, until=until, reason=reason
+                    actor,
+                    plan_key,
+                    task_code,
+                    milestone_key,
+                    until=until,
+                    reason=reason,
+                    confirmed=confirmed,
                 )
             )
         except Refusal as refusal:

@@ -70,6 +70,16 @@ class UnitsReading:
         with session_scope(self.settings.resolved_database_url()) as session:
             return self.reader.unit_names(session)
 
+    def lead_candidates(self, agency_id: int) -> dict[str, str]:
+        """The units that may lead a task of the agency's plan: its own units, the coordinator's
+        office among them, never the leadership (who assigns the work, not does it)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return {
+                unit.code: unit.name
+                for unit in list_units(session)
+                if unit.agency_id == agency_id and unit.role is not UnitRole.LEADERSHIP
+            }
+
     def office_units(self) -> set[str]:
         """The units that are an agency's coordinator's office or leadership."""
         with session_scope(self.settings.resolved_database_url()) as session:

@@ -1,21 +1,26 @@
 """How the task and plan workflows ask for a message: which kind a scheduled step sends, the
 request with its idempotency key (for a step, and for each decision a task's units are told
-of), and one timeout and retry policy for `send_notification`."""
+of), and how each is sent: a task's messages in batches (`send_messages`, see workflows.sending),
+anything else one by one, outside office hours after a durable wait for the opening."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from deadlines import StepAction, StepAudience
     from models.payloads import (
         DecisionFacts,
+        MessageBatch,
         MessageKind,
+        MessageResult,
         NotificationOutcome,
         NotificationRequest,
     )
@@ -45,6 +50,22 @@ NOTIFICATION_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=30),
     maximum_attempts=8,
 )
+
+# A batch of a task's messages (`send_messages`): quiet hours and failed deliveries come back as
+# results, and the task's sender waits for them on its own timers; only a call that could not
+# run at all (a worker gone) is retried here, a few times.
+BATCH_TIMEOUT = timedelta(minutes=10)
+BATCH_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=10),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=3,
+)
+# A single message outside the task workflows (the plan's year summary): quiet hours end the
+# attempt at once (`send_in_office_hours` waits for the opening on a timer); a failed delivery is
+# retried by the policy above.
+QUIET_HOURS = "QuietHours"
+SINGLE_RETRY = dataclasses.replace(NOTIFICATION_RETRY, non_retryable_error_types=[QUIET_HOURS])
 
 _KIND_OF_ACTION = {
     StepAction.REMINDER: MessageKind.REMINDER,
@@ -342,6 +363,56 @@ async def send_notification(request: NotificationRequest) -> None:
         heartbeat_timeout=NOTIFICATION_HEARTBEAT,
         retry_policy=NOTIFICATION_RETRY,
     )
+
+
+async def send_messages(batch: MessageBatch) -> list[MessageResult]:
+    """What each message of `batch` came to (see models.payloads.SendResult)."""
+    results: list[MessageResult] = await workflow.execute_activity(
+        "send_messages",
+        batch,
+        result_type=list[MessageResult],
+        start_to_close_timeout=BATCH_TIMEOUT,
+        heartbeat_timeout=NOTIFICATION_HEARTBEAT,
+        retry_policy=BATCH_RETRY,
+    )
+    return results
+
+
+def quiet_until(error: ActivityError) -> datetime | None:
+    """When the office opens, if `error` is an activity refusing to send in quiet hours (the
+    activity names the opening, from the calendar: see activities/notify.py)."""
+    cause = error.cause
+    if not isinstance(cause, ApplicationError) or cause.type != QUIET_HOURS or not cause.details:
+        return None
+    return datetime.fromisoformat(str(cause.details[0]))
+
+
+async def wait_for_opening(error: ActivityError) -> bool:
+    """Sleeps on a durable timer until the opening `error` names; False if it names none."""
+    opens = quiet_until(error)
+    if opens is None:
+        return False
+    await workflow.sleep(max(opens - workflow.now(), timedelta(seconds=1)))
+    return True
+
+
+async def send_in_office_hours(request: NotificationRequest) -> None:
+    """`send_notification`, outside office hours after waiting on a timer for the opening (no
+    activity held in retry all night). Raises ActivityError once every attempt failed."""
+    while True:
+        try:
+            await workflow.execute_activity(
+                "send_notification",
+                request,
+                result_type=NotificationOutcome,
+                start_to_close_timeout=NOTIFICATION_TIMEOUT,
+                heartbeat_timeout=NOTIFICATION_HEARTBEAT,
+                retry_policy=SINGLE_RETRY,
+            )
+            return
+        except ActivityError as error:
+            if not await wait_for_opening(error):
+                raise
 
 
 def evidence_rejected_message(

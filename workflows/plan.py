@@ -21,7 +21,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.activity_calls import tell
-from workflows.notification_calls import send_notification, year_summary_request
+from workflows.notification_calls import send_in_office_hours, year_summary_request
 from workflows.run_limits import LONGEST_WAIT, history_is_long
 
 with workflow.unsafe.imports_passed_through():
@@ -33,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.markers as markers
+    import workflows.search_attributes as sa
     from deadlines.local_time import local_day
     from models.workflow_messages import (
         EventOccurrence,
@@ -45,19 +47,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task import TaskWorkflow, task_workflow_id
 
 
-# Runs that began with this marker replace a corrected occurrence instead of adding a second.
-EVENT_CORRECTIONS = "event-corrections"
 # A plan started after its year's summary was due sends it this long after the start, once its
 # tasks have written where they stand (the summary counts from that record), not at once.
 LATE_SUMMARY_DELAY = timedelta(hours=1)
-LATE_YEAR_SUMMARY = "late-year-summary"
-# Runs that began with this marker send a plan of several years one summary per year, at the
-# end of each, and end after the last.
-YEARLY_SUMMARIES = "yearly-summaries"
-# Runs that route an event with this marker signal its tasks together, in batches of this size
-# (one workflow task for a batch, not one per task; under the server's limit of pending
-# signals), instead of one after the other.
-CONCURRENT_ROUTING = "concurrent-routing"
+# An event's tasks are signalled together, in batches of this size (one workflow task for a
+# batch, not one per task; under the server's limit of pending signals).
 ROUTING_BATCH = 500
 
 
@@ -76,9 +70,10 @@ class PlanWorkflow:
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> None:
+        workflow.upsert_search_attributes([sa.GENERATION.value_set(markers.generation())])
         summary_at = input.year_summary_at
         started = workflow.now()
-        if input.state is None and started >= summary_at and workflow.patched(LATE_YEAR_SUMMARY):
+        if input.state is None and started >= summary_at:
             summary_at = started + LATE_SUMMARY_DELAY
         later = self._later_summaries(input, started)
         while True:
@@ -110,7 +105,7 @@ class PlanWorkflow:
     def _later_summaries(input: PlanWorkflowInput, started: datetime) -> list[tuple[int, datetime]]:
         """The later years of a plan of several and when each one's summary is due (one
         started after that is late sends it as the first year's: an hour after the start)."""
-        if input.last_year is None or not workflow.patched(YEARLY_SUMMARIES):
+        if input.last_year is None:
             return []
         years = range(input.year + 1, input.last_year + 1)
         due = list(zip(years, input.later_summaries_at, strict=True))
@@ -120,7 +115,8 @@ class PlanWorkflow:
 
     async def _send_year_summary(self, later: tuple[int, datetime] | None = None) -> None:
         try:
-            await send_notification(year_summary_request(self._input, later))
+            # Outside office hours the summary waits on a timer for the opening.
+            await send_in_office_hours(year_summary_request(self._input, later))
         except ActivityError:
             workflow.logger.warning("the year's summary could not be delivered")
         if later is None:
@@ -134,18 +130,15 @@ class PlanWorkflow:
             tasks = self._subscribers(event.key)
             if any(seen.identity == event.identity for seen in self._state.events):
                 return EventRouting(event.key, event.occurred_on, tasks, already_recorded=True)
-            if event.corrects is not None and workflow.patched(EVENT_CORRECTIONS):
+            if event.corrects is not None:
                 corrected = f"{event.key}@{event.corrects.isoformat()}"
                 self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
-            if workflow.patched(CONCURRENT_ROUTING):
-                taken: list[bool] = []
-                for first in range(0, len(tasks), ROUTING_BATCH):
-                    batch = tasks[first : first + ROUTING_BATCH]
-                    taken += await asyncio.gather(*(self._route(event, code) for code in batch))
-            else:
-                taken = [await self._route(event, code) for code in tasks]
+            taken: list[bool] = []
+            for first in range(0, len(tasks), ROUTING_BATCH):
+                batch = tasks[first : first + ROUTING_BATCH]
+                taken += await asyncio.gather(*(self._route(event, code) for code in batch))
             reached = [code for code, took in zip(tasks, taken, strict=True) if took]
             return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
 

@@ -30,8 +30,19 @@ NEXT_DUE = SearchAttributeKey.for_datetime("NhachanNextDue")
 # The code of the agency whose plan it is ("snv-binh-dinh"): a province's deployment runs the
 # plans of many agencies side by side. Set when a task or plan starts, never changed after.
 AGENCY = SearchAttributeKey.for_keyword("NhachanAgency")
+# The generation of the workflow code a run follows ("1.0.0", workflows/markers.py): set by the
+# run itself at its start, so that an upgrade can wait until no run of an old generation is open.
+GENERATION = SearchAttributeKey.for_keyword("NhachanGeneration")
 
-ALL: tuple[SearchAttributeKey[Any], ...] = (PLAN, TASK_CODE, LEAD_UNITS, STATUS, NEXT_DUE, AGENCY)
+ALL: tuple[SearchAttributeKey[Any], ...] = (
+    PLAN,
+    TASK_CODE,
+    LEAD_UNITS,
+    STATUS,
+    NEXT_DUE,
+    AGENCY,
+    GENERATION,
+)
 
 
 def initial_search_attributes(input: TaskWorkflowInput) -> TypedSearchAttributes:
@@ -56,10 +67,11 @@ def plan_search_attributes(plan_key: str, agency: str) -> TypedSearchAttributes:
 
 
 def task_updates(
-    snapshot: TaskSnapshot, next_due: datetime | None
+    snapshot: TaskSnapshot, next_due: datetime | None, generation: str
 ) -> list[SearchAttributeUpdate[Any]]:
     """A running task's attributes as they stand: the workflow upserts them when they change."""
     return [
+        GENERATION.value_set(generation),
         PLAN.value_set(snapshot.plan_key),
         TASK_CODE.value_set(snapshot.task_code),
         LEAD_UNITS.value_set(list(snapshot.lead_units)),

@@ -1,30 +1,34 @@
 """One durable workflow per task of the plan: it decides what to send when, and waits.
 
-Every date comes from the deadline policy through activities (the calendar is not workflow
-code); this class only follows the schedule it is given, reacts to messages, and records. What
-the task's state may become is `TaskTracker`'s (workflows.task_state, no Temporal there).
+Every date comes from the deadline policy through local activities (the calendar is not
+workflow code); this class only follows the schedule it is given, reacts to messages, and
+records. What the task's state may become is `TaskTracker`'s (workflows.task_state, no Temporal
+there).
 
-Messages follow Temporal's safe-message-handler pattern: only the main loop changes the task
-or awaits an activity, so no two coroutines ever plan steps for one milestone at once.
+Record first, tell later. Messages follow Temporal's safe-message-handler pattern: only the main
+loop changes the task, so no two coroutines ever plan steps for one milestone at once.
 
 1. An update's validator judges it against the task as it stands (`TaskTracker.check_*`); a
    refusal never enters the history.
 2. Its handler queues it (`_queue`) and waits; a signal (an event) is queued the same way.
 3. The main loop applies what is queued at the start of its next round, in order: it judges
-   each again (a message applied before it may have changed the answer), changes the state,
-   writes the projection, tells the people the decision concerns, and hands the outcome back
-   once the round has written the projection. An event is applied in the same order: every
-   clock it starts is planned and written before the lead units are told (`_record_then_tell`;
-   runs before the `RECORD_BEFORE_TELLING` marker told them first).
+   each again (a message applied before it may have changed the answer), changes the state and
+   records it (the record activity, the projection), and stages the messages the decision
+   causes (`_tell`). At the end of the round the projection is written, the staged messages go
+   into the task's outbox (`_release`), and the handlers hear back: an answer never waits for a
+   message, whatever the hour.
+4. The sender (workflows.sending), a coroutine the run owns, sends the outbox: what is due at one
+   instant in one activity call; outside office hours it waits on a durable timer until the
+   opening the calendar gives; a failed send waits its own timer while everything else goes on.
 
 A new update is a `check_*` and a move in TaskTracker, a validator calling `_judge`, a handler
-calling `_queue`, and an `_apply_*` coroutine; nothing else. Runs that began before the
-`SAFE_HANDLERS` marker keep their handlers of that time (workflows.task_legacy) so that their
-histories replay; an update those runs never had is applied inline in them.
+calling `_queue`, and an `_apply_*` coroutine; nothing else. A change to what a running task
+asks of Temporal needs a marker: see workflows/markers.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
@@ -33,12 +37,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 # Passed through: modules without state of their own (data, functions and constants), which the
 # sandbox then neither loads and compiles again for every task it runs nor copies into each task
-# it keeps cached; the workflow helpers (task_legacy, activity_calls, notification_calls, ...)
-# are such modules, and only this module is the workflow's own. A module of this package is
+# it keeps cached; the workflow helpers (activity_calls, notification_calls, sending, ...) are
+# such modules, and only this module is the workflow's own. A module of this package is
 # imported by its full name (`import workflows.x as x`, not `from workflows import x`): the
 # sandbox loads the package afresh with this module, and a name taken from that fresh package
 # would be loaded afresh too.
@@ -51,11 +55,11 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.markers as markers
     import workflows.search_attributes as sa
-    import workflows.task_legacy as legacy
     import workflows.task_views as views
     from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAudience
-    from models.payloads import MessageKind, NotificationRequest
+    from models.payloads import MessageKind, MessageResult, NotificationRequest, SendResult
     from models.statuses import MilestoneStatus, TaskStatus
     from models.workflow_messages import (
         Closure,
@@ -74,6 +78,7 @@ with workflow.unsafe.imports_passed_through():
         MilestoneState,
         MilestoneView,
         PlanTaskRequest,
+        QueuedMessage,
         Reassignment,
         ScheduleRequest,
         TaskSnapshot,
@@ -92,29 +97,12 @@ with workflow.unsafe.imports_passed_through():
         extension_request_message,
         milestone_request,
         reassigned_message,
-        send_notification,
         task_request,
     )
+    from workflows.outbox import Outbox
     from workflows.run_limits import history_is_long
+    from workflows.sending import Sender
     from workflows.task_state import TaskTracker
-
-# Runs that began with this marker handle messages in the main loop (see above), tell the
-# people each decision concerns, send one catch-up message on a late start, and write the next
-# step to the projection too.
-SAFE_HANDLERS = "safe-message-handlers"
-# Runs that began with this marker ask the deadline policy for dates as local activities (no
-# round trip to the server), their first plan in one call (`plan_task`).
-LOCAL_PLANNING = "local-planning"
-# Runs that began with this marker write the projection as a local activity: no round trip to
-# the server and no workflow task of its own, so a task plans itself in one workflow task.
-LOCAL_PUBLISH = "local-publish"
-# Runs that reach this marker keep a task done by its evidence open to a rejection of that
-# evidence for `EVIDENCE_REVIEW_WINDOW` before they end.
-REJECT_EVIDENCE = "reject-evidence"
-# Runs that began with this marker write the projection before they tell the lead units that an
-# event started a clock: a message held until office hours open (or failing) no longer leaves
-# the task shown as waiting for its event.
-RECORD_BEFORE_TELLING = "record-before-telling"
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -153,16 +141,12 @@ class TaskWorkflow:
         self._pending_events: list[EventOccurrence] = []
         self._published: tuple[object, ...] | None = None
         self._searchable: tuple[object, ...] | None = None
+        self._generation = markers.BASELINE
         # False until the first run has planned the task (or a later run restored its state).
         self._ready = False
-        # Set by the run before `_ready`: whether messages go through the main loop, and whether
-        # dates are computed and the projection written in the worker.
-        self._safe = False
-        self._local = False
-        self._local_publish = False
-        self._record_first = False
-        # Clock-started messages of this round, told once the projection shows the clocks.
-        self._untold: list[NotificationRequest] = []
+        # Messages the decisions of this round caused: queued once the projection shows them.
+        self._untold: list[QueuedMessage] = []
+        self._sender = Sender(self._outbox, self._settled)
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -173,31 +157,28 @@ class TaskWorkflow:
 
     @workflow.run
     async def run(self, input: TaskWorkflowInput) -> TaskSnapshot:
-        self._safe = workflow.patched(SAFE_HANDLERS)
-        self._local = workflow.patched(LOCAL_PLANNING)
-        self._local_publish = workflow.patched(LOCAL_PUBLISH)
-        self._record_first = workflow.patched(RECORD_BEFORE_TELLING)
+        self._generation = markers.generation()
         if input.state is None:
             await self._begin()
         else:
             self._task.state = input.state
         self._ready = True
-        await self._publish()
+        await self._end_round()
+        # Owned by the run: it ends with it (after `_finish`, or on continue-as-new when idle).
+        sending = asyncio.create_task(self._sender.run())
 
         await self._follow_schedule(input)
         while await self._reopened_in_review():
             await self._follow_schedule(input)
 
-        if self._safe:
-            # Messages judged before the task closed are refused now, with the reason.
-            while not await self._handlers_finished():
-                await self._apply_messages()
-                self._answer()
-        else:
-            await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._send_closings()
-        await self._publish()
+        self._send_closings()
+        await self._end_round()
+        await self._finish()
+        sending.cancel()
         return self._snapshot()
+
+    def _outbox(self) -> Outbox:
+        return Outbox(self._task.state.outbox)
 
     async def _follow_schedule(self, input: TaskWorkflowInput) -> None:
         while self._task.state.status is TaskStatus.ACTIVE:
@@ -206,38 +187,55 @@ class TaskWorkflow:
             # Cleared before the work, not after: a message that arrives while an activity of
             # this round runs must wake the next round.
             self._wake = False
-            if self._safe:
-                await self._apply_messages()
+            await self._apply_messages()
             await self._apply_events()
             self._task.advance_statuses()
-            await self._record_then_tell()
-            await self._fire_due_steps()
-            await self._send_closings()
+            self._fire_due_steps()
+            self._send_closings()
             await self._plan_further_steps()
             self._task.finish_if_done()
-            await self._publish()
-            self._answer()
+            await self._end_round()
             if self._task.state.status is TaskStatus.ACTIVE and self._should_continue_as_new():
-                if not self._safe:
-                    await workflow.wait_condition(workflow.all_handlers_finished)
-                elif not await self._handlers_finished():
+                if not await self._handlers_finished():
+                    continue
+                # A batch in flight settles first: its messages leave the queue, or stay in it,
+                # before the queue is carried across.
+                await workflow.wait_condition(self._sender.idle)
+                if self._inbox or self._pending_events or not workflow.all_handlers_finished():
                     continue
                 workflow.continue_as_new(dataclasses.replace(input, state=self._task.state))
 
+    async def _end_round(self) -> None:
+        """The projection is written, then the round's messages are queued for the sender, then
+        the handlers of the round hear back."""
+        await self._publish()
+        self._release()
+        self._answer()
+
+    async def _finish(self) -> None:
+        """Before the workflow ends: messages queued meanwhile are refused (the task is closed),
+        until every handler has finished and every message has been sent or given up on."""
+        while True:
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self._inbox) or (workflow.all_handlers_finished() and self._sender.done())
+                )
+            )
+            if not self._inbox:
+                return
+            await self._apply_messages()
+            await self._end_round()
+
     async def _reopened_in_review(self) -> bool:
         """A task done by delivered evidence waits `EVIDENCE_REVIEW_WINDOW` for the coordinator
-        to reject that evidence; True when a rejection reopened it. Workflows recorded before
-        rejections existed end at once, as they did. The main loop goes on applying what is
-        queued meanwhile: a rejection reopens the task, anything else is refused (it is done)."""
+        to reject that evidence; True when a rejection reopened it. The main loop goes on
+        applying what is queued meanwhile: a rejection reopens the task, anything else is
+        refused (it is done)."""
         delivered = any(
             m.status in (MilestoneStatus.DONE_ON_TIME, MilestoneStatus.DONE_LATE)
             for m in self._task.state.milestones
         )
-        if (
-            self._task.state.status is not TaskStatus.DONE
-            or not delivered
-            or not workflow.patched(REJECT_EVIDENCE)
-        ):
+        if self._task.state.status is not TaskStatus.DONE or not delivered:
             self._review_over = True
             return False
         ends = workflow.now() + EVIDENCE_REVIEW_WINDOW
@@ -247,9 +245,8 @@ class TaskWorkflow:
                     lambda: self._reopened() or bool(self._inbox),
                     timeout=ends - workflow.now(),
                 )
-            if self._safe:
-                await self._apply_messages()
-                self._answer()
+            await self._apply_messages()
+            await self._end_round()
         if self._reopened():
             return True
         self._review_over = True
@@ -268,16 +265,11 @@ class TaskWorkflow:
             last_year=self._input.last_year,
         )
         # Each milestone's first steps, asked for with the milestones in one call.
-        first_steps: dict[str, MilestonePlan] = {}
-        if self._local:
-            plans = await compute(
-                "plan_task", FirstPlanRequest(task=request, now=workflow.now()), list[MilestonePlan]
-            )
-            planned = [plan.milestone for plan in plans]
-            first_steps = {plan.milestone.key: plan for plan in plans}
-        else:
-            planned = await ask("plan_task_milestones", request, list[PlannedMilestone])
-        self._task.start(planned)
+        plans = await compute(
+            "plan_task", FirstPlanRequest(task=request, now=workflow.now()), list[MilestonePlan]
+        )
+        first_steps = {plan.milestone.key: plan for plan in plans}
+        self._task.start([plan.milestone for plan in plans])
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
             known: list[EventOccurrence] = await ask(
@@ -293,23 +285,15 @@ class TaskWorkflow:
                 else:
                     self._task.set_steps(milestone, first.steps, first.until)
         self._task.advance_statuses()
-        now = workflow.now()
-        if not self._safe:
-            # A task started late sends, per milestone, only the latest step it missed, once.
-            for milestone in self._task.state.milestones:
-                await self._send_steps(milestone, self._task.catch_up(milestone, now))
-            return
         # A task started late sends none of the steps it missed: its lead units and the
-        # coordinator are told where it stands, once. The projection is written first: the
-        # message lists the milestones as recorded, and the leadership's reports count them.
+        # coordinator are told where it stands, once, after the projection is written (the
+        # message lists the milestones as recorded, and the leadership's reports count them).
+        now = workflow.now()
         missed = [m.key for m in self._task.state.milestones if self._task.skip_missed(m, now)]
-        # A task started after its event: its clock is recorded, then its lead units are told.
-        await self._record_then_tell()
         if not missed:
             return
-        await self._publish()
         most_urgent = next(m for m in self._task.unfinished() if m.key in missed)
-        await self._notify(
+        self._tell(
             task_request(
                 self._input,
                 MessageKind.CATCH_UP,
@@ -321,7 +305,7 @@ class TaskWorkflow:
         )
 
     def _should_continue_as_new(self) -> bool:
-        if self._pending_events or self._task.pending_closings or self._inbox:
+        if self._pending_events or self._task.pending_closings or self._inbox or self._untold:
             return False  # not carried across: handled first, in the next round
         # A period boundary: the closed period's history need not follow the task any further.
         return history_is_long() or self._task.period_closed
@@ -335,7 +319,7 @@ class TaskWorkflow:
 
     async def _plan_steps(self, milestone: MilestoneState, *, after: datetime | None) -> None:
         until = self._task.planning_until(milestone, after)
-        steps: list[ScheduledStep] = await self._compute(
+        steps: list[ScheduledStep] = await compute(
             "schedule_milestone",
             ScheduleRequest(
                 task_code=self._input.task_code,
@@ -348,24 +332,18 @@ class TaskWorkflow:
         )
         self._task.set_steps(milestone, steps, until)
 
-    async def _compute(self, activity: str, arg: object, result_type: type[R]) -> R:
-        """A date from the deadline policy: in the worker in runs with `LOCAL_PLANNING`."""
-        if self._local:
-            return await compute(activity, arg, result_type)
-        return await ask(activity, arg, result_type)
-
     async def _plan_further_steps(self) -> None:
         now = workflow.now()
         for milestone in self._task.state.milestones:
             if self._task.needs_more_steps(milestone, now):
                 await self._plan_steps(milestone, after=milestone.planned_until)
 
-    async def _fire_due_steps(self) -> None:
+    def _fire_due_steps(self) -> None:
         now = workflow.now()
         for milestone in self._task.state.milestones:
-            await self._send_steps(milestone, self._task.take_due_steps(milestone, now))
+            self._send_steps(milestone, self._task.take_due_steps(milestone, now))
 
-    async def _send_steps(self, milestone: MilestoneState, steps: list[ScheduledStep]) -> None:
+    def _send_steps(self, milestone: MilestoneState, steps: list[ScheduledStep]) -> None:
         """Each unit gets each kind of message once per instant, even when it is reached twice
         (a coordinator that leads the task is told as lead and as coordinator)."""
         told: dict[tuple[datetime, MessageKind], set[str]] = {}
@@ -378,7 +356,7 @@ class TaskWorkflow:
             already.update(recipients)
             if not recipients:
                 continue
-            await self._notify(
+            self._tell(
                 milestone_request(
                     self._input,
                     milestone,
@@ -387,39 +365,68 @@ class TaskWorkflow:
                     scheduled_at=step.at,
                     tag=audience,
                     audience=audience,
-                )
-            )
-            self._task.record(step.action, milestone.key, to=recipients, detail=step.note)
-
-    async def _notify(self, request: NotificationRequest) -> None:
-        try:
-            await send_notification(request)
-        except ActivityError as error:
-            # The notification log holds the failure; the task goes on with its schedule.
-            self._task.record(
-                "delivery_failed",
-                request.milestone_key,
-                to=request.recipients,
-                detail=str(error.cause),
+                ),
+                action=step.action,
+                detail=step.note,
             )
 
-    async def _send_closings(self) -> None:
+    def _send_closings(self) -> None:
         while self._task.pending_closings:
             key = self._task.pending_closings.pop(0)
             milestone = self._task.milestone(key)
             assert milestone.closed_at is not None
-            recipients = list(self._task.state.lead_units)
-            await self._notify(
+            self._tell(
                 milestone_request(
                     self._input,
                     milestone,
                     MessageKind.CLOSING,
-                    recipients,
+                    list(self._task.state.lead_units),
                     scheduled_at=milestone.closed_at,
                     tag=StepAudience.LEAD,
-                )
+                ),
+                action="closing",
+                detail=milestone.status.value,
             )
-            self._task.record("closing", key, to=recipients, detail=milestone.status.value)
+
+    # ----------------------------------------------------------------------------- telling
+
+    def _tell(self, request: NotificationRequest, *, action: str = "", detail: str = "") -> None:
+        """Stages a message of this round's decisions: queued by `_release` once recorded."""
+        self._untold.append(
+            QueuedMessage(request=request, not_before=workflow.now(), action=action, detail=detail)
+        )
+
+    def _release(self) -> None:
+        if not self._untold:
+            return
+        outbox = self._outbox()
+        for message in self._untold:
+            outbox.add(
+                message.request, at=message.not_before, action=message.action, detail=message.detail
+            )
+        self._untold.clear()
+        self._sender.wake()
+
+    def _settled(self, message: QueuedMessage, result: MessageResult | None) -> None:
+        """A message left the outbox: the history says what it came to."""
+        request = message.request
+        if result is None or result.result is SendResult.GIVEN_UP:
+            # The notification log holds the failure; the task goes on with its schedule.
+            detail = result.error if result is not None else "every attempt failed"
+            self._task.record(
+                "delivery_failed", request.milestone_key, to=request.recipients, detail=detail
+            )
+        elif result.failed_units:
+            self._task.record(
+                "delivery_failed",
+                request.milestone_key,
+                to=result.failed_units,
+                detail="given up after the last attempt; the coordinator was told",
+            )
+        if message.action:
+            self._task.record(
+                message.action, request.milestone_key, to=request.recipients, detail=message.detail
+            )
 
     def _lead_and_coordinator(self) -> list[str]:
         return list(dict.fromkeys([*self._task.state.lead_units, self._input.coordinator]))
@@ -439,15 +446,14 @@ class TaskWorkflow:
                 continue
             reached = False
             for milestone in list(self._task.state.milestones):
-                if self._safe and self._task.corrected_by(milestone, event):
+                if self._task.corrected_by(milestone, event):
                     await self._restart_clock(milestone, event)
                     reached = True
                     continue
                 if not self._task.waits_on(milestone, event):
                     continue
-                if self._safe and milestone.occurrence_of is not None:
-                    # An occurrence opens none of its own: only the milestone it repeats does
-                    # (runs before the marker opened one inside each open occurrence too).
+                if milestone.occurrence_of is not None:
+                    # An occurrence opens none of its own: only the milestone it repeats does.
                     continue
                 if milestone.milestone.kind is MilestoneKind.RECURRING_EVENT:
                     await self._open_occurrence(milestone, event)
@@ -459,7 +465,7 @@ class TaskWorkflow:
                 self._task.record("event_ignored", detail=f"{event.identity}: nothing waits on it")
 
     async def _due_after(self, planned: PlannedMilestone, event: EventOccurrence) -> datetime:
-        return await self._compute(
+        return await compute(
             "due_after_event",
             DueAfterEventRequest(
                 task_code=self._input.task_code,
@@ -474,14 +480,13 @@ class TaskWorkflow:
         due = await self._due_after(milestone.milestone, event)
         self._task.start_clock(milestone, event, due)
         await self._plan_steps(milestone, after=workflow.now())
-        if self._safe:
-            await self._tell_clock_started(milestone, event)
+        self._tell_clock_started(milestone, event)
 
     async def _restart_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:
         due = await self._due_after(milestone.milestone, event)
         self._task.restart_clock(milestone, event, due)
         await self._plan_steps(milestone, after=workflow.now())
-        await self._tell_clock_started(milestone, event)
+        self._tell_clock_started(milestone, event)
 
     async def _open_occurrence(self, template: MilestoneState, event: EventOccurrence) -> None:
         if self._task.has_milestone(self._task.occurrence_key(template, event)):
@@ -489,28 +494,13 @@ class TaskWorkflow:
         due = await self._due_after(template.milestone, event)
         occurrence = self._task.add_occurrence(template, event, due)
         await self._plan_steps(occurrence, after=workflow.now())
-        if self._safe:
-            await self._tell_clock_started(occurrence, event)
+        self._tell_clock_started(occurrence, event)
 
-    async def _tell_clock_started(self, milestone: MilestoneState, event: EventOccurrence) -> None:
+    def _tell_clock_started(self, milestone: MilestoneState, event: EventOccurrence) -> None:
         lead_units = list(self._task.state.lead_units)
-        message = clock_started_message(
-            self._input, milestone, lead_units, event, at=workflow.now()
+        self._tell(
+            clock_started_message(self._input, milestone, lead_units, event, at=workflow.now())
         )
-        if self._record_first:
-            self._untold.append(message)  # told by `_record_then_tell`
-        else:
-            await self._notify(message)
-
-    async def _record_then_tell(self) -> None:
-        """The clocks the events started are written to the projection, then the lead units are
-        told: a send may wait all night for office hours, and meanwhile the task must not be
-        shown as waiting for its event. One write for all the events of the round."""
-        if not self._untold:
-            return
-        await self._publish()
-        while self._untold:
-            await self._notify(self._untold.pop(0))
 
     # ----------------------------------------------------------------------------- messages
 
@@ -518,14 +508,6 @@ class TaskWorkflow:
         """A message that came before the first run planned the task (its validator could not
         judge it yet) waits for the plan, and is judged then."""
         await workflow.wait_condition(lambda: self._ready)
-
-    @staticmethod
-    def _check(check: Callable[[M], None], message: M) -> None:
-        """A judgement in the handler itself (runs before the marker, where nothing queues)."""
-        try:
-            check(message)
-        except ValueError as refusal:
-            raise ApplicationError(str(refusal), type="Refused", non_retryable=True) from refusal
 
     def _judge(self, check: Callable[[M], None], message: M) -> None:
         """A validator's judgement: none before the first run planned the task (see _planned)."""
@@ -564,9 +546,6 @@ class TaskWorkflow:
     @workflow.update
     async def submit_evidence(self, submission: EvidenceSubmission) -> MilestoneView:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_evidence, submission)
-            return await legacy.submit_evidence(self, submission)
         return await self._queue(self._task.check_evidence, submission, self._apply_evidence)
 
     @submit_evidence.validator
@@ -590,17 +569,12 @@ class TaskWorkflow:
         await self._publish()
         # The lead units hear of it by the closing; the coordinator, unless it leads the task.
         if self._input.coordinator not in self._task.state.lead_units:
-            await self._notify(
-                evidence_received_message(self._input, milestone, submission, at=now)
-            )
+            self._tell(evidence_received_message(self._input, milestone, submission, at=now))
         return views.view(milestone)
 
     @workflow.update
     async def reject_evidence(self, rejection: EvidenceRejection) -> MilestoneView:
         await self._planned()
-        if not self._safe:  # an update those runs never had: applied inline, as theirs are
-            self._check(self._check_rejection, rejection)
-            return await legacy.reject_evidence(self, rejection)
         return await self._queue(self._check_rejection, rejection, self._apply_rejection)
 
     @reject_evidence.validator
@@ -617,7 +591,7 @@ class TaskWorkflow:
         await self._plan_steps(milestone, after=workflow.now())
         await self._publish()
         lead_units = list(self._task.state.lead_units)
-        await self._notify(
+        self._tell(
             evidence_rejected_message(
                 self._input, milestone, lead_units, rejection, at=workflow.now()
             )
@@ -627,9 +601,6 @@ class TaskWorkflow:
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> str:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_extension_request, request)
-            return await legacy.request_extension(self, request)
         return await self._queue(
             self._task.check_extension_request, request, self._apply_extension_request
         )
@@ -642,7 +613,7 @@ class TaskWorkflow:
         self._task.note_extension_request(request)
         milestone = self._task.milestone(request.milestone_key)
         asked_due = await self._due_on(request.new_due_on)
-        await self._notify(
+        self._tell(
             extension_request_message(self._input, milestone, request, asked_due, at=workflow.now())
         )
         return "recorded: the coordinator decides"
@@ -650,9 +621,6 @@ class TaskWorkflow:
     @workflow.update
     async def grant_extension(self, grant: ExtensionGrant) -> MilestoneView:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_extension_grant, grant)
-            return await legacy.grant_extension(self, grant)
         return await self._queue(self._task.check_extension_grant, grant, self._apply_grant)
 
     @grant_extension.validator
@@ -667,7 +635,7 @@ class TaskWorkflow:
         await self._plan_steps(milestone, after=workflow.now())
         await self._publish()
         lead_units = list(self._task.state.lead_units)
-        await self._notify(
+        self._tell(
             extension_granted_message(
                 self._input, milestone, lead_units, grant, previous, at=workflow.now()
             )
@@ -677,9 +645,6 @@ class TaskWorkflow:
     @workflow.update
     async def refuse_extension(self, refusal: ExtensionRefusal) -> MilestoneView:
         await self._planned()
-        if not self._safe:  # an update those runs never had: applied inline, as theirs are
-            self._check(self._task.check_extension_refusal, refusal)
-            return await self._apply_refusal(refusal)
         return await self._queue(self._task.check_extension_refusal, refusal, self._apply_refusal)
 
     @refuse_extension.validator
@@ -690,7 +655,7 @@ class TaskWorkflow:
         request = self._task.refuse_extension(refusal)
         milestone = self._task.milestone(refusal.milestone_key)
         lead_units = list(self._task.state.lead_units)
-        await self._notify(
+        self._tell(
             extension_refused_message(
                 self._input, milestone, lead_units, refusal, request, at=workflow.now()
             )
@@ -700,9 +665,6 @@ class TaskWorkflow:
     @workflow.update
     async def reassign_lead(self, reassignment: Reassignment) -> list[str]:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_reassignment, reassignment)
-            return legacy.reassign_lead(self, reassignment)
         return await self._queue(
             self._task.check_reassignment, reassignment, self._apply_reassignment
         )
@@ -715,7 +677,7 @@ class TaskWorkflow:
         previous = list(self._task.state.lead_units)
         lead_units = self._task.reassign(reassignment)
         await self._publish()
-        await self._notify(
+        self._tell(
             reassigned_message(
                 self._input, previous, list(lead_units), reassignment, at=workflow.now()
             )
@@ -725,9 +687,6 @@ class TaskWorkflow:
     @workflow.update
     async def cancel(self, closure: Closure) -> TaskSnapshot:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_closure, closure)
-            return legacy.close(self, TaskStatus.CANCELLED, closure)
         return await self._queue(self._task.check_closure, closure, self._apply_cancel)
 
     @cancel.validator
@@ -740,9 +699,6 @@ class TaskWorkflow:
     @workflow.update
     async def carry_over(self, closure: Closure) -> TaskSnapshot:
         await self._planned()
-        if not self._safe:
-            self._check(self._task.check_closure, closure)
-            return legacy.close(self, TaskStatus.CARRIED_OVER, closure)
         return await self._queue(self._task.check_closure, closure, self._apply_carry_over)
 
     @carry_over.validator
@@ -757,14 +713,12 @@ class TaskWorkflow:
         await self._publish()
         kind = MessageKind.CANCELLED if status is TaskStatus.CANCELLED else MessageKind.CARRIED_OVER
         recipients = self._lead_and_coordinator()
-        await self._notify(
-            closed_message(self._input, kind, recipients, closure, at=workflow.now())
-        )
+        self._tell(closed_message(self._input, kind, recipients, closure, at=workflow.now()))
         return self._snapshot()
 
     async def _due_on(self, day: date) -> datetime:
         """The due instant of a day a person named (the close of its office hours)."""
-        return await self._compute(
+        return await compute(
             "due_on_day",
             DueOnDayRequest(task_code=self._input.task_code, year=self._input.year, day=day),
             datetime,
@@ -792,18 +746,14 @@ class TaskWorkflow:
         searchable = (snapshot.display_status, tuple(snapshot.lead_units), next_due)
         if searchable != self._searchable:
             self._searchable = searchable
-            workflow.upsert_search_attributes(sa.task_updates(snapshot, next_due))
+            workflow.upsert_search_attributes(sa.task_updates(snapshot, next_due, self._generation))
         published: tuple[object, ...] = (
             snapshot.display_status,
             tuple(snapshot.lead_units),
             tuple((m.key, m.status, m.due, m.closed_at) for m in snapshot.milestones),
         )
-        if self._safe:
-            # The next step too: `status` must not show one that has already happened.
-            published = (*published, snapshot.next_action)
+        # The next step too: `status` must not show one that has already happened.
+        published = (*published, snapshot.next_action)
         if published != self._published:
             self._published = published
-            if self._local_publish:
-                await tell_locally("record_task_state", snapshot)
-            else:
-                await tell("record_task_state", snapshot)
+            await tell_locally("record_task_state", snapshot)

@@ -75,25 +75,6 @@ class TaskTracker:
     def waits_for_event(self) -> bool:
         return any(m.status is MilestoneStatus.WAITING_EVENT for m in self.state.milestones)
 
-    def catch_up(self, milestone: MilestoneState, now: datetime) -> list[ScheduledStep]:
-        """For a task started late: drops the steps of `milestone` already past `now` and
-        returns the latest of them, to be sent once (none if the milestone is closed)."""
-        missed = [step for step in milestone.steps if step.at <= now]
-        if not missed:
-            return []
-        latest = max(step.at for step in missed)
-        milestone.steps = [step for step in milestone.steps if step.at > now]
-        if milestone.closed:
-            return []
-        skipped = len([s for s in missed if s.at < latest])
-        if skipped:
-            self.record(
-                "caught_up",
-                milestone.key,
-                detail=f"started late: {skipped} earlier step(s) not replayed",
-            )
-        return [step for step in missed if step.at == latest]
-
     def skip_missed(self, milestone: MilestoneState, now: datetime) -> int:
         """For a task started late: drops the steps of `milestone` already past `now`, none of
         them sent; how many there were (none for a closed milestone). The task's lead units
@@ -311,6 +292,14 @@ class TaskTracker:
             raise ValueError(
                 f"the document date {submission.document_date.isoformat()} is in the future "
                 f"(today is {today.isoformat()})"
+            )
+        # Bounded as the plan's events are (workflows/plan.py): a year before the plan at most.
+        earliest = date(self.input.year - 1, 1, 1)
+        if submission.document_date is not None and submission.document_date < earliest:
+            raise ValueError(
+                f"the document date {submission.document_date.isoformat()} is before "
+                f"{earliest.isoformat()}: evidence for a plan of {self.input.year} is dated "
+                "the year before at the earliest"
             )
         if submission.link and not is_web_link(submission.link):
             raise ValueError(

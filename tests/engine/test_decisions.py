@@ -29,9 +29,11 @@ from models.workflow_messages import (
     Reassignment,
 )
 from notifications.channels import register_outbox
+from reports.records import plan_records
 from settings import get_settings
 from simulation.run import SimulatedPlan, local_start, simulated_plan
 from storage.db import session_scope
+from storage.plans import get_plan
 
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
 I. CÔNG TÁC CHỈ ĐẠO,,,,,
@@ -173,6 +175,14 @@ async def test_each_decision_is_told_to_the_units_it_concerns(plan: SimulatedPla
         rows = session.exec(select(NotificationLog)).all()
         logged = {(row.kind, row.unit_code, row.status) for row in rows}
     assert (MessageKind.EXTENSION_GRANTED, "van-phong", NotificationStatus.SENT) in logged
+    # The log keeps the due instant the extension replaced: a report of a date before the
+    # extension reads the due date then from it.
+    with session_scope(plan.settings.resolved_database_url()) as session:
+        stored = get_plan(session, key)
+        assert stored is not None
+        [extension] = plan_records(session, stored).facts[("I.1", "1")].extensions
+    assert local_iso(extension.previous_due) == "2023-03-31T17:00:00+07:00"
+    assert local_iso(extension.due) == "2023-04-07T17:00:00+07:00"
     assert (MessageKind.REASSIGNED, "phong-ccvc", NotificationStatus.SENT) in logged
     assert (MessageKind.CANCELLED, "cchc-vtlt", NotificationStatus.SENT) in logged
     assert (MessageKind.EVIDENCE_RECEIVED, "cchc-vtlt", NotificationStatus.SENT) in logged
@@ -262,6 +272,19 @@ async def test_dates_are_bounded_and_links_are_web_addresses(plan: SimulatedPlan
                 actor=LEAD,
             ),
             "the document date 2023-03-02 is in the future (today is 2023-03-01)",
+        ),
+        "a document dated 1900": (
+            operations.submit_evidence(
+                client,
+                key,
+                "I.1",
+                EvidenceSubmission(
+                    "1", "van-phong", document_number="1", document_date=date(1900, 1, 1)
+                ),
+                actor=LEAD,
+            ),
+            "the document date 1900-01-01 is before 2022-01-01: evidence for a plan of 2023 is "
+            "dated the year before at the earliest",
         ),
         "a link that is not http or https": (
             operations.submit_evidence(

@@ -89,6 +89,7 @@ async def test_a_rejection_reopens_the_milestone_and_tells_the_lead_unit(
     snapshot = await operations.task_snapshot(plan.client, key, "I.1")
     assert snapshot.status is TaskStatus.ACTIVE
     assert snapshot.next_action is not None and snapshot.next_action.action == "reminder"
+    await plan.messages_sent()
     told = [r for r in plan.recorder.requests if r.kind == MessageKind.EVIDENCE_REJECTED]
     assert [(r.task_code, r.recipients, r.note) for r in told] == [
         ("I.1", ["van-phong"], "thiếu chữ ký")

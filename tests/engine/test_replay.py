@@ -1,12 +1,14 @@
-"""Recorded histories of each kind of workflow replay against the current code.
+"""Recorded histories of each kind of workflow and each path replay against the current code.
 
-A change that makes one fail would break workflows already running for months: guard it with
-`workflow.patched(...)` so old histories take the old path, then record new histories with
-`python scripts/record_histories.py` (a new generation, beside the old ones).
+A change that makes one fail would break workflows already running for months: put it behind a
+marker (workflows/markers.py) so that older runs take the old path, then record the new
+generation's histories with `python scripts/record_histories.py` beside the older ones. 1.0.0 is
+the baseline: every history here is of it, and none took a marker.
 """
 
 import base64
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,22 +17,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
-from workflows.plan import (
-    CONCURRENT_ROUTING,
-    EVENT_CORRECTIONS,
-    LATE_YEAR_SUMMARY,
-    YEARLY_SUMMARIES,
-)
-from workflows.task import (
-    LOCAL_PLANNING,
-    LOCAL_PUBLISH,
-    RECORD_BEFORE_TELLING,
-    REJECT_EVIDENCE,
-    SAFE_HANDLERS,
-)
+from workflows import markers
+from workflows.outbox import MAX_ATTEMPTS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
-KINDS = {
+# One per kind of workflow and per path (scripts/record_histories.py says how each is made).
+PATHS = {
+    # the year of the seed plan
     "fixed-closed-on-time",
     "fixed-never-done",
     "after-event-closed-late",
@@ -40,51 +33,30 @@ KINDS = {
     "ongoing",
     "plan",
     "daily-digest",
+    # every update and signal
+    "messages-extension-reassign-carry-over",
+    "messages-event-corrected-evidence",
+    "messages-cancel",
+    "messages-recurring",
+    "messages-late-start",
+    "messages-after-its-event",
+    "messages-plan",
+    "evidence-rejected",
+    # started late, and over several years
+    "plan-started-after-its-year",
+    "task-started-after-its-year",
+    "plan-of-several-years",
+    "yearly-task-of-several-years",
+    "ongoing-task-of-several-years",
+    # record first, tell later
+    "plan-started-on-a-saturday",
+    "evidence-at-night-held-over-the-weekend",
+    "decision-while-messages-are-held",
+    "continues-as-new-with-messages-queued",
+    "continued-with-its-messages-queued",
+    "evidence-held-over-tet",
+    "dead-channel",
 }
-# Before the safe-message-handler pattern (no marker): the handlers as they were.
-FIRST_GENERATION = KINDS
-# After it: the same kinds, and a small plan that receives every message.
-SECOND_GENERATION = {f"{kind}.v2" for kind in KINDS} | {
-    "messages-extension-reassign-carry-over.v2",
-    "messages-event-corrected-evidence.v2",
-    "messages-cancel.v2",
-    "messages-recurring.v2",
-    "messages-late-start.v2",
-    "messages-after-its-event.v2",
-    "messages-plan.v2",
-    "plan-started-after-its-year.v2",
-    "task-started-after-its-year.v2",
-}
-# After the tasks computed their dates in the worker (local activities) and the plan routed
-# an event to its tasks together: the same again.
-THIRD_GENERATION = {name.replace(".v2", ".v3") for name in SECOND_GENERATION}
-# After the tasks wrote the projection as a local activity: the year, every message and the
-# evidence rejected (`record_histories.py the_year every_message evidence_rejected`).
-FOURTH_GENERATION = {f"{kind}.v4" for kind in KINDS} | {
-    "messages-extension-reassign-carry-over.v4",
-    "messages-event-corrected-evidence.v4",
-    "messages-cancel.v4",
-    "messages-recurring.v4",
-    "messages-late-start.v4",
-    "messages-after-its-event.v4",
-    "messages-plan.v4",
-    "evidence-rejected.v4",
-}
-# After the tasks wrote the projection before telling of a clock an event started: every run
-# of the script (`record_histories.py`).
-FIFTH_GENERATION = {name.replace(".v4", ".v5") for name in FOURTH_GENERATION} | {
-    "plan-started-after-its-year.v5",
-    "task-started-after-its-year.v5",
-    "plan-of-several-years.v5",
-    "yearly-task-of-several-years.v5",
-    "ongoing-task-of-several-years.v5",
-}
-
-
-def generation(name: str) -> int:
-    """1 for the first generation's files (no suffix), N for `<kind>.vN`."""
-    _, dot, suffix = name.rpartition(".v")
-    return int(suffix) if dot and suffix.isdigit() else 1
 
 
 def events(path: Path) -> list[dict[str, object]]:
@@ -92,14 +64,15 @@ def events(path: Path) -> list[dict[str, object]]:
     return found
 
 
-def test_there_is_a_history_of_each_kind_in_each_generation() -> None:
-    assert {path.stem for path in HISTORIES} >= (
-        FIRST_GENERATION
-        | SECOND_GENERATION
-        | THIRD_GENERATION
-        | FOURTH_GENERATION
-        | FIFTH_GENERATION
+def by_name() -> dict[str, list[dict[str, object]]]:
+    return {path.stem: events(path) for path in HISTORIES}
+
+
+def test_there_is_a_history_of_each_path_of_the_current_generation() -> None:
+    suffix = (
+        "" if markers.generations()[-1] == markers.BASELINE else f".{markers.generations()[-1]}"
     )
+    assert {path.stem for path in HISTORIES} >= {f"{name}{suffix}" for name in PATHS}
 
 
 def test_every_update_and_signal_of_every_workflow_is_in_a_recorded_history() -> None:
@@ -131,101 +104,81 @@ def patches(path: Path) -> set[str]:
     return found
 
 
-def test_the_second_generation_takes_the_new_paths() -> None:
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    plans = {"daily-digest.v2", "plan.v2", "messages-plan.v2", "plan-started-after-its-year.v2"}
-    for name in sorted(SECOND_GENERATION - plans):
-        assert SAFE_HANDLERS in marked[name], name
-    assert EVENT_CORRECTIONS in marked["messages-plan.v2"]
-    assert LATE_YEAR_SUMMARY in marked["plan-started-after-its-year.v2"]
-    for name in sorted(FIRST_GENERATION):
-        assert not marked[name] & {SAFE_HANDLERS, EVENT_CORRECTIONS, LATE_YEAR_SUMMARY}, name
+def test_the_baseline_takes_no_marker_and_later_generations_only_listed_ones() -> None:
+    listed = {marker.name for marker in markers.LIVE}
+    for path in HISTORIES:
+        assert patches(path) <= listed, path.stem
 
 
-def test_a_plan_of_several_years_takes_its_own_path_and_no_other_plan_does() -> None:
-    # Recorded by `scripts/record_histories.py several_years`: a plan of 2025–2026 that sends a
-    # summary at the end of each year and ends after the last.
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    several = {"plan-of-several-years.v2", "plan-of-several-years.v5"}
-    for name in several:
-        assert YEARLY_SUMMARIES in marked[name], name
-    for name in {"ongoing-task-of-several-years.v2", "yearly-task-of-several-years.v2"}:
-        assert SAFE_HANDLERS in marked[name], name
-    others = set(marked) - several
-    assert all(YEARLY_SUMMARIES not in marked[name] for name in others)
+def kinds(event: dict[str, object]) -> str:
+    """What an event is, in a word: its attributes' name, an activity by its type."""
+    for name, value in event.items():
+        if name.endswith("EventAttributes"):
+            if name == "activityTaskScheduledEventAttributes" and isinstance(value, dict):
+                return f"scheduled:{value['activityType']['name']}"
+            return name.removesuffix("EventAttributes")
+    return ""
 
 
-def test_the_third_generation_computes_dates_in_the_worker_and_routes_together() -> None:
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    plans = {"daily-digest", "plan", "messages-plan", "plan-started-after-its-year"}
-    for name in sorted(THIRD_GENERATION - {f"{plan}.v3" for plan in plans}):
-        assert {SAFE_HANDLERS, LOCAL_PLANNING} <= marked[name], name
-    assert CONCURRENT_ROUTING in marked["messages-plan.v3"]
-    for name in sorted(FIRST_GENERATION | SECOND_GENERATION):
-        assert not marked[name] & {LOCAL_PLANNING, CONCURRENT_ROUTING}, name
+def batch_instants(event: dict[str, object]) -> list[datetime]:
+    """The instants the messages of a `send_messages` batch were asked for."""
+    scheduled = event["activityTaskScheduledEventAttributes"]
+    assert isinstance(scheduled, dict)
+    [batch] = scheduled["input"]["payloads"]
+    messages = json.loads(base64.b64decode(batch["data"]))["messages"]
+    return [datetime.fromisoformat(m["request"]["scheduled_at"]) for m in messages]
 
 
-def test_the_fourth_generation_writes_the_projection_in_the_worker() -> None:
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    plans = {"daily-digest.v4", "plan.v4", "messages-plan.v4"}
-    for name in sorted(FOURTH_GENERATION - plans):
-        assert {SAFE_HANDLERS, LOCAL_PLANNING, LOCAL_PUBLISH} <= marked[name], name
-    older = {name for name in marked if generation(name) < 4}
-    assert all(LOCAL_PUBLISH not in marked[name] for name in older)
+def test_an_update_is_answered_before_any_message_it_causes_is_sent() -> None:
+    """Record first, tell later: between an update's acceptance and its answer the workflow
+    records (activities, local activities) and may send what earlier steps and decisions asked
+    for, but nothing this update decided."""
+    checked = 0
+    for name, found in by_name().items():
+        accepted_at: list[datetime] = []
+        for event in found:
+            kind = kinds(event)
+            if kind == "workflowExecutionUpdateAccepted":
+                accepted_at.append(datetime.fromisoformat(str(event["eventTime"])))
+            elif kind == "workflowExecutionUpdateCompleted" and accepted_at:
+                accepted_at.pop(0)
+                checked += 1
+            elif kind == "scheduled:send_messages" and accepted_at:
+                assert all(at < accepted_at[0] for at in batch_instants(event)), name
+    assert checked > 20
 
 
-def commands(path: Path) -> list[str]:
-    """The activities a history ran, in order, local ones included; a notification as
-    `send_notification:<kind>`."""
-    found: list[str] = []
-    for event in events(path):
-        marker = event.get("markerRecordedEventAttributes")
-        if isinstance(marker, dict) and marker["markerName"] == "core_local_activity":
-            [data] = marker["details"]["data"]["payloads"]
-            found.append(json.loads(base64.b64decode(data["data"]))["activity_type"])
-        scheduled = event.get("activityTaskScheduledEventAttributes")
-        if isinstance(scheduled, dict):
-            name = scheduled["activityType"]["name"]
-            if name == "send_notification":
-                [request] = scheduled["input"]["payloads"]
-                name += ":" + json.loads(base64.b64decode(request["data"]))["kind"]
-            found.append(name)
-    return found
+def sent_batches(found: list[dict[str, object]]) -> int:
+    return sum(1 for event in found if kinds(event) == "scheduled:send_messages")
 
 
-def before_clock_started(path: Path) -> list[str]:
-    """What ran just before each clock-started message of a history."""
-    ran = commands(path)
-    return [ran[i - 1] for i, name in enumerate(ran) if name == "send_notification:clock_started"]
+def test_held_messages_wait_on_a_timer_not_in_an_activity_retry() -> None:
+    histories = by_name()
+    for name in (
+        "evidence-at-night-held-over-the-weekend",
+        "decision-while-messages-are-held",
+        "evidence-held-over-tet",
+        "continued-with-its-messages-queued",
+    ):
+        found = [kinds(event) for event in histories[name]]
+        # Held (by the activity's answer, or already in the queue the run was given): a timer
+        # until the opening, then the send.
+        assert any(
+            kind == "timerFired" and "scheduled:send_messages" in found[i : i + 6]
+            for i, kind in enumerate(found)
+        ), name
+    # The run that continued as new did so with messages still queued: none sent in it after
+    # the evidence (they came back held), and the next run sent them.
+    ended = [kinds(event) for event in histories["continues-as-new-with-messages-queued"]]
+    assert ended[-1] == "workflowExecutionContinuedAsNew"
 
 
-def test_the_fifth_generation_writes_the_projection_before_telling_of_a_clock() -> None:
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    plans = {
-        "daily-digest.v5",
-        "plan.v5",
-        "messages-plan.v5",
-        "plan-started-after-its-year.v5",
-        "plan-of-several-years.v5",
-    }
-    taken = {SAFE_HANDLERS, LOCAL_PLANNING, LOCAL_PUBLISH, RECORD_BEFORE_TELLING}
-    for name in sorted(FIFTH_GENERATION - plans):
-        assert taken <= marked[name], name
-    older = {name for name in marked if generation(name) < 5}
-    assert all(RECORD_BEFORE_TELLING not in marked[name] for name in older)
-    # Every path an event takes (started, corrected, recurring, known at the task's start):
-    # the projection is written, then the lead units are told; before, they were told first.
-    told = {path.stem: before_clock_started(path) for path in HISTORIES}
-    with_events = {
-        "after-event-closed-late",
-        "recurring-event",
-        "messages-event-corrected-evidence",
-        "messages-recurring",
-        "messages-after-its-event",
-    }
-    for kind in sorted(with_events):
-        assert told[f"{kind}.v5"] and set(told[f"{kind}.v5"]) == {"record_task_state"}, kind
-        assert "record_task_state" not in told[f"{kind}.v4"], kind
+def test_a_dead_channel_is_tried_on_timers_until_given_up() -> None:
+    found = by_name()["dead-channel"]
+    # The first run's batches: the plan's own, the request's attempts, the grant's.
+    assert sent_batches(found) >= MAX_ATTEMPTS
+    timers = sum(1 for event in found if kinds(event) == "timerFired")
+    assert timers >= MAX_ATTEMPTS - 1
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -234,12 +187,3 @@ async def test_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
-
-
-def test_a_rejection_of_evidence_takes_its_path_in_both_generations() -> None:
-    # Recorded by `scripts/record_histories.py evidence_rejected` (and, before the safe
-    # handlers, by the web app's branch): delivered, rejected, delivered again, the review window.
-    marked = {path.stem: patches(path) for path in HISTORIES}
-    assert REJECT_EVIDENCE in marked["evidence-rejected"]
-    assert SAFE_HANDLERS not in marked["evidence-rejected"]
-    assert {REJECT_EVIDENCE, SAFE_HANDLERS} <= marked["evidence-rejected.v2"]

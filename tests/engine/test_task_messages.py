@@ -102,6 +102,7 @@ async def test_an_extension_moves_the_deadline_and_the_reminders(plan: Simulated
         actor=LEAD,
     )
     assert "coordinator decides" in answer
+    await plan.messages_sent()
     asked = [r for r in plan.recorder.requests if r.kind == "extension_request"]
     assert [(r.recipients, r.requested_by, r.note) for r in asked] == [
         (["cchc-vtlt"], "van-phong", "waiting for data")

@@ -224,7 +224,7 @@ def test_an_event_starts_the_clock_and_opens_occurrences() -> None:
     assert occurrence.occurrence_of == "2" and occurrence.status is MilestoneStatus.OPEN
 
 
-def test_a_late_start_sends_only_the_latest_missed_step() -> None:
+def test_a_late_start_drops_the_missed_steps_and_keeps_the_rest_in_order() -> None:
     task, _ = tracker(planned("1"), now=DUE - timedelta(days=1))
     milestone = task.state.milestones[0]
     steps = [
@@ -237,8 +237,7 @@ def test_a_late_start_sends_only_the_latest_missed_step() -> None:
     task.set_steps(milestone, list(reversed(steps)), until=DUE + timedelta(days=120))
     assert milestone.steps == steps
 
-    sent = task.catch_up(milestone, DUE - timedelta(days=1))
-    assert sent == steps[1:3]
+    assert task.skip_missed(milestone, DUE - timedelta(days=1)) == 3
     assert milestone.steps == steps[3:]
     assert task.state.history[-1].action == "caught_up"
     assert task.take_due_steps(milestone, DUE - timedelta(seconds=1)) == []

@@ -96,6 +96,16 @@ def row_plan_id(session: Any) -> int:
     return plan.id
 
 
+def _check_year(until: date, confirmed: bool) -> None:
+    """The engine's rule for a new due date past the plan's year, in its words
+    (workflows/task_state.py `_check_new_due`)."""
+    if until.year > NOW.year and not confirmed:
+        raise EngineRefused(
+            f"the new due date {until.isoformat()} is beyond the plan's year "
+            f"{NOW.year}: confirm it if that is meant (--confirm)"
+        )
+
+
 class RecordingEngine(EngineActions):
     """Answers like the engine and records the projection as its activities would."""
 
@@ -156,8 +166,10 @@ class RecordingEngine(EngineActions):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> str:
         self._called("request_extension", actor, task=task_code, until=until, reason=reason)
+        _check_year(until, confirmed)
         return "recorded: the coordinator decides"
 
     async def grant_extension(
@@ -169,8 +181,10 @@ class RecordingEngine(EngineActions):
         *,
         until: date,
         reason: str,
+        confirmed: bool = False,
     ) -> MilestoneView:
         self._called("grant_extension", actor, task=task_code, until=until, reason=reason)
+        _check_year(until, confirmed)
         return self._set_status(task_code, milestone_key, MilestoneStatus.OPEN)
 
     async def refuse_extension(

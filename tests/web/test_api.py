@@ -212,8 +212,9 @@ def test_the_engines_refusal_comes_back_with_its_reason(site: Site) -> None:
         EVIDENCE, headers=bearer(site, "van-phong"), data={"document_number": "1"}
     )
     assert answer.status_code == 409
-    assert answer.json()["detail"] == "milestone '1' is already closed (done_on_time)"
-    assert audit(site)[-1].message.endswith("already closed (done_on_time)")
+    # In the words of the person who acted (the engine's own sentence is English).
+    assert answer.json()["detail"] == "Mốc 1 đã đóng (hoàn thành đúng hạn)."
+    assert audit(site)[-1].message == "engine_refused: Mốc 1 đã đóng (hoàn thành đúng hạn)."
 
 
 def test_a_unit_asks_for_more_time_and_the_coordinator_refuses(site: Site) -> None:

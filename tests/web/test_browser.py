@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
-from control import accounts, links, operations
+from control import accounts, links, operations, refusal_words
 from control.runtime import build_worker
 from deadlines.local_time import local_day
 from models.statuses import MilestoneStatus
@@ -49,6 +49,7 @@ from storage.db import session_scope
 from storage.overview import milestone_rows
 from storage.plans import get_plan, store_plan
 from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
+from tests.web.language import foreign
 from web.actions import ENDED, EngineActions
 from web.app import create_app
 from web.context import words
@@ -67,6 +68,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEW: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN"}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+ON_A_PHONE: dict[str, Any] = {
+    "viewport": PHONE,
+    "locale": "vi-VN",
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 COORDINATOR = ("dieuphoi", "mat-khau-dieu-phoi")
 LEADERSHIP = ("lanhdao", "mat-khau-lanh-dao")
 # Thursday 16/03/2023, 09:00 in Vietnam: the first reminder of "Tháng 3/2023" goes out on
@@ -79,6 +88,7 @@ I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH,,,,,
 3,Rà soát hồ sơ lưu trữ,Trung tâm lưu trữ lịch sử tỉnh,Văn phòng Sở,Sau khi UBND tỉnh ban hành,
 II. CẢI CÁCH THỂ CHẾ,,,,,
 1,Rà soát văn bản quy phạm pháp luật,Phòng Tổ chức biên chế và tổ chức phi chính phủ,,Tháng 6/2023,
+2,Rà soát thủ tục theo kế hoạch của tỉnh,Văn phòng Sở,,Theo Kế hoạch của UBND tỉnh,
 """
 PDF = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -139,9 +149,31 @@ def milestone_status(settings: Settings, plan_key: str, task: str) -> str | None
     return rows[0].status if rows else None
 
 
-async def shot(page: Page, name: str) -> None:
+async def sideways(page: Page) -> tuple[int, int]:
+    """How wide the page is, and how wide the window: the first above the second means a
+    person has to scroll sideways."""
+    wide, window = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    return int(wide), int(window)
+
+
+async def shot(page: Page, name: str, *, ours: bool = True) -> None:
+    """The page as it is (a desktop), then on a phone: 390×844, with nothing to scroll
+    sideways for; one of the app's own pages (`ours`) said in Vietnamese."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if not ours:
+        return
+    found = [str(f) for f in foreign(await page.content())]
+    assert not found, f"{name} is not all in Vietnamese:\n" + "\n".join(found)
+    desktop = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    try:
+        wide, window = await sideways(page)
+        assert wide <= window, f"{name}: {wide} px wide on a {window} px phone"
+        await page.screenshot(path=str(SHOTS / f"{name}-dien-thoai.png"), full_page=True)
+    finally:
+        if desktop is not None:
+            await page.set_viewport_size(desktop)
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +333,14 @@ async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_don
         await clerk.locator("h1").inner_text()
         == "I.1. Xây dựng Kế hoạch cải cách hành chính của Sở"
     )
+    # The same link on a phone: the form and the unit's page fit the screen, each milestone's
+    # state and its button within reach without scrolling sideways.
+    phone = await (await engine.browser.new_context(**ON_A_PHONE)).new_page()
+    await phone.goto(link)
+    assert await sideways(phone) == (PHONE["width"], PHONE["width"])
+    for field in ("input[name=document_number]", "input[name=file]", "#evidence-form button"):
+        box = await phone.locator(field).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     await clerk.fill("input[name=document_number]", "15/KH-SNV")
     await clerk.fill("input[name=document_date]", "2023-03-16")
     pdf = engine.folder / "ke-hoach-cchc.pdf"
@@ -312,6 +352,17 @@ async def test_a_reminder_email_leads_to_evidence_and_the_dashboard_shows_it_don
     assert "Đã nhận minh chứng" in await clerk.locator(".flash.ok").inner_text()
     await clerk.goto(f"{engine.base}/unit")
     await shot(clerk, "04-trang-cua-don-vi")
+
+    await phone.goto(f"{engine.base}/unit")
+    assert await sideways(phone) == (PHONE["width"], PHONE["width"])
+    rows = phone.locator("#unit-work tbody tr")
+    assert await rows.count() >= 2
+    for n in range(await rows.count()):
+        for part in (".state", "a.button"):
+            box = await rows.nth(n).locator(part).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"], (n, part)
+    title = await rows.first.locator("td.title").bounding_box()
+    assert title is not None and title["width"] > PHONE["width"] / 2  # no word-a-line column
 
     await eventually(
         lambda: (
@@ -339,7 +390,7 @@ async def test_the_coordinator_triggers_an_event_and_the_waiting_tasks_become_du
     page = await signed_in(engine, *COORDINATOR)
     await page.goto(f"{engine.base}/plans/{engine.plan_key}")
     waiting = page.locator('tr[data-state="waiting_event"]')
-    assert await waiting.count() == 2
+    assert await waiting.count() == 3  # I.2 and I.3 on one event, II.2 on the province's plan
     await page.click("text=Ghi nhận sự kiện")
     await page.select_option("select[name=key]", "ubnd-tinh-ban-hanh")
     await page.fill("input[name=decision]", "12/QĐ-UBND")
@@ -354,14 +405,44 @@ async def test_the_coordinator_triggers_an_event_and_the_waiting_tasks_become_du
     assert "2 nhiệm vụ bắt đầu tính hạn" in said
     # The page after the confirmation shows the new state, not the old one as if current.
     assert "đang ghi nhận" not in said
-    assert await page.locator('tr[data-state="waiting_event"]').count() == 0
+
+    async def waiting_are(tasks: set[str]) -> bool:
+        await page.goto(f"{engine.base}/plans/{engine.plan_key}")
+        rows = page.locator('tr[data-state="waiting_event"]')
+        return {
+            await rows.nth(n).get_attribute("data-task") for n in range(await rows.count())
+        } == tasks
+
+    assert await waiting_are({"II.2"})
+    # The province's plan sets II.2's due date: the preview asks for it before anything can be
+    # confirmed, and the engine takes the event once it is given.
+    await page.goto(f"{engine.base}/plans/{engine.plan_key}/events")
+    await page.select_option("select[name=key]", "ke-hoach-cua-ubnd-tinh")
+    await page.fill("input[name=decision]", "30/KH-UBND")
+    await page.click("#event-choose button")
+    await page.wait_for_load_state()
+    assert await page.locator("#event-confirm").count() == 0
+    assert "Hạn của II.2 do văn bản" in await page.locator("#event-needs-due").inner_text()
+    await page.fill("#event-due input[name=due_on]", "2023-05-31")
+    await page.click("#event-due button")
+    await page.wait_for_load_state()
+    assert "31/05/2023" in await page.locator("#event-preview").inner_text()
+    await shot(page, "07b-su-kien-can-han")
+    await page.click("#event-confirm button")
+    await page.wait_for_load_state()
+    assert (
+        "“Theo Kế hoạch của UBND tỉnh”: 1 nhiệm vụ" in await page.locator(".flash.ok").inner_text()
+    )
+    await eventually(lambda: waiting_are(set()))
+    due = await page.locator('tr[data-task="II.2"] td[data-label="Hạn"]').inner_text()
+    assert due.strip() == "31/05/2023 17:00"
     await page.goto(f"{engine.base}/plans/{engine.plan_key}")
     due_soon_until = PlannedSteps(engine.settings).due_soon_until(local_day(engine.clock()), 2023)
     for task in ("I.2", "I.3"):
         row = page.locator(f'tr[data-task="{task}"]')
-        due = milestone_due(engine.settings, engine.plan_key, task)
-        expected = "due_soon" if local_day(due) <= due_soon_until else "in_progress"
-        assert await row.get_attribute("data-state") == expected, (task, due)
+        due_at = milestone_due(engine.settings, engine.plan_key, task)
+        expected = "due_soon" if local_day(due_at) <= due_soon_until else "in_progress"
+        assert await row.get_attribute("data-state") == expected, (task, due_at)
     await shot(page, "08-bang-theo-doi-sau-su-kien")
 
 
@@ -384,7 +465,7 @@ async def test_the_other_pages(engine: Engine) -> None:
     await coordinator.goto(f"{engine.base}/docs")
     await coordinator.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
     assert all(url.startswith(engine.base) or url.startswith("data:") for url in loaded), loaded
-    await shot(coordinator, "12-api")
+    await shot(coordinator, "12-api", ours=False)  # Swagger UI's own page
     leadership = await signed_in(engine, *LEADERSHIP)
     await leadership.goto(f"{engine.base}/overview")
     assert "Tổng quan cho lãnh đạo" in await leadership.locator("h1").inner_text()
@@ -444,7 +525,7 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
                 headers=unit,
             )
             assert refused.status_code == 409
-            assert "not after the current one" in refused.json()["detail"]
+            assert "không sau hạn hiện tại" in refused.json()["detail"]
         granted = await coordinator.post(
             f"{plan}/tasks/I.1/milestones/1/extension",
             json={"decision": "grant", "until": "2023-04-14", "reason": "Đồng ý"},
@@ -471,7 +552,10 @@ async def test_the_api_acts_on_the_real_engine(engine: Engine) -> None:
         )
         # Refused by the workflow ("the task is cancelled"), or once it has ended, by the engine.
         assert again.status_code == 409
-        assert "cancelled" in again.json()["detail"] or ENDED in again.json()["detail"]
+        assert again.json()["detail"] in (
+            refusal_words.refusal("the task is cancelled"),
+            refusal_words.refusal(ENDED),
+        )
         await eventually(
             lambda: (
                 milestone_status(engine.settings, engine.plan_key, "II.1")

@@ -145,7 +145,7 @@ def test_the_task_page_shows_everything_and_the_audit_log(site: Site) -> None:
         "31/03/2023 17:00",  # the due instant
         "Lịch nhắc đã lên kế hoạch",
         "Nhắc hạn",
-        "đề nghị gia hạn đến <strong>2023-04-14</strong>",
+        "đề nghị gia hạn đến <strong>14/04/2023</strong>",
         "Nhật ký thao tác",
         "đường dẫn của đơn vị",
         "Không đồng ý",

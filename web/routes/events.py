@@ -4,6 +4,7 @@ would start (each task's due date), and records it."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -66,13 +67,15 @@ def events_page(
         except Refusal as refusal:
             problem = refusal_text(refusal)
         except NotFound:
-            problem = say("done", "nothing_waits", key=key)
+            name = context.reader.event_names(plan_key).get(key, key)
+            problem = say("done", "nothing_waits", key=name)
     return render(
         request,
         "events.html",
         {
             "plan_key": plan_key,
             "awaited": context.events.awaited(plan_key),
+            "event_names": context.reader.event_names(plan_key),
             "preview": preview,
             "problem": problem,
             "chosen": {
@@ -141,7 +144,7 @@ async def event_recorded(
         text = say(
             "done",
             "event_recorded",
-            key=key,
+            key=web(request).reader.event_names(plan_key).get(key, key),
             count=len(outcome.tasks),
             tasks=", ".join(outcome.tasks),
         )
@@ -151,7 +154,11 @@ async def event_recorded(
         request,
         act,
         to=f"{plan_path(plan_key)}?state={Tracking.WAITING_EVENT.value}",
-        refused_to=f"{plan_path(plan_key)}/events",
+        # Back to the preview as it was filled in, to correct what was refused.
+        refused_to=f"{plan_path(plan_key)}/events?"
+        + urlencode(
+            {"key": key, "occurred_on": occurred_on, "decision": decision, "due_on": due_on}
+        ),
         said=said,
     )
 

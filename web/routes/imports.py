@@ -15,7 +15,7 @@ from web.deps import Checked, Coordinator, web
 from web.forms import acted, back, form_year, plan_path
 from web.importing import ImportCheck, StartOutcome
 from web.refusals import Refusal
-from web.rendering import flash, render
+from web.rendering import flash, plan_title, render
 from web.schemas import (
     PROBLEMS,
     CellToCheck,
@@ -198,7 +198,9 @@ async def import_start(request: Request, sha256: str, who: Checked, form: Import
         return outcome
 
     def said(done: StartOutcome) -> str:
-        text = say("done", "plan_started", plan=done.plan_key)
+        started = web(request).reader.stored_plan(done.plan_key)
+        name = plan_title(started) if started is not None else done.plan_key
+        text = say("done", "plan_started", plan=name)
         return text + (" " + say("done", "still_recording") if done.pending else "")
 
     response = await acted(request, act, to="/import", said=said)

@@ -27,6 +27,7 @@ from web.schemas import (
     Row,
 )
 from web.views import Shown
+from web.waiting import sent_by
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["milestones"], responses=PROBLEMS)
@@ -66,10 +67,17 @@ def evidence_page(request: Request, at: Milestone, who: Who, t: str = "") -> Res
             # task's page is theirs (after signing in).
             return back(_anchor(at))
         raise Refusal("not_your_task", status=403)
+    requests = [
+        r
+        for r in sent_by(context.settings, who.unit.code).requests
+        if (r.plan.key, r.task_code, r.milestone_key)
+        == (at.plan_key, at.task_code, at.milestone_key)
+    ]
     return render(
         request,
         "evidence.html",
         {
+            "requests": requests,
             "plan": plan,
             "shown": shown,
             "leads": who.unit.code in shown.row.lead_units,
@@ -143,7 +151,13 @@ async def api_submit_evidence(
 
 async def ask_extension(request: Request, who: Visitor, at: MilestoneAt, ask: ExtensionAsk) -> None:
     await web(request).acting.request_extension(
-        who, at.plan_key, at.task_code, at.milestone_key, until=ask.until, reason=ask.reason
+        who,
+        at.plan_key,
+        at.task_code,
+        at.milestone_key,
+        until=ask.until,
+        reason=ask.reason,
+        confirmed=ask.confirmed,
     )
 
 
@@ -154,11 +168,11 @@ async def extension_asked(
     who: Checked,
     until: Annotated[str, Form()],
     reason: Annotated[str, Form()],
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     async def act() -> None:
-        await ask_extension(
-            request, who, at, ExtensionAsk(until=required_date(until), reason=reason)
-        )
+        ask = ExtensionAsk(until=required_date(until), reason=reason, confirmed=confirmed)
+        await ask_extension(request, who, at, ask)
 
     return await acted(request, act, to=_path(at), said=lambda _: say("done", "extension_asked"))
 
@@ -182,7 +196,13 @@ async def decide_extension(
     if decision.decision == "grant":
         if decision.until is None:
             raise Refusal("bad_date", detail="until")
-        await acting.grant_extension(who, *where, until=decision.until, reason=decision.reason)
+        await acting.grant_extension(
+            who,
+            *where,
+            until=decision.until,
+            reason=decision.reason,
+            confirmed=decision.confirmed,
+        )
     else:
         await acting.refuse_extension(who, *where, reason=decision.reason)
 
@@ -195,6 +215,7 @@ async def extension_decided(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()],
     until: Annotated[str, Form()] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     grant = decision == "grant"
 
@@ -203,12 +224,16 @@ async def extension_decided(
             decision="grant" if grant else "refuse",
             reason=reason,
             until=required_date(until) if grant else None,
+            confirmed=confirmed,
         )
         await decide_extension(request, who, at, chosen)
 
     def said(_: None) -> str:
         if grant:
-            return say("done", "extension_granted", milestone=at.milestone_key, until=until)
+            new_due = required_date(until)
+            return say(
+                "done", "extension_granted", milestone=at.milestone_key, until=f"{new_due:%d/%m/%Y}"
+            )
         return say("done", "extension_refused", milestone=at.milestone_key)
 
     return await acted(request, act, to=_anchor(at), said=said)

@@ -27,6 +27,7 @@ from web.schemas import (
 )
 from web.tracking import TRACKING_ORDER
 from web.views import Dashboard, Filters, Overview
+from web.waiting import waiting_for_coordinator
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["plans"], responses=PROBLEMS)
@@ -90,8 +91,13 @@ def dashboard(request: Request, plan_key: str, who: Who, filters: DashboardFilte
         return back("/unit")
     plan_reader(request, plan_key)
     board = dashboard_of(request, plan_key, filters)
-    template = "_rows.html" if request.headers.get("hx-request") else "dashboard.html"
-    return render(request, template, {"board": board, "order": TRACKING_ORDER})
+    if request.headers.get("hx-request"):
+        return render(request, "_rows.html", {"board": board, "order": TRACKING_ORDER})
+    settings = web(request).settings
+    waiting = waiting_for_coordinator(settings, plan_key) if who.is_coordinator else None
+    return render(
+        request, "dashboard.html", {"board": board, "order": TRACKING_ORDER, "waiting": waiting}
+    )
 
 
 @api.get("/plans/{plan_key}", response_model=DashboardOut)

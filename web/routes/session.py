@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from control import accounts
+from control import accounts, refusal_words
 from control.permissions import Actor
 from models.tables import Account as AccountRow
 from web.auth import Visitor
@@ -138,7 +138,8 @@ def change_password(
             raise accounts.AccessRefused("the two new passwords differ")
         accounts.change_password(context.settings, who.account.name, current=current, new=new)
     except accounts.AccessRefused as refused:
-        flash(request, "error", say("done", "password_not_changed", reason=refused))
+        reason = refusal_words.refusal(str(refused))
+        flash(request, "error", say("done", "password_not_changed", reason=reason))
         return back("/account/password")
     context.sessions.sign_in(session_of(request), who.account.name)
     flash(request, "ok", say("done", "password_changed"))

@@ -65,7 +65,7 @@ async def task_page(request: Request, plan_key: str, task_code: str, who: PlanRe
             "detail": detail,
             "history": history,
             "history_problem": history_problem,
-            "units": context.units.all_unit_names(),
+            "units": context.units.lead_candidates(detail.plan.agency_id),
             "Tracking": Tracking,
         },
     )

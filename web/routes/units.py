@@ -15,7 +15,7 @@ from web.auth import Visitor
 from web.context import say
 from web.deps import Checked, Coordinator, LinkUnitVisitor, open_link, web
 from web.forms import acted, back
-from web.rendering import flash, render
+from web.rendering import channel_name, flash, render
 from web.schemas import (
     PROBLEMS,
     AttemptOut,
@@ -28,6 +28,7 @@ from web.schemas import (
 )
 from web.tracking import TRACKING_ORDER
 from web.views import UnitPage
+from web.waiting import sent_by
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["units"], responses=PROBLEMS)
@@ -57,6 +58,7 @@ def unit_page(request: Request, who: LinkUnitVisitor) -> Response:
         "unit.html",
         {
             "page": unit_page_of(request, who),
+            "sent": sent_by(web(request).settings, who.unit.code),
             "calendar_token": signer.token(who.unit.code, issued_at=who.unit.issued_at),
             "order": TRACKING_ORDER,
         },
@@ -117,12 +119,12 @@ async def link_sent(
 
     def said(attempts: list[DeliveryAttempt]) -> str:
         sent = [a for a in attempts if a.delivered]
+        unit = web(request).units.all_unit_names().get(unit_code, unit_code)
         if sent:
-            return say("done", "link_sent", unit=unit_code, channel=sent[0].channel)
-        answers = "; ".join(f"{a.channel}: {a.answer}" for a in attempts) or say(
-            "done", "no_channel"
-        )
-        flash(request, "error", say("done", "link_not_sent", unit=unit_code, answers=answers))
+            return say("done", "link_sent", unit=unit, channel=channel_name(sent[0].channel))
+        # Each channel by its kind; what its server answered is in the log.
+        answers = ", ".join(channel_name(a.channel) for a in attempts) or say("done", "no_channel")
+        flash(request, "error", say("done", "link_not_sent", unit=unit, answers=answers))
         return ""
 
     return await acted(request, act, to="/units", said=said)

@@ -1,0 +1,87 @@
+"""The registry of the workflows' markers (`workflow.patched`), and the generation of a run.
+
+A run's history is replayed by whatever code the worker runs today: a change to what a task or
+plan workflow asks of Temporal (an activity more or less, another order, another timer) would
+make the histories of open runs fail to replay. Such a change goes behind a marker, listed here:
+
+    LIVE = (
+        Marker(
+            name="digest-per-instant",           # the id given to workflow.patched
+            changed="what runs with it do differently, and why",
+            since="1.1.0",                       # the release that brings it (pyproject.toml)
+        ),
+    )
+
+and the code asks `markers.taken("digest-per-instant")` where the two paths part. A run takes
+every live marker at its start (`generation`), so a run is of one generation throughout: the
+newest marker it took names it (`since`), or `BASELINE` when it took none. Each run carries its
+generation in the search attribute `NhachanGeneration`, and `scheduler.py plans` counts the
+open runs of each.
+
+The lifecycle of a marker (docs/DEPLOY.md):
+
+1. patched: listed with `deprecated=False`; both paths live in the code.
+2. deprecated: once no run of an older generation is open (`scheduler.py plans` shows none),
+   the next release sets `deprecated=True`; the old path is deleted, `taken` calls
+   `workflow.deprecate_patch` and answers True, and the histories are recorded again.
+3. removed: once no run of a generation older than the deprecation's is open, the entry and its
+   `taken` calls go; `BASELINE` becomes its `since`.
+
+1.0.0 folded every marker of the releases before it (the old paths are gone, their recorded
+histories recorded again): the registry starts empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from temporalio import workflow
+
+
+@dataclass(frozen=True)
+class Marker:
+    name: str
+    # What runs that took it do differently.
+    changed: str
+    # The release that brought it: the generation of the runs that take it.
+    since: str
+    # No run without it is open any more: `deprecate_patch`, one path left.
+    deprecated: bool = False
+
+
+# The generation of a run that took no live marker: the release whose code it runs.
+BASELINE = "1.0.0"
+
+# Oldest first. Empty: 1.0.0 is the baseline.
+LIVE: tuple[Marker, ...] = ()
+
+
+def _marker(name: str) -> Marker:
+    for marker in LIVE:
+        if marker.name == name:
+            return marker
+    raise KeyError(f"marker {name!r} is not in workflows/markers.py LIVE")
+
+
+def taken(name: str) -> bool:
+    """Workflow code only: whether this run took the marker `name` (one of LIVE)."""
+    marker = _marker(name)
+    if marker.deprecated:
+        workflow.deprecate_patch(marker.name)
+        return True
+    return workflow.patched(marker.name)
+
+
+def generation() -> str:
+    """Workflow code only, at the start of a run: the generation of this run (see above). It
+    asks for every live marker, so that the run takes them all or none from its start."""
+    current = BASELINE
+    for marker in LIVE:
+        if taken(marker.name):
+            current = marker.since
+    return current
+
+
+def generations() -> list[str]:
+    """Every generation a run may be of, oldest first."""
+    return list(dict.fromkeys([BASELINE, *(marker.since for marker in LIVE)]))

@@ -1,0 +1,75 @@
+"""The task workflow's sender: the one coroutine that sends what its outbox holds.
+
+The main loop owns it (starts it with the run, waits for it to be idle before continuing as new
+and for the outbox to be empty before ending). Whatever is due goes in one activity call, in the
+order it was queued; what comes back held (outside office hours: the activity says until when,
+from the calendar) or failed waits on a durable timer, and meanwhile the main loop goes on
+deciding: nothing the task does waits behind a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from models.payloads import MessageResult
+    from models.workflow_messages import QueuedMessage
+    from workflows.notification_calls import send_messages
+    from workflows.outbox import Outbox
+
+Settled = Callable[[QueuedMessage, MessageResult | None], None]
+
+
+class Sender:
+    def __init__(self, outbox: Callable[[], Outbox], settled: Settled) -> None:
+        # The task's queue as it stands (its state is replaced when the first run plans it).
+        self._outbox = outbox
+        # Told of each message that left the queue, and what it came to.
+        self._settled = settled
+        self.busy = False
+        self._queued = False
+
+    def wake(self) -> None:
+        """Something was queued: look again now rather than at the next timer."""
+        self._queued = True
+
+    def idle(self) -> bool:
+        return not self.busy
+
+    def done(self) -> bool:
+        return not self.busy and not self._outbox()
+
+    async def run(self) -> None:
+        while True:
+            now = workflow.now()
+            outbox = self._outbox()
+            due = outbox.due(now)
+            if not due:
+                next_at = outbox.next_at()
+                timeout = None if next_at is None else max(next_at - now, timedelta(seconds=1))
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(lambda: self._queued, timeout=timeout)
+                self._queued = False
+                continue
+            self.busy = True
+            results: list[MessageResult] = []
+            try:
+                results = await send_messages(outbox.batch(due))
+            except ActivityError as error:
+                # Not one message's failure but the call's (a worker gone too often): each
+                # counts a failed attempt and is tried again later.
+                workflow.logger.warning("sending %d message(s) failed: %s", len(due), error.cause)
+            now = workflow.now()
+            # One result per message, in the batch's order (None for all when the call failed).
+            answers: list[MessageResult | None] = (
+                list(results) if len(results) == len(due) else [None] * len(due)
+            )
+            for queued, result in zip(due, answers, strict=True):
+                if outbox.settle(queued, result, now):
+                    self._settled(queued, result)
+            self.busy = False
