@@ -10,6 +10,7 @@ from datetime import date, datetime
 from deadlines import DeadlineRefused, MilestoneKind, PlannedMilestone, due_after_event
 from models.statuses import MilestoneStatus
 from models.tables import Plan
+from storage.db import session_scope
 from storage.overview import MilestoneRow
 from web.reading import Reader, section_rank
 from web.views import NotFound
@@ -53,6 +54,25 @@ class Events:
         self.reader = reader
         self.settings = reader.settings
 
+    def names(self, plan_key: str) -> dict[str, str]:
+        """Event key -> what the plan calls the event (“Theo Kế hoạch của UBND tỉnh”), for
+        every event the plan's milestones wait on or waited on."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            plan = self.reader.plan_of(session, plan_key)
+            rows = self.reader.rows_in(session, plan)
+        names: dict[str, str] = {}
+        for row in rows:
+            if row.event_key and row.event_key not in names:
+                names[row.event_key] = self.event_words(row, plan)
+        return names
+
+    def event_words(self, row: MilestoneRow, plan: Plan) -> str:
+        """The words of the row's deadline that name its event."""
+        for milestone in self.reader.readings(row.deadline_text, row.title, row.task_code, plan):
+            if milestone.event_key == row.event_key:
+                return milestone.text
+        return row.deadline_text
+
     def awaited(self, plan_key: str) -> dict[str, list[MilestoneRow]]:
         """Event key -> the milestones waiting on it (or repeating on it)."""
         _plan, rows = self.reader.plan_rows(plan_key)
@@ -79,7 +99,7 @@ class Events:
             start = EventStart(
                 row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
             )
-            preview.name = preview.name or self.reader.event_words(row, plan)
+            preview.name = preview.name or self.event_words(row, plan)
             if kind is MilestoneKind.OUTSIDE_PLAN:
                 preview.needs_due_date = True
                 if due_on is None:

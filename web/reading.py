@@ -27,7 +27,6 @@ from models.tables import (
     Plan,
     UnitRole,
 )
-from plan_import.header import title_years
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
@@ -45,6 +44,7 @@ from storage.overview import (
 from storage.plan_rows import KeptPlanRows
 from storage.plans import get_agency, get_plan, get_task
 from web.planning import PlannedStep, PlannedSteps, recipients
+from web.readings import written_year
 from web.tracking import (
     DONE_TRACKING,
     Tracking,
@@ -414,6 +414,10 @@ class Reader:
             now=now,
         )
 
+    def plan_of(self, session: Session, plan_key: str) -> Plan:
+        """The plan of this key, or NotFound (for the readers beside this one)."""
+        return self._plan(session, plan_key)
+
     def rows_in(self, session: Session, plan: Plan) -> list[MilestoneRow]:
         """The plan's rows, as `_plan_rows` keeps them (for the readers beside this one)."""
         return self._plan_rows(session, plan)
@@ -427,25 +431,6 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
             return plan, self._plan_rows(session, plan)
-
-    def event_names(self, plan_key: str) -> dict[str, str]:
-        """Event key -> what the plan calls the event (“Theo Kế hoạch của UBND tỉnh”), for
-        every event the plan's milestones wait on or waited on."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            plan = self._plan(session, plan_key)
-            rows = self._plan_rows(session, plan)
-        names: dict[str, str] = {}
-        for row in rows:
-            if row.event_key and row.event_key not in names:
-                names[row.event_key] = self.event_words(row, plan)
-        return names
-
-    def event_words(self, row: MilestoneRow, plan: Plan) -> str:
-        """The words of the row's deadline that name its event."""
-        for milestone in self.readings(row.deadline_text, row.title, row.task_code, plan):
-            if milestone.event_key == row.event_key:
-                return milestone.text
-        return row.deadline_text
 
     def readings(self, text: str, title: str, task_code: str, plan: Plan) -> list[PlannedMilestone]:
         """The milestones a deadline text reads as in the plan's year (a plan written for
@@ -468,13 +453,6 @@ class Reader:
             written_year=written if written != plan.year else None,
             last_year=plan.last_year,
         )
-
-
-def written_year(plan: Plan) -> int | None:
-    """The one year the plan's title names (“… năm 2023”): the year it was written for, which
-    is not the plan's year when a plan is run again for another (`--year`)."""
-    years = title_years(plan.title)
-    return years.last if years is not None and not years.several else None
 
 
 def pending_extension(decisions: list[AuditEntry], milestone_key: str) -> AuditEntry | None:

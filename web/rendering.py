@@ -19,7 +19,7 @@ from models.tables import Plan
 from storage.db import session_scope
 from web.context import refusal_detail, words
 from web.deps import session_of, visitor, web
-from web.reading import written_year
+from web.readings import written_year
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

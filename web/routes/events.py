@@ -67,7 +67,7 @@ def events_page(
         except Refusal as refusal:
             problem = refusal_text(refusal)
         except NotFound:
-            name = context.reader.event_names(plan_key).get(key, key)
+            name = context.events.names(plan_key).get(key, key)
             problem = say("done", "nothing_waits", key=name)
     return render(
         request,
@@ -75,7 +75,7 @@ def events_page(
         {
             "plan_key": plan_key,
             "awaited": context.events.awaited(plan_key),
-            "event_names": context.reader.event_names(plan_key),
+            "event_names": context.events.names(plan_key),
             "preview": preview,
             "problem": problem,
             "chosen": {
@@ -144,7 +144,7 @@ async def event_recorded(
         text = say(
             "done",
             "event_recorded",
-            key=web(request).reader.event_names(plan_key).get(key, key),
+            key=web(request).events.names(plan_key).get(key, key),
             count=len(outcome.tasks),
             tasks=", ".join(outcome.tasks),
         )
