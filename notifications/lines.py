@@ -17,7 +17,7 @@ from models.tables import Milestone, NotificationLog, Task
 from notifications.contacts import UnitLookup
 from notifications.formatting import format_day, format_due
 from notifications.kinds import DECISION_KINDS, TASK_KINDS, parse_kind
-from notifications.links import UnitLinks, evidence_link
+from notifications.links import UnitLinks, event_link, evidence_link, task_link
 from notifications.messages import (
     DecisionLine,
     EvidenceLine,
@@ -28,6 +28,7 @@ from notifications.messages import (
 from notifications.office_hours import CalendarOfYear
 from notifications.outcomes import InvalidNotification
 from notifications.requests import RequestDetails
+from replies.tokens import ReplySubject
 from storage import notifications as log
 from storage.plans import get_task
 
@@ -76,6 +77,13 @@ class MessageLines:
             line, evidence_link=self._unit_links.signed(line.evidence_link, unit_code)
         )
 
+    def reply_to(self, row: NotificationLog, *, issued_at: datetime) -> str:
+        """The signed address a reply to the email of `row` goes to; "" when no mailbox is set."""
+        if self._unit_links is None or row.id is None:
+            return ""
+        about = ReplySubject(row.unit_code, row.plan_key, row.task_code, row.milestone_key)
+        return self._unit_links.replies.reply_to(row.id, about, issued_at=issued_at)
+
     def unit_name(self, code: str) -> str:
         try:
             return self._directory.get(code).name
@@ -107,11 +115,16 @@ class MessageLines:
             event_text=request.event_text,
             event_key=request.event_key,
             event_recorder_name=self._event_recorder(request.event_key),
+            event_link=self._event_link(request.plan_key, request.event_key),
         )
 
     def _event_recorder(self, event_key: str) -> str:
         """Who records an event (the coordinator), named in messages about it."""
         return self.unit_name(self._directory.coordinator) if event_key else ""
+
+    def _event_link(self, plan_key: str, event_key: str) -> str:
+        """Where the coordinator records the event (the events page, the event chosen)."""
+        return event_link(self.public_url, plan_key, event_key) if event_key else ""
 
     def held_line(self, row: NotificationLog, now: datetime) -> MilestoneLine:
         """A request held in the log (for a digest or a summary), from what the log kept; its
@@ -133,6 +146,7 @@ class MessageLines:
             event_text=details.event_text,
             event_key=details.event_key,
             event_recorder_name=self._event_recorder(details.event_key),
+            event_link=self._event_link(row.plan_key, details.event_key),
         )
         return self.for_unit(line, row.unit_code)
 
@@ -164,8 +178,7 @@ class MessageLines:
             requested_by_name=self.unit_name(request.requested_by),
             new_due_text=format_due(request.requested_due_at),
             reason=reason,
-            new_due_on=local_day(request.requested_due_at).isoformat(),
-            coordinator_code=self._directory.coordinator,
+            answer_link=task_link(self.public_url, request.plan_key, request.task_code),
         )
 
     def decision_line(self, request: NotificationRequest, kind: MessageKind) -> DecisionLine | None:

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from replies.tokens import ReplyTokens
+
 
 def _part(value: str) -> str:
     return quote(value, safe="")
@@ -21,10 +23,18 @@ def plan_link(public_url: str, plan_key: str) -> str:
 
 def evidence_link(public_url: str, plan_key: str, task_code: str, milestone_key: str) -> str:
     """Where the lead unit sends the evidence (minh chứng) of one milestone."""
-    return (
-        f"{plan_link(public_url, plan_key)}/tasks/{_part(task_code)}"
-        f"/milestones/{_part(milestone_key)}/evidence"
-    )
+    task = task_link(public_url, plan_key, task_code)
+    return f"{task}/milestones/{_part(milestone_key)}/evidence"
+
+
+def task_link(public_url: str, plan_key: str, task_code: str) -> str:
+    """The task's page, where the coordinator (signed in) answers what a unit asked."""
+    return f"{plan_link(public_url, plan_key)}/tasks/{_part(task_code)}"
+
+
+def event_link(public_url: str, plan_key: str, event_key: str) -> str:
+    """The plan's events page with the event chosen, where the coordinator records it."""
+    return f"{plan_link(public_url, plan_key)}/events?key={_part(event_key)}"
 
 
 class InvalidLink(ValueError):
@@ -49,9 +59,12 @@ class UnitLinks:
     it was issued; revoking a unit's links (the web app's business) refuses every link issued
     before the revocation."""
 
-    def __init__(self, secret: str, *, max_age: timedelta) -> None:
+    def __init__(self, secret: str, *, max_age: timedelta, reply_address: str = "") -> None:
         self._serializer = URLSafeSerializer(secret, salt="nhachan.unit-link")
         self.max_age = max_age
+        # The way back by email: the reply address every email carries, signed with the same
+        # key and expiring after the same time as the link.
+        self.replies = ReplyTokens(secret, max_age=max_age, address=reply_address)
 
     @staticmethod
     def issue_instant(at: datetime) -> datetime:

@@ -20,7 +20,9 @@ from settings import Settings
 def unit_links(settings: Settings) -> UnitLinks:
     """The signer of the units' own links, with the lifetime the settings give them."""
     return UnitLinks(
-        settings.resolved_secret_key(), max_age=timedelta(days=settings.unit_link_days)
+        settings.resolved_secret_key(),
+        max_age=timedelta(days=settings.unit_link_days),
+        reply_address=settings.reply_address,
     )
 
 

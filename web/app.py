@@ -32,7 +32,17 @@ from web.context import WebContext, refusal_text, wall_clock, words
 from web.deps import Account, visitor
 from web.refusals import Refusal, Where
 from web.rendering import ENVIRONMENT, render
-from web.routes import events, files, imports, milestones, plans, session, tasks, units
+from web.routes import (
+    events,
+    files,
+    imports,
+    milestones,
+    plans,
+    replies,
+    session,
+    tasks,
+    units,
+)
 from web.schemas import Problem
 from web.views import NotFound
 
@@ -154,6 +164,7 @@ def create_app(
     for module in (session, plans, tasks, milestones, events, units, imports):
         app.include_router(module.pages)
         app.include_router(module.api)
+    app.include_router(replies.router)
     app.include_router(exports.router)
     app.include_router(files.router)
 

@@ -1,7 +1,7 @@
 """ended sessions: a web session signed out of opens nothing, even from a copied cookie
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0009
 Create Date: 2026-12-04 23:50:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0011'
-down_revision: str | None = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -109,6 +109,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "preview_import": COORDINATORS,
     "import_start": PLAN_COORDINATOR,
     "start_import": PLAN_COORDINATOR,
+    # replies received by email or Zalo; the webhook opens to Zalo's secret alone
+    "replies_page": COORDINATORS,
+    "attach_by_hand": PLAN_COORDINATOR,
+    "zalo_webhook": frozenset(),
     # files and the documentation
     "evidence_file": UNITS_OWN_READERS,
     "openapi": ACCOUNTS,
@@ -212,6 +216,12 @@ def sample(route: Route, values: dict[str, Any], csrf: str) -> dict[str, Any]:
         "import_start": {"year": "2023"},
         "import_upload": {"year": "2023"},
         "import_preview": {"year": "2023"},
+        "attach_by_hand": {
+            "plan_key": PLAN_KEY,
+            "task_code": "VI.2",
+            "milestone_key": "1",
+            "unit_code": "ttlt",
+        },
         "import_plan": {"year": "2023"},
     }
     bodies: dict[str, dict[str, Any]] = {
@@ -253,6 +263,7 @@ def path_of(route: Route, values: dict[str, Any]) -> str:
         unit_code=values["unit_code"],
         token=values["token"],
         sha256=values["upload_sha"] if "import" in route.path else values["file_sha"],
+        reply_id=1,
     )
 
 
