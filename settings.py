@@ -20,12 +20,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
 from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years
 from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
-from plan_import.yaml_input import load_yaml_text
 
 # The shipped folders, asked of `shipped` (which imports nothing of ours) and named here too.
 from shipped import DATA_DIR as DATA_DIR
 from shipped import MIGRATIONS_DIR as MIGRATIONS_DIR
 from shipped import PROJECT_ROOT as PROJECT_ROOT
+from yaml_input import load_yaml_text
 
 # Where state lives by default: var/ in the source tree, or in the working directory of an
 # installed wheel (site-packages is no place to write; a deployment sets NHACHAN_VAR_DIR).
@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = 20 * 1024 * 1024
     # Where the web app listens ("host:port"); empty: the public URL's own host and port.
     web_listen: str = ""
+    # The reverse proxies in front of the web app (addresses, comma-separated): only a request
+    # from one of them may say, in X-Forwarded-For, whom it came from. Empty: nobody may.
+    trusted_proxies: str = ""
 
     # Replies (README "Replies by email and Zalo"). The mailbox units reply to: every email
     # carries a Reply-To of this address with a signed "+token"; empty: no Reply-To.
@@ -146,6 +149,9 @@ class Settings(BaseSettings):
         return configured_calendar(
             tuple(calendar_years(plan_year)), folder, self.office_opens, self.office_closes
         )
+
+    def proxy_addresses(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.trusted_proxies.split(",") if part.strip())
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

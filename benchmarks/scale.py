@@ -197,18 +197,7 @@ def task_inputs(
     directory = load_unit_directory(settings.units_file)
     imported = operations.load_plan_for_start(path, year=year, directory=directory)
     return [
-        TaskWorkflowInput(
-            plan_key=plan_key,
-            year=imported.year,
-            task_code=task.code,
-            title=task.title,
-            deadline_text=task.deadline_text,
-            lead_units=list(task.lead_units),
-            coordinating_units=list(task.coordinating_units),
-            coordinator=directory.coordinator,
-            leadership=directory.leadership,
-            written_year=imported.written_year,
-        )
+        operations.task_workflow_input(imported, task, directory, plan_key=plan_key)
         for task in imported.tasks
     ]
 

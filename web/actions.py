@@ -4,7 +4,8 @@ the form). Each call says who acts (`control.permissions.Actor`: a unit from its
 office a signed-in account's role stands for), and the operations check what that actor may do.
 
 Refusals come out as `EngineRefused` (the engine's own reason); an engine that does not
-answer (Temporal down, no worker polling) as `EngineUnavailable`, after `ANSWER_WITHIN`.
+answer (Temporal down) as `EngineUnavailable`; one that took the request and did not answer
+within `ANSWER_WITHIN` (no worker polling, or a slow one) as `EngineLate`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from models.workflow_messages import (
 from plan_import import Correction
 from settings import Settings
 from storage.plans import PlanNotStorable
-from workflows.task import TaskWorkflow
 
 T = TypeVar("T")
 
@@ -55,6 +55,12 @@ class EngineRefused(ValueError):
 
 class EngineUnavailable(RuntimeError):
     """The engine did not answer (Temporal unreachable, or no worker)."""
+
+
+class EngineLate(EngineUnavailable):
+    """The request reached the engine but no answer came in time: it may have been recorded
+    (an update whose worker is slow answers late), so whoever asked must look before saying it
+    failed."""
 
 
 class EngineActions:
@@ -95,9 +101,7 @@ class EngineActions:
         except (operations.PlanNotStartable, PlanNotStorable, NotPermitted) as error:
             raise EngineRefused(str(error)) from error
         except TimeoutError as error:
-            raise EngineUnavailable(
-                f"no answer within {within:.0f} s: is the worker running?"
-            ) from error
+            raise EngineLate(f"no answer within {within:.0f} s: is the worker running?") from error
 
     # ----------------------------------------------------------------------------- units
 
@@ -212,6 +216,6 @@ class EngineActions:
         """The task's own history, as its workflow holds it (one query, for one task page)."""
         # A page waits briefly: it shows everything else without this.
         return await self._call(
-            lambda c: operations.task_handle(c, plan_key, task_code).query(TaskWorkflow.history),
+            lambda c: operations.task_history(c, plan_key, task_code),
             within=HISTORY_WITHIN,
         )
