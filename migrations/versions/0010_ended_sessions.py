@@ -1,6 +1,6 @@
 """ended sessions: a web session signed out of opens nothing, even from a copied cookie
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-04 23:50:00.000000
 """
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0011'
+revision: str = '0010'
 down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
