@@ -108,6 +108,22 @@ def test_only_failed_sign_ins_count_toward_the_limit(site: Site) -> None:
     assert answers[:limit] == [401] * limit and answers[-1] == 429
 
 
+def test_a_failed_sign_in_is_written_to_the_audit_log_without_its_password(site: Site) -> None:
+    visitor = site.browser()
+    tried = "mat-khau-doan-thu-1"
+    for name in (LEADERSHIP[0], "ai-do-khong-co"):
+        answer = visitor.post(
+            "/api/session",
+            json={"name": name, "password": tried},
+            headers={"X-CSRF-Token": csrf_of(visitor)},
+        )
+        assert answer.status_code == 401
+        entry = audit(site)[-1]
+        assert (entry.action, entry.outcome, entry.actor) == ("sign_in", "refused", name)
+        assert entry.address == "testclient" and entry.message.startswith("sign_in_failed")
+        assert tried not in repr(entry.model_dump())
+
+
 def test_x_forwarded_for_is_read_from_named_proxies_only(site: Site) -> None:
     from web.app import create_app
 
