@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from control import operations, refusal_words
 from control.permissions import Actor
 from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
@@ -215,18 +216,24 @@ class Importing:
 
         async def act(actor: Actor) -> StartOutcome:
             path = self._import_path(sha256)
-            read = self.read_import(
-                sha256, file_name=path.name, year=year, until=until, corrections=corrections
-            ).imported
-            if read is not None:
-                self.acting.check_agency(visitor, read.key, read.agency_code)
+            # The file first, as the command line does: a broken one is named whether the
+            # engine is up or not (the same words as the engine's refusal of it).
+            try:
+                read = operations.plan_for_start(
+                    self.settings, path, year=year, corrections=corrections, until=until
+                )
+            except (operations.PlanNotStartable, PlanImportError) as error:
+                raise Refusal(
+                    "engine_refused", status=409, detail=refusal_words.refusal(str(error))
+                ) from error
+            self.acting.check_agency(visitor, read.key, read.agency_code)
             report = await self.acting.engine_call(
                 self.acting.engine.start_plan(
-                    actor, path, year=year, until=until, corrections=corrections
+                    actor, path, year=year, until=until, corrections=corrections, imported=read
                 )
             )
             if report is None:
-                return StartOutcome(read.key if read is not None else "", pending=True)
+                return StartOutcome(read.key, pending=True)
             plan_key = str(report.plan_key)
 
             def planned() -> bool:

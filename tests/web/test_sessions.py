@@ -363,3 +363,29 @@ def test_a_cancellation_answered_late_is_shown_as_recorded(site: Site) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"closed": "cancelled", "recorded": True, "pending": False}
     assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("cancel", "done")
+
+
+def test_a_plan_that_cannot_start_is_named_with_the_engine_down(site: Site) -> None:
+    """The file is read before the engine is called, as the command line does: a plan whose
+    agency has no coordinator is refused in its own words, not "the engine is unreachable"."""
+    from tests.support.mailserver import free_port
+    from web.actions import EngineActions
+    from web.app import create_app
+
+    settings = site.settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    app = create_app(settings, clock=lambda: site.now, engine=EngineActions(settings))
+    with TestClient(app, base_url="http://testserver") as client:
+        token = sign_in(client, *COORDINATOR)
+        upload = client.post(
+            "/api/imports",
+            files={"file": (QNG_PLAN.name, QNG_PLAN.read_bytes(), "text/plain")},
+            headers={"X-CSRF-Token": token},
+        )
+        assert upload.status_code == 200, upload.text
+        sha256 = upload.json()["upload"]
+        started = client.post(
+            f"/api/imports/{sha256}/start", json={}, headers={"X-CSRF-Token": token}
+        )
+    assert started.status_code == 409, started.text
+    assert "chưa có đơn vị theo dõi kế hoạch và lãnh đạo" in started.json()["message"]
+    assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("start_plan", "refused")
