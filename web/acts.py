@@ -14,11 +14,13 @@ from typing import Any, TypeVar
 
 from control import audit, refusal_words
 from control.permissions import Actor, NotPermitted, check_agency
+from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
 from models.tables import AuditEntry, UnitRole
 from plan_import.units import load_unit_directory
 from settings import Settings
 from storage.db import session_scope
+from storage.notifications import latest_message_id
 from storage.overview import unit_of_role
 from storage.plans import get_agency, get_plan
 from web.actions import EngineActions, EngineLate, EngineRefused, EngineUnavailable
@@ -167,6 +169,23 @@ class ActingBase:
             raise Refusal("engine_late", status=504, detail=str(error), recorded=None) from error
         except EngineUnavailable as error:
             raise Refusal("engine_unavailable", status=503, detail=str(error)) from error
+
+    def message_since_now(self, where: Where, kind: MessageKind) -> Callable[[], bool]:
+        """Whether the engine has since written a message of `kind` about the milestone: how a
+        decision answered too late (a request, a refusal, a rejection) is found recorded."""
+
+        def latest() -> int:
+            with session_scope(self.settings.resolved_database_url()) as session:
+                return latest_message_id(
+                    session,
+                    plan_key=where.plan_key,
+                    task_code=where.task_code,
+                    milestone_key=where.milestone_key,
+                    kind=kind,
+                )
+
+        before = latest()
+        return lambda: latest() > before
 
     def _milestone(self, plan_key: str, task_code: str, milestone_key: str) -> Shown:
         try:

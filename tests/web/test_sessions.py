@@ -389,3 +389,131 @@ def test_a_plan_that_cannot_start_is_named_with_the_engine_down(site: Site) -> N
     assert started.status_code == 409, started.text
     assert "chưa có đơn vị theo dõi kế hoạch và lãnh đạo" in started.json()["message"]
     assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("start_plan", "refused")
+
+
+class LateDecisionEngine(RecordingEngine):
+    """Takes an extension request, a refusal, an evidence rejection or an event and answers
+    too late; with `record`, the engine's activities have written it first (the message it
+    sends, the event)."""
+
+    record = False
+
+    def _message(self, plan_key: str, task_code: str, key: str, kind: Any) -> None:
+        from storage.notifications import ensure_log
+
+        with session_scope(self._settings.resolved_database_url()) as session:
+            ensure_log(
+                session,
+                key=f"late-{kind.value}-{len(self.calls)}",
+                workflow_id=f"task-{plan_key}-{task_code}",
+                plan_key=plan_key,
+                task_code=task_code,
+                milestone_key=key,
+                kind=kind,
+                unit_code="van-phong",
+                scheduled_at=self._clock(),
+                details={},
+                now=self._clock(),
+            )
+
+    async def request_extension(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, **what: Any
+    ) -> str:
+        from models.payloads import MessageKind
+
+        self._called("request_extension", actor, task=task_code, **what)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EXTENSION_REQUEST)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def refuse_extension(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, *, reason: str
+    ) -> MilestoneView:
+        from models.payloads import MessageKind
+
+        self._called("refuse_extension", actor, task=task_code, reason=reason)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EXTENSION_REFUSED)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def reject_evidence(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, *, reason: str
+    ) -> MilestoneView:
+        from models.payloads import MessageKind
+
+        self._called("reject_evidence", actor, task=task_code, reason=reason)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EVIDENCE_REJECTED)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def trigger_event(self, actor: Actor, plan_key: str, **what: Any) -> Any:
+        from models.workflow_messages import EventOccurrence, EventRecord
+        from storage.progress import save_event
+
+        self._called("trigger_event", actor, **what)
+        if self.record:
+            event = EventOccurrence(what["key"], what["occurred_on"])
+            with session_scope(self._settings.resolved_database_url()) as session:
+                save_event(session, record=EventRecord(plan_key, event))
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+
+def test_decisions_answered_late_are_shown_as_recorded_when_they_were(site: Site) -> None:
+    """An extension request, its refusal, an evidence rejection and an event: each not
+    recorded first ("not known yet", 504), then recorded (done), as evidence is."""
+    from web.app import create_app
+
+    engine = LateDecisionEngine(site.settings, lambda: site.now)
+    app = create_app(site.settings, clock=lambda: site.now, engine=engine)
+    milestone = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1"
+    unit = {"Authorization": f"Bearer {site.link('van-phong')}"}
+    with TestClient(app, base_url="http://testserver") as client:
+        headers = {"X-CSRF-Token": sign_in(client, *COORDINATOR)}
+        asks: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+            (
+                "request_extension",
+                f"{milestone}/extension-request",
+                {"until": "2023-04-14", "reason": "chờ"},
+                unit,
+            ),
+            (
+                "refuse_extension",
+                f"{milestone}/extension",
+                {"decision": "refuse", "reason": "không"},
+                headers,
+            ),
+            (
+                "trigger_event",
+                f"/api/plans/{PLAN_KEY}/events",
+                {"key": "ubnd-tinh-ban-hanh", "occurred_on": site.now.date().isoformat()},
+                headers,
+            ),
+        ]
+        for action, path, body, who in asks:
+            for record in (False, True):
+                engine.record = record
+                answer = client.post(path, json=body, headers=who)
+                entry = audit(site)[-1]
+                if record:
+                    assert answer.status_code == 200, (action, answer.text)
+                    assert (entry.action, entry.outcome) == (action, "done")
+                else:
+                    assert answer.status_code == 504, (action, answer.text)
+                    assert answer.json()["recorded"] is None
+                    assert (entry.action, entry.outcome) == (action, "failed")
+        # Evidence to reject, delivered as the engine records it.
+        delivered = client.post(
+            f"{milestone}/evidence", headers=unit, data={"document_number": "1"}
+        )
+        assert delivered.status_code == 200, delivered.text
+        for record in (False, True):
+            engine.record = record
+            answer = client.post(
+                f"{milestone}/review", json={"decision": "reject", "reason": "sai"}, headers=headers
+            )
+            entry = audit(site)[-1]
+            assert answer.status_code == (200 if record else 504), answer.text
+            assert (entry.action, entry.outcome) == (
+                "reject_evidence",
+                "done" if record else "failed",
+            )
