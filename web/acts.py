@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from control import audit, refusal_words
-from control.permissions import Actor, NotPermitted, check_agency
+from control.permissions import Action, Actor, NotPermitted, check_agency, check_permitted
 from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
 from models.tables import AuditEntry, UnitRole
@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 # How long an action that changes what many pages show waits for the projection to show it.
 SETTLE_WITHIN = 10.0
+# The audit's names of the coordinator's actions that control.permissions names otherwise.
+_PERMISSION = {"trigger_event": Action.RECORD_EVENT}
 # Milestones a unit may deliver for or ask more time on (the engine judges them again).
 _ACTIONABLE = frozenset({MilestoneStatus.OPEN, MilestoneStatus.OVERDUE})
 
@@ -88,16 +90,25 @@ class ActingBase:
             raise Refusal("bad_link", status=401)
         return Actor(visitor.unit.code, UnitRole.UNIT)
 
-    def coordinator_actor(self, visitor: Visitor, plan_key: str = "") -> Actor:
-        """The signed-in coordinator acting on the plan (when one is named): as the office of
-        the plan's agency, once the account may act on that agency's plans."""
+    def coordinator_actor(
+        self,
+        visitor: Visitor,
+        plan_key: str = "",
+        *,
+        action: Action,
+        for_unit: str | None = None,
+    ) -> Actor:
+        """The signed-in coordinator doing `action` on the plan (when one is named): as the
+        office of the plan's agency, once `control.permissions` lets the account's role do it
+        (the command line's rule) and the account may act on that agency's plans."""
         account = visitor.account
         if account is None:
             raise Refusal("not_signed_in", status=401)
-        if account.role is UnitRole.LEADERSHIP:
-            raise Refusal("read_only", status=403)
-        if account.role is not UnitRole.COORDINATOR:
-            raise Refusal("wrong_role", status=403)
+        try:
+            check_permitted(Actor(account.name, account.role), action, for_unit=for_unit)
+        except NotPermitted as error:
+            word = "read_only" if account.role is UnitRole.LEADERSHIP else "wrong_role"
+            raise Refusal(word, status=403, detail=str(error)) from error
         agency_id = None
         if plan_key:
             with session_scope(self.settings.resolved_database_url()) as session:
@@ -214,9 +225,11 @@ class ActingBase:
         act: Callable[[Actor], Any],
     ) -> Any:
         """Checks the role (and the agency of the plan acted on), runs `act`, and records the
-        outcome either way."""
+        outcome either way. `action` as the audit names it."""
         try:
-            actor = self.coordinator_actor(visitor, where.plan_key)
+            actor = self.coordinator_actor(
+                visitor, where.plan_key, action=_PERMISSION.get(action) or Action(action)
+            )
         except Refusal as refusal:
             if visitor.account is not None or visitor.unit is not None:
                 self.audit(

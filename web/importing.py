@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from control import operations, refusal_words
-from control.permissions import Actor
+from control.permissions import Action, Actor
 from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
 from deadlines.preview import Preview
@@ -106,7 +106,7 @@ class Importing:
     ) -> ImportCheck:
         """Read an uploaded plan as the importer does and preview every milestone; nothing is
         stored or started."""
-        actor = self.acting.coordinator_actor(visitor)
+        actor = self.acting.coordinator_actor(visitor, action=Action.START_PLAN)
         try:
             stored = store_plan_file(
                 content,
@@ -147,7 +147,7 @@ class Importing:
     ) -> ImportCheck:
         """Read an upload again with the coordinator's corrections of its cells ((task:field,
         text) pairs), as `check_import` reads it; nothing is stored or started."""
-        self.acting.coordinator_actor(visitor)
+        self.acting.coordinator_actor(visitor, action=Action.START_PLAN)
         path = self._import_path(sha256)
         try:
             corrections = corrections_of(visitor, fixes)

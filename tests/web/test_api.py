@@ -306,7 +306,14 @@ def test_the_wrong_role_is_refused(site: Site) -> None:
     assert site.browser().get("/api/plans").status_code == 401
     assert site.engine.calls == []
     refused = [e for e in audit(site) if e.outcome == "refused"]
-    assert {(e.actor, e.message) for e in refused} >= {("lanhdao", "read_only")}
+    # Refused by control.permissions, the command line's rule, in its words.
+    said = {e.action: e.message for e in refused if e.actor == "lanhdao"}
+    assert said["cancel"] == (
+        "read_only: lanhdao (leadership) may not cancel a task: the leadership reads, it does "
+        "not act"
+    )
+    decided = ("cancel", "reassign", "trigger_event", "send_unit_link", "grant_extension")
+    assert all(said[a].endswith("the leadership reads, it does not act") for a in decided), said
 
 
 def test_sign_in_is_rate_limited_and_never_says_which_part_was_wrong(site: Site) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from control.permissions import NotPermitted
+from control.permissions import Action, NotPermitted
 from control.replies import attach_reply, received_replies
 from models.tables import ReplyState
 from replies.handling import ReplyDesk
@@ -56,7 +56,9 @@ async def attach_by_hand(
     context = web(request)
     where = Where(plan_key.strip(), task_code.strip(), milestone_key.strip())
     try:
-        actor = context.acting.coordinator_actor(who, plan_key)
+        actor = context.acting.coordinator_actor(
+            who, plan_key, action=Action.SUBMIT_EVIDENCE, for_unit=unit_code.strip()
+        )
         client = await context.engine.client()
         await attach_reply(
             context.settings,
