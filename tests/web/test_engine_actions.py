@@ -1,0 +1,400 @@
+"""Every web action once against the real engine: the Temporal dev server from the pip package
+(one for the module), the product's worker with its real notification activities, mail to an
+SMTP server on loopback, and the web app over HTTP (httpx on the ASGI app). Each test acts as a
+person does (the unit from its link, the coordinator signed in) and then reads back what the web
+shows: the task's state (its page and its JSON), the audit log's entry, and the messages the
+action queued and sent.
+
+The office is open around the present instant (00:00-23:59:59, today and tomorrow working days),
+so every test is true at any hour; the plan's due dates are ten days or more ahead and the
+extensions fall within the same year. The last test runs a second deployment on the same server
+whose office hours EXCLUDE the present: evidence from the unit's link is answered and shown
+recorded at once, its message held for the opening (issue 16's "Done when").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pendulum
+import pytest
+from temporalio.client import Client
+
+from control import access, operations
+from control.runtime import build_worker, start_dev_server
+from models.tables import AuditEntry, UnitRole
+from notifications.channels import register_outbox
+from notifications.office_hours import next_office_opening
+from settings import Settings, get_settings
+from storage.access import recent_audit
+from storage.db import session_scope, upgrade_schema
+from tests.engine.test_night_on_the_dev_server import night_settings
+from tests.notifications.servers import SmtpServer, free_port
+from tests.web.test_browser import eventually
+from web.actions import EngineActions
+from web.app import create_app
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+COORDINATOR = ("dieuphoi", "mat-khau-dieu-phoi")
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+# The units that lead the plan's tasks, each with its own mailbox.
+MAILBOXES = {
+    "van-phong": "vanphong@snv.example",
+    "phong-tcbc": "tcbc@snv.example",
+    "ban-tdkt": "tdkt@snv.example",
+    "cchc-vtlt": "cchc@snv.example",
+    "lanh-dao": "lanhdao@snv.example",
+}
+# A message is tried at once and again after its retry interval; a minute covers both.
+MESSAGE_WITHIN = 120.0
+
+
+def due_day(today: date) -> date:
+    """A due date ten days ahead or more whose extension a week later stays in its year."""
+    due = today + timedelta(days=10)
+    if (due + timedelta(days=7)).year != due.year:
+        due = date(due.year + 1, 1, 10)
+    return due
+
+
+def plan_text(due: date) -> str:
+    d = f"ngày {due.day}/{due.month}/{due.year}"
+    return (
+        f"Kế hoạch cải cách hành chính năm {due.year}\n"
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH,,,,,\n"
+        f"1,Xây dựng kế hoạch cải cách hành chính,Văn phòng Sở,,{d},\n"
+        f"2,Báo cáo công tác cải cách hành chính quý,Văn phòng Sở,,{d},\n"
+        f"3,Tổng hợp số liệu thống kê,Văn phòng Sở,,{d},\n"
+        f"4,Rà soát quy chế làm việc,Văn phòng Sở,,{d},\n"
+        f"5,Rà soát văn bản quy phạm pháp luật,Văn phòng Sở,,{d},\n"
+        f"6,Kiểm tra công tác văn thư,Ban Thi đua - Khen thưởng,,{d},\n"
+        f"7,Tập huấn nghiệp vụ,Ban Thi đua - Khen thưởng,,{d},\n"
+        "8,Triển khai Quyết định của UBND tỉnh,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
+        f"9,Báo cáo kết quả kiểm soát thủ tục,Văn phòng Sở,,{d},\n"
+    )
+
+
+def working_days(folder: Path, days: list[date]) -> Path:
+    """A calendar folder making each of `days` a working day (whatever weekday CI runs on)."""
+    calendar = folder / "calendar"
+    calendar.mkdir(exist_ok=True)
+    for year in sorted({d.year for d in days}):
+        lines = "".join(
+            f"  - {{date: {d.isoformat()}, name: test day, decision: the test}}\n"
+            for d in days
+            if d.year == year
+        )
+        (calendar / f"{year}.yaml").write_text(
+            f"year: {year}\nworking_days:\n{lines}", encoding="utf-8"
+        )
+    return calendar
+
+
+def contacts_file(folder: Path, smtp: SmtpServer) -> Path:
+    contacts = folder / "contacts.yaml"
+    contacts.write_text(
+        "units:\n"
+        + "".join(f"  {unit}: ['{smtp.url(address)}']\n" for unit, address in MAILBOXES.items())
+        + "default: [outbox://]\n",
+        encoding="utf-8",
+    )
+    return contacts
+
+
+def open_settings(folder: Path, smtp: SmtpServer, address: str, port: int) -> Settings:
+    """A deployment whose office is open now and through the module's run (today and tomorrow
+    working days, 00:00-23:59:59), every policy time at the opening."""
+    today = pendulum.now(LOCAL_TZ).date()
+    policy = folder / "policy.yaml"
+    policy.write_text(
+        "".join(
+            f'{kind}: {{at: "00:00"}}\n'
+            for kind in ("reminders", "escalations", "check_ins", "nudges")
+        ),
+        encoding="utf-8",
+    )
+    return get_settings().model_copy(
+        update={
+            "var_dir": folder / "var",
+            "database_url": f"sqlite:///{folder / 'nhachan.db'}",
+            "temporal_address": address,
+            "task_queue": "nhachan-web-actions",
+            "calendar_dir": working_days(folder, [today, today + timedelta(days=1)]),
+            "policy_file": policy,
+            "contacts": contacts_file(folder, smtp),
+            "public_url": f"http://127.0.0.1:{port}",
+            "secret_key": "engine-actions-secret",
+            "office_opens": time(0, 0),
+            "office_closes": time(23, 59, 59),
+        }
+    )
+
+
+@dataclass
+class Live:
+    settings: Settings
+    client: Client
+    smtp: SmtpServer
+    app: Any
+    folder: Path
+    due: date
+    # Filled in by `plan`: the key of the plan the coordinator started through the web, and
+    # the pages it went through.
+    plan_key: str = ""
+    started: list[httpx.Response] | None = None
+
+
+@asynccontextmanager
+async def web_client(app: Any, base: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=base, follow_redirects=True, timeout=60
+    ) as client:
+        yield client
+
+
+@asynccontextmanager
+async def worker_of(client: Client, settings: Settings) -> AsyncIterator[None]:
+    upgrade_schema(settings.resolved_database_url())
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with build_worker(client, settings, executor=executor):
+            yield
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+async def live(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> AsyncIterator[Live]:
+    folder = tmp_path_factory.mktemp("engine-actions")
+    settings = open_settings(folder, smtp, f"127.0.0.1:{free_port()}", free_port())
+    settings = settings.model_copy(update={"temporal_ui_port": free_port()})
+    register_outbox()
+    env = await start_dev_server(settings)
+    async with env, worker_of(env.client, settings):
+        access.create_account(
+            settings, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
+        )
+        app = create_app(settings, engine=EngineActions(settings, client=env.client))
+        due = due_day(pendulum.now(LOCAL_TZ).date())
+        yield Live(settings, env.client, smtp, app, folder, due)
+
+
+def csrf_in(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html[:500]
+    return found.group(1)
+
+
+async def signed_in(client: httpx.AsyncClient) -> dict[str, str]:
+    """Signs the coordinator in through the sign-in page; the API's CSRF header."""
+    page = await client.get("/login")
+    answer = await client.post(
+        "/login",
+        data={"name": COORDINATOR[0], "password": COORDINATOR[1], "csrf": csrf_in(page.text)},
+    )
+    assert answer.status_code == 200, answer.text
+    session = (await client.get("/api/session")).json()
+    assert session["account"] == {"name": COORDINATOR[0], "role": "coordinator"}, session
+    return {"X-CSRF-Token": str(session["csrf"])}
+
+
+@pytest.fixture(scope="module")
+async def plan(live: Live) -> Live:
+    """The coordinator uploads the plan file through the import page, reads its preview and
+    starts it: every other test acts on this plan."""
+    async with web_client(live.app, live.settings.public_url) as coordinator:
+        await signed_in(coordinator)
+        page = await coordinator.get("/import")
+        uploaded = await coordinator.post(
+            "/import",
+            data={"csrf": csrf_in(page.text), "year": str(live.due.year)},
+            files={"file": ("ke-hoach.csv", plan_text(live.due).encode(), "text/csv")},
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        start = re.search(r'action="(/import/[0-9a-f]+/start)"', uploaded.text)
+        assert start is not None, uploaded.text[-2000:]
+        started = await coordinator.post(
+            start.group(1), data={"csrf": csrf_in(uploaded.text), "year": str(live.due.year)}
+        )
+        assert started.status_code == 200, started.text
+        found = re.search(r"/plans/([\w-]+)$", str(started.url))
+        assert found is not None, started.url
+        live.plan_key = found.group(1)
+        live.started = [uploaded, started]
+    return live
+
+
+@asynccontextmanager
+async def coordinator_of(live: Live) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    async with web_client(live.app, live.settings.public_url) as client:
+        yield client, await signed_in(client)
+
+
+async def task_json(client: httpx.AsyncClient, plan_key: str, task: str) -> dict[str, Any]:
+    answer = await client.get(f"/api/plans/{plan_key}/tasks/{task}")
+    assert answer.status_code == 200, answer.text
+    document: dict[str, Any] = answer.json()
+    return document
+
+
+def audit_log(settings: Settings) -> list[AuditEntry]:
+    """The audit log's latest entries, for the actions no task's page lists."""
+    with session_scope(settings.resolved_database_url()) as session:
+        return recent_audit(session, limit=200)
+
+
+def audit_of(task: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [a for a in task["audit"] if a["action"] == action]
+
+
+def mails_about(smtp: SmtpServer, unit: str, task: str) -> list[str]:
+    """The subjects and bodies of the mails that reached `unit` about `task`."""
+    found = []
+    for mail in smtp.mails:
+        if MAILBOXES[unit] not in mail.recipients:
+            continue
+        part = mail.message.get_body(preferencelist=("plain", "html"))
+        text = f"{mail.message['subject']}\n{part.get_content() if part is not None else ''}"
+        if task in text:
+            found.append(text)
+    return found
+
+
+async def sent(
+    client: httpx.AsyncClient, live: Live, task: str, kind: str, unit: str, *, mails_before: int
+) -> dict[str, Any]:
+    """Waits for the task's `kind` message to `unit` to be logged sent and for one more mail
+    about the task than `mails_before` to reach the unit's mailbox; the log's row."""
+
+    async def logged() -> bool:
+        rows = (await task_json(client, live.plan_key, task))["notifications"]
+        return any(r["kind"] == kind and r["unit"] == unit and r["status"] == "sent" for r in rows)
+
+    await eventually(logged, seconds=MESSAGE_WITHIN)
+    await eventually(
+        lambda: len(mails_about(live.smtp, unit, task)) > mails_before, seconds=MESSAGE_WITHIN
+    )
+    rows = (await task_json(client, live.plan_key, task))["notifications"]
+    return next(r for r in rows if r["kind"] == kind and r["unit"] == unit)
+
+
+def flash_of(html: str, kind: str) -> str:
+    found = re.search(rf'<p class="flash {kind}"[^>]*>([^<]*)</p>', html)
+    assert found is not None, html[:3000]
+    return found.group(1)
+
+
+def unit_headers(live: Live, unit: str) -> dict[str, str]:
+    """A unit acting from its link through the API (no cookie, no CSRF token)."""
+    return {"Authorization": f"Bearer {access.unit_links(live.settings).token(unit)}"}
+
+
+def milestone_path(live: Live, task: str) -> str:
+    return f"/plans/{live.plan_key}/tasks/{task}/milestones/1"
+
+
+# ----------------------------------------------------------------------------- import and start
+
+
+async def test_the_coordinator_imports_and_starts_a_plan_from_the_web(plan: Live) -> None:
+    assert plan.started is not None
+    uploaded, started = plan.started
+    assert "Xác nhận và khởi động kế hoạch" in uploaded.text  # the preview, then the start
+    assert "Đã khởi động" in flash_of(started.text, "ok")
+    async with coordinator_of(plan) as (client, _):
+        board = (await client.get(f"/api/plans/{plan.plan_key}")).json()
+        rows = {(r["task"], r["milestone"]): r for r in board["rows"]}
+        # Every task planned itself at once: a due date on each dated one, the last waits.
+        for n in (1, 2, 3, 4, 5, 6, 7, 9):
+            assert rows[(f"I.{n}", "1")]["due"].startswith(plan.due.isoformat()), rows
+        assert rows[("I.8", "1")]["tracking"] == "waiting_event"
+        task = await task_json(client, plan.plan_key, "I.1")
+    # The start is in the audit log (tied to no task: read from the log itself), by the
+    # upload it started.
+    upload = re.search(r"/import/([0-9a-f]+)/start", uploaded.text)
+    assert upload is not None
+    (entry,) = [e for e in audit_log(plan.settings) if e.action == "start_plan"]
+    assert (entry.outcome, entry.actor, entry.details["sha256"]) == (
+        "done",
+        COORDINATOR[0],
+        upload.group(1),
+    )
+    assert task["milestones"][0]["status"] == "open"
+
+
+# ----------------------------------------------------------------------------- units act
+
+
+async def test_evidence_from_the_units_link_with_a_file(plan: Live) -> None:
+    mails_before = len(mails_about(plan.smtp, "cchc-vtlt", "I.1"))
+    token = access.unit_links(plan.settings).token("van-phong")
+    async with web_client(plan.app, plan.settings.public_url) as clerk:
+        form = await clerk.get(f"{milestone_path(plan, 'I.1')}/evidence", params={"t": token})
+        assert form.status_code == 200 and "t=" not in str(form.url)
+        answered = await clerk.post(
+            f"{milestone_path(plan, 'I.1')}/evidence",
+            data={
+                "csrf": csrf_in(form.text),
+                "document_number": "15/KH-SNV",
+                "document_date": pendulum.now(LOCAL_TZ).date().isoformat(),
+            },
+            files={"file": ("ke-hoach.pdf", PDF, "application/pdf")},
+        )
+        assert answered.status_code == 200, answered.text
+        assert "Đã nhận minh chứng" in flash_of(answered.text, "ok")
+    async with coordinator_of(plan) as (client, _):
+        task = await task_json(client, plan.plan_key, "I.1")
+        milestone = task["milestones"][0]
+        # Recorded by the time the answer came: the page shows it done, with the file.
+        assert milestone["status"] == "done_on_time", milestone
+        (evidence,) = milestone["evidence"]
+        assert evidence["document_number"] == "15/KH-SNV" and evidence["file"]
+        assert evidence["file"].startswith("sha256:")
+        assert (await client.get(f"/files/{evidence['file'][7:]}")).content == PDF
+        (entry,) = audit_of(task, "submit_evidence")
+        assert (entry["outcome"], entry["via"], entry["actor"]) == (
+            "done",
+            "unit_link",
+            "van-phong",
+        )
+        page = await client.get(f"/plans/{plan.plan_key}/tasks/I.1")
+        assert "15/KH-SNV" in page.text and "Hoàn thành đúng hạn" in page.text
+        await sent(client, plan, "I.1", "evidence_received", "cchc-vtlt", mails_before=mails_before)
+
+
+async def test_an_extension_request_from_the_units_link(plan: Live) -> None:
+    until = plan.due + timedelta(days=7)
+    mails_before = len(mails_about(plan.smtp, "cchc-vtlt", "I.2"))
+    async with web_client(plan.app, plan.settings.public_url) as clerk:
+        asked = await clerk.post(
+            f"/api{milestone_path(plan, 'I.2')}/extension-request",
+            json={"until": until.isoformat(), "reason": "Chờ ý kiến góp ý"},
+            headers=unit_headers(plan, "van-phong"),
+        )
+        assert asked.status_code == 200, asked.text
+    async with coordinator_of(plan) as (client, _):
+        task = await task_json(client, plan.plan_key, "I.2")
+        pending = task["milestones"][0]["pending_extension"]
+        assert pending is not None and until.isoformat() in str(pending), task["milestones"][0]
+        (entry,) = audit_of(task, "request_extension")
+        assert (entry["outcome"], entry["via"]) == ("done", "unit_link")
+        await sent(client, plan, "I.2", "extension_request", "cchc-vtlt", mails_before=mails_before)
