@@ -630,3 +630,46 @@ async def test_the_coordinator_records_an_event_after_its_preview(
         if e.action == "trigger_event" and not e.task_code
     ] == ["done"]
     await sent(client, plan, "I.8", "clock_started", "van-phong", mails_before=mails_before)
+
+
+# ----------------------------------------------------------------------------- a unit's link
+
+
+async def test_the_coordinator_sends_a_new_link_and_revokes_the_old(
+    plan: Live, office: Office
+) -> None:
+    client, headers = office
+    old = access.unit_links(plan.settings).token(
+        "ban-tdkt", issued_at=pendulum.now("UTC") - timedelta(minutes=5)
+    )
+    async with web_client(plan.app, plan.settings.public_url) as clerk:
+        assert (await clerk.get("/api/unit", headers={"Authorization": f"Bearer {old}"})).is_success
+    mails_before = len([m for m in plan.smtp.mails if MAILBOXES["ban-tdkt"] in m.recipients])
+    answer = await client.post(
+        "/api/units/ban-tdkt/link", json={"revoke_old": True}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["delivered"] is True, answer.json()
+    # The new link reached the unit's mailbox (sent at once, not queued).
+    mails = [m for m in plan.smtp.mails if MAILBOXES["ban-tdkt"] in m.recipients]
+    assert len(mails) == mails_before + 1
+    part = mails[-1].message.get_body(preferencelist=("plain", "html"))
+    assert part is not None
+    found = re.search(r"http://127\.0\.0\.1:\d+(/u/[\w.\-]+)", str(part.get_content()))
+    assert found is not None, part.get_content()
+    (entry,) = [e for e in audit_log(plan.settings) if e.action == "send_unit_link"]
+    assert (entry.outcome, entry.actor, entry.details) == (
+        "done",
+        COORDINATOR[0],
+        {"unit": "ban-tdkt", "revoke_old": True},
+    )
+    async with web_client(plan.app, plan.settings.public_url) as clerk:
+        # The link in the mail opens the unit's page ...
+        opened = await clerk.get(found.group(1))
+        assert opened.status_code == 200 and str(opened.url).endswith("/unit"), opened.text[:500]
+        assert "I.6" in opened.text
+    async with web_client(plan.app, plan.settings.public_url) as stranger:
+        # ... and the old one no longer does, said in Vietnamese.
+        refused = await stranger.get(f"/u/{old}")
+        assert refused.status_code == 401, refused.text[:500]
+        assert "Đường dẫn" in refused.text or "đường dẫn" in refused.text
