@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -407,7 +407,7 @@ async def test_an_extension_request_from_the_units_link(plan: Live, office: Offi
     await sent(client, plan, "I.2", "extension_request", "cchc-vtlt", mails_before=mails_before)
 
 
-# ----------------------------------------------------------------------------- the coordinator decides
+# ----------------------------------------------------------------------------- decisions
 
 
 async def asked_for_more_time(plan: Live, task: str, until: date) -> None:
@@ -673,3 +673,78 @@ async def test_the_coordinator_sends_a_new_link_and_revokes_the_old(
         refused = await stranger.get(f"/u/{old}")
         assert refused.status_code == 401, refused.text[:500]
         assert "Đường dẫn" in refused.text or "đường dẫn" in refused.text
+
+
+# ----------------------------------------------------------------------------- the office closed
+
+
+async def test_evidence_outside_office_hours_is_recorded_at_once_its_message_held(
+    live: Live, smtp: SmtpServer
+) -> None:
+    """A second deployment on the same server, its office hours excluding the present (the
+    next opening an hour away or more, today a working day): the unit's evidence is answered
+    and shown recorded at once; the coordinator's message waits in the log for the opening."""
+    now = pendulum.now(LOCAL_TZ)
+    folder = live.folder / "night"
+    folder.mkdir()
+    night = night_settings(
+        folder, f"1,Xây dựng kế hoạch thi đua,Văn phòng Sở,,Tháng {now.month}/{now.year},\n"
+    ).model_copy(
+        update={
+            "temporal_address": live.settings.temporal_address,
+            "task_queue": "nhachan-web-night",
+            "contacts": contacts_file(folder, smtp),
+            "public_url": live.settings.public_url,
+            "secret_key": live.settings.secret_key,
+        }
+    )
+    opening = next_office_opening(night.working_calendar, pendulum.now("UTC"))
+    assert opening is not None and opening - pendulum.now("UTC") >= timedelta(minutes=50)
+    async with worker_of(live.client, night):
+        report = await operations.start_plan(live.client, night, night.plan_file, year=now.year)
+        assert report.plan_key != live.plan_key
+        app = create_app(night, engine=EngineActions(night, client=live.client))
+        access.create_account(
+            night, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
+        )
+        async with web_client(app, night.public_url) as client:
+            await signed_in(client)
+
+            async def planned() -> bool:
+                answer = await client.get(f"/api/plans/{report.plan_key}/tasks/I.1")
+                return answer.status_code == 200 and bool(answer.json()["milestones"])
+
+            # The task plans itself and writes where it stands at once, office or not.
+            await eventually(planned, seconds=MESSAGE_WITHIN)
+            path = f"/plans/{report.plan_key}/tasks/I.1/milestones/1"
+            token = access.unit_links(night).token("van-phong")
+            async with web_client(app, night.public_url) as clerk:
+                form = await clerk.get(f"{path}/evidence", params={"t": token})
+                assert form.status_code == 200, form.text[:500]
+                answered = await clerk.post(
+                    f"{path}/evidence",
+                    data={"csrf": csrf_in(form.text), "document_number": "7/KH-SNV"},
+                    files={"file": ("ke-hoach.pdf", PDF, "application/pdf")},
+                )
+                assert answered.status_code == 200, answered.text
+                assert "Đã nhận minh chứng" in flash_of(answered.text, "ok")
+            task = await task_json(client, report.plan_key, "I.1")
+            milestone = task["milestones"][0]
+            # Recorded and shown at once, in the night ...
+            assert milestone["status"] == "done_on_time", milestone
+            (entry,) = audit_of(task, "submit_evidence")
+            assert entry["outcome"] == "done"
+
+            # ... its message to the coordinator queued for the opening, not sent.
+            async def queued() -> bool:
+                rows = (await task_json(client, report.plan_key, "I.1"))["notifications"]
+                return any(
+                    r["kind"] == "evidence_received" and r["unit"] == "cchc-vtlt" for r in rows
+                )
+
+            await eventually(queued, seconds=MESSAGE_WITHIN)
+            rows = (await task_json(client, report.plan_key, "I.1"))["notifications"]
+            told = [r for r in rows if r["kind"] == "evidence_received"]
+            assert [r["status"] for r in told] == ["queued"], told
+            assert pendulum.now("UTC") < opening
+            assert not [m for m in smtp.mails if "7/KH-SNV" in str(m.message)]
