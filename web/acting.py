@@ -42,7 +42,7 @@ from storage.agencies import unit_agency_code
 from storage.db import session_scope
 from storage.overview import list_units, unit_of_role
 from storage.plans import get_agency, get_plan
-from web.actions import EngineActions, EngineRefused, EngineUnavailable
+from web.actions import EngineActions, EngineLate, EngineRefused, EngineUnavailable
 from web.auth import Visitor
 from web.reading import NotFound, Reader, Shown, pending_extension
 from web.uploads import UploadRefused, store_evidence, store_plan_file, stored_path
@@ -223,7 +223,7 @@ class Acting:
                 plan_key=where.plan_key,
                 task_code=where.task_code,
                 milestone_key=where.milestone_key,
-                outcome="refused" if refusal is not None else "done",
+                outcome=_outcome(refusal),
                 message=message,
                 details=details or {},
                 address=visitor.address,
@@ -237,6 +237,8 @@ class Acting:
             raise Refusal(
                 "engine_refused", status=409, detail=refusal_words.refusal(str(error))
             ) from error
+        except EngineLate as error:
+            raise Refusal("engine_late", status=503, detail=str(error)) from error
         except EngineUnavailable as error:
             raise Refusal("engine_unavailable", status=503, detail=str(error)) from error
 
@@ -802,6 +804,14 @@ class Acting:
         }
         plan_key: str = await self._as_coordinator(visitor, "start_plan", Where(), details, act)
         return plan_key
+
+
+def _outcome(refusal: Refusal | None) -> str:
+    """An engine that did not answer in time may still record the action: the audit says it
+    went unanswered, not that it was refused."""
+    if refusal is None:
+        return "done"
+    return "unanswered" if refusal.word == "engine_late" else "refused"
 
 
 def corrections_of(visitor: Visitor, fixes: list[tuple[str, str]]) -> list[Correction]:

@@ -4,7 +4,8 @@ the form). Each call says who acts (`control.permissions.Actor`: a unit from its
 office a signed-in account's role stands for), and the operations check what that actor may do.
 
 Refusals come out as `EngineRefused` (the engine's own reason); an engine that does not
-answer (Temporal down, no worker polling) as `EngineUnavailable`, after `ANSWER_WITHIN`.
+answer as `EngineUnavailable` (Temporal unreachable: nothing was recorded) or, asked but not
+answered within `ANSWER_WITHIN` (no worker polling), `EngineLate`: it may still be recorded.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ class EngineUnavailable(RuntimeError):
     """The engine did not answer (Temporal unreachable, or no worker)."""
 
 
+class EngineLate(EngineUnavailable):
+    """Asked, but not answered in time (no worker polling, or one far behind): the engine keeps
+    the request and may still record it, so it is neither done nor refused."""
+
+
 class EngineActions:
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self._settings = settings
@@ -95,7 +101,7 @@ class EngineActions:
         except (operations.PlanNotStartable, PlanNotStorable, NotPermitted) as error:
             raise EngineRefused(str(error)) from error
         except TimeoutError as error:
-            raise EngineUnavailable(
+            raise EngineLate(
                 f"no answer within {within:.0f} s: is the worker running?"
             ) from error
 

@@ -748,3 +748,72 @@ async def test_evidence_outside_office_hours_is_recorded_at_once_its_message_hel
             assert [r["status"] for r in told] == ["queued"], told
             assert pendulum.now("UTC") < opening
             assert not [m for m in smtp.mails if "7/KH-SNV" in str(m.message)]
+
+
+# ----------------------------------------------------------------------------- the engine late
+
+
+async def test_an_engine_that_answers_late_is_said_in_vietnamese_never_a_500(
+    live: Live, smtp: SmtpServer
+) -> None:
+    """The worker stopped: the update waits for an answer that does not come within the web's
+    patience (`ANSWER_WITHIN`). The unit is told, in Vietnamese on the page and in the JSON,
+    that its action may still be recorded (the server keeps the update for the worker's return),
+    and the audit log says it went unanswered, not that it was refused."""
+    folder = live.folder / "late"
+    folder.mkdir()
+    late = open_settings(folder, smtp, live.settings.temporal_address, free_port()).model_copy(
+        update={"task_queue": "nhachan-web-late"}
+    )
+    due = live.due
+    plan_file = folder / "ke-hoach.csv"
+    plan_file.write_text(
+        f"Kế hoạch thi đua khen thưởng năm {due.year}\n"
+        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
+        "I. CHỈ ĐẠO,,,,,\n"
+        f"1,Tổng kết phong trào thi đua,Văn phòng Sở,,ngày {due.day}/{due.month}/{due.year},\n",
+        encoding="utf-8",
+    )
+    app = create_app(late, engine=EngineActions(late, client=live.client))
+    access.create_account(
+        late, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
+    )
+    async with web_client(app, late.public_url) as client:
+        await signed_in(client)
+        async with worker_of(live.client, late):
+            report = await operations.start_plan(live.client, late, plan_file, year=due.year)
+
+            async def planned() -> bool:
+                answer = await client.get(f"/api/plans/{report.plan_key}/tasks/I.1")
+                return answer.status_code == 200 and bool(answer.json()["milestones"])
+
+            await eventually(planned, seconds=MESSAGE_WITHIN)
+        # The worker has stopped: nothing answers the task's updates now.
+        path = f"/plans/{report.plan_key}/tasks/I.1/milestones/1"
+        token = access.unit_links(late).token("van-phong")
+        async with web_client(app, late.public_url) as clerk:
+            form = await clerk.get(f"{path}/evidence", params={"t": token})
+            assert form.status_code == 200, form.text[:500]
+            answered = await clerk.post(
+                f"{path}/evidence",
+                data={"csrf": csrf_in(form.text), "document_number": "9/BC-TDKT"},
+                files={"file": ("bao-cao.pdf", PDF, "application/pdf")},
+            )
+            assert answered.status_code == 200, answered.text
+            said = flash_of(answered.text, "error")
+            assert "có thể vẫn được ghi nhận" in said and "trước khi gửi lại" in said, said
+            asked = await clerk.post(
+                f"/api{path}/extension-request",
+                json={"until": (due + timedelta(days=7)).isoformat(), "reason": "Chờ số liệu"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert asked.status_code == 503, asked.text
+            assert asked.json()["error"] == "engine_late"
+            assert "có thể vẫn được ghi nhận" in asked.json()["message"]
+        task = await task_json(client, report.plan_key, "I.1")
+        assert [(a["action"], a["outcome"]) for a in task["audit"]] == [
+            ("submit_evidence", "unanswered"),
+            ("request_extension", "unanswered"),
+        ]
+        page = await client.get(f"/plans/{report.plan_key}/tasks/I.1")
+        assert page.text.count("chưa có trả lời của hệ thống (có thể vẫn được ghi nhận)") == 2
