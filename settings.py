@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
 import yaml
+from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
@@ -94,6 +96,16 @@ class Settings(BaseSettings):
     office_opens: time = time(7, 30)
     office_closes: time = time(17, 0)
 
+    @model_validator(mode="after")
+    def _office_opens_before_it_closes(self) -> Self:
+        if not self.office_opens < self.office_closes:
+            raise ValueError(
+                f"the office opens ({self.office_opens:%H:%M}) after it closes "
+                f"({self.office_closes:%H:%M}): NHACHAN_OFFICE_OPENS must come before "
+                "NHACHAN_OFFICE_CLOSES"
+            )
+        return self
+
     def office_hours(self) -> OfficeHours:
         return OfficeHours(opens=self.office_opens, closes=self.office_closes)
 
@@ -141,9 +153,28 @@ def configured_calendar(
     return load_calendar(years, folder, office_hours=OfficeHours(opens=opens, closes=closes))
 
 
+class SettingsError(ValueError):
+    """A setting (an NHACHAN_ variable, or its line in .env) that cannot be used; the message is
+    one line naming the variable and its value."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; `SettingsError` when one of them cannot be used."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(settings_problem(error)) from None
+
+
+def settings_problem(error: ValidationError) -> str:
+    """The first problem of `error` in one line: the variable, the value given, what is wrong."""
+    first = error.errors()[0]
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:  # a check of several settings together: the reason names them
+        return reason
+    variable = "NHACHAN_" + "_".join(str(part) for part in first["loc"]).upper()
+    return f"{variable}={first['input']!r} cannot be used: {reason}"
 
 
 # ----------------------------------------------------------------------------- the calendar

@@ -19,8 +19,8 @@ from settings import get_settings
 
 def main(extra_workflows: Sequence[type] = ()) -> None:
     """`extra_workflows`: for the fault drills, which run this worker with a workflow of theirs."""
-    settings = get_settings()
     try:
+        settings = get_settings()
         check_configuration(settings, year=date.today().year)
         asyncio.run(run_worker(settings, extra_workflows=extra_workflows))
     except NAMED_FAILURES as error:

@@ -50,7 +50,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as time_of_day
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +84,7 @@ from models.workflow_messages import EventOccurrence, TaskWorkflowInput  # noqa:
 from plan_import.units import load_unit_directory  # noqa: E402
 from settings import Settings, get_settings  # noqa: E402
 from simulation.clock import start_time_skipping_at  # noqa: E402
+from simulation.real_clock import office_window, write_calendar  # noqa: E402
 from simulation.run import TIMELINE_ACTIONS, local_start, simulated_plan  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.notifications import as_utc  # noqa: E402
@@ -341,29 +341,22 @@ class RealTimeLateness:
 
 
 def real_time_settings(
-    base: Settings, folder: Path, window: float
+    base: Settings, folder: Path, window: float, *, now: datetime
 ) -> tuple[Settings, datetime, str]:
-    """Settings whose plan of today sends every task's on-due-day reminder at one instant,
-    `window` seconds from now: today is a working day, the office opens at midnight and closes
-    a quarter of an hour after the instant (the deadline "ngày <today>" is that close), and no
-    other reminder comes before it. Also the instant (UTC) and the deadline text."""
-    now = in_vietnam(datetime.now(UTC))
-    at = (now + timedelta(seconds=window)).replace(microsecond=0)
-    closes = at + timedelta(minutes=15)
-    if closes.date() != now.date():
-        raise ValueError("the real-time window would cross midnight in Vietnam: run later")
-    today = now.date()
-    calendar = folder / "calendar"
-    calendar.mkdir(parents=True, exist_ok=True)
-    (calendar / f"{today.year}.yaml").write_text(
-        f"year: {today.year}\nworking_days:\n"
-        f"  - {{date: {today.isoformat()}, name: benchmark, decision: scale.py}}\n",
-        encoding="utf-8",
-    )
+    """Settings whose plan sends every task's on-due-day reminder at one instant, at least
+    `window` seconds after `now`, at any hour: the instant's day (and the days after it) are
+    working days, the office opens at midnight and closes a quarter of an hour after the instant
+    (the deadline "ngày <day>" is that close; a window that would cross midnight in Vietnam
+    starts just after it), every step of the policy falls at the instant, and no other reminder
+    comes before it. Also the instant (UTC) and the deadline text."""
+    office = office_window(now, timedelta(seconds=window), timedelta(minutes=15))
+    calendar = write_calendar(folder / "calendar", office.days(), name="benchmark")
+    at = f"{office.at.hour:02d}:{office.at.minute:02d}:{office.at.second:02d}"
     policy = folder / "policy.yaml"
+    # Every step at the instant: the worker refuses a policy with a step outside office hours.
     policy.write_text(
-        "reminders: {working_days_before: [], on_due_day: true, "
-        f'at: "{at.hour:02d}:{at.minute:02d}:{at.second:02d}"}}\n',
+        f'reminders: {{working_days_before: [], on_due_day: true, at: "{at}"}}\n'
+        f'escalations: {{at: "{at}"}}\ncheck_ins: {{at: "{at}"}}\nnudges: {{at: "{at}"}}\n',
         encoding="utf-8",
     )
     settings = base.model_copy(
@@ -376,12 +369,12 @@ def real_time_settings(
             "contacts": None,
             "calendar_dir": calendar,
             "policy_file": policy,
-            "office_opens": time_of_day(0, 0),
-            "office_closes": closes.time().replace(microsecond=0),
+            "office_opens": office.opens,
+            "office_closes": office.closes,
         }
     )
     # The synthetic plan is written in the seed's year: `start` moves its dates to this year.
-    return settings, at.astimezone(UTC), f"ngày {today.day}/{today.month}/{SIMULATED_YEAR}"
+    return settings, office.at.astimezone(UTC), office.deadline_text(SIMULATED_YEAR)
 
 
 def sent_reminders(settings: Settings, since: datetime) -> tuple[list[float], int, int]:
@@ -404,13 +397,49 @@ def sent_reminders(settings: Settings, since: datetime) -> tuple[list[float], in
     return lateness, tasks, queued
 
 
+class PlannedTooLate(TimeoutError):
+    """The tasks planned themselves after their reminders' instant: the window was too short
+    for this machine now."""
+
+    def __init__(self, took: float, window: float) -> None:
+        super().__init__(
+            f"the tasks planned themselves after their reminders' instant ({took:.0f} s from the "
+            f"window's start, window {window:.0f} s): give --lateness-window"
+        )
+        self.took = took
+
+
+# Windows (d) tries on the real clock: each after the first twice what the last one needed.
+REAL_TIME_TRIES = 3
+
+
 async def measure_lateness_real_time(
     args: argparse.Namespace, tasks: int, folder: Path
 ) -> RealTimeLateness:
     """(d) on a dev server of its own, on the real clock: a plan of `tasks` tasks whose
-    reminders all fall due at one instant once they have planned themselves."""
+    reminders all fall due at one instant once they have planned themselves. A loaded machine
+    that plans them after the instant gets a longer window (what it took, twice), not a
+    failure."""
     window = args.lateness_window or max(180.0, 0.4 * tasks)
-    settings, instant, deadline = real_time_settings(get_settings(), folder, window)
+    for number in range(1, REAL_TIME_TRIES + 1):
+        try:
+            return await _lateness_real_time(args, tasks, folder / f"try-{number}", window)
+        except PlannedTooLate as late:
+            if number == REAL_TIME_TRIES:
+                raise
+            say(f"(d) {late}; again with a window of {2 * late.took:.0f} s")
+            window = 2 * late.took
+    raise AssertionError("unreachable")
+
+
+async def _lateness_real_time(
+    args: argparse.Namespace, tasks: int, folder: Path, window: float
+) -> RealTimeLateness:
+    folder.mkdir(parents=True, exist_ok=True)
+    window_began = time.perf_counter()
+    settings, instant, deadline = real_time_settings(
+        get_settings(), folder, window, now=datetime.now(UTC)
+    )
     plan_path = write_synthetic_plan(folder, tasks, subject=f"đúng giờ {tasks}", deadline=deadline)
     env = worker_environment(settings, args)
     env.update(
@@ -437,10 +466,7 @@ async def measure_lateness_real_time(
             window_s = (instant - datetime.now(UTC)).total_seconds() + (time.perf_counter() - began)
             say(f"(d) {total} tasks planned in {planned - began:.1f} s")
             if datetime.now(UTC) >= instant:
-                raise TimeoutError(
-                    f"the tasks planned themselves after their reminders' instant "
-                    f"({planned - began:.0f} s, window {window:.0f} s): give --lateness-window"
-                )
+                raise PlannedTooLate(planned - window_began, window)
 
             async def all_sent() -> bool:
                 if datetime.now(UTC) < instant:

@@ -17,6 +17,7 @@ from commands.running import (
     PlanOption,
     acting,
     resolve_plan,
+    resolve_task,
     resolve_unit,
     with_client,
 )
@@ -108,6 +109,7 @@ def evidence_command(
     one with --for); the milestone closes and the coordinator is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
     delivering = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
     actor = acting(settings, by, Action.SUBMIT_EVIDENCE, plan_key=plan_key, for_unit=delivering)
     submission = EvidenceSubmission(
@@ -144,6 +146,7 @@ def extend_command(
     for one (a lead unit; the coordinator is told)."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
     if request:
         asking = resolve_unit(settings, for_unit, plan_key=plan_key) if for_unit else None
         actor = acting(settings, by, Action.REQUEST_EXTENSION, plan_key=plan_key, for_unit=asking)
@@ -176,6 +179,7 @@ def refuse_command(
     """Refuse the extension a lead unit asked for (the coordinator); the unit is told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
     actor = acting(settings, by, Action.REFUSE_EXTENSION, plan_key=plan_key)
     refusal = ExtensionRefusal(milestone, reason, actor.who)
     view = with_client(
@@ -197,6 +201,7 @@ def reassign_command(
     """Give a task to other lead units (the coordinator); the old and the new lead are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
     actor = acting(settings, by, Action.REASSIGN, plan_key=plan_key)
     change = Reassignment(
         [resolve_unit(settings, name, plan_key=plan_key) for name in lead], reason, actor.who
@@ -222,6 +227,7 @@ def cancel_command(
     its lead units and the coordinator are told."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
     actor = acting(
         settings, by, Action.CARRY_OVER if carry_over else Action.CANCEL, plan_key=plan_key
     )

@@ -23,6 +23,7 @@ from control.permissions import NotPermitted
 from control.preflight import NAMED_FAILURES, check_configuration
 from control.serving import check_ports_free, serve_locally
 from deadlines.local_time import local_iso
+from plan_import import PlanImportError
 from plan_import.units import load_unit_directory
 from settings import get_settings
 from simulation.run import simulate
@@ -121,6 +122,10 @@ def start_command(
     settings = get_settings()
     corrections = corrections_of(corrected)
     try:
+        # The file first: a broken one is named whether the engine is up or not.
+        imported = operations.plan_for_start(
+            settings, plan_file, year=year, corrections=corrections, until=until
+        )
         # Tasks started without a worker wait for one: nothing is lost.
         with start_progress(shown=not as_json) as on_progress:
             report = with_client(
@@ -131,12 +136,11 @@ def start_command(
                     plan_file,
                     year=year,
                     on_progress=on_progress,
-                    corrections=corrections,
-                    until=until,
+                    imported=imported,
                 ),
                 needs_worker=False,
             )
-    except operations.PlanNotStartable as error:
+    except (operations.PlanNotStartable, PlanImportError) as error:
         raise fail(str(error)) from error
     if as_json:
         print_json(report)

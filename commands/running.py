@@ -1,6 +1,7 @@
 """What the verbs on a running plan share: the --plan and --by options (who acts, in the role
 the unit directory gives them), and a client of the engine whose refusals end the verb with the
-engine's own words."""
+engine's own words, and whose other errors end it in one line saying whether anything was
+recorded."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.client import (
+    Client,
+    RPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCError, RPCStatusCode
 
 from commands.output import ExitCode, fail
 from control import operations
@@ -47,6 +55,46 @@ def update_refusal(error: WorkflowUpdateFailedError) -> str:
     return str(getattr(error.cause, "message", error.cause))
 
 
+def engine_failure(error: Exception) -> str:
+    """What an error of the engine means to whoever typed the verb, in one line: what happened,
+    and whether what was asked is recorded. An update whose call timed out may be recorded (the
+    server keeps an update it accepted and the task applies it); any other refusal of a call
+    recorded nothing."""
+    if isinstance(error, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return (
+            "the engine did not answer in time; what was asked may be recorded already (the "
+            "task applies it once it has it): see `scheduler.py history TASK` before asking again"
+        )
+    if isinstance(error, RPCTimeoutOrCancelledError):
+        return "the engine did not answer in time; nothing was recorded: try again"
+    if isinstance(error, WorkflowQueryFailedError | WorkflowQueryRejectedError):
+        return f"the task could not answer ({_first_line(str(error))}); nothing was recorded"
+    if isinstance(error, RPCError):
+        said = _first_line(error.message) or error.status.name
+        if error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            return (
+                f"the engine did not answer in time ({said}); what was asked may be recorded "
+                "already: see `scheduler.py history TASK` before asking again"
+            )
+        if error.status is RPCStatusCode.UNAVAILABLE:
+            return f"the engine cannot be reached ({said}); nothing was recorded"
+        return f"the engine refused it ({said}); nothing was recorded"
+    raise TypeError(f"not an error of the engine: {type(error).__name__}")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
+
+
+ENGINE_ERRORS = (
+    RPCError,
+    RPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
+
+
 def with_client(
     settings: Settings, action: Callable[[Client], Awaitable[T]], *, needs_worker: bool = True
 ) -> T:
@@ -63,14 +111,16 @@ def with_client(
                 await require_worker(client, settings)
         except EngineUnavailable as error:
             raise fail(str(error)) from error
+        except ENGINE_ERRORS as error:
+            raise fail(engine_failure(error)) from error
         try:
             return await action(client)
         except WorkflowUpdateFailedError as error:
             raise fail(update_refusal(error)) from error
         except (NotPermitted, operations.NotRecorded) as error:
             raise fail(str(error)) from error
-        except RPCError as error:
-            raise fail(error.message) from error
+        except ENGINE_ERRORS as error:
+            raise fail(engine_failure(error)) from error
 
     return asyncio.run(run())
 
@@ -82,6 +132,15 @@ def resolve_unit(settings: Settings, name: str, *, plan_key: str) -> str:
     try:
         return operations.unit_code(directory, name)
     except LookupError as error:
+        raise fail(str(error), code=ExitCode.USAGE) from error
+
+
+def resolve_task(settings: Settings, code: str, *, plan_key: str) -> str:
+    """A task named on the command line, once the plan has it: unknown, it is a usage error
+    like an unknown unit, before the engine is reached."""
+    try:
+        return operations.task_code(settings, plan_key, code)
+    except operations.UnknownTask as error:
         raise fail(str(error), code=ExitCode.USAGE) from error
 
 

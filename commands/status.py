@@ -16,9 +16,9 @@ from rich.table import Table
 from temporalio.client import Client
 
 from commands.output import ExitCode, JsonOption, LocalInstant, console, fail, print_json
-from commands.running import AgencyOption, PlanOption, resolve_plan, with_client
+from commands.running import AgencyOption, PlanOption, resolve_plan, resolve_task, with_client
 from control import operations
-from deadlines.local_time import in_vietnam, local_iso
+from deadlines.local_time import in_vietnam, local_display, localized
 from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone
 from models.workflow_messages import HistoryEntry, TaskSnapshot
@@ -284,12 +284,15 @@ def history_command(
     happened (asked of the running workflow)."""
     settings = get_settings()
     plan_key = resolve_plan(settings, plan, agency)
+    task = resolve_task(settings, task, plan_key=plan_key)
 
     async def ask(client: Client) -> tuple[TaskSnapshot, list[HistoryEntry]]:
         handle = operations.task_handle(client, plan_key, task)
         return await handle.query(TaskWorkflow.snapshot), await handle.query(TaskWorkflow.history)
 
-    snapshot, history = with_client(settings, ask)
+    snapshot, recorded = with_client(settings, ask)
+    # Details name instants as the engine recorded them, in UTC: people read Vietnam's time.
+    history = [dataclasses.replace(h, detail=localized(h.detail)) for h in recorded]
     if as_json:
         document = HistoryDocument(
             task=task,
@@ -302,16 +305,22 @@ def history_command(
         return
     console.print(f"[bold]{task}[/bold] {snapshot.title} — {snapshot.display_status}")
     for m in snapshot.milestones:
-        due = local_iso(m.due) if m.due else "—"
+        due = local_display(m.due) if m.due else "—"
         console.print(f"  milestone {m.key} {m.label}: {m.status.value}, due {due}")
     if snapshot.next_action:
         nxt = snapshot.next_action
-        console.print(f"  next: {nxt.action} to {', '.join(nxt.to)} at {local_iso(nxt.at)}")
-    table = Table(title="History")
+        console.print(f"  next: {nxt.action} to {', '.join(nxt.to)} at {local_display(nxt.at)}")
+    table = Table(title="History (Vietnam time)")
     for column in ("at", "action", "milestone", "to", "detail"):
         table.add_column(column)
-    for h in history:
-        table.add_row(local_iso(h.at), h.action, h.milestone_key, ", ".join(h.to), h.detail)
+    for h in recorded:
+        table.add_row(
+            local_display(h.at),
+            h.action,
+            h.milestone_key,
+            ", ".join(h.to),
+            localized(h.detail, local_display),
+        )
     console.print(table)
 
 

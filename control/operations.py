@@ -91,6 +91,27 @@ class StartReport:
     already_closed: list[str] = field(default_factory=list)
 
 
+def plan_for_start(
+    settings: Settings,
+    path: Path,
+    *,
+    year: int | None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
+) -> ImportedPlan:
+    """The plan file read and checked as `start_plan` needs it, engine or not: a verb reads
+    it first, so that a broken file is named even when the engine is down."""
+    directory = load_unit_directory(settings.units_file)
+    return load_plan_for_start(
+        path,
+        year=year,
+        directory=directory,
+        agencies_dir=settings.agencies_dir,
+        corrections=corrections,
+        until=until,
+    )
+
+
 def load_plan_for_start(
     path: Path,
     *,
@@ -188,20 +209,17 @@ async def start_plan(
     on_progress: Callable[[int, int], None] | None = None,
     corrections: Sequence[Correction] = (),
     until: int | None = None,
+    imported: ImportedPlan | None = None,
 ) -> StartReport:
     """Import the plan when needed and start every task; running it again starts nothing twice.
 
     The daily digest starts with the first plan (a simulation, which sends nothing, goes
-    without it). `on_progress(done, total)` hears of each task's start as it is answered."""
+    without it). `on_progress(done, total)` hears of each task's start as it is answered.
+    `imported`: the plan as `plan_for_start` read it already, corrections and all (else read
+    from `path` now)."""
     directory = load_unit_directory(settings.units_file)
-    imported = load_plan_for_start(
-        path,
-        year=year,
-        directory=directory,
-        agencies_dir=settings.agencies_dir,
-        corrections=corrections,
-        until=until,
-    )
+    if imported is None:
+        imported = plan_for_start(settings, path, year=year, corrections=corrections, until=until)
     directory = imported.directory or directory  # the plan's own agency's
     subscriptions = event_subscriptions(imported, settings)
     upgrade_schema(settings.resolved_database_url())
@@ -378,6 +396,21 @@ def plan_directory(settings: Settings, plan_key: str) -> UnitDirectory:
         agency = plan_agency_code(session, plan_key)
     directories = agency_directories(settings.units_file, settings.agencies_dir)
     return directories.home if agency is None else directories.of_agency(agency)
+
+
+class UnknownTask(LookupError):
+    """A task code the plan does not have; the message lists the codes it has."""
+
+
+def task_code(settings: Settings, plan_key: str, code: str) -> str:
+    """`code` once the stored plan has that task (the engine is not asked): an unknown name is
+    refused as an unknown unit is, naming what is known."""
+    with session_scope(settings.resolved_database_url()) as session:
+        codes = [task.code for task in list_tasks(session, plan_key)]
+    if code not in codes:
+        shown = ", ".join(codes[:12]) + (", …" if len(codes) > 12 else "")
+        raise UnknownTask(f"unknown task {code!r} in plan {plan_key} (its tasks: {shown})")
+    return code
 
 
 def unit_code(directory: UnitDirectory, name: str) -> str:

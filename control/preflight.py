@@ -14,7 +14,7 @@ from deadlines.year_decisions import CalendarDataError
 from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, load_contacts
 from plan_import.units import UnitDirectoryError, load_unit_directory
-from settings import Settings
+from settings import Settings, SettingsError
 from storage.db import DatabaseUnavailable, upgrade_schema
 from storage.plans import PlanNotStorable
 
@@ -26,6 +26,7 @@ class EngineUnavailable(RuntimeError):
 
 # The failures a person can act on from one line: entry points print the message and exit 1.
 NAMED_FAILURES: tuple[type[Exception], ...] = (
+    SettingsError,
     DatabaseUnavailable,
     UnitDirectoryError,
     ContactsError,

@@ -7,6 +7,8 @@ it on instants it got from `workflow.now()`; it never reads a clock itself.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import overload
 
@@ -64,3 +66,17 @@ def local_iso(instant: datetime | None) -> str | None:
 def local_display(instant: datetime | None) -> str:
     """An instant as a person in Vietnam reads it: 'Mon 06/02/2023 17:00'; '-' for none."""
     return in_vietnam(instant).format("ddd DD/MM/YYYY HH:mm") if instant is not None else "-"
+
+
+# An ISO 8601 instant that carries its offset, as the engine writes one into a text (in UTC).
+_ISO_INSTANT = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
+)
+
+
+def localized(text: str, show: Callable[[datetime], str] = local_iso) -> str:
+    """`text` with every instant written in it with its offset (a task's history details were
+    recorded in UTC: "due 2026-11-30T16:59:00+00:00") shown by `show` in Vietnam's time."""
+    return _ISO_INSTANT.sub(
+        lambda match: show(datetime.fromisoformat(match[0].replace("Z", "+00:00"))), text
+    )

@@ -114,6 +114,13 @@ def _channel(url: str) -> str:
     url = url.strip()
     if not url:
         raise ValueError("is empty: expected an apprise URL")
+    if any(character.isspace() for character in url):
+        # YAML reads a line indented deeper than the one above it as that line's continuation:
+        # a fallback one space too deep became part of the main channel's URL, and was lost.
+        raise ValueError(
+            "has a space inside, which no URL has (write one as %20): is the next line indented "
+            "deeper than this one? Indent each channel's `-` alike"
+        )
     try:
         load_channel(url)
     except ChannelError as error:

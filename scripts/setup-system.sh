@@ -7,8 +7,10 @@
 # docker-compose.yml with `docker-compose config`, which needs no engine.
 # chromium, fonts-dejavu-core: the web app's browser tests drive Debian's Chromium through the
 # playwright package (launched by path: playwright never downloads a browser here).
+# stress-ng: the suite must hold on a loaded machine; `stress-ng --cpu 2` beside `make test`
+# is how that is checked (docs/RELIABILITY.md).
 set -euo pipefail
-packages=(libfaketime postgresql chromium fonts-dejavu-core)
+packages=(libfaketime postgresql chromium fonts-dejavu-core stress-ng)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,7 +42,7 @@ POOL_SIZE = 5
 POOL_OVERFLOW = 20
 # The statements that begin a write transaction on SQLite (a savepoint opens one too).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
-_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks: dict[str, threading.RLock] = {}
 _writer_locks_guard = threading.Lock()
 
 
@@ -68,11 +68,17 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else type(cause).__name__
 
 
-def _writer_lock(path: str) -> threading.Lock:
-    """The one lock of this process for writing the SQLite file at `path`."""
+def _writer_lock(path: str) -> threading.RLock:
+    """The one lock of this process for writing the SQLite file at `path`: re-entrant only so
+    that it can tell whether the running thread holds it (`_owns`)."""
     key = str(Path(path).resolve())
     with _writer_locks_guard:
-        return _writer_locks.setdefault(key, threading.Lock())
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
+def _owns(lock: threading.RLock) -> bool:
+    """Whether the running thread holds `lock`."""
+    return bool(lock._is_owned())  # type: ignore[attr-defined]
 
 
 class _TakingTurnsCursor(sqlite3.Cursor):
@@ -95,17 +101,26 @@ class _TakingTurnsConnection(sqlite3.Connection):
     transaction ends (the driver opens the transaction at that write; reads before it see
     the latest commit, so a transaction never has to upgrade a stale read to a write)."""
 
-    writer: threading.Lock
+    writer: threading.RLock
     _holding = False
 
     def take_turn(self, sql: str) -> None:
         if self._holding or not sql.lstrip().upper().startswith(_WRITES):
             return
-        if not self.writer.acquire(timeout=SQLITE_BUSY_SECONDS):
-            raise sqlite3.OperationalError(
-                "database is locked (another thread of this process kept writing)"
-            )
-        self._holding = True
+        try:
+            if not self.writer.acquire(timeout=SQLITE_BUSY_SECONDS):
+                raise sqlite3.OperationalError(
+                    "database is locked (another thread of this process kept writing)"
+                )
+            self._holding = True
+        except BaseException:
+            # Temporal cancels an activity by raising CancelledError in its thread, wherever it
+            # runs: raised just after the lock was taken and before it was noted, it left the
+            # lock taken for good, and every later write of the worker failed (the drills under
+            # load: "every message: not within 150 s"). The lock knows its owner: give it back.
+            if not self._holding and _owns(self.writer):
+                self.writer.release()
+            raise
 
     def cursor(self, factory: Any = None) -> Any:
         return super().cursor(factory or _TakingTurnsCursor)
@@ -130,8 +145,10 @@ class _TakingTurnsConnection(sqlite3.Connection):
 
     def _end_turn(self) -> None:
         if self._holding:
-            self._holding = False
-            self.writer.release()
+            try:
+                self.writer.release()
+            finally:
+                self._holding = False
 
 
 def _sqlite_connection(path: str) -> sqlite3.Connection:

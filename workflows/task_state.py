@@ -293,6 +293,14 @@ class TaskTracker:
                 f"the document date {submission.document_date.isoformat()} is in the future "
                 f"(today is {today.isoformat()})"
             )
+        # Bounded as the plan's events are (workflows/plan.py): a year before the plan at most.
+        earliest = date(self.input.year - 1, 1, 1)
+        if submission.document_date is not None and submission.document_date < earliest:
+            raise ValueError(
+                f"the document date {submission.document_date.isoformat()} is before "
+                f"{earliest.isoformat()}: evidence for a plan of {self.input.year} is dated "
+                "the year before at the earliest"
+            )
         if submission.link and not is_web_link(submission.link):
             raise ValueError(
                 f"the link {submission.link!r} is not a web address (http:// or https://)"

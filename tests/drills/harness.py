@@ -19,19 +19,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-import pendulum
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
 
 from control.runtime import DEV_SERVER_PRAGMAS, bundled_binary, connect
+from control.serving import POLLED_WITHIN
+from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
 from models.tables import NotificationLog
 from notifications.channels import message_id
 from plan_import import read_plan
 from plan_import.units import load_unit_directory
 from settings import DATA_DIR, PROJECT_ROOT, Settings
+from simulation.real_clock import working_days_from, write_calendar
 from storage.db import session_scope, upgrade_schema
 from storage.notifications import notification_history
 from storage.plans import store_plan
@@ -39,10 +41,22 @@ from tests.drills.workflows import DrillSendInput
 from tests.notifications.servers import SmtpServer, free_port
 from workflows import search_attributes
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 DRILL_WORKER = PROJECT_ROOT / "tests" / "drills" / "drill_worker.py"
 # The units the drills' messages go to, each with its own address on the SMTP server.
 UNITS = ("ttlt", "van-phong", "phong-tcbc", "phong-ccvc", "ban-ton-giao", "ban-tdkt")
+
+# A machine shared by several test runs (2 cores, a CPU hog beside the suite) is slower than the
+# one the product's timeouts were chosen on: a drill waits for what those timeouts allow, this
+# many times over, before it calls the wait a failure.
+SLOW_MACHINE = 3.0
+
+
+def patience(*spans: timedelta | float) -> float:
+    """Seconds to wait for something the product bounds by `spans` (timeouts, intervals, in
+    seconds when plain numbers), with room for a slow machine."""
+    return SLOW_MACHINE * sum(
+        span.total_seconds() if isinstance(span, timedelta) else span for span in spans
+    )
 
 
 async def eventually(check: Callable[[], bool], *, seconds: float, what: str) -> float:
@@ -150,9 +164,10 @@ class WorkerProcess:
 
 @dataclass
 class DrillProduct:
-    """The product as one drill runs it: a database holding the bundled plan moved to this year,
-    contacts pointing every unit at a real SMTP server (the coordinator at an outbox folder),
-    a calendar where today is a working day and office hours all day, its own task queue."""
+    """The product as one drill runs it: a database (SQLite or PostgreSQL) holding the bundled
+    plan moved to this year, contacts pointing every unit at a real SMTP server (the
+    coordinator at an outbox folder), a calendar where today and the two days after it are
+    working days and office hours all day, its own task queue."""
 
     name: str
     root: Path
@@ -161,11 +176,20 @@ class DrillProduct:
     main_channel_failures: int = 3
     max_failures: int = 6
     workers: list[WorkerProcess] = field(default_factory=list)
+    # The present instant (the real clock's when None): the calendar is laid around it.
+    now: datetime | None = None
+    # The application database: a SQLite file of its own when empty, else this URL (an empty
+    # PostgreSQL database, as docker-compose deploys).
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.today = pendulum.now(LOCAL_TZ).date()
-        self.database_url = f"sqlite:///{self.root / 'nhachan.db'}"
+        now = self.now or datetime.now(UTC)
+        self.today = local_day(now)
+        # A day whose deadline lies ahead whenever the drill runs: tomorrow (a working day, as
+        # are today and the day after it, so that a drill run across midnight is not held).
+        self.due_day = self.today + timedelta(days=1)
+        self.database_url = self.database_url or f"sqlite:///{self.root / 'nhachan.db'}"
         upgrade_schema(self.database_url)
         directory = load_unit_directory(DATA_DIR / "units.yaml")
         self.plan = read_plan(
@@ -173,13 +197,7 @@ class DrillProduct:
         )
         with session_scope(self.database_url) as session:
             store_plan(session, imported=self.plan, directory=directory)
-        calendar = self.root / "calendar"
-        calendar.mkdir(exist_ok=True)
-        (calendar / f"{self.today.year}.yaml").write_text(
-            f"year: {self.today.year}\nworking_days:\n"
-            f"  - {{date: {self.today.isoformat()}, name: drill day, decision: the drill}}\n",
-            encoding="utf-8",
-        )
+        calendar = write_calendar(self.root / "calendar", working_days_from(now), name="drill day")
         self.smtp.start()
         lines = [
             f"  {unit}:\n    - {self.smtp.url(f'{unit}@snv.binhdinh.gov.vn')}" for unit in UNITS
@@ -228,7 +246,7 @@ class DrillProduct:
             task_queue=TaskQueue(name=self.settings.task_queue),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         )
-        deadline = monotonic_time.monotonic() + 150
+        deadline = monotonic_time.monotonic() + patience(POLLED_WITHIN)
         seen: set[str] = set()
         while True:
             described = await client.workflow_service.describe_task_queue(request)

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from control import operations
 from control.runtime import start_dev_server
 from settings import PROJECT_ROOT, Settings, get_settings
-from tests.engine.test_dev_server import free_port
+from tests.notifications.servers import free_port
 from workflows import search_attributes as sa
 from workflows.plan import plan_workflow_id
 

@@ -211,6 +211,44 @@ def test_an_unknown_unit_is_a_usage_error(record: Record) -> None:
     assert "unknown unit" in error_line(result)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evidence", "IX.99", "--by", "van-phong", "--document", "1/BC"],
+        ["cancel", "IX.99", "--reason", "x", "--by", "cchc-vtlt"],
+        ["history", "IX.99"],
+    ],
+    ids=["evidence", "cancel", "history"],
+)
+def test_an_unknown_task_is_a_usage_error_like_an_unknown_unit(
+    record: Record, args: list[str]
+) -> None:
+    # One rule for names no one knows: exit 2, one line naming what is known, and the engine
+    # (nothing listens at its address here) never asked.
+    record.store(SEED, started=True)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    line = error_line(result)
+    assert line.startswith(f"error: unknown task 'IX.99' in plan {SEED_KEY} (its tasks: I.1, ")
+    assert "workflow not found" not in line
+
+
+def test_start_names_a_broken_plan_file_even_with_the_engine_down(
+    record: Record, tmp_path: Path
+) -> None:
+    broken = tmp_path / "plan.docx"
+    broken.write_bytes(b"not a word document")
+    result = run("start", str(broken))
+    assert result.exit_code == 1
+    assert error_line(result) == (
+        "error: plan.docx: not a readable .docx document (File is not a zip file)"
+    )
+    # A readable plan goes on to the engine, which is down: that is what is said then.
+    result = run("start", str(SEED))
+    assert result.exit_code == 1
+    assert error_line(result).startswith("error: cannot reach Temporal at 127.0.0.1:9")
+
+
 # ----------------------------------------------------------------------------- status
 
 

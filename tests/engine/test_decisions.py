@@ -273,6 +273,19 @@ async def test_dates_are_bounded_and_links_are_web_addresses(plan: SimulatedPlan
             ),
             "the document date 2023-03-02 is in the future (today is 2023-03-01)",
         ),
+        "a document dated 1900": (
+            operations.submit_evidence(
+                client,
+                key,
+                "I.1",
+                EvidenceSubmission(
+                    "1", "van-phong", document_number="1", document_date=date(1900, 1, 1)
+                ),
+                actor=LEAD,
+            ),
+            "the document date 1900-01-01 is before 2022-01-01: evidence for a plan of 2023 is "
+            "dated the year before at the earliest",
+        ),
         "a link that is not http or https": (
             operations.submit_evidence(
                 client,

@@ -3,20 +3,20 @@ plan, trigger an event, submit evidence, the task closes; then stop the server, 
 on its database file, and a timer set before the stop still fires.
 
 The timer is a deadline a minute away: the test's office hours run from midnight to 45 seconds
-after it starts (the deadline of "ngày <today>" is the close of office hours), and its calendar
-makes today a working day whatever day CI runs on.
+after it starts (the deadline of "ngày <day>" is the close of office hours; near midnight in
+Vietnam, the day after it, 45 seconds after midnight), and its calendar makes that day and the
+two after it working days whatever day, holiday or hour the test runs on
+(simulation/real_clock.py).
 """
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-import pendulum
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
@@ -25,38 +25,30 @@ from typer.testing import CliRunner
 from control import operations
 from control.permissions import Actor
 from control.runtime import build_worker, start_dev_server
+from deadlines.local_time import local_day, local_instant
 from models.statuses import MilestoneStatus, TaskStatus
 from models.tables import Milestone, Task, UnitRole
 from models.workflow_messages import EventOccurrence, EvidenceSubmission
 from scheduler import app
 from settings import Settings, get_settings
+from simulation.real_clock import OfficeWindow, office_window, write_calendar
 from simulation.run import NotificationRecorder
 from storage.db import session_scope
+from tests.notifications.servers import free_port
 from workflows import search_attributes as sa
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# The deadline's distance from the start: the plan starts, an event, evidence, then the timer.
+DEADLINE_IN = timedelta(seconds=45)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    now = pendulum.now(LOCAL_TZ)
-    closes = now.add(seconds=45)
-    if closes.date() != now.date():
-        pytest.skip("office hours cannot close a minute from now across midnight")
-    today = now.date()
-    calendar = tmp_path / "calendar"
-    calendar.mkdir()
-    (calendar / f"{today.year}.yaml").write_text(
-        f"year: {today.year}\nworking_days:\n"
-        f"  - {{date: {today.isoformat()}, name: test day, decision: the test}}\n",
-        encoding="utf-8",
-    )
+def office() -> OfficeWindow:
+    return office_window(datetime.now(UTC), DEADLINE_IN, timedelta(0))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, office: OfficeWindow) -> Settings:
+    calendar = write_calendar(tmp_path / "calendar", office.days(), name="test day")
     policy = tmp_path / "policy.yaml"
     policy.write_text(
         'reminders: {at: "00:00"}\nescalations: {at: "00:00"}\n'
@@ -68,7 +60,7 @@ def settings(tmp_path: Path) -> Settings:
         "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
         "I. CHỈ ĐẠO,,,,,\n"
         "1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
-        f"2,Báo cáo nhanh,Ban Tôn giáo,,ngày {today.day}/{today.month}/{today.year},\n",
+        f"2,Báo cáo nhanh,Ban Tôn giáo,,{office.deadline_text()},\n",
         encoding="utf-8",
     )
     return get_settings().model_copy(
@@ -81,8 +73,8 @@ def settings(tmp_path: Path) -> Settings:
             "calendar_dir": calendar,
             "policy_file": policy,
             "plan_file": plan,
-            "office_opens": time(0, 0),
-            "office_closes": closes.time().replace(microsecond=0),
+            "office_opens": office.opens,
+            "office_closes": office.closes,
         }
     )
 
@@ -125,12 +117,14 @@ async def eventually(check: object, *, seconds: float = 120) -> None:
 
 
 async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, office: OfficeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorder = NotificationRecorder()
-    today = pendulum.now(LOCAL_TZ).date()
+    # The plan's year is its deadline's; the event happened today (the eve of it, near midnight).
+    year = office.day.year
+    today = local_day(datetime.now(UTC))
     async with engine(settings, recorder) as client:
-        report = await operations.start_plan(client, settings, settings.plan_file, year=today.year)
+        report = await operations.start_plan(client, settings, settings.plan_file, year=year)
         assert sorted(report.started) == ["I.1", "I.2"]
         key = report.plan_key
         routing = await operations.trigger_event(
@@ -158,7 +152,7 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert milestone_status(settings, "I.2") is MilestoneStatus.OPEN
 
     async with engine(settings, recorder) as client:
-        again = await operations.start_plan(client, settings, settings.plan_file, year=today.year)
+        again = await operations.start_plan(client, settings, settings.plan_file, year=year)
         assert again.started == [] and again.already_running == ["I.2"]
         assert again.already_closed == ["I.1"]
         # The deadline timer set before the restart fires: the task turns overdue.
@@ -167,7 +161,9 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert snapshot.display_status == "overdue"
         next_action = snapshot.next_action
         assert next_action is not None and next_action.action == "escalation"
-        assert next_action.at - pendulum.now("UTC") < timedelta(days=5)
+        # The coordinator is told on the first working day after the due day, at the policy's
+        # hour: the calendar made the next day one, whatever the date.
+        assert next_action.at == local_instant(office.day + timedelta(days=1), time(0, 0))
 
         # Visibility: the search attributes tell where the task stands.
         async def listed_overdue() -> list[str]:
@@ -194,3 +190,5 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert document["status"] == "overdue"
         assert [h["action"] for h in document["history"]][:1] == ["started"]
         assert "overdue" in [h["action"] for h in document["history"]]
+        # Every instant in Vietnam's time, the details' too ("overdue: due …").
+        assert "+00:00" not in cli.stdout and "+07:00" in cli.stdout

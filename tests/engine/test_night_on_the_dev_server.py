@@ -25,7 +25,8 @@ from notifications.office_hours import next_office_opening
 from scheduler import app
 from settings import Settings, get_settings
 from storage.db import session_scope, upgrade_schema
-from tests.engine.test_dev_server import eventually, free_port, milestone_status
+from tests.engine.test_dev_server import eventually, milestone_status
+from tests.notifications.servers import free_port
 from workflows import markers
 from workflows import search_attributes as sa
 

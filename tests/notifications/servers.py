@@ -4,6 +4,7 @@ taken down and brought back, and an HTTP server in the shape of the Zalo Bot API
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -11,13 +12,39 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+# Where the ports servers listen on are picked: below the kernel's ephemeral range, which every
+# outgoing connection on the machine takes its local port from. A port the kernel handed out from
+# that range, free when probed, was taken a moment later on a busy machine ("address already in
+# use" when `run` started its web app, in the fail-fast drills under load).
+LISTEN_PORTS = range(20_000, 32_768)
+
+
+def _ephemeral_ports() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return range(32_768, 61_000)
+    return range(int(low), int(high) + 1)
+
 
 def free_port() -> int:
+    """A port free on 127.0.0.1 now, outside the ephemeral range (when the machine leaves room
+    below it), for a server the test starts next."""
+    ephemeral = _ephemeral_ports()
+    candidates = [p for p in (random.choice(LISTEN_PORTS) for _ in range(50)) if p not in ephemeral]
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

@@ -85,6 +85,13 @@ SECRET = "hunter22"
             r"units: van-phong: digest 'sometimes': Input should be a valid boolean",
         ),
         ("units:\n  van-phong: {urls: [outbox://]}\n", r"van-phong: unknown field\(s\) urls"),
+        # The fallback one space too deep: YAML joins it to the main channel's line.
+        (
+            f"units:\n  van-phong:\n    - mailtos://nhachan:{SECRET}@smtp.example.org/a@b.c\n"
+            "     - outbox://\n",
+            r"units: van-phong: channels\[1\] .*has a space"
+            r" inside.*Indent each channel's `-` alike",
+        ),
         ("people: {}\n", r"unknown field\(s\) people"),
         ("units: [a, b]\n", r"units \['a', 'b'\]: Input should be a valid dictionary"),
         ("units: {van-phong: [outbox://]\n", r"not valid YAML \(line 2, column 1"),

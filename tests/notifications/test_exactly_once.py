@@ -32,6 +32,8 @@ from tests.notifications.servers import SmtpServer
 
 # Monday 24/04/2023, 09:00 in Vietnam: a working day, inside office hours.
 MONDAY_MORNING = datetime(2023, 4, 24, 2, 0, tzinfo=UTC)
+# Heartbeats the test waits for during one held send (its thread beats every 50 ms here).
+HEARTBEATS_WHILE_SENDING = 5
 
 
 class WorkerDied(BaseException):
@@ -196,9 +198,16 @@ def test_a_send_and_its_log_write_are_not_cut_by_a_cancellation_and_keep_heartbe
     sending = threading.Event()
     original = ChannelSender.send
 
+    beats: list[object] = []
+
     def slow_send(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
         sending.set()
-        time.sleep(0.5)  # a slow channel (or a locked database, for the log write)
+        # A slow channel (or a locked database, for the log write): it answers only once the
+        # engine has heard from the activity several times while it waits, however slowly the
+        # machine schedules the heartbeat's thread.
+        waited = time.monotonic()
+        while len(beats) < HEARTBEATS_WHILE_SENDING and time.monotonic() - waited < 60:
+            time.sleep(0.01)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ChannelSender, "send", slow_send)
@@ -206,7 +215,6 @@ def test_a_send_and_its_log_write_are_not_cut_by_a_cancellation_and_keep_heartbe
     env.info = dataclasses.replace(
         env.info, started_time=MONDAY_MORNING, retry_policy=RetryPolicy(maximum_attempts=8)
     )
-    beats: list[object] = []
     env.on_heartbeat = lambda *details: beats.append(details)
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(env.run, product.notify.send_notification, request)
@@ -219,4 +227,5 @@ def test_a_send_and_its_log_write_are_not_cut_by_a_cancellation_and_keep_heartbe
     assert len(smtp.mails) == 1
     row = row_of(product, f"{request.key}|ttlt")
     assert row.status.value == "sent" and row.claimed_until is None
-    assert len(beats) >= 5
+    # The heartbeat went on while the send was held (one before it, the rest from its thread).
+    assert len(beats) >= HEARTBEATS_WHILE_SENDING

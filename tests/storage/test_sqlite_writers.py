@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from sqlmodel import select
 
 from models.payloads import MessageKind
 from models.tables import NotificationLog, NotificationStatus
+from storage import db
 from storage import notifications as log
 from storage.db import get_engine, session_scope, upgrade_schema
 
@@ -89,6 +91,53 @@ def test_a_failed_transaction_hands_the_turn_on(tmp_path: Path) -> None:
     # Another thread writes next; it would wait for a turn never handed on, and fail.
     with ThreadPoolExecutor(max_workers=1) as other:
         other.submit(_send, url, 2).result()
+
+
+class Cancelled(BaseException):
+    """What Temporal raises in an activity's thread to cancel it (it is no Exception)."""
+
+
+class CancelledOnceTaken:
+    """The process's writer lock, except that the first time it is taken a cancellation is
+    raised at once, as Temporal's lands in a thread the instant the lock's wait returns."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self.cancelled = False
+
+    def acquire(self, timeout: float = -1) -> bool:
+        taken = bool(self._lock.acquire(timeout=timeout))
+        if taken and not self.cancelled:
+            self.cancelled = True
+            raise Cancelled
+        return taken
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def _is_owned(self) -> bool:
+        return bool(self._lock._is_owned())
+
+
+def test_a_thread_cancelled_as_it_takes_its_turn_hands_the_turn_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'nhachan.db'}"
+    upgrade_schema(url)
+    real = db._writer_lock(url.removeprefix("sqlite:///"))
+    cancelling = CancelledOnceTaken(real)
+    monkeypatch.setattr(db, "_writer_lock", lambda _path: cancelling)
+    get_engine.cache_clear()  # new connections, each given the lock above
+    try:
+        with ThreadPoolExecutor(max_workers=1) as first, pytest.raises(Cancelled):
+            first.submit(_send, url, 1).result()
+        assert cancelling.cancelled
+        # Another thread writes next: with the turn never handed on, it waited out the busy
+        # timeout and failed ("another thread of this process kept writing").
+        with ThreadPoolExecutor(max_workers=1) as other:
+            other.submit(_send, url, 2).result(timeout=db.SQLITE_BUSY_SECONDS / 2)
+    finally:
+        get_engine.cache_clear()
 
 
 def test_the_file_keeps_a_write_ahead_log(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
+
 
 def _binaries() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -101,3 +103,12 @@ def private_postgres() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_database(url: str, name: str) -> str:
+    """A new empty database `name` on the server of `url` (one of `private_postgres`); its URL.
+    For tests that need several databases on one server (each drill its own)."""
+    server = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.rpartition("/")[0] + f"/{name}"
