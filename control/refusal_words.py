@@ -3,9 +3,10 @@
 (`import_note`, `import_where`), and any ISO date or instant left in a sentence written
 dd/mm/yyyy and HH:MM in Vietnam time (`local_dates`).
 
-The engine gives its reasons as English sentences without a stable code yet (issue 16), so the
-table in refusal_words.yaml follows those sentences; a reason it does not know is still shown,
-said to be the engine's own."""
+The engine gives its reasons as English sentences (the CLI prints them as they are), so the
+table in refusal_words.yaml follows those sentences; tests/engine/test_refusals_in_vietnamese.py
+drives every refusal of the engine's checks and of control/permissions.py through it. A reason
+it does not know is still shown, said to be the engine's own."""
 
 from __future__ import annotations
 

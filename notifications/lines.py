@@ -17,7 +17,7 @@ from models.tables import Milestone, NotificationLog, Task
 from notifications.contacts import UnitLookup
 from notifications.formatting import format_day, format_due
 from notifications.kinds import DECISION_KINDS, TASK_KINDS, parse_kind
-from notifications.links import UnitLinks, evidence_link
+from notifications.links import UnitLinks, event_link, evidence_link, task_link
 from notifications.messages import (
     DecisionLine,
     EvidenceLine,
@@ -107,11 +107,16 @@ class MessageLines:
             event_text=request.event_text,
             event_key=request.event_key,
             event_recorder_name=self._event_recorder(request.event_key),
+            event_link=self._event_link(request.plan_key, request.event_key),
         )
 
     def _event_recorder(self, event_key: str) -> str:
         """Who records an event (the coordinator), named in messages about it."""
         return self.unit_name(self._directory.coordinator) if event_key else ""
+
+    def _event_link(self, plan_key: str, event_key: str) -> str:
+        """Where the coordinator records the event (the events page, the event chosen)."""
+        return event_link(self.public_url, plan_key, event_key) if event_key else ""
 
     def held_line(self, row: NotificationLog, now: datetime) -> MilestoneLine:
         """A request held in the log (for a digest or a summary), from what the log kept; its
@@ -133,6 +138,7 @@ class MessageLines:
             event_text=details.event_text,
             event_key=details.event_key,
             event_recorder_name=self._event_recorder(details.event_key),
+            event_link=self._event_link(row.plan_key, details.event_key),
         )
         return self.for_unit(line, row.unit_code)
 
@@ -164,8 +170,7 @@ class MessageLines:
             requested_by_name=self.unit_name(request.requested_by),
             new_due_text=format_due(request.requested_due_at),
             reason=reason,
-            new_due_on=local_day(request.requested_due_at).isoformat(),
-            coordinator_code=self._directory.coordinator,
+            answer_link=task_link(self.public_url, request.plan_key, request.task_code),
         )
 
     def decision_line(self, request: NotificationRequest, kind: MessageKind) -> DecisionLine | None:

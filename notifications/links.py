@@ -22,10 +22,18 @@ def plan_link(public_url: str, plan_key: str) -> str:
 
 def evidence_link(public_url: str, plan_key: str, task_code: str, milestone_key: str) -> str:
     """Where the lead unit sends the evidence (minh chứng) of one milestone."""
-    return (
-        f"{plan_link(public_url, plan_key)}/tasks/{_part(task_code)}"
-        f"/milestones/{_part(milestone_key)}/evidence"
-    )
+    task = task_link(public_url, plan_key, task_code)
+    return f"{task}/milestones/{_part(milestone_key)}/evidence"
+
+
+def task_link(public_url: str, plan_key: str, task_code: str) -> str:
+    """The task's page, where the coordinator (signed in) answers what a unit asked."""
+    return f"{plan_link(public_url, plan_key)}/tasks/{_part(task_code)}"
+
+
+def event_link(public_url: str, plan_key: str, event_key: str) -> str:
+    """The plan's events page with the event chosen, where the coordinator records it."""
+    return f"{plan_link(public_url, plan_key)}/events?key={_part(event_key)}"
 
 
 class InvalidLink(ValueError):

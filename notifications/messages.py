@@ -29,11 +29,13 @@ class MilestoneLine:
     # In a digest: which kind of message this line stands for.
     kind: MessageKind | None = None
     note: str = ""
-    # The event the milestone waits on (or waited on): the plan's words, its key, and who
-    # records it (the coordinator's name).
+    # The event the milestone waits on (or waited on): the plan's words, its key, who records
+    # it (the coordinator's name) and where (the events page; messages name the event by the
+    # plan's words, never by its key).
     event_text: str = ""
     event_key: str = ""
     event_recorder_name: str = ""
+    event_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,13 @@ class YearTally:
 
 @dataclass(frozen=True)
 class ExtensionLine:
-    """What a lead unit asked for: the coordinator grants it, or not, with `extend`."""
+    """What a lead unit asked for: the coordinator grants it, or not, on the task's page."""
 
     requested_by_name: str
     new_due_text: str
     reason: str
-    # The day asked for as the command line writes it (2023-05-12), and the coordinator's code:
-    # the commands that grant or refuse it are written out whole.
-    new_due_on: str = ""
-    coordinator_code: str = ""
+    # The task's page, where the signed-in coordinator answers.
+    answer_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class MessageContext:
     recipient_leads: bool = False
     # The recipient coordinates the task: told for information, asked to support.
     recipient_coordinates: bool = False
-    # Sent by `notify-test` to check a channel: the message says so.
+    # A sample sent to check a channel (`notify-test`): the message says so.
     sample: bool = False
 
 

@@ -12,7 +12,7 @@ from models.payloads import MessageKind
 from notifications.channels import DeliveryAttempt, describe_channel
 from notifications.dispatch import Dispatcher
 from notifications.formatting import format_day, format_due
-from notifications.links import evidence_link, plan_link
+from notifications.links import evidence_link, plan_link, task_link
 from notifications.messages import (
     DecisionLine,
     DeliveryFailureLine,
@@ -40,6 +40,89 @@ class SampleDelivery:
     attempt: DeliveryAttempt
 
 
+@dataclass(frozen=True)
+class SampleFacts:
+    """What every sample of one unit is made of: a task the unit leads (a real one once a
+    plan is imported) and the names and channels a message would show."""
+
+    unit_code: str
+    unit_name: str
+    coordinator_name: str
+    plan_key: str
+    plan_title: str
+    line: MilestoneLine
+    overdue: list[MilestoneLine]
+    tally: YearTally
+    year_lines: list[MilestoneLine]
+    channels: list[str]
+    max_failures: int
+    public_url: str
+
+
+def sample_context(kind: MessageKind, facts: SampleFacts, *, now: datetime) -> MessageContext:
+    """The sample of `kind`, as the unit would read it. Pure: no database, no channel."""
+    line = facts.line
+    today = format_day(local_day(now))
+    return MessageContext(
+        kind=kind,
+        recipient_name=facts.unit_name,
+        plan_title=facts.plan_title,
+        day_text=today,
+        milestone=line,
+        milestones=facts.year_lines if kind is MessageKind.YEAR_SUMMARY else facts.overdue,
+        tally=facts.tally,
+        evidence=EvidenceLine(
+            document_number="01/KH-SNV",
+            document_date_text=f"{local_day(now):%d/%m/%Y}",
+            submitted_by=facts.unit_name,
+            on_time=True,
+        ),
+        failure=DeliveryFailureLine(
+            unit_code=facts.unit_code,
+            unit_name=facts.unit_name,
+            original_kind=MessageKind.REMINDER,
+            original_subject=f"[Nhắc hạn] {line.task_code}",
+            channels=facts.channels,
+            failures=facts.max_failures,
+            last_answer="(mẫu)",
+        ),
+        extension=ExtensionLine(
+            requested_by_name=facts.unit_name,
+            new_due_text=line.due_text or today,
+            reason="(mẫu)",
+            answer_link=task_link(facts.public_url, facts.plan_key, line.task_code),
+        ),
+        decision=DecisionLine(
+            by_name=facts.coordinator_name,
+            reason="(mẫu)",
+            previous_due_text=line.due_text,
+            asked_text=today,
+            previous_lead_names=[facts.unit_name],
+            lead_names=[facts.unit_name],
+            event_day_text=today,
+        ),
+        overview_link=plan_link(facts.public_url, facts.plan_key),
+        sample=True,
+    )
+
+
+def made_up_line(
+    public_url: str, unit_name: str, *, due_text: str, working_days_left: int | None
+) -> MilestoneLine:
+    """The one milestone of the made-up plan the samples show before any plan is imported."""
+    return MilestoneLine(
+        task_code="I.1",
+        task_title="Nhiệm vụ mẫu để kiểm tra kênh nhận thông báo",
+        milestone_key="1",
+        milestone_label="Mốc mẫu",
+        due_text=due_text,
+        working_days_left=working_days_left,
+        evidence_hint="",
+        evidence_link=evidence_link(public_url, SAMPLE_PLAN_KEY, "I.1", "1"),
+        lead_unit_names=[unit_name],
+    )
+
+
 class Samples:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self._dispatch = dispatcher
@@ -50,56 +133,30 @@ class Samples:
         dispatch = self._dispatch
         lines = dispatch.lines
         contacts = dispatch.contacts.for_unit(unit_code)
-        unit_name = lines.unit_name(unit_code)
         plan_key, plan_title, line, overdue = self._sample_lines(unit_code, now)
         if plan_key == SAMPLE_PLAN_KEY:
-            year = _sample_tally(now), [line]
+            year = sample_tally(now), [line]
         else:
             with session_scope(dispatch.database_url) as session:
                 year = lines.year_summary(session, plan_key, now)
+        facts = SampleFacts(
+            unit_code=unit_code,
+            unit_name=lines.unit_name(unit_code),
+            coordinator_name=lines.unit_name(dispatch.directory.coordinator),
+            plan_key=plan_key,
+            plan_title=plan_title,
+            line=line,
+            overdue=overdue,
+            tally=year[0],
+            year_lines=year[1],
+            channels=[describe_channel(url) for url in contacts.channels],
+            max_failures=dispatch.rules.max_failures,
+            public_url=lines.public_url,
+        )
         results: list[SampleDelivery] = []
         stamp = dispatch.clock().strftime("%Y%m%dT%H%M%S.%f")
         for kind in kinds:
-            context = MessageContext(
-                kind=kind,
-                recipient_name=unit_name,
-                plan_title=plan_title,
-                day_text=format_day(local_day(now)),
-                milestone=line,
-                milestones=year[1] if kind is MessageKind.YEAR_SUMMARY else overdue,
-                tally=year[0],
-                evidence=EvidenceLine(
-                    document_number="01/KH-SNV",
-                    document_date_text=f"{local_day(now):%d/%m/%Y}",
-                    submitted_by=unit_name,
-                    on_time=True,
-                ),
-                failure=DeliveryFailureLine(
-                    unit_code=unit_code,
-                    unit_name=unit_name,
-                    original_kind=MessageKind.REMINDER,
-                    original_subject=f"[Nhắc hạn] {line.task_code}",
-                    channels=[describe_channel(url) for url in contacts.channels],
-                    failures=dispatch.rules.max_failures,
-                    last_answer="(mẫu)",
-                ),
-                extension=ExtensionLine(
-                    requested_by_name=unit_name,
-                    new_due_text=line.due_text or format_day(local_day(now)),
-                    reason="(mẫu)",
-                ),
-                decision=DecisionLine(
-                    by_name=lines.unit_name(dispatch.directory.coordinator),
-                    reason="(mẫu)",
-                    previous_due_text=line.due_text,
-                    asked_text=format_day(local_day(now)),
-                    previous_lead_names=[unit_name],
-                    lead_names=[unit_name],
-                    event_day_text=format_day(local_day(now)),
-                ),
-                overview_link=plan_link(lines.public_url, plan_key),
-                sample=True,
-            )
+            context = sample_context(kind, facts, now=now)
             message = dispatch.render(context)
             for position, channel in enumerate(contacts.channels, start=1):
                 key = f"sample/{stamp}/{kind.value}/{position}|{unit_code}"
@@ -130,16 +187,11 @@ class Samples:
         with session_scope(self._dispatch.database_url) as session:
             found = log.latest_task_of_unit(session, unit_code=unit_code)
             if found is None:
-                line = MilestoneLine(
-                    task_code="I.1",
-                    task_title="Nhiệm vụ mẫu để kiểm tra kênh nhận thông báo",
-                    milestone_key="1",
-                    milestone_label="Mốc mẫu",
+                line = made_up_line(
+                    lines.public_url,
+                    lines.unit_name(unit_code),
                     due_text=format_due(due),
                     working_days_left=lines.working_days_left(now, due),
-                    evidence_hint="",
-                    evidence_link=evidence_link(lines.public_url, SAMPLE_PLAN_KEY, "I.1", "1"),
-                    lead_unit_names=[lines.unit_name(unit_code)],
                 )
                 return SAMPLE_PLAN_KEY, "Kế hoạch mẫu", line, [line]
             plan, task = found
@@ -165,10 +217,10 @@ class Samples:
             evidence_link=evidence_link(lines.public_url, plan.key, task.code, milestone_key),
             lead_unit_names=[lines.unit_name(code) for code in task.lead_units],
         )
-        return plan.key, plan.title, line, overdue or [line]
+        return plan.key, log.titled(plan), line, overdue or [line]
 
 
-def _sample_tally(now: datetime) -> YearTally:
+def sample_tally(now: datetime) -> YearTally:
     """The tally of the made-up plan: its one milestone in progress."""
     return YearTally(
         year=local_day(now).year,

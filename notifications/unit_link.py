@@ -33,7 +33,7 @@ class UnitLinkMessages:
         contacts = dispatch.contacts.for_unit(unit_code)
         with session_scope(dispatch.database_url) as session:
             plan = latest_plan(session)
-            plan_key, plan_title = (plan.key, plan.title) if plan is not None else ("", "")
+            plan_key, plan_title = (plan.key, log.titled(plan)) if plan is not None else ("", "")
             open_lines: list[MilestoneLine] = []
             if plan is not None:
                 for task, milestone in log.milestones_of_plan(

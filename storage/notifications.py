@@ -303,7 +303,16 @@ def _get(session: Session, key: str) -> NotificationLog:
 
 def plan_title(session: Session, *, plan_key: str) -> str | None:
     plan = get_plan(session, plan_key)
-    return plan.title if plan is not None else None
+    return titled(plan) if plan is not None else None
+
+
+def titled(plan: Plan) -> str:
+    """The plan as messages name it: its title. A plan read from a table alone has none and is
+    named by its number and year (as the web app names it), never by its key."""
+    if plan.title:
+        return plan.title
+    number = f" {plan.number}" if plan.number else ""
+    return f"Kế hoạch{number} năm {plan.year}"
 
 
 def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[str]:

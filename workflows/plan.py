@@ -157,66 +157,14 @@ class PlanWorkflow:
 
     @trigger_event.validator
     def _validate_event(self, event: EventOccurrence) -> None:
-        known = sorted({s.event_key for s in self._subscriptions()})
-        if event.key not in known:
-            raise ValueError(
-                f"no task of plan {self._input.plan_key} waits on event {event.key!r}; "
-                f"known events: {', '.join(known) or 'none'}"
-            )
-        today = local_day(workflow.now())
-        if event.occurred_on > today:
-            raise ValueError(
-                f"the event date {event.occurred_on.isoformat()} is in the future "
-                f"(today is {today.isoformat()})"
-            )
-        earliest = date(self._input.year - 1, 1, 1)
-        if event.occurred_on < earliest:
-            raise ValueError(
-                f"the event date {event.occurred_on.isoformat()} is before "
-                f"{earliest.isoformat()}: a plan of {self._input.year} counts from events of the "
-                "year before at the earliest"
-            )
-        self._check_once(event)
-        needing_due = [
-            s.task_code
-            for s in self._subscriptions()
-            if s.event_key == event.key and s.needs_due_date
-        ]
-        if needing_due and event.due_on is None:
-            raise ValueError(
-                f"event {event.key!r} sets the deadline of {', '.join(needing_due)}: "
-                "give its due date (--due)"
-            )
-        if event.due_on is not None and event.due_on < event.occurred_on:
-            raise ValueError("the due date comes before the event itself")
-
-    def _check_once(self, event: EventOccurrence) -> None:
-        """An event happens once per key: a second date is a correction, said as one."""
-        recorded = [e for e in self._state.events if e.key == event.key]
-        if event.identity in {e.identity for e in recorded}:
-            return  # recorded already: nothing changes
-        recurring = any(s.recurring for s in self._subscriptions() if s.event_key == event.key)
-        if event.corrects is None:
-            if recurring or not recorded:
-                return
-            first = recorded[0]
-            raise ValueError(
-                f"event {event.key!r} was already recorded on {first.occurred_on.isoformat()}"
-                f"{f' ({first.decision})' if first.decision else ''}: an event happens once; "
-                f"if {event.occurred_on.isoformat()} is the right date, record it as a "
-                "correction (--correct)"
-            )
-        if recurring:
-            raise ValueError(
-                f"event {event.key!r} recurs: each date is an occurrence of its own, there is "
-                "nothing to correct"
-            )
-        if event.corrects not in {e.occurred_on for e in recorded}:
-            dates = ", ".join(e.occurred_on.isoformat() for e in recorded) or "never"
-            raise ValueError(
-                f"event {event.key!r} was not recorded on {event.corrects.isoformat()} "
-                f"(recorded: {dates}): there is nothing to correct"
-            )
+        check_event(
+            event,
+            plan_key=self._input.plan_key,
+            year=self._input.year,
+            today=local_day(workflow.now()),
+            subscriptions=self._subscriptions(),
+            recorded=self._state.events,
+        )
 
     @workflow.signal
     def subscriptions_changed(self, subscriptions: list[EventSubscription]) -> None:
@@ -234,3 +182,75 @@ class PlanWorkflow:
 
     def _subscribers(self, key: str) -> list[str]:
         return sorted({s.task_code for s in self._subscriptions() if s.event_key == key})
+
+
+def check_event(
+    event: EventOccurrence,
+    *,
+    plan_key: str,
+    year: int,
+    today: date,
+    subscriptions: list[EventSubscription],
+    recorded: list[EventOccurrence],
+) -> None:
+    """Raises ValueError, saying why, unless the plan takes `event` as it stands. Pure: the
+    validator gives it the plan's state and the workflow's day."""
+    known = sorted({s.event_key for s in subscriptions})
+    if event.key not in known:
+        raise ValueError(
+            f"no task of plan {plan_key} waits on event {event.key!r}; "
+            f"known events: {', '.join(known) or 'none'}"
+        )
+    if event.occurred_on > today:
+        raise ValueError(
+            f"the event date {event.occurred_on.isoformat()} is in the future "
+            f"(today is {today.isoformat()})"
+        )
+    earliest = date(year - 1, 1, 1)
+    if event.occurred_on < earliest:
+        raise ValueError(
+            f"the event date {event.occurred_on.isoformat()} is before "
+            f"{earliest.isoformat()}: a plan of {year} counts from events of the "
+            "year before at the earliest"
+        )
+    _check_once(event, subscriptions, [e for e in recorded if e.key == event.key])
+    needing_due = [
+        s.task_code for s in subscriptions if s.event_key == event.key and s.needs_due_date
+    ]
+    if needing_due and event.due_on is None:
+        raise ValueError(
+            f"event {event.key!r} sets the deadline of {', '.join(needing_due)}: "
+            "give its due date (--due)"
+        )
+    if event.due_on is not None and event.due_on < event.occurred_on:
+        raise ValueError("the due date comes before the event itself")
+
+
+def _check_once(
+    event: EventOccurrence, subscriptions: list[EventSubscription], recorded: list[EventOccurrence]
+) -> None:
+    """An event happens once per key: a second date is a correction, said as one."""
+    if event.identity in {e.identity for e in recorded}:
+        return  # recorded already: nothing changes
+    recurring = any(s.recurring for s in subscriptions if s.event_key == event.key)
+    if event.corrects is None:
+        if recurring or not recorded:
+            return
+        first = recorded[0]
+        raise ValueError(
+            f"event {event.key!r} was already recorded on {first.occurred_on.isoformat()}"
+            f"{f' ({first.decision})' if first.decision else ''}: an event happens once; "
+            f"if {event.occurred_on.isoformat()} is the right date, record it as a "
+            "correction (--correct)"
+        )
+    if recurring:
+        raise ValueError(
+            f"event {event.key!r} recurs: each date is an occurrence of its own, there is "
+            "nothing to correct"
+        )
+    if event.corrects not in {e.occurred_on for e in recorded}:
+        dates = ", ".join(e.occurred_on.isoformat() for e in recorded) or "never"
+        raise ValueError(
+            f"event {event.key!r} was not recorded on {event.corrects.isoformat()} "
+            f"(recorded: {dates}): there is nothing to correct"
+        )

@@ -1,6 +1,6 @@
 """Every decision is told in Vietnamese: what was decided, by whom, why, and what it changes
 (the new due date, the new lead, the event's day); the waiting-for-event message names the event
-and who records it; the extension request writes out the commands that answer it."""
+and who records it where; the extension request links the task's page where it is answered."""
 
 from __future__ import annotations
 
@@ -157,7 +157,9 @@ def test_an_event_that_starts_a_clock_names_the_event_and_the_due_date(
         assert "Sau khi UBND tỉnh ban hành" in form
         assert "Thứ Hai, 27/02/2023" in form
         assert "Thứ Hai, 27/03/2023, 17:00" in form
-    assert "ubnd-tinh-ban-hanh" in message.text and "512/QĐ-UBND" in message.text
+    assert "512/QĐ-UBND" in message.text
+    # The event by the plan's words, never by its key.
+    assert all("ubnd-tinh-ban-hanh" not in form for form in forms(message))
     corrected = renderer.render(
         context(MessageKind.CLOCK_STARTED, decision=replace(DECISION, corrected=True))
     )
@@ -198,33 +200,39 @@ def test_a_late_start_lists_what_is_overdue_since_when_and_what_is_due(
     assert "15/06/2023" in message.text
 
 
-def test_the_waiting_for_event_message_names_the_event_its_key_and_who_records_it(
+def test_the_waiting_for_event_message_names_the_event_who_records_it_and_where(
     renderer: MessageRenderer,
 ) -> None:
-    waiting = replace(MILESTONE, due_text="", working_days_left=None)
+    events = "http://127.0.0.1:8000/plans/snv-2023/events?key=ubnd-tinh-ban-hanh"
+    waiting = replace(MILESTONE, due_text="", working_days_left=None, event_link=events)
     message = renderer.render(context(MessageKind.NUDGE, milestone=waiting))
     for form in (message.html, message.text):
         assert "Sau khi UBND tỉnh ban hành" in form
-        assert "ubnd-tinh-ban-hanh" in form
         assert "Phòng Cải cách hành chính - Văn thư, lưu trữ ghi nhận" in form
         assert "Mốc: 1" not in form
-    assert "scheduler.py event ubnd-tinh-ban-hanh" in message.text
+        assert "scheduler.py" not in form and "mã sự kiện" not in form
+    assert (
+        f"Ghi nhận sự kiện (dành cho Phòng Cải cách hành chính - Văn thư, lưu trữ): {events}"
+        in (message.text)
+    )
+    assert f'href="{events}"' in message.html
     assert "Sau khi UBND tỉnh ban hành" in message.short
+    assert "ubnd-tinh-ban-hanh" not in message.short
 
 
-def test_the_extension_request_writes_the_day_asked_for_into_the_commands(
+def test_the_extension_request_links_the_tasks_page_instead_of_commands(
     renderer: MessageRenderer,
 ) -> None:
+    page = "http://127.0.0.1:8000/plans/snv-2023/tasks/I.2"
     asked = ExtensionLine(
         requested_by_name="Văn phòng Sở",
         new_due_text="Thứ Sáu, 14/04/2023, 17:00",
         reason="chờ số liệu",
-        new_due_on="2023-04-14",
-        coordinator_code="cchc-vtlt",
+        answer_link=page,
     )
     message = renderer.render(context(MessageKind.EXTENSION_REQUEST, extension=asked))
     for form in (message.text, message.html):
-        assert "extend I.2 --milestone 1 --until 2023-04-14" in form
-        assert "refuse I.2 --milestone 1" in form
-        assert "--by cchc-vtlt" in form
-        assert "(ngày)" not in form
+        assert "Thứ Sáu, 14/04/2023, 17:00" in form
+        assert "scheduler.py" not in form and "--milestone" not in form
+    assert f"Trả lời tại: {page}" in message.text and f"Trả lời tại: {page}" in message.short
+    assert f'href="{page}"' in message.html

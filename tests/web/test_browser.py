@@ -48,7 +48,7 @@ from storage.db import session_scope
 from storage.overview import milestone_rows
 from storage.plans import get_plan, store_plan
 from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
-from tests.web.language import foreign
+from tests.support.language import foreign
 from web.actions import ENDED, EngineActions
 from web.app import create_app
 

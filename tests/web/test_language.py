@@ -1,7 +1,7 @@
 """Every page in Vietnamese: the walk goes through every page each person opens (the
 coordinator, the leadership, a unit by its link, a visitor not signed in), with a task in every
 state and the message each form leaves, and fails on an English sentence, a raw code or an ISO
-date in what is shown (tests/web/language.py says how each is told)."""
+date in what is shown (tests/support/language.py says how each is told)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from plan_import.units import load_unit_directory
 from settings import DATA_DIR
 from storage.db import session_scope
 from storage.plans import store_plan
+from tests.support.language import foreign
 from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, form_csrf
-from tests.web.language import foreign
 from tests.web.test_pages import sign_in_form
 from web.tracking import Tracking
 

@@ -1,6 +1,7 @@
-"""What a person reads on a page, and what in it is not Vietnamese: an English sentence, a raw
-code (a slug such as `ubnd-tinh-ban-hanh`, a state such as `done_late`, an address such as
-`outbox://`) or an ISO date. The web tests walk every page through it."""
+"""What a person reads on a page or in a message, and what in it is not Vietnamese: an English
+sentence, a raw code (a slug such as `ubnd-tinh-ban-hanh`, a state such as `done_late`, an
+address such as `outbox://`), a command line (`scheduler.py event … --date`) or an ISO date.
+The web tests walk every page through it; the notification tests, every message."""
 
 from __future__ import annotations
 
@@ -124,6 +125,10 @@ ADDRESS = re.compile(r"\b(?!https?://)[a-z][a-z0-9+.-]*://")
 ISO_DAY = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 ISO_TIME = re.compile(r"\d{2}:\d{2}:\d{2}|T\d{2}:\d{2}|[+-]\d{2}:\d{2}\b")
 JSON = re.compile(r'\{\s*"\w+"\s*:')
+# A command of the CLI, or an option of one.
+COMMAND = re.compile(r"\bscheduler\.py\b|(?<![\w-])--[a-z][a-z-]*")
+# A web address a person clicks: read as a whole, its path and query are no words.
+WEB_ADDRESS = re.compile(r"https?://\S+")
 WORD = re.compile(r"[A-Za-z]+")
 
 # What a page may show in Latin letters that is a name, not English: file kinds, products.
@@ -174,7 +179,7 @@ def shown_text(page: str) -> str:
 
 @dataclass(frozen=True)
 class Foreign:
-    what: str  # "english", "code", "address", "iso date", "iso time", "json"
+    what: str  # "english", "code", "command", "address", "iso date", "iso time", "json"
     found: str
     line: str
 
@@ -184,11 +189,19 @@ class Foreign:
 
 def foreign(page: str) -> list[Foreign]:
     """Everything on the page that is not said in Vietnamese."""
+    return foreign_in_text(shown_text(page))
+
+
+def foreign_in_text(text: str) -> list[Foreign]:
+    """Everything in plain text (a message's text or chat form) not said in Vietnamese; the web
+    addresses it gives to click are left out."""
     found: list[Foreign] = []
-    for line in shown_text(page).splitlines():
+    for line in text.splitlines():
+        line = WEB_ADDRESS.sub(" ", line)
         if not line.strip():
             continue
         for what, pattern in (
+            ("command", COMMAND),
             ("iso date", ISO_DAY),
             ("iso time", ISO_TIME),
             ("address", ADDRESS),
