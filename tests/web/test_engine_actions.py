@@ -41,6 +41,7 @@ from storage.access import recent_audit
 from storage.db import session_scope, upgrade_schema
 from tests.engine.test_night_on_the_dev_server import night_settings
 from tests.notifications.servers import SmtpServer, free_port
+from tests.support.language import foreign, foreign_in_text
 from tests.web.test_browser import eventually
 from web.actions import EngineActions
 from web.app import create_app
@@ -809,6 +810,7 @@ async def test_an_engine_that_answers_late_is_said_in_vietnamese_never_a_500(
             )
             assert answered.status_code == 200, answered.text
             said = flash_of(answered.text, "error")
+            assert not foreign(answered.text), foreign(answered.text)
             assert "có thể vẫn được ghi nhận" in said and "trước khi gửi lại" in said, said
             asked = await clerk.post(
                 f"/api{path}/extension-request",
@@ -818,6 +820,7 @@ async def test_an_engine_that_answers_late_is_said_in_vietnamese_never_a_500(
             assert asked.status_code == 503, asked.text
             assert asked.json()["error"] == "engine_late"
             assert "có thể vẫn được ghi nhận" in asked.json()["message"]
+            assert not foreign_in_text(asked.json()["message"])
         task = await task_json(client, report.plan_key, "I.1")
         assert [(a["action"], a["outcome"]) for a in task["audit"]] == [
             ("submit_evidence", "unanswered"),
