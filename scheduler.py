@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from commands import actions, engine, generations, notify, plan, preview, status, web
+from commands import actions, engine, generations, notify, plan, preview, replies, status, web
 from commands.output import fail
 from control.preflight import NAMED_FAILURES
 from control.runtime import exit_without_finalizing
@@ -19,7 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for group in (plan, preview, engine, actions, status, generations, notify, web):
+for group in (plan, preview, engine, actions, status, generations, notify, replies, web):
     group.register(app)
 
 

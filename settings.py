@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     # Where the web app listens ("host:port"); empty: the public URL's own host and port.
     web_listen: str = ""
 
+    # Replies (README "Replies by email and Zalo"). The mailbox units reply to: every email
+    # carries a Reply-To of this address with a signed "+token"; empty: no Reply-To.
+    reply_address: str = ""
+    # That mailbox read over IMAP: imaps://user:password@host[:port][/folder] (imap:// without
+    # TLS, for a server on this machine); empty: replies are not read. Shown masked.
+    inbox_url: str = ""
+    # The apprise URL answers to replies go out on (mailto:// or mailtos:// of the mailbox's own
+    # SMTP account); each answer adds its recipient. Empty: replies are recorded, not answered.
+    reply_sender: str = ""
+    # The Zalo bot's webhook secret (Zalo's X-Bot-Api-Secret-Token); with an https public URL the
+    # bot's updates come by webhook, otherwise `getUpdates` is polled.
+    zalo_webhook_secret: str = ""
+    # The Zalo bot whose updates are read (its token, as in the contacts' zalo:// URLs).
+    zalo_bot_token: str = ""
+
     # Notifications. The Zalo Bot API's address, replaceable (a stand-in server in tests).
     zalo_api_base: str = "https://bot-api.zaloplatforms.com"
     # Failed sends on a unit's main channel before its fallbacks are tried; failed sends in all

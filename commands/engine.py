@@ -51,6 +51,7 @@ def run_command(
 
     async def start(client: Client) -> None:
         # Here, not at the top: the other verbs need not load the web app.
+        from replies.running import start_readers
         from web.server import serve_beside, welcome
 
         with start_progress() as on_progress:
@@ -60,6 +61,8 @@ def run_command(
         _print_start(report)
         # Served from this loop: it stops with the worker when `run` ends.
         served.append(await serve_beside(settings, client))
+        # The units' replies (NHACHAN_INBOX_URL, the Zalo bot), read from this loop too.
+        served.extend(start_readers(settings, client, asyncio.Event()))
         for line in welcome(settings):
             console.print(line, highlight=False, soft_wrap=True)
         console.print(

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from commands.output import ExitCode, JsonOption, LocalInstant, console, fail, print_json
 from commands.running import AgencyOption, PlanOption, resolve_plan, resolve_task, with_client
 from control import operations
+from control.replies import received_replies
 from deadlines.local_time import in_vietnam, local_display, localized
 from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
 from models.tables import Milestone
@@ -322,6 +323,21 @@ def history_command(
             localized(h.detail, local_display),
         )
     console.print(table)
+    received = received_replies(settings, plan_key=plan_key, task_code=task)
+    if received:
+        replies = Table(title="Replies received (email, Zalo)")
+        for column in ("at", "channel", "from", "milestone", "state", "why"):
+            replies.add_column(column)
+        for r in received:
+            replies.add_row(
+                local_display(r.received_at),
+                r.channel,
+                r.sender,
+                r.milestone_key,
+                r.state,
+                r.reason,
+            )
+        console.print(replies)
 
 
 def register(app: typer.Typer) -> None:

@@ -162,7 +162,9 @@ def first_coordinator(settings: Settings) -> tuple[str, str] | None:
 
 def unit_links(settings: Settings) -> UnitLinks:
     return UnitLinks(
-        settings.resolved_secret_key(), max_age=timedelta(days=settings.unit_link_days)
+        settings.resolved_secret_key(),
+        max_age=timedelta(days=settings.unit_link_days),
+        reply_address=settings.reply_address,
     )
 
 

@@ -14,6 +14,7 @@ from deadlines.year_decisions import CalendarDataError
 from notifications.channels import register_outbox
 from notifications.contacts import ContactsError, load_contacts
 from plan_import.units import UnitDirectoryError, load_unit_directory
+from replies.configured import ReplySettingsError, check_reply_settings
 from settings import Settings, SettingsError
 from storage.db import DatabaseUnavailable, upgrade_schema
 from storage.plans import PlanNotStorable
@@ -34,6 +35,7 @@ NAMED_FAILURES: tuple[type[Exception], ...] = (
     CalendarDataError,
     EngineUnavailable,
     PlanNotStorable,
+    ReplySettingsError,
 )
 
 
@@ -48,3 +50,4 @@ def check_configuration(settings: Settings, *, year: int) -> None:
     load_contacts(settings.contacts, directory)
     settings.policy()
     settings.working_calendar(year)
+    check_reply_settings(settings)

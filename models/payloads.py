@@ -47,6 +47,8 @@ class MessageKind(StrEnum):
     DIGEST = "digest"
     # A unit's signed link to its own page, sent again by the coordinator from the web app.
     UNIT_LINK = "unit_link"
+    # The answer to a unit's reply by email or Zalo: what was recorded, or why not (replies/).
+    REPLY_ANSWER = "reply_answer"
 
 
 class DeliveryOutcome(StrEnum):

@@ -292,3 +292,46 @@ class ProjectionVersion(SQLModel, table=True):
     version: int = 0
     # The version of the last write that named no task: a reader reads the whole plan again.
     whole_version: int = 0
+
+
+# ----------------------------------------------------------------------------- replies
+
+
+class ReplyState(StrEnum):
+    # Claimed before anything is done with it: a restart finds it here and finishes it.
+    HANDLING = "handling"
+    # Recorded as the milestone's evidence.
+    RECORDED = "recorded"
+    # Recorded as a request for more time.
+    EXTENSION_REQUESTED = "extension_requested"
+    # Read, and refused (why: `reason`).
+    REFUSED = "refused"
+    # Matched to no milestone.
+    UNMATCHED = "unmatched"
+    # An auto-reply or a bounce: never answered.
+    IGNORED = "ignored"
+    # A Zalo chat with several milestones open: it was asked which one.
+    ASKED = "asked"
+
+
+class ReceivedReply(SQLModel, table=True):
+    """A reply a unit (or anyone) sent to the product by email or Zalo, and what was done with
+    it. `message_key` is unique: the same message delivered twice is one row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    message_key: str = Field(unique=True, index=True)
+    sender: str = Field(index=True)
+    subject: str = ""
+    received_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    state: ReplyState = ReplyState.HANDLING
+    # Why it was refused, unmatched or ignored (in words for the coordinator).
+    reason: str = ""
+    unit_code: str = ""
+    plan_key: str = Field(default="", index=True)
+    task_code: str = ""
+    milestone_key: str = ""
+    # What was read from it (text, document number and date, links, files) and the answer.
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))

@@ -127,16 +127,19 @@ class ChannelSender:
         self._zalo_api_base = zalo_api_base
         _use_keyed_message_ids()
 
-    def send(self, url: str, message: RenderedMessage, *, key: str = "") -> DeliveryAttempt:
+    def send(
+        self, url: str, message: RenderedMessage, *, key: str = "", reply_to: str = ""
+    ) -> DeliveryAttempt:
         """Send `message` once on the channel `url`; never raises for a channel that fails.
-        `key` (the log row's) makes an email's Message-ID; without it the id is random."""
+        `key` (the log row's) makes an email's Message-ID; without it the id is random.
+        `reply_to`: where an email's replies go (the signed reply address, replies/tokens.py)."""
         token = _MESSAGE_KEY.set(key or None)
         try:
-            return self._send(url, message)
+            return self._send(url, message, reply_to)
         finally:
             _MESSAGE_KEY.reset(token)
 
-    def _send(self, url: str, message: RenderedMessage) -> DeliveryAttempt:
+    def _send(self, url: str, message: RenderedMessage, reply_to: str) -> DeliveryAttempt:
         try:
             plugin = load_channel(self._located(url), zalo_api_base=self._zalo_api_base)
         except ChannelError as error:
@@ -145,6 +148,7 @@ class ChannelSender:
         style = channel_style(plugin)
         if style is ChannelStyle.EMAIL:
             title, body, body_format = message.subject, message.html, apprise.NotifyFormat.HTML
+            _address_replies(plugin, reply_to)
         elif style is ChannelStyle.CHAT:
             title, body, body_format = "", message.short, apprise.NotifyFormat.TEXT
         else:
@@ -171,6 +175,18 @@ class ChannelSender:
         if parts.scheme.lower() == OUTBOX_SCHEME and not (parts.netloc or parts.path):
             return f"{OUTBOX_SCHEME}://{self._outbox.absolute()}"
         return url
+
+
+def _address_replies(plugin: Any, reply_to: str) -> None:
+    """apprise's email plugin takes a Reply-To (`?reply=`) and extra headers (`?+Name=value`)
+    as attributes of the instance, so one message's address stays with its own plugin. The
+    product's emails say they are automatic (RFC 3834), so that an auto-responder does not
+    answer them and the reply reader knows its own kind."""
+    if not isinstance(plugin, NotifyEmail):
+        return
+    if reply_to:
+        plugin.reply_to = {reply_to}
+    plugin.headers = {**plugin.headers, "Auto-Submitted": "auto-generated"}
 
 
 _URL_PIECES = re.compile(r"[:/@?&=]+")

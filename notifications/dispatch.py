@@ -146,6 +146,7 @@ class Dispatcher:
             if details is not None:
                 log.set_details(session, key=key, details=details, now=wall)
             failures = row.attempts
+            reply_to = self.lines.reply_to(row, issued_at=wall)
         if claim is Claim.TAKEN_AFTER_UNKNOWN:
             logger.warning(
                 "notification %s: an earlier send may have gone out (its worker stopped before "
@@ -153,7 +154,9 @@ class Dispatcher:
                 key,
             )
         with self.unbroken():
-            attempt = self._channels.send(self._pick_channel(contacts, failures), message, key=key)
+            attempt = self._channels.send(
+                self._pick_channel(contacts, failures), message, key=key, reply_to=reply_to
+            )
             failures_after = failures + (0 if attempt.delivered else 1)
             give_up = not attempt.delivered and (
                 failures_after >= self.rules.max_failures or last_attempt
@@ -178,8 +181,11 @@ class Dispatcher:
         self, key: str, channel: str, message: RenderedMessage, *, give_up_on_failure: bool
     ) -> DeliveryAttempt:
         """One try on one channel, and its answer in the log row `key`."""
+        with session_scope(self.database_url) as session:
+            row = log.find_log(session, key=key)
+            reply_to = "" if row is None else self.lines.reply_to(row, issued_at=self.clock())
         with self.unbroken():
-            attempt = self._channels.send(channel, message, key=key)
+            attempt = self._channels.send(channel, message, key=key, reply_to=reply_to)
             self._record(key, attempt, give_up=give_up_on_failure)
         return attempt
 

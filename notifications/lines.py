@@ -28,6 +28,7 @@ from notifications.messages import (
 from notifications.office_hours import CalendarOfYear
 from notifications.outcomes import InvalidNotification
 from notifications.requests import RequestDetails
+from replies.tokens import ReplySubject
 from storage import notifications as log
 from storage.plans import get_task
 
@@ -75,6 +76,13 @@ class MessageLines:
         return dataclasses.replace(
             line, evidence_link=self._unit_links.signed(line.evidence_link, unit_code)
         )
+
+    def reply_to(self, row: NotificationLog, *, issued_at: datetime) -> str:
+        """The signed address a reply to the email of `row` goes to; "" when no mailbox is set."""
+        if self._unit_links is None or row.id is None:
+            return ""
+        about = ReplySubject(row.unit_code, row.plan_key, row.task_code, row.milestone_key)
+        return self._unit_links.replies.reply_to(row.id, about, issued_at=issued_at)
 
     def unit_name(self, code: str) -> str:
         try:

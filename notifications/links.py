@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from replies.tokens import ReplyTokens
+
 
 def _part(value: str) -> str:
     return quote(value, safe="")
@@ -58,9 +60,12 @@ class UnitLinks:
     it was issued; revoking a unit's links (the web app's business) refuses every link issued
     before the revocation."""
 
-    def __init__(self, secret: str, *, max_age: timedelta) -> None:
+    def __init__(self, secret: str, *, max_age: timedelta, reply_address: str = "") -> None:
         self._serializer = URLSafeSerializer(secret, salt="nhachan.unit-link")
         self.max_age = max_age
+        # The way back by email: the reply address every email carries, signed with the same
+        # key and expiring after the same time as the link.
+        self.replies = ReplyTokens(secret, max_age=max_age, address=reply_address)
 
     def token(self, unit_code: str, *, issued_at: datetime | None = None) -> str:
         issued = issued_at or datetime.now(UTC)

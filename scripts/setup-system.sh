@@ -5,12 +5,13 @@
 # postgresql: the tests run the schema and the engine record on a real PostgreSQL of their own.
 # docker-compose (1.29, Python; without its recommended Docker engine): the tests validate
 # docker-compose.yml with `docker-compose config`, which needs no engine.
+# dovecot-imapd: the reply tests read a real IMAP mailbox (a dovecot of their own, on loopback).
 # chromium, fonts-dejavu-core: the web app's browser tests drive Debian's Chromium through the
 # playwright package (launched by path: playwright never downloads a browser here).
 # stress-ng: the suite must hold on a loaded machine; `stress-ng --cpu 2` beside `make test`
 # is how that is checked (docs/RELIABILITY.md).
 set -euo pipefail
-packages=(libfaketime postgresql chromium fonts-dejavu-core stress-ng)
+packages=(libfaketime postgresql chromium fonts-dejavu-core stress-ng dovecot-imapd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings import Settings
 from storage.db import upgrade_schema
-from web import api, exports, pages
+from web import api, exports, pages, replies
 from web.acting import Refusal
 from web.actions import EngineActions
 from web.auth import AccessDenied
@@ -98,6 +98,7 @@ def create_app(
     app.state.web = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
+    app.include_router(replies.router)
     app.include_router(exports.router)
     app.include_router(api.router)
 

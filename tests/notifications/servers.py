@@ -7,6 +7,7 @@ import json
 import random
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -107,12 +108,50 @@ class ZaloRequest:
 
 @dataclass
 class ZaloApi:
-    """The Zalo Bot API's sendMessage, as https://bot.zapps.me/docs/apis/sendMessage/ shows it."""
+    """The Zalo Bot API's sendMessage, as https://bot.zapps.me/docs/apis/sendMessage/ shows it,
+    and its getUpdates: the updates queued by `chat_sends` are handed out once each, in order
+    (long polling: an empty queue is answered after a short wait), and the photos they point to
+    are served under /photos/."""
 
     port: int = field(default_factory=free_port)
     requests: list[ZaloRequest] = field(default_factory=list)
     # What the next answers are: 200 with ok=true, or an error status with ok=false.
     failing: bool = False
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    photos: dict[str, bytes] = field(default_factory=dict)
+    _sent: int = 0
+
+    def chat_sends(
+        self, chat_id: str, *, text: str = "", photo: bytes | None = None
+    ) -> dict[str, Any]:
+        """A unit's chat writes to the bot: the update getUpdates (or a webhook) delivers."""
+        self._sent += 1
+        message: dict[str, Any] = {
+            "message_id": f"zm{self._sent}",
+            "from": {"id": chat_id},
+            "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+            "date": 1,
+        }
+        if photo is not None:
+            name = f"p{self._sent}.jpg"
+            self.photos[name] = photo
+            message["photo"] = f"{self.base}/photos/{name}"
+            message["caption"] = text
+            event = "message.image.received"
+        else:
+            message["text"] = text
+            event = "message.text.received"
+        update = {"event_name": event, "message": message}
+        self.updates.append(update)
+        return update
+
+    def sent_to(self, chat_id: str) -> list[str]:
+        """The texts the bot sent to the chat."""
+        return [
+            str(r.payload.get("text"))
+            for r in self.requests
+            if r.path.endswith("/sendMessage") and str(r.payload.get("chat_id")) == chat_id
+        ]
 
     @property
     def base(self) -> str:
@@ -122,11 +161,28 @@ class ZaloApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                content = api.photos.get(self.path.rsplit("/", 1)[-1])
+                if content is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = json.loads(self.rfile.read(length) or b"{}")
                 api.requests.append(ZaloRequest(self.path, dict(self.headers.items()), payload))
-                if api.failing:
+                if self.path.endswith("/getUpdates") and not api.failing:
+                    if not api.updates:
+                        time.sleep(0.2)
+                    taken, api.updates[:] = list(api.updates), []
+                    status, answer = 200, {"ok": True, "result": taken}
+                elif api.failing:
                     status, answer = 401, {"ok": False, "error_code": 401, "description": "x"}
                 else:
                     status, answer = 200, {"ok": True, "result": {"message_id": "m1"}}

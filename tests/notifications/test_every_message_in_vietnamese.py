@@ -61,8 +61,13 @@ def renderer() -> MessageRenderer:
     return MessageRenderer()
 
 
+# The answers to units' replies are written from replies/words.yaml, not these templates
+# (tests/replies checks what they say).
+RENDERED_KINDS = [k for k in MessageKind if k is not MessageKind.REPLY_ANSWER]
+
+
 @pytest.mark.parametrize("waiting_on_event", [False, True], ids=["due", "waiting"])
-@pytest.mark.parametrize("kind", list(MessageKind), ids=[k.value for k in MessageKind])
+@pytest.mark.parametrize("kind", RENDERED_KINDS, ids=[k.value for k in RENDERED_KINDS])
 def test_every_message_kind_reads_in_vietnamese(
     renderer: MessageRenderer, kind: MessageKind, waiting_on_event: bool
 ) -> None:

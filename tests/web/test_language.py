@@ -6,12 +6,13 @@ date in what is shown (tests/support/language.py says how each is told)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from models.statuses import MilestoneStatus
-from models.tables import NotificationLog, NotificationStatus
+from models.tables import NotificationLog, NotificationStatus, ReceivedReply, ReplyState
 from models.workflow_messages import HistoryEntry
 from plan_import import read_plan
 from plan_import.units import load_unit_directory
@@ -186,7 +187,24 @@ def walked(site: Site) -> dict[str, str]:
     sign_in_form(coordinator, *COORDINATOR)
     for path in (f"/plans/{later.key}", f"/plans/{later.key}/tasks/III.1"):
         _visit(coordinator, path, pages, "coordinator")
-    for path in ("/", "/overview", "/units", "/import", "/account/password", PLAN):
+    # A reply refused for a task (replies/): its page and the task's history say it.
+    with session_scope(site.settings.resolved_database_url()) as session:
+        session.add(
+            ReceivedReply(
+                channel="email",
+                message_key="<thu-1@donvi.vn>",
+                sender="la@ngoai.vn",
+                received_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+                updated_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+                state=ReplyState.REFUSED,
+                reason="địa chỉ gửi la@ngoai.vn không có trong danh bạ liên lạc của đơn vị",
+                plan_key=PLAN_KEY,
+                task_code="I.1",
+                milestone_key="1",
+                details={"document_number": "15/KH-SNV", "text": "Gửi minh chứng"},
+            )
+        )
+    for path in ("/", "/overview", "/units", "/import", "/account/password", PLAN, "/replies"):
         _visit(coordinator, path, pages, "coordinator")
     dashboard = pages[f"coordinator {PLAN}"]
     states = sorted({s for _t, _m, s in _rows(dashboard)})
