@@ -101,9 +101,7 @@ class EngineActions:
         except (operations.PlanNotStartable, PlanNotStorable, NotPermitted) as error:
             raise EngineRefused(str(error)) from error
         except TimeoutError as error:
-            raise EngineLate(
-                f"no answer within {within:.0f} s: is the worker running?"
-            ) from error
+            raise EngineLate(f"no answer within {within:.0f} s: is the worker running?") from error
 
     # ----------------------------------------------------------------------------- units
 
