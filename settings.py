@@ -20,12 +20,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
 from deadlines.workdays import OfficeHours, WorkingCalendar, calendar_years
 from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
-from plan_import.yaml_input import load_yaml_text
 
 # The shipped folders, asked of `shipped` (which imports nothing of ours) and named here too.
 from shipped import DATA_DIR as DATA_DIR
 from shipped import MIGRATIONS_DIR as MIGRATIONS_DIR
 from shipped import PROJECT_ROOT as PROJECT_ROOT
+from yaml_input import load_yaml_text
 
 # Where state lives by default: var/ in the source tree, or in the working directory of an
 # installed wheel (site-packages is no place to write; a deployment sets NHACHAN_VAR_DIR).
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     task_queue: str = "nhachan"
     # Task starts `start` keeps in flight at once (each waits a round trip to the server).
     start_concurrency: int = 32
+    # Signals the worker keeps in flight at once when it takes an event to the tasks waiting on
+    # it (activities.routing).
+    event_routing_in_flight: int = 32
     # The worker's sticky cache: workflows kept in memory between their wake-ups, about 0.16 MiB
     # each over an idle worker of about 150 MiB (measured: 302 MiB with 1,000 tasks and a cache
     # of 500, 383 MiB with a cache of 2,000). One evicted replays its history when it next
@@ -58,6 +61,11 @@ class Settings(BaseSettings):
     # Workflow tasks and local activities (the task's date computations) run at once.
     worker_max_concurrent_workflow_tasks: int = 100
     worker_max_concurrent_local_activities: int = 16
+    # Activities (sends, records) run at once, each on a thread of its own beside the local
+    # activities' (control.serving): a burst of sends never holds up a task's projection write.
+    # One task's messages of an instant are one activity. More than 16 did not send a burst
+    # faster on 2 cores (docs/BENCHMARKS.md): the sends wait for the CPU, not for threads.
+    worker_max_concurrent_activities: int = 16
 
     # Data the product ships with; each can be replaced by a file of the department's own.
     plan_file: Path = DATA_DIR / "plans" / "snv-binh-dinh-cchc-2023.txt"
@@ -81,6 +89,9 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = 20 * 1024 * 1024
     # Where the web app listens ("host:port"); empty: the public URL's own host and port.
     web_listen: str = ""
+    # The reverse proxies in front of the web app (addresses, comma-separated): only a request
+    # from one of them may say, in X-Forwarded-For, whom it came from. Empty: nobody may.
+    trusted_proxies: str = ""
 
     # Replies (README "Replies by email and Zalo"). The mailbox units reply to: every email
     # carries a Reply-To of this address with a signed "+token"; empty: no Reply-To.
@@ -138,6 +149,9 @@ class Settings(BaseSettings):
         return configured_calendar(
             tuple(calendar_years(plan_year)), folder, self.office_opens, self.office_closes
         )
+
+    def proxy_addresses(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.trusted_proxies.split(",") if part.strip())
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -39,7 +39,6 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from control.access import unit_links
 from models.payloads import (
     DeliveryOutcome,
     MessageBatch,
@@ -48,11 +47,9 @@ from models.payloads import (
     NotificationRequest,
     SendResult,
 )
-from notifications.channels import ChannelSender
-from notifications.contacts import load_contacts
 from notifications.delivery import NotificationService
-from notifications.dispatch import DeliveryRules
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
+from notifications.service import notification_service as build_service
 from plan_import.agency import agency_directories
 from settings import Settings
 
@@ -62,25 +59,10 @@ HEARTBEAT_EVERY = timedelta(seconds=5)
 
 
 def notification_service(settings: Settings) -> NotificationService:
-    """The service these settings describe; the apprise `outbox://` channel must be registered
-    first (`notifications.channels.register_outbox`), since the contacts are checked here."""
+    """The service these settings describe, each send kept alive in an activity (see
+    `notifications.service`)."""
     directory = agency_directories(settings.units_file, settings.agencies_dir)
-    return NotificationService(
-        database_url=settings.resolved_database_url(),
-        directory=directory,
-        contacts=load_contacts(settings.contacts, directory),
-        calendar=settings.working_calendar,
-        public_url=settings.public_url,
-        channels=ChannelSender(
-            outbox=settings.var_dir / "outbox", zalo_api_base=settings.zalo_api_base
-        ),
-        rules=DeliveryRules(
-            main_channel_failures=settings.notify_main_channel_failures,
-            max_failures=settings.notify_max_failures,
-        ),
-        unbroken=_unbroken,
-        unit_links=unit_links(settings),
-    )
+    return build_service(settings, directory, unbroken=_unbroken)
 
 
 @contextmanager

@@ -53,8 +53,7 @@ class SnapshotWriter:
     def _write(self, batch: list[_Pending]) -> None:
         try:
             with session_scope(self._database_url) as session:
-                for pending in batch:
-                    progress.save_task_snapshot(session, snapshot=pending.snapshot)
+                progress.save_task_snapshots(session, [pending.snapshot for pending in batch])
         except Exception:
             if len(batch) == 1:
                 raise

@@ -5,7 +5,8 @@ product's worker, so the two do not share a CPU's time with the benchmark's clie
 
 The anchor takes the task's own input and, in its first workflow task, marks itself planned the
 way a task does once it has planned itself (a search attribute, with no round trip of its own),
-so that the benchmark can count how many have got that far.
+so that the benchmark can count how many have got that far. It then waits for the event a task
+waits on (the task's signal) and marks that it took it the same way: the fan-out's anchor.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
-    from models.workflow_messages import TaskWorkflowInput
+    from models.statuses import DisplayStatus
+    from models.workflow_messages import EventOccurrence, TaskWorkflowInput
     from workflows import search_attributes as sa
 
 ANCHOR_WORKFLOW = "BenchmarkAnchorWorkflow"
@@ -32,10 +34,24 @@ ANCHOR_WORKFLOW = "BenchmarkAnchorWorkflow"
 
 @workflow.defn(name=ANCHOR_WORKFLOW)
 class AnchorWorkflow:
+    def __init__(self) -> None:
+        self._event: EventOccurrence | None = None
+
     @workflow.run
     async def run(self, input: TaskWorkflowInput) -> None:
-        workflow.upsert_search_attributes([sa.NEXT_DUE.value_set(workflow.now())])
+        workflow.upsert_search_attributes(
+            [
+                sa.NEXT_DUE.value_set(workflow.now()),
+                sa.STATUS.value_set(DisplayStatus.WAITING_EVENT),
+            ]
+        )
+        await workflow.wait_condition(lambda: self._event is not None)
+        workflow.upsert_search_attributes([sa.STATUS.value_set(DisplayStatus.ACTIVE)])
         await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name="event_occurred")
+    def event_occurred(self, event: EventOccurrence) -> None:
+        self._event = event
 
 
 async def serve(address: str, task_queue: str) -> None:

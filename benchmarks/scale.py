@@ -8,10 +8,13 @@ a process of its own so that its memory is its alone):
     synthetic plan of N tasks in the seed's layout. For each: starts per second, and the time
     from the first start until every one has planned itself (the anchor: its first workflow task
     is done; a task: the database shows its state). The ratio is the plan's start rate against
-    the anchor's concurrent one;
+    the anchor's concurrent one; the planned ratio, the anchor's time until all planned over the
+    plan's;
 (b) the worker's peak resident memory (VmHWM) once the N tasks have planned themselves;
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
-    database shows every one of them running its clock;
+    database shows every one of them running its clock; and its anchor, as many anchors waiting
+    on it, signalled from the benchmark's client with as many in flight as the engine's routing
+    (the setting event_routing_in_flight), until every one has recorded it;
 
 then, with that dev server and worker stopped:
 
@@ -26,7 +29,8 @@ then, with that dev server and worker stopped:
     tasks);
 (e) one simulated year of the seed plan (as benchmarks/simulate_year.py).
 
---phases runs some of them only (e.g. `c`, the fan-out alone).
+--phases runs some of them only (e.g. `c`, the fan-out alone; `b`, the plan and the worker's
+memory without the anchors).
 
 Prints the figures as a table and, as its last line, one JSON object. Progress goes to stderr.
 No target is asserted: docs/BENCHMARKS.md holds the targets and the latest figures.
@@ -64,6 +68,7 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
 
 from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
+from benchmarks.smtp_sink import SmtpSink  # noqa: E402
 from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
 from control import operations  # noqa: E402
 from control.permissions import Actor  # noqa: E402
@@ -79,7 +84,7 @@ from models.payloads import (  # noqa: E402
     SendResult,
 )
 from models.statuses import DisplayStatus  # noqa: E402
-from models.tables import NotificationLog, NotificationStatus, UnitRole  # noqa: E402
+from models.tables import NotificationLog, NotificationStatus, Plan, Task, UnitRole  # noqa: E402
 from models.workflow_messages import EventOccurrence, TaskWorkflowInput  # noqa: E402
 from plan_import.units import load_unit_directory  # noqa: E402
 from settings import Settings, get_settings  # noqa: E402
@@ -88,7 +93,6 @@ from simulation.real_clock import office_window, write_calendar  # noqa: E402
 from simulation.run import TIMELINE_ACTIONS, local_start, simulated_plan  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.notifications import as_utc  # noqa: E402
-from storage.plans import list_tasks  # noqa: E402
 from workflows.search_attributes import initial_search_attributes  # noqa: E402
 
 SEED = ROOT / "data" / "plans" / "snv-binh-dinh-cchc-2023.txt"
@@ -96,6 +100,8 @@ ANCHOR_QUEUE = "nhachan-benchmark-anchor"
 # Every task of the fan-out plan waits on this one event.
 FANOUT_DEADLINE = "Sau khi UBND tỉnh ban hành"
 POLL = 0.2
+# (d): how long no reminder may have come before the burst counts as over.
+SETTLED_S = 3.0
 # The seed's year, whose calendar files the project ships: the time-skipping runs start there.
 SIMULATED_YEAR = 2023
 
@@ -106,10 +112,15 @@ class Figures:
     anchor_per_s: float = 0.0
     plan_per_s: float = 0.0
     ratio: float = 0.0
+    # The anchor's time until all planned over the plan's, in the same run.
+    planned_ratio: float = 0.0
     planned_s: float = 0.0
     rss_mb: float = 0.0
     fanout_tasks: int = 0
     fanout_s: float = 0.0
+    # The same number of anchors waiting on the event, signalled from the benchmark's client
+    # with the routing's bound in flight: until every one has recorded it.
+    fanout_anchor_s: float = 0.0
     # None when no step fell in the window.
     lateness_p50_s: float | None = None
     lateness_p99_s: float | None = None
@@ -160,8 +171,11 @@ async def wait_for_worker(client: Client, task_queue: str) -> None:
 
 
 def count_tasks(settings: Settings, plan_key: str, counted: Callable[[str | None], bool]) -> int:
+    # The status column alone: loading the tasks whole five times a second took as much CPU in
+    # the benchmark as a fifth of the worker's, on the same 2 cores, while the worker planned.
     with session_scope(settings.resolved_database_url()) as session:
-        return sum(1 for task in list_tasks(session, plan_key=plan_key) if counted(task.status))
+        statuses = session.exec(select(Task.status).join(Plan).where(Plan.key == plan_key)).all()
+    return sum(1 for status in statuses if counted(status))
 
 
 async def wait_planned(
@@ -183,18 +197,7 @@ def task_inputs(
     directory = load_unit_directory(settings.units_file)
     imported = operations.load_plan_for_start(path, year=year, directory=directory)
     return [
-        TaskWorkflowInput(
-            plan_key=plan_key,
-            year=imported.year,
-            task_code=task.code,
-            title=task.title,
-            deadline_text=task.deadline_text,
-            lead_units=list(task.lead_units),
-            coordinating_units=list(task.coordinating_units),
-            coordinator=directory.coordinator,
-            leadership=directory.leadership,
-            written_year=imported.written_year,
-        )
+        operations.task_workflow_input(imported, task, directory, plan_key=plan_key)
         for task in imported.tasks
     ]
 
@@ -234,6 +237,35 @@ async def anchor_run(
     started = time.perf_counter()
     planned = await wait_until(all_planned, limit=timeout, what="the anchors")
     return len(inputs) / (started - began), planned - began
+
+
+async def fanout_anchor_run(
+    client: Client,
+    inputs: Sequence[TaskWorkflowInput],
+    event: EventOccurrence,
+    in_flight: int,
+    timeout: float,
+) -> float:
+    """Seconds from the first signal of `event` to anchors started from `inputs` (and planned)
+    until every one has recorded it, `in_flight` signals at once (as the worker's routing)."""
+    await anchor_run(client, inputs, in_flight, timeout)
+    semaphore = asyncio.Semaphore(in_flight)
+
+    async def signal(input: TaskWorkflowInput) -> None:
+        async with semaphore:
+            handle = client.get_workflow_handle(f"{input.plan_key}/{input.task_code}")
+            await handle.signal("event_occurred", event)
+
+    plan_key = inputs[0].plan_key
+    query = f'NhachanPlan = "{plan_key}" AND NhachanStatus = "{DisplayStatus.ACTIVE}"'
+
+    async def all_took_it() -> bool:
+        return (await client.count_workflows(query)).count >= len(inputs)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(signal(input) for input in inputs))
+    took = await wait_until(all_took_it, limit=timeout, what="the fan-out's anchors")
+    return took - began
 
 
 # ----------------------------------------------------------------------------- (d) lateness
@@ -338,6 +370,11 @@ class RealTimeLateness:
     window_s: float
     # Tasks with no step sent when the phase ended (0 when all were).
     unsent: int
+    # At the SMTP server on loopback every message goes to: how many it accepted, and how many
+    # of them it accepted twice (by Message-ID); against the log's messages sent.
+    accepted: int = 0
+    doubled: int = 0
+    logged: int = 0
 
 
 def real_time_settings(
@@ -375,6 +412,15 @@ def real_time_settings(
     )
     # The synthetic plan is written in the seed's year: `start` moves its dates to this year.
     return settings, office.at.astimezone(UTC), office.deadline_text(SIMULATED_YEAR)
+
+
+def sent_messages(settings: Settings) -> int:
+    """Every message the log shows sent, one per unit, of every kind."""
+    with session_scope(settings.resolved_database_url()) as session:
+        rows = session.exec(
+            select(NotificationLog.key).where(NotificationLog.status == NotificationStatus.SENT)
+        ).all()
+    return len(rows)
 
 
 def sent_reminders(settings: Settings, since: datetime) -> tuple[list[float], int, int]:
@@ -449,6 +495,30 @@ async def _lateness_real_time(
         NHACHAN_OFFICE_CLOSES=settings.office_closes.isoformat(),
     )
     say(f"(d) real time: {tasks} tasks, every reminder due at {instant.isoformat()}")
+    with SmtpSink() as smtp:
+        env.update(NHACHAN_CONTACTS=str(smtp.write_contacts(folder / "contacts.yaml")))
+        real = await _lateness_at_the_instant(
+            args, settings, env, plan_path, instant, folder, window=window, began=window_began
+        )
+        real.accepted, real.doubled = smtp.accepted, smtp.doubled
+    real.logged = sent_messages(settings)
+    return real
+
+
+async def _lateness_at_the_instant(
+    args: argparse.Namespace,
+    settings: Settings,
+    env: dict[str, str],
+    plan_path: Path,
+    instant: datetime,
+    folder: Path,
+    *,
+    window: float,
+    began: float,
+) -> RealTimeLateness:
+    """The plan started, planned and its burst sent, on a dev server and worker of their own;
+    `began` is when the window did (perf_counter)."""
+    window_began = began
     async with await start_dev_server(settings) as dev:
         worker = spawn([sys.executable, str(ROOT / "worker.py")], env, folder, "worker")
         try:
@@ -468,11 +538,19 @@ async def _lateness_real_time(
             if datetime.now(UTC) >= instant:
                 raise PlannedTooLate(planned - window_began, window)
 
+            # How many were sent at the last look, and since when.
+            seen = [-1.0, 0.0]
+
             async def all_sent() -> bool:
                 if datetime.now(UTC) < instant:
                     return False
-                _lateness, sent_tasks, queued = sent_reminders(settings, instant)
-                return sent_tasks >= total and queued == 0
+                lateness, sent_tasks, queued = sent_reminders(settings, instant)
+                # A task's next message of the instant has no row until its batch reaches it:
+                # done once nothing is queued and no row has come for SETTLED_S.
+                if len(lateness) != seen[0]:
+                    seen[:] = [len(lateness), time.perf_counter()]
+                settled = time.perf_counter() - seen[1] >= SETTLED_S
+                return sent_tasks >= total and queued == 0 and settled
 
             with contextlib.suppress(TimeoutError):
                 await wait_until(
@@ -533,6 +611,52 @@ def worker_environment(settings: Settings, args: argparse.Namespace) -> dict[str
     return env
 
 
+@dataclasses.dataclass
+class Anchors:
+    """(a)'s anchors: the concurrent start rate and time until all planned, the one-by-one
+    rate, and the lines of the table."""
+
+    rate: float
+    planned_s: float
+    sequential_rate: float
+    lines: list[str]
+
+
+async def anchor_phase(
+    client: Client, settings: Settings, args: argparse.Namespace, plan_path: Path
+) -> Anchors:
+    """The anchors of (a): one by one, then `--in-flight` at once."""
+    one_by_one = task_inputs(settings, plan_path, args.year, "benchmark-anchor-one-by-one")
+    sequential_rate, sequential_planned = await anchor_run(client, one_by_one, 1, args.timeout)
+    say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
+    bounded = task_inputs(settings, plan_path, args.year, "benchmark-anchor-concurrent")
+    rate, planned = await anchor_run(client, bounded, args.in_flight, args.timeout)
+    say(f"(a) anchor, {args.in_flight} in flight: {rate:.0f}/s, {planned:.1f} s")
+    lines = [
+        row(
+            "(a) anchor one by one",
+            f"{sequential_rate:.1f} starts/s",
+            f"all planned in {sequential_planned:.1f} s",
+        ),
+        row(
+            f"(a) anchor, {args.in_flight} in flight",
+            f"{rate:.1f} starts/s",
+            f"all planned in {planned:.1f} s",
+        ),
+    ]
+    return Anchors(rate, planned, sequential_rate, lines)
+
+
+def routing_in_flight(args: argparse.Namespace) -> int:
+    """The signals the worker's routing keeps in flight: its setting, or the one tried."""
+    in_flight = get_settings().event_routing_in_flight
+    for setting in args.worker_setting:
+        name, _, value = setting.partition("=")
+        if name.lower() == "event_routing_in_flight":
+            in_flight = int(value)
+    return in_flight
+
+
 async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path) -> list[str]:
     """(a), (b), (c); the lines of the table they fill."""
     var = folder / "var"
@@ -571,19 +695,9 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             year = args.year
             running = 0
             if {"a", "b"} & set(args.phases):
-                one_by_one = task_inputs(settings, plan_path, year, "benchmark-anchor-one-by-one")
-                sequential_rate, sequential_planned = await anchor_run(
-                    client, one_by_one, 1, args.timeout
-                )
-                say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
-                bounded = task_inputs(settings, plan_path, year, "benchmark-anchor-concurrent")
-                anchor_rate, anchor_planned = await anchor_run(
-                    client, bounded, args.in_flight, args.timeout
-                )
-                say(
-                    f"(a) anchor, {args.in_flight} in flight: "
-                    f"{anchor_rate:.0f}/s, {anchor_planned:.1f} s"
-                )
+                if "a" in args.phases:
+                    floor = await anchor_phase(client, settings, args, plan_path)
+                    lines += floor.lines
 
                 began = time.perf_counter()
                 report = await operations.start_plan(client, settings, plan_path, year=year)
@@ -598,42 +712,43 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     limit=args.timeout,
                     what="the plan's tasks",
                 )
-                figures.anchor_per_s = anchor_rate
                 figures.plan_per_s = started_count / (started - began)
-                figures.ratio = figures.plan_per_s / anchor_rate
                 figures.planned_s = planned - began
                 figures.rss_mb = memory_mib(worker.pid, "VmHWM")
                 say(
                     f"(a) every task planned after {figures.planned_s:.1f} s; "
                     f"(b) the worker's peak: {figures.rss_mb:.0f} MiB"
                 )
-                lines += [
-                    row(
-                        "(a) anchor one by one",
-                        f"{sequential_rate:.1f} starts/s",
-                        f"all planned in {sequential_planned:.1f} s",
-                    ),
-                    row(
-                        f"(a) anchor, {args.in_flight} in flight",
-                        f"{anchor_rate:.1f} starts/s",
-                        f"all planned in {anchor_planned:.1f} s",
-                    ),
+                lines.append(
                     row(
                         f"(a) plan `start`, {started_count} tasks",
                         f"{figures.plan_per_s:.1f} tasks/s",
                         f"all planned in {figures.planned_s:.1f} s",
-                    ),
-                    row(
-                        "(a) ratio to the anchor",
-                        f"{figures.ratio:.2f}",
-                        f"{figures.plan_per_s / sequential_rate:.2f} to one by one",
-                    ),
+                    )
+                )
+                if "a" in args.phases:
+                    figures.anchor_per_s = floor.rate
+                    figures.ratio = figures.plan_per_s / floor.rate
+                    figures.planned_ratio = floor.planned_s / figures.planned_s
+                    lines += [
+                        row(
+                            "(a) ratio to the anchor",
+                            f"{figures.ratio:.2f}",
+                            f"{figures.plan_per_s / floor.sequential_rate:.2f} to one by one",
+                        ),
+                        row(
+                            "(a) planned ratio to the anchor",
+                            f"{figures.planned_ratio:.2f}",
+                            f"{floor.planned_s:.1f} s against {figures.planned_s:.1f} s",
+                        ),
+                    ]
+                lines.append(
                     row(
                         "(b) worker memory",
                         f"{figures.rss_mb:.0f} MiB peak",
                         f"{idle_mib:.0f} MiB before the plan",
-                    ),
-                ]
+                    )
+                )
 
             if "c" in args.phases:
                 fanout_began = time.perf_counter()
@@ -656,17 +771,24 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 )
                 subscription = operations.event_subscriptions(imported, settings)[0]
                 today = local_day(datetime.now(UTC))
+                event = EventOccurrence(
+                    key=subscription.event_key,
+                    occurred_on=today,
+                    decision="benchmark",
+                    due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
+                )
+                anchors = task_inputs(settings, fanout_path, year, "benchmark-anchor-fanout")
+                in_flight = routing_in_flight(args)
+                figures.fanout_anchor_s = await fanout_anchor_run(
+                    client, anchors, event, in_flight, args.timeout
+                )
+                say(
+                    f"(c) anchor: {len(anchors)} took the event after "
+                    f"{figures.fanout_anchor_s:.1f} s"
+                )
                 triggered = time.perf_counter()
-                routing = await operations.trigger_event(
-                    client,
-                    fanout.plan_key,
-                    EventOccurrence(
-                        key=subscription.event_key,
-                        occurred_on=today,
-                        decision="benchmark",
-                        due_on=today + timedelta(days=30) if subscription.needs_due_date else None,
-                    ),
-                    actor=Actor("benchmark", UnitRole.COORDINATOR),
+                routed_to = await operations.trigger_event(
+                    client, fanout.plan_key, event, actor=Actor("benchmark", UnitRole.COORDINATOR)
                 )
                 routed = time.perf_counter()
 
@@ -681,14 +803,20 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 figures.fanout_s = all_reacted - triggered
                 peak_mib = memory_mib(worker.pid, "VmHWM")
                 say(
-                    f"(c) event routed to {len(routing.tasks)} in {routed - triggered:.1f} s, "
+                    f"(c) event routed to {len(routed_to.tasks)} in {routed - triggered:.1f} s, "
                     f"all reacted after {figures.fanout_s:.1f} s"
                 )
                 lines += [
                     row(
+                        f"(c) anchor, event to {len(anchors)}",
+                        f"{figures.fanout_anchor_s:.1f} s until all took it",
+                        f"signalled by the benchmark, {in_flight} in flight",
+                    ),
+                    row(
                         f"(c) event to {fanout_count} tasks",
                         f"{figures.fanout_s:.1f} s until all reacted",
-                        f"the plan routed it in {routed - triggered:.1f} s",
+                        f"the plan routed it in {routed - triggered:.1f} s; "
+                        f"{figures.fanout_s / figures.fanout_anchor_s:.2f}× the anchor",
                     ),
                     row(
                         "(b) worker memory at the end",
@@ -723,7 +851,8 @@ async def lateness_phase(args: argparse.Namespace, figures: Figures, folder: Pat
             unsent = f", {real.unsent} tasks unsent" if real.unsent else ""
             detail = (
                 f"{len(lateness)} reminders due at one instant, {real.window_s:.0f} s after "
-                f"the start (planned in {real.planned_s:.0f} s{unsent})"
+                f"the start (planned in {real.planned_s:.0f} s{unsent}); the SMTP server "
+                f"accepted {real.accepted} ({real.doubled} twice), the log {real.logged} sent"
             )
         else:
             plan_path = write_synthetic_plan(folder, tasks, subject=f"quy mô {tasks}")

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from sqlmodel import col  # noqa: E402
 from sqlmodel import select as model_select  # noqa: E402
 
-from control import access  # noqa: E402
+from control import accounts  # noqa: E402
 from deadlines import plan_milestones  # noqa: E402
 from deadlines.language import EVENT_KINDS  # noqa: E402
 from models.statuses import MilestoneStatus, TaskStatus  # noqa: E402
@@ -125,7 +125,7 @@ def build(settings: Settings, tasks: int) -> None:
                     }
                 )
         connection.execute(insert(Milestone), milestone_rows)
-    access.create_account(
+    accounts.create_account(
         settings, name="dieuphoi", role=UnitRole.COORDINATOR, password="mat-khau-do-kiem"
     )
     print(f"plan: {tasks} tasks, {len(milestone_rows)} milestones")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
+from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
 from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
@@ -21,12 +22,11 @@ from deadlines.preview import (
     TaskDeadline,
     awaited_events,
     preview_document,
-    preview_plan,
     unit_calendars,
 )
 from deadlines.schedule import ScheduledStep
 from deadlines.steps import StepAudience
-from plan_import import ImportedPlan, ImportedTask, PlanImportError, read_plan
+from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import Settings, get_settings
 
@@ -97,17 +97,7 @@ def preview_command(
     policy_path = policy_file or settings.policy_file
     try:
         policy_for = _policies(settings, policy_path)
-        calendar = settings.working_calendar(imported.year)
-        preview = preview_plan(
-            (_task(t) for t in imported.tasks),
-            year=imported.year,
-            calendar=calendar,
-            policy_for=policy_for,
-            coordinator=directory.coordinator if directory.has_roles else "",
-            leadership=directory.leadership if directory.has_roles else "",
-            written_year=imported.written_year,
-            last_year=imported.last_year,
-        )
+        preview = preview_imported(settings, imported, home, policy_for=policy_for)
     except (PolicyError, CalendarDataError) as error:
         raise _fail([str(error)], as_json) from error
 
@@ -129,16 +119,6 @@ def register(app: typer.Typer) -> None:
 
 
 # ----------------------------------------------------------------------------- inputs
-
-
-def _task(task: ImportedTask) -> TaskDeadline:
-    return TaskDeadline(
-        code=task.code,
-        title=task.title,
-        deadline_text=task.deadline_text,
-        lead_units=tuple(task.lead_units),
-        coordinating_units=tuple(task.coordinating_units),
-    )
 
 
 def _policies(settings: Settings, path: Path) -> Callable[[str], DeadlinePolicy]:

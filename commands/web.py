@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from commands.output import console, fail
-from control import access
+from control import accounts
 from models.tables import UnitRole
 from settings import get_settings
 
@@ -51,10 +51,10 @@ def user_add_command(
     """Make a web account: a coordinator acts on the plan, the leadership reads it."""
     settings = get_settings()
     try:
-        account = access.create_account(
+        account = accounts.create_account(
             settings, name=name, role=UnitRole(role.value), password=password, agency_code=agency
         )
-    except access.AccessRefused as error:
+    except accounts.AccessRefused as error:
         raise fail(str(error)) from error
     of_agency = f", of agency {account.agency_code}" if account.agency_code else ""
     console.print(

@@ -40,13 +40,14 @@ from models.workflow_messages import (
     ExtensionGrant,
     ExtensionRefusal,
     ExtensionRequest,
+    HistoryEntry,
     MilestoneView,
     PlanWorkflowInput,
     Reassignment,
     TaskSnapshot,
     TaskWorkflowInput,
 )
-from plan_import import Correction, ImportedPlan, read_plan
+from plan_import import Correction, ImportedPlan, ImportedTask, read_plan
 from plan_import.agency import agency_directories
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
@@ -89,6 +90,27 @@ class StartReport:
     started: list[str] = field(default_factory=list)
     already_running: list[str] = field(default_factory=list)
     already_closed: list[str] = field(default_factory=list)
+
+
+def task_workflow_input(
+    imported: ImportedPlan, task: ImportedTask, directory: UnitDirectory, *, plan_key: str = ""
+) -> TaskWorkflowInput:
+    """What a task's workflow starts from: the one builder, for `start` and the benchmarks
+    (which may run the plan's tasks under another `plan_key`)."""
+    return TaskWorkflowInput(
+        plan_key=plan_key or imported.key,
+        year=imported.year,
+        task_code=task.code,
+        title=task.title,
+        deadline_text=task.deadline_text,
+        lead_units=list(task.lead_units),
+        coordinating_units=list(task.coordinating_units),
+        coordinator=directory.coordinator,
+        leadership=directory.leadership,
+        written_year=imported.written_year,
+        last_year=imported.last_year,
+        agency=imported.agency_code,
+    )
 
 
 def plan_for_start(
@@ -263,22 +285,7 @@ async def start_plan(
         if stored_status.get(task.code) in CLOSED_DISPLAY_STATUSES:
             report.already_closed.append(task.code)
             continue
-        to_start.append(
-            TaskWorkflowInput(
-                plan_key=imported.key,
-                year=imported.year,
-                task_code=task.code,
-                title=task.title,
-                deadline_text=task.deadline_text,
-                lead_units=list(task.lead_units),
-                coordinating_units=list(task.coordinating_units),
-                coordinator=directory.coordinator,
-                leadership=directory.leadership,
-                written_year=imported.written_year,
-                last_year=imported.last_year,
-                agency=imported.agency_code,
-            )
-        )
+        to_start.append(task_workflow_input(imported, task, directory))
     if on_progress is not None:
         on_progress(0, len(to_start))
     # Started concurrently, a bounded number at a time: one by one, each start waits a round
@@ -557,3 +564,8 @@ async def cancel_task(
 
 async def task_snapshot(client: Client, plan_key: str, task_code: str) -> TaskSnapshot:
     return await task_handle(client, plan_key, task_code).query(TaskWorkflow.snapshot)
+
+
+async def task_history(client: Client, plan_key: str, task_code: str) -> list[HistoryEntry]:
+    """The task's own history, as its workflow holds it."""
+    return await task_handle(client, plan_key, task_code).query(TaskWorkflow.history)

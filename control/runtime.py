@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
+from activities.routing import RoutingActivities
 from control.preflight import EngineUnavailable
 from control.sandbox import compile_workflow_code_once
 from notifications.channels import register_outbox
@@ -160,6 +161,15 @@ async def start_dev_server(settings: Settings) -> WorkflowEnvironment:
     )
 
 
+def activity_threads(settings: Settings) -> int:
+    """The worker's threads: one for each activity and each local activity it runs at once, so
+    that a local activity (a projection write, on the path of its workflow task) never waits for
+    a thread behind sends to a slow channel."""
+    return (
+        settings.worker_max_concurrent_activities + settings.worker_max_concurrent_local_activities
+    )
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -179,6 +189,7 @@ def build_worker(
     activities: list[object] = [
         *PlanningActivities(settings).all(),
         *RecordActivities(database_url=database_url).all(),
+        *RoutingActivities(client, in_flight=settings.event_routing_in_flight).all(),
     ]
     if not replace_notifications:
         register_outbox()
@@ -194,7 +205,9 @@ def build_worker(
         activity_executor=executor,
         # No more activities than threads to run them: one waiting for a thread does not
         # heartbeat, and the engine would take it for dead and run it again.
-        max_concurrent_activities=executor._max_workers,
+        max_concurrent_activities=min(
+            settings.worker_max_concurrent_activities, executor._max_workers
+        ),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         # What the worker holds in memory at once: see the settings.
         max_cached_workflows=settings.worker_max_cached_workflows,

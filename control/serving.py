@@ -26,12 +26,10 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from control.preflight import EngineUnavailable
-from control.runtime import build_worker, connect, start_dev_server
+from control.runtime import activity_threads, build_worker, connect, start_dev_server
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from settings import Settings
 
-# Threads for the activities (sends, database records) of one worker.
-ACTIVITY_THREADS = 16
 # How often `run` asks its dev server whether it is alive, and how many silences end `run`.
 HEALTH_EVERY = timedelta(seconds=2)
 HEALTH_MISSES = 3
@@ -154,7 +152,7 @@ async def run_worker(settings: Settings, *, extra_workflows: Sequence[type] = ()
     away and comes back is waited for (the worker polls again)."""
     client = await connect(settings)
     stop = stop_signals()
-    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+    with ThreadPoolExecutor(max_workers=activity_threads(settings)) as executor:
         worker = build_worker(client, settings, executor=executor, extra_workflows=extra_workflows)
         runs = asyncio.create_task(worker.run())
         stopping = asyncio.create_task(stop.wait())
@@ -180,7 +178,7 @@ async def serve_locally(
             f"{_first_line(error)}"
         ) from None
     async with env:
-        with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        with ThreadPoolExecutor(max_workers=activity_threads(settings)) as executor:
             worker = build_worker(env.client, settings, executor=executor)
             runs = asyncio.create_task(worker.run())
             watch = asyncio.create_task(server_stopped(env.client))

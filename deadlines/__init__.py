@@ -17,7 +17,7 @@ from deadlines.planning import (
 )
 from deadlines.policy import DeadlinePolicy, PlanPolicies, PolicyError, plan_policies
 from deadlines.schedule import ScheduledStep, schedule_steps
-from deadlines.steps import StepAction, StepAudience
+from deadlines.steps import StepAction, StepAudience, reached
 from deadlines.workdays import OfficeHours, WorkingCalendar
 from deadlines.year_decisions import CalendarDataError, YearDecisions, year_decisions
 
@@ -43,6 +43,7 @@ __all__ = [
     "parse_deadline",
     "plan_milestones",
     "plan_policies",
+    "reached",
     "schedule_steps",
     "year_decisions",
 ]

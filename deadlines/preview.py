@@ -19,7 +19,7 @@ from deadlines.local_time import LOCAL_TZ, in_vietnam, local_iso
 from deadlines.planning import PlannedMilestone, plan_milestones
 from deadlines.policy import DeadlinePolicy
 from deadlines.schedule import ScheduledStep, schedule_steps
-from deadlines.steps import StepAction, StepAudience
+from deadlines.steps import StepAction, StepAudience, reached
 from deadlines.workdays import WorkingCalendar
 
 # A deadline shows in a calendar as the last half hour before it, so it is seen, not in the way.
@@ -70,15 +70,15 @@ class Preview:
 
     def recipients(self, task: TaskDeadline, audience: StepAudience) -> list[str]:
         """The unit codes an audience of a task's step stands for."""
-        if audience == StepAudience.LEAD:
-            return list(task.lead_units)
-        if audience == StepAudience.COORDINATING:
-            return list(task.coordinating_units)
-        if audience == StepAudience.COORDINATOR:
-            return [self.coordinator] if self.coordinator else []
-        if audience == StepAudience.LEADERSHIP:
-            return [self.leadership] if self.leadership else []
-        raise ValueError(f"unknown audience {audience!r}")
+        return list(
+            reached(
+                audience,
+                lead_units=task.lead_units,
+                coordinating_units=task.coordinating_units,
+                coordinator=self.coordinator,
+                leadership=self.leadership,
+            )
+        )
 
 
 def preview_plan(

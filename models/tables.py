@@ -258,6 +258,14 @@ class UnitLinkRevocation(SQLModel, table=True):
     revoked_by: str = ""
 
 
+class EndedSession(SQLModel, table=True):
+    """A web session signed out of: its cookie, even a copy kept from before, opens nothing.
+    Kept until the session would have expired by itself."""
+
+    session_id: str = Field(primary_key=True)
+    ended_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
 class EvidenceFile(SQLModel, table=True):
     """A file delivered as evidence, stored once under the var folder by its content's hash;
     an evidence's `file_ref` is `sha256:<hash>`."""

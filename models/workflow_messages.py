@@ -336,6 +336,15 @@ class EventRecord:
     event: EventOccurrence
 
 
+@dataclass(frozen=True)
+class EventDelivery:
+    """An event recorded by the plan, to be signalled to the tasks that wait on it."""
+
+    plan_key: str
+    event: EventOccurrence
+    task_codes: list[str]
+
+
 # A year of days fits easily in one history, but a short run keeps replays cheap.
 DIGEST_DAYS_PER_RUN = 31
 

@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from notifications.channels import DEFAULT_CHANNEL, ChannelError, describe_channel, load_channel
-from plan_import.yaml_input import describe_problems, load_yaml_text
+from yaml_input import describe_problems, load_yaml_text
 
 
 class KnownUnit(Protocol):

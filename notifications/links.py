@@ -67,6 +67,12 @@ class UnitLinks:
         # key and expiring after the same time as the link.
         self.replies = ReplyTokens(secret, max_age=max_age, address=reply_address)
 
+    @staticmethod
+    def issue_instant(at: datetime) -> datetime:
+        """The issue instant a link made at `at` carries (whole milliseconds): what a
+        revocation that must spare this link compares against."""
+        return datetime.fromtimestamp(int(at.timestamp() * 1000) / 1000, tz=UTC)
+
     def token(self, unit_code: str, *, issued_at: datetime | None = None) -> str:
         issued = issued_at or datetime.now(UTC)
         # Rounded up to the millisecond the token holds: a link issued at the instant its

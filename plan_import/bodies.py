@@ -13,8 +13,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from plan_import.text import clean_cell, fold, loose
-from plan_import.yaml_input import describe_problems, load_yaml_text
 from shipped import DATA_DIR
+from yaml_input import describe_problems, load_yaml_text
 
 BUNDLED_BODIES_FILE = DATA_DIR / "bodies.yaml"
 

@@ -35,8 +35,8 @@ from plan_import.unit_entries import (
     UnitsFile,
     UnknownUnit,
 )
-from plan_import.yaml_input import describe_problems, load_yaml_text
 from shipped import DATA_DIR
+from yaml_input import describe_problems, load_yaml_text
 
 __all__ = [
     "BUNDLED_UNITS_FILE",

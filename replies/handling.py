@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from control import access, operations, refusal_words
-from control.access import unit_links
+from control import audit, operations, refusal_words
+from control.links import unit_links
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_day
 from models.tables import AuditEntry, EvidenceFile, ReceivedReply, ReplyState, UnitRole
@@ -378,7 +378,7 @@ class ReplyDesk:
         action = _AUDITED_ACTIONS.get(row.state)
         if action is None or not row.task_code:
             return
-        access.record(
+        audit.record(
             self.settings,
             AuditEntry(
                 at=self.clock(),

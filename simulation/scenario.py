@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from deadlines.local_time import local_instant
-from plan_import.yaml_input import describe_problems, load_yaml_text
+from yaml_input import describe_problems, load_yaml_text
 
 DEFAULT_TIME = time(9, 0)
 

@@ -10,7 +10,9 @@ from sqlmodel import Session, col, func, select
 
 from models.tables import (
     Account,
+    Agency,
     AuditEntry,
+    EndedSession,
     Evidence,
     EvidenceFile,
     EvidenceReview,
@@ -105,6 +107,22 @@ def recent_audit(session: Session, *, limit: int = 50) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)))
 
 
+# ----------------------------------------------------------------------------- sessions
+
+
+def end_session(
+    session: Session, session_id: str, *, at: datetime, forget_before: datetime
+) -> None:
+    for old in session.exec(select(EndedSession).where(EndedSession.ended_at < forget_before)):
+        session.delete(old)
+    if session.get(EndedSession, session_id) is None:
+        session.add(EndedSession(session_id=session_id, ended_at=at))
+
+
+def session_ended(session: Session, session_id: str) -> bool:
+    return session.get(EndedSession, session_id) is not None
+
+
 # ----------------------------------------------------------------------------- unit links
 
 
@@ -178,6 +196,18 @@ def evidence_submitted_by(session: Session, *, file_ref: str, unit_code: str) ->
         select(Evidence.id).where(Evidence.file_ref == file_ref, Evidence.submitted_by == unit_code)
     ).first()
     return row is not None
+
+
+def evidence_file_agencies(session: Session, *, file_ref: str) -> set[str]:
+    """The codes of the agencies whose plans' evidence holds this file."""
+    rows = session.exec(
+        select(Agency.code)
+        .join(Plan, col(Plan.agency_id) == col(Agency.id))
+        .join(Task, col(Task.plan_id) == col(Plan.id))
+        .join(Evidence, col(Evidence.task_id) == col(Task.id))
+        .where(Evidence.file_ref == file_ref)
+    )
+    return set(rows)
 
 
 def add_review(session: Session, review: EvidenceReview) -> None:

@@ -37,9 +37,10 @@ from settings import MIGRATIONS_DIR as MIGRATIONS_DIR
 # writes to pass; the notification log retries a failed write on top of this.
 SQLITE_BUSY_SECONDS = 30.0
 # Connections one process keeps (`POOL_SIZE`) and opens beyond them at busy times: at least one
-# for each of the worker's activity threads (16), so that none waits for a connection.
+# for each of the worker's threads (16 activities and 16 local activities by default,
+# control.runtime.activity_threads), so that none waits for a connection.
 POOL_SIZE = 5
-POOL_OVERFLOW = 20
+POOL_OVERFLOW = 27
 # The statements that begin a write transaction on SQLite (a savepoint opens one too).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
 _writer_locks: dict[str, threading.RLock] = {}

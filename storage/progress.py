@@ -6,8 +6,11 @@ Every function is idempotent: activities are retried, and a retry must change no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -29,32 +32,95 @@ def find_task(session: Session, *, plan_key: str, task_code: str) -> Task:
 
 
 def save_task_snapshot(session: Session, *, snapshot: TaskSnapshot) -> None:
-    task = find_task(session, plan_key=snapshot.plan_key, task_code=snapshot.task_code)
-    assert task.id is not None
-    task.status = snapshot.display_status
-    task.lead_units = list(snapshot.lead_units)
-    task.next_action = snapshot.next_action.action if snapshot.next_action else ""
-    task.next_action_at = snapshot.next_action.at if snapshot.next_action else None
-    session.add(task)
-    existing = {
-        m.key: m for m in session.exec(select(Milestone).where(Milestone.task_id == task.id))
+    save_task_snapshots(session, [snapshot])
+
+
+def save_task_snapshots(session: Session, snapshots: Sequence[TaskSnapshot]) -> None:
+    """The projection of many tasks in a few statements: per plan, one read of the tasks and of
+    their milestones, one statement for every task's row, one for every milestone's, one bump of
+    the plan's version. Written row by row through the ORM, the projection was a fifth of the
+    worker's CPU in a simulated year and on the path of every workflow task that changes it."""
+    by_plan: dict[str, dict[str, TaskSnapshot]] = {}
+    for snapshot in snapshots:
+        # The latest snapshot of a task wins: snapshots arrive in the order they were taken.
+        by_plan.setdefault(snapshot.plan_key, {})[snapshot.task_code] = snapshot
+    for plan_key, latest in by_plan.items():
+        _save_plan_snapshots(session, plan_key, latest)
+
+
+def _save_plan_snapshots(session: Session, plan_key: str, latest: dict[str, TaskSnapshot]) -> None:
+    tasks = {
+        code: (task_id, plan_id)
+        for task_id, code, plan_id in session.execute(
+            select(Task.id, Task.code, Task.plan_id)
+            .join(Plan)
+            .where(Plan.key == plan_key, col(Task.code).in_(list(latest)))
+        ).all()
     }
-    for order, view in enumerate(snapshot.milestones, start=1):
-        row = existing.get(view.key) or Milestone(
-            task_id=task.id, key=view.key, order=order, text=""
+    missing = [code for code in latest if code not in tasks]
+    if missing:
+        raise UnknownTask(f"plan {plan_key!r} has no task {missing[0]!r} in the database")
+    existing = {
+        (task_id, key): milestone_id
+        for milestone_id, task_id, key in session.execute(
+            select(Milestone.id, Milestone.task_id, Milestone.key).where(
+                col(Milestone.task_id).in_([task_id for task_id, _plan in tasks.values()])
+            )
+        ).all()
+    }
+    task_rows: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for code, snapshot in latest.items():
+        task_id, _plan = tasks[code]
+        following = snapshot.next_action
+        task_rows.append(
+            {
+                "b_id": task_id,
+                "status": snapshot.display_status,
+                "lead_units": list(snapshot.lead_units),
+                "next_action": following.action if following else "",
+                "next_action_at": following.at if following else None,
+            }
         )
-        row.order = order
-        row.label = view.label
-        row.kind = view.kind
-        row.event_key = view.event_key
-        row.due_at = view.due
-        row.status = view.status
-        row.closed_at = view.closed_at
-        session.add(row)
-    task.projection_version = bump_projection_version(
-        session, plan_id=task.plan_id, task_id=task.id
+        for order, view in enumerate(snapshot.milestones, start=1):
+            row = {
+                "order": order,
+                "label": view.label,
+                "kind": view.kind,
+                "event_key": view.event_key,
+                "due_at": view.due,
+                "status": view.status,
+                "closed_at": view.closed_at,
+            }
+            milestone_id = existing.get((task_id, view.key))
+            if milestone_id is None:
+                added.append({**row, "task_id": task_id, "key": view.key, "text": ""})
+            else:
+                updated.append({**row, "b_id": milestone_id})
+    # One bump for the batch, of its tasks alone: each is stamped with the version it made, so
+    # a reader that kept the plan's rows reads again these tasks only.
+    first_task, plan_id = next(iter(tasks.values()))
+    version = bump_projection_version(session, plan_id=plan_id, task_id=first_task)
+    for task_row in task_rows:
+        task_row["projection_version"] = version
+    task_table = Task.__table__  # type: ignore[attr-defined]
+    milestone_table = Milestone.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(task_table)
+        .where(task_table.c.id == bindparam("b_id"))
+        .values({name: bindparam(name) for name in task_rows[0] if name != "b_id"}),
+        task_rows,
     )
-    session.add(task)
+    if updated:
+        session.execute(
+            update(milestone_table)
+            .where(milestone_table.c.id == bindparam("b_id"))
+            .values({name: bindparam(name) for name in updated[0] if name != "b_id"}),
+            updated,
+        )
+    if added:
+        session.execute(insert(milestone_table), added)
 
 
 def bump_projection_version(session: Session, *, plan_id: int, task_id: int | None = None) -> int:

@@ -4,8 +4,8 @@ the form). Each call says who acts (`control.permissions.Actor`: a unit from its
 office a signed-in account's role stands for), and the operations check what that actor may do.
 
 Refusals come out as `EngineRefused` (the engine's own reason); an engine that does not
-answer as `EngineUnavailable` (Temporal unreachable: nothing was recorded) or, asked but not
-answered within `ANSWER_WITHIN` (no worker polling), `EngineLate`: it may still be recorded.
+answer (Temporal down) as `EngineUnavailable`; one that took the request and did not answer
+within `ANSWER_WITHIN` (no worker polling, or a slow one) as `EngineLate`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from models.workflow_messages import (
 from plan_import import Correction
 from settings import Settings
 from storage.plans import PlanNotStorable
-from workflows.task import TaskWorkflow
 
 T = TypeVar("T")
 
@@ -59,8 +58,9 @@ class EngineUnavailable(RuntimeError):
 
 
 class EngineLate(EngineUnavailable):
-    """Asked, but not answered in time (no worker polling, or one far behind): the engine keeps
-    the request and may still record it, so it is neither done nor refused."""
+    """The request reached the engine but no answer came in time: it may have been recorded
+    (an update whose worker is slow answers late), so whoever asked must look before saying it
+    failed."""
 
 
 class EngineActions:
@@ -216,6 +216,6 @@ class EngineActions:
         """The task's own history, as its workflow holds it (one query, for one task page)."""
         # A page waits briefly: it shows everything else without this.
         return await self._call(
-            lambda c: operations.task_handle(c, plan_key, task_code).query(TaskWorkflow.history),
+            lambda c: operations.task_history(c, plan_key, task_code),
             within=HISTORY_WITHIN,
         )

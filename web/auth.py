@@ -2,9 +2,10 @@
 link, or nobody yet), its CSRF token, and the limits on how often one may try.
 
 The cookie is signed, HttpOnly, SameSite=Lax, and Secure when the public URL is https; it
-holds names and instants only, never a password. Every request checks again what the session
-claims: the account still exists and its password did not change since, the unit's link has
-not expired and was not revoked.
+holds names and instants only, never a password, and the session's own id. Every request checks
+again what the session claims: the session was not signed out of (the server keeps the ids of
+the sessions ended, so a copy of the cookie is worth nothing after), the account still exists
+and its password did not change since, the unit's link has not expired and was not revoked.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from control import access
+from control import accounts, links
 from models.tables import UnitRole
 from notifications.links import InvalidLink, UnitLinkClaim
 from settings import Settings
@@ -85,8 +86,8 @@ class Visitor:
 
 @dataclass
 class Session:
-    """The cookie's content: `c` the CSRF token, `a`/`at` an account and when it signed in
-    (ms), `u`/`ui` a unit and when its link was issued (ms)."""
+    """The cookie's content: `s` the session's id, `c` the CSRF token, `a`/`at` an account and
+    when it signed in (ms), `u`/`ui` a unit and when its link was issued (ms)."""
 
     data: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
@@ -122,9 +123,12 @@ class Sessions:
                     data = loaded
             except BadSignature:
                 data = {}
+        sid = data.get("s")
+        if not isinstance(sid, str) or accounts.session_ended(self._settings, sid):
+            data = {}
         session = Session(data)
-        if not isinstance(data.get("c"), str):
-            session.set(c=secrets.token_urlsafe(24))
+        if not data:
+            session.set(s=secrets.token_urlsafe(24), c=secrets.token_urlsafe(24))
         return session
 
     def save(self, session: Session, response: Response) -> None:
@@ -144,7 +148,7 @@ class Sessions:
         visitor = Visitor(csrf=str(session.data["c"]), address=address)
         name = session.data.get("a")
         if isinstance(name, str):
-            account = access.find_account(self._settings, name)
+            account = accounts.find_account(self._settings, name)
             started = session.data.get("at")
             if (
                 account is not None
@@ -172,18 +176,28 @@ class Sessions:
         return visitor
 
     def check_claim(self, claim: UnitLinkClaim, *, now: datetime) -> None:
-        links = access.unit_links(self._settings)
-        if now - claim.issued_at > links.max_age:
+        if now - claim.issued_at > links.unit_links(self._settings).max_age:
             raise InvalidLink("the unit's link has expired")
-        access.check_unit_claim(self._settings, claim)
+        links.check_unit_claim(self._settings, claim)
 
     def sign_in(self, session: Session, name: str) -> None:
         # A new token at every sign-in: one read before it is worth nothing after it. The
         # instant is the wall clock's, as the account's password change is.
-        session.set(a=name, at=_milliseconds(datetime.now(UTC)), c=secrets.token_urlsafe(24))
+        session.set(
+            a=name,
+            at=_milliseconds(datetime.now(UTC)),
+            c=secrets.token_urlsafe(24),
+            # A new session id too: an id planted before the sign-in is worth nothing after.
+            s=secrets.token_urlsafe(24),
+        )
 
     def sign_out(self, session: Session) -> None:
-        session.set(a=None, at=None, u=None, ui=None, c=secrets.token_urlsafe(24))
+        """Ends the session on the server (its id is kept as ended) and starts a new one."""
+        accounts.end_session(
+            self._settings, str(session.data.get("s", "")), lasts=timedelta(seconds=SESSION_SECONDS)
+        )
+        session.data.clear()
+        session.set(s=secrets.token_urlsafe(24), c=secrets.token_urlsafe(24))
 
     def open_link(self, session: Session, claim: UnitLinkClaim) -> None:
         session.set(u=claim.unit_code, ui=_milliseconds(claim.issued_at))
@@ -194,7 +208,8 @@ def csrf_matches(visitor: Visitor, presented: str | None) -> bool:
 
 
 class RateLimiter:
-    """At most `limit` tries per key in any `window` seconds (sliding), in this process."""
+    """At most `limit` tries per key in any `window` seconds (sliding), in this process. Every
+    use counts (`allow`), or only the failures (`blocked` before, `failed` after)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
@@ -212,6 +227,19 @@ class RateLimiter:
         if len(self._tries) > 10_000:
             self._forget(now)
         return True
+
+    def blocked(self, key: str) -> bool:
+        now = time.monotonic()
+        tries = self._tries.get(key)
+        while tries and now - tries[0] > self.window:
+            tries.popleft()
+        return tries is not None and len(tries) >= self.limit
+
+    def failed(self, key: str) -> None:
+        now = time.monotonic()
+        self._tries.setdefault(key, deque()).append(now)
+        if len(self._tries) > 10_000:
+            self._forget(now)
 
     def _forget(self, now: float) -> None:
         for key in [k for k, v in self._tries.items() if not v or now - v[-1] > self.window]:

@@ -21,6 +21,7 @@ from deadlines import (
     PlannedMilestone,
     ScheduledStep,
     StepAudience,
+    reached,
     schedule_steps,
 )
 from models.statuses import CLOSED_MILESTONE_STATUSES
@@ -147,10 +148,10 @@ class PlannedSteps:
 def recipients(
     row: MilestoneRow, audience: StepAudience, coordinator: str, leadership: str
 ) -> tuple[str, ...]:
-    if audience is StepAudience.LEAD:
-        return row.lead_units
-    if audience is StepAudience.COORDINATING:
-        return row.coordinating_units
-    if audience is StepAudience.COORDINATOR:
-        return (coordinator,)
-    return (leadership,)
+    return reached(
+        audience,
+        lead_units=row.lead_units,
+        coordinating_units=row.coordinating_units,
+        coordinator=coordinator,
+        leadership=leadership,
+    )

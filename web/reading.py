@@ -1,6 +1,6 @@
-"""What each page shows, read from the database projection (never a Temporal query per row):
-the plans side by side, a plan's dashboard, one task, one unit's own work, the leadership's
-overview, and what an event would start."""
+"""What each page shows (its shapes are `web.views`'), read from the database projection
+(never a Temporal query per row): the plans side by side, a plan's dashboard, one task, one
+unit's own work, the leadership's overview."""
 
 from __future__ import annotations
 
@@ -9,33 +9,24 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from urllib.parse import quote
 
 from sqlmodel import Session
 
 from deadlines import (
     DeadlineRefused,
-    MilestoneKind,
     PlannedMilestone,
-    due_after_event,
     plan_milestones,
 )
 from deadlines.local_time import local_day, local_instant
-from models.statuses import MilestoneStatus
 from models.tables import (
     Agency,
     AuditEntry,
-    Evidence,
-    EvidenceReview,
-    NotificationLog,
     Plan,
-    Unit,
     UnitRole,
 )
-from plan_import.header import title_years
 from plan_import.text import fold, roman_value
 from settings import Settings
 from storage import access as access_store
@@ -53,94 +44,32 @@ from storage.overview import (
 from storage.plan_rows import KeptPlanRows
 from storage.plans import get_agency, get_plan, get_task
 from web.planning import PlannedStep, PlannedSteps, recipients
+from web.readings import written_year
 from web.tracking import (
     DONE_TRACKING,
-    OPEN_TRACKING,
     Tracking,
     TrackingClock,
     tracking_of,
+)
+from web.views import (
+    Dashboard,
+    Filters,
+    MilestoneDetail,
+    Month,
+    NotFound,
+    OverdueLine,
+    Overview,
+    PlanSummary,
+    Shown,
+    TaskDetail,
+    UnitFigures,
+    UpcomingDay,
 )
 
 PAGE_SIZE = 100
 UPCOMING_DAYS = 14
 UPCOMING_LISTED = 60
 EXTENSION_ACTIONS = ("request_extension", "grant_extension", "refuse_extension")
-
-
-class NotFound(LookupError):
-    """The page names a plan, task, milestone or unit that does not exist; the message is the
-    key of its words (`refusals.no_such_...`)."""
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One milestone (or a task not started) with the state people see."""
-
-    row: MilestoneRow
-    tracking: Tracking
-
-
-@dataclass
-class Filters:
-    section: str = ""
-    unit: str = ""
-    state: str = ""
-    text: str = ""
-    page: int = 1
-
-    def query(self, **changes: object) -> str:
-        values = {
-            "section": self.section,
-            "unit": self.unit,
-            "state": self.state,
-            "q": self.text,
-            "page": self.page,
-        }
-        values.update(changes)
-        return "&".join(f"{k}={_quote(str(v))}" for k, v in values.items() if v not in ("", 1))
-
-
-def _quote(value: str) -> str:
-    return quote(value, safe="")
-
-
-@dataclass
-class UnitFigures:
-    code: str
-    name: str
-    counts: Counter[Tracking]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class Month:
-    month: int
-    counts: Counter[Tracking]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass
-class UpcomingDay:
-    day: date
-    counts: Counter[str]
-
-
-@dataclass
-class PlanSummary:
-    plan: Plan
-    counts: Counter[Tracking]
-    tasks: int
-    agency: Agency | None = None
-
-    @property
-    def milestones(self) -> int:
-        return sum(self.counts.values())
 
 
 @dataclass(frozen=True)
@@ -159,130 +88,19 @@ class _Board:
     tasks: int
 
 
-@dataclass
-class Dashboard:
-    plan: Plan
-    agency: Agency
-    filters: Filters
-    now: datetime
-    counts: Counter[Tracking]
-    units: list[UnitFigures]
-    sections: list[tuple[str, str]]
-    shown: list[Shown]
-    matching: int
-    pages: int
-    months: list[Month]
-    upcoming: list[PlannedStep]
-    upcoming_total: int
-    upcoming_days: list[UpcomingDay]
-    unit_names: dict[str, str]
-    tasks: int
-
-
-@dataclass
-class MilestoneDetail:
-    shown: Shown
-    planned: list[PlannedStep]
-    evidence: list[Evidence]
-    reviews: dict[int, list[EvidenceReview]]
-    pending_extension: AuditEntry | None
-    extension_decisions: list[AuditEntry]
-
-
-@dataclass
-class TaskDetail:
-    plan: Plan
-    task: MilestoneRow
-    milestones: list[MilestoneDetail]
-    notifications: list[NotificationLog]
-    audit: list[AuditEntry]
-    unit_names: dict[str, str]
-    readings: list[PlannedMilestone]
-    reading_refused: str
-    now: datetime
-    # The coordinator's corrections of the document's cells at import: field, original,
-    # corrected, by, at.
-    corrections: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class UnitWork:
-    plan: Plan
-    shown: Shown
-    leads: bool
-    pending_extension: AuditEntry | None = None
-    last_refusal: AuditEntry | None = None
-    rejection: AuditEntry | None = None
-
-
-@dataclass
-class UnitPage:
-    unit: Unit
-    work: list[UnitWork]
-    counts: Counter[Tracking]
-
-
-@dataclass
-class OverdueLine:
-    plan: Plan
-    shown: Shown
-    days_overdue: int
-
-
-@dataclass
-class Overview:
-    summaries: list[PlanSummary]
-    overdue: list[OverdueLine]
-    units: list[UnitFigures]
-    escalations: list[NotificationLog]
-    unit_names: dict[str, str]
-    now: datetime
-
-
-@dataclass
-class EventStart:
-    task_code: str
-    title: str
-    milestone_key: str
-    label: str
-    kind: str
-    due: datetime | None
-    lead_units: tuple[str, ...]
-    problem: str = ""
-
-
-@dataclass
-class EventPreview:
-    key: str
-    occurred_on: date
-    due_on: date | None
-    starts: list[EventStart] = field(default_factory=list)
-    needs_due_date: bool = False
-    # What the plan calls the event ("Theo Kế hoạch của UBND tỉnh"), from its deadline text.
-    name: str = ""
-
-    @property
-    def confirmable(self) -> bool:
-        """The engine takes it as it stands: every task gets a due date (the due date the
-        document sets is given when a task's deadline is "theo kế hoạch của UBND tỉnh")."""
-        return not (self.needs_due_date and self.due_on is None) and all(
-            s.due is not None and not s.problem for s in self.starts
-        )
-
-
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
     return fold(text)
 
 
 @lru_cache(maxsize=256)
-def _section_rank(section: str) -> int:
+def section_rank(section: str) -> int:
     return roman_value(section) or 0
 
 
-def _order(shown: Shown) -> tuple[int, str, int, int]:
+def order_of(shown: Shown) -> tuple[int, str, int, int]:
     row = shown.row
-    return (_section_rank(row.section), row.section, row.row, row.order)
+    return (section_rank(row.section), row.section, row.row, row.order)
 
 
 def _step_order(planned: PlannedStep) -> tuple[datetime, str]:
@@ -337,7 +155,7 @@ class Reader:
         """Every plan (of one agency, when its code is given), by agency, newest year first."""
         with session_scope(self.settings.resolved_database_url()) as session:
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = _agency_id(session, agency)
+            agency_id = agency_id_of(session, agency)
             summaries: list[PlanSummary] = []
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -441,7 +259,7 @@ class Reader:
             shown=shown,  # in the plan's order, as the rows are kept
             counts=Counter(s.tracking for s in shown),
             units=sorted(units.values(), key=lambda u: (-u.counts[Tracking.OVERDUE], u.name)),
-            sections=sorted(sections.items(), key=lambda item: (_section_rank(item[0]), item[0])),
+            sections=sorted(sections.items(), key=lambda item: (section_rank(item[0]), item[0])),
             months=self._months(shown, plan.year),
             upcoming=heapq.nsmallest(UPCOMING_LISTED, upcoming, key=_step_order),
             upcoming_total=len(upcoming),
@@ -469,7 +287,7 @@ class Reader:
             assert plan.id is not None
             rows = self._plan_rows(session, plan)
             names = self.unit_names(session)
-        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=_order)
+        shown = sorted(self.shown(rows, self.tracking_clock(now, plan.year)), key=order_of)
         return plan, shown, names
 
     # ----------------------------------------------------------------------------- one task
@@ -492,7 +310,7 @@ class Reader:
             stored = get_task(session, plan_key=plan_key, task_code=task_code)
             corrections = list(stored.corrections) if stored is not None else []
         clock = self.tracking_clock(now, plan.year)
-        shown = sorted(self.shown(rows, clock), key=_order)
+        shown = sorted(self.shown(rows, clock), key=order_of)
         extensions = [a for a in audit if a.action in EXTENSION_ACTIONS and a.outcome == "done"]
         milestones = [
             MilestoneDetail(
@@ -550,51 +368,6 @@ class Reader:
 
     # ----------------------------------------------------------------------------- a unit
 
-    def unit(self, unit_code: str, now: datetime) -> UnitPage:
-        """The unit's own work: the milestones of the tasks it leads or coordinates, in every
-        plan; nothing of other units' tasks."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            unit = next((u for u in list_units(session) if u.code == unit_code), None)
-            if unit is None:
-                raise NotFound("no_such_unit")
-            work: list[UnitWork] = []
-            # A unit is one agency's: only that agency's plans can name it.
-            for plan in list_plans(session, agency_id=unit.agency_id):
-                assert plan.id is not None
-                rows = [
-                    r
-                    for r in self._plan_rows(session, plan)
-                    if unit_code in r.lead_units or unit_code in r.coordinating_units
-                ]
-                if not rows:
-                    continue
-                extensions = access_store.audit_of_actions(
-                    session, plan_key=plan.key, actions=(*EXTENSION_ACTIONS, "reject_evidence")
-                )
-                clock = self.tracking_clock(now, plan.year)
-                for item in sorted(self.shown(rows, clock), key=_order):
-                    mine = [
-                        a
-                        for a in extensions
-                        if a.task_code == item.row.task_code and a.milestone_key == item.row.key
-                    ]
-                    decisions = [a for a in mine if a.action in EXTENSION_ACTIONS]
-                    rejections = [a for a in mine if a.action == "reject_evidence"]
-                    refusals = [a for a in decisions if a.action == "refuse_extension"]
-                    work.append(
-                        UnitWork(
-                            plan=plan,
-                            shown=item,
-                            leads=unit_code in item.row.lead_units,
-                            pending_extension=pending_extension(decisions, item.row.key or ""),
-                            last_refusal=refusals[-1] if refusals else None,
-                            rejection=rejections[-1]
-                            if rejections and item.tracking in OPEN_TRACKING
-                            else None,
-                        )
-                    )
-        return UnitPage(unit, work, Counter(w.shown.tracking for w in work if w.leads))
-
     # ----------------------------------------------------------------------------- leadership
 
     def overview(self, now: datetime, *, agency: str = "") -> Overview:
@@ -605,7 +378,7 @@ class Reader:
         with session_scope(self.settings.resolved_database_url()) as session:
             names = self.unit_names(session)
             agencies = {a.id: a for a in list_agencies(session)}
-            agency_id = _agency_id(session, agency)
+            agency_id = agency_id_of(session, agency)
             leadership = units_of_role(session, UnitRole.LEADERSHIP, agency_id=agency_id)
             for plan in list_plans(session, agency_id=agency_id):
                 assert plan.id is not None
@@ -641,38 +414,23 @@ class Reader:
             now=now,
         )
 
-    # ----------------------------------------------------------------------------- events
+    def plan_of(self, session: Session, plan_key: str) -> Plan:
+        """The plan of this key, or NotFound (for the readers beside this one)."""
+        return self._plan(session, plan_key)
 
-    def awaited_events(self, plan_key: str) -> dict[str, list[MilestoneRow]]:
-        """Event key -> the milestones waiting on it (or repeating on it)."""
+    def rows_in(self, session: Session, plan: Plan) -> list[MilestoneRow]:
+        """The plan's rows, as `_plan_rows` keeps them (for the readers beside this one)."""
+        return self._plan_rows(session, plan)
+
+    def stored_plan(self, plan_key: str) -> Plan | None:
+        with session_scope(self.settings.resolved_database_url()) as session:
+            return get_plan(session, plan_key)
+
+    def plan_rows(self, plan_key: str) -> tuple[Plan, list[MilestoneRow]]:
+        """The plan and its rows as the projection holds them now."""
         with session_scope(self.settings.resolved_database_url()) as session:
             plan = self._plan(session, plan_key)
-            assert plan.id is not None
-            rows = self._plan_rows(session, plan)
-        events: dict[str, list[MilestoneRow]] = {}
-        for row in rows:
-            if row.event_key and row.status == MilestoneStatus.WAITING_EVENT:
-                events.setdefault(row.event_key, []).append(row)
-        return dict(sorted(events.items()))
-
-    def event_names(self, plan_key: str) -> dict[str, str]:
-        """Event key -> what the plan calls the event (“Theo Kế hoạch của UBND tỉnh”), for
-        every event the plan's milestones wait on or waited on."""
-        with session_scope(self.settings.resolved_database_url()) as session:
-            plan = self._plan(session, plan_key)
-            rows = self._plan_rows(session, plan)
-        names: dict[str, str] = {}
-        for row in rows:
-            if row.event_key and row.event_key not in names:
-                names[row.event_key] = self.event_words(row, plan)
-        return names
-
-    def event_words(self, row: MilestoneRow, plan: Plan) -> str:
-        """The words of the row's deadline that name its event."""
-        for milestone in self.readings(row.deadline_text, row.title, row.task_code, plan):
-            if milestone.event_key == row.event_key:
-                return milestone.text
-        return row.deadline_text
+            return plan, self._plan_rows(session, plan)
 
     def readings(self, text: str, title: str, task_code: str, plan: Plan) -> list[PlannedMilestone]:
         """The milestones a deadline text reads as in the plan's year (a plan written for
@@ -695,77 +453,6 @@ class Reader:
             written_year=written if written != plan.year else None,
             last_year=plan.last_year,
         )
-
-    def event_preview(
-        self, plan_key: str, key: str, occurred_on: date, due_on: date | None
-    ) -> EventPreview:
-        """Which tasks the event starts and the due date each gets, computed as the engine
-        will (`due_after_event`), before anyone confirms."""
-        waiting = self.awaited_events(plan_key).get(key)
-        if not waiting:
-            raise NotFound("no_such_milestone")
-        with session_scope(self.settings.resolved_database_url()) as session:
-            plan = self._plan(session, plan_key)
-        preview = EventPreview(key, occurred_on, due_on)
-        calendar = self.settings.working_calendar(plan.year)
-        for row in sorted(waiting, key=lambda r: (_section_rank(r.section), r.row)):
-            policy = self.planned.policy(row.task_code)
-            kind = MilestoneKind(row.kind) if row.kind else MilestoneKind.AFTER_EVENT
-            start = EventStart(
-                row.task_code, row.title, row.key or "", row.label, kind.value, None, row.lead_units
-            )
-            preview.name = preview.name or self.event_words(row, plan)
-            if kind is MilestoneKind.OUTSIDE_PLAN:
-                preview.needs_due_date = True
-                if due_on is None:
-                    # Only the document the event brings sets its due date: none is shown
-                    # until the coordinator gives it (the engine refuses the event without).
-                    preview.starts.append(start)
-                    continue
-            milestone = PlannedMilestone(
-                key=row.key or "",
-                order=row.order,
-                label=row.label,
-                kind=kind,
-                text=row.deadline_text,
-                due=None,
-                opens=None,
-                event_key=row.event_key,
-                period_start=None,
-                period_end=None,
-                evidence_hint="",
-                plan_year=plan.year,
-            )
-            try:
-                milestone = _with_allowance(milestone, row, plan, self)
-                start.due = due_after_event(
-                    milestone,
-                    event_date=occurred_on,
-                    event_due=due_on,
-                    calendar=calendar,
-                    policy=policy,
-                )
-            except (DeadlineRefused, ValueError) as error:
-                start.problem = str(error)
-            preview.starts.append(start)
-        return preview
-
-
-def written_year(plan: Plan) -> int | None:
-    """The one year the plan's title names (“… năm 2023”): the year it was written for, which
-    is not the plan's year when a plan is run again for another (`--year`)."""
-    years = title_years(plan.title)
-    return years.last if years is not None and not years.several else None
-
-
-def _with_allowance(
-    milestone: PlannedMilestone, row: MilestoneRow, plan: Plan, reader: Reader
-) -> PlannedMilestone:
-    """The milestone as its deadline text reads it (the time it allows after the event), when
-    the text can be read again; otherwise as recorded."""
-    planned = reader.readings(row.deadline_text, row.title, row.task_code, plan)
-    template_key = (row.key or "").split("@")[0]
-    return next((m for m in planned if m.key == template_key), milestone)
 
 
 def pending_extension(decisions: list[AuditEntry], milestone_key: str) -> AuditEntry | None:
@@ -809,7 +496,7 @@ def _by_day(upcoming: list[PlannedStep], now: datetime) -> list[UpcomingDay]:
     return [UpcomingDay(day, found) for day, found in sorted(counts.items())]
 
 
-def _agency_id(session: Session, code: str) -> int | None:
+def agency_id_of(session: Session, code: str) -> int | None:
     """The id of the agency a page filters on (`?agency=`); None for every agency."""
     if not code:
         return None

@@ -17,8 +17,9 @@ from control import refusal_words
 from deadlines.local_time import in_vietnam
 from models.tables import Plan
 from storage.db import session_scope
-from web.context import refusal_detail, session_of, visitor, web, words
-from web.reading import written_year
+from web.context import refusal_detail, words
+from web.deps import session_of, visitor, web
+from web.readings import written_year
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 import uvicorn
 from temporalio.client import Client
 
-from control import access
+from control import accounts, links
 from control.serving import listen_address
 from models.tables import UnitRole
 from settings import Settings
@@ -38,7 +38,8 @@ def server(
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from the proxies the settings name only.
+        proxy_headers=False,
         server_header=False,
     )
     return uvicorn.Server(config)
@@ -61,7 +62,13 @@ async def serve_beside(settings: Settings, client: Client) -> asyncio.Task[None]
     web = _BesideServer(
         # No lifespan: the app has none, and `run` ending would cancel it with a traceback.
         uvicorn.Config(
-            app, host=host, port=port, log_level="warning", server_header=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            lifespan="off",
+            proxy_headers=False,
         )
     )
     task = asyncio.create_task(web.serve())
@@ -90,7 +97,7 @@ def welcome(settings: Settings) -> list[str]:
     made now), and a link that opens a unit's page for the plan imported last."""
     lines: list[str] = []
     base = settings.public_url.rstrip("/")
-    first = access.first_coordinator(settings)
+    first = accounts.first_coordinator(settings)
     if first is not None:
         name, password = first
         lines.append(
@@ -112,6 +119,6 @@ def welcome(settings: Settings) -> list[str]:
         unit = tasks_units[0]
         lines.append(
             f"A unit's own page ({unit}), as its messages link to it: "
-            f"{access.unit_page_link(settings, unit)}"
+            f"{links.unit_page_link(settings, unit)}"
         )
     return lines

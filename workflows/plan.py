@@ -18,9 +18,9 @@ import dataclasses
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
-from workflows.activity_calls import tell
+from workflows.activity_calls import RETRY, tell
 from workflows.notification_calls import send_in_office_hours, year_summary_request
 from workflows.run_limits import LONGEST_WAIT, history_is_long
 
@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.search_attributes as sa
     from deadlines.local_time import local_day
     from models.workflow_messages import (
+        EventDelivery,
         EventOccurrence,
         EventRecord,
         EventRouting,
@@ -44,15 +45,18 @@ with workflow.unsafe.imports_passed_through():
         PlanState,
         PlanWorkflowInput,
     )
-    from workflows.task import TaskWorkflow, task_workflow_id
 
 
 # A plan started after its year's summary was due sends it this long after the start, once its
 # tasks have written where they stand (the summary counts from that record), not at once.
 LATE_SUMMARY_DELAY = timedelta(hours=1)
-# An event's tasks are signalled together, in batches of this size (one workflow task for a
-# batch, not one per task; under the server's limit of pending signals).
-ROUTING_BATCH = 500
+# An event's signals are left to an activity (activities.routing),
+# which sends them together from the worker's client: the plan workflow only waits for the list
+# of the tasks that took it. Its heartbeats carry the progress, so that a worker dying midway
+# is noticed within ROUTING_HEARTBEAT and the next attempt goes on from there.
+ROUTING_HEARTBEAT = timedelta(seconds=10)
+# Room for 10,000 tasks on a loaded machine; a dead worker is noticed by the heartbeat first.
+ROUTING_TIMEOUT = timedelta(minutes=10)
 
 
 def plan_workflow_id(plan_key: str) -> str:
@@ -135,25 +139,22 @@ class PlanWorkflow:
                 self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
-            taken: list[bool] = []
-            for first in range(0, len(tasks), ROUTING_BATCH):
-                batch = tasks[first : first + ROUTING_BATCH]
-                taken += await asyncio.gather(*(self._route(event, code) for code in batch))
-            reached = [code for code, took in zip(tasks, taken, strict=True) if took]
+            reached = await self._route_all(event, tasks)
             return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
 
-    async def _route(self, event: EventOccurrence, task_code: str) -> bool:
-        """Whether the task took the event."""
-        handle = workflow.get_external_workflow_handle(
-            task_workflow_id(self._input.plan_key, task_code)
+    async def _route_all(self, event: EventOccurrence, tasks: list[str]) -> list[str]:
+        """The tasks that took the event, signalled by the routing activity."""
+        if not tasks:
+            return []
+        reached: list[str] = await workflow.execute_activity(
+            "route_event",
+            EventDelivery(plan_key=self._input.plan_key, event=event, task_codes=tasks),
+            result_type=list[str],
+            start_to_close_timeout=ROUTING_TIMEOUT,
+            heartbeat_timeout=ROUTING_HEARTBEAT,
+            retry_policy=RETRY,
         )
-        try:
-            await handle.signal(TaskWorkflow.event_occurred, event)
-        except ApplicationError:
-            # A task already closed (or not started yet: it reads the event on start).
-            workflow.logger.info("task %s did not take event %s", task_code, event.key)
-            return False
-        return True
+        return reached
 
     @trigger_event.validator
     def _validate_event(self, event: EventOccurrence) -> None:

@@ -1,7 +1,7 @@
 """received replies: what units sent back by email or Zalo, and what was done with each
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0008
 Create Date: 2026-12-04 23:55:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0010'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

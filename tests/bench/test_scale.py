@@ -22,10 +22,12 @@ KEYS = {
     "anchor_per_s",
     "plan_per_s",
     "ratio",
+    "planned_ratio",
     "planned_s",
     "rss_mb",
     "fanout_tasks",
     "fanout_s",
+    "fanout_anchor_s",
     "lateness_p50_s",
     "lateness_p99_s",
     "seed_year_s",
@@ -84,6 +86,7 @@ def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
     lines, figures = scale(tmp_path, *tiny)
     assert figures["tasks"] == 8 and figures["fanout_tasks"] == 8
     assert figures["planned_s"] > 0 and figures["fanout_s"] > 0 and figures["rss_mb"] > 0
+    assert figures["planned_ratio"] > 0 and figures["fanout_anchor_s"] > 0
     assert figures["lateness_p99_s"] is not None
     assert any(line.startswith("(a) plan `start`") for line in lines)
     assert not any("failed" in line or "unsent" in line for line in lines)

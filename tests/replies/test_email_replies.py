@@ -309,7 +309,7 @@ async def test_imap_down_for_a_while_is_waited_out(world: World) -> None:
 async def test_the_coordinator_sees_every_reply_and_attaches_one_by_hand(world: World) -> None:
     import httpx
 
-    from control.access import create_account
+    from control.accounts import create_account
     from models.tables import UnitRole
     from tests.web.conftest import form_csrf
     from web.actions import EngineActions

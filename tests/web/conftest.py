@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from control import access
+from control import accounts, links
 from control.permissions import Actor
 from deadlines import plan_milestones
 from deadlines.language import EVENT_KINDS
@@ -261,7 +261,7 @@ class Site:
         return TestClient(self.client.app, base_url="http://testserver")
 
     def link(self, unit: str, *, issued_at: datetime | None = None) -> str:
-        return access.unit_links(self.settings).token(unit, issued_at=issued_at or self.now)
+        return links.unit_links(self.settings).token(unit, issued_at=issued_at or self.now)
 
 
 def csrf_of(client: TestClient) -> str:
@@ -312,7 +312,7 @@ def site_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (COORDINATOR, UnitRole.COORDINATOR),
         (LEADERSHIP, UnitRole.LEADERSHIP),
     ):
-        access.create_account(settings, name=name, role=role, password=password)
+        accounts.create_account(settings, name=name, role=role, password=password)
     # Its last connection closed, SQLite folds the write-ahead log into the file: a copy of the
     # file alone then holds everything.
     get_engine(settings.resolved_database_url()).dispose()

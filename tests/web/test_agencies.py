@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from control import access
+from control import accounts
 from models.tables import AuditEntry, UnitRole
 from plan_import import read_plan
 from scheduler import app
@@ -33,7 +33,7 @@ def two(site: Site) -> Site:
     imported = read_plan(DATA / "svhttdl-qng-2025-2026.txt", agencies_dir=DATA / "agencies")
     with session_scope(site.settings.resolved_database_url()) as session:
         store_plan(session, imported=imported)
-    access.create_account(
+    accounts.create_account(
         site.settings,
         name=QNG_ACCOUNT[0],
         role=UnitRole.COORDINATOR,
@@ -152,8 +152,8 @@ def test_an_account_of_one_agency_reads_its_plans_only(two: Site) -> None:
 
 
 def test_an_account_of_an_unknown_agency_is_refused(two: Site) -> None:
-    with pytest.raises(access.AccessRefused, match="no agency 'snv-gia-lai'; the agencies known"):
-        access.create_account(
+    with pytest.raises(accounts.AccessRefused, match="no agency 'snv-gia-lai'; the agencies known"):
+        accounts.create_account(
             two.settings,
             name="someone",
             role=UnitRole.COORDINATOR,
@@ -187,7 +187,7 @@ def test_user_add_gives_an_account_its_agency(
         assert "no agency 'gla'; the agencies known: snv-binh-dinh, svhttdl-quang-ngai" in (
             unknown.output
         )
-        found = access.find_account(get_settings(), "qng")
+        found = accounts.find_account(get_settings(), "qng")
         assert found is not None and found.agency_code == "svhttdl-quang-ngai"
     finally:
         get_settings.cache_clear()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from control import access
+from control import links
 from control.permissions import Actor
 from models.tables import AuditEntry, EvidenceFile, EvidenceReview, UnitRole
 from storage.db import session_scope
@@ -104,7 +104,7 @@ def test_an_expired_a_revoked_and_a_forged_link_open_nothing(site: Site) -> None
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
     assert site.client.get(f"/u/{site.link('van-phong', issued_at=old)}").status_code == 401
 
-    access.revoke_unit_links(site.settings, "van-phong", by="dieuphoi", before=site.now)
+    links.revoke_unit_links(site.settings, "van-phong", by="dieuphoi", before=site.now)
     revoked = site.client.post(
         EVIDENCE,
         headers=bearer(site, "van-phong", issued_at=site.now - timedelta(hours=1)),
@@ -395,7 +395,7 @@ def test_every_coordinator_action_goes_to_the_engine_and_the_audit_log(site: Sit
     closed = coordinator.post(
         f"{base}/VII.8/close", json={"reason": "chuyển", "carry_over": True}, headers=headers
     )
-    assert closed.json() == {"closed": "carried_over"}
+    assert closed.json() == {"closed": "carried_over", "recorded": True, "pending": False}
     preview = coordinator.get(
         f"/api/plans/{PLAN_KEY}/events/preview",
         params={"key": "ubnd-tinh-ban-hanh", "occurred_on": "2023-03-20"},
@@ -489,7 +489,8 @@ def test_a_plan_is_imported_from_an_upload_previewed_then_started(site: Site) ->
         json={"year": 2023},
         headers={"X-CSRF-Token": token},
     )
-    assert started.json() == {"plan": PLAN_KEY}
+    # The site's plan has every task's milestones recorded already: nothing left pending.
+    assert started.json() == {"plan": PLAN_KEY, "recorded": True, "pending": False}
     assert site.engine.calls[-1][0] == "start_plan"
     bad = coordinator.post(
         "/api/imports",

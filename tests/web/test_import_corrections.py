@@ -100,7 +100,7 @@ def test_the_api_lists_cells_to_check_and_takes_corrections(site: Site) -> None:
     started = coordinator.post(
         f"/api/imports/{checked['upload']}/start", json=body, headers={"X-CSRF-Token": token}
     )
-    assert started.json() == {"plan": PLAN_KEY}
+    assert started.json() == {"plan": PLAN_KEY, "recorded": True, "pending": False}
     assert site.engine.calls[-1][2]["corrections"] == [
         ("I.2:deadline=Sau khi UBND tỉnh ban hành", COORDINATOR[0])
     ]

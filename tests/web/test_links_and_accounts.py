@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from control import access
+from control import accounts
 from models.tables import Account, UnitRole
 from notifications.links import ExpiredLink, InvalidLink, UnitLinks
 from scheduler import app
@@ -95,7 +95,7 @@ def test_user_add_makes_an_account_with_a_hashed_password(
         assert account.role is UnitRole.LEADERSHIP
         assert account.password_hash.startswith("$argon2id$")
         assert "mat-khau-cua-lan" not in account.password_hash
-        assert access.signed_in_account(settings, "lan.nguyen", "mat-khau-cua-lan") is not None
+        assert accounts.signed_in_account(settings, "lan.nguyen", "mat-khau-cua-lan") is not None
     finally:
         get_settings.cache_clear()
 
@@ -119,7 +119,7 @@ def test_the_first_run_makes_a_coordinator_once_and_shows_a_units_link(tmp_path:
     first = welcome(settings)
     match = re.search(r"as '(\w+)' with the one-time password (\S+) ", first[0])
     assert match is not None, first
-    account = access.signed_in_account(settings, match.group(1), match.group(2))
+    account = accounts.signed_in_account(settings, match.group(1), match.group(2))
     assert account is not None and account.must_change_password
     assert account.role is UnitRole.COORDINATOR
     unit_link = re.search(r"\((\S+)\), as its messages link to it: (\S+)$", first[1])

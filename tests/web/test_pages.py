@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from control import access
+from control import accounts, links
 from models.tables import UnitRole
 from notifications.links import evidence_link
 from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, form_csrf
@@ -39,7 +39,7 @@ def sign_in_form(client: TestClient, name: str, password: str) -> None:
 def test_the_link_in_a_message_opens_the_units_form_and_the_evidence_closes_the_milestone(
     site: Site,
 ) -> None:
-    link = access.unit_links(site.settings).signed(
+    link = links.unit_links(site.settings).signed(
         evidence_link(site.settings.public_url, PLAN_KEY, "II.3", "1"),
         "van-phong",
         issued_at=site.now,
@@ -154,9 +154,9 @@ def test_the_task_page_shows_everything_and_the_audit_log(site: Site) -> None:
 
 
 def test_the_first_sign_in_asks_for_a_new_password(site: Site) -> None:
-    first = access.first_coordinator(site.settings)
+    first = accounts.first_coordinator(site.settings)
     assert first is None  # accounts exist already
-    access.create_account(
+    accounts.create_account(
         site.settings,
         name="moi",
         role=UnitRole.COORDINATOR,
@@ -182,8 +182,8 @@ def test_the_first_sign_in_asks_for_a_new_password(site: Site) -> None:
         },
     )
     assert "Đã đổi mật khẩu" in changed.text
-    assert access.signed_in_account(site.settings, "moi", "mat-khau-moi-cua-toi") is not None
-    assert access.signed_in_account(site.settings, "moi", "mot-lan-thoi") is None
+    assert accounts.signed_in_account(site.settings, "moi", "mat-khau-moi-cua-toi") is not None
+    assert accounts.signed_in_account(site.settings, "moi", "mot-lan-thoi") is None
 
 
 def test_the_status_table_the_report_and_the_calendar_feed(site: Site) -> None:

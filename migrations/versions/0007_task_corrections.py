@@ -1,9 +1,9 @@
 """Task.corrections: the coordinator's corrected readings of a task's cells, kept with it
 
 The original text and the correction, with who made it and when; a task imported before has
-none. Numbered 0008 after 0006 so that a 0007 of another branch can take its place between.
+none.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05 00:00:00.000000
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
+revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -14,9 +14,10 @@ from control.replies import attach_reply, received_replies
 from models.tables import ReplyState
 from replies.handling import ReplyDesk
 from replies.zalo import SECRET_HEADER, ZaloReplies, secret_matches
-from web.acting import Refusal, Where
-from web.auth import AccessDenied
-from web.context import check_csrf, refusal_text, require_account, web
+from web.actions import EngineUnavailable
+from web.context import refusal_text
+from web.deps import Checked, Coordinator, web
+from web.refusals import Refusal, Where
 from web.rendering import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +34,9 @@ STATE_WORDS = {
 
 
 @router.get("/replies")
-def replies_page(request: Request, plan: str | None = None, task: str | None = None) -> Response:
-    who = require_account(request)
-    if not who.is_coordinator:
-        raise AccessDenied("wrong_role")
+def replies_page(
+    request: Request, who: Coordinator, plan: str | None = None, task: str | None = None
+) -> Response:
     rows = received_replies(web(request).settings, plan_key=plan, task_code=task)
     return render(
         request, "replies.html", {"rows": rows, "states": STATE_WORDS, "task": task or ""}
@@ -47,7 +47,7 @@ def replies_page(request: Request, plan: str | None = None, task: str | None = N
 async def attach_by_hand(
     request: Request,
     reply_id: int,
-    csrf: Annotated[str, Form(alias="csrf")],
+    who: Checked,
     plan_key: Annotated[str, Form()],
     task_code: Annotated[str, Form()],
     milestone_key: Annotated[str, Form()],
@@ -56,7 +56,6 @@ async def attach_by_hand(
     context = web(request)
     where = Where(plan_key.strip(), task_code.strip(), milestone_key.strip())
     try:
-        who = check_csrf(request, csrf)
         actor = context.acting.coordinator_actor(who, plan_key)
         client = await context.engine.client()
         await attach_reply(
@@ -78,7 +77,12 @@ async def attach_by_hand(
             f"Đã ghi nhận thư trả lời {reply_id} cho {task_code} (mốc {milestone_key}).",
         )
     except Refusal as refusal:
+        if refusal.status in (401, 403):
+            raise  # who is asking may not: the error page, as for every action
         flash(request, "error", refusal_text(refusal))
+    except EngineUnavailable:
+        # The engine down is said as such, never a 500; nothing was recorded.
+        flash(request, "error", refusal_text(Refusal("engine_unavailable", status=503)))
     except (NotPermitted, LookupError, ValueError) as error:
         flash(request, "error", f"Chưa ghi nhận được: {error}")
     return RedirectResponse("/replies", status_code=303)

@@ -1,6 +1,5 @@
-"""Who may act through the web app: accounts for the coordinator's staff and the leadership
-(passwords hashed with argon2id, never kept or logged in clear), the units' signed links
-(issued, read, revoked), and the audit log of everything done there.
+"""The web app's accounts: the coordinator's staff and the leadership (passwords hashed with
+argon2id, never kept or logged in clear), and the sessions they end by signing out.
 
 The CLI (`scheduler.py user add`) and the web app both come here.
 """
@@ -15,8 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
 
-from models.tables import Account, AuditEntry, UnitRole
-from notifications.links import InvalidLink, UnitLinkClaim, UnitLinks
+from models.tables import Account, UnitRole
 from plan_import.agency import agency_directories
 from settings import Settings
 from storage import access as store
@@ -40,15 +38,8 @@ class AccessRefused(ValueError):
     """What was asked cannot be done; the message says why, in words for the person."""
 
 
-class RevokedLink(InvalidLink):
-    """A link the coordinator revoked (a newer one was sent)."""
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# ----------------------------------------------------------------------------- accounts
 
 
 def check_new_password(password: str) -> None:
@@ -157,50 +148,17 @@ def first_coordinator(settings: Settings) -> tuple[str, str] | None:
     return FIRST_ACCOUNT, password
 
 
-# ----------------------------------------------------------------------------- unit links
+# ----------------------------------------------------------------------------- sessions
 
 
-def unit_links(settings: Settings) -> UnitLinks:
-    return UnitLinks(
-        settings.resolved_secret_key(),
-        max_age=timedelta(days=settings.unit_link_days),
-        reply_address=settings.reply_address,
-    )
-
-
-def unit_page_link(settings: Settings, unit_code: str, *, now: datetime | None = None) -> str:
-    """The address that opens a unit's own page, signed for it."""
-    token = unit_links(settings).token(unit_code, issued_at=now)
-    return f"{settings.public_url.rstrip('/')}/u/{token}"
-
-
-def read_unit_link(settings: Settings, token: str, *, now: datetime) -> UnitLinkClaim:
-    """Whose link this is; refused when forged, expired, revoked, or of a unit not stored."""
-    claim = unit_links(settings).read(token, now=now)
-    check_unit_claim(settings, claim)
-    return claim
-
-
-def check_unit_claim(settings: Settings, claim: UnitLinkClaim) -> None:
+def end_session(settings: Settings, session_id: str, *, lasts: timedelta) -> None:
+    """The session is over: a copy of its cookie opens nothing any more. Sessions that would
+    have expired by themselves (older than `lasts`) are forgotten meanwhile."""
+    now = _now()
     with session_scope(settings.resolved_database_url()) as session:
-        revoked = store.links_revoked_before(session, claim.unit_code)
-        known = store.unit_exists(session, claim.unit_code)
-    if not known:
-        raise InvalidLink(f"no unit {claim.unit_code!r} is known here")
-    if revoked is not None and claim.issued_at < revoked:
-        raise RevokedLink(
-            "this link was replaced by a newer one: open the link in the unit's latest message"
-        )
+        store.end_session(session, session_id, at=now, forget_before=now - lasts)
 
 
-def revoke_unit_links(settings: Settings, unit_code: str, *, by: str, before: datetime) -> None:
+def session_ended(settings: Settings, session_id: str) -> bool:
     with session_scope(settings.resolved_database_url()) as session:
-        store.revoke_unit_links(session, unit_code=unit_code, before=before, by=by)
-
-
-# ----------------------------------------------------------------------------- the audit log
-
-
-def record(settings: Settings, entry: AuditEntry) -> None:
-    with session_scope(settings.resolved_database_url()) as session:
-        store.record_audit(session, entry)
+        return store.session_ended(session, session_id)

@@ -1,0 +1,151 @@
+"""The routing activity takes an event to the tasks waiting on it: a later attempt goes on from
+the progress its predecessor heartbeated, and a task signalled twice (the attempt that died had
+signalled it after its last heartbeat) applies the event once.
+
+The real task workflows and the real activity on the time-skipping server; the activity run by
+hand, as the engine runs a retried attempt, with the heartbeat details it would be given.
+(tests/drills/test_event_routing.py kills the worker of a routing for real.)
+"""
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.routing import RoutingActivities
+from control import operations
+from control.runtime import build_worker
+from models.workflow_messages import EventDelivery, EventOccurrence
+from plan_import.units import load_unit_directory
+from settings import Settings, get_settings
+from simulation.clock import start_time_skipping_at
+from storage.db import session_scope
+from storage.plans import list_tasks
+from workflows.task import TaskWorkflow, task_workflow_id
+
+PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
+I. CÔNG TÁC CHỈ ĐẠO,,,,,
+1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+2,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Tổ chức hội nghị,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+4,Kiểm tra việc thực hiện,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+"""
+CODES = ["I.1", "I.2", "I.3", "I.4"]
+# Wednesday 01/03/2023 09:00 in Vietnam.
+MORNING = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)
+
+
+@dataclasses.dataclass
+class Engine:
+    env: WorkflowEnvironment
+    plan_key: str
+    delivery: EventDelivery
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    settings: Settings = get_settings().model_copy(
+        update={
+            "var_dir": tmp_path,
+            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
+            "task_queue": "nhachan-routing",
+            "contacts": None,
+        }
+    )
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(PLAN, encoding="utf-8")
+    env = await start_time_skipping_at(MORNING)
+    async with env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            async with build_worker(env.client, settings, executor=executor):
+                report = await operations.start_plan(
+                    env.client, settings, plan_file, year=2023, with_digest=False
+                )
+                assert sorted(report.started) == CODES
+                # Planned, so that a signal enters a task's history as it comes (one that comes
+                # while a workflow task runs waits for it to end).
+                while planned(settings, report.plan_key) < len(CODES):
+                    await asyncio.sleep(0.1)
+                event = EventOccurrence(
+                    key=operations.event_subscriptions(
+                        operations.load_plan_for_start(
+                            plan_file,
+                            year=2023,
+                            directory=load_unit_directory(settings.units_file),
+                        ),
+                        settings,
+                    )[0].event_key,
+                    occurred_on=date(2023, 3, 1),
+                    decision="Quyết định số 1/QĐ-UBND",
+                )
+                # A task not running (closed, or not started yet) is missed, not an error.
+                delivery = EventDelivery(report.plan_key, event, [*CODES, "IX.9"])
+                yield Engine(env, report.plan_key, delivery)
+
+
+def planned(settings: Settings, plan_key: str) -> int:
+    with session_scope(settings.resolved_database_url()) as session:
+        return sum(1 for task in list_tasks(session, plan_key=plan_key) if task.status is not None)
+
+
+def attempt(engine: Engine, heartbeat: list[list[str]]) -> ActivityEnvironment:
+    """An attempt of the routing activity, given the details of its predecessor's last
+    heartbeat (the tasks it had reached, those it found not running)."""
+    activity = ActivityEnvironment(engine.env.client)
+    activity.info = dataclasses.replace(activity.info, heartbeat_details=heartbeat)
+    return activity
+
+
+async def signals(engine: Engine, code: str) -> int:
+    """How many times the task was signalled the event; waits until it has taken each."""
+    handle = engine.env.client.get_workflow_handle(task_workflow_id(engine.plan_key, code))
+    while True:
+        kinds = [event.event_type async for event in handle.fetch_history_events()]
+        signalled = [
+            i
+            for i, kind in enumerate(kinds)
+            if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+        ]
+        taken = [
+            i
+            for i, kind in enumerate(kinds)
+            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        ]
+        if not signalled or (taken and taken[-1] > signalled[-1]):
+            return len(signalled)
+        await asyncio.sleep(0.1)
+
+
+async def applied(engine: Engine, code: str) -> int:
+    """How many times the task started its clock on the event."""
+    handle = engine.env.client.get_workflow_handle_for(
+        TaskWorkflow.run, task_workflow_id(engine.plan_key, code)
+    )
+    return [entry.action for entry in await handle.query(TaskWorkflow.history)].count("event")
+
+
+async def test_a_later_attempt_signals_only_the_tasks_its_predecessor_did_not_reach(
+    engine: Engine,
+) -> None:
+    routing = RoutingActivities(engine.env.client, in_flight=2)
+    # The attempt that died had reached I.1 and found IX.9 missing, as its heartbeat says.
+    retried = attempt(engine, [["I.1"], ["IX.9"]])
+    reached = await retried.run(routing.route_event, engine.delivery)
+    assert reached == CODES
+    assert [await signals(engine, code) for code in CODES] == [0, 1, 1, 1]
+
+
+async def test_a_task_signalled_again_applies_the_event_once(engine: Engine) -> None:
+    routing = RoutingActivities(engine.env.client, in_flight=2)
+    # The first attempt reached every task but died before its heartbeat said so.
+    for _ in range(2):
+        reached = await attempt(engine, []).run(routing.route_event, engine.delivery)
+        assert reached == CODES
+    assert [await signals(engine, code) for code in CODES] == [2, 2, 2, 2]
+    assert [await applied(engine, code) for code in CODES] == [1, 1, 1, 1]
