@@ -3,7 +3,6 @@ that open a unit's own page from them."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -75,9 +74,7 @@ class UnitLinks:
 
     def token(self, unit_code: str, *, issued_at: datetime | None = None) -> str:
         issued = issued_at or datetime.now(UTC)
-        # Rounded up to the millisecond the token holds: a link issued at the instant its
-        # unit's older links are revoked (the web's "send again, revoke the old") stays valid.
-        return self._serializer.dumps({"u": unit_code, "i": math.ceil(issued.timestamp() * 1000)})
+        return self._serializer.dumps({"u": unit_code, "i": int(issued.timestamp() * 1000)})
 
     def signed(self, url: str, unit_code: str, *, issued_at: datetime | None = None) -> str:
         """`url` opened as `unit_code`: the token rides in its query."""
