@@ -15,6 +15,7 @@ from control.permissions import Actor
 from models.tables import AuditEntry, EvidenceFile, EvidenceReview, UnitRole
 from storage.db import session_scope
 from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, csrf_of, sign_in
+from web.context import words
 
 EVIDENCE = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1/evidence"
 ASK = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1/extension-request"
@@ -289,6 +290,7 @@ def test_the_wrong_role_is_refused(site: Site) -> None:
         answer = leadership.post(url, json=body, headers={"X-CSRF-Token": token})
         assert answer.status_code == 403, url
         assert answer.json()["error"] == "read_only"
+        assert answer.json()["message"] == words()["refusals"]["read_only"]
     # A leadership account is no unit: it cannot deliver.
     answer = leadership.post(
         EVIDENCE, data={"document_number": "1"}, headers={"X-CSRF-Token": token}
