@@ -19,13 +19,13 @@ from datetime import UTC, date, datetime
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from control import audit, operations, refusal_words
-from control.links import unit_links
+from control.links import reply_address_revoked_at, unit_links
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_day
 from models.tables import AuditEntry, EvidenceFile, ReceivedReply, ReplyState, UnitRole
 from models.workflow_messages import EvidenceSubmission, ExtensionRequest, TaskSnapshot
 from notifications.contacts import load_contacts
-from notifications.formatting import format_day
+from notifications.formatting import format_day, format_due
 from plan_import.agency import agency_directories
 from replies import answers
 from replies.answering import Answering
@@ -121,11 +121,12 @@ class ReplyDesk:
         try:
             about = self._match(incoming)
         except Refusal as refusal:
-            row = self._settle(reply_id, ReplyState.REFUSED, refusal.reason)
+            row = self._settle(reply_id, ReplyState.REFUSED, refusal.reason, about=refusal.about)
             if refusal.answer and self._speaker(incoming):
                 # A unit's own address, with an address gone stale: told why, and how.
                 message = answers.answer("refused", reason=refusal.reason, about="")
                 self.answering.send(row, incoming, message)
+            self._audit(row, incoming)
             return self._row(reply_id)
         if about is None:
             speaker = self._speaker(incoming)
@@ -195,6 +196,12 @@ class ReplyDesk:
             raise Refusal(answers.reason("expired", issued=_day_of(parts.issued_at))) from error
         except BadReplyToken as error:
             raise Refusal(answers.reason("forged"), answer=False) from error
+        revoked = reply_address_revoked_at(
+            self.settings, about.unit_code, issued_at=parts.issued_at
+        )
+        if revoked is not None:
+            why = answers.reason("revoked", revoked=format_due(revoked))
+            raise Refusal(why, about=about)
         if not about.milestone_key:
             return ReplySubject(about.unit_code)
         return about
