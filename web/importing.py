@@ -21,11 +21,11 @@ from plan_import import (
     read_plan,
 )
 from plan_import.units import load_unit_directory
+from storage.files import UploadRefused, store_plan_file, stored_path
 from web.acts import ActingBase, settled
 from web.auth import Visitor
 from web.evidence import upload_refusal
 from web.refusals import Refusal, Where
-from web.uploads import UploadRefused, store_plan_file, stored_path
 from web.views import NotFound
 
 
