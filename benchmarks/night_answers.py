@@ -24,7 +24,7 @@ import pendulum
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from control import operations  # noqa: E402
+from control import operations, starting  # noqa: E402
 from control.permissions import Actor  # noqa: E402
 from control.runtime import build_worker, exit_without_finalizing, start_dev_server  # noqa: E402
 from models.tables import UnitRole  # noqa: E402
@@ -64,7 +64,7 @@ async def main() -> None:
         with ThreadPoolExecutor(max_workers=8) as executor:
             async with build_worker(env.client, settings, executor=executor):
                 client = env.client
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     client, settings, settings.plan_file, year=today.year
                 )
                 key = report.plan_key

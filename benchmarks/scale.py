@@ -70,7 +70,7 @@ from temporalio.common import WorkflowIDReusePolicy  # noqa: E402
 from benchmarks.anchor import ANCHOR_WORKFLOW  # noqa: E402
 from benchmarks.smtp_sink import SmtpSink  # noqa: E402
 from benchmarks.synthetic_plan import write_synthetic_plan  # noqa: E402
-from control import operations  # noqa: E402
+from control import operations, starting  # noqa: E402
 from control.permissions import Actor  # noqa: E402
 from control.runtime import build_worker, exit_without_finalizing, start_dev_server  # noqa: E402
 from deadlines.local_time import in_vietnam, local_day  # noqa: E402
@@ -195,9 +195,9 @@ def task_inputs(
 ) -> list[TaskWorkflowInput]:
     """The inputs `start` gives the plan's tasks, under another plan key."""
     directory = load_unit_directory(settings.units_file)
-    imported = operations.load_plan_for_start(path, year=year, directory=directory)
+    imported = starting.load_plan_for_start(path, year=year, directory=directory)
     return [
-        operations.task_workflow_input(imported, task, directory, plan_key=plan_key)
+        starting.task_workflow_input(imported, task, directory, plan_key=plan_key)
         for task in imported.tasks
     ]
 
@@ -334,7 +334,7 @@ async def measure_lateness(
             )
             async with worker:
                 began = time.perf_counter()
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, sim_settings, plan_path, year=SIMULATED_YEAR, with_digest=False
                 )
                 total = len(report.started)
@@ -525,7 +525,7 @@ async def _lateness_at_the_instant(
             await wait_for_worker(dev.client, settings.task_queue)
             began = time.perf_counter()
             year = in_vietnam(instant).year
-            report = await operations.start_plan(
+            report = await starting.start_plan(
                 dev.client, settings, plan_path, year=year, with_digest=False
             )
             total = len(report.started)
@@ -700,7 +700,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     lines += floor.lines
 
                 began = time.perf_counter()
-                report = await operations.start_plan(client, settings, plan_path, year=year)
+                report = await starting.start_plan(client, settings, plan_path, year=year)
                 started = time.perf_counter()
                 started_count = running = len(report.started)
                 say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
@@ -752,7 +752,7 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
 
             if "c" in args.phases:
                 fanout_began = time.perf_counter()
-                fanout = await operations.start_plan(client, settings, fanout_path, year=year)
+                fanout = await starting.start_plan(client, settings, fanout_path, year=year)
                 fanout_count = len(fanout.started)
 
                 await wait_planned(
@@ -766,10 +766,10 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     f"(c) {fanout_count} tasks wait, "
                     f"ready in {time.perf_counter() - fanout_began:.1f} s"
                 )
-                imported = operations.load_plan_for_start(
+                imported = starting.load_plan_for_start(
                     fanout_path, year=year, directory=load_unit_directory(settings.units_file)
                 )
-                subscription = operations.event_subscriptions(imported, settings)[0]
+                subscription = starting.event_subscriptions(imported, settings)[0]
                 today = local_day(datetime.now(UTC))
                 event = EventOccurrence(
                     key=subscription.event_key,

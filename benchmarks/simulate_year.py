@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from control import operations  # noqa: E402
+from control import starting  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
 from settings import get_settings  # noqa: E402
 from simulation.run import local_start, simulated_plan  # noqa: E402
@@ -42,7 +42,7 @@ async def run(copies: int) -> None:
             )
             path = folder / f"copy-{copy}.txt"
             path.write_text(text, encoding="utf-8")
-            report = await operations.start_plan(
+            report = await starting.start_plan(
                 sim.client, sim.settings, path, year=2023, with_digest=False
             )
             started += len(report.started)

@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from commands.running import update_refusal, with_client
-from control import operations
+from control import starting
 from control.permissions import NotPermitted
 from control.preflight import NAMED_FAILURES, check_configuration
 from control.serving import check_ports_free, serve_locally
@@ -30,7 +30,7 @@ from simulation.run import simulate
 from simulation.scenario import ScenarioError, load_scenario
 
 # What `run` says in one line and stops on, before or after the dev server started.
-STARTUP_FAILURES: tuple[type[Exception], ...] = (*NAMED_FAILURES, operations.PlanNotStartable)
+STARTUP_FAILURES: tuple[type[Exception], ...] = (*NAMED_FAILURES, starting.PlanNotStartable)
 
 
 def run_command(
@@ -55,7 +55,7 @@ def run_command(
         from web.server import serve_beside, welcome
 
         with start_progress() as on_progress:
-            report = await operations.start_plan(
+            report = await starting.start_plan(
                 client, settings, path, year=plan_year, on_progress=on_progress
             )
         _print_start(report)
@@ -73,8 +73,8 @@ def run_command(
     try:
         check_configuration(settings, year=plan_year)
         directory = load_unit_directory(settings.units_file)
-        imported = operations.load_plan_for_start(path, year=plan_year, directory=directory)
-        operations.event_subscriptions(imported, settings)
+        imported = starting.load_plan_for_start(path, year=plan_year, directory=directory)
+        starting.event_subscriptions(imported, settings)
         check_ports_free(settings)
         console.print(f"Starting the Temporal dev server on {settings.temporal_address} …")
         asyncio.run(serve_locally(settings, start))
@@ -83,7 +83,7 @@ def run_command(
     console.print("Stopped: the worker and the dev server are down; state is in var/.")
 
 
-def _print_start(report: operations.StartReport) -> None:
+def _print_start(report: starting.StartReport) -> None:
     console.print(
         f"Plan [bold]{report.plan_key}[/bold] ({report.year}): "
         f"{len(report.started)} task(s) started, {len(report.already_running)} already running, "
@@ -126,14 +126,14 @@ def start_command(
     corrections = corrections_of(corrected)
     try:
         # The file first: a broken one is named whether the engine is up or not.
-        imported = operations.plan_for_start(
+        imported = starting.plan_for_start(
             settings, plan_file, year=year, corrections=corrections, until=until
         )
         # Tasks started without a worker wait for one: nothing is lost.
         with start_progress(shown=not as_json) as on_progress:
             report = with_client(
                 settings,
-                lambda client: operations.start_plan(
+                lambda client: starting.start_plan(
                     client,
                     settings,
                     plan_file,
@@ -143,7 +143,7 @@ def start_command(
                 ),
                 needs_worker=False,
             )
-    except (operations.PlanNotStartable, PlanImportError) as error:
+    except (starting.PlanNotStartable, PlanImportError) as error:
         raise fail(str(error)) from error
     if as_json:
         print_json(report)
@@ -176,7 +176,7 @@ def simulate_command(
                 year=year,
             )
         )
-    except (ScenarioError, operations.PlanNotStartable, NotPermitted) as error:
+    except (ScenarioError, starting.PlanNotStartable, NotPermitted) as error:
         raise fail(str(error)) from error
     except LookupError as error:  # a scenario's `by` that names no unit
         raise fail(str(error), code=ExitCode.USAGE) from error

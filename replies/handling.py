@@ -10,9 +10,7 @@ evidence it had recorded (its note names the message) instead of recording it tw
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -25,7 +23,6 @@ from deadlines.local_time import local_day
 from models.tables import AuditEntry, EvidenceFile, ReceivedReply, ReplyState, UnitRole
 from models.workflow_messages import EvidenceSubmission, ExtensionRequest, TaskSnapshot
 from notifications.contacts import load_contacts
-from notifications.formatting import format_day
 from plan_import.agency import agency_directories
 from replies import answers
 from replies.answering import Answering
@@ -33,25 +30,16 @@ from replies.content import ReplyContent
 from replies.deciding import Senders, may_speak_for, senders_of
 from replies.incoming import EMAIL, ZALO, Incoming, Refusal
 from replies.keeping import Keeping
+from replies.matching import Matching
 from replies.reading import read_email
 from replies.tokens import (
-    BadReplyToken,
-    ExpiredReplyToken,
     ReplySubject,
-    read_token,
-    token_of_address,
 )
 from settings import Settings
 from storage import replies as store
 from storage.db import session_scope
 
 logger = logging.getLogger(__name__)
-
-_OUR_ID = re.compile(r"^<(?P<digest>[0-9a-f]{32})\.nhachan@")
-
-
-def _day_of(instant: datetime) -> str:
-    return format_day(local_day(instant))
 
 
 class ReplyDesk:
@@ -73,6 +61,7 @@ class ReplyDesk:
         self._tokens = unit_links(settings).replies
         self.answering = Answering(settings, clock=clock)
         self.keeping = Keeping(settings, clock=clock)
+        self.matching = Matching(settings, self._tokens, clock=clock)
 
     # ------------------------------------------------------------------------- the way in
 
@@ -119,13 +108,14 @@ class ReplyDesk:
         if incoming.automatic:
             return self._settle(reply_id, ReplyState.IGNORED, incoming.automatic)
         try:
-            about = self._match(incoming)
+            about = self.matching.match(incoming, self._speaker(incoming))
         except Refusal as refusal:
-            row = self._settle(reply_id, ReplyState.REFUSED, refusal.reason)
+            row = self._settle(reply_id, ReplyState.REFUSED, refusal.reason, about=refusal.about)
             if refusal.answer and self._speaker(incoming):
                 # A unit's own address, with an address gone stale: told why, and how.
                 message = answers.answer("refused", reason=refusal.reason, about="")
                 self.answering.send(row, incoming, message)
+            self._audit(row, incoming)
             return self._row(reply_id)
         if about is None:
             speaker = self._speaker(incoming)
@@ -158,62 +148,6 @@ class ReplyDesk:
         if incoming.channel == ZALO:
             return self.senders.units_of_chat(incoming.sender)
         return self.senders.units_of_email(incoming.sender)
-
-    # --------------------------------------------------------------------------- matching
-
-    def _match(self, incoming: Incoming) -> ReplySubject | None:
-        """The milestone a reply is about: its signed address, else the message it answers,
-        else (Zalo) what the chat chose or was last reminded of; None when nothing matches."""
-        if incoming.chosen is not None:
-            return incoming.chosen
-        if incoming.channel == ZALO and not self._speaker(incoming):
-            raise Refusal(answers.reason("unknown_chat"), answer=False)
-        for address in incoming.recipients:
-            token = token_of_address(address, self._tokens.address)
-            if token is not None:
-                return self._by_token(token)
-        return self._by_answered_message(incoming)
-
-    def _by_token(self, token: str) -> ReplySubject:
-        now = self.clock()
-        try:
-            parts = read_token(token)
-        except BadReplyToken as error:
-            raise Refusal(answers.reason("forged"), answer=False) from error
-        with session_scope(self.database_url) as session:
-            row = store.log_row(session, parts.row_id)
-            about = (
-                None
-                if row is None
-                else ReplySubject(row.unit_code, row.plan_key, row.task_code, row.milestone_key)
-            )
-        if about is None:
-            raise Refusal(answers.reason("forged"), answer=False)
-        try:
-            self._tokens.check(parts, about, now=now)
-        except ExpiredReplyToken as error:
-            raise Refusal(answers.reason("expired", issued=_day_of(parts.issued_at))) from error
-        except BadReplyToken as error:
-            raise Refusal(answers.reason("forged"), answer=False) from error
-        if not about.milestone_key:
-            return ReplySubject(about.unit_code)
-        return about
-
-    def _by_answered_message(self, incoming: Incoming) -> ReplySubject | None:
-        digests = {
-            found["digest"] for found in map(_OUR_ID.match, incoming.answers) if found is not None
-        }
-        units = sorted(self._speaker(incoming))
-        if not digests or not units:
-            return None
-        since = self.clock() - self._tokens.max_age
-        with session_scope(self.database_url) as session:
-            for row in store.milestone_rows_of_units(session, units, since=since):
-                if hashlib.sha256(row.key.encode()).hexdigest()[:32] in digests:
-                    return ReplySubject(
-                        row.unit_code, row.plan_key, row.task_code, row.milestone_key
-                    )
-        return None
 
     # ------------------------------------------------------------------------------ acting
 

@@ -36,3 +36,5 @@ class Refusal(Exception):
     reason: str
     # Whether the sender is told (a unit's own address); never a stranger or a machine.
     answer: bool = True
+    # What the reply was about, when that much was known: the coordinator sees it on the task.
+    about: ReplySubject | None = None

@@ -1,28 +1,26 @@
 """What a reply brought, kept: its text read (document number and date, links, a request for
-more time) and its files stored by the web app's rules (type by content, the evidence size
-limit, once by content hash: web/uploads.py), each file refused with its reason."""
+more time) and its files kept the one way the web's are too (type by content, the evidence
+size limit, once by content hash: control/evidence_files.py), each file refused with its reason."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from control.evidence_files import keep_evidence_file
 from deadlines.local_time import local_day
 from models.tables import EvidenceFile
 from replies import answers
 from replies.content import ReplyContent, read_content
 from replies.incoming import Incoming
 from settings import Settings
-from storage import access as files_store
-from storage.db import session_scope
-from web.uploads import UploadRefused, store_evidence
+from storage.files import UploadRefused
 
 
 class Keeping:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime]) -> None:
         self.settings = settings
         self.clock = clock
-        self.database_url = settings.resolved_database_url()
 
     def keep(
         self, incoming: Incoming, uploader: str
@@ -43,7 +41,7 @@ class Keeping:
     def _store_files(
         self, incoming: Incoming, uploader: str
     ) -> tuple[list[EvidenceFile], list[str]]:
-        """The attachments kept by the web's rules (type by content, size limit, by hash)."""
+        """The attachments kept as the web keeps its uploads; each refused one with why."""
         limit = self.settings.evidence_max_bytes
         stored: list[EvidenceFile] = []
         dropped: list[str] = []
@@ -52,8 +50,12 @@ class Keeping:
         for attachment in incoming.attachments:
             name = attachment.name or "(không tên)"
             try:
-                kept = store_evidence(
-                    attachment.content, folder=self.settings.var_dir / "evidence", limit=limit
+                row = keep_evidence_file(
+                    self.settings,
+                    attachment.content,
+                    name=name,
+                    uploaded_by=uploader,
+                    at=self.clock(),
                 )
             except UploadRefused as refused:
                 if refused.reason == "too_large":
@@ -68,19 +70,6 @@ class Keeping:
                 elif refused.reason == "bad_type":
                     dropped.append(answers.reason("bad_type", name=name))
                 continue
-            with session_scope(self.database_url) as session:
-                row = files_store.add_evidence_file(
-                    session,
-                    EvidenceFile(
-                        sha256=kept.sha256,
-                        size=kept.size,
-                        media_type=kept.media_type,
-                        original_name=name[:200],
-                        uploaded_by=uploader,
-                        uploaded_at=self.clock(),
-                    ),
-                )
-                session.expunge(row)
             stored.append(row)
         return stored, dropped
 

@@ -47,10 +47,10 @@ from temporalio.client import Client
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from control import operations  # noqa: E402
-from control.operations import ensure_daily_digest  # noqa: E402
+from control import operations, starting  # noqa: E402
 from control.permissions import unit_actor  # noqa: E402
 from control.runtime import exit_without_finalizing  # noqa: E402
+from control.starting import ensure_daily_digest  # noqa: E402
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID  # noqa: E402
 from models.workflow_messages import (  # noqa: E402
     Closure,
@@ -195,7 +195,7 @@ async def every_message(directory: UnitDirectory) -> None:
 
         await at(date(2023, 3, 10))
         plan_file.write_text(MESSAGES_PLAN + ADDED_LATER, encoding="utf-8")
-        again = await operations.start_plan(
+        again = await starting.start_plan(
             client, sim.settings, plan_file, year=2023, with_digest=False
         )
         print(f"started again: {again.started}")

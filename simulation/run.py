@@ -18,7 +18,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor, unit_actor
 from control.runtime import build_worker
 from deadlines import StepAction
@@ -195,7 +195,7 @@ class SimulatedPlan:
     env: WorkflowEnvironment
     settings: Settings
     recorder: NotificationRecorder
-    report: operations.StartReport
+    report: starting.StartReport
 
     @property
     def client(self) -> Client:
@@ -248,7 +248,7 @@ async def simulated_plan(
                 replace_notifications=True,
             )
             async with worker:
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, sim_settings, plan_path, year=year, with_digest=False
                 )
                 yield SimulatedPlan(env, sim_settings, recorder, report)
@@ -350,7 +350,7 @@ async def perform_step(
 
 
 async def _final_statuses(
-    client: Client, plan_key: str, report: operations.StartReport
+    client: Client, plan_key: str, report: starting.StartReport
 ) -> list[tuple[str, str]]:
     statuses: list[tuple[str, str]] = []
     for code in [*report.started, *report.already_running, *report.already_closed]:

@@ -19,7 +19,7 @@ from typing import TypeVar
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor, NotPermitted
 from control.runtime import connect
 from models.workflow_messages import (
@@ -98,7 +98,7 @@ class EngineActions:
                 # find the update.)
                 raise EngineRefused(f"{ENDED}: {error.message}") from error
             raise EngineRefused(error.message) from error
-        except (operations.PlanNotStartable, PlanNotStorable, NotPermitted) as error:
+        except (starting.PlanNotStartable, PlanNotStorable, NotPermitted) as error:
             raise EngineRefused(str(error)) from error
         except TimeoutError as error:
             raise EngineLate(f"no answer within {within:.0f} s: is the worker running?") from error
@@ -203,11 +203,11 @@ class EngineActions:
         until: int | None = None,
         corrections: Sequence[Correction] = (),
         imported: ImportedPlan | None = None,
-    ) -> operations.StartReport:
-        """`imported`: the plan as `operations.plan_for_start` read it already."""
+    ) -> starting.StartReport:
+        """`imported`: the plan as `starting.plan_for_start` read it already."""
         settings = self._settings
         return await self._call(
-            lambda c: operations.start_plan(
+            lambda c: starting.start_plan(
                 c,
                 settings,
                 path,

@@ -18,11 +18,13 @@ from settings import Settings
 from web.acting import Acting
 from web.actions import EngineActions
 from web.auth import RateLimiter, Sessions
+from web.dashboard_reading import DashboardReading
 from web.events import Events
 from web.importing import Importing
 from web.planning import PlannedSteps
 from web.reading import Reader
 from web.refusals import Refusal
+from web.task_reading import TaskReading
 from web.units_reading import UnitsReading
 
 WORDS_FILE = Path(__file__).resolve().parent / "words.yaml"
@@ -91,6 +93,8 @@ class WebContext:
     engine: EngineActions
     planned: PlannedSteps
     reader: Reader
+    dashboards: DashboardReading
+    tasks: TaskReading
     acting: Acting
     importing: Importing
     events: Events
@@ -116,6 +120,8 @@ class WebContext:
             engine=engine,
             planned=planned,
             reader=reader,
+            dashboards=DashboardReading(reader),
+            tasks=TaskReading(reader),
             acting=acting,
             importing=Importing(acting),
             events=Events(reader),

@@ -22,8 +22,8 @@ from storage.plans import get_plan
 from storage.progress import list_events
 from web.acts import ActingBase, EventOutcome, settled
 from web.auth import Visitor
-from web.reading import pending_extension
 from web.refusals import Refusal, Where
+from web.task_reading import pending_extension
 
 
 class CoordinatorActs(ActingBase):

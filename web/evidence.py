@@ -9,14 +9,15 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from control.evidence_files import keep_evidence_file
 from models.tables import EvidenceFile
 from models.workflow_messages import EvidenceSubmission
 from settings import Settings
 from storage import access as access_store
 from storage.db import session_scope
+from storage.files import UploadRefused, stored_path
 from web.auth import AccessDenied, Visitor
 from web.refusals import Refusal
-from web.uploads import UploadRefused, store_evidence, stored_path
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,15 @@ def checked_evidence(
     stored: EvidenceFile | None = None
     if form.file_content:
         try:
-            kept = store_evidence(
+            stored = keep_evidence_file(
+                settings,
                 form.file_content,
-                folder=settings.var_dir / "evidence",
-                limit=settings.evidence_max_bytes,
+                name=form.file_name,
+                uploaded_by=unit_code,
+                at=now,
             )
         except UploadRefused as refused:
             raise upload_refusal(refused) from refused
-        with session_scope(settings.resolved_database_url()) as session:
-            stored = access_store.add_evidence_file(
-                session,
-                EvidenceFile(
-                    sha256=kept.sha256,
-                    size=kept.size,
-                    media_type=kept.media_type,
-                    original_name=form.file_name[:200],
-                    uploaded_by=unit_code,
-                    uploaded_at=now,
-                ),
-            )
     if not (form.document_number.strip() or form.link or stored):
         raise Refusal("empty_evidence")
     return stored

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from control import operations, refusal_words
+from control import refusal_words, starting
 from control.permissions import Action, Actor
 from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
@@ -22,11 +22,11 @@ from plan_import import (
     read_plan,
 )
 from plan_import.units import load_unit_directory
+from storage.files import UploadRefused, store_plan_file, stored_path
 from web.acts import ActingBase, settled
 from web.auth import Visitor
 from web.evidence import upload_refusal
 from web.refusals import Refusal, Where
-from web.uploads import UploadRefused, store_plan_file, stored_path
 from web.views import NotFound
 
 
@@ -219,10 +219,10 @@ class Importing:
             # The file first, as the command line does: a broken one is named whether the
             # engine is up or not (the same words as the engine's refusal of it).
             try:
-                read = operations.plan_for_start(
+                read = starting.plan_for_start(
                     self.settings, path, year=year, corrections=corrections, until=until
                 )
-            except (operations.PlanNotStartable, PlanImportError) as error:
+            except (starting.PlanNotStartable, PlanImportError) as error:
                 raise Refusal(
                     "engine_refused", status=409, detail=refusal_words.refusal(str(error))
                 ) from error

@@ -11,7 +11,8 @@ from storage import access as access_store
 from storage.agencies import unit_agency_code
 from storage.db import session_scope
 from storage.overview import list_plans, list_units, units_of_role
-from web.reading import EXTENSION_ACTIONS, Reader, agency_id_of, order_of, pending_extension
+from web.reading import Reader, agency_id_of, order_of
+from web.task_reading import EXTENSION_ACTIONS, pending_extension
 from web.tracking import OPEN_TRACKING
 from web.views import NotFound, UnitPage, UnitWork
 

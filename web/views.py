@@ -1,5 +1,5 @@
-"""What each page shows, as data: the shapes `web.reading.Reader` fills and the templates and
-the API's schemas read."""
+"""What each page shows, as data: the shapes `web.reading.Reader` and the readings beside it
+fill and the templates and the API's schemas read."""
 
 from __future__ import annotations
 

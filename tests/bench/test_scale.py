@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.scale import FANOUT_DEADLINE
 from benchmarks.synthetic_plan import seed_rows, write_synthetic_plan
-from control.operations import event_subscriptions
+from control.starting import event_subscriptions
 from plan_import import read_plan
 from settings import PROJECT_ROOT, get_settings
 

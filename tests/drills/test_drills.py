@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor
 from models.statuses import MilestoneStatus
 from models.tables import Milestone, NotificationLog, NotificationStatus, Task, UnitRole
@@ -303,7 +303,7 @@ async def server_killed_and_restarted(product: DrillProduct) -> dict[str, Any]:
     plan_file.write_text(
         TIMER_PLAN.format(day=due.day, month=due.month, year=due.year), encoding="utf-8"
     )
-    report = await operations.start_plan(client, product.settings, plan_file, year=due.year)
+    report = await starting.start_plan(client, product.settings, plan_file, year=due.year)
     assert report.started == ["I.1"]
     requests = product.requests(6, tag="timers")
     # Timers set before the server dies, due after it is back.

@@ -26,7 +26,7 @@ from temporalio.client import Client
 
 from benchmarks.scale import FANOUT_DEADLINE
 from benchmarks.synthetic_plan import write_synthetic_plan
-from control import operations
+from control import operations, starting
 from control.permissions import Actor
 from models.payloads import MessageKind
 from models.tables import NotificationLog, UnitRole
@@ -100,7 +100,7 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
     # Next year's, as in the scale benchmark: a plan of this year started today would first
     # send every step its tasks missed.
     year = product.today.year + 1
-    started = await operations.start_plan(client, settings, path, year=year)
+    started = await starting.start_plan(client, settings, path, year=year)
     plan_key = started.plan_key
     codes = sorted(started.started)
     assert len(codes) == TASKS
@@ -111,12 +111,11 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
             return sum(1 for task in tasks if task.status is not None) >= TASKS
 
     await eventually(planned, seconds=PATIENCE, what="every task planned")
-    imported = operations.load_plan_for_start(
+    imported = starting.load_plan_for_start(
         path, year=year, directory=load_unit_directory(settings.units_file)
     )
     [subscription] = {
-        (s.event_key, s.needs_due_date): s
-        for s in operations.event_subscriptions(imported, settings)
+        (s.event_key, s.needs_due_date): s for s in starting.event_subscriptions(imported, settings)
     }.values()
     event = EventOccurrence(
         key=subscription.event_key,

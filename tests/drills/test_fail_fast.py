@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from control import operations
+from control import operations, starting
 from control.serving import (
     HEALTH_EVERY,
     HEALTH_MISSES,
@@ -278,7 +278,7 @@ async def verbs_without_a_worker(root: Path) -> None:
         plan = root / "plan.csv"
         due = product.due_day
         plan.write_text(PLAN.format(day=due.day, month=due.month, year=due.year), "utf-8")
-        report = await operations.start_plan(client, product.settings, plan, year=due.year)
+        report = await starting.start_plan(client, product.settings, plan, year=due.year)
         evidence = ["scheduler.py", "evidence", "I.1", "--by", "ban-ton-giao"]
         evidence += ["--document", "5/BC-SNV", "--plan", report.plan_key]
 

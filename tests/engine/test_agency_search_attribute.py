@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from control import operations
+from control import starting
 from control.runtime import start_dev_server
 from settings import PROJECT_ROOT, Settings, get_settings
 from tests.notifications.servers import free_port
@@ -53,8 +53,8 @@ async def test_each_task_and_plan_starts_with_its_agency(settings: Settings) -> 
     env = await start_dev_server(settings)
     async with env:
         client = env.client
-        home = await operations.start_plan(client, settings, settings.plan_file, with_digest=False)
-        other = await operations.start_plan(client, settings, QNG_FILE, with_digest=False)
+        home = await starting.start_plan(client, settings, settings.plan_file, with_digest=False)
+        other = await starting.start_plan(client, settings, QNG_FILE, with_digest=False)
         assert other.plan_key == QNG_PLAN
         assert home.plan_key.startswith("snv-binh-dinh-")
 

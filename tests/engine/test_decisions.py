@@ -13,7 +13,7 @@ from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.notify import notification_service
-from control import operations
+from control import operations, starting
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_iso
 from models.payloads import MessageKind, NotificationRequest
@@ -417,7 +417,7 @@ async def test_the_projection_keeps_the_engines_lead_across_a_restart(
     )
     await plan.sleep_until(local_start(date(2023, 3, 2)))
     # `make run` again: the plan is stored and started again from its file.
-    again = await operations.start_plan(
+    again = await starting.start_plan(
         plan.client, plan.settings, tmp_path / "mini.csv", year=2023, with_digest=False
     )
     assert "I.1" in again.already_running

@@ -22,7 +22,7 @@ from sqlmodel import select
 from temporalio.client import Client
 from typer.testing import CliRunner
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor
 from control.runtime import build_worker, start_dev_server
 from deadlines.local_time import local_day, local_instant
@@ -124,7 +124,7 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
     year = office.day.year
     today = local_day(datetime.now(UTC))
     async with engine(settings, recorder) as client:
-        report = await operations.start_plan(client, settings, settings.plan_file, year=year)
+        report = await starting.start_plan(client, settings, settings.plan_file, year=year)
         assert sorted(report.started) == ["I.1", "I.2"]
         key = report.plan_key
         routing = await operations.trigger_event(
@@ -152,7 +152,7 @@ async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(
         assert milestone_status(settings, "I.2") is MilestoneStatus.OPEN
 
     async with engine(settings, recorder) as client:
-        again = await operations.start_plan(client, settings, settings.plan_file, year=year)
+        again = await starting.start_plan(client, settings, settings.plan_file, year=year)
         assert again.started == [] and again.already_running == ["I.2"]
         assert again.already_closed == ["I.1"]
         # The deadline timer set before the restart fires: the task turns overdue.

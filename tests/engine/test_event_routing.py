@@ -19,7 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.routing import RoutingActivities
-from control import operations
+from control import starting
 from control.runtime import build_worker
 from models.workflow_messages import EventDelivery, EventOccurrence
 from plan_import.units import load_unit_directory
@@ -64,7 +64,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:
             async with build_worker(env.client, settings, executor=executor):
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, settings, plan_file, year=2023, with_digest=False
                 )
                 assert sorted(report.started) == CODES
@@ -73,8 +73,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                 while planned(settings, report.plan_key) < len(CODES):
                     await asyncio.sleep(0.1)
                 event = EventOccurrence(
-                    key=operations.event_subscriptions(
-                        operations.load_plan_for_start(
+                    key=starting.event_subscriptions(
+                        starting.load_plan_for_start(
                             plan_file,
                             year=2023,
                             directory=load_unit_directory(settings.units_file),

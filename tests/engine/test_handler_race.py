@@ -26,7 +26,7 @@ from temporalio.worker import Worker
 
 from activities.planning import PlanningActivities
 from activities.records import RecordActivities
-from control import operations
+from control import operations, starting
 from control.permissions import Actor
 from control.runtime import WORKFLOWS
 from deadlines import ScheduledStep, StepAction
@@ -118,7 +118,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                 activity_executor=executor,
             )
             async with worker:
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, settings, plan_file, year=2023, with_digest=False
                 )
                 try:

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from control import operations
+from control import starting
 from control.runtime import build_worker, start_dev_server
 from models.statuses import MilestoneStatus
 from models.tables import NotificationLog, NotificationStatus
@@ -114,7 +114,7 @@ async def test_evidence_at_night_is_answered_at_once_and_its_messages_wait(
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:
             async with build_worker(env.client, settings, executor=executor):
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, settings, settings.plan_file, year=now.year
                 )
                 key = report.plan_key

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor
 from control.runtime import build_worker
 from models.payloads import MessageKind
@@ -96,7 +96,7 @@ async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_
     running = (DisplayStatus.ACTIVE, MilestoneStatus.OPEN)
     async with engine(settings) as env:
         client = env.client
-        report = await operations.start_plan(client, settings, plan, year=2023, with_digest=False)
+        report = await starting.start_plan(client, settings, plan, year=2023, with_digest=False)
         key = report.plan_key
         await sleep(env, EVENING)
         assert recorded(settings, "I.1") == waiting
@@ -110,7 +110,7 @@ async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_
         assert recorded(settings, "I.1") == running
 
         plan.write_text(PLAN + ADDED_LATER, encoding="utf-8")
-        again = await operations.start_plan(client, settings, plan, year=2023, with_digest=False)
+        again = await starting.start_plan(client, settings, plan, year=2023, with_digest=False)
         assert again.started == ["I.2"]
         await sleep(env, EVENING + timedelta(hours=1))
         assert clock_started(settings) == {

@@ -27,8 +27,8 @@ from types import FunctionType
 import pytest
 
 from control import permissions, refusal_words
-from control.operations import load_plan_for_start
 from control.permissions import Action, Actor, TaskAccess, check_agency, check_permitted
+from control.starting import load_plan_for_start
 from deadlines import MilestoneKind
 from models.statuses import MilestoneStatus, TaskStatus
 from models.tables import UnitRole

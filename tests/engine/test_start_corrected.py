@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from control import operations
+from control import starting
 from control.runtime import start_dev_server
 from models.tables import Task
 from plan_import import parse_corrections
@@ -35,9 +35,9 @@ async def test_a_refused_cell_corrected_in_place_starts(settings: Settings, tmp_
     fix = parse_corrections(["I.2:deadline=Quý IV"], by="dieuphoi", at=at)
     env = await start_dev_server(settings)
     async with env:
-        with pytest.raises(operations.PlanNotStartable, match=r"\(I\.2\)"):
-            await operations.start_plan(env.client, settings, path, year=2023, with_digest=False)
-        report = await operations.start_plan(
+        with pytest.raises(starting.PlanNotStartable, match=r"\(I\.2\)"):
+            await starting.start_plan(env.client, settings, path, year=2023, with_digest=False)
+        report = await starting.start_plan(
             env.client, settings, path, year=2023, with_digest=False, corrections=fix
         )
         assert len(report.started) == 32

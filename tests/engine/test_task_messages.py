@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from control import operations
+from control import operations, starting
 from control.permissions import Actor, NotPermitted
 from deadlines.local_time import local_iso
 from models.statuses import MilestoneStatus, TaskStatus
@@ -188,7 +188,7 @@ async def test_reassign_then_cancel_ends_the_task_with_its_reason(plan: Simulate
 
 
 async def test_starting_again_starts_nothing_twice(plan: SimulatedPlan, plan_file: Path) -> None:
-    again = await operations.start_plan(plan.client, plan.settings, plan_file, year=2023)
+    again = await starting.start_plan(plan.client, plan.settings, plan_file, year=2023)
     assert again.started == []
     assert sorted(again.already_running) == ["I.1", "I.2", "I.3"]
 
@@ -226,7 +226,7 @@ async def test_a_task_added_after_its_event_sees_it_and_hears_the_next(
     plan_file.write_text(
         PLAN + "4,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n", encoding="utf-8"
     )
-    report = await operations.start_plan(plan.client, plan.settings, plan_file, year=2023)
+    report = await starting.start_plan(plan.client, plan.settings, plan_file, year=2023)
     assert report.started == ["I.4"]
     await plan.sleep_until(local_start(date(2023, 3, 2)))
     snapshot = await operations.task_snapshot(plan.client, key, "I.4")

@@ -16,7 +16,7 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from commands import plan, preview
-from control.operations import PlanNotStartable, load_plan_for_start
+from control.starting import PlanNotStartable, load_plan_for_start
 from models.tables import Agency, Unit
 from plan_import import read_plan
 from plan_import.agency import agency_directories

@@ -24,7 +24,7 @@ import pytest_asyncio
 from sqlmodel import select
 from temporalio.client import Client
 
-from control import operations
+from control import starting
 from control.runtime import build_worker, start_dev_server
 from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
@@ -216,7 +216,7 @@ async def world(settings: Settings, mail: MailSystem, zalo: ZaloApi) -> AsyncIte
                 executor=executor,
             )
             async with worker:
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, settings, settings.plan_file, year=due_day(settings).year
                 )
                 assert len(report.started) == TASKS

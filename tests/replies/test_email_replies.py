@@ -469,3 +469,45 @@ async def test_a_reply_the_engine_refuses_is_answered_in_vietnamese(world: World
     body = told.get_body(("plain",))
     assert body is not None and row.reason in body.get_content()
     assert "I.1 đã đóng (hoàn thành đúng hạn)" in row.reason
+
+
+async def test_a_reply_address_from_before_the_units_links_were_revoked_is_refused(
+    world: World,
+) -> None:
+    from control.links import send_unit_link
+
+    reminder = world.remind("I.5")
+    # That reminder's reply address as signed ten minutes ago: well within its life.
+    tokens = world.desk()._tokens
+    token = str(reminder["Reply-To"]).split("+", 1)[1].split("@")[0]
+    earlier = tokens.reply_to(
+        read_token(token).row_id,
+        ReplySubject(UNIT, world.plan_key, "I.5", world.milestone("I.5").key),
+        issued_at=pendulum.now("UTC") - pendulum.duration(minutes=10),
+    )
+    # "Gửi lại" with "thu hồi đường dẫn cũ", as the coordinator does it from the unit's page.
+    sent = send_unit_link(
+        world.settings, UNIT, now=pendulum.now("UTC"), revoke_old=True, by="dieuphoi.thu"
+    )
+    assert sent and all(attempt.delivered for attempt in sent), sent
+
+    reply = reply_to(reminder, "Số 80/BC-BTG")
+    reply.replace_header("To", earlier)
+    await _read(world, reply, earlier)
+    row = world.reply_row(str(reply["Message-ID"]))
+    assert row.state is ReplyState.REFUSED and "đã bị thu hồi" in row.reason
+    assert is_open(world.milestone("I.5").status)
+    told = world.answers_to(UNIT_ADDRESS)[-1].get_body(("plain",))
+    assert told is not None and row.reason in told.get_content()
+    # The coordinator sees it on the task, refused and why, beside the web's actions.
+    assert (row.plan_key, row.task_code) == (world.plan_key, "I.5")
+    with session_scope(world.settings.resolved_database_url()) as session:
+        audit = audit_of_task(session, plan_key=world.plan_key, task_code="I.5")
+    assert [a.message for a in audit if a.via == "email"] == [row.reason]
+
+    # A reminder sent after the revocation carries an address that still records.
+    fresh = world.remind("I.5")
+    answer = reply_to(fresh, "Số 81/BC-BTG")
+    await _read(world, answer, str(fresh["Reply-To"]))
+    assert world.reply_row(str(answer["Message-ID"])).state is ReplyState.RECORDED
+    await eventually(lambda: not is_open(world.milestone("I.5").status))

@@ -36,7 +36,7 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
-from control import accounts, links, operations, refusal_words
+from control import accounts, links, refusal_words, starting
 from control.runtime import build_worker
 from deadlines.local_time import local_day
 from models.statuses import MilestoneStatus
@@ -224,7 +224,7 @@ async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Engi
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:
             async with build_worker(env.client, settings, executor=executor):
-                report = await operations.start_plan(
+                report = await starting.start_plan(
                     env.client, settings, plan_file, year=2023, with_digest=False
                 )
                 told.update(at=await env.get_current_time(), real=time.monotonic())

@@ -30,7 +30,7 @@ import pendulum
 import pytest
 from temporalio.client import Client
 
-from control import accounts, links, operations
+from control import accounts, links, starting
 from control.runtime import build_worker, start_dev_server
 from models.tables import AuditEntry, UnitRole
 from notifications.channels import register_outbox
@@ -715,7 +715,7 @@ async def test_evidence_outside_office_hours_is_recorded_at_once_its_message_hel
     opening = next_office_opening(night.working_calendar, pendulum.now("UTC"))
     assert opening is not None and opening - pendulum.now("UTC") >= timedelta(minutes=50)
     async with worker_of(live.client, night):
-        report = await operations.start_plan(live.client, night, night.plan_file, year=now.year)
+        report = await starting.start_plan(live.client, night, night.plan_file, year=now.year)
         assert report.plan_key != live.plan_key
         app = create_app(night, engine=EngineActions(night, client=live.client))
         accounts.create_account(
@@ -795,7 +795,7 @@ async def test_an_engine_that_answers_late_is_said_in_vietnamese_never_a_500(
     async with web_client(app, late.public_url) as client:
         await signed_in(client)
         async with worker_of(live.client, late):
-            report = await operations.start_plan(live.client, late, plan_file, year=due.year)
+            report = await starting.start_plan(live.client, late, plan_file, year=due.year)
 
             async def planned() -> bool:
                 answer = await client.get(f"/api/plans/{report.plan_key}/tasks/I.1")

@@ -40,7 +40,7 @@ def chosen_agency(who: Visitor, asked: str) -> str:
 
 def dashboard_of(request: Request, plan_key: str, filters: Filters) -> Dashboard:
     context = web(request)
-    return context.reader.dashboard(plan_key, filters, context.clock())
+    return context.dashboards.dashboard(plan_key, filters, context.clock())
 
 
 def overview_of(request: Request, who: Visitor, agency: str) -> Overview:

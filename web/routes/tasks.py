@@ -41,7 +41,7 @@ api = APIRouter(prefix="/api", tags=["tasks"], responses=PROBLEMS)
 
 def task_of(request: Request, plan_key: str, task_code: str) -> TaskDetail:
     context = web(request)
-    return context.reader.task(plan_key, task_code, context.clock())
+    return context.tasks.task(plan_key, task_code, context.clock())
 
 
 # ----------------------------------------------------------------------------- reading
