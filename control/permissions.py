@@ -39,6 +39,9 @@ class Action(StrEnum):
     CARRY_OVER = "carry_over"
     RECORD_EVENT = "record_event"
     REJECT_EVIDENCE = "reject_evidence"
+    ACCEPT_EVIDENCE = "accept_evidence"
+    START_PLAN = "start_plan"
+    SEND_UNIT_LINK = "send_unit_link"
     READ = "read"
 
 
@@ -54,6 +57,9 @@ COORDINATOR_ACTIONS = frozenset(
         Action.CARRY_OVER,
         Action.RECORD_EVENT,
         Action.REJECT_EVIDENCE,
+        Action.ACCEPT_EVIDENCE,
+        Action.START_PLAN,
+        Action.SEND_UNIT_LINK,
     }
 )
 
@@ -68,6 +74,9 @@ _WORDS = {
     Action.CARRY_OVER: "carry a task over",
     Action.RECORD_EVENT: "record an event",
     Action.REJECT_EVIDENCE: "reject evidence",
+    Action.ACCEPT_EVIDENCE: "accept evidence",
+    Action.START_PLAN: "import or start a plan",
+    Action.SEND_UNIT_LINK: "send a unit its link",
     Action.READ: "read",
 }
 

@@ -264,6 +264,22 @@ def queued_of_kind(
     return [_aware(row) for row in rows]
 
 
+def latest_message_id(
+    session: Session, *, plan_key: str, task_code: str, milestone_key: str, kind: MessageKind
+) -> int:
+    """The newest message of `kind` about the milestone (0 for none): a decision the engine
+    took leaves one, so a newer one says it was recorded."""
+    found = session.exec(
+        select(func.max(NotificationLog.id)).where(
+            NotificationLog.plan_key == plan_key,
+            NotificationLog.task_code == task_code,
+            NotificationLog.milestone_key == milestone_key,
+            NotificationLog.kind == kind.value,
+        )
+    ).one()
+    return int(found or 0)
+
+
 def notification_history(
     session: Session,
     *,

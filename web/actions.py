@@ -36,7 +36,7 @@ from models.workflow_messages import (
     Reassignment,
     TaskSnapshot,
 )
-from plan_import import Correction
+from plan_import import Correction, ImportedPlan
 from settings import Settings
 from storage.plans import PlanNotStorable
 
@@ -202,11 +202,19 @@ class EngineActions:
         year: int | None,
         until: int | None = None,
         corrections: Sequence[Correction] = (),
+        imported: ImportedPlan | None = None,
     ) -> starting.StartReport:
+        """`imported`: the plan as `starting.plan_for_start` read it already."""
         settings = self._settings
         return await self._call(
             lambda c: starting.start_plan(
-                c, settings, path, year=year, until=until, corrections=corrections
+                c,
+                settings,
+                path,
+                year=year,
+                until=until,
+                corrections=corrections,
+                imported=imported,
             )
         )
 

@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from control import audit, refusal_words
-from control.permissions import Actor, NotPermitted, check_agency
+from control.permissions import Action, Actor, NotPermitted, check_agency, check_permitted
+from models.payloads import MessageKind
 from models.statuses import MilestoneStatus
 from models.tables import AuditEntry, UnitRole
 from plan_import.units import load_unit_directory
 from settings import Settings
 from storage.db import session_scope
+from storage.notifications import latest_message_id
 from storage.overview import unit_of_role
 from storage.plans import get_agency, get_plan
 from web.actions import EngineActions, EngineLate, EngineRefused, EngineUnavailable
@@ -32,6 +34,8 @@ T = TypeVar("T")
 
 # How long an action that changes what many pages show waits for the projection to show it.
 SETTLE_WITHIN = 10.0
+# The audit's names of the coordinator's actions that control.permissions names otherwise.
+_PERMISSION = {"trigger_event": Action.RECORD_EVENT}
 # Milestones a unit may deliver for or ask more time on (the engine judges them again).
 _ACTIONABLE = frozenset({MilestoneStatus.OPEN, MilestoneStatus.OVERDUE})
 
@@ -86,16 +90,25 @@ class ActingBase:
             raise Refusal("bad_link", status=401)
         return Actor(visitor.unit.code, UnitRole.UNIT)
 
-    def coordinator_actor(self, visitor: Visitor, plan_key: str = "") -> Actor:
-        """The signed-in coordinator acting on the plan (when one is named): as the office of
-        the plan's agency, once the account may act on that agency's plans."""
+    def coordinator_actor(
+        self,
+        visitor: Visitor,
+        plan_key: str = "",
+        *,
+        action: Action,
+        for_unit: str | None = None,
+    ) -> Actor:
+        """The signed-in coordinator doing `action` on the plan (when one is named): as the
+        office of the plan's agency, once `control.permissions` lets the account's role do it
+        (the command line's rule) and the account may act on that agency's plans."""
         account = visitor.account
         if account is None:
             raise Refusal("not_signed_in", status=401)
-        if account.role is UnitRole.LEADERSHIP:
-            raise Refusal("read_only", status=403)
-        if account.role is not UnitRole.COORDINATOR:
-            raise Refusal("wrong_role", status=403)
+        try:
+            check_permitted(Actor(account.name, account.role), action, for_unit=for_unit)
+        except NotPermitted as error:
+            word = "read_only" if account.role is UnitRole.LEADERSHIP else "wrong_role"
+            raise Refusal(word, status=403, detail=str(error)) from error
         agency_id = None
         if plan_key:
             with session_scope(self.settings.resolved_database_url()) as session:
@@ -168,6 +181,23 @@ class ActingBase:
         except EngineUnavailable as error:
             raise Refusal("engine_unavailable", status=503, detail=str(error)) from error
 
+    def message_since_now(self, where: Where, kind: MessageKind) -> Callable[[], bool]:
+        """Whether the engine has since written a message of `kind` about the milestone: how a
+        decision answered too late (a request, a refusal, a rejection) is found recorded."""
+
+        def latest() -> int:
+            with session_scope(self.settings.resolved_database_url()) as session:
+                return latest_message_id(
+                    session,
+                    plan_key=where.plan_key,
+                    task_code=where.task_code,
+                    milestone_key=where.milestone_key,
+                    kind=kind,
+                )
+
+        before = latest()
+        return lambda: latest() > before
+
     def _milestone(self, plan_key: str, task_code: str, milestone_key: str) -> Shown:
         try:
             return self.reader.milestone(plan_key, task_code, milestone_key, self.clock())[1]
@@ -195,9 +225,11 @@ class ActingBase:
         act: Callable[[Actor], Any],
     ) -> Any:
         """Checks the role (and the agency of the plan acted on), runs `act`, and records the
-        outcome either way."""
+        outcome either way. `action` as the audit names it."""
         try:
-            actor = self.coordinator_actor(visitor, where.plan_key)
+            actor = self.coordinator_actor(
+                visitor, where.plan_key, action=_PERMISSION.get(action) or Action(action)
+            )
         except Refusal as refusal:
             if visitor.account is not None or visitor.unit is not None:
                 self.audit(

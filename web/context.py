@@ -45,11 +45,14 @@ def say(group: str, phrase: str, **values: object) -> str:
 # Refusals whose detail is the machine's (a timeout, an address): kept in the API's `detail`
 # and the audit log, never shown in the sentence a person reads.
 _TECHNICAL = frozenset({"engine_late", "engine_unavailable", "server_error"})
+# Refusals whose words say it all: their detail (control.permissions' rule) is the audit's.
+_SAID_IN_FULL = frozenset({"read_only", "wrong_role"})
 
 
 def refusal_text(refusal: Refusal) -> str:
     text = str(words()["refusals"].get(refusal.word, refusal.word))
-    detail = "" if refusal.word in _TECHNICAL else refusal_detail(refusal.detail)
+    quiet = refusal.word in _TECHNICAL or refusal.word in _SAID_IN_FULL
+    detail = "" if quiet else refusal_detail(refusal.detail)
     return f"{text}: {detail}" if detail else text
 
 

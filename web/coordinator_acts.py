@@ -10,6 +10,7 @@ from control import links
 from control.permissions import Actor
 from deadlines import MilestoneKind
 from deadlines.local_time import local_day
+from models.payloads import MessageKind
 from models.statuses import MilestoneStatus, TaskStatus
 from models.tables import EvidenceReview
 from notifications.channels import DeliveryAttempt
@@ -18,6 +19,7 @@ from storage.agencies import unit_agency_code
 from storage.db import session_scope
 from storage.overview import MilestoneRow, list_units
 from storage.plans import get_plan
+from storage.progress import list_events
 from web.acts import ActingBase, EventOutcome, settled
 from web.auth import Visitor
 from web.refusals import Refusal, Where
@@ -91,7 +93,10 @@ class CoordinatorActs(ActingBase):
             await self.engine_call(
                 self.engine.refuse_extension(
                     actor, plan_key, task_code, milestone_key, reason=reason
-                )
+                ),
+                recorded=self.message_since_now(
+                    Where(plan_key, task_code, milestone_key), MessageKind.EXTENSION_REFUSED
+                ),
             )
 
         await self.as_coordinator(
@@ -136,7 +141,10 @@ class CoordinatorActs(ActingBase):
                 await self.engine_call(
                     self.engine.reject_evidence(
                         actor, plan_key, task_code, milestone_key, reason=reason
-                    )
+                    ),
+                    recorded=self.message_since_now(
+                        Where(plan_key, task_code, milestone_key), MessageKind.EVIDENCE_REJECTED
+                    ),
                 )
             with session_scope(self.settings.resolved_database_url()) as session:
                 access_store.add_review(
@@ -241,7 +249,8 @@ class CoordinatorActs(ActingBase):
                     occurred_on=occurred_on,
                     decision=decision,
                     due_on=due_on,
-                )
+                ),
+                recorded=lambda: self._event_recorded(plan_key, key, occurred_on),
             )
             if routing is None:
                 return EventOutcome([], pending=True)
@@ -271,6 +280,13 @@ class CoordinatorActs(ActingBase):
             visitor, "trigger_event", Where(plan_key), details, act
         )
         return outcome
+
+    def _event_recorded(self, plan_key: str, key: str, occurred_on: date) -> bool:
+        """Whether the plan's events hold this one (the engine records it before it routes it
+        to the tasks waiting on it)."""
+        with session_scope(self.settings.resolved_database_url()) as session:
+            events = list_events(session, plan_key=plan_key)
+        return any(e.key == key and e.occurred_on == occurred_on for e in events)
 
     async def send_unit_link(
         self, visitor: Visitor, unit_code: str, *, revoke_old: bool

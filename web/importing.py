@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from control.permissions import Actor
+from control import refusal_words, starting
+from control.permissions import Action, Actor
 from control.plan_preview import preview_imported
 from deadlines import CalendarDataError, PolicyError
 from deadlines.preview import Preview
@@ -105,7 +106,7 @@ class Importing:
     ) -> ImportCheck:
         """Read an uploaded plan as the importer does and preview every milestone; nothing is
         stored or started."""
-        actor = self.acting.coordinator_actor(visitor)
+        actor = self.acting.coordinator_actor(visitor, action=Action.START_PLAN)
         try:
             stored = store_plan_file(
                 content,
@@ -146,7 +147,7 @@ class Importing:
     ) -> ImportCheck:
         """Read an upload again with the coordinator's corrections of its cells ((task:field,
         text) pairs), as `check_import` reads it; nothing is stored or started."""
-        self.acting.coordinator_actor(visitor)
+        self.acting.coordinator_actor(visitor, action=Action.START_PLAN)
         path = self._import_path(sha256)
         try:
             corrections = corrections_of(visitor, fixes)
@@ -215,18 +216,24 @@ class Importing:
 
         async def act(actor: Actor) -> StartOutcome:
             path = self._import_path(sha256)
-            read = self.read_import(
-                sha256, file_name=path.name, year=year, until=until, corrections=corrections
-            ).imported
-            if read is not None:
-                self.acting.check_agency(visitor, read.key, read.agency_code)
+            # The file first, as the command line does: a broken one is named whether the
+            # engine is up or not (the same words as the engine's refusal of it).
+            try:
+                read = starting.plan_for_start(
+                    self.settings, path, year=year, corrections=corrections, until=until
+                )
+            except (starting.PlanNotStartable, PlanImportError) as error:
+                raise Refusal(
+                    "engine_refused", status=409, detail=refusal_words.refusal(str(error))
+                ) from error
+            self.acting.check_agency(visitor, read.key, read.agency_code)
             report = await self.acting.engine_call(
                 self.acting.engine.start_plan(
-                    actor, path, year=year, until=until, corrections=corrections
+                    actor, path, year=year, until=until, corrections=corrections, imported=read
                 )
             )
             if report is None:
-                return StartOutcome(read.key if read is not None else "", pending=True)
+                return StartOutcome(read.key, pending=True)
             plan_key = str(report.plan_key)
 
             def planned() -> bool:

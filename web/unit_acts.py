@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from models.payloads import MessageKind
 from web.acts import ActingBase
 from web.auth import Visitor
 from web.evidence import (
@@ -84,7 +85,8 @@ class UnitActs(ActingBase):
                     until=until,
                     reason=reason,
                     confirmed=confirmed,
-                )
+                ),
+                recorded=self.message_since_now(where, MessageKind.EXTENSION_REQUEST),
             )
         except Refusal as refusal:
             self.audit(visitor, actor, "request_extension", where, refusal=refusal, details=details)

@@ -233,6 +233,7 @@ class RecordingEngine(EngineActions):
         year: int | None,
         until: int | None = None,
         corrections: Sequence[Correction] = (),
+        imported: ImportedPlan | None = None,
     ) -> Any:
         self._called(
             "start_plan",

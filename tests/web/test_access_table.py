@@ -6,6 +6,7 @@ is never refused (it may still answer 404 or 409 on the merits)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,12 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from control import accounts
-from models.tables import UnitRole
+from models.tables import ReceivedReply, ReplyState, UnitRole
 from plan_import import read_plan
 from settings import PROJECT_ROOT
 from storage.db import session_scope
 from storage.plans import store_plan
-from tests.web.conftest import LEADERSHIP, PDF, PLAN_KEY, Site, csrf_of, sign_in
+from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, csrf_of, sign_in
 
 DATA = PROJECT_ROOT / "tests" / "engine" / "data"
 OWN, OTHER = "snv-binh-dinh", "svhttdl-quang-ngai"
@@ -177,8 +178,31 @@ def table(site: Site, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
     )
     assert upload.status_code == 200, upload.text
     event_key = next(iter(coordinator.get(f"/api/plans/{PLAN_KEY}/events").json()))
+    # Replies received: 1 about the plan's task, 2 from a unit of the other agency, 3 matched
+    # to nothing.
+    with session_scope(site.settings.resolved_database_url()) as session:
+        for n, (unit, plan, task) in enumerate(
+            (("ttlt", PLAN_KEY, "VI.2"), ("qng-qlvh", "", ""), ("", "", "")), start=1
+        ):
+            session.add(
+                ReceivedReply(
+                    id=n,
+                    channel="email",
+                    message_key=f"<thu-{n}@example.vn>",
+                    sender=f"nguoi-gui-{n}@example.vn",
+                    received_at=site.now,
+                    updated_at=site.now,
+                    state=ReplyState.UNMATCHED,
+                    unit_code=unit,
+                    plan_key=plan,
+                    task_code=task,
+                    details={"document_number": f"{n}/BC"},
+                )
+            )
     site.engine.calls.clear()
     yield {
+        "other_plan_key": imported.key,
+        "other_task_code": imported.tasks[0].code,
         "plan_key": PLAN_KEY,
         "task_code": "VI.2",
         "milestone_key": "1",
@@ -304,3 +328,38 @@ def test_every_route_for_every_role_and_agency(site: Site, table: dict[str, Any]
             elif not allowed and len(site.engine.calls) != calls:
                 wrong.append(f"{said} (refused, but the engine was called)")
     assert not wrong, "\n".join(wrong)
+
+
+def test_replies_are_seen_and_attached_within_the_accounts_agency(
+    site: Site, table: dict[str, Any]
+) -> None:
+    """A coordinator of one agency sees its agency's replies (of its plans, or sent by its
+    units) and attaches only those; one that matched nothing is for an account of every
+    agency."""
+
+    def shown(client: TestClient) -> set[str]:
+        page = client.get("/replies")
+        assert page.status_code == 200, page.text
+        return set(re.findall(r"<tr>\s*<td>(\d+)</td>", page.text))
+
+    every = site.browser()
+    sign_in(every, *COORDINATOR)  # an account of no agency
+    assert shown(client_of(site, COORD_OWN)) == {"1"}
+    assert shown(client_of(site, COORD_OTHER)) == {"2"}
+    assert shown(every) == {"1", "2", "3"}
+    other = client_of(site, COORD_OTHER)
+    for reply_id in (1, 3):
+        # Another agency's reply, or one of nobody's, onto the account's own agency's plan.
+        answer = other.post(
+            f"/replies/{reply_id}/attach",
+            data={
+                "csrf": csrf_of(other),
+                "plan_key": table["other_plan_key"],
+                "task_code": table["other_task_code"],
+                "milestone_key": "1",
+                "unit_code": "qng-qlvh",
+            },
+            follow_redirects=False,
+        )
+        assert answer.status_code == 403, (reply_id, answer.status_code, answer.text[:300])
+    assert site.engine.calls == []

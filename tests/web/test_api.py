@@ -15,6 +15,7 @@ from control.permissions import Actor
 from models.tables import AuditEntry, EvidenceFile, EvidenceReview, UnitRole
 from storage.db import session_scope
 from tests.web.conftest import COORDINATOR, LEADERSHIP, PDF, PLAN_KEY, Site, csrf_of, sign_in
+from web.context import words
 
 EVIDENCE = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1/evidence"
 ASK = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1/extension-request"
@@ -289,6 +290,7 @@ def test_the_wrong_role_is_refused(site: Site) -> None:
         answer = leadership.post(url, json=body, headers={"X-CSRF-Token": token})
         assert answer.status_code == 403, url
         assert answer.json()["error"] == "read_only"
+        assert answer.json()["message"] == words()["refusals"]["read_only"]
     # A leadership account is no unit: it cannot deliver.
     answer = leadership.post(
         EVIDENCE, data={"document_number": "1"}, headers={"X-CSRF-Token": token}
@@ -306,7 +308,14 @@ def test_the_wrong_role_is_refused(site: Site) -> None:
     assert site.browser().get("/api/plans").status_code == 401
     assert site.engine.calls == []
     refused = [e for e in audit(site) if e.outcome == "refused"]
-    assert {(e.actor, e.message) for e in refused} >= {("lanhdao", "read_only")}
+    # Refused by control.permissions, the command line's rule, in its words.
+    said = {e.action: e.message for e in refused if e.actor == "lanhdao"}
+    assert said["cancel"] == (
+        "read_only: lanhdao (leadership) may not cancel a task: the leadership reads, it does "
+        "not act"
+    )
+    decided = ("cancel", "reassign", "trigger_event", "send_unit_link", "grant_extension")
+    assert all(said[a].endswith("the leadership reads, it does not act") for a in decided), said
 
 
 def test_sign_in_is_rate_limited_and_never_says_which_part_was_wrong(site: Site) -> None:

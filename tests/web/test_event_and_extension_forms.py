@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import COORDINATOR, PLAN_KEY, Site, form_csrf
+from tests.web.conftest import COORDINATOR, PLAN_KEY, Site, form_csrf, sign_in
 from tests.web.test_pages import sign_in_form
 
 EVENTS = f"/plans/{PLAN_KEY}/events"
@@ -111,3 +111,29 @@ def test_a_reason_the_table_does_not_know_is_still_shown_and_said_to_be_untransl
         "Hệ thống không chấp nhận: chưa có lời giải thích bằng tiếng Việt cho lý do này "
         "(lý do kỹ thuật: the moon is in the wrong phase on 20/03/2023)" in refused.text
     )
+
+
+def test_the_json_api_takes_confirmed_for_an_extension_into_the_next_year(site: Site) -> None:
+    """The API says what the form's checkbox says: the unit's request and the grant."""
+    milestone = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1"
+    unit = {"Authorization": f"Bearer {site.link('van-phong')}"}
+    ask = {"until": "2024-01-15", "reason": "chờ"}
+    assert (
+        site.client.post(f"{milestone}/extension-request", json=ask, headers=unit).status_code
+        == 409
+    )
+    asked = site.client.post(
+        f"{milestone}/extension-request", json={**ask, "confirmed": True}, headers=unit
+    )
+    assert asked.status_code == 200, asked.text
+    client = site.browser()
+    token = sign_in(client, *COORDINATOR)
+    headers = {"X-CSRF-Token": token}
+    grant = {**ask, "decision": "grant"}
+    assert client.post(f"{milestone}/extension", json=grant, headers=headers).status_code == 409
+    granted = client.post(
+        f"{milestone}/extension", json={**grant, "confirmed": True}, headers=headers
+    )
+    assert granted.status_code == 200, granted.text
+    asks = [what for name, _a, what in site.engine.calls if name == "request_extension"]
+    assert [a["until"] for a in asks] == [date(2024, 1, 15)] * 2

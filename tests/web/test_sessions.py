@@ -108,6 +108,22 @@ def test_only_failed_sign_ins_count_toward_the_limit(site: Site) -> None:
     assert answers[:limit] == [401] * limit and answers[-1] == 429
 
 
+def test_a_failed_sign_in_is_written_to_the_audit_log_without_its_password(site: Site) -> None:
+    visitor = site.browser()
+    tried = "mat-khau-doan-thu-1"
+    for name in (LEADERSHIP[0], "ai-do-khong-co"):
+        answer = visitor.post(
+            "/api/session",
+            json={"name": name, "password": tried},
+            headers={"X-CSRF-Token": csrf_of(visitor)},
+        )
+        assert answer.status_code == 401
+        entry = audit(site)[-1]
+        assert (entry.action, entry.outcome, entry.actor) == ("sign_in", "refused", name)
+        assert entry.address == "testclient" and entry.message.startswith("sign_in_failed")
+        assert tried not in repr(entry.model_dump())
+
+
 def test_x_forwarded_for_is_read_from_named_proxies_only(site: Site) -> None:
     from web.app import create_app
 
@@ -347,3 +363,157 @@ def test_a_cancellation_answered_late_is_shown_as_recorded(site: Site) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"closed": "cancelled", "recorded": True, "pending": False}
     assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("cancel", "done")
+
+
+def test_a_plan_that_cannot_start_is_named_with_the_engine_down(site: Site) -> None:
+    """The file is read before the engine is called, as the command line does: a plan whose
+    agency has no coordinator is refused in its own words, not "the engine is unreachable"."""
+    from tests.support.mailserver import free_port
+    from web.actions import EngineActions
+    from web.app import create_app
+
+    settings = site.settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    app = create_app(settings, clock=lambda: site.now, engine=EngineActions(settings))
+    with TestClient(app, base_url="http://testserver") as client:
+        token = sign_in(client, *COORDINATOR)
+        upload = client.post(
+            "/api/imports",
+            files={"file": (QNG_PLAN.name, QNG_PLAN.read_bytes(), "text/plain")},
+            headers={"X-CSRF-Token": token},
+        )
+        assert upload.status_code == 200, upload.text
+        sha256 = upload.json()["upload"]
+        started = client.post(
+            f"/api/imports/{sha256}/start", json={}, headers={"X-CSRF-Token": token}
+        )
+    assert started.status_code == 409, started.text
+    assert "chưa có đơn vị theo dõi kế hoạch và lãnh đạo" in started.json()["message"]
+    assert (audit(site)[-1].action, audit(site)[-1].outcome) == ("start_plan", "refused")
+
+
+class LateDecisionEngine(RecordingEngine):
+    """Takes an extension request, a refusal, an evidence rejection or an event and answers
+    too late; with `record`, the engine's activities have written it first (the message it
+    sends, the event)."""
+
+    record = False
+
+    def _message(self, plan_key: str, task_code: str, key: str, kind: Any) -> None:
+        from storage.notifications import ensure_log
+
+        with session_scope(self._settings.resolved_database_url()) as session:
+            ensure_log(
+                session,
+                key=f"late-{kind.value}-{len(self.calls)}",
+                workflow_id=f"task-{plan_key}-{task_code}",
+                plan_key=plan_key,
+                task_code=task_code,
+                milestone_key=key,
+                kind=kind,
+                unit_code="van-phong",
+                scheduled_at=self._clock(),
+                details={},
+                now=self._clock(),
+            )
+
+    async def request_extension(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, **what: Any
+    ) -> str:
+        from models.payloads import MessageKind
+
+        self._called("request_extension", actor, task=task_code, **what)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EXTENSION_REQUEST)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def refuse_extension(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, *, reason: str
+    ) -> MilestoneView:
+        from models.payloads import MessageKind
+
+        self._called("refuse_extension", actor, task=task_code, reason=reason)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EXTENSION_REFUSED)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def reject_evidence(
+        self, actor: Actor, plan_key: str, task_code: str, milestone_key: str, *, reason: str
+    ) -> MilestoneView:
+        from models.payloads import MessageKind
+
+        self._called("reject_evidence", actor, task=task_code, reason=reason)
+        if self.record:
+            self._message(plan_key, task_code, milestone_key, MessageKind.EVIDENCE_REJECTED)
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+    async def trigger_event(self, actor: Actor, plan_key: str, **what: Any) -> Any:
+        from models.workflow_messages import EventOccurrence, EventRecord
+        from storage.progress import save_event
+
+        self._called("trigger_event", actor, **what)
+        if self.record:
+            event = EventOccurrence(what["key"], what["occurred_on"])
+            with session_scope(self._settings.resolved_database_url()) as session:
+                save_event(session, record=EventRecord(plan_key, event))
+        raise EngineLate("no answer within 20 s: is the worker running?")
+
+
+def test_decisions_answered_late_are_shown_as_recorded_when_they_were(site: Site) -> None:
+    """An extension request, its refusal, an evidence rejection and an event: each not
+    recorded first ("not known yet", 504), then recorded (done), as evidence is."""
+    from web.app import create_app
+
+    engine = LateDecisionEngine(site.settings, lambda: site.now)
+    app = create_app(site.settings, clock=lambda: site.now, engine=engine)
+    milestone = f"/api/plans/{PLAN_KEY}/tasks/II.3/milestones/1"
+    unit = {"Authorization": f"Bearer {site.link('van-phong')}"}
+    with TestClient(app, base_url="http://testserver") as client:
+        headers = {"X-CSRF-Token": sign_in(client, *COORDINATOR)}
+        asks: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+            (
+                "request_extension",
+                f"{milestone}/extension-request",
+                {"until": "2023-04-14", "reason": "chờ"},
+                unit,
+            ),
+            (
+                "refuse_extension",
+                f"{milestone}/extension",
+                {"decision": "refuse", "reason": "không"},
+                headers,
+            ),
+            (
+                "trigger_event",
+                f"/api/plans/{PLAN_KEY}/events",
+                {"key": "ubnd-tinh-ban-hanh", "occurred_on": site.now.date().isoformat()},
+                headers,
+            ),
+        ]
+        for action, path, body, who in asks:
+            for record in (False, True):
+                engine.record = record
+                answer = client.post(path, json=body, headers=who)
+                entry = audit(site)[-1]
+                if record:
+                    assert answer.status_code == 200, (action, answer.text)
+                    assert (entry.action, entry.outcome) == (action, "done")
+                else:
+                    assert answer.status_code == 504, (action, answer.text)
+                    assert answer.json()["recorded"] is None
+                    assert (entry.action, entry.outcome) == (action, "failed")
+        # Evidence to reject, delivered as the engine records it.
+        delivered = client.post(
+            f"{milestone}/evidence", headers=unit, data={"document_number": "1"}
+        )
+        assert delivered.status_code == 200, delivered.text
+        for record in (False, True):
+            engine.record = record
+            answer = client.post(
+                f"{milestone}/review", json={"decision": "reject", "reason": "sai"}, headers=headers
+            )
+            entry = audit(site)[-1]
+            assert answer.status_code == (200 if record else 504), answer.text
+            assert (entry.action, entry.outcome) == (
+                "reject_evidence",
+                "done" if record else "failed",
+            )

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from control.permissions import NotPermitted
-from control.replies import attach_reply, received_replies
+from control.permissions import Action, NotPermitted
+from control.replies import OtherAgency, attach_reply, check_reply_agency, received_replies
 from models.tables import ReplyState
 from replies.handling import ReplyDesk
 from replies.zalo import SECRET_HEADER, ZaloReplies, secret_matches
@@ -37,7 +37,8 @@ STATE_WORDS = {
 def replies_page(
     request: Request, who: Coordinator, plan: str | None = None, task: str | None = None
 ) -> Response:
-    rows = received_replies(web(request).settings, plan_key=plan, task_code=task)
+    agency = who.account.agency if who.account is not None else ""
+    rows = received_replies(web(request).settings, agency=agency, plan_key=plan, task_code=task)
     return render(
         request, "replies.html", {"rows": rows, "states": STATE_WORDS, "task": task or ""}
     )
@@ -56,7 +57,11 @@ async def attach_by_hand(
     context = web(request)
     where = Where(plan_key.strip(), task_code.strip(), milestone_key.strip())
     try:
-        actor = context.acting.coordinator_actor(who, plan_key)
+        actor = context.acting.coordinator_actor(
+            who, plan_key, action=Action.SUBMIT_EVIDENCE, for_unit=unit_code.strip()
+        )
+        agency = who.account.agency if who.account is not None else ""
+        check_reply_agency(context.settings, reply_id, agency)
         client = await context.engine.client()
         await attach_reply(
             context.settings,
@@ -76,6 +81,8 @@ async def attach_by_hand(
             "ok",
             f"Đã ghi nhận thư trả lời {reply_id} cho {task_code} (mốc {milestone_key}).",
         )
+    except OtherAgency as error:
+        raise Refusal("other_agency", status=403, detail=str(error)) from error
     except Refusal as refusal:
         if refusal.status in (401, 403):
             raise  # who is asking may not: the error page, as for every action

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from control import accounts, refusal_words
 from control.permissions import Actor
 from models.tables import Account as AccountRow
+from models.tables import UnitRole
 from web.auth import Visitor
 from web.context import refusal_text, say
 from web.deps import Account, Checked, Who, address, session_of, visitor, web
@@ -36,7 +37,14 @@ def sign_in(request: Request, name: str, password: str) -> AccountRow:
     if account is None:
         limits.sign_in_address.failed(where)
         limits.sign_in_name.failed(name)
-        raise Refusal("sign_in_failed", status=401)
+        refusal = Refusal("sign_in_failed", status=401)
+        # Guessing shows in the audit log: the name tried and whence, never the password.
+        known = accounts.find_account(context.settings, name)
+        role = known.role if known is not None else UnitRole.COORDINATOR
+        context.acting.audit(
+            visitor(request), Actor(name, role), "sign_in", Where(), refusal=refusal
+        )
+        raise refusal
     context.sessions.sign_in(session_of(request), account.name)
     request.state.visitor = None
     who = visitor(request)
