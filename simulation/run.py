@@ -52,6 +52,11 @@ from simulation.scenario import (
 )
 
 SLEEP_STRIDE = timedelta(days=14)
+# Read the tasks' final state this long after the end of the last day: the test server's sleep
+# returns once its clock reaches the instant, while the workflow tasks of timers due at that very
+# instant (the plan year's end, which ends the ongoing tasks) may still be running on a loaded
+# worker. The clock cannot move past work in flight, so a sleep a little further waits for it.
+SETTLE = timedelta(minutes=1)
 # The kinds of message on the timeline, each as the step it is for (both escalations are one
 # step); the year's summary and extension requests are left out.
 TIMELINE_ACTIONS: dict[str, str] = {
@@ -280,7 +285,7 @@ async def simulate(
             result.scenario_log.append(
                 await perform_step(sim.client, plan_key, step, directory=directory)
             )
-        await sim.sleep_until(last)
+        await sim.sleep_until(last + SETTLE)
         result.final = await _final_statuses(sim.client, plan_key, sim.report)
     result.timeline = sorted(
         sim.recorder.entries, key=lambda e: (e.at, e.task, e.milestone, e.action)
