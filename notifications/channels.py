@@ -12,6 +12,12 @@ An email sent for a row of the notification log carries a Message-ID derived fro
 key: a resend after an outcome nobody could know (the worker stopped between the server's
 acceptance and the log write) is then the same message to the mail system, which can drop or
 thread the copy.
+
+Inside `ChannelSender.connections()` (a task's messages of one instant) the emails to one SMTP
+server share one connection: each unit's message is its own (its own body, Message-ID and
+Reply-To), so it is its own apprise notification, and apprise opens a connection for each
+(it shares one only among the targets of one notification). Each is still sent by apprise's
+own email plugin from the contact's URL; only its connection is lent (`_SmtpConnections`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import email.utils
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +42,7 @@ from apprise.decorators import notify as apprise_notify
 from apprise.decorators.base import CustomNotifyPlugin
 from apprise.manager_plugins import NotificationManager
 from apprise.plugins.email.base import NotifyEmail
+from apprise.plugins.email.smtp import SMTP_EXCEPTIONS, AppriseSMTPController
 from apprise.plugins.zalo import NotifyZalo
 
 from deadlines.local_time import in_vietnam
@@ -126,6 +135,22 @@ class ChannelSender:
         self._outbox = outbox
         self._zalo_api_base = zalo_api_base
         _use_keyed_message_ids()
+        _use_lent_smtp_connections()
+
+    @contextmanager
+    def connections(self) -> Iterator[None]:
+        """While the block runs, the emails sent to one SMTP server (with one login) share one
+        connection, opened at the first and closed at the end (`_SmtpConnections`)."""
+        if _SMTP_CONNECTIONS.get() is not None:
+            yield
+            return
+        lent = _SmtpConnections()
+        token = _SMTP_CONNECTIONS.set(lent)
+        try:
+            yield
+        finally:
+            _SMTP_CONNECTIONS.reset(token)
+            lent.close()
 
     def send(
         self, url: str, message: RenderedMessage, *, key: str = "", reply_to: str = ""
@@ -231,6 +256,97 @@ def _use_keyed_message_ids() -> None:
     notices if an apprise release stops calling it."""
     if getattr(apprise_email, "make_msgid", None) is not _keyed_make_msgid:
         setattr(apprise_email, "make_msgid", _keyed_make_msgid)  # noqa: B010
+
+
+# ------------------------------------------------------------------------ SMTP connections
+
+
+class _SmtpConnections:
+    """The SMTP connections open in one `ChannelSender.connections()` block, by server and
+    login: apprise's own `AppriseSMTPController`, opened once and lent to each email apprise
+    sends to that server. A connection is checked (NOOP) before it is lent again, and one that
+    failed is closed and opened anew for the next message: a message is never sent twice by
+    this, since a failed send is answered as failed, as without it."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[Any, ...], AppriseSMTPController] = {}
+
+    def lend(self, settings: dict[str, Any]) -> _LentConnection:
+        return _LentConnection(self, tuple(sorted(settings.items())), settings)
+
+    def take(self, key: tuple[Any, ...], settings: dict[str, Any]) -> AppriseSMTPController:
+        connection = self._open.pop(key, None)
+        if connection is not None and _still_open(connection):
+            self._open[key] = connection
+            return connection
+        if connection is not None:
+            connection.__exit__(None, None, None)
+        opened = AppriseSMTPController(**settings).__enter__()
+        self._open[key] = opened
+        return opened
+
+    def drop(self, key: tuple[Any, ...]) -> None:
+        connection = self._open.pop(key, None)
+        if connection is not None:
+            connection.__exit__(None, None, None)
+
+    def close(self) -> None:
+        for key in list(self._open):
+            self.drop(key)
+
+
+def _still_open(connection: AppriseSMTPController) -> bool:
+    # The controller keeps its smtplib session as `_socket` (apprise 2.3); a NOOP costs one
+    # round trip, against a new connection's greeting, EHLO, STARTTLS and login.
+    session = getattr(connection, "_socket", None)
+    if session is None:
+        return False
+    try:
+        code, _answer = session.noop()
+    except SMTP_EXCEPTIONS:
+        return False
+    return bool(code == 250)
+
+
+class _LentConnection:
+    """What apprise's email plugin opens in place of a connection of its own (`with ... as
+    smtp:`): the block's open connection to the server, kept open at the block's end unless
+    the block failed."""
+
+    def __init__(
+        self, lender: _SmtpConnections, key: tuple[Any, ...], settings: dict[str, Any]
+    ) -> None:
+        self._lender = lender
+        self._key = key
+        self._settings = settings
+
+    def __enter__(self) -> AppriseSMTPController:
+        return self._lender.take(self._key, self._settings)
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is not None:
+            self._lender.drop(self._key)
+
+
+_SMTP_CONNECTIONS: ContextVar[_SmtpConnections | None] = ContextVar(
+    "nhachan_smtp_connections", default=None
+)
+
+
+def _smtp_connection(**settings: Any) -> AppriseSMTPController | _LentConnection:
+    lent = _SMTP_CONNECTIONS.get()
+    if lent is None:
+        return AppriseSMTPController(**settings)
+    return lent.lend(settings)
+
+
+def _use_lent_smtp_connections() -> None:
+    """apprise's email plugin opens `AppriseSMTPController(...)` by its name in its module for
+    each notification, and offers no way to hand it an open one; that name is pointed here once
+    per process, as `make_msgid` is. Outside a `connections()` block it is apprise's own.
+    `tests/notifications/test_message_batches.py` notices if an apprise release stops using it."""
+    if getattr(apprise_email, "AppriseSMTPController", None) is not _smtp_connection:
+        setattr(apprise_email, "AppriseSMTPController", _smtp_connection)  # noqa: B010
 
 
 # ------------------------------------------------------------------------------------ outbox
