@@ -26,6 +26,7 @@ import email.utils
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -264,40 +265,49 @@ def _use_keyed_message_ids() -> None:
 class _SmtpConnections:
     """The SMTP connections open in one `ChannelSender.connections()` block, by server and
     login: apprise's own `AppriseSMTPController`, opened once and lent to each email apprise
-    sends to that server. A connection is checked (NOOP) before it is lent again, and one that
-    failed is closed and opened anew for the next message: a message is never sent twice by
-    this, since a failed send is answered as failed, as without it."""
+    sends to that server, one email at a time (a send apprise gave up waiting for keeps its
+    connection, and the next email opens another). A connection is checked (NOOP) before it is
+    lent again, and one that failed is closed: a message is never sent twice by this, since a
+    failed send is answered as failed, as without it."""
 
     def __init__(self) -> None:
-        self._open: dict[tuple[Any, ...], AppriseSMTPController] = {}
+        self._idle: dict[tuple[Any, ...], AppriseSMTPController] = {}
+        self._closed = False
+        self._lock = threading.Lock()
 
     def lend(self, settings: dict[str, Any]) -> _LentConnection:
         return _LentConnection(self, tuple(sorted(settings.items())), settings)
 
     def take(self, key: tuple[Any, ...], settings: dict[str, Any]) -> AppriseSMTPController:
-        connection = self._open.pop(key, None)
-        if connection is not None and _still_open(connection):
-            self._open[key] = connection
-            return connection
-        if connection is not None:
-            connection.__exit__(None, None, None)
-        opened = AppriseSMTPController(**settings).__enter__()
-        self._open[key] = opened
-        return opened
+        with self._lock:
+            idle = self._idle.pop(key, None)
+        if idle is not None and _still_open(idle):
+            return idle
+        if idle is not None:
+            idle.__exit__(None, None, None)
+        return AppriseSMTPController(**settings).__enter__()
 
-    def drop(self, key: tuple[Any, ...]) -> None:
-        connection = self._open.pop(key, None)
-        if connection is not None:
-            connection.__exit__(None, None, None)
+    def give_back(
+        self, key: tuple[Any, ...], connection: AppriseSMTPController, *, usable: bool
+    ) -> None:
+        with self._lock:
+            if usable and not self._closed and key not in self._idle:
+                self._idle[key] = connection
+                return
+        connection.__exit__(None, None, None)
 
     def close(self) -> None:
-        for key in list(self._open):
-            self.drop(key)
+        with self._lock:
+            self._closed = True
+            idle, self._idle = list(self._idle.values()), {}
+        for connection in idle:
+            connection.__exit__(None, None, None)
 
 
 def _still_open(connection: AppriseSMTPController) -> bool:
     # The controller keeps its smtplib session as `_socket` (apprise 2.3); a NOOP costs one
-    # round trip, against a new connection's greeting, EHLO, STARTTLS and login.
+    # round trip, against a new connection's greeting, EHLO, STARTTLS and login (and apprise's
+    # SSL context, built for every connection: 15 % of the worker's CPU in a burst).
     session = getattr(connection, "_socket", None)
     if session is None:
         return False
@@ -310,8 +320,8 @@ def _still_open(connection: AppriseSMTPController) -> bool:
 
 class _LentConnection:
     """What apprise's email plugin opens in place of a connection of its own (`with ... as
-    smtp:`): the block's open connection to the server, kept open at the block's end unless
-    the block failed."""
+    smtp:`): an open connection to the server, given back at the block's end (closed if the
+    block failed)."""
 
     def __init__(
         self, lender: _SmtpConnections, key: tuple[Any, ...], settings: dict[str, Any]
@@ -319,13 +329,16 @@ class _LentConnection:
         self._lender = lender
         self._key = key
         self._settings = settings
+        self._connection: AppriseSMTPController | None = None
 
     def __enter__(self) -> AppriseSMTPController:
-        return self._lender.take(self._key, self._settings)
+        self._connection = self._lender.take(self._key, self._settings)
+        return self._connection
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:
-        if exc_type is not None:
-            self._lender.drop(self._key)
+        if self._connection is not None:
+            self._lender.give_back(self._key, self._connection, usable=exc_type is None)
+            self._connection = None
 
 
 _SMTP_CONNECTIONS: ContextVar[_SmtpConnections | None] = ContextVar(
