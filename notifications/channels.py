@@ -14,10 +14,7 @@ acceptance and the log write) is then the same message to the mail system, which
 thread the copy.
 
 Inside `ChannelSender.connections()` (a task's messages of one instant) the emails to one SMTP
-server share one connection: each unit's message is its own (its own body, Message-ID and
-Reply-To), so it is its own apprise notification, and apprise opens a connection for each
-(it shares one only among the targets of one notification). Each is still sent by apprise's
-own email plugin from the contact's URL; only its connection is lent (`_SmtpConnections`).
+server go over a connection kept open between them (`notifications.smtp_connections`).
 """
 
 from __future__ import annotations
@@ -26,9 +23,7 @@ import email.utils
 import hashlib
 import logging
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,12 +38,12 @@ from apprise.decorators import notify as apprise_notify
 from apprise.decorators.base import CustomNotifyPlugin
 from apprise.manager_plugins import NotificationManager
 from apprise.plugins.email.base import NotifyEmail
-from apprise.plugins.email.smtp import SMTP_EXCEPTIONS, AppriseSMTPController
 from apprise.plugins.zalo import NotifyZalo
 
 from deadlines.local_time import in_vietnam
 from notifications.formatting import file_stem
 from notifications.messages import RenderedMessage
+from notifications.smtp_connections import SmtpConnections
 
 OUTBOX_SCHEME = "outbox"
 DEFAULT_CHANNEL = f"{OUTBOX_SCHEME}://"
@@ -136,22 +131,13 @@ class ChannelSender:
         self._outbox = outbox
         self._zalo_api_base = zalo_api_base
         _use_keyed_message_ids()
-        _use_lent_smtp_connections()
+        self._smtp = SmtpConnections()
 
-    @contextmanager
-    def connections(self) -> Iterator[None]:
-        """While the block runs, the emails sent to one SMTP server (with one login) share one
-        connection, opened at the first and closed at the end (`_SmtpConnections`)."""
-        if _SMTP_CONNECTIONS.get() is not None:
-            yield
-            return
-        lent = _SmtpConnections()
-        token = _SMTP_CONNECTIONS.set(lent)
-        try:
-            yield
-        finally:
-            _SMTP_CONNECTIONS.reset(token)
-            lent.close()
+    def connections(self) -> AbstractContextManager[None]:
+        """While the block runs, the emails sent to one SMTP server (with one login) go over
+        a connection this sender keeps open for a few seconds between sends
+        (`notifications.smtp_connections`)."""
+        return self._smtp.lending()
 
     def send(
         self, url: str, message: RenderedMessage, *, key: str = "", reply_to: str = ""
@@ -257,109 +243,6 @@ def _use_keyed_message_ids() -> None:
     notices if an apprise release stops calling it."""
     if getattr(apprise_email, "make_msgid", None) is not _keyed_make_msgid:
         setattr(apprise_email, "make_msgid", _keyed_make_msgid)  # noqa: B010
-
-
-# ------------------------------------------------------------------------ SMTP connections
-
-
-class _SmtpConnections:
-    """The SMTP connections open in one `ChannelSender.connections()` block, by server and
-    login: apprise's own `AppriseSMTPController`, opened once and lent to each email apprise
-    sends to that server, one email at a time (a send apprise gave up waiting for keeps its
-    connection, and the next email opens another). A connection is checked (NOOP) before it is
-    lent again, and one that failed is closed: a message is never sent twice by this, since a
-    failed send is answered as failed, as without it."""
-
-    def __init__(self) -> None:
-        self._idle: dict[tuple[Any, ...], AppriseSMTPController] = {}
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def lend(self, settings: dict[str, Any]) -> _LentConnection:
-        return _LentConnection(self, tuple(sorted(settings.items())), settings)
-
-    def take(self, key: tuple[Any, ...], settings: dict[str, Any]) -> AppriseSMTPController:
-        with self._lock:
-            idle = self._idle.pop(key, None)
-        if idle is not None and _still_open(idle):
-            return idle
-        if idle is not None:
-            idle.__exit__(None, None, None)
-        return AppriseSMTPController(**settings).__enter__()
-
-    def give_back(
-        self, key: tuple[Any, ...], connection: AppriseSMTPController, *, usable: bool
-    ) -> None:
-        with self._lock:
-            if usable and not self._closed and key not in self._idle:
-                self._idle[key] = connection
-                return
-        connection.__exit__(None, None, None)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = list(self._idle.values()), {}
-        for connection in idle:
-            connection.__exit__(None, None, None)
-
-
-def _still_open(connection: AppriseSMTPController) -> bool:
-    # The controller keeps its smtplib session as `_socket` (apprise 2.3); a NOOP costs one
-    # round trip, against a new connection's greeting, EHLO, STARTTLS and login (and apprise's
-    # SSL context, built for every connection: 15 % of the worker's CPU in a burst).
-    session = getattr(connection, "_socket", None)
-    if session is None:
-        return False
-    try:
-        code, _answer = session.noop()
-    except SMTP_EXCEPTIONS:
-        return False
-    return bool(code == 250)
-
-
-class _LentConnection:
-    """What apprise's email plugin opens in place of a connection of its own (`with ... as
-    smtp:`): an open connection to the server, given back at the block's end (closed if the
-    block failed)."""
-
-    def __init__(
-        self, lender: _SmtpConnections, key: tuple[Any, ...], settings: dict[str, Any]
-    ) -> None:
-        self._lender = lender
-        self._key = key
-        self._settings = settings
-        self._connection: AppriseSMTPController | None = None
-
-    def __enter__(self) -> AppriseSMTPController:
-        self._connection = self._lender.take(self._key, self._settings)
-        return self._connection
-
-    def __exit__(self, exc_type: object, *_rest: object) -> None:
-        if self._connection is not None:
-            self._lender.give_back(self._key, self._connection, usable=exc_type is None)
-            self._connection = None
-
-
-_SMTP_CONNECTIONS: ContextVar[_SmtpConnections | None] = ContextVar(
-    "nhachan_smtp_connections", default=None
-)
-
-
-def _smtp_connection(**settings: Any) -> AppriseSMTPController | _LentConnection:
-    lent = _SMTP_CONNECTIONS.get()
-    if lent is None:
-        return AppriseSMTPController(**settings)
-    return lent.lend(settings)
-
-
-def _use_lent_smtp_connections() -> None:
-    """apprise's email plugin opens `AppriseSMTPController(...)` by its name in its module for
-    each notification, and offers no way to hand it an open one; that name is pointed here once
-    per process, as `make_msgid` is. Outside a `connections()` block it is apprise's own.
-    `tests/notifications/test_message_batches.py` notices if an apprise release stops using it."""
-    if getattr(apprise_email, "AppriseSMTPController", None) is not _smtp_connection:
-        setattr(apprise_email, "AppriseSMTPController", _smtp_connection)  # noqa: B010
 
 
 # ------------------------------------------------------------------------------------ outbox

@@ -97,12 +97,12 @@ def test_a_batch_is_one_write_to_claim_its_rows_one_connection_and_one_write_of_
     for key in keys(sent):
         row = row_of(product, key)
         assert row.status.value == "sent" and row.claimed_until is None and row.attempts == 1
-    # One request alone is a batch of one: its units' emails share a connection of their own.
+    # The worker keeps the connection open for the next batch (a request alone is a batch too).
     later = notification(
         "reminder", task_code="II.3", recipients=UNITS, scheduled_at=MONDAY_MORNING
     )
     run_activity(product.notify.send_notification, later, at=MONDAY_MORNING)
-    assert len({mail.peer for mail in smtp.mails}) == 2
+    assert len({mail.peer for mail in smtp.mails}) == 1
     # The retry of a batch sent finds every row sent, and neither sends nor writes.
     with writing_transactions(product) as writes:
         again = run_activity(product.notify.send_messages, sent, at=MONDAY_MORNING, attempt=2)
@@ -117,7 +117,7 @@ def test_apprise_still_opens_its_smtp_connections_by_the_name_the_batch_lends_th
     # that stopped looking it up there would open a connection per email again, silently.
     assert product.notify is not None  # the worker's channels are built
     lent = getattr(apprise_email, "AppriseSMTPController")  # noqa: B009
-    assert lent.__module__ == "notifications.channels"
+    assert lent.__module__ == "notifications.smtp_connections"
     source = apprise_email.NotifyEmail.send.__code__.co_names
     assert "AppriseSMTPController" in source
 
@@ -211,3 +211,35 @@ def test_one_message_refused_by_the_server_leaves_the_others_sent_and_recorded(
     assert [r.result for r in again] == [SendResult.SETTLED, SendResult.SETTLED]
     assert len(smtp.mails) == 4
     assert all(row_of(product, key).status.value == "sent" for key in keys(sent))
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_and_nothing_is_lost_or_doubled(
+    product: Product, smtp: SmtpServer
+) -> None:
+    contacts(product, smtp)
+    first = batch()
+    send(product, first)
+    # The mail server restarts between two batches: the connection the worker kept is dead.
+    smtp.stop()
+    smtp.start()
+    second = MessageBatch(
+        [
+            MessageToSend(
+                notification(
+                    "reminder",
+                    task_code=code,
+                    recipients=UNITS,
+                    scheduled_at=MONDAY_MORNING + timedelta(hours=1),
+                )
+            )
+            for code in TASKS
+        ]
+    )
+    results = send(product, second)
+    assert [r.result for r in results] == [SendResult.SETTLED, SendResult.SETTLED]
+    assert len(smtp.mails) == 8
+    assert len({str(mail.message["Message-ID"]) for mail in smtp.mails}) == 8
+    # The second batch came over a connection of its own, opened once.
+    assert len({mail.peer for mail in smtp.mails[4:]}) == 1
+    assert {mail.peer for mail in smtp.mails[4:]}.isdisjoint(mail.peer for mail in smtp.mails[:4])
+    assert all(row_of(product, key).status.value == "sent" for key in keys(first) + keys(second))
