@@ -26,6 +26,12 @@ Two workers never send the same row at once: a send claims its row for `claim_fo
 claim found expired is a send whose outcome nobody knows: the row is sent again, under the same
 Message-ID, and counts an uncertain attempt (`dispatch`).
 
+A task's messages of one instant are one batch (`send_batch`, the `send_messages` activity; a
+request alone is a batch of one): the reads and the rendering first, then the rows of every
+message written and claimed in one transaction, the sends over the worker's kept SMTP
+connections (`smtp_connections`), and the answers recorded in one transaction (`dispatch`). A
+burst of 2,000 reminders was four SQLite write turns and a new connection per message.
+
 The parts: `requests` (checking a request, its log rows), `dispatch` (one row on its channel,
 under a claim; the coordinator's alert), `lines` (what messages say of milestones),
 `leadership` (the summary), `digest`, `recovery` (what an outage held back), `samples`
