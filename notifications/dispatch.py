@@ -217,14 +217,21 @@ class Dispatcher:
         rows: list[NotificationLog] = []
         with self.unbroken(), self._channels.connections():
             unrecorded_since: float | None = None
-            for delivery in deliveries:
-                attempt = self._send_claimed(delivery)
-                answers.append(self._answer(delivery, attempt))
-                if unrecorded_since is None:
-                    unrecorded_since = time.monotonic()
-                if time.monotonic() - unrecorded_since >= self.rules.record_within.total_seconds():
-                    rows += self._record(answers[len(rows) :])
-                    unrecorded_since = None
+            try:
+                for delivery in deliveries:
+                    attempt = self._send_claimed(delivery)
+                    answers.append(self._answer(delivery, attempt))
+                    if unrecorded_since is None:
+                        unrecorded_since = time.monotonic()
+                    waited = time.monotonic() - unrecorded_since
+                    if waited >= self.rules.record_within.total_seconds():
+                        rows += self._record(answers[len(rows) :])
+                        unrecorded_since = None
+            except Exception:
+                # What went out before the error is recorded, not sent again later.
+                if len(rows) < len(answers):
+                    self._record(answers[len(rows) :])
+                raise
             if len(rows) < len(answers):
                 rows += self._record(answers[len(rows) :])
         return [

@@ -243,3 +243,32 @@ def test_a_kept_connection_the_server_closed_is_replaced_and_nothing_is_lost_or_
     assert len({mail.peer for mail in smtp.mails[4:]}) == 1
     assert {mail.peer for mail in smtp.mails[4:]}.isdisjoint(mail.peer for mail in smtp.mails[:4])
     assert all(row_of(product, key).status.value == "sent" for key in keys(first) + keys(second))
+
+
+def test_an_error_mid_batch_records_what_went_out_before_it_so_the_retry_sends_the_rest_once(
+    product: Product, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts(product, smtp)
+    sent = batch()
+    original = ChannelSender.send
+    calls = [0]
+
+    def fails_at_the_third(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise RuntimeError("a bug in a channel")
+        return original(self, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ChannelSender, "send", fails_at_the_third)
+        with pytest.raises(RuntimeError):
+            send(product, sent)
+    assert len(smtp.mails) == 2
+    statuses = [row_of(product, key).status.value for key in keys(sent)]
+    assert statuses == ["sent", "sent", "queued", "queued"]
+
+    expire_claims(product)
+    done = run_activity(product.notify.send_messages, sent, at=MONDAY_MORNING, attempt=2)
+    assert [r.result for r in done] == [SendResult.SETTLED, SendResult.SETTLED]
+    copies = Counter(str(mail.message["Message-ID"]) for mail in smtp.mails)
+    assert len(copies) == 4 and set(copies.values()) == {1}
