@@ -57,6 +57,23 @@ def send(product: Product, sent: MessageBatch) -> list[MessageResult]:
 
 
 @contextmanager
+def third_send_raises(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> Iterator[None]:
+    """The batch's third send raises `error` instead of sending."""
+    original = ChannelSender.send
+    calls = [0]
+
+    def send_or_raise(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise error
+        return original(self, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ChannelSender, "send", send_or_raise)
+        yield
+
+
+@contextmanager
 def writing_transactions(product: Product) -> Iterator[list[int]]:
     """Counts the transactions that write to the database while the block runs."""
     engine = get_engine(product.database_url)
@@ -158,20 +175,9 @@ def test_a_batch_cut_after_some_sends_sends_again_only_those_under_their_message
 ) -> None:
     contacts(product, smtp)
     sent = batch()
-    original = ChannelSender.send
-    calls = [0]
-
-    def dies_at_the_third(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
-        calls[0] += 1
-        if calls[0] == 3:
-            raise WorkerDied
-        return original(self, *args, **kwargs)
-
     # Two emails accepted by the server, then the worker dies before their answers are logged.
-    with monkeypatch.context() as patched:
-        patched.setattr(ChannelSender, "send", dies_at_the_third)
-        with pytest.raises(WorkerDied):
-            send(product, sent)
+    with third_send_raises(monkeypatch, WorkerDied()), pytest.raises(WorkerDied):
+        send(product, sent)
     assert len(smtp.mails) == 2
 
     expire_claims(product)
@@ -250,19 +256,8 @@ def test_an_error_mid_batch_records_what_went_out_before_it_so_the_retry_sends_t
 ) -> None:
     contacts(product, smtp)
     sent = batch()
-    original = ChannelSender.send
-    calls = [0]
-
-    def fails_at_the_third(self: ChannelSender, *args: Any, **kwargs: Any) -> DeliveryAttempt:
-        calls[0] += 1
-        if calls[0] == 3:
-            raise RuntimeError("a bug in a channel")
-        return original(self, *args, **kwargs)
-
-    with monkeypatch.context() as patched:
-        patched.setattr(ChannelSender, "send", fails_at_the_third)
-        with pytest.raises(RuntimeError):
-            send(product, sent)
+    with third_send_raises(monkeypatch, RuntimeError("a bug")), pytest.raises(RuntimeError):
+        send(product, sent)
     assert len(smtp.mails) == 2
     statuses = [row_of(product, key).status.value for key in keys(sent)]
     assert statuses == ["sent", "sent", "queued", "queued"]
