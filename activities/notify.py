@@ -113,7 +113,7 @@ class NotifyActivities:
         """The messages of one task due at one instant, in order: what each came to. Nothing is
         raised for quiet hours or a unit not reached: the task's sender waits for those on
         timers of its own (workflows.sending), so no activity is held in retry."""
-        now = _now(activity.info())
+        now = batch.at or _now(activity.info())
         return [
             self._send_one(message.request, now, last_attempt=message.last_attempt)
             for message in batch.messages
