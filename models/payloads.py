@@ -162,7 +162,8 @@ class MessageBatch:
     messages: list[MessageToSend]
     # The workflow's clock when a local activity sends the batch (marker "local-send"): a local
     # activity's info carries the worker's wall clock, not Temporal's, and the two part on the
-    # time-skipping test server. None for an activity, which reads its own start on Temporal's.
+    # time-skipping test server (activities/notify.py says which one it goes by). None for an
+    # activity, which reads its own start on Temporal's clock.
     at: datetime | None = None
 
 

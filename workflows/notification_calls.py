@@ -84,6 +84,9 @@ BATCH_RETRY = RetryPolicy(
 #   timer in the history and a new workflow task, as the activity's retries were, and the task
 #   goes on deciding meanwhile.
 # - Quiet hours: unchanged, the activity answers "held until" and the sender waits on a timer.
+#   It decides by the worker's clock (Temporal's, in production), or, on the time-skipping test
+#   server, by the instant the batch carries (activities/notify.py, `_batch_now`): a send run
+#   again after a worker died is not decided by the instant it was first asked at.
 # - Slots: the sends take the worker's local activity slots, beside the projection's writes
 #   (control.runtime.activity_threads sizes the threads for both).
 # - An update's answer goes out with the workflow task that gives it; a local send in that task
