@@ -86,11 +86,14 @@ class ReplyDesk:
             answers=mail.answers,
         )
 
-    async def give_up_email(self, raw: bytes) -> ReceivedReply:
-        """A message `take_email` kept failing on (the mailbox reader says when), settled for
-        the coordinator to see: refused with what could be read of it and its files kept, so
-        that it can be attached by hand. Never answered: its sender did nothing wrong."""
-        incoming = self._incoming_email(raw)
+    def give_up_email(self, raw: bytes) -> ReceivedReply:
+        """`give_up` for a message `take_email` kept failing on (the mailbox reader says when)."""
+        return self.give_up(self._incoming_email(raw))
+
+    def give_up(self, incoming: Incoming) -> ReceivedReply:
+        """A reply `take` kept failing on, settled for the coordinator to see: refused with
+        what could be read of it and its files kept, so that it can be attached by hand. Never
+        answered: its sender did nothing wrong."""
         reply_id, _, settled = self.claim(incoming)
         if settled:
             return self._row(reply_id)
