@@ -75,7 +75,7 @@ class Outbox:
                     request=queued.request, last_attempt=queued.attempts + 1 >= MAX_ATTEMPTS
                 )
                 for queued in due
-            ]
+            ],
         )
 
     def settle(self, queued: QueuedMessage, result: MessageResult | None, now: datetime) -> bool:
