@@ -27,8 +27,8 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 
 from models.payloads import SendResult
-from models.tables import NotificationStatus
 from tests.drills.harness import DevServer, DrillProduct, eventually, patience, worker_log
+from tests.drills.test_drills import check_once_each
 from workflows.outbox import FIRST_RETRY
 
 pytestmark = pytest.mark.slow
@@ -92,13 +92,7 @@ async def kill_mid_local_send(product: DrillProduct) -> dict[str, Any]:
         asyncio.gather(*(handle.result() for handle in handles)), PATIENCE
     )
     assert [sorted(o) for o in outcomes] == [[str(SendResult.SETTLED)] * PER_BATCH] * WORKFLOWS
-    copies = product.copies()
-    assert set(copies) == expected
-    extra = {mid: count - 1 for mid, count in copies.items() if count > 1}
-    uncertain = product.uncertain()
-    for mid, more in extra.items():
-        assert uncertain.get(mid, 0) >= more, f"{mid} came {more + 1} times, unmarked"
-    assert {row.status for row in product.rows()} == {NotificationStatus.SENT}
+    extra = check_once_each(product, requests)
     assert recovery < patience(DEAD_WORKER_RESENT), f"recovery took {recovery:.0f} s"
     # Sent by local activities (markers), no activity scheduled; the dead worker's workflow task
     # timed out.
@@ -115,7 +109,7 @@ async def kill_mid_local_send(product: DrillProduct) -> dict[str, Any]:
         "accepted before the kill": before,
         "accepted in all": len(product.smtp.mails),
         "second copies (same Message-ID, marked uncertain)": sum(extra.values()),
-        "rows marked uncertain": len(uncertain),
+        "rows marked uncertain": len(product.uncertain()),
         "kill to last message (s)": round(recovery, 1),
         "workflow tasks timed out with the worker": sum(timed_out),
     }
