@@ -9,8 +9,10 @@ deciding: nothing the task does waits behind a message.
 Runs that took the marker "local-send" send a batch by a local activity, in the workflow task
 that queued it (workflows.notification_calls says what that changes in production): a step's
 instant, or a task's reaction to an event, is then one workflow task, not two. A batch that a
-round answering an update queued (`wake(answering=True)`) still goes by the activity: the
-update's answer leaves with the workflow task that gives it, and must not wait for a send.
+round answering an update queued (`wake(answering=True)`), or that is due while an update is
+being handled, still goes by the activity: the update's answer leaves with the workflow task
+that gives it, and must not wait for a send. (An update that arrives while a local send runs is
+taken when it ends, or at the SDK's next extension of the workflow task.)
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ class Sender:
                 continue
             self.busy = True
             results: list[MessageResult] = []
-            in_workflow_task = local and not self._answering
+            # An update in flight in this workflow task (its handler waits for the main loop)
+            # would be answered in it too, behind the send: the activity then, as for a round
+            # that answered one.
+            in_workflow_task = local and not self._answering and workflow.all_handlers_finished()
             self._answering = False
             try:
                 batch = outbox.batch(due, at=now if in_workflow_task else None)
