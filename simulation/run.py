@@ -39,6 +39,7 @@ from models.workflow_messages import (
     ExtensionGrant,
 )
 from notifications.office_hours import CalendarOfYear, next_office_opening
+from plan_import import Correction
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from simulation.clock import start_time_skipping_at
@@ -230,9 +231,12 @@ async def simulated_plan(
     year: int | None = None,
     stand_ins: Sequence[object] = (),
     recorder: NotificationRecorder | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
-    the notification channels (`stand_ins` replace more of them by name)."""
+    the notification channels (`stand_ins` replace more of them by name). `corrections` and
+    `until` read the plan as `start --set/--until` does."""
     folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
     sim_settings = settings.model_copy(
         update={
@@ -254,7 +258,13 @@ async def simulated_plan(
             )
             async with worker:
                 report = await starting.start_plan(
-                    env.client, sim_settings, plan_path, year=year, with_digest=False
+                    env.client,
+                    sim_settings,
+                    plan_path,
+                    year=year,
+                    with_digest=False,
+                    corrections=corrections,
+                    until=until,
                 )
                 yield SimulatedPlan(env, sim_settings, recorder, report)
 
@@ -267,6 +277,8 @@ async def simulate(
     scenario: list[ScenarioStep],
     settings: Settings,
     year: int | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
 ) -> SimulationResult:
     if end < start:
         raise ScenarioError(f"--to {end.isoformat()} comes before --from {start.isoformat()}")
@@ -274,7 +286,14 @@ async def simulate(
     outside = [step for step in scenario if not first <= step.at < last]
     if outside:
         raise ScenarioError(f"{outside[0].place}: its day is outside --from/--to")
-    async with simulated_plan(plan_path, start_at=first, settings=settings, year=year) as sim:
+    async with simulated_plan(
+        plan_path,
+        start_at=first,
+        settings=settings,
+        year=year,
+        corrections=corrections,
+        until=until,
+    ) as sim:
         plan_key = sim.report.plan_key
         result = SimulationResult(
             plan_key=plan_key, database_url=sim.settings.resolved_database_url()
