@@ -110,8 +110,7 @@ class NotificationRecorder:
     activity does; without one, every message goes at once.
 
     Its activities are coroutines: they only note what was asked, in memory, so they run on
-    the worker's event loop rather than being handed to a thread and back (the hand-over was
-    a tenth of a simulated year's CPU, as much as the workflows' sandbox)."""
+    the worker's event loop rather than being handed to a thread and back."""
 
     def __init__(
         self, office_hours: CalendarOfYear | None = None, dead_units: Sequence[str] = ()
@@ -292,10 +291,12 @@ async def simulate(
     outside = [step for step in scenario if not first <= step.at < last]
     if outside:
         raise ScenarioError(f"{outside[0].place}: its day is outside --from/--to")
-    # Without the workflows' sandbox (a third of the worker's CPU here, and a thread hop per
-    # activation). The sandbox keeps a workflow from reaching the clock, I/O or state shared with
-    # other workflows; nothing here relies on it: the same workflow code runs sandboxed in the
-    # product's worker, in the replay tests and in the engine tests' simulations
+    # Without the workflows' sandbox, each activation on the event loop's thread: the sandbox
+    # was about an eighth of a simulated year's CPU, and the hand-over of each activation to a
+    # thread and back waits, on a loaded machine, for the thread to be scheduled (docs/
+    # BENCHMARKS.md). The sandbox keeps a workflow from reaching the clock, I/O or state shared
+    # with other workflows; nothing here relies on it: the same workflow code runs sandboxed in
+    # the product's worker, in the replay tests and in the engine tests' simulations
     # (`simulated_plan`, sandboxed unless told otherwise), which fail on a call it forbids. The
     # engine still checks each workflow's commands against its history on every replay.
     async with simulated_plan(
