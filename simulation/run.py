@@ -240,7 +240,8 @@ async def simulated_plan(
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
     the notification channels (`stand_ins` replace more of them by name). `corrections` and
-    `until` read the plan as `start --set/--until` does."""
+    `until` read the plan as `start --set/--until` does; `sandboxed=False` runs the workflows
+    as `simulate` does (see there)."""
     folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
     sim_settings = settings.model_copy(
         update={
