@@ -30,6 +30,7 @@ from plan_import.units import (
 )
 from settings import get_settings
 from storage.db import session_scope
+from tests.support.language import foreign_in_text
 
 runner = CliRunner()
 HERE = Path(__file__).parent
@@ -123,6 +124,20 @@ def test_preview_takes_the_flags_of_import(app: typer.Typer, database: str) -> N
     refused = run(app, "preview", GIA_LAI, "--json")
     assert refused.exit_code == 1
     assert [r["code"] for r in as_json(refused)["refused"]] == ["I.4"]
+
+
+def test_the_preview_a_person_reads_is_in_vietnamese(app: typer.Typer, database: str) -> None:
+    result = run(app, "preview", QUANG_NGAI, "--dry-run", "--accept-new-units")
+    assert result.exit_code == 0, result.output
+    # Units and events are named by their codes there (the codes `event` and `--by` take), and
+    # the command that records an event by its name.
+    english = [
+        f
+        for f in foreign_in_text(result.stdout)
+        if f.what == "english" and "scheduler.py" not in f.line
+    ]
+    assert english == []
+    assert "Nhắc hạn" in result.stdout and "Thời điểm" in result.stdout
 
 
 def test_year_never_moves_a_plan_of_several_years(app: typer.Typer, database: str) -> None:
