@@ -70,7 +70,7 @@ class DeliveryRules:
     # A batch's answers are recorded together once all are sent, or once its sends have taken
     # this long: a worker that dies loses at most this much of its record (those rows are sent
     # again under their Message-ID, marked uncertain), and a batch is one write on a fast channel.
-    record_within: timedelta = timedelta(seconds=0.5)
+    record_within: timedelta = timedelta(seconds=0.2)
 
     def __post_init__(self) -> None:
         if self.main_channel_failures < 1 or self.max_failures < 1:
