@@ -69,7 +69,8 @@ class DeliveryRules:
     record_for: timedelta = timedelta(minutes=2)
     # A batch's answers are recorded together once all are sent, or once its sends have taken
     # this long: a worker that dies loses at most this much of its record (those rows are sent
-    # again under their Message-ID, marked uncertain), and a batch is one write on a fast channel.
+    # again under their Message-ID, marked uncertain), and a batch is one write on a fast channel
+    # (NHACHAN_NOTIFY_RECORD_WITHIN; 0: each answer recorded as it comes, as before batches).
     record_within: timedelta = timedelta(seconds=0.2)
 
     def __post_init__(self) -> None:
@@ -77,6 +78,10 @@ class DeliveryRules:
             raise ValueError(
                 "notify_main_channel_failures and notify_max_failures must be at least 1, "
                 f"not {self.main_channel_failures} and {self.max_failures}"
+            )
+        if self.record_within < timedelta(0):
+            raise ValueError(
+                f"notify_record_within must be 0 or more seconds, not {self.record_within}"
             )
 
 

@@ -267,3 +267,20 @@ def test_an_error_mid_batch_records_what_went_out_before_it_so_the_retry_sends_t
     assert [r.result for r in done] == [SendResult.SETTLED, SendResult.SETTLED]
     copies = Counter(str(mail.message["Message-ID"]) for mail in smtp.mails)
     assert len(copies) == 4 and set(copies.values()) == {1}
+
+
+def test_with_each_answer_recorded_as_it_comes_a_batch_cut_after_two_sends_resends_none(
+    product: Product, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts(product, smtp)
+    product.configure(notify_record_within=0)
+    sent = batch()
+    with third_send_raises(monkeypatch, WorkerDied()), pytest.raises(WorkerDied):
+        send(product, sent)
+    assert len(smtp.mails) == 2
+    expire_claims(product)
+    run_activity(product.notify.send_messages, sent, at=MONDAY_MORNING, attempt=2)
+    copies = Counter(str(mail.message["Message-ID"]) for mail in smtp.mails)
+    assert len(copies) == 4 and set(copies.values()) == {1}
+    # The two never sent were claimed when the worker died: marked, as any expired claim is.
+    assert sorted(row_of(product, key).uncertain_attempts for key in keys(sent)) == [0, 0, 1, 1]
