@@ -6,10 +6,12 @@ a process of its own so that its memory is its alone):
 (a) the anchor: N workflows that only wait, taking the tasks' own inputs and search attributes,
     started one by one and then with a bounded number in flight; then the plan: `start` of a
     synthetic plan of N tasks in the seed's layout. For each: starts per second, and the time
-    from the first start until every one has planned itself (the anchor: its first workflow task
-    is done; a task: the database shows its state). The ratio is the plan's start rate against
-    the anchor's concurrent one; the planned ratio, the anchor's time until all planned over the
-    plan's;
+    from the first start until every one has planned itself: until visibility counts every one
+    with the search attribute its first workflow task upserts (the anchor's NhachanNextDue, a
+    task's NhachanGeneration). Not the database: the starter writes each task's projection
+    before it starts the task (workflows/first_plan.py), so a state there says nothing of the
+    task having run. The ratio is the plan's start rate against the anchor's concurrent one;
+    the planned ratio, the anchor's time until all planned over the plan's;
 (b) the worker's peak resident memory (VmHWM) once the N tasks have planned themselves;
 (c) an event that a second plan of 1,000 tasks waits on: the time from triggering it until the
     database shows every one of them running its clock; and its anchor, as many anchors waiting
@@ -178,11 +180,27 @@ def count_tasks(settings: Settings, plan_key: str, counted: Callable[[str | None
     return sum(1 for status in statuses if counted(status))
 
 
+async def wait_running(
+    client: Client, plan_key: str, tasks: int, *, limit: float, what: str
+) -> float:
+    """Until visibility counts each of the plan's `tasks` with the attribute its first workflow
+    task upserts (its generation), as the anchors are counted; the instant (perf_counter) it
+    first did."""
+    query = f'NhachanPlan = "{plan_key}" AND NhachanGeneration IS NOT NULL'
+
+    async def running() -> bool:
+        return (await client.count_workflows(query)).count >= tasks
+
+    return await wait_until(running, limit=limit, what=what)
+
+
 async def wait_planned(
     settings: Settings, plan_key: str, tasks: int, *, limit: float, what: str
 ) -> float:
-    """Until the database shows a state for each of the plan's `tasks` (the last thing a task
-    does before it first sleeps); the instant (perf_counter) it first did."""
+    """Until the database shows a state for each of the plan's `tasks`; the instant
+    (perf_counter) it first did. On the time-skipping server only, whose visibility counts
+    nothing: the starter writes the states before the tasks run, the server skips no time
+    before they have."""
 
     async def planned() -> bool:
         return count_tasks(settings, plan_key, lambda s: s is not None) >= tasks
@@ -530,8 +548,8 @@ async def _lateness_at_the_instant(
             )
             total = len(report.started)
 
-            planned = await wait_planned(
-                settings, report.plan_key, total, limit=args.timeout, what="the lateness plan"
+            planned = await wait_running(
+                dev.client, report.plan_key, total, limit=args.timeout, what="the lateness plan"
             )
             window_s = (instant - datetime.now(UTC)).total_seconds() + (time.perf_counter() - began)
             say(f"(d) {total} tasks planned in {planned - began:.1f} s")
@@ -705,8 +723,8 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 started_count = running = len(report.started)
                 say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
 
-                planned = await wait_planned(
-                    settings,
+                planned = await wait_running(
+                    client,
                     report.plan_key,
                     started_count,
                     limit=args.timeout,
@@ -755,8 +773,8 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 fanout = await starting.start_plan(client, settings, fanout_path, year=year)
                 fanout_count = len(fanout.started)
 
-                await wait_planned(
-                    settings,
+                await wait_running(
+                    client,
                     fanout.plan_key,
                     fanout_count,
                     limit=args.timeout,

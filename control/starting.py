@@ -1,7 +1,10 @@
 """A plan started: its file read and checked as the start needs it (every deadline readable,
 the agency's coordinator and leadership known), stored, and its workflows started: the plan's,
 each task's (a bounded number at a time; running it again starts nothing twice) and the daily
-digest. The CLI, the web app's import, the simulator and the benchmarks start plans here; what
+digest. Each task never planned before is planned here, from the server's time, and the
+projections of all of them written in one transaction with the plan: a task's first run takes
+its plan from its input (workflows/first_plan.py), and is running as soon as an empty workflow
+would be. The CLI, the web app's import, the simulator and the benchmarks start plans here; what
 people then do to a running plan is control/operations.py.
 """
 
