@@ -13,7 +13,15 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
 from benchmarks.anchor import ANCHOR_WORKFLOW
-from benchmarks.scaling.common import ANCHOR_QUEUE, row, say, task_inputs, wait_until
+from benchmarks.scaling.common import (
+    ANCHOR_QUEUE,
+    CpuMeter,
+    cpu_detail,
+    row,
+    say,
+    task_inputs,
+    wait_until,
+)
 from models.statuses import DisplayStatus
 from models.workflow_messages import EventOccurrence, TaskWorkflowInput
 from settings import Settings, get_settings
@@ -91,18 +99,21 @@ class Anchors:
     rate: float
     planned_s: float
     sequential_rate: float
+    cpu_s: float
     lines: list[str]
 
 
 async def anchor_phase(
-    client: Client, settings: Settings, args: argparse.Namespace, plan_path: Path
+    client: Client, settings: Settings, args: argparse.Namespace, plan_path: Path, meter: CpuMeter
 ) -> Anchors:
-    """The anchors of (a): one by one, then `--in-flight` at once."""
+    """The anchors of (a): one by one, then `--in-flight` at once (its CPU by `meter`)."""
     one_by_one = task_inputs(settings, plan_path, args.year, "benchmark-anchor-one-by-one")
     sequential_rate, sequential_planned = await anchor_run(client, one_by_one, 1, args.timeout)
     say(f"(a) anchor one by one: {sequential_rate:.0f}/s, {sequential_planned:.1f} s")
     bounded = task_inputs(settings, plan_path, args.year, "benchmark-anchor-concurrent")
+    meter.start()
     rate, planned = await anchor_run(client, bounded, args.in_flight, args.timeout)
+    cpu = meter.spent()
     say(f"(a) anchor, {args.in_flight} in flight: {rate:.0f}/s, {planned:.1f} s")
     lines = [
         row(
@@ -115,8 +126,13 @@ async def anchor_phase(
             f"{rate:.1f} starts/s",
             f"all planned in {planned:.1f} s",
         ),
+        row(
+            f"(a) anchor, {args.in_flight} in flight: CPU",
+            f"{sum(cpu.values()):.1f} s",
+            cpu_detail(cpu),
+        ),
     ]
-    return Anchors(rate, planned, sequential_rate, lines)
+    return Anchors(rate, planned, sequential_rate, sum(cpu.values()), lines)
 
 
 def routing_in_flight(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import itertools
 import os
 import signal
 import socket
@@ -50,6 +52,10 @@ class Figures:
     # The anchor's time until all planned over the plan's, in the same run.
     planned_ratio: float = 0.0
     planned_s: float = 0.0
+    # CPU seconds (server, worker and client together) of the concurrent anchors and of the
+    # plan, from the first start until all planned.
+    anchor_cpu_s: float = 0.0
+    plan_cpu_s: float = 0.0
     rss_mb: float = 0.0
     fanout_tasks: int = 0
     fanout_s: float = 0.0
@@ -71,6 +77,47 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """The user and system CPU seconds a process (this one when None) has used so far."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_listening(port: int) -> int:
+    """The process started with `--port <port>` (the dev server), from /proc."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            arguments = cmdline.read_bytes().split(b"\0")
+            if any(
+                flag == b"--port" and value == str(port).encode()
+                for flag, value in itertools.pairwise(arguments)
+            ):
+                return int(cmdline.parent.name)
+    raise LookupError(f"no process was started with --port {port}")
+
+
+class CpuMeter:
+    """The CPU seconds the server, a worker and this benchmark's client spend over a window:
+    what a run costs, which the load of the machine's other work moves far less than times."""
+
+    def __init__(self, server: int, worker: int) -> None:
+        self._pids: dict[str, int | None] = {"server": server, "worker": worker, "client": None}
+        self._from: dict[str, float] = {}
+
+    def start(self) -> None:
+        self._from = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
+
+    def spent(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) - self._from[name] for name, pid in self._pids.items()}
+
+
+def cpu_detail(spent: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in spent.items())
 
 
 def memory_mib(pid: int, field: str) -> float:

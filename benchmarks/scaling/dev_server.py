@@ -14,10 +14,13 @@ from benchmarks.scaling.common import (
     ANCHOR_QUEUE,
     FANOUT_DEADLINE,
     ROOT,
+    CpuMeter,
     Figures,
     count_tasks,
+    cpu_detail,
     free_port,
     memory_mib,
+    process_listening,
     row,
     say,
     spawn,
@@ -74,14 +77,19 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
             await wait_for_worker(client, settings.task_queue)
             idle_mib = memory_mib(worker.pid, "VmRSS")
             say(f"workers polling; the product's worker holds {idle_mib:.0f} MiB")
+            server = process_listening(int(settings.temporal_address.rsplit(":", 1)[1]))
 
             year = args.year
             running = 0
             if {"a", "b"} & set(args.phases):
                 if "a" in args.phases:
-                    floor = await anchor_phase(client, settings, args, plan_path)
+                    floor = await anchor_phase(
+                        client, settings, args, plan_path, CpuMeter(server, anchor_worker.pid)
+                    )
                     lines += floor.lines
 
+                meter = CpuMeter(server, worker.pid)
+                meter.start()
                 began = time.perf_counter()
                 report = await starting.start_plan(client, settings, plan_path, year=year)
                 started = time.perf_counter()
@@ -95,6 +103,8 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                     limit=args.timeout,
                     what="the plan's tasks",
                 )
+                cpu = meter.spent()
+                figures.plan_cpu_s = sum(cpu.values())
                 figures.plan_per_s = started_count / (started - began)
                 figures.planned_s = planned - began
                 figures.rss_mb = memory_mib(worker.pid, "VmHWM")
@@ -109,8 +119,12 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                         f"all planned in {figures.planned_s:.1f} s",
                     )
                 )
+                lines.append(
+                    row("(a) plan `start`: CPU", f"{figures.plan_cpu_s:.1f} s", cpu_detail(cpu))
+                )
                 if "a" in args.phases:
                     figures.anchor_per_s = floor.rate
+                    figures.anchor_cpu_s = floor.cpu_s
                     figures.ratio = figures.plan_per_s / floor.rate
                     figures.planned_ratio = floor.planned_s / figures.planned_s
                     lines += [
