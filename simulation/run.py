@@ -135,16 +135,15 @@ class NotificationRecorder:
             raise ApplicationError(
                 "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
             )
-        return self._record(request)
+        return self._record(request, activity.info().scheduled_time)
 
-    def _record(self, request: NotificationRequest) -> NotificationOutcome:
+    def _record(self, request: NotificationRequest, sent_at: datetime) -> NotificationOutcome:
         if request.key in self._seen:  # a retried activity: recorded already
             return NotificationOutcome(key=request.key, per_unit={})
         self._seen.add(request.key)
         self.requests.append(request)
         action = TIMELINE_ACTIONS.get(request.kind)
         if action is not None:
-            sent_at = activity.info().scheduled_time
             # A step is sent at its own instant; only a late start's catch-up differs.
             at = (
                 request.scheduled_at
@@ -167,7 +166,8 @@ class NotificationRecorder:
     @activity.defn(name="send_messages")
     async def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
         results: list[MessageResult] = []
-        now = activity.info().scheduled_time
+        # A local activity's info has the worker's wall clock: the batch carries Temporal's.
+        now = batch.at or activity.info().scheduled_time
         for message in batch.messages:
             request = message.request
             opens = self._opening(now)
@@ -179,7 +179,7 @@ class NotificationRecorder:
             if dead and not message.last_attempt:
                 results.append(MessageResult(request.key, SendResult.RETRY, error="no answer"))
                 continue
-            self._record(request)
+            self._record(request, now)
             results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
         return results
 

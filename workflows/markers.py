@@ -57,6 +57,17 @@ FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
     Marker(
+        name="local-send",
+        changed=(
+            "a task's messages of one instant are sent by a local activity in the workflow task "
+            "that queued them (a step's timer, an event), not by an activity whose result needs "
+            "a round trip and a workflow task of its own; what a round that answered an update "
+            "queued still goes by the activity, so that no answer waits for a send "
+            "(workflows/sending.py)"
+        ),
+        since="1.1.0",
+    ),
+    Marker(
         name=FIRST_PLAN_FROM_THE_STARTER,
         changed=(
             "a task's first run takes the first plan its input carries (the starter planned "

@@ -4,6 +4,7 @@ projections in one transaction; a task's first run takes the plan from its input
 when the time has moved past a step since the starter planned, the projection shows the task
 as it stands, not as the starter saw it."""
 
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
@@ -54,6 +55,17 @@ def markers_recorded(events: Sequence[HistoryEvent]) -> list[str]:
     ]
 
 
+def local_activities(events: Sequence[HistoryEvent]) -> list[str]:
+    """The types of the local activities a history recorded, in order."""
+    found: list[str] = []
+    for event in events:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == MARKER and marker.marker_name == "core_local_activity":
+            [payload] = marker.details["data"].payloads
+            found.append(json.loads(payload.data)["activity_type"])
+    return found
+
+
 def stored(settings: Settings, task_code: str) -> tuple[Task, list[Milestone]]:
     with session_scope(settings.resolved_database_url()) as session:
         task = session.exec(select(Task).where(Task.code == task_code)).one()
@@ -96,9 +108,10 @@ async def test_a_task_runs_its_first_plan_from_the_starter_without_planning_or_w
         history = await handle.fetch_history()
         snapshot = await current(handle)
 
-    # The run took the marker and asked for no local activity: neither `plan_task` nor the
+    # The run took the markers and asked for no local activity: neither `plan_task` nor the
     # projection's write, which would have written what the starter had written already.
-    assert markers_recorded(history.events) == ["core_patch"]
+    assert set(markers_recorded(history.events)) == {"core_patch"}
+    assert local_activities(history.events) == []
     assert snapshot.milestones[0].status is MilestoneStatus.OPEN
     assert shows(sim.settings, snapshot)
 
@@ -155,6 +168,8 @@ async def test_a_first_plan_the_time_has_moved_past_writes_the_task_as_it_stands
     # The run took the starter's plan (no `plan_task`), skipped the step it missed (told once,
     # not sent), and wrote the projection as the task stands now.
     assert markers_recorded(history.events)[0] == "core_patch"
+    assert "plan_task" not in local_activities(history.events)
+    assert "record_task_state" in local_activities(history.events)
     assert any(entry.action == "caught_up" for entry in entries)
     assert snapshot.next_action is not None and snapshot.next_action.at > started_at
     assert snapshot.next_action != missed
