@@ -38,7 +38,9 @@ def mail_command(
         if once:
             if settings.inbox_url:
                 desk = ReplyDesk(settings, client)
-                reader = MailboxReader(read_inbox_url(settings.inbox_url), desk.take_email)
+                reader = MailboxReader(
+                    read_inbox_url(settings.inbox_url), desk.take_email, give_up=desk.give_up_email
+                )
                 taken = await reader.read_once()
                 console.print(f"{taken} message(s) read from {shown_inbox(settings.inbox_url)}")
             return

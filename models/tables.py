@@ -234,7 +234,8 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(sa_column=_utc_column(nullable=False))
     # An account's name, or a unit's code.
     actor: str = Field(index=True)
-    actor_role: UnitRole
+    # None for a sign-in tried under a name no account has: no role to name.
+    actor_role: UnitRole | None = None
     # "account" or "unit_link", and what identifies it (the link's issue instant).
     via: str
     via_detail: str = ""

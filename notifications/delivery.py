@@ -84,7 +84,11 @@ class NotificationService:
     ) -> None:
         self._calendar = calendar
         self._lines = MessageLines(
-            directory=directory, calendar=calendar, public_url=public_url, unit_links=unit_links
+            directory=directory,
+            calendar=calendar,
+            public_url=public_url,
+            database_url=database_url,
+            unit_links=unit_links,
         )
         self._dispatch = Dispatcher(
             database_url=database_url,

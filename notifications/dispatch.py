@@ -38,7 +38,6 @@ from notifications.messages import (
 from notifications.outcomes import settled
 from notifications.rendering import MessageRenderer
 from storage import notifications as log
-from storage import plans
 from storage.db import session_scope
 from storage.notifications import Claim
 
@@ -190,11 +189,7 @@ class Dispatcher:
         return attempt
 
     def plan_directory(self, plan_key: str) -> UnitLookup:
-        """The unit directory of the plan's own agency: its coordinator and leadership are the
-        ones told."""
-        with session_scope(self.database_url) as session:
-            agency = plans.plan_agency_code(session, plan_key)
-        return self.directory if agency is None else self.directory.of_agency(agency)
+        return self.lines.plan_directory(plan_key)
 
     def _record(self, key: str, attempt: DeliveryAttempt, *, give_up: bool) -> NotificationLog:
         """The attempt's answer in the row `key`. A database that refuses the write is waited for

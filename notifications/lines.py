@@ -30,7 +30,8 @@ from notifications.outcomes import InvalidNotification
 from notifications.requests import RequestDetails
 from replies.tokens import ReplySubject
 from storage import notifications as log
-from storage.plans import get_task
+from storage.db import session_scope
+from storage.plans import get_task, plan_agency_code
 
 # The milestones still to finish, in the order a year summary lists them: overdue first.
 _UNFINISHED = (MilestoneStatus.OVERDUE, MilestoneStatus.OPEN, MilestoneStatus.SCHEDULED)
@@ -61,9 +62,13 @@ class MessageLines:
         directory: UnitLookup,
         calendar: CalendarOfYear,
         public_url: str,
+        database_url: str,
         unit_links: UnitLinks | None = None,
     ) -> None:
         self._directory = directory
+        self._database_url = database_url
+        # A stored plan's agency never changes: each plan's is read once.
+        self._agencies: dict[str, str] = {}
         self._calendar = calendar
         self.public_url = public_url
         # None: links are left unsigned (a unit then asks the web app to send it its link).
@@ -114,13 +119,31 @@ class MessageLines:
             lead_unit_names=lead_unit_names,
             event_text=request.event_text,
             event_key=request.event_key,
-            event_recorder_name=self._event_recorder(request.event_key),
+            event_recorder_name=self._event_recorder(request.plan_key, request.event_key),
             event_link=self._event_link(request.plan_key, request.event_key),
         )
 
-    def _event_recorder(self, event_key: str) -> str:
-        """Who records an event (the coordinator), named in messages about it."""
-        return self.unit_name(self._directory.coordinator) if event_key else ""
+    def plan_directory(self, plan_key: str) -> UnitLookup:
+        """The unit directory of the plan's own agency: its coordinator and leadership are the
+        ones told, and the ones named."""
+        agency = self._agencies.get(plan_key)
+        if agency is None:
+            with session_scope(self._database_url) as session:
+                agency = plan_agency_code(session, plan_key)
+            if agency is not None:
+                self._agencies[plan_key] = agency
+        return self._directory if agency is None else self._directory.of_agency(agency)
+
+    def _event_recorder(self, plan_key: str, event_key: str) -> str:
+        """Who records an event (the coordinator of the plan's agency), named in messages
+        about it."""
+        if not event_key:
+            return ""
+        directory = self.plan_directory(plan_key)
+        try:
+            return directory.get(directory.coordinator).name
+        except LookupError:
+            return directory.coordinator
 
     def _event_link(self, plan_key: str, event_key: str) -> str:
         """Where the coordinator records the event (the events page, the event chosen)."""
@@ -145,7 +168,7 @@ class MessageLines:
             note=details.note,
             event_text=details.event_text,
             event_key=details.event_key,
-            event_recorder_name=self._event_recorder(details.event_key),
+            event_recorder_name=self._event_recorder(row.plan_key, details.event_key),
             event_link=self._event_link(row.plan_key, details.event_key),
         )
         return self.for_unit(line, row.unit_code)

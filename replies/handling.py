@@ -66,24 +66,40 @@ class ReplyDesk:
     # ------------------------------------------------------------------------- the way in
 
     async def take_email(self, raw: bytes) -> ReceivedReply:
+        return await self.take(self._incoming_email(raw))
+
+    def _incoming_email(self, raw: bytes) -> Incoming:
         mail = read_email(raw)
         automatic = mail.automatic
         if self._tokens.address and mail.sender == self._tokens.address.lower():
             automatic = automatic or "sent by this system's own mailbox"
-        return await self.take(
-            Incoming(
-                channel=EMAIL,
-                message_key=mail.message_key,
-                sender=mail.sender,
-                subject=mail.subject,
-                text=mail.text,
-                attachments=mail.attachments,
-                automatic=automatic,
-                unreadable=mail.unreadable,
-                recipients=mail.recipients,
-                answers=mail.answers,
-            )
+        return Incoming(
+            channel=EMAIL,
+            message_key=mail.message_key,
+            sender=mail.sender,
+            subject=mail.subject,
+            text=mail.text,
+            attachments=mail.attachments,
+            automatic=automatic,
+            unreadable=mail.unreadable,
+            recipients=mail.recipients,
+            answers=mail.answers,
         )
+
+    def give_up_email(self, raw: bytes) -> ReceivedReply:
+        """`give_up` for a message `take_email` kept failing on (the mailbox reader says when)."""
+        return self.give_up(self._incoming_email(raw))
+
+    def give_up(self, incoming: Incoming) -> ReceivedReply:
+        """A reply `take` kept failing on, settled for the coordinator to see: refused with
+        what could be read of it and its files kept, so that it can be attached by hand. Never
+        answered: its sender did nothing wrong."""
+        reply_id, _, settled = self.claim(incoming)
+        if settled:
+            return self._row(reply_id)
+        speaker = self._speaker(incoming)
+        kept = self.keeping.keep(incoming, min(speaker) if speaker else incoming.sender)[2]
+        return self._settle(reply_id, ReplyState.REFUSED, answers.reason("gave_up"), details=kept)
 
     def claim(self, incoming: Incoming) -> tuple[int, bool, bool]:
         """The reply's row claimed before anything is done: its id, whether this call wrote
@@ -134,7 +150,10 @@ class ReplyDesk:
                 if incoming.channel == ZALO
                 else answers.reason("not_contact", sender=incoming.sender, unit=about.unit_code)
             )
-            refused = self._settle(reply_id, ReplyState.REFUSED, why, about=about)
+            # What it brought is kept all the same: a unit's staff writing from an address the
+            # contacts do not list is common, and the coordinator may attach it by hand.
+            kept = self.keeping.keep(incoming, incoming.sender)[2]
+            refused = self._settle(reply_id, ReplyState.REFUSED, why, about=about, details=kept)
             self._audit(refused, incoming)
             return refused
         actor = (

@@ -1,11 +1,18 @@
 """The IMAP reader: the inbox's unread messages, each taken in by the reply desk and only then
 marked read; IDLE between rounds where the server offers it, a poll otherwise. A server that is
-down is waited out (the unread messages stay where they are)."""
+down is waited out (the unread messages stay where they are).
+
+A message the desk fails on stays unread and is tried again each round, while the messages
+after it are taken in as usual: one reply must not hold up the others. Once it has failed for
+`give_up_after` (and at least `GIVE_UP_ATTEMPTS` times: a failure while the engine or the
+database is down for a while is waited out), the desk settles it for the coordinator to see
+(`give_up`), and it is marked read."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -14,6 +21,8 @@ from imap_tools import AND, MailBox, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.mailbox import BaseMailBox
 
 logger = logging.getLogger(__name__)
+
+GIVE_UP_ATTEMPTS = 3
 
 
 class InboxError(ValueError):
@@ -66,15 +75,21 @@ class MailboxReader:
         inbox: Inbox,
         take_email: Callable[[bytes], object],
         *,
+        give_up: Callable[[bytes], object] | None = None,
+        give_up_after: float = 3600.0,
         wait_seconds: float = 60.0,
         retry_seconds: float = 5.0,
         timeout: float = 30.0,
     ) -> None:
         self.inbox = inbox
         self._take = take_email
+        self._give_up = give_up
+        self.give_up_after = give_up_after
         self.wait_seconds = wait_seconds
         self.retry_seconds = retry_seconds
         self.timeout = timeout
+        # A message the desk failed on, by uid: when it first failed, and how many times.
+        self._failing: dict[str, tuple[float, int]] = {}
 
     def _open(self) -> BaseMailBox:
         inbox = self.inbox
@@ -101,14 +116,38 @@ class MailboxReader:
     async def _round(self, box: BaseMailBox) -> int:
         taken = 0
         for uid, raw in await asyncio.to_thread(self._unread, box):
-            result = self._take(raw)
-            if asyncio.iscoroutine(result):
-                await result
+            if not await self._settled(uid, raw):
+                continue
             # Marked read only once the desk has settled it: a reader stopped before this finds
             # it unread again, and the desk finds its row.
             await asyncio.to_thread(box.flag, uid, MailMessageFlags.SEEN, True)
             taken += 1
         return taken
+
+    async def _settled(self, uid: str, raw: bytes) -> bool:
+        """Whether the desk took the message in (or, failing on it for long, gave it up)."""
+        try:
+            await _called(self._take, raw)
+        except Exception:
+            logger.exception("inbox %s: message %s not taken in; tried again later", *self._at(uid))
+        else:
+            self._failing.pop(uid, None)
+            return True
+        first, count = self._failing.get(uid, (time.monotonic(), 0))
+        self._failing[uid] = (first, count + 1)
+        long = time.monotonic() - first >= self.give_up_after
+        if self._give_up is None or count + 1 < GIVE_UP_ATTEMPTS or not long:
+            return False
+        try:
+            await _called(self._give_up, raw)
+        except Exception:
+            logger.exception("inbox %s: message %s could not be given up either", *self._at(uid))
+            return False
+        self._failing.pop(uid, None)
+        return True
+
+    def _at(self, uid: str) -> tuple[str, str]:
+        return self.inbox.host, uid
 
     def _wait(self, box: BaseMailBox) -> None:
         """Until the server says something arrived, or `wait_seconds`."""
@@ -138,6 +177,12 @@ class MailboxReader:
                 await _sleep(stop, self.retry_seconds)
             finally:
                 await asyncio.to_thread(_logout, box)
+
+
+async def _called(call: Callable[[bytes], object], raw: bytes) -> None:
+    result = call(raw)
+    if asyncio.iscoroutine(result):
+        await result
 
 
 def _logout(box: BaseMailBox) -> None:

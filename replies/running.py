@@ -28,7 +28,9 @@ def start_readers(
     desk = ReplyDesk(settings, client)
     tasks: list[asyncio.Task[None]] = []
     if settings.inbox_url:
-        reader = MailboxReader(read_inbox_url(settings.inbox_url), desk.take_email)
+        reader = MailboxReader(
+            read_inbox_url(settings.inbox_url), desk.take_email, give_up=desk.give_up_email
+        )
         tasks.append(
             asyncio.create_task(
                 reader.run(stop), name=f"replies: {shown_inbox(settings.inbox_url)}"

@@ -47,6 +47,8 @@ _CHOICE = re.compile(r"^\s*(\d{1,2})\s*\.?\s*$")
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 # The photo downloaded is refused beyond the evidence limit anyway; this bounds the read.
 _READ_LIMIT = 64 * 1024 * 1024
+# Tries of one update before it is given up (`ZaloReplies.take_or_give_up`).
+UPDATE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,33 @@ class ZaloReplies:
 
     def __init__(self, desk: ReplyDesk) -> None:
         self.desk = desk
+
+    async def take_or_give_up(self, update: dict[str, Any], *, pause: float = 2.0) -> None:
+        """The update taken in; one the desk keeps failing on (a few tries, a longer pause
+        before each) is settled for the coordinator to see (`ReplyDesk.give_up`): Zalo does not
+        bring an update again once it was fetched or posted, and one must not stop the others."""
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            try:
+                await self.take(update)
+                return
+            except Exception:
+                logger.exception("Zalo update not taken (try %d of %d)", attempt, UPDATE_ATTEMPTS)
+            if attempt < UPDATE_ATTEMPTS:
+                await asyncio.sleep(pause * attempt)
+        message = read_update(update)
+        if message is None:
+            return
+        incoming = Incoming(
+            channel=ZALO,
+            message_key=f"zalo:{message.message_id}",
+            sender=message.chat_id,
+            subject="",
+            text=message.text,
+        )
+        try:
+            self.desk.give_up(incoming)
+        except Exception:
+            logger.exception("Zalo update %s could not be given up either", message.message_id)
 
     async def take(self, update: dict[str, Any]) -> ReceivedReply | None:
         message = read_update(update)
@@ -241,7 +270,7 @@ class ZaloPoller:
         updates = result if isinstance(result, list) else [result] if result else []
         for update in updates:
             if isinstance(update, dict):
-                await self.replies.take(update)
+                await self.replies.take_or_give_up(update)
         return len(updates)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -275,7 +304,4 @@ class ZaloWebhook:
                 update = await asyncio.wait_for(self.queue.get(), timeout=1)
             except TimeoutError:
                 continue
-            try:
-                await self.replies.take(update)
-            except Exception:  # one bad update must not stop the others
-                logger.exception("Zalo update not taken")
+            await self.replies.take_or_give_up(update)

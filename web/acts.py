@@ -130,9 +130,11 @@ class ActingBase:
         *,
         refusal: Refusal | None = None,
         details: dict[str, Any] | None = None,
+        role_known: bool = True,
     ) -> None:
         """`actor` as the engine knows it; the audit names the account when one is signed in
-        (else the actor: a unit from its link, or an account signing in)."""
+        (else the actor: a unit from its link, or an account signing in). `role_known` is False
+        for a sign-in under a name no account has: its entry names no role."""
         via = "unit_link" if actor.role is UnitRole.UNIT else "account"
         name = visitor.account.name if visitor.account is not None else actor.who
         via_detail = ""
@@ -147,7 +149,7 @@ class ActingBase:
             AuditEntry(
                 at=self.clock(),
                 actor=name,
-                actor_role=actor.role,
+                actor_role=actor.role if role_known else None,
                 via=via,
                 via_detail=via_detail,
                 action=action,

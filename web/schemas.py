@@ -292,7 +292,7 @@ class NotificationOut(BaseModel):
 class AuditOut(BaseModel):
     at: str | None
     actor: str
-    role: str
+    role: str | None
     via: str
     via_detail: str
     action: str
@@ -306,7 +306,7 @@ class AuditOut(BaseModel):
         return cls(
             at=instant(a.at),
             actor=a.actor,
-            role=a.actor_role.value,
+            role=a.actor_role.value if a.actor_role is not None else None,
             via=a.via,
             via_detail=a.via_detail,
             action=a.action,

@@ -79,13 +79,10 @@ def read_value(
             raise
         head_end, note = noted
         head = text[:head_end].rstrip(" ,;-")
-        try:
-            values = reader.read(head, text_fold[: len(head)])
-        except Unreadable:
-            pass
-        else:
-            return [replace(value, note=note) for value in values]
-        raise
+        # The note is allowed; if the value before it cannot be read either, what is wrong
+        # lies there ('Tháng 6/2036 (trình UBND tỉnh)': the year), not in the note.
+        values = reader.read(head, text_fold[: len(head)])
+        return [replace(value, note=note) for value in values]
 
 
 def _trailing_note(text: str) -> tuple[int, str] | None:

@@ -333,6 +333,8 @@ def test_a_labelled_part_with_several_periods_keeps_its_label() -> None:
         ("Theo quy định", "names no plan, schedule or decision"),
         ("Sau khi", "names no event"),
         ("Tháng 2/2203", "too far from the plan's year"),
+        ("Tháng 6/2036 (trình UBND tỉnh)", "the year 2036 is too far from the plan's year"),
+        ("Tháng 13/2023 (trình UBND tỉnh)", "no month 13"),
         ("Định kỳ", "names no period"),
         ("6 tháng", "đầu năm"),
         ("Trước 17:00 ngày 15/3/2023", "time of day"),

@@ -4,6 +4,7 @@ to its own leadership), and the verbs' --by and unit names are read with its own
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -101,3 +102,26 @@ def test_the_verbs_read_who_acts_with_the_plans_own_directory(two_agencies: Prod
     # The bundled agency's plan knows none of the other agency's units.
     with pytest.raises(typer.Exit):
         acting(settings, "qng-vp", Action.RECORD_EVENT, plan_key=PLAN_KEY)
+
+
+def test_a_message_about_an_event_names_the_plans_own_coordinator_as_its_recorder(
+    two_agencies: Product,
+) -> None:
+    product = two_agencies
+    product.contacts(f'units:\n  qng-qlvh: ["outbox://{product.outbox("qng-unit")}"]\n')
+    # The nudge of a milestone still waiting for its event: it says who records the event.
+    reminder = _reminder("qng-qlvh")
+    request = dataclasses.replace(
+        reminder,
+        key=reminder.key.replace("/reminder/", "/nudge/"),
+        kind=MessageKind.NUDGE,
+        due_at=None,
+        event_text="Sau khi UBND tỉnh ban hành Kế hoạch",
+        event_key="ubnd-ke-hoach",
+    )
+    outcome = run_activity(product.notify.send_notification, request, at=MONDAY_MORNING)
+    assert outcome.per_unit == {"qng-qlvh": "sent"}
+    [message] = product.outbox_files("qng-unit")
+    text = message.read_text(encoding="utf-8")
+    assert "Văn phòng Sở ghi nhận khi sự kiện xảy ra" in text
+    assert "Phòng Cải cách hành chính" not in text

@@ -15,9 +15,11 @@ import pytest
 from control import operations
 from control.permissions import Actor
 from models.statuses import MilestoneStatus
-from models.tables import ReplyState, UnitRole
+from models.tables import ReceivedReply, ReplyState, UnitRole
 from models.workflow_messages import ExtensionRefusal, ExtensionRequest
 from replies.handling import ReplyDesk
+from replies.incoming import Incoming
+from replies.mailbox import GIVE_UP_ATTEMPTS, MailboxReader, read_inbox_url
 from replies.tokens import ReplySubject, read_token
 from storage.access import audit_of_task
 from storage.db import session_scope
@@ -125,6 +127,8 @@ async def test_a_sender_not_in_the_contacts_is_refused_for_the_coordinator_to_se
     row = world.reply_row(str(reply["Message-ID"]))
     assert row.state is ReplyState.REFUSED
     assert "la@ngoai.test" in row.reason and UNIT in row.reason
+    # What it brought is kept, for the coordinator to attach by hand if it is the unit's.
+    assert row.details["document_number"] == "17/BC-BTG"
     assert (row.plan_key, row.task_code) == (world.plan_key, "I.3")
     assert is_open(world.milestone("I.3").status)
     assert world.answers_to("la@ngoai.test") == []
@@ -283,6 +287,55 @@ async def test_a_reader_killed_between_fetch_and_record_loses_and_doubles_nothin
     snapshot = await operations.task_snapshot(world.client, world.plan_key, "I.11")
     assert len(snapshot.milestones[0].evidence) == 1
     assert len([m for m in world.answers_to(UNIT_ADDRESS) if "I.11" in str(m["Subject"])]) == 1
+
+
+async def test_a_reply_the_desk_keeps_failing_on_holds_up_no_other_and_is_given_up(
+    world: World,
+) -> None:
+    def lost(number: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = UNIT_ADDRESS
+        message["To"] = "nhachan@so.test"
+        message["Subject"] = "Báo cáo"
+        message["Message-ID"] = make_msgid(domain="donvi.test")
+        message.set_content(f"Gửi Văn phòng: Số {number}/BC-BTG")
+        return message
+
+    failing, behind = lost("41"), lost("42")
+
+    class FailingOnOne(ReplyDesk):
+        # Fails on one message after claiming it, as a lost database connection would.
+        async def take(self, incoming: Incoming) -> ReceivedReply:
+            if incoming.message_key == str(failing["Message-ID"]):
+                self.claim(incoming)
+                raise RuntimeError("the database went away")
+            return await super().take(incoming)
+
+    desk = FailingOnOne(world.settings, world.client)
+    reader = MailboxReader(
+        read_inbox_url(world.settings.inbox_url),
+        desk.take_email,
+        give_up=desk.give_up_email,
+        give_up_after=0,
+        wait_seconds=1,
+        retry_seconds=0.5,
+    )
+    world.send(failing, "nhachan@so.test")
+    world.send(behind, "nhachan@so.test")
+    # The one behind it is taken in at once; the failing one stays unread, tried each round.
+    assert await reader.read_once() == 1
+    assert world.reply_row(str(behind["Message-ID"])).state is ReplyState.UNMATCHED
+    assert world.reply_row(str(failing["Message-ID"])).state is ReplyState.HANDLING
+    for _ in range(GIVE_UP_ATTEMPTS - 2):
+        assert await reader.read_once() == 0
+    # The last attempt gives it up: refused for the coordinator, what it brought kept.
+    assert await reader.read_once() == 1
+    given_up = world.reply_row(str(failing["Message-ID"]))
+    assert given_up.state is ReplyState.REFUSED and "nhiều lần thử" in given_up.reason
+    assert given_up.details["document_number"] == "41/BC-BTG"
+    assert await reader.read_once() == 0
+    # The unit did nothing wrong: it is not answered.
+    assert given_up.answered_at is None and "answer_channel" not in given_up.details
 
 
 async def test_imap_down_for_a_while_is_waited_out(world: World) -> None:

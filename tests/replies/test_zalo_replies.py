@@ -114,3 +114,20 @@ async def test_the_web_apps_webhook_answers_at_once_and_checks_the_secret(world:
     key = f"zalo:{update['message']['message_id']}"
     await eventually(lambda: world.state_of(key) is ReplyState.RECORDED)
     await eventually(lambda: not is_open(world.milestone("I.5").status))
+
+
+async def test_an_update_the_desk_keeps_failing_on_is_given_up_and_the_next_still_taken(
+    world: World,
+) -> None:
+    broken = world.zalo.chat_sends(UNIT_CHAT, text="Số 35/BC-BTG", photo=JPEG)
+    # The photo is gone from Zalo's side: its download fails at every try.
+    world.zalo.photos.clear()
+    behind = world.zalo.chat_sends("chat-khong-quen", text="Xin chào")
+    assert await poll(world) == 2
+    given_up = world.reply_row(f"zalo:{broken['message']['message_id']}")
+    assert given_up.state is ReplyState.REFUSED and "nhiều lần thử" in given_up.reason
+    # What could be read is kept for the coordinator to attach by hand.
+    assert given_up.details["document_number"] == "35/BC-BTG"
+    assert world.reply_row(f"zalo:{behind['message']['message_id']}").state is not (
+        ReplyState.HANDLING
+    )

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from control.permissions import Actor
-from models.tables import AuditEntry
+from models.tables import AuditEntry, UnitRole
 from models.workflow_messages import EvidenceSubmission, MilestoneView
 from settings import PROJECT_ROOT
 from storage.db import session_scope
@@ -111,7 +111,7 @@ def test_only_failed_sign_ins_count_toward_the_limit(site: Site) -> None:
 def test_a_failed_sign_in_is_written_to_the_audit_log_without_its_password(site: Site) -> None:
     visitor = site.browser()
     tried = "mat-khau-doan-thu-1"
-    for name in (LEADERSHIP[0], "ai-do-khong-co"):
+    for name, role in ((LEADERSHIP[0], UnitRole.LEADERSHIP), ("ai-do-khong-co", None)):
         answer = visitor.post(
             "/api/session",
             json={"name": name, "password": tried},
@@ -120,6 +120,8 @@ def test_a_failed_sign_in_is_written_to_the_audit_log_without_its_password(site:
         assert answer.status_code == 401
         entry = audit(site)[-1]
         assert (entry.action, entry.outcome, entry.actor) == ("sign_in", "refused", name)
+        # A name no account has is no coordinator, nor anything else.
+        assert entry.actor_role is role
         assert entry.address == "testclient" and entry.message.startswith("sign_in_failed")
         assert tried not in repr(entry.model_dump())
 

@@ -40,9 +40,13 @@ def sign_in(request: Request, name: str, password: str) -> AccountRow:
         refusal = Refusal("sign_in_failed", status=401)
         # Guessing shows in the audit log: the name tried and whence, never the password.
         known = accounts.find_account(context.settings, name)
-        role = known.role if known is not None else UnitRole.COORDINATOR
         context.acting.audit(
-            visitor(request), Actor(name, role), "sign_in", Where(), refusal=refusal
+            visitor(request),
+            Actor(name, known.role if known is not None else UnitRole.UNIT),
+            "sign_in",
+            Where(),
+            refusal=refusal,
+            role_known=known is not None,
         )
         raise refusal
     context.sessions.sign_in(session_of(request), account.name)
