@@ -15,13 +15,10 @@ import httpx
 import pendulum
 import pytest
 
-from control import accounts
 from control.runtime import start_dev_server
-from models.tables import UnitRole
 from notifications.channels import register_outbox
 from tests.notifications.servers import SmtpServer, free_port
 from tests.web.engine_actions.live import (
-    COORDINATOR,
     LOCAL_TZ,
     Live,
     csrf_in,
@@ -30,11 +27,10 @@ from tests.web.engine_actions.live import (
     plan_text,
     planned_board,
     signed_in,
+    web_app,
     web_client,
     worker_of,
 )
-from web.actions import EngineActions
-from web.app import create_app
 
 
 @pytest.fixture(scope="package")
@@ -52,10 +48,7 @@ async def live(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> As
     register_outbox()
     env = await start_dev_server(settings)
     async with env, worker_of(env.client, settings):
-        accounts.create_account(
-            settings, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
-        )
-        app = create_app(settings, engine=EngineActions(settings, client=env.client))
+        app = web_app(settings, env.client)
         due = due_day(pendulum.now(LOCAL_TZ).date())
         yield Live(settings, env.client, smtp, app, folder, due)
 

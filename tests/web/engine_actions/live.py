@@ -21,15 +21,17 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from control import links
+from control import accounts, links
 from control.runtime import build_worker
-from models.tables import AuditEntry
+from models.tables import AuditEntry, UnitRole
 from settings import Settings
 from simulation.real_clock import working_days_from, write_calendar
 from storage.access import recent_audit
 from storage.db import session_scope, upgrade_schema
 from tests.notifications.servers import SmtpServer
 from tests.support.engine import deployment_settings, eventually, policy_at
+from web.actions import EngineActions
+from web.app import create_app
 from workflows.outbox import FIRST_RETRY, retry_delay
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
@@ -241,3 +243,23 @@ def unit_headers(live: Live, unit: str) -> dict[str, str]:
 
 def milestone_path(live: Live, task: str) -> str:
     return f"/plans/{live.plan_key}/tasks/{task}/milestones/1"
+
+
+def web_app(settings: Settings, client: Client, **engine: Any) -> Any:
+    """The web app of a deployment on the engine `client` reaches (`engine`: EngineActions'
+    options), with the coordinator's account."""
+    app = create_app(settings, engine=EngineActions(settings, client=client, **engine))
+    accounts.create_account(
+        settings, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
+    )
+    return app
+
+
+async def task_planned(client: httpx.AsyncClient, plan_key: str, task: str = "I.1") -> None:
+    """Returns once the task's page lists its milestones: the task planned itself."""
+
+    async def planned() -> bool:
+        answer = await client.get(f"/api/plans/{plan_key}/tasks/{task}")
+        return answer.status_code == 200 and bool(answer.json()["milestones"])
+
+    await eventually(planned, seconds=MESSAGE_WITHIN)

@@ -11,8 +11,7 @@ from datetime import timedelta
 
 import pendulum
 
-from control import accounts, links, starting
-from models.tables import UnitRole
+from control import links, starting
 from notifications.office_hours import next_office_opening
 from tests.engine.test_night_on_the_dev_server import night_settings
 from tests.notifications.servers import SmtpServer, free_port
@@ -34,11 +33,11 @@ from tests.web.engine_actions.live import (
     open_settings,
     signed_in,
     task_json,
+    task_planned,
+    web_app,
     web_client,
     worker_of,
 )
-from web.actions import EngineActions
-from web.app import create_app
 from web.context import words
 
 # ----------------------------------------------------------------------------- a unit's link
@@ -112,19 +111,11 @@ async def test_evidence_outside_office_hours_is_recorded_at_once_its_message_hel
     async with worker_of(live.client, night):
         report = await starting.start_plan(live.client, night, night.plan_file, year=now.year)
         assert report.plan_key != live.plan_key
-        app = create_app(night, engine=EngineActions(night, client=live.client))
-        accounts.create_account(
-            night, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
-        )
+        app = web_app(night, live.client)
         async with web_client(app, night.public_url) as client:
             await signed_in(client)
-
-            async def planned() -> bool:
-                answer = await client.get(f"/api/plans/{report.plan_key}/tasks/I.1")
-                return answer.status_code == 200 and bool(answer.json()["milestones"])
-
             # The task plans itself and writes where it stands at once, office or not.
-            await eventually(planned, seconds=MESSAGE_WITHIN)
+            await task_planned(client, report.plan_key)
             path = f"/plans/{report.plan_key}/tasks/I.1/milestones/1"
             token = links.unit_links(night).token("van-phong")
             async with web_client(app, night.public_url) as clerk:
@@ -184,20 +175,12 @@ async def test_an_engine_that_answers_late_is_said_in_vietnamese_never_a_500(
         f"1,Tổng kết phong trào thi đua,Văn phòng Sở,,ngày {due.day}/{due.month}/{due.year},\n",
         encoding="utf-8",
     )
-    app = create_app(late, engine=EngineActions(late, client=live.client, answer_within=5))
-    accounts.create_account(
-        late, name=COORDINATOR[0], role=UnitRole.COORDINATOR, password=COORDINATOR[1]
-    )
+    app = web_app(late, live.client, answer_within=5)
     async with web_client(app, late.public_url) as client:
         await signed_in(client)
         async with worker_of(live.client, late):
             report = await starting.start_plan(live.client, late, plan_file, year=due.year)
-
-            async def planned() -> bool:
-                answer = await client.get(f"/api/plans/{report.plan_key}/tasks/I.1")
-                return answer.status_code == 200 and bool(answer.json()["milestones"])
-
-            await eventually(planned, seconds=MESSAGE_WITHIN)
+            await task_planned(client, report.plan_key)
         # The worker has stopped: nothing answers the task's updates now.
         path = f"/plans/{report.plan_key}/tasks/I.1/milestones/1"
         token = links.unit_links(late).token("van-phong")
