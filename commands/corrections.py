@@ -1,6 +1,7 @@
 """The options by which the coordinator corrects a plan's cells in place from the command line
 (`--set 'II.42:deadline=Quý IV/2025'`, repeatable) and sets its last year (`--until`), shared by
-`import`, `preview` and `start`; and the list of cells to correct that a refused import prints."""
+`import`, `preview`, `start` and `simulate`; and the list of cells to correct that a refused
+import prints."""
 
 from __future__ import annotations
 

@@ -160,10 +160,14 @@ def simulate_command(
     ] = None,
     year: Annotated[int | None, typer.Option(help="Move the plan to this year.")] = None,
     as_json: JsonOption = False,
+    corrected: SetOption = None,
+    until: UntilOption = None,
 ) -> None:
     """Run the plan over --from..--to in seconds on the time-skipping test server, and print
-    every reminder, check-in, escalation and closing with its instant and recipients."""
+    every reminder, check-in, escalation and closing with its instant and recipients. A refused
+    cell is corrected in place with --set, as for start."""
     settings = get_settings()
+    corrections = corrections_of(corrected)
     try:
         steps = load_scenario(scenario) if scenario else []
         result = asyncio.run(
@@ -174,9 +178,11 @@ def simulate_command(
                 scenario=steps,
                 settings=settings,
                 year=year,
+                corrections=corrections,
+                until=until,
             )
         )
-    except (ScenarioError, starting.PlanNotStartable, NotPermitted) as error:
+    except (ScenarioError, starting.PlanNotStartable, PlanImportError, NotPermitted) as error:
         raise fail(str(error)) from error
     except LookupError as error:  # a scenario's `by` that names no unit
         raise fail(str(error), code=ExitCode.USAGE) from error

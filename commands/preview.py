@@ -13,6 +13,7 @@ from rich.table import Table
 from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from control.plan_preview import preview_imported
+from control.refusal_words import history_detail
 from deadlines import CalendarDataError, PolicyError
 from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
@@ -29,6 +30,7 @@ from deadlines.steps import StepAudience
 from plan_import import ImportedPlan, PlanImportError, read_plan
 from plan_import.units import UnitDirectory, UnitDirectoryError, load_unit_directory
 from settings import Settings, get_settings
+from web.words import words
 
 # Steps that repeat (weekly escalations, monthly nudges) are shown to people as one line.
 REPEATING_NOTES = ("still overdue", "still waiting")
@@ -165,11 +167,13 @@ def _write_calendars(
 
 
 # ----------------------------------------------------------------------------- for people
+# In Vietnamese, with the web's words for kinds, steps and audiences (web/words.yaml) and the
+# engine's notes as the task page says them (control/refusal_words.py).
 
 
 def _unit_names(directory: UnitDirectory, codes: list[str]) -> str:
     if not codes:
-        return "not configured"
+        return "chưa khai báo"
     names = []
     for code in codes:
         try:
@@ -185,23 +189,21 @@ def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDire
     coordinator = [preview.coordinator] if preview.coordinator else []
     leadership = [preview.leadership] if preview.leadership else []
     console.print(
-        f"coordinator: {_unit_names(directory, coordinator)}; "
-        f"leadership: {_unit_names(directory, leadership)}",
+        f"Đơn vị điều phối: {_unit_names(directory, coordinator)}; "
+        f"lãnh đạo: {_unit_names(directory, leadership)}",
         highlight=False,
     )
     for previewed in preview.tasks:
         task = previewed.task
         console.print()
         console.rule(f"[bold]{task.code}[/bold] {task.title}", align="left")
-        console.print(f"deadline: {task.deadline_text}", highlight=False)
+        console.print(f"Thời hạn: {task.deadline_text}", highlight=False)
         console.print(
-            f"lead: {_unit_names(directory, list(task.lead_units)) or '-'}", highlight=False
+            f"Chủ trì: {_unit_names(directory, list(task.lead_units)) or '-'}", highlight=False
         )
         table = Table(show_header=True, header_style="bold", expand=False)
-        table.add_column("milestone")
-        table.add_column("when", no_wrap=True)
-        table.add_column("step")
-        table.add_column("to")
+        for column in ("Mốc", "Thời điểm", "Bước", "Gửi đến"):
+            table.add_column(column, no_wrap=column == "Thời điểm")
         for pm in previewed.milestones:
             _add_milestone_rows(table, preview, task, pm)
         console.print(table)
@@ -209,34 +211,37 @@ def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDire
     if events:
         console.print()
         console.rule(
-            "[bold]events the plan waits for[/bold] (scheduler.py event KEY)", align="left"
+            "[bold]Các sự kiện kế hoạch chờ[/bold] (ghi nhận bằng scheduler.py event KEY)",
+            align="left",
         )
         table = Table(show_header=True, header_style="bold")
-        for column in ("event key", "kind", "tasks"):
+        for column in ("Mã sự kiện", "Loại mốc", "Nhiệm vụ"):
             table.add_column(column)
+        kinds_said = words()["milestone_kinds"]
         for key, (kinds, tasks) in events.items():
-            table.add_row(key, ", ".join(kinds), ", ".join(tasks))
+            table.add_row(key, ", ".join(kinds_said.get(k, k) for k in kinds), ", ".join(tasks))
         console.print(table)
     if preview.refused:
         console.print()
-        console.rule("[bold red]refused[/bold red]", align="left")
+        console.rule("[bold red]Thời hạn không đọc được[/bold red]", align="left")
         for refusal in preview.refused:
             errors.print(
                 f"[red]{refusal.code}[/red]: {refusal.text!r}: {refusal.reason}", highlight=False
             )
         errors.print(
-            f"[red]{len(preview.refused)} deadline(s) cannot be read: the plan cannot start "
-            "until they are rewritten.[/red]"
+            f"[red]{len(preview.refused)} thời hạn không đọc được: kế hoạch chỉ khởi động được "
+            "khi các thời hạn này được viết lại (--set MÃ:deadline=...).[/red]"
         )
 
 
 def _milestone_cell(pm: PreviewedMilestone) -> str:
     m = pm.milestone
-    lines = [f"{m.key} {m.label}".strip(), m.kind.value]
+    kind = words()["milestone_kinds"].get(m.kind.value, m.kind.value)
+    lines = [f"{m.key} {m.label}".strip(), kind]
     if m.due is not None:
-        lines.append(f"due {local_display(m.due)}")
+        lines.append(f"hạn {local_display(m.due)}")
     if m.event_key is not None:
-        lines.append(f"waits for {m.event_key}")
+        lines.append(f"chờ sự kiện {m.event_key}")
     if m.evidence_hint:
         lines.append(m.evidence_hint)
     return "\n".join(lines)
@@ -246,15 +251,16 @@ def _to(preview: Preview, task: TaskDeadline, audience: str) -> str:
     if not audience:
         return ""
     units = preview.recipients(task, StepAudience(audience))
+    said = words()["audiences"].get(audience, audience)
     if len(units) > 2:
-        return f"{audience}: {len(units)} units"
-    return f"{audience}: {', '.join(units) or '-'}"
+        return f"{said}: {len(units)} đơn vị"
+    return f"{said}: {', '.join(units) or '-'}"
 
 
 def _add_milestone_rows(
     table: Table, preview: Preview, task: TaskDeadline, pm: PreviewedMilestone
 ) -> None:
-    rows = _collapsed(pm.steps) or [("", "(nothing scheduled)", "")]
+    rows = _collapsed(pm.steps) or [("", "(chưa có bước nào)", "")]
     for i, (when, what, audience) in enumerate(rows):
         table.add_row(
             _milestone_cell(pm) if i == 0 else "", when, what, _to(preview, task, audience)
@@ -264,15 +270,18 @@ def _add_milestone_rows(
 
 def _collapsed(steps: list[ScheduledStep]) -> list[tuple[str, str, str]]:
     """(when, what, audience) rows; a run of repeats is one row with its first and last day."""
+    steps_said = words()["steps"]
     rows: list[tuple[str, str, str]] = []
     runs: dict[tuple[str, str], list[ScheduledStep]] = {}
     for step in steps:
         if step.note.startswith(REPEATING_NOTES):
             runs.setdefault((step.action, step.audience), []).append(step)
         else:
-            rows.append((local_display(step.at), f"{step.action}: {step.note}", step.audience))
+            what = f"{steps_said.get(step.action, step.action)}: {history_detail(step.note)}"
+            rows.append((local_display(step.at), what, step.audience))
     for (action, audience), run in runs.items():
-        how_often = "weekly" if action == "escalation" else "monthly"
+        how_often = "hằng tuần" if action == "escalation" else "hằng tháng"
         first, last = (in_vietnam(s.at).format("DD/MM/YYYY") for s in (run[0], run[-1]))
-        rows.append((f"{first} - {last}", f"{action}: {how_often}, {len(run)} times", audience))
+        what = f"{steps_said.get(action, action)}: {how_often}, {len(run)} lần"
+        rows.append((f"{first} - {last}", what, audience))
     return rows

@@ -23,7 +23,8 @@ from temporalio.converter import (
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
@@ -178,12 +179,18 @@ def build_worker(
     extra_activities: Sequence[object] = (),
     extra_workflows: Sequence[type] = (),
     replace_notifications: bool = False,
+    sandboxed: bool = True,
 ) -> Worker:
     """The one worker of the product: every workflow and activity on one task queue.
 
     `extra_activities` registered under an existing name replace it (the simulator records
     notifications instead of sending them). The notification activities read the unit directory
     and the contacts file now; the schema must be migrated before the worker runs.
+
+    `sandboxed=False`, for a simulation alone (`simulation.run.simulate`, which says why it
+    is safe there): the workflows run without the SDK's sandbox, each activation on the event
+    loop's own thread rather than handed to a thread and back (the SDK's debug mode, which also
+    drops its deadlock detection).
     """
     database_url = settings.resolved_database_url()
     activities: list[object] = [
@@ -202,6 +209,8 @@ def build_worker(
         task_queue=settings.task_queue,
         workflows=workflows,
         activities=activities,  # type: ignore[arg-type]
+        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
+        debug_mode=not sandboxed,
         activity_executor=executor,
         # No more activities than threads to run them: one waiting for a thread does not
         # heartbeat, and the engine would take it for dead and run it again.

@@ -63,9 +63,16 @@ def local_iso(instant: datetime | None) -> str | None:
     return None if instant is None else in_vietnam(instant).replace(microsecond=0).isoformat()
 
 
+# The days of the week as Vietnamese calendars shorten them, Monday first.
+_SHORT_WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
 def local_display(instant: datetime | None) -> str:
-    """An instant as a person in Vietnam reads it: 'Mon 06/02/2023 17:00'; '-' for none."""
-    return in_vietnam(instant).format("ddd DD/MM/YYYY HH:mm") if instant is not None else "-"
+    """An instant as a person in Vietnam reads it: 'T2 06/02/2023 17:00'; '-' for none."""
+    if instant is None:
+        return "-"
+    local = in_vietnam(instant)
+    return f"{_SHORT_WEEKDAYS[local.weekday()]} {local.format('DD/MM/YYYY HH:mm')}"
 
 
 # An ISO 8601 instant that carries its offset, as the engine writes one into a text (in UTC).

@@ -160,6 +160,11 @@ class MessageBatch:
     """The messages of one task due at one instant, sent by one activity call, in order."""
 
     messages: list[MessageToSend]
+    # The workflow's clock when a local activity sends the batch (marker "local-send"): a local
+    # activity's info carries the worker's wall clock, not Temporal's, and the two part on the
+    # time-skipping test server (activities/notify.py says which one it goes by). None for an
+    # activity, which reads its own start on Temporal's clock.
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)

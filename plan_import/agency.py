@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deadlines.folding import fold as fold_in_place
@@ -151,9 +151,10 @@ def load_agency_directories(folder: Path, known: KnownBodies | None = None) -> l
         return []
     directories = []
     for path in sorted(folder.glob("*.yaml")):
-        directory = load_unit_directory(path)
-        directory.known = known
-        directory.prefix_new_units = True
+        # Made again, not changed in place: how far a cell's names are looked for is worked
+        # out on construction, from the usual bodies' names too ("Bộ Văn hóa, Thể thao và Du
+        # lịch" was cut at its comma in a configured agency's plan).
+        directory = replace(load_unit_directory(path), known=known, prefix_new_units=True)
         directories.append(directory)
     return directories
 

@@ -39,6 +39,7 @@ from models.workflow_messages import (
     ExtensionGrant,
 )
 from notifications.office_hours import CalendarOfYear, next_office_opening
+from plan_import import Correction
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from simulation.clock import start_time_skipping_at
@@ -106,7 +107,10 @@ class SimulationResult:
 class NotificationRecorder:
     """Stands in for `send_notification` and `send_messages` during a simulation: nobody is
     messaged. Given a calendar, it holds messages outside its office hours as the real
-    activity does; without one, every message goes at once."""
+    activity does; without one, every message goes at once.
+
+    Its activities are coroutines: they only note what was asked, in memory, so they run on
+    the worker's event loop rather than being handed to a thread and back."""
 
     def __init__(
         self, office_hours: CalendarOfYear | None = None, dead_units: Sequence[str] = ()
@@ -123,7 +127,7 @@ class NotificationRecorder:
         self._seen: set[str] = set()
 
     @activity.defn(name="send_notification")
-    def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
+    async def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
         """One message (a plan's year summary); outside the office hours given, refused as the
         real activity refuses it, naming the opening."""
         opens = self._opening(activity.info().current_attempt_scheduled_time)
@@ -131,16 +135,15 @@ class NotificationRecorder:
             raise ApplicationError(
                 "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
             )
-        return self._record(request)
+        return self._record(request, activity.info().scheduled_time)
 
-    def _record(self, request: NotificationRequest) -> NotificationOutcome:
+    def _record(self, request: NotificationRequest, sent_at: datetime) -> NotificationOutcome:
         if request.key in self._seen:  # a retried activity: recorded already
             return NotificationOutcome(key=request.key, per_unit={})
         self._seen.add(request.key)
         self.requests.append(request)
         action = TIMELINE_ACTIONS.get(request.kind)
         if action is not None:
-            sent_at = activity.info().scheduled_time
             # A step is sent at its own instant; only a late start's catch-up differs.
             at = (
                 request.scheduled_at
@@ -161,9 +164,10 @@ class NotificationRecorder:
         )
 
     @activity.defn(name="send_messages")
-    def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
+    async def send_messages(self, batch: MessageBatch) -> list[MessageResult]:
         results: list[MessageResult] = []
-        now = activity.info().scheduled_time
+        # A local activity's info has the worker's wall clock: the batch carries Temporal's.
+        now = batch.at or activity.info().scheduled_time
         for message in batch.messages:
             request = message.request
             opens = self._opening(now)
@@ -175,7 +179,7 @@ class NotificationRecorder:
             if dead and not message.last_attempt:
                 results.append(MessageResult(request.key, SendResult.RETRY, error="no answer"))
                 continue
-            self._record(request)
+            self._record(request, now)
             results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
         return results
 
@@ -230,9 +234,14 @@ async def simulated_plan(
     year: int | None = None,
     stand_ins: Sequence[object] = (),
     recorder: NotificationRecorder | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
+    sandboxed: bool = True,
 ) -> AsyncIterator[SimulatedPlan]:
     """The real workflows and activities, a database of their own, and a recorder in place of
-    the notification channels (`stand_ins` replace more of them by name)."""
+    the notification channels (`stand_ins` replace more of them by name). `corrections` and
+    `until` read the plan as `start --set/--until` does; `sandboxed=False` runs the workflows
+    as `simulate` does (see there)."""
     folder = Path(tempfile.mkdtemp(prefix="nhachan-simulation-"))
     sim_settings = settings.model_copy(
         update={
@@ -251,10 +260,17 @@ async def simulated_plan(
                 executor=executor,
                 extra_activities=[*recorder.activities(), *stand_ins],
                 replace_notifications=True,
+                sandboxed=sandboxed,
             )
             async with worker:
                 report = await starting.start_plan(
-                    env.client, sim_settings, plan_path, year=year, with_digest=False
+                    env.client,
+                    sim_settings,
+                    plan_path,
+                    year=year,
+                    with_digest=False,
+                    corrections=corrections,
+                    until=until,
                 )
                 yield SimulatedPlan(env, sim_settings, recorder, report)
 
@@ -267,6 +283,8 @@ async def simulate(
     scenario: list[ScenarioStep],
     settings: Settings,
     year: int | None = None,
+    corrections: Sequence[Correction] = (),
+    until: int | None = None,
 ) -> SimulationResult:
     if end < start:
         raise ScenarioError(f"--to {end.isoformat()} comes before --from {start.isoformat()}")
@@ -274,7 +292,23 @@ async def simulate(
     outside = [step for step in scenario if not first <= step.at < last]
     if outside:
         raise ScenarioError(f"{outside[0].place}: its day is outside --from/--to")
-    async with simulated_plan(plan_path, start_at=first, settings=settings, year=year) as sim:
+    # Without the workflows' sandbox, each activation on the event loop's thread: the sandbox
+    # was about an eighth of a simulated year's CPU, and the hand-over of each activation to a
+    # thread and back waits, on a loaded machine, for the thread to be scheduled (docs/
+    # BENCHMARKS.md). The sandbox keeps a workflow from reaching the clock, I/O or state shared
+    # with other workflows; nothing here relies on it: the same workflow code runs sandboxed in
+    # the product's worker, in the replay tests and in the engine tests' simulations
+    # (`simulated_plan`, sandboxed unless told otherwise), which fail on a call it forbids. The
+    # engine still checks each workflow's commands against its history on every replay.
+    async with simulated_plan(
+        plan_path,
+        start_at=first,
+        settings=settings,
+        year=year,
+        corrections=corrections,
+        until=until,
+        sandboxed=False,
+    ) as sim:
         plan_key = sim.report.plan_key
         result = SimulationResult(
             plan_key=plan_key, database_url=sim.settings.resolved_database_url()

@@ -6,11 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from control import refusal_words
 from deadlines.local_time import local_day
@@ -27,20 +22,9 @@ from web.refusals import Refusal
 from web.task_reading import TaskReading
 from web.units_reading import UnitsReading
 
-WORDS_FILE = Path(__file__).resolve().parent / "words.yaml"
-
-
-@lru_cache(maxsize=1)
-def words() -> dict[str, Any]:
-    loaded = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def say(group: str, phrase: str, **values: object) -> str:
-    """A phrase of words.yaml's `group`, its {names} filled in."""
-    return str(words()[group][phrase]).format(**values)
-
+# Re-exported: the pages take their words from here, the CLI from web.words.
+from web.words import say as say
+from web.words import words as words
 
 # Refusals whose detail is the machine's (a timeout, an address): kept in the API's `detail`
 # and the audit log, never shown in the sentence a person reads.

@@ -52,8 +52,20 @@ class Marker:
 # The generation of a run that took no live marker: the release whose code it runs.
 BASELINE = "1.0.0"
 
-# Oldest first. Empty: 1.0.0 is the baseline.
-LIVE: tuple[Marker, ...] = ()
+# Oldest first.
+LIVE: tuple[Marker, ...] = (
+    Marker(
+        name="local-send",
+        changed=(
+            "a task's messages of one instant are sent by a local activity in the workflow task "
+            "that queued them (a step's timer, an event), not by an activity whose result needs "
+            "a round trip and a workflow task of its own; what a round that answered an update "
+            "queued still goes by the activity, so that no answer waits for a send "
+            "(workflows/sending.py)"
+        ),
+        since="1.1.0",
+    ),
+)
 
 
 def _marker(name: str) -> Marker:

@@ -61,6 +61,39 @@ BATCH_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=3,
 )
+# The same batch as a local activity (marker "local-send"): the worker that runs the workflow
+# task runs the send in it, and its result is recorded with that task's commands, so a step's
+# instant is one workflow task (the timer's) instead of two (the timer's, then the activity's
+# result) and the activity's round trip through the server is gone. What changes in production:
+# - Heartbeat: none reaches the server (a local activity has no heartbeat timeout; the
+#   activity's heartbeat thread, activities/notify.py, beats into the void). What tells the
+#   engine that a worker died mid-send is the workflow task's timeout instead (10 s): the SDK
+#   extends the task while a local activity runs (at 80 % of it, it completes the task and asks
+#   for a new one, "workflow task heartbeating"), so a send that takes the SMTP timeout (15 s a
+#   message) costs a workflow task or two more, and signals and updates that arrive meanwhile
+#   are taken at those boundaries (within about 8 s), not at once.
+# - A worker that dies mid-send: the workflow task times out, the next worker replays the
+#   history, finds no result for the send and runs it again from its first attempt. The log's
+#   claim (notifications/dispatch.py, `claim_for` 30 s) keeps it from sending a row twice: a
+#   row still claimed comes back "not reached yet" and waits its retry on the outbox's timer
+#   (30 s, counted as a failed attempt); a claim found expired is the same uncertain resend
+#   under the same Message-ID as on the activity path.
+# - Retries of a call that failed (not a message's failure: those come back as results): the
+#   SDK retries a local activity in the worker while the backoff is under the threshold, with
+#   the workflow task held open. BATCH_RETRY's backoffs (10 s, 20 s) are above it, so each is a
+#   timer in the history and a new workflow task, as the activity's retries were, and the task
+#   goes on deciding meanwhile.
+# - Quiet hours: unchanged, the activity answers "held until" and the sender waits on a timer.
+#   It decides by the worker's clock (Temporal's, in production), or, on the time-skipping test
+#   server, by the instant the batch carries (activities/notify.py, `_batch_now`): a send run
+#   again after a worker died is not decided by the instant it was first asked at.
+# - Slots: the sends take the worker's local activity slots, beside the projection's writes
+#   (control.runtime.activity_threads sizes the threads for both).
+# - An update's answer goes out with the workflow task that gives it; a local send in that task
+#   would hold it back, so what a round that answered an update queued goes by the activity
+#   (workflows.sending): record first, tell later, the answer never waits for a message.
+LOCAL_RETRY_THRESHOLD = timedelta(seconds=5)
+
 # A single message outside the task workflows (the plan's year summary): quiet hours end the
 # attempt at once (`send_in_office_hours` waits for the opening on a timer); a failed delivery is
 # retried by the policy above.
@@ -365,8 +398,20 @@ async def send_notification(request: NotificationRequest) -> None:
     )
 
 
-async def send_messages(batch: MessageBatch) -> list[MessageResult]:
-    """What each message of `batch` came to (see models.payloads.SendResult)."""
+async def send_messages(batch: MessageBatch, *, local: bool = False) -> list[MessageResult]:
+    """What each message of `batch` came to (see models.payloads.SendResult): by an activity
+    through the server, or (`local`, runs that took the marker "local-send") by a local activity
+    in the workflow task that asked for it (see LOCAL_RETRY_THRESHOLD)."""
+    if local:
+        local_results: list[MessageResult] = await workflow.execute_local_activity(
+            "send_messages",
+            batch,
+            result_type=list[MessageResult],
+            start_to_close_timeout=BATCH_TIMEOUT,
+            retry_policy=BATCH_RETRY,
+            local_retry_threshold=LOCAL_RETRY_THRESHOLD,
+        )
+        return local_results
     results: list[MessageResult] = await workflow.execute_activity(
         "send_messages",
         batch,

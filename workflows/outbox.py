@@ -66,14 +66,16 @@ class Outbox:
         return min((queued.not_before for queued in self.messages), default=None)
 
     @staticmethod
-    def batch(due: list[QueuedMessage]) -> MessageBatch:
+    def batch(due: list[QueuedMessage], at: datetime | None = None) -> MessageBatch:
+        """`at`: the clock the batch is sent at, for a local activity (see MessageBatch)."""
         return MessageBatch(
+            at=at,
             messages=[
                 MessageToSend(
                     request=queued.request, last_attempt=queued.attempts + 1 >= MAX_ATTEMPTS
                 )
                 for queued in due
-            ]
+            ],
         )
 
     def settle(self, queued: QueuedMessage, result: MessageResult | None, now: datetime) -> bool:

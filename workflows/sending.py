@@ -5,6 +5,14 @@ and for the outbox to be empty before ending). Whatever is due goes in one activ
 order it was queued; what comes back held (outside office hours: the activity says until when,
 from the calendar) or failed waits on a durable timer, and meanwhile the main loop goes on
 deciding: nothing the task does waits behind a message.
+
+Runs that took the marker "local-send" send a batch by a local activity, in the workflow task
+that queued it (workflows.notification_calls says what that changes in production): a step's
+instant, or a task's reaction to an event, is then one workflow task, not two. A batch that a
+round answering an update queued (`wake(answering=True)`), or that is due while an update is
+being handled, still goes by the activity: the update's answer leaves with the workflow task
+that gives it, and must not wait for a send. (An update that arrives while a local send runs is
+taken when it ends, or at the SDK's next extension of the workflow task.)
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from models.payloads import MessageResult
     from models.workflow_messages import QueuedMessage
+    from workflows import markers
     from workflows.notification_calls import send_messages
     from workflows.outbox import Outbox
+
+LOCAL_SEND = "local-send"
 
 Settled = Callable[[QueuedMessage, MessageResult | None], None]
 
@@ -33,10 +44,14 @@ class Sender:
         self._settled = settled
         self.busy = False
         self._queued = False
+        # A round that answered an update queued something since the last batch left.
+        self._answering = False
 
-    def wake(self) -> None:
-        """Something was queued: look again now rather than at the next timer."""
+    def wake(self, *, answering: bool = False) -> None:
+        """Something was queued: look again now rather than at the next timer. `answering`: by
+        a round that answers an update (its batch goes by the activity: see above)."""
         self._queued = True
+        self._answering = self._answering or answering
 
     def idle(self) -> bool:
         return not self.busy
@@ -45,11 +60,16 @@ class Sender:
         return not self.busy and not self._outbox()
 
     async def run(self) -> None:
+        # Asked at the run's start already (markers.generation): the same answer throughout.
+        local = markers.taken(LOCAL_SEND)
         while True:
             now = workflow.now()
             outbox = self._outbox()
             due = outbox.due(now)
             if not due:
+                # What an answering round queued is not due yet (held): it leaves later, in a
+                # workflow task that answers nothing.
+                self._answering = False
                 next_at = outbox.next_at()
                 timeout = None if next_at is None else max(next_at - now, timedelta(seconds=1))
                 with contextlib.suppress(TimeoutError):
@@ -58,8 +78,14 @@ class Sender:
                 continue
             self.busy = True
             results: list[MessageResult] = []
+            # An update in flight in this workflow task (its handler waits for the main loop)
+            # would be answered in it too, behind the send: the activity then, as for a round
+            # that answered one.
+            in_workflow_task = local and not self._answering and workflow.all_handlers_finished()
+            self._answering = False
             try:
-                results = await send_messages(outbox.batch(due))
+                batch = outbox.batch(due, at=now if in_workflow_task else None)
+                results = await send_messages(batch, local=in_workflow_task)
             except ActivityError as error:
                 # Not one message's failure but the call's (a worker gone too often): each
                 # counts a failed attempt and is tried again later.

@@ -405,7 +405,8 @@ class TaskWorkflow:
                 message.request, at=message.not_before, action=message.action, detail=message.detail
             )
         self._untold.clear()
-        self._sender.wake()
+        # An update answered in this round: its answer must not wait for the send.
+        self._sender.wake(answering=bool(self._answered))
 
     def _settled(self, message: QueuedMessage, result: MessageResult | None) -> None:
         """A message left the outbox: the history says what it came to."""

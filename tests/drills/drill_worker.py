@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.drills.workflows import DrillSendWorkflow  # noqa: E402
+from tests.drills.workflows import DrillLocalSendWorkflow, DrillSendWorkflow  # noqa: E402
 from worker import main  # noqa: E402
 
 if __name__ == "__main__":
-    main(extra_workflows=(DrillSendWorkflow,))
+    main(extra_workflows=(DrillSendWorkflow, DrillLocalSendWorkflow))

@@ -80,8 +80,8 @@ def test_instants_written_in_a_text_are_shown_in_vietnams_time() -> None:
     detail = "ubnd-tinh-ban-hanh@2026-11-02; due 2026-11-30T16:59:00+00:00"
     assert localized(detail) == "ubnd-tinh-ban-hanh@2026-11-02; due 2026-11-30T23:59:00+07:00"
     assert localized(detail, local_display) == (
-        "ubnd-tinh-ban-hanh@2026-11-02; due Mon 30/11/2026 23:59"
+        "ubnd-tinh-ban-hanh@2026-11-02; due T2 30/11/2026 23:59"
     )
     assert localized("due 2026-12-31T17:00:00.5Z") == "due 2027-01-01T00:00:00+07:00"
     assert localized("no instant, a day 2026-11-02 only") == "no instant, a day 2026-11-02 only"
-    assert local_display(datetime(2026, 11, 30, 16, 59, tzinfo=UTC)) == "Mon 30/11/2026 23:59"
+    assert local_display(datetime(2026, 11, 30, 16, 59, tzinfo=UTC)) == "T2 30/11/2026 23:59"

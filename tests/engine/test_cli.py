@@ -76,3 +76,29 @@ def test_a_scenario_outside_the_span_is_refused_with_its_place(tmp_path: Path) -
     )
     assert result.exit_code == 1
     assert "late.yaml, step 1: its day is outside --from/--to" in result.output
+
+
+def test_a_refused_cell_corrected_in_place_is_simulated(tmp_path: Path) -> None:
+    # As `start --set` reads it: the file stays as issued, the cell is read as corrected.
+    row = "Văn phòng Sở\tCác đơn vị thuộc, trực thuộc Sở\tSau khi UBND tỉnh ban hành"
+    plan = tmp_path / "ke-hoach.txt"
+    text = SEED.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace(row, row.replace("Sau khi UBND tỉnh ban hành", "Quý V")), encoding="utf-8"
+    )
+    span = ["--from", "2023-01-01", "--to", "2023-01-11", "--json"]
+
+    refused = CliRunner().invoke(app, ["simulate", str(plan), *span])
+    assert refused.exit_code == 1
+    assert "(I.2)" in refused.output and "Quý V" in refused.output
+
+    corrected = CliRunner().invoke(
+        app, ["simulate", str(plan), *span, "--set", "I.2:deadline=Tháng 01/2023"]
+    )
+    assert corrected.exit_code == 0, corrected.output
+    document = json.loads(corrected.stdout)
+    i2 = [(e["at"], e["action"]) for e in document["timeline"] if e["task"] == "I.2"]
+    # "Tháng 01/2023": due Tuesday 31/01, its first reminder 10 working days before (after Tết)
+    assert ("2023-01-10T08:00:00+07:00", "reminder") in i2
+    assert {row["task"] for row in document["final"]} >= {"I.2"}
+    assert "Quý V" in plan.read_text(encoding="utf-8")

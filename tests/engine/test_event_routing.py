@@ -69,8 +69,12 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                 )
                 assert sorted(report.started) == CODES
                 # Planned, so that a signal enters a task's history as it comes (one that comes
-                # while a workflow task runs waits for it to end).
-                while planned(settings, report.plan_key) < len(CODES):
+                # while a workflow task runs waits for it to end): the projection is written,
+                # and the workflow task that wrote it has ended (from 1.1.0 it goes on to send
+                # the task's first messages by a local activity).
+                while planned(settings, report.plan_key) < len(CODES) or not all(
+                    [await between_workflow_tasks(env, report.plan_key, code) for code in CODES]
+                ):
                     await asyncio.sleep(0.1)
                 event = EventOccurrence(
                     key=starting.event_subscriptions(
@@ -92,6 +96,19 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 def planned(settings: Settings, plan_key: str) -> int:
     with session_scope(settings.resolved_database_url()) as session:
         return sum(1 for task in list_tasks(session, plan_key=plan_key) if task.status is not None)
+
+
+async def between_workflow_tasks(env: WorkflowEnvironment, plan_key: str, code: str) -> bool:
+    """Whether the task's last workflow task has ended and no other is due."""
+    handle = env.client.get_workflow_handle(task_workflow_id(plan_key, code))
+    steps = {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    }
+    kinds = [event.event_type async for event in handle.fetch_history_events()]
+    ours = [kind for kind in kinds if kind in steps]
+    return bool(ours) and ours[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
 
 
 def attempt(engine: Engine, heartbeat: list[list[str]]) -> ActivityEnvironment:

@@ -3,13 +3,15 @@
 A change that makes one fail would break workflows already running for months: put it behind a
 marker (workflows/markers.py) so that older runs take the old path, then record the new
 generation's histories with `python scripts/record_histories.py` beside the older ones. 1.0.0 is
-the baseline: every history here is of it, and none took a marker.
+the baseline (`<name>.json`, no marker taken); 1.1.0 took "local-send" (`<name>.1.1.0.json`: a
+task's batch of messages by a local activity, but for what a round answering an update queued).
 """
 
 import base64
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
@@ -110,23 +112,55 @@ def test_the_baseline_takes_no_marker_and_later_generations_only_listed_ones() -
         assert patches(path) <= listed, path.stem
 
 
+def _decoded(payloads: dict[str, Any]) -> list[Any]:
+    return [json.loads(base64.b64decode(p["data"])) for p in payloads.get("payloads", [])]
+
+
+def local_activity(event: dict[str, object]) -> dict[str, Any] | None:
+    """What a local activity's marker recorded (its type, attempt...), or None."""
+    marker = event.get("markerRecordedEventAttributes")
+    if not isinstance(marker, dict) or marker.get("markerName") != "core_local_activity":
+        return None
+    [data] = _decoded(marker["details"]["data"])
+    found: dict[str, Any] = data
+    return found
+
+
 def kinds(event: dict[str, object]) -> str:
-    """What an event is, in a word: its attributes' name, an activity by its type."""
+    """What an event is, in a word: its attributes' name, an activity by its type (a local one
+    as `local:<type>`)."""
     for name, value in event.items():
         if name.endswith("EventAttributes"):
             if name == "activityTaskScheduledEventAttributes" and isinstance(value, dict):
                 return f"scheduled:{value['activityType']['name']}"
+            local = local_activity(event)
+            if local is not None:
+                return f"local:{local['activity_type']}"
             return name.removesuffix("EventAttributes")
     return ""
 
 
+# A task's batch of messages, by an activity (the baseline) or a local one (marker local-send).
+SENDS = {"scheduled:send_messages", "local:send_messages"}
+
+
 def batch_instants(event: dict[str, object]) -> list[datetime]:
-    """The instants the messages of a `send_messages` batch were asked for."""
-    scheduled = event["activityTaskScheduledEventAttributes"]
-    assert isinstance(scheduled, dict)
-    [batch] = scheduled["input"]["payloads"]
-    messages = json.loads(base64.b64decode(batch["data"]))["messages"]
-    return [datetime.fromisoformat(m["request"]["scheduled_at"]) for m in messages]
+    """The instants the messages of a `send_messages` batch were asked for: from the activity's
+    input, or from the keys of a local activity's results (its marker keeps no input; a key
+    ends with the instant, workflows.notification_calls.milestone_request)."""
+    scheduled = event.get("activityTaskScheduledEventAttributes")
+    if isinstance(scheduled, dict):
+        [batch] = scheduled["input"]["payloads"]
+        messages = json.loads(base64.b64decode(batch["data"]))["messages"]
+        return [datetime.fromisoformat(m["request"]["scheduled_at"]) for m in messages]
+    marker = event["markerRecordedEventAttributes"]
+    assert isinstance(marker, dict)
+    results = _decoded(marker["details"].get("result", {}))
+    return [
+        datetime.fromisoformat(result["key"].rsplit("/", 1)[1])
+        for found in results
+        for result in found
+    ]
 
 
 def test_an_update_is_answered_before_any_message_it_causes_is_sent() -> None:
@@ -143,16 +177,21 @@ def test_an_update_is_answered_before_any_message_it_causes_is_sent() -> None:
             elif kind == "workflowExecutionUpdateCompleted" and accepted_at:
                 accepted_at.pop(0)
                 checked += 1
-            elif kind == "scheduled:send_messages" and accepted_at:
+            elif kind in SENDS and accepted_at:
                 assert all(at < accepted_at[0] for at in batch_instants(event)), name
     assert checked > 20
 
 
 def sent_batches(found: list[dict[str, object]]) -> int:
-    return sum(1 for event in found if kinds(event) == "scheduled:send_messages")
+    return sum(1 for event in found if kinds(event) in SENDS)
 
 
-def test_held_messages_wait_on_a_timer_not_in_an_activity_retry() -> None:
+# The suffix of each generation's histories (the baseline's have none).
+SUFFIXES = ["" if g == markers.BASELINE else f".{g}" for g in markers.generations()]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_held_messages_wait_on_a_timer_not_in_an_activity_retry(suffix: str) -> None:
     histories = by_name()
     for name in (
         "evidence-at-night-held-over-the-weekend",
@@ -160,25 +199,68 @@ def test_held_messages_wait_on_a_timer_not_in_an_activity_retry() -> None:
         "evidence-held-over-tet",
         "continued-with-its-messages-queued",
     ):
-        found = [kinds(event) for event in histories[name]]
+        found = [kinds(event) for event in histories[name + suffix]]
         # Held (by the activity's answer, or already in the queue the run was given): a timer
         # until the opening, then the send.
         assert any(
-            kind == "timerFired" and "scheduled:send_messages" in found[i : i + 6]
-            for i, kind in enumerate(found)
+            kind == "timerFired" and SENDS & set(found[i : i + 6]) for i, kind in enumerate(found)
         ), name
     # The run that continued as new did so with messages still queued: none sent in it after
     # the evidence (they came back held), and the next run sent them.
-    ended = [kinds(event) for event in histories["continues-as-new-with-messages-queued"]]
+    ended = [kinds(event) for event in histories["continues-as-new-with-messages-queued" + suffix]]
     assert ended[-1] == "workflowExecutionContinuedAsNew"
 
 
-def test_a_dead_channel_is_tried_on_timers_until_given_up() -> None:
-    found = by_name()["dead-channel"]
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_a_dead_channel_is_tried_on_timers_until_given_up(suffix: str) -> None:
+    found = by_name()["dead-channel" + suffix]
     # The first run's batches: the plan's own, the request's attempts, the grant's.
     assert sent_batches(found) >= MAX_ATTEMPTS
     timers = sum(1 for event in found if kinds(event) == "timerFired")
     assert timers >= MAX_ATTEMPTS - 1
+
+
+def commands_of_each_workflow_task(found: list[dict[str, object]]) -> list[list[str]]:
+    """The events each completed workflow task wrote (its commands, markers, update answers)."""
+    tasks: list[list[str]] = []
+    current: list[str] | None = None
+    for event in found:
+        kind = kinds(event)
+        if kind == "workflowTaskCompleted":
+            current = []
+            tasks.append(current)
+        elif kind == "workflowTaskScheduled":
+            current = None
+        elif current is not None:
+            current.append(kind)
+    return tasks
+
+
+def test_from_1_1_0_a_steps_messages_leave_in_the_workflow_task_of_its_timer() -> None:
+    histories = by_name()
+    # A task that only follows its schedule: every batch the baseline sent by an activity (and
+    # a workflow task for its result) is a local activity of the timer's workflow task.
+    before, after = histories["fixed-never-done"], histories["fixed-never-done.1.1.0"]
+    assert sent_batches(before) == sent_batches(after) > 10
+    assert not any(kinds(event) == "scheduled:send_messages" for event in after)
+    workflow_tasks = [
+        sum(1 for event in found if kinds(event) == "workflowTaskCompleted")
+        for found in (before, after)
+    ]
+    assert workflow_tasks[1] == workflow_tasks[0] - sent_batches(before)
+
+
+def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally() -> None:
+    """The answer leaves with its workflow task: that task must not wait for a send."""
+    checked = 0
+    for name, found in by_name().items():
+        if not name.endswith(".1.1.0"):
+            continue
+        for commands in commands_of_each_workflow_task(found):
+            if "workflowExecutionUpdateCompleted" in commands:
+                checked += 1
+                assert "local:send_messages" not in commands, name
+    assert checked > 20
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -5,6 +5,7 @@ years; an agency with its own directory is read with it; `start` refuses what ca
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from sqlmodel import select
 from commands import plan, preview
 from control.starting import PlanNotStartable, load_plan_for_start
 from models.tables import Agency, Unit
-from plan_import import read_plan
+from plan_import import ImportedPlan, read_plan
 from plan_import.agency import agency_directories
+from plan_import.corrections import parse_corrections
 from plan_import.units import (
     BUNDLED_UNITS_FILE,
     UnitDirectoryError,
@@ -25,6 +27,7 @@ from plan_import.units import (
 from settings import get_settings
 from storage.db import session_scope
 from tests.plan_import.cli import as_json, run
+from tests.support.language import foreign_in_text
 
 HERE = Path(__file__).parent
 CP03 = HERE / "corpus" / "CP-03-2025.txt"
@@ -101,6 +104,20 @@ def test_preview_takes_the_flags_of_import(app: typer.Typer, database: str) -> N
     assert [r["code"] for r in as_json(refused)["refused"]] == ["I.4"]
 
 
+def test_the_preview_a_person_reads_is_in_vietnamese(app: typer.Typer, database: str) -> None:
+    result = run(app, "preview", QUANG_NGAI, "--dry-run", "--accept-new-units")
+    assert result.exit_code == 0, result.output
+    # Units and events are named by their codes there (the codes `event` and `--by` take), and
+    # the command that records an event by its name.
+    english = [
+        f
+        for f in foreign_in_text(result.stdout)
+        if f.what == "english" and "scheduler.py" not in f.line
+    ]
+    assert english == []
+    assert "Nhắc hạn" in result.stdout and "Thời điểm" in result.stdout
+
+
 def test_year_never_moves_a_plan_of_several_years(app: typer.Typer, database: str) -> None:
     result = run(app, "import", QUANG_NGAI, "--json", "--year", "2026")
     assert result.exit_code == 1
@@ -148,6 +165,51 @@ groups:
     assert imported.directory is not None and imported.directory.coordinator == "gla-svhttdl"
     new = {unit.code for unit in imported.new_units}
     assert "gla-svhttdl" not in new and "ubnd-gla-stp" in new
+
+
+def test_a_configured_agency_reads_the_usual_bodies_as_a_generated_one_does(
+    tmp_path: Path,
+) -> None:
+    """An agency file naming only who coordinates and who leads: the plan's ministries are the
+    usual bodies still, a name with commas in it whole ("Bộ Văn hóa, Thể thao và Du lịch")."""
+    agencies = tmp_path / "agencies"
+    agencies.mkdir()
+    (agencies / "chinh-phu.yaml").write_text(
+        """
+agency: {code: chinh-phu, name: Chính phủ}
+units:
+  - {code: cp-vpcp, name: Văn phòng Chính phủ, role: coordinator}
+  - {code: cp-ttg, name: Thủ tướng Chính phủ, role: leadership}
+""",
+        encoding="utf-8",
+    )
+    corrections = parse_corrections(
+        [
+            "II.42:deadline=Quý IV/2025",
+            "I.3:coordinating=Bộ Thông tin và Truyền thông, Bộ Khoa học và Công nghệ",
+            "V.108:coordinating=Bộ Khoa học và Công nghệ, Bộ Tài chính",
+        ],
+        by="test",
+        at=datetime(2025, 1, 2, tzinfo=UTC),
+    )
+    configured = read_plan(CP03, agencies_dir=agencies, corrections=corrections)
+    generated = read_plan(CP03, corrections=corrections)
+    assert configured.errors == [] and len(configured.tasks) == 140
+    assert configured.task("V.98").lead_units == ["chinh-phu-bo-vhttdl"]
+    # The same reading, but where the agency file names the unit itself.
+    own = {"cp-vpcp": "chinh-phu-vpcp"}
+
+    def units(plan: ImportedPlan) -> list[tuple[str, list[str], list[str]]]:
+        return [
+            (
+                t.code,
+                [own.get(u, u) for u in t.lead_units],
+                [own.get(u, u) for u in t.coordinating_units],
+            )
+            for t in plan.tasks
+        ]
+
+    assert units(configured) == units(generated)
 
 
 def test_start_refuses_what_cannot_run(tmp_path: Path) -> None:
