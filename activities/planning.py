@@ -27,7 +27,7 @@ from models.workflow_messages import (
     ScheduleRequest,
 )
 from settings import Settings
-from workflows.task_state import planning_until
+from workflows.first_plan import first_steps
 
 
 class PlanningActivities:
@@ -70,12 +70,8 @@ class PlanningActivities:
         calls a task's first run makes, in one (the policy and calendar read once for both)."""
         task = request.task
         calendar, policy = self.calendar(task.year), self.policy(task.task_code)
-        plans: list[MilestonePlan] = []
-        for milestone in self._milestones(task, calendar, policy):
-            until = planning_until(milestone, request.now)
-            steps = schedule_steps(milestone, calendar=calendar, policy=policy, until=until)
-            plans.append(MilestonePlan(milestone=milestone, steps=steps, until=until))
-        return plans
+        milestones = self._milestones(task, calendar, policy)
+        return first_steps(milestones, request.now, calendar=calendar, policy=policy)
 
     @activity.defn(name="schedule_milestone")
     def schedule_milestone(self, request: ScheduleRequest) -> list[ScheduledStep]:

@@ -1,37 +1,51 @@
 """A plan started: its file read and checked as the start needs it (every deadline readable,
 the agency's coordinator and leadership known), stored, and its workflows started: the plan's,
 each task's (a bounded number at a time; running it again starts nothing twice) and the daily
-digest. The CLI, the web app's import, the simulator and the benchmarks start plans here; what
+digest. Each task never planned before is planned here, from the server's time, and the
+projections of all of them written in one transaction with the plan: a task's first run takes
+its plan from its input (workflows/first_plan.py), and is running as soon as an empty workflow
+would be. The CLI, the web app's import, the simulator and the benchmarks start plans here; what
 people then do to a running plan is control/operations.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import Enum
 from pathlib import Path
 
+from google.protobuf.empty_pb2 import Empty
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
-from deadlines import DeadlineRefused, MilestoneKind, plan_milestones
+from deadlines import DeadlineRefused, MilestoneKind, PlannedMilestone, plan_milestones
 from deadlines.local_time import local_instant
 from models.statuses import CLOSED_DISPLAY_STATUSES
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
-from models.workflow_messages import EventSubscription, PlanWorkflowInput, TaskWorkflowInput
+from models.workflow_messages import (
+    EventSubscription,
+    FirstPlan,
+    PlanWorkflowInput,
+    TaskSnapshot,
+    TaskWorkflowInput,
+)
 from plan_import import Correction, ImportedPlan, ImportedTask, read_plan
 from plan_import.units import UnitDirectory, load_unit_directory
 from settings import Settings
 from storage.db import session_scope, upgrade_schema
 from storage.plans import get_plan, list_tasks, mark_plan_started, store_plan
+from storage.progress import save_task_snapshots
 from workflows.digest import DailyDigestInput, DailyDigestWorkflow
+from workflows.first_plan import first_steps, planned_snapshot
 from workflows.plan import PlanWorkflow, plan_workflow_id
 from workflows.search_attributes import initial_search_attributes, plan_search_attributes
 from workflows.task import TaskWorkflow, task_workflow_id
@@ -125,15 +139,17 @@ def load_plan_for_start(
     return imported
 
 
-def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[EventSubscription]:
-    """Which task waits on which event; refuses the whole plan if any deadline is unreadable,
-    so that a start either starts every task or none."""
+def planned_milestones(
+    imported: ImportedPlan, settings: Settings
+) -> dict[str, list[PlannedMilestone]]:
+    """Each task's milestones, by task code; refuses the whole plan if any deadline is
+    unreadable, so that a start either starts every task or none."""
     calendar = settings.working_calendar(imported.year)
-    subscriptions: list[EventSubscription] = []
+    planned: dict[str, list[PlannedMilestone]] = {}
     refused: list[str] = []
     for task in imported.tasks:
         try:
-            milestones = plan_milestones(
+            planned[task.code] = plan_milestones(
                 task.deadline_text,
                 year=imported.year,
                 task_title=task.title,
@@ -144,7 +160,23 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
             )
         except DeadlineRefused as refusal:
             refused.append(f"{task.code}: {refusal}")
-            continue
+    if refused:
+        raise PlanNotStartable("deadlines the engine cannot read: " + "; ".join(refused))
+    return planned
+
+
+def event_subscriptions(
+    imported: ImportedPlan,
+    settings: Settings,
+    planned: dict[str, list[PlannedMilestone]] | None = None,
+) -> list[EventSubscription]:
+    """Which task waits on which event (from `planned`, the tasks' milestones, when given);
+    refuses the whole plan as `planned_milestones` does."""
+    if planned is None:
+        planned = planned_milestones(imported, settings)
+    subscriptions: list[EventSubscription] = []
+    for task in imported.tasks:
+        milestones = planned[task.code]
         keys = {
             (
                 m.event_key,
@@ -160,9 +192,39 @@ def event_subscriptions(imported: ImportedPlan, settings: Settings) -> list[Even
             )
             for key, needs_due, recurring in sorted(keys)
         )
-    if refused:
-        raise PlanNotStartable("deadlines the engine cannot read: " + "; ".join(refused))
     return subscriptions
+
+
+def with_first_plan(
+    task_input: TaskWorkflowInput,
+    milestones: list[PlannedMilestone],
+    settings: Settings,
+    now: datetime,
+) -> tuple[TaskWorkflowInput, TaskSnapshot]:
+    """The task's input carrying its first plan at `now`, and the projection that plan shows
+    (the task's first run writes its own only where it differs: see workflows/first_plan.py)."""
+    plan = FirstPlan(
+        planned_at=now,
+        milestones=first_steps(
+            milestones,
+            now,
+            calendar=settings.working_calendar(task_input.year),
+            policy=settings.policy(task_input.task_code),
+        ),
+    )
+    planned_input = dataclasses.replace(task_input, first_plan=plan)
+    return planned_input, planned_snapshot(planned_input, plan)
+
+
+async def server_now(client: Client) -> datetime:
+    """The server's time, which a task's first run plans from: a time-skipping test server
+    keeps a clock of its own (a simulation starts it in another year); any other server's is
+    this machine's."""
+    try:
+        response = await client.test_service.get_current_time(Empty())
+    except RPCError:
+        return datetime.now(UTC)
+    return response.time.ToDatetime(tzinfo=UTC)
 
 
 def year_summary_at(year: int, settings: Settings) -> datetime:
@@ -204,7 +266,11 @@ async def start_plan(
     if imported is None:
         imported = plan_for_start(settings, path, year=year, corrections=corrections, until=until)
     directory = imported.directory or directory  # the plan's own agency's
-    subscriptions = event_subscriptions(imported, settings)
+    planned = planned_milestones(imported, settings)
+    subscriptions = event_subscriptions(imported, settings, planned)
+    now = await server_now(client)
+    report = StartReport(plan_key=imported.key, year=imported.year)
+    to_start: list[TaskWorkflowInput] = []
     upgrade_schema(settings.resolved_database_url())
     with session_scope(settings.resolved_database_url()) as session:
         store_plan(session, imported=imported, directory=directory)
@@ -214,6 +280,24 @@ async def start_plan(
         stored = get_plan(session, imported.key)
         assert stored is not None  # store_plan
         mark_plan_started(session, stored, now=datetime.now(UTC))
+        # The tasks never planned are planned here, and their projections written at once:
+        # each task's first run then does what an empty workflow does, and writes its own
+        # projection only if the time moved past a step since.
+        snapshots: list[TaskSnapshot] = []
+        for task in imported.tasks:
+            status = stored_status.get(task.code)
+            if status in CLOSED_DISPLAY_STATUSES:
+                report.already_closed.append(task.code)
+                continue
+            task_input = task_workflow_input(imported, task, directory)
+            if status is None:
+                task_input, snapshot = with_first_plan(
+                    task_input, planned[task.code], settings, now
+                )
+                snapshots.append(snapshot)
+            to_start.append(task_input)
+        if snapshots:
+            save_task_snapshots(session, snapshots)
 
     plan = await client.start_workflow(
         PlanWorkflow.run,
@@ -240,13 +324,6 @@ async def start_plan(
     if with_digest:
         await ensure_daily_digest(client, settings)
 
-    report = StartReport(plan_key=imported.key, year=imported.year)
-    to_start: list[TaskWorkflowInput] = []
-    for task in imported.tasks:
-        if stored_status.get(task.code) in CLOSED_DISPLAY_STATUSES:
-            report.already_closed.append(task.code)
-            continue
-        to_start.append(task_workflow_input(imported, task, directory))
     if on_progress is not None:
         on_progress(0, len(to_start))
     # Started concurrently, a bounded number at a time: one by one, each start waits a round

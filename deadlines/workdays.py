@@ -60,6 +60,9 @@ class WorkingCalendar:
         self._law = holidays.country_holidays("VN", observed=True, language="vi")
         self._lock = threading.Lock()
         self._ready: set[int] = set()
+        # Each day's answer once its year is final (see _prepare): planning a task asks about
+        # the same days hundreds of times, and the package's answer was most of its time.
+        self._working: dict[date, bool] = {}
         decided = _without_clashes(decisions)
         for year in sorted({d.year + step for d in decided for step in (-1, 0, 1)}):
             self._prepare(year)
@@ -102,8 +105,11 @@ class WorkingCalendar:
     # -------------------------------------------------------------- days
 
     def is_working_day(self, day: date) -> bool:
-        self._prepare(day.year)
-        return self._law.is_working_day(day)
+        known = self._working.get(day)
+        if known is None:
+            self._prepare(day.year)
+            known = self._working[day] = self._law.is_working_day(day)
+        return known
 
     def is_day_off(self, day: date) -> bool:
         return not self.is_working_day(day)

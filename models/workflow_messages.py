@@ -183,6 +183,10 @@ class TaskWorkflowInput:
     # The code of the plan's agency, for the task's search attribute (NhachanAgency); None in
     # inputs recorded before it was added.
     agency: str | None = None
+    # The task's first plan as the starter computed it (whose projection it wrote): the first
+    # run takes it instead of asking `plan_task`. None in inputs recorded before it was added,
+    # on continue-as-new, and when the starter did not write the task's projection.
+    first_plan: FirstPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,15 @@ class MilestonePlan:
     milestone: PlannedMilestone
     steps: list[ScheduledStep]
     until: datetime
+
+
+@dataclass(frozen=True)
+class FirstPlan:
+    """A task's milestones and the first steps of each as planned at `planned_at` (what
+    `plan_task` answers for that instant), and the projection the starter wrote from them."""
+
+    planned_at: datetime
+    milestones: list[MilestonePlan]
 
 
 @dataclass(frozen=True)

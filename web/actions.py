@@ -64,10 +64,18 @@ class EngineLate(EngineUnavailable):
 
 
 class EngineActions:
-    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: Client | None = None,
+        *,
+        answer_within: float = ANSWER_WITHIN,
+    ) -> None:
         self._settings = settings
         self._client = client
         self._lock = asyncio.Lock()
+        # How long a page waits for an update's answer (a test of the late engine waits less).
+        self._answer_within = answer_within
 
     async def client(self) -> Client:
         if self._client is None:
@@ -82,9 +90,10 @@ class EngineActions:
         return self._client
 
     async def _call(
-        self, action: Callable[[Client], Awaitable[T]], *, within: float = ANSWER_WITHIN
+        self, action: Callable[[Client], Awaitable[T]], *, within: float | None = None
     ) -> T:
         client = await self.client()
+        within = self._answer_within if within is None else within
         try:
             return await asyncio.wait_for(action(client), timeout=within)
         except WorkflowUpdateFailedError as error:

@@ -52,6 +52,8 @@ class Marker:
 # The generation of a run that took no live marker: the release whose code it runs.
 BASELINE = "1.0.0"
 
+FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
+
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
     Marker(
@@ -62,6 +64,16 @@ LIVE: tuple[Marker, ...] = (
             "a round trip and a workflow task of its own; what a round that answered an update "
             "queued still goes by the activity, so that no answer waits for a send "
             "(workflows/sending.py)"
+        ),
+        since="1.1.0",
+    ),
+    Marker(
+        name=FIRST_PLAN_FROM_THE_STARTER,
+        changed=(
+            "a task's first run takes the first plan its input carries (the starter planned "
+            "every task of the plan and wrote their projections in one transaction) instead of "
+            "asking the plan_task local activity, and writes its projection only if it differs "
+            "from the starter's: a task is running sooner after its start"
         ),
         since="1.1.0",
     ),

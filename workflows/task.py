@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.first_plan as first_plan
     import workflows.markers as markers
     import workflows.search_attributes as sa
     import workflows.task_views as views
@@ -203,7 +204,9 @@ class TaskWorkflow:
                 await workflow.wait_condition(self._sender.idle)
                 if self._inbox or self._pending_events or not workflow.all_handlers_finished():
                     continue
-                workflow.continue_as_new(dataclasses.replace(input, state=self._task.state))
+                workflow.continue_as_new(
+                    dataclasses.replace(input, state=self._task.state, first_plan=None)
+                )
 
     async def _end_round(self) -> None:
         """The projection is written, then the round's messages are queued for the sender, then
@@ -256,19 +259,7 @@ class TaskWorkflow:
         return self._task.state.status is TaskStatus.ACTIVE
 
     async def _begin(self) -> None:
-        request = PlanTaskRequest(
-            task_code=self._input.task_code,
-            title=self._input.title,
-            deadline_text=self._input.deadline_text,
-            year=self._input.year,
-            written_year=self._input.written_year,
-            last_year=self._input.last_year,
-        )
-        # Each milestone's first steps, asked for with the milestones in one call.
-        plans = await compute(
-            "plan_task", FirstPlanRequest(task=request, now=workflow.now()), list[MilestonePlan]
-        )
-        first_steps = {plan.milestone.key: plan for plan in plans}
+        plans = await self._first_plan()
         self._task.start([plan.milestone for plan in plans])
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
@@ -277,19 +268,17 @@ class TaskWorkflow:
             )
             self._pending_events.extend(known)
             await self._apply_events()
+        # Milestones the first plan has not planned (none so far): their steps asked for now.
+        planned = {plan.milestone.key for plan in plans}
         for milestone in list(self._task.state.milestones):
-            if not milestone.steps and milestone.planned_until is None:
-                first = first_steps.get(milestone.key)
-                if first is None:
-                    await self._plan_steps(milestone, after=None)
-                else:
-                    self._task.set_steps(milestone, first.steps, first.until)
-        self._task.advance_statuses()
+            unplanned = not milestone.steps and milestone.planned_until is None
+            if unplanned and milestone.key not in planned:
+                await self._plan_steps(milestone, after=None)
         # A task started late sends none of the steps it missed: its lead units and the
         # coordinator are told where it stands, once, after the projection is written (the
         # message lists the milestones as recorded, and the leadership's reports count them).
         now = workflow.now()
-        missed = [m.key for m in self._task.state.milestones if self._task.skip_missed(m, now)]
+        missed = first_plan.settle(self._task, plans, now)
         if not missed:
             return
         most_urgent = next(m for m in self._task.unfinished() if m.key in missed)
@@ -302,6 +291,31 @@ class TaskWorkflow:
                 tag="started-late",
                 milestone=most_urgent,
             )
+        )
+
+    async def _first_plan(self) -> list[MilestonePlan]:
+        """Each milestone's first steps: the starter's plan when the input carries one still
+        good now (the projection shows it already: the first round writes its own only if it
+        differs), else asked for with the milestones in one call."""
+        first = self._input.first_plan
+        now = workflow.now()
+        if (
+            first is not None
+            and markers.taken(markers.FIRST_PLAN_FROM_THE_STARTER)
+            and first_plan.usable(first, now)
+        ):
+            self._published = views.published(first_plan.planned_snapshot(self._input, first))
+            return list(first.milestones)
+        request = PlanTaskRequest(
+            task_code=self._input.task_code,
+            title=self._input.title,
+            deadline_text=self._input.deadline_text,
+            year=self._input.year,
+            written_year=self._input.written_year,
+            last_year=self._input.last_year,
+        )
+        return await compute(
+            "plan_task", FirstPlanRequest(task=request, now=now), list[MilestonePlan]
         )
 
     def _should_continue_as_new(self) -> bool:
@@ -748,13 +762,7 @@ class TaskWorkflow:
         if searchable != self._searchable:
             self._searchable = searchable
             workflow.upsert_search_attributes(sa.task_updates(snapshot, next_due, self._generation))
-        published: tuple[object, ...] = (
-            snapshot.display_status,
-            tuple(snapshot.lead_units),
-            tuple((m.key, m.status, m.due, m.closed_at) for m in snapshot.milestones),
-        )
-        # The next step too: `status` must not show one that has already happened.
-        published = (*published, snapshot.next_action)
+        published = views.published(snapshot)
         if published != self._published:
             self._published = published
             await tell_locally("record_task_state", snapshot)

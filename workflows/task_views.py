@@ -99,3 +99,14 @@ def snapshot(input: TaskWorkflowInput, state: TaskState) -> TaskSnapshot:
         display_status=display_status(state),
         closing_reason=state.closing_reason,
     )
+
+
+def published(snapshot: TaskSnapshot) -> tuple[object, ...]:
+    """What of a snapshot the projection shows: a task writes its projection when this
+    changed. The next step too: `status` must not show one that has already happened."""
+    return (
+        snapshot.display_status,
+        tuple(snapshot.lead_units),
+        tuple((m.key, m.status, m.due, m.closed_at) for m in snapshot.milestones),
+        snapshot.next_action,
+    )

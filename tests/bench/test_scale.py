@@ -24,6 +24,8 @@ KEYS = {
     "ratio",
     "planned_ratio",
     "planned_s",
+    "anchor_cpu_s",
+    "plan_cpu_s",
     "rss_mb",
     "fanout_tasks",
     "fanout_s",
@@ -87,6 +89,7 @@ def test_a_tiny_run_prints_the_table_and_the_json_last(tmp_path: Path) -> None:
     assert figures["tasks"] == 8 and figures["fanout_tasks"] == 8
     assert figures["planned_s"] > 0 and figures["fanout_s"] > 0 and figures["rss_mb"] > 0
     assert figures["planned_ratio"] > 0 and figures["fanout_anchor_s"] > 0
+    assert figures["plan_cpu_s"] > 0 and figures["anchor_cpu_s"] > 0
     assert figures["lateness_p99_s"] is not None
     assert any(line.startswith("(a) plan `start`") for line in lines)
     assert not any("failed" in line or "unsent" in line for line in lines)

@@ -14,19 +14,18 @@ The drills are independent (each its own database, SMTP server, task queue and w
 dev server shared but the restart drill's) and run at the same time, so that the suite takes
 about as long as its longest drill (a worker's death is noticed by its heartbeat timeout, 20 s,
 and retried after the retry policy's first interval, 30 s). Every wait follows from those
-figures, with room for a loaded machine (harness.patience). They run twice: on SQLite files,
-and on PostgreSQL databases (what docker-compose deploys). Measures are printed (`-s`).
+figures, with room for a loaded machine (harness.patience). They run on SQLite files and on
+PostgreSQL databases (what docker-compose deploys), both at once. Measures are printed (`-s`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -369,23 +368,36 @@ DRILLS: dict[str, Callable[[DrillProduct], Awaitable[dict[str, Any]]]] = {
 }
 
 
+@pytest.fixture(scope="module")
+async def every_drill(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Every drill at once on each application database, both databases at the same time: a
+    SQLite file each, and a PostgreSQL database each on one server (what docker-compose
+    deploys). The drills wait mostly on the engine's timeouts, so twelve take about as long as
+    six."""
+    with private_postgres() as server:
+        databases = {
+            "sqlite": dict.fromkeys(DRILLS, ""),
+            "postgresql": {name: create_database(server, name) for name in DRILLS},
+        }
+        runs = await asyncio.gather(
+            *(
+                _drills(tmp_path_factory.mktemp(f"drills-{kind}"), urls)
+                for kind, urls in databases.items()
+            )
+        )
+    return dict(zip(databases, runs, strict=True))
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def drills(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[dict[str, Any]]:
-    """Every drill at once, on the application database of the parameter: a SQLite file each,
-    or a PostgreSQL database each on one server (what docker-compose deploys)."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "postgresql":
-            server = stack.enter_context(private_postgres())
-            databases = {name: create_database(server, name) for name in DRILLS}
-        else:
-            databases = dict.fromkeys(DRILLS, "")
-        async for results in _drills(tmp_path_factory.mktemp(f"drills-{request.param}"), databases):
-            yield results
+def drills(
+    request: pytest.FixtureRequest, every_drill: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The drills' outcomes on the application database of the parameter."""
+    results: dict[str, Any] = every_drill[request.param]
+    return results
 
 
-async def _drills(root: Path, databases: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+async def _drills(root: Path, databases: dict[str, str]) -> dict[str, Any]:
     shared = DevServer(root / "temporal")
     shared.start()
     products: dict[str, DrillProduct] = {}
@@ -420,8 +432,8 @@ async def _drills(root: Path, databases: dict[str, str]) -> AsyncIterator[dict[s
         product.close()
         product.server.kill()
     shared.kill()
-    print(f"\nthe drills took {took:.0f} s together")
-    yield results
+    print(f"\nthe drills on {root.name} took {took:.0f} s together")
+    return results
 
 
 def _report(drills: dict[str, Any], name: str) -> None:

@@ -14,8 +14,8 @@ from temporalio.client import Client
 
 from control import starting
 from control.runtime import start_dev_server
-from settings import PROJECT_ROOT, Settings, get_settings
-from tests.notifications.servers import free_port
+from settings import PROJECT_ROOT, Settings
+from tests.support.engine import deployment_settings
 from workflows import search_attributes as sa
 from workflows.plan import plan_workflow_id
 
@@ -26,15 +26,8 @@ QNG_PLAN = "svhttdl-quang-ngai-cdvhttdl-2025-2026-46"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return get_settings().model_copy(
-        update={
-            "var_dir": tmp_path / "var",
-            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "task_queue": "nhachan-agencies",
-            "agencies_dir": DATA / "agencies",
-        }
+    return deployment_settings(
+        tmp_path, task_queue="nhachan-agencies", agencies_dir=DATA / "agencies"
     )
 
 

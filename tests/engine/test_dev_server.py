@@ -34,7 +34,7 @@ from settings import Settings, get_settings
 from simulation.real_clock import OfficeWindow, office_window, write_calendar
 from simulation.run import NotificationRecorder
 from storage.db import session_scope
-from tests.notifications.servers import free_port
+from tests.support.engine import deployment_settings, eventually, plan_csv, policy_at
 from workflows import search_attributes as sa
 
 # The deadline's distance from the start: the plan starts, an event, evidence, then the timer.
@@ -49,33 +49,20 @@ def office() -> OfficeWindow:
 @pytest.fixture
 def settings(tmp_path: Path, office: OfficeWindow) -> Settings:
     calendar = write_calendar(tmp_path / "calendar", office.days(), name="test day")
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        'reminders: {at: "00:00"}\nescalations: {at: "00:00"}\n'
-        'check_ins: {at: "00:00"}\nnudges: {at: "00:00"}\n',
-        encoding="utf-8",
-    )
-    plan = tmp_path / "plan.csv"
-    plan.write_text(
-        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
-        "I. CHỈ ĐẠO,,,,,\n"
+    plan = plan_csv(
+        tmp_path,
+        "I. CHỈ ĐẠO",
         "1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
         f"2,Báo cáo nhanh,Ban Tôn giáo,,{office.deadline_text()},\n",
-        encoding="utf-8",
     )
-    return get_settings().model_copy(
-        update={
-            "var_dir": tmp_path / "var",
-            "database_url": f"sqlite:///{tmp_path / 'nhachan.db'}",
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "task_queue": "nhachan-e2e",
-            "calendar_dir": calendar,
-            "policy_file": policy,
-            "plan_file": plan,
-            "office_opens": office.opens,
-            "office_closes": office.closes,
-        }
+    return deployment_settings(
+        tmp_path,
+        task_queue="nhachan-e2e",
+        calendar_dir=calendar,
+        policy_file=policy_at(tmp_path),
+        plan_file=plan,
+        office_opens=office.opens,
+        office_closes=office.closes,
     )
 
 
@@ -106,14 +93,6 @@ def task_status(settings: Settings, task_code: str) -> str | None:
     with session_scope(settings.resolved_database_url()) as session:
         row = session.exec(select(Task).where(Task.code == task_code)).first()
         return row.status if row else None
-
-
-async def eventually(check: object, *, seconds: float = 120) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not check():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.5)
 
 
 async def test_a_plan_runs_on_the_dev_server_and_survives_a_restart(

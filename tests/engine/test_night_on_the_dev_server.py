@@ -25,8 +25,8 @@ from notifications.office_hours import next_office_opening
 from scheduler import app
 from settings import Settings, get_settings
 from storage.db import session_scope, upgrade_schema
-from tests.engine.test_dev_server import eventually, milestone_status
-from tests.notifications.servers import free_port
+from tests.engine.test_dev_server import milestone_status
+from tests.support.engine import deployment_settings, eventually, plan_csv, policy_at
 from workflows import markers
 from workflows import search_attributes as sa
 
@@ -58,34 +58,14 @@ def night_settings(folder: Path, tasks: str) -> Settings:
         f"  - {{date: {today.isoformat()}, name: test day, decision: the test}}\n",
         encoding="utf-8",
     )
-    at = opens.strftime("%H:%M")
-    policy = folder / "policy.yaml"
-    policy.write_text(
-        "".join(
-            f'{kind}: {{at: "{at}"}}\n'
-            for kind in ("reminders", "escalations", "check_ins", "nudges")
-        ),
-        encoding="utf-8",
-    )
-    plan = folder / "plan.csv"
-    plan.write_text(
-        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
-        "I. CHỈ ĐẠO,,,,,\n" + tasks,
-        encoding="utf-8",
-    )
-    return get_settings().model_copy(
-        update={
-            "var_dir": folder / "var",
-            "database_url": f"sqlite:///{folder / 'nhachan.db'}",
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "task_queue": "nhachan-night",
-            "calendar_dir": calendar,
-            "policy_file": policy,
-            "plan_file": plan,
-            "office_opens": opens,
-            "office_closes": closes,
-        }
+    return deployment_settings(
+        folder,
+        task_queue="nhachan-night",
+        calendar_dir=calendar,
+        policy_file=policy_at(folder, opens.strftime("%H:%M")),
+        plan_file=plan_csv(folder, "I. CHỈ ĐẠO", tasks),
+        office_opens=opens,
+        office_closes=closes,
     )
 
 

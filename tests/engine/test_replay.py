@@ -4,7 +4,8 @@ A change that makes one fail would break workflows already running for months: p
 marker (workflows/markers.py) so that older runs take the old path, then record the new
 generation's histories with `python scripts/record_histories.py` beside the older ones. 1.0.0 is
 the baseline (`<name>.json`, no marker taken); 1.1.0 took "local-send" (`<name>.1.1.0.json`: a
-task's batch of messages by a local activity, but for what a round answering an update queued).
+task's batch of messages by a local activity, but for what a round answering an update queued)
+and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`).
 """
 
 import base64

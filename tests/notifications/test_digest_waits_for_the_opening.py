@@ -4,21 +4,17 @@ and the digest goes out then, once. Nothing is held in an activity's retry."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Worker
 
 from deadlines.local_time import local_day
 from models.tables import NotificationStatus
-from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from notifications.office_hours import next_office_opening
 from simulation.clock import start_time_skipping_at
-from storage.db import session_scope
-from storage.notifications import find_log, notification_history
 from tests.notifications.conftest import Product, notification, run_activity
-from workflows.digest import DailyDigestInput, DailyDigestWorkflow
+from tests.notifications.test_digest_workflow import digest_rows, digest_running
+from workflows.digest import DailyDigestInput
 
 # Wednesday 01/03/2023 05:00 in Vietnam: a working day, the office not open yet.
 START = datetime(2023, 2, 28, 22, 0, tzinfo=UTC)
@@ -49,24 +45,12 @@ async def test_a_digest_due_before_the_opening_waits_on_a_timer_and_goes_out_onc
     }
     env = await start_time_skipping_at(START)
     async with env:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            async with Worker(
-                env.client,
-                task_queue="digest-opening-test",
-                workflows=[DailyDigestWorkflow],
-                activities=product.notify.all(),
-                activity_executor=executor,
-            ):
-                handle = await env.client.start_workflow(
-                    DailyDigestWorkflow.run,
-                    # An hour before the opening.
-                    DailyDigestInput(digest_time=time(6, 0), days_per_run=2),
-                    id=DAILY_DIGEST_WORKFLOW_ID,
-                    task_queue="digest-opening-test",
-                )
-                await env.sleep(opening + timedelta(hours=1) - START)
-                history = await handle.fetch_history()
-                await handle.terminate("the test is over")
+        # An hour before the opening.
+        daily = DailyDigestInput(digest_time=time(6, 0), days_per_run=2)
+        async with digest_running(env, product, daily) as handle:
+            await env.sleep(opening + timedelta(hours=1) - START)
+            history = await handle.fetch_history()
+            await handle.terminate("the test is over")
 
     # Refused once at 06:00 (quiet hours end the attempt at once), then a timer, then the send.
     first, second = scheduled(history, "send_daily_digests")[:2]
@@ -79,9 +63,7 @@ async def test_a_digest_due_before_the_opening_waits_on_a_timer_and_goes_out_onc
     )
     [digest] = product.outbox_files("vp")
     assert "[Tổng hợp hằng ngày]" in digest.read_text(encoding="utf-8")
-    with session_scope(product.database_url) as session:
-        rows = [r for r in notification_history(session) if r.kind == "digest"]
-        held_row = find_log(session, key=f"{held.key}|van-phong")
+    rows, held_row = digest_rows(product, held)
     assert held_row is not None and held_row.status is NotificationStatus.SENT
     [row] = rows
     assert row.status is NotificationStatus.SENT

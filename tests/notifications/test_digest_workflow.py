@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from deadlines.local_time import local_day, local_instant
-from models.tables import NotificationStatus
+from models.payloads import NotificationRequest
+from models.tables import NotificationLog, NotificationStatus
 from models.workflow_ids import DAILY_DIGEST_WORKFLOW_ID
 from settings import DATA_DIR, get_settings, load_calendar
 from simulation.clock import start_time_skipping_at
@@ -30,6 +35,37 @@ from workflows.digest import DailyDigestInput, DailyDigestWorkflow
 
 # The office opening of the settings the tests run with (07:30 unless NHACHAN_OFFICE_OPENS).
 OPENS = get_settings().office_opens
+
+
+@asynccontextmanager
+async def digest_running(
+    env: WorkflowEnvironment, product: Product, digest: DailyDigestInput
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """The daily digest workflow started on `env`, run by a worker with the product's real
+    notification activities for as long as the block lasts."""
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with Worker(
+            env.client,
+            task_queue="digest-test",
+            workflows=[DailyDigestWorkflow],
+            activities=product.notify.all(),
+            activity_executor=executor,
+        ):
+            yield await env.client.start_workflow(
+                DailyDigestWorkflow.run,
+                digest,
+                id=DAILY_DIGEST_WORKFLOW_ID,
+                task_queue="digest-test",
+            )
+
+
+def digest_rows(
+    product: Product, held: NotificationRequest
+) -> tuple[list[NotificationLog], NotificationLog | None]:
+    """The log's digest rows, and the row of the message `held` for the digest of van-phong."""
+    with session_scope(product.database_url) as session:
+        rows = [r for r in notification_history(session) if r.kind == "digest"]
+        return rows, find_log(session, key=f"{held.key}|van-phong")
 
 
 async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
@@ -56,32 +92,18 @@ async def test_the_digest_goes_out_once_on_a_working_day_inside_office_hours(
             "van-phong": "queued"
         }
 
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            async with Worker(
-                env.client,
-                task_queue="digest-test",
-                workflows=[DailyDigestWorkflow],
-                activities=product.notify.all(),
-                activity_executor=executor,
-            ):
-                handle = await env.client.start_workflow(
-                    DailyDigestWorkflow.run,
-                    DailyDigestInput(digest_time=time(8, 0), days_per_run=3),
-                    id=DAILY_DIGEST_WORKFLOW_ID,
-                    task_queue="digest-test",
-                )
-                # Long enough to hold a working day even when it starts on the eve of Tết.
-                await env.sleep(timedelta(days=12))
-                description = await handle.describe()
-                await handle.terminate("the test is over")
+        daily = DailyDigestInput(digest_time=time(8, 0), days_per_run=3)
+        async with digest_running(env, product, daily) as handle:
+            # Long enough to hold a working day even when it starts on the eve of Tết.
+            await env.sleep(timedelta(days=12))
+            description = await handle.describe()
+            await handle.terminate("the test is over")
 
     # Three days a run, twelve days slept: the workflow has continued as new.
     assert description.run_id != handle.first_execution_run_id
     [digest] = product.outbox_files("vp")
     assert "[Tổng hợp hằng ngày] 1 việc cần chú ý" in digest.read_text(encoding="utf-8")
-    with session_scope(product.database_url) as session:
-        rows = [r for r in notification_history(session) if r.kind == "digest"]
-        held_row = find_log(session, key=f"{held.key}|van-phong")
+    rows, held_row = digest_rows(product, held)
     [row] = rows
     assert held_row is not None and held_row.status is NotificationStatus.SENT
     day = date.fromisoformat(row.key.removeprefix("digest/").split("|")[0])

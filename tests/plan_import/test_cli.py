@@ -6,31 +6,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
 from sqlmodel import select
-from typer.testing import CliRunner, Result
 
 from commands import plan
 from models.tables import Plan
-from settings import PROJECT_ROOT, get_settings
+from settings import PROJECT_ROOT
 from storage.db import session_scope
+from tests.plan_import.cli import as_json, run
 from tests.plan_import.seed_table import EXPECTED_TASKS, SEED
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'var' / 'nhachan.db'}"
-    monkeypatch.setenv("NHACHAN_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +25,6 @@ def app() -> typer.Typer:
     app = typer.Typer()
     plan.register(app)
     return app
-
-
-def run(app: typer.Typer, *args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def as_json(result: Result) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
 
 
 def stored_plans(url: str) -> list[str]:

@@ -14,10 +14,11 @@ from sqlmodel import select
 from models.tables import Task
 from plan_import import CorrectionError, parse_corrections, read_plan
 from storage.db import session_scope
+from tests.plan_import.cli import as_json, run
 from tests.plan_import.test_bad_input import plan_text
-from tests.plan_import.test_cli import app, as_json, database, run, stored_plans
+from tests.plan_import.test_cli import app, stored_plans
 
-__all__ = ["app", "database"]  # the fixtures, used by name
+__all__ = ["app"]  # the fixture, used by name
 
 ROWS = [
     ["I", "CÔNG TÁC CHỈ ĐẠO", "", "", "", ""],

@@ -5,16 +5,12 @@ years; an agency with its own directory is read with it; `start` refuses what ca
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
 from sqlmodel import select
-from typer.testing import CliRunner, Result
 
 from commands import plan, preview
 from control.starting import PlanNotStartable, load_plan_for_start
@@ -30,22 +26,13 @@ from plan_import.units import (
 )
 from settings import get_settings
 from storage.db import session_scope
+from tests.plan_import.cli import as_json, run
 from tests.support.language import foreign_in_text
 
-runner = CliRunner()
 HERE = Path(__file__).parent
 CP03 = HERE / "corpus" / "CP-03-2025.txt"
 QUANG_NGAI = HERE / "synthetic" / "SVHTTDL-QNG-2025-2030.txt"
 GIA_LAI = HERE / "synthetic" / "UBND-GLA-den-2030.txt"
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'var' / 'nhachan.db'}"
-    monkeypatch.setenv("NHACHAN_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +41,6 @@ def app() -> typer.Typer:
     plan.register(app)
     preview.register(app)
     return app
-
-
-def run(app: typer.Typer, *args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def as_json(result: Result) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
 
 
 def test_a_new_agencys_plan_imports_with_no_flag(app: typer.Typer, database: str) -> None:

@@ -10,7 +10,6 @@ opening)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import smtplib
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
+from functools import partial
 
 import pytest
 import pytest_asyncio
@@ -33,12 +33,13 @@ from models.tables import Milestone, ReceivedReply, ReplyState, Task
 from notifications.channels import register_outbox
 from replies.handling import ReplyDesk
 from replies.mailbox import MailboxReader, read_inbox_url
-from settings import Settings, get_settings
+from settings import Settings
 from simulation.real_clock import office_window, write_calendar
 from storage.db import session_scope
 from storage.replies import find_reply
 from tests.notifications.servers import ZaloApi
-from tests.support.mailserver import MAILBOX, MailSystem, free_port, mail_system
+from tests.support.engine import deployment_settings, eventually, plan_csv, policy_at
+from tests.support.mailserver import MAILBOX, MailSystem, mail_system
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 UNIT = "ban-ton-giao"
@@ -74,21 +75,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem, zalo: Z
     due = window.day
     days = [local_day(datetime.now(UTC)), *window.days()]
     calendar = write_calendar(folder / "calendar", days, name="test day")
-    policy = folder / "policy.yaml"
-    policy.write_text(
-        'reminders: {at: "00:00"}\nescalations: {at: "00:00"}\n'
-        'check_ins: {at: "00:00"}\nnudges: {at: "00:00"}\n',
-        encoding="utf-8",
-    )
     rows = "".join(
         f"{n},Báo cáo số {n},Ban Tôn giáo,,ngày {due.day}/{due.month}/{due.year},\n"
         for n in range(1, TASKS + 1)
-    )
-    plan = folder / "plan.csv"
-    plan.write_text(
-        "STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú\n"
-        "I. BÁO CÁO,,,,,\n" + rows,
-        encoding="utf-8",
     )
     contacts = folder / "contacts.yaml"
     contacts.write_text(
@@ -96,25 +85,20 @@ def settings(tmp_path_factory: pytest.TempPathFactory, mail: MailSystem, zalo: Z
         f"  cchc-vtlt: ['{mail.mailto(COORDINATOR_ADDRESS)}']\n",
         encoding="utf-8",
     )
-    return get_settings().model_copy(
-        update={
-            "var_dir": folder / "var",
-            "database_url": f"sqlite:///{folder / 'nhachan.db'}",
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "task_queue": "nhachan-replies",
-            "calendar_dir": calendar,
-            "policy_file": policy,
-            "plan_file": plan,
-            "contacts": contacts,
-            "office_opens": time(0, 0),
-            "office_closes": time(23, 59, 59),
-            "reply_address": MAILBOX,
-            "inbox_url": mail.dovecot.inbox_url,
-            "reply_sender": mail.mailto(),
-            "zalo_bot_token": ZALO_BOT,
-            "zalo_api_base": zalo.base,
-        }
+    return deployment_settings(
+        folder,
+        task_queue="nhachan-replies",
+        calendar_dir=calendar,
+        policy_file=policy_at(folder),
+        plan_file=plan_csv(folder, "I. BÁO CÁO", rows),
+        contacts=contacts,
+        office_opens=time(0, 0),
+        office_closes=time(23, 59, 59),
+        reply_address=MAILBOX,
+        inbox_url=mail.dovecot.inbox_url,
+        reply_sender=mail.mailto(),
+        zalo_bot_token=ZALO_BOT,
+        zalo_api_base=zalo.base,
     )
 
 
@@ -222,7 +206,7 @@ async def world(settings: Settings, mail: MailSystem, zalo: ZaloApi) -> AsyncIte
                 assert len(report.started) == TASKS
                 found = World(settings, mail, env.client, report.plan_key, zalo)
                 for n in range(1, TASKS + 1):
-                    await eventually(lambda n=n: _planned(found, f"I.{n}"))
+                    await eventually(partial(_planned, found, f"I.{n}"))
                 yield found
 
 
@@ -238,15 +222,6 @@ def _planned(world: World, task_code: str) -> bool:
         return world.milestone(task_code).status is not None
     except AssertionError:
         return False
-
-
-async def eventually(check: object, *, seconds: float = 120) -> None:
-    """Until `check()` is true; the wait covers a loaded machine's worker and dev server."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not check():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.3)
 
 
 def is_open(status: MilestoneStatus | None) -> bool:

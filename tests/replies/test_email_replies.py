@@ -30,9 +30,9 @@ from tests.replies.conftest import (
     UNIT,
     UNIT_ADDRESS,
     World,
-    eventually,
     is_open,
 )
+from tests.support.engine import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -9,7 +9,8 @@ import pytest
 from control.replies import received_replies
 from models.tables import ReplyState
 from replies.zalo import ZaloPoller, ZaloWebhook
-from tests.replies.conftest import PDF, UNIT_CHAT, World, eventually, is_open
+from tests.replies.conftest import PDF, UNIT_CHAT, World, is_open
+from tests.support.engine import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 # A photo as a phone sends one: JPEG by its first bytes.

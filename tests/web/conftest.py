@@ -1,7 +1,7 @@
 """A site for the web tests: the 2023 plan in a database of its own, recorded as the engine
 would have started it on Monday 20/03/2023 at 10:00 (overdue, due-soon, open and waiting
 milestones), two accounts, and an engine that records what it is asked and answers as the
-real one does (the real engine is driven by test_engine_actions.py and test_browser.py)."""
+real one does (the real engine is driven by engine_actions/ and test_browser.py)."""
 
 from __future__ import annotations
 

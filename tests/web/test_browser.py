@@ -17,7 +17,6 @@ that a test run leaves the working tree as it found it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -28,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from storage.db import session_scope
 from storage.overview import milestone_rows
 from storage.plans import get_plan, store_plan
 from tests.notifications.servers import ReceivedMail, SmtpServer, free_port
+from tests.support.engine import eventually as wait_until
 from tests.support.language import foreign
 from web.actions import ENDED, EngineActions
 from web.app import create_app
@@ -109,17 +110,8 @@ class Engine:
     folder: Path
 
 
-async def eventually(check: Callable[[], object], *, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.3)
+# What the browser test waits on runs on a time-skipping server beside it: 30 s covers it.
+eventually = partial(wait_until, seconds=30)
 
 
 def mails_to(smtp: SmtpServer, address: str) -> list[ReceivedMail]:
