@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # the attempts out.
     notify_main_channel_failures: int = 3
     notify_max_failures: int = 6
+    # A batch's answers go to the log together, at least this often (seconds): one write for a
+    # batch on a fast channel; a worker killed mid-batch sends again (marked uncertain) what it
+    # sent in that time. 0 writes each answer as it comes (one send at most is ever resent).
+    notify_record_within: float = 0.2
     # When each working day's digests go out (local time, inside office hours).
     digest_time: time = time(8, 0)
 

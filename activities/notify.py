@@ -47,7 +47,7 @@ from models.payloads import (
     NotificationRequest,
     SendResult,
 )
-from notifications.delivery import NotificationService
+from notifications.delivery import NotificationService, Sent
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from notifications.service import notification_service as build_service
 from plan_import.agency import agency_directories
@@ -114,24 +114,13 @@ class NotifyActivities:
         raised for quiet hours or a unit not reached: the task's sender waits for those on
         timers of its own (workflows.sending), so no activity is held in retry."""
         now = _batch_now(batch, activity.info())
+        sent = self._service.send_batch(
+            [(message.request, message.last_attempt) for message in batch.messages], now=now
+        )
         return [
-            self._send_one(message.request, now, last_attempt=message.last_attempt)
-            for message in batch.messages
+            _result(message.request, came_to)
+            for message, came_to in zip(batch.messages, sent, strict=True)
         ]
-
-    def _send_one(
-        self, request: NotificationRequest, now: datetime, *, last_attempt: bool
-    ) -> MessageResult:
-        try:
-            outcome = self._service.send(request, now=now, last_attempt=last_attempt)
-        except QuietHours as quiet:
-            return MessageResult(request.key, SendResult.HELD, held_until=quiet.until)
-        except DeliveryIncomplete as incomplete:
-            return MessageResult(request.key, SendResult.RETRY, error=str(incomplete))
-        except InvalidNotification as invalid:
-            return MessageResult(request.key, SendResult.GIVEN_UP, error=str(invalid))
-        failed = [u for u, result in outcome.per_unit.items() if result is DeliveryOutcome.FAILED]
-        return MessageResult(request.key, SendResult.SETTLED, failed_units=failed)
 
     @activity.defn(name="send_daily_digests")
     def send_daily_digests(self, day: date) -> int:
@@ -146,6 +135,17 @@ class NotifyActivities:
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.send_notification, self.send_messages, self.send_daily_digests]
+
+
+def _result(request: NotificationRequest, sent: Sent) -> MessageResult:
+    if isinstance(sent, QuietHours):
+        return MessageResult(request.key, SendResult.HELD, held_until=sent.until)
+    if isinstance(sent, DeliveryIncomplete):
+        return MessageResult(request.key, SendResult.RETRY, error=str(sent))
+    if isinstance(sent, InvalidNotification):
+        return MessageResult(request.key, SendResult.GIVEN_UP, error=str(sent))
+    failed = [u for u, result in sent.per_unit.items() if result is DeliveryOutcome.FAILED]
+    return MessageResult(request.key, SendResult.SETTLED, failed_units=failed)
 
 
 def _is_last_attempt(info: activity.Info) -> bool:

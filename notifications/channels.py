@@ -12,6 +12,9 @@ An email sent for a row of the notification log carries a Message-ID derived fro
 key: a resend after an outcome nobody could know (the worker stopped between the server's
 acceptance and the log write) is then the same message to the mail system, which can drop or
 thread the copy.
+
+Inside `ChannelSender.connections()` (a task's messages of one instant) the emails to one SMTP
+server go over a connection kept open between them (`notifications.smtp_connections`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import email.utils
 import hashlib
 import logging
 import re
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +43,7 @@ from apprise.plugins.zalo import NotifyZalo
 from deadlines.local_time import in_vietnam
 from notifications.formatting import file_stem
 from notifications.messages import RenderedMessage
+from notifications.smtp_connections import SmtpConnections
 
 OUTBOX_SCHEME = "outbox"
 DEFAULT_CHANNEL = f"{OUTBOX_SCHEME}://"
@@ -126,6 +131,13 @@ class ChannelSender:
         self._outbox = outbox
         self._zalo_api_base = zalo_api_base
         _use_keyed_message_ids()
+        self._smtp = SmtpConnections()
+
+    def connections(self) -> AbstractContextManager[None]:
+        """While the block runs, the emails sent to one SMTP server (with one login) go over
+        a connection this sender keeps open for a few seconds between sends
+        (`notifications.smtp_connections`)."""
+        return self._smtp.lending()
 
     def send(
         self, url: str, message: RenderedMessage, *, key: str = "", reply_to: str = ""

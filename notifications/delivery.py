@@ -26,6 +26,12 @@ Two workers never send the same row at once: a send claims its row for `claim_fo
 claim found expired is a send whose outcome nobody knows: the row is sent again, under the same
 Message-ID, and counts an uncertain attempt (`dispatch`).
 
+A task's messages of one instant are one batch (`send_batch`, the `send_messages` activity; a
+request alone is a batch of one): the reads and the rendering first, then the rows of every
+message written and claimed in one transaction, the sends over the worker's kept SMTP
+connections (`smtp_connections`), and the answers recorded in one transaction (`dispatch`). A
+burst of 2,000 reminders was four SQLite write turns and a new connection per message.
+
 The parts: `requests` (checking a request, its log rows), `dispatch` (one row on its channel,
 under a claim; the coordinator's alert), `lines` (what messages say of milestones),
 `leadership` (the summary), `digest`, `recovery` (what an outage held back), `samples`
@@ -34,9 +40,13 @@ under a claim; the coordinator's alert), `lines` (what messages say of milestone
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
+
+from sqlmodel import Session
 
 from deadlines import StepAudience
 from deadlines.local_time import local_day
@@ -44,15 +54,21 @@ from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, N
 from notifications.channels import ChannelSender, DeliveryAttempt
 from notifications.contacts import ContactBook, UnitContacts, UnitLookup
 from notifications.digest import DailyDigests
-from notifications.dispatch import About, DeliveryRules, Dispatcher
+from notifications.dispatch import About, Claimed, Delivery, DeliveryRules, Dispatcher
 from notifications.formatting import format_day
 from notifications.kinds import DIGEST_KINDS
 from notifications.leadership import LeadershipSummaries
 from notifications.lines import MessageLines
 from notifications.links import UnitLinks, plan_link
-from notifications.messages import MessageContext
+from notifications.messages import MessageContext, RenderedMessage
 from notifications.office_hours import CalendarOfYear, wait_for_office_hours
-from notifications.outcomes import finished, settled
+from notifications.outcomes import (
+    DeliveryIncomplete,
+    InvalidNotification,
+    QuietHours,
+    finished,
+    settled,
+)
 from notifications.recovery import CatchUp
 from notifications.rendering import MessageRenderer
 from notifications.requests import check_request, request_audience, request_row, unit_log_key
@@ -61,9 +77,36 @@ from notifications.unit_link import UnitLinkMessages
 from storage import notifications as log
 from storage.db import session_scope
 
+# What one message of a batch came to: its outcome, or what `send` raises for it.
+Sent = NotificationOutcome | QuietHours | DeliveryIncomplete | InvalidNotification
+
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class _Message:
+    """One request of a batch, as delivery works through it."""
+
+    index: int
+    request: NotificationRequest
+    kind: MessageKind
+    last_attempt: bool
+    recipients: list[str] = field(init=False)
+    per_unit: dict[str, DeliveryOutcome] = field(default_factory=dict)
+    # By unit: the message, the unit's contacts and what it is about.
+    rendered: dict[str, tuple[RenderedMessage, UnitContacts, About]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.recipients = list(dict.fromkeys(self.request.recipients))
+
+
+def _outcome_of(send: Callable[[], NotificationOutcome]) -> Sent:
+    try:
+        return send()
+    except (QuietHours, DeliveryIncomplete) as ended:
+        return ended
 
 
 class NotificationService:
@@ -124,53 +167,133 @@ class NotificationService:
         or `InvalidNotification` (do not retry). `last_attempt` sends even in quiet hours and
         gives up on every unit still undelivered, telling the coordinator.
         """
-        kind = check_request(request, now)
-        recipients = list(dict.fromkeys(request.recipients))
-        if kind is MessageKind.ESCALATION_LEADERSHIP:
-            return self._leadership.send(request, recipients, now=now, last_attempt=last_attempt)
+        [sent] = self.send_batch([(request, last_attempt)], now=now)
+        if isinstance(sent, Exception):
+            raise sent
+        return sent
 
-        dispatch = self._dispatch
-        per_unit: dict[str, DeliveryOutcome] = {}
-        to_send: list[UnitContacts] = []
-        with session_scope(dispatch.database_url) as session:
-            for unit in recipients:
-                row = request_row(session, request, unit, kind, now=dispatch.clock())
-                done = settled(row)
-                if done is not None:
-                    per_unit[unit] = done
-                    continue
-                contacts = dispatch.contacts.for_unit(unit)
-                if contacts.digest and kind in DIGEST_KINDS:
-                    log.hold_for_digest(session, key=row.key, now=dispatch.clock())
-                    per_unit[unit] = DeliveryOutcome.QUEUED
-                    continue
-                to_send.append(contacts)
-        if not to_send:
-            return NotificationOutcome(key=request.key, per_unit=per_unit)
-        if not last_attempt:
-            wait_for_office_hours(self._calendar, now)
-
-        lines = self._lines
-        with session_scope(dispatch.database_url) as session:
-            facts = lines.facts(session, request, kind)
-            year = (
-                lines.year_summary(
-                    session, request.plan_key, now, key=request.key, year=request.summary_year
+    def send_batch(
+        self, messages: Sequence[tuple[NotificationRequest, bool]], *, now: datetime
+    ) -> list[Sent]:
+        """Deliver each request (with whether it is its last attempt) as `send` does, in order,
+        and say what each came to, its `send` exception included. The log rows of the batch are
+        written and claimed in one transaction and the answers recorded in one (see
+        `notifications.dispatch`); an escalation to the leadership goes into its summary."""
+        results: dict[int, Sent] = {}
+        together: list[_Message] = []
+        for index, (request, last_attempt) in enumerate(messages):
+            try:
+                kind = check_request(request, now)
+            except InvalidNotification as invalid:
+                results[index] = invalid
+                continue
+            message = _Message(index, request, kind, last_attempt)
+            if kind is not MessageKind.ESCALATION_LEADERSHIP:
+                together.append(message)
+                continue
+            results |= self._send_together(together, now=now)
+            together = []
+            results[index] = _outcome_of(
+                partial(
+                    self._leadership.send,
+                    request,
+                    message.recipients,
+                    now=now,
+                    last_attempt=last_attempt,
                 )
-                if kind is MessageKind.YEAR_SUMMARY
-                else None
             )
-            # A message about the whole task lists its milestones as recorded.
-            task_milestones = lines.task_lines(session, request, kind, now)
+        results |= self._send_together(together, now=now)
+        return [results[index] for index in range(len(messages))]
+
+    def _send_together(self, messages: list[_Message], *, now: datetime) -> dict[int, Sent]:
+        if not messages:
+            return {}
+        dispatch = self._dispatch
+        try:
+            wait_for_office_hours(self._calendar, now)
+            quiet: QuietHours | None = None
+        except QuietHours as outside:
+            quiet = outside
+        results: dict[int, Sent] = {}
+        deliveries: list[tuple[_Message, str, Delivery]] = []
+        with session_scope(dispatch.database_url) as session:
+            # The reads (and the rendering) first: a transaction holds the SQLite file's
+            # writer lock from its first write to its commit.
+            for message in messages:
+                if quiet is None or message.last_attempt:
+                    self._render(session, message, now)
+            for message in messages:
+                to_send = self._rows(session, message)
+                if not to_send:
+                    continue
+                if quiet is not None and not message.last_attempt:
+                    results[message.index] = quiet
+                    continue
+                for unit in to_send:
+                    claimed = dispatch.claim(session, unit_log_key(message.request.key, unit))
+                    if not isinstance(claimed, Claimed):
+                        message.per_unit[unit] = claimed
+                        continue
+                    rendered, contacts, about = message.rendered[unit]
+                    delivery = Delivery(claimed, rendered, contacts, about, message.last_attempt)
+                    deliveries.append((message, unit, delivery))
+        if deliveries:
+            outcomes = dispatch.deliver_claimed([d for _, _, d in deliveries], now=now)
+            for (message, unit, _), outcome in zip(deliveries, outcomes, strict=True):
+                message.per_unit[unit] = outcome
+            reached = [u for m, u, _ in deliveries if m.per_unit[u] is DeliveryOutcome.SENT]
+            self._catch_up.after_deliveries(reached, now=now)
+        for message in messages:
+            if message.index not in results:
+                results[message.index] = _outcome_of(
+                    partial(finished, message.request.key, message.per_unit)
+                )
+        return results
+
+    def _rows(self, session: Session, message: _Message) -> list[str]:
+        """The message's log rows, written `queued` the first time; the units still to send."""
+        dispatch = self._dispatch
+        to_send: list[str] = []
+        for unit in message.recipients:
+            row = request_row(session, message.request, unit, message.kind, now=dispatch.clock())
+            done = settled(row)
+            if done is not None:
+                message.per_unit[unit] = done
+                continue
+            if self._held_for_digest(unit, message.kind):
+                log.hold_for_digest(session, key=row.key, now=dispatch.clock())
+                message.per_unit[unit] = DeliveryOutcome.QUEUED
+                continue
+            to_send.append(unit)
+        return to_send
+
+    def _held_for_digest(self, unit: str, kind: MessageKind) -> bool:
+        return self._dispatch.contacts.for_unit(unit).digest and kind in DIGEST_KINDS
+
+    def _render(self, session: Session, message: _Message, now: datetime) -> None:
+        """The message for each recipient it may be sent to (not held for a digest)."""
+        request, kind, lines = message.request, message.kind, self._lines
+        facts = lines.facts(session, request, kind)
+        year = (
+            lines.year_summary(
+                session, request.plan_key, now, key=request.key, year=request.summary_year
+            )
+            if kind is MessageKind.YEAR_SUMMARY
+            else None
+        )
+        # A message about the whole task lists its milestones as recorded.
+        task_milestones = lines.task_lines(session, request, kind, now)
         line = (
             lines.request_line(request, now, facts.lead_unit_names)
             if kind is not MessageKind.YEAR_SUMMARY
             else None
         )
         audience, note = request_audience(request)
-        for contacts in to_send:
-            unit = contacts.unit_code
-            message = dispatch.render(
+        about = About(kind, request.plan_key, facts.plan_title, line)
+        for unit in message.recipients:
+            if self._held_for_digest(unit, kind):
+                continue
+            rendered = self._dispatch.render(
                 MessageContext(
                     kind=kind,
                     recipient_name=lines.unit_name(unit),
@@ -191,17 +314,7 @@ class NotificationService:
                     and unit not in facts.lead_units,
                 )
             )
-            per_unit[unit] = dispatch.deliver(
-                unit_log_key(request.key, unit),
-                message,
-                contacts,
-                about=About(kind, request.plan_key, facts.plan_title, line),
-                now=now,
-                last_attempt=last_attempt,
-            )
-            if per_unit[unit] is DeliveryOutcome.SENT:
-                self._catch_up.after_delivery(unit, now=now)
-        return finished(request.key, per_unit)
+            message.rendered[unit] = (rendered, self._dispatch.contacts.for_unit(unit), about)
 
     def send_daily_digests(self, day: date, *, now: datetime, last_attempt: bool = False) -> int:
         """The day's digests and the leadership summaries that waited for it (see

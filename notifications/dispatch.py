@@ -7,6 +7,11 @@ any cancellation until the block ends): a database that refuses the write (locke
 process, a connection lost) is waited for rather than the message sent again later. What cannot
 be known (the process ended between the channel's answer and the write) is sent again under the
 same Message-ID and counted on the row as an uncertain attempt.
+
+A batch (a task's messages of one instant, `notifications.delivery`) claims its rows in one
+transaction (`claim`), sends them in one unbroken block over shared connections and records
+their answers together (`deliver_claimed`): on SQLite every transaction that writes waits its
+turn for the file, and a burst of thousands of messages was bound by those turns.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind
@@ -61,6 +67,11 @@ class DeliveryRules:
     claim_for: timedelta = timedelta(seconds=30)
     # How long the log write after a send is retried while the database refuses it.
     record_for: timedelta = timedelta(minutes=2)
+    # A batch's answers are recorded together once all are sent, or once its sends have taken
+    # this long: a worker that dies loses at most this much of its record (those rows are sent
+    # again under their Message-ID, marked uncertain), and a batch is one write on a fast channel
+    # (NHACHAN_NOTIFY_RECORD_WITHIN; 0: each answer recorded as it comes, as before batches).
+    record_within: timedelta = timedelta(seconds=0.2)
 
     def __post_init__(self) -> None:
         if self.main_channel_failures < 1 or self.max_failures < 1:
@@ -68,11 +79,26 @@ class DeliveryRules:
                 "notify_main_channel_failures and notify_max_failures must be at least 1, "
                 f"not {self.main_channel_failures} and {self.max_failures}"
             )
+        if self.record_within < timedelta(0):
+            raise ValueError(
+                f"notify_record_within must be 0 or more seconds, not {self.record_within}"
+            )
 
 
 def outage_prefix(unit_code: str) -> str:
     """The key prefix of the alerts that `unit_code` could not be reached."""
     return f"{MessageKind.DELIVERY_FAILURE}/{unit_code}/"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row taken for one send: what the send needs of it."""
+
+    key: str
+    claim: Claim
+    # Failed sends so far, which pick the channel.
+    failures: int
+    reply_to: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,26 @@ class About:
     plan_key: str
     plan_title: str
     milestone: MilestoneLine | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed row, the message to send for it and to whom."""
+
+    claimed: Claimed
+    message: RenderedMessage
+    contacts: UnitContacts
+    about: About
+    last_attempt: bool
+
+
+@dataclass(frozen=True)
+class _Answer:
+    key: str
+    attempt: DeliveryAttempt
+    give_up: bool
+    # When the channel answered: the row's `sent_at` if it delivered.
+    at: datetime
 
 
 class Dispatcher:
@@ -117,6 +163,31 @@ class Dispatcher:
     def render(self, context: MessageContext) -> RenderedMessage:
         return self._renderer.render(context)
 
+    def claim(
+        self,
+        session: Session,
+        key: str,
+        *,
+        details: dict[str, Any] | None = None,
+    ) -> Claimed | DeliveryOutcome:
+        """The row `key` taken for one send, in the caller's transaction (a batch claims all its
+        rows in one); or what it already came to, or `PENDING` while another worker holds it.
+        `details` (what the message contains) are recorded by whoever holds the claim."""
+        wall = self.clock()
+        row = log.find_log(session, key=key)
+        if row is None:
+            raise LookupError(f"no notification {key!r} in the log")
+        done = settled(row)
+        if done is not None:
+            return done
+        claim = log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for)
+        if not claim.taken:
+            logger.info("notification %s is being sent by another worker", key)
+            return DeliveryOutcome.PENDING
+        if details is not None:
+            log.set_details(session, key=key, details=details, now=wall)
+        return Claimed(key, claim, row.attempts, self.lines.reply_to(row, issued_at=wall))
+
     def deliver(
         self,
         key: str,
@@ -130,49 +201,86 @@ class Dispatcher:
     ) -> DeliveryOutcome:
         """One send of the row `key` on the channel its failures point to; `details` (what the
         message contains) are recorded by whoever holds the claim, in the same transaction."""
-        wall = self.clock()
         with session_scope(self.database_url) as session:
-            row = log.find_log(session, key=key)
-            if row is None:
-                raise LookupError(f"no notification {key!r} in the log")
-            done = settled(row)
-            if done is not None:
-                return done
-            claim = log.claim_log(session, key=key, now=wall, until=wall + self.rules.claim_for)
-            if not claim.taken:
-                logger.info("notification %s is being sent by another worker", key)
-                return DeliveryOutcome.PENDING
-            if details is not None:
-                log.set_details(session, key=key, details=details, now=wall)
-            failures = row.attempts
-            reply_to = self.lines.reply_to(row, issued_at=wall)
-        if claim is Claim.TAKEN_AFTER_UNKNOWN:
+            claimed = self.claim(session, key, details=details)
+        if not isinstance(claimed, Claimed):
+            return claimed
+        [outcome] = self.deliver_claimed(
+            [Delivery(claimed, message, contacts, about, last_attempt)], now=now
+        )
+        return outcome
+
+    def deliver_claimed(
+        self, deliveries: Sequence[Delivery], *, now: datetime
+    ) -> list[DeliveryOutcome]:
+        """Send each claimed row once, in order, on the channel its failures point to, the
+        emails to one server over one connection; their answers are recorded together, in one
+        transaction once all are sent, or sooner when the sends have taken `record_within`
+        (what a worker that dies loses: sends not recorded yet go again, marked uncertain)."""
+        answers: list[_Answer] = []
+        rows: list[NotificationLog] = []
+        with self.unbroken(), self._channels.connections():
+            unrecorded_since: float | None = None
+            try:
+                for delivery in deliveries:
+                    attempt = self._send_claimed(delivery)
+                    answers.append(self._answer(delivery, attempt))
+                    if unrecorded_since is None:
+                        unrecorded_since = time.monotonic()
+                    waited = time.monotonic() - unrecorded_since
+                    if waited >= self.rules.record_within.total_seconds():
+                        rows += self._record(answers[len(rows) :])
+                        unrecorded_since = None
+            except Exception:
+                # What went out before the error is recorded, not sent again later.
+                if len(rows) < len(answers):
+                    self._record(answers[len(rows) :])
+                raise
+            if len(rows) < len(answers):
+                rows += self._record(answers[len(rows) :])
+        return [
+            self._conclude(delivery, answer, row, now=now)
+            for delivery, answer, row in zip(deliveries, answers, rows, strict=True)
+        ]
+
+    def _send_claimed(self, delivery: Delivery) -> DeliveryAttempt:
+        claimed = delivery.claimed
+        if claimed.claim is Claim.TAKEN_AFTER_UNKNOWN:
             logger.warning(
                 "notification %s: an earlier send may have gone out (its worker stopped before "
                 "logging it); sending again under the same Message-ID",
-                key,
+                claimed.key,
             )
-        with self.unbroken():
-            attempt = self._channels.send(
-                self._pick_channel(contacts, failures), message, key=key, reply_to=reply_to
-            )
-            failures_after = failures + (0 if attempt.delivered else 1)
-            give_up = not attempt.delivered and (
-                failures_after >= self.rules.max_failures or last_attempt
-            )
-            failed_row = self._record(key, attempt, give_up=give_up)
+        return self._channels.send(
+            self._pick_channel(delivery.contacts, claimed.failures),
+            delivery.message,
+            key=claimed.key,
+            reply_to=claimed.reply_to,
+        )
+
+    def _answer(self, delivery: Delivery, attempt: DeliveryAttempt) -> _Answer:
+        failures_after = delivery.claimed.failures + (0 if attempt.delivered else 1)
+        give_up = not attempt.delivered and (
+            failures_after >= self.rules.max_failures or delivery.last_attempt
+        )
+        return _Answer(delivery.claimed.key, attempt, give_up, self.clock())
+
+    def _conclude(
+        self, delivery: Delivery, answer: _Answer, row: NotificationLog, *, now: datetime
+    ) -> DeliveryOutcome:
+        attempt = answer.attempt
         if attempt.delivered:
             return DeliveryOutcome.SENT
         logger.warning(
             "notification %s: %s failed (%d of %d): %s",
-            key,
+            answer.key,
             attempt.channel,
-            failures_after,
+            row.attempts,
             self.rules.max_failures,
             attempt.answer,
         )
-        if give_up:
-            self._alert(failed_row, message, contacts, about=about, now=now)
+        if answer.give_up:
+            self._alert(row, delivery.message, delivery.contacts, about=delivery.about, now=now)
             return DeliveryOutcome.FAILED
         return DeliveryOutcome.PENDING
 
@@ -185,34 +293,39 @@ class Dispatcher:
             reply_to = "" if row is None else self.lines.reply_to(row, issued_at=self.clock())
         with self.unbroken():
             attempt = self._channels.send(channel, message, key=key, reply_to=reply_to)
-            self._record(key, attempt, give_up=give_up_on_failure)
+            self._record([_Answer(key, attempt, give_up_on_failure, self.clock())])
         return attempt
 
     def plan_directory(self, plan_key: str) -> UnitLookup:
         return self.lines.plan_directory(plan_key)
 
-    def _record(self, key: str, attempt: DeliveryAttempt, *, give_up: bool) -> NotificationLog:
-        """The attempt's answer in the row `key`. A database that refuses the write is waited for
-        (up to `record_for`): the send happened, and a row left claimed would be sent again."""
+    def _record(self, answers: Sequence[_Answer]) -> list[NotificationLog]:
+        """The answers in their rows, in one transaction. A database that refuses the write is
+        waited for (up to `record_for`): the sends happened, and a row left claimed would be
+        sent again."""
         give_up_at = time.monotonic() + self.rules.record_for.total_seconds()
         pause = 0.5
         while True:
             try:
                 with session_scope(self.database_url) as session:
-                    return log.record_attempt(
-                        session,
-                        key=key,
-                        channel=attempt.channel,
-                        answer=attempt.answer,
-                        delivered=attempt.delivered,
-                        give_up=give_up,
-                        now=self.clock(),
-                    )
+                    return [
+                        log.record_attempt(
+                            session,
+                            key=answer.key,
+                            channel=answer.attempt.channel,
+                            answer=answer.attempt.answer,
+                            delivered=answer.attempt.delivered,
+                            give_up=answer.give_up,
+                            now=answer.at,
+                        )
+                        for answer in answers
+                    ]
             except OperationalError as error:
                 if time.monotonic() >= give_up_at:
                     raise
                 reason = str(error.orig).splitlines()[0] if error.orig else "refused"
-                logger.warning("notification %s: the log write waits (%s)", key, reason)
+                keys = ", ".join(answer.key for answer in answers)
+                logger.warning("notifications %s: the log write waits (%s)", keys, reason)
                 time.sleep(pause)
                 pause = min(pause * 2, 5.0)
 

@@ -10,6 +10,7 @@ sent with it; those whose milestone closed meanwhile are skipped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from deadlines.local_time import local_day
@@ -34,6 +35,22 @@ class CatchUp:
         with session_scope(self._dispatch.database_url) as session:
             rows = log.given_up(session, kinds=MILESTONE_KINDS)
         return list(dict.fromkeys(row.unit_code for row in rows))
+
+    def after_deliveries(self, units: Iterable[str], *, now: datetime) -> None:
+        """Messages just reached `units`: those that missed some get them now (one read for
+        all, since a burst reaches hundreds of units that missed nothing)."""
+        reached = list(dict.fromkeys(units))
+        if not reached:
+            return
+        try:
+            with session_scope(self._dispatch.database_url) as session:
+                missed = log.units_given_up(session, kinds=MILESTONE_KINDS, units=reached)
+        except Exception as error:  # the callers' own messages are delivered and logged
+            logger.warning("catching units up failed, the digest run retries: %s", error)
+            return
+        for unit in reached:
+            if unit in missed:
+                self.after_delivery(unit, now=now)
 
     def after_delivery(self, unit: str, *, now: datetime) -> None:
         """A message just reached `unit`: what it missed goes out now. Never fails the delivery

@@ -48,6 +48,7 @@ def notification_service(
         rules=DeliveryRules(
             main_channel_failures=settings.notify_main_channel_failures,
             max_failures=settings.notify_max_failures,
+            record_within=timedelta(seconds=settings.notify_record_within),
         ),
         unbroken=unbroken,
         unit_links=unit_links(settings),

@@ -235,6 +235,22 @@ def given_up(
     return [_aware(row) for row in rows]
 
 
+def units_given_up(
+    session: Session, *, kinds: Collection[MessageKind], units: Collection[str]
+) -> set[str]:
+    """Which of `units` have rows of these kinds given up on."""
+    found = session.exec(
+        select(NotificationLog.unit_code)
+        .where(
+            NotificationLog.status == NotificationStatus.FAILED,
+            col(NotificationLog.kind).in_([kind.value for kind in kinds]),
+            col(NotificationLog.unit_code).in_(list(units)),
+        )
+        .distinct()
+    )
+    return set(found)
+
+
 def last_delivered_at(session: Session, *, unit_code: str) -> datetime | None:
     """When a message last reached the unit, on any of its channels."""
     value = session.exec(

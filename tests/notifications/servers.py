@@ -57,18 +57,32 @@ class ReceivedMail:
     recipients: list[str]
     message: EmailMessage
     raw: bytes
+    # The client's address and port: one per SMTP connection.
+    peer: Any = None
 
 
 class _Inbox:
     def __init__(self) -> None:
         self.mails: list[ReceivedMail] = []
+        # Recipients the server refuses (550), as a mailbox that does not exist.
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = message_from_bytes(envelope.content, policy=default_policy)  # type: ignore[arg-type]
         assert isinstance(message, EmailMessage)
         raw = bytes(envelope.content or b"")  # type: ignore[arg-type]
         recipients = [str(r) for r in envelope.rcpt_tos]
-        self.mails.append(ReceivedMail(str(envelope.mail_from), recipients, message, raw))
+        self.mails.append(
+            ReceivedMail(str(envelope.mail_from), recipients, message, raw, session.peer)
+        )
         return "250 Message accepted for delivery"
 
 
