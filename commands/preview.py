@@ -226,7 +226,8 @@ def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDire
         console.rule("[bold red]Thời hạn không đọc được[/bold red]", align="left")
         for refusal in preview.refused:
             errors.print(
-                f"[red]{refusal.code}[/red]: {refusal.text!r}: {refusal.reason}", highlight=False
+                f"[red]{refusal.code}[/red]: “{refusal.text}” (lý do kỹ thuật: {refusal.reason})",
+                highlight=False,
             )
         errors.print(
             f"[red]{len(preview.refused)} thời hạn không đọc được: kế hoạch chỉ khởi động được "

@@ -216,7 +216,10 @@ class NotificationService:
             quiet = outside
         results: dict[int, Sent] = {}
         deliveries: list[tuple[_Message, str, Delivery]] = []
-        with session_scope(dispatch.database_url) as session:
+        # Kept alive as the sends are: a locked database holds the claiming write as long as
+        # it holds the answers' (the activity would be taken for dead, cancelled mid-claim and
+        # run again beside itself), and a cancellation waits for the claim to commit or not.
+        with dispatch.unbroken(), session_scope(dispatch.database_url) as session:
             # The reads (and the rendering) first: a transaction holds the SQLite file's
             # writer lock from its first write to its commit.
             for message in messages:

@@ -89,7 +89,8 @@ def test_the_seed_plan_as_json(app: typer.Typer) -> None:
 def test_the_seed_plan_as_tables(app: typer.Typer) -> None:
     result = runner.invoke(app, ["preview", str(SEED)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for expected in ("I.7", "quý I/2023", "Báo cáo 6 tháng đầu năm 2023", "waits for", "weekly"):
+    shown = ("I.7", "quý I/2023", "Báo cáo 6 tháng đầu năm 2023", "chờ sự kiện", "hằng tuần")
+    for expected in shown:
         assert expected in result.stdout
 
 
@@ -111,7 +112,7 @@ def test_a_deadline_that_cannot_be_read_is_listed_and_fails_the_command(
     assert "does not start a deadline" in doc["refused"][0]["reason"]
     tables = run(app, plan)
     assert tables.exit_code == 1
-    assert "I.6" in tables.output and "cannot be read" in tables.output
+    assert "I.6" in tables.output and "không đọc được" in tables.output
 
 
 def test_a_policy_file_changes_the_dates(app: typer.Typer, tmp_path: Path) -> None:
