@@ -137,13 +137,7 @@ class MessageLines:
     def _event_recorder(self, plan_key: str, event_key: str) -> str:
         """Who records an event (the coordinator of the plan's agency), named in messages
         about it."""
-        if not event_key:
-            return ""
-        directory = self.plan_directory(plan_key)
-        try:
-            return directory.get(directory.coordinator).name
-        except LookupError:
-            return directory.coordinator
+        return self.unit_name(self.plan_directory(plan_key).coordinator) if event_key else ""
 
     def _event_link(self, plan_key: str, event_key: str) -> str:
         """Where the coordinator records the event (the events page, the event chosen)."""

@@ -102,15 +102,8 @@ class ZaloReplies:
         message = read_update(update)
         if message is None:
             return
-        incoming = Incoming(
-            channel=ZALO,
-            message_key=f"zalo:{message.message_id}",
-            sender=message.chat_id,
-            subject="",
-            text=message.text,
-        )
         try:
-            self.desk.give_up(incoming)
+            self.desk.give_up(_incoming(message))
         except Exception:
             logger.exception("Zalo update %s could not be given up either", message.message_id)
 
@@ -123,14 +116,7 @@ class ZaloReplies:
             content = await asyncio.to_thread(_download, message.photo_url)
             attachments = (Attachment("anh-zalo.jpg", content, "image/jpeg"),)
         units = sorted(self.desk.senders.units_of_chat(message.chat_id))
-        incoming = Incoming(
-            channel=ZALO,
-            message_key=f"zalo:{message.message_id}",
-            sender=message.chat_id,
-            subject="",
-            text=message.text,
-            attachments=attachments,
-        )
+        incoming = _incoming(message, attachments)
         if not units:
             return await self.desk.take(incoming)
         unit = units[0]
@@ -225,6 +211,17 @@ async def _snapshot(desk: ReplyDesk, about: ReplySubject) -> Any:
     from control import operations
 
     return await operations.task_snapshot(desk.client, about.plan_key, about.task_code)
+
+
+def _incoming(message: ZaloUpdate, attachments: tuple[Attachment, ...] = ()) -> Incoming:
+    return Incoming(
+        channel=ZALO,
+        message_key=f"zalo:{message.message_id}",
+        sender=message.chat_id,
+        subject="",
+        text=message.text,
+        attachments=attachments,
+    )
 
 
 def _with(incoming: Incoming, about: ReplySubject) -> Incoming:
