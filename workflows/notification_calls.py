@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         MilestoneState,
         PlanWorkflowInput,
         Reassignment,
+        RecordedBatch,
         TaskWorkflowInput,
     )
 
@@ -419,6 +420,21 @@ async def send_messages(batch: MessageBatch, *, local: bool = False) -> list[Mes
         start_to_close_timeout=BATCH_TIMEOUT,
         heartbeat_timeout=NOTIFICATION_HEARTBEAT,
         retry_policy=BATCH_RETRY,
+    )
+    return results
+
+
+async def record_and_send(job: RecordedBatch) -> list[MessageResult]:
+    """Runs that took the marker "record-and-send": a round's projection written, then its
+    batch sent, by one local activity in the round's workflow task (activities/record_and_send.py),
+    with the local send's options."""
+    results: list[MessageResult] = await workflow.execute_local_activity(
+        "record_and_send",
+        job,
+        result_type=list[MessageResult],
+        start_to_close_timeout=BATCH_TIMEOUT,
+        retry_policy=BATCH_RETRY,
+        local_retry_threshold=LOCAL_RETRY_THRESHOLD,
     )
     return results
 
