@@ -67,6 +67,7 @@ ONE_MARKER_FROM = "1.2.0"
 
 FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
 RECORD_AND_SEND = "record-and-send"
+WAKE_WHEN_DUE = "wake-when-due"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -98,6 +99,15 @@ LIVE: tuple[Marker, ...] = (
             "answering no update, writes the projection and sends them in one local activity "
             "(record_and_send: the write first), not a local activity each: a step's instant "
             "is two activations fewer (workflows/sending.py)"
+        ),
+        since="1.2.0",
+    ),
+    Marker(
+        name=WAKE_WHEN_DUE,
+        changed=(
+            "a task sleeps until its next instant however far (a year at most, "
+            "run_limits.LONGEST_TASK_WAIT), not 30 days at most: the 30-day wake-ups found "
+            "nothing to do"
         ),
         since="1.2.0",
     ),

@@ -101,7 +101,7 @@ with workflow.unsafe.imports_passed_through():
         task_request,
     )
     from workflows.outbox import Outbox
-    from workflows.run_limits import history_is_long
+    from workflows.run_limits import LONGEST_TASK_WAIT, history_is_long
     from workflows.sending import Sender
     from workflows.task_state import TaskTracker
 
@@ -184,7 +184,7 @@ class TaskWorkflow:
     async def _follow_schedule(self, input: TaskWorkflowInput) -> None:
         while self._task.state.status is TaskStatus.ACTIVE:
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._wake, timeout=self._task.time_to_wake())
+                await workflow.wait_condition(lambda: self._wake, timeout=self._time_to_wake())
             # Cleared before the work, not after: a message that arrives while an activity of
             # this round runs must wake the next round.
             self._wake = False
@@ -207,6 +207,11 @@ class TaskWorkflow:
                 workflow.continue_as_new(
                     dataclasses.replace(input, state=self._task.state, first_plan=None)
                 )
+
+    def _time_to_wake(self) -> timedelta:
+        if markers.taken(markers.WAKE_WHEN_DUE, self._generation):
+            return self._task.time_to_wake(LONGEST_TASK_WAIT)
+        return self._task.time_to_wake()
 
     async def _end_round(self) -> None:
         """The projection is written, then the round's messages are queued for the sender, then

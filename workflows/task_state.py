@@ -101,9 +101,9 @@ class TaskTracker:
     def year_end(self) -> datetime:
         return end_of_plan_year(self.last_year)
 
-    def time_to_wake(self) -> timedelta:
+    def time_to_wake(self, longest: timedelta = LONGEST_WAIT) -> timedelta:
         now = self._clock()
-        wake_points = [now + LONGEST_WAIT]
+        wake_points = [now + longest]
         for milestone in self.state.milestones:
             if milestone.closed:
                 continue

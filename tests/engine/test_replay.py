@@ -273,8 +273,7 @@ def test_from_1_2_0_a_steps_write_and_messages_are_one_local_activity() -> None:
     before, after = histories["fixed-never-done.1.1.0"], histories["fixed-never-done.1.2.0"]
     assert sent_batches(before) == sent_batches(after) > 10
     local = [
-        sum(1 for event in found if kinds(event).startswith("local:"))
-        for found in (before, after)
+        sum(1 for event in found if kinds(event).startswith("local:")) for found in (before, after)
     ]
     assert local[1] == local[0] - sent_batches(before)
     # The write comes with the batch: no workflow task writes and sends in two.
@@ -282,6 +281,16 @@ def test_from_1_2_0_a_steps_write_and_messages_are_one_local_activity() -> None:
         if "local:record_and_send" in commands:
             assert "local:record_task_state" not in commands
             assert "local:send_messages" not in commands
+
+
+def test_from_1_2_0_a_task_does_not_wake_with_nothing_to_do() -> None:
+    """Ongoing work waits for its year's end in one timer, not in 30-day wake-ups."""
+    histories = by_name()
+    before, after = histories["ongoing.1.1.0"], histories["ongoing.1.2.0"]
+    timers = [
+        sum(1 for event in found if kinds(event) == "timerStarted") for found in (before, after)
+    ]
+    assert timers[1] < timers[0]
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES[1:])
