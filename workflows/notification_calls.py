@@ -404,15 +404,7 @@ async def send_messages(batch: MessageBatch, *, local: bool = False) -> list[Mes
     through the server, or (`local`, runs that took the marker "local-send") by a local activity
     in the workflow task that asked for it (see LOCAL_RETRY_THRESHOLD)."""
     if local:
-        local_results: list[MessageResult] = await workflow.execute_local_activity(
-            "send_messages",
-            batch,
-            result_type=list[MessageResult],
-            start_to_close_timeout=BATCH_TIMEOUT,
-            retry_policy=BATCH_RETRY,
-            local_retry_threshold=LOCAL_RETRY_THRESHOLD,
-        )
-        return local_results
+        return await _batch_sent_locally("send_messages", batch)
     results: list[MessageResult] = await workflow.execute_activity(
         "send_messages",
         batch,
@@ -428,9 +420,13 @@ async def record_and_send(job: RecordedBatch) -> list[MessageResult]:
     """Runs that took the marker "record-and-send": a round's projection written, then its
     batch sent, by one local activity in the round's workflow task (activities/record_and_send.py),
     with the local send's options."""
+    return await _batch_sent_locally("record_and_send", job)
+
+
+async def _batch_sent_locally(activity: str, arg: object) -> list[MessageResult]:
     results: list[MessageResult] = await workflow.execute_local_activity(
-        "record_and_send",
-        job,
+        activity,
+        arg,
         result_type=list[MessageResult],
         start_to_close_timeout=BATCH_TIMEOUT,
         retry_policy=BATCH_RETRY,
