@@ -68,6 +68,7 @@ ONE_MARKER_FROM = "1.2.0"
 FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
 RECORD_AND_SEND = "record-and-send"
 WAKE_WHEN_DUE = "wake-when-due"
+PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -108,6 +109,16 @@ LIVE: tuple[Marker, ...] = (
             "a task sleeps until its next instant however far (a year at most, "
             "run_limits.LONGEST_TASK_WAIT), not 30 days at most: the 30-day wake-ups found "
             "nothing to do"
+        ),
+        since="1.2.0",
+    ),
+    Marker(
+        name=PLAN_A_YEAR_AHEAD,
+        changed=(
+            "a task's own planning asks the policy for a year of steps at a time "
+            "(task_state.TASK_PLANNING_WINDOW), not 120 days: an overdue milestone's "
+            "escalations are not fetched again every 120 days, each a workflow task and a "
+            "local activity"
         ),
         since="1.2.0",
     ),

@@ -103,7 +103,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.outbox import Outbox
     from workflows.run_limits import LONGEST_TASK_WAIT, history_is_long
     from workflows.sending import Sender
-    from workflows.task_state import TaskTracker
+    from workflows.task_state import PLANNING_WINDOW, TASK_PLANNING_WINDOW, TaskTracker
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -345,7 +345,10 @@ class TaskWorkflow:
     # ----------------------------------------------------------------------------- steps
 
     async def _plan_steps(self, milestone: MilestoneState, *, after: datetime | None) -> None:
-        until = self._task.planning_until(milestone, after)
+        window = PLANNING_WINDOW
+        if markers.taken(markers.PLAN_A_YEAR_AHEAD, self._generation):
+            window = TASK_PLANNING_WINDOW
+        until = self._task.planning_until(milestone, after, window)
         steps: list[ScheduledStep] = await compute(
             "schedule_milestone",
             ScheduleRequest(

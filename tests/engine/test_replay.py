@@ -293,6 +293,17 @@ def test_from_1_2_0_a_task_does_not_wake_with_nothing_to_do() -> None:
     assert timers[1] < timers[0]
 
 
+def test_from_1_2_0_a_task_plans_a_year_ahead() -> None:
+    """Its own planning asks for a year of steps, not 120 days: fewer calls over two years."""
+    histories = by_name()
+    name = "ongoing-task-of-several-years"
+    calls = [
+        sum(1 for event in histories[name + suffix] if kinds(event) == "local:schedule_milestone")
+        for suffix in (".1.1.0", ".1.2.0")
+    ]
+    assert 0 < calls[1] < calls[0]
+
+
 @pytest.mark.parametrize("suffix", SUFFIXES[1:])
 def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally(
     suffix: str,
