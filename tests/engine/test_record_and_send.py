@@ -24,24 +24,15 @@ from models.payloads import (
 )
 from models.statuses import MilestoneStatus
 from models.workflow_messages import RecordedBatch
-from plan_import import read_plan
-from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory
-from storage.db import session_scope, upgrade_schema
-from storage.plans import store_plan
+from storage.db import session_scope
 from storage.progress import UnknownTask, milestones_by_task
-from tests.engine.test_snapshot_writer import snapshot
-from tests.plan_import.seed_table import SEED
+from tests.engine.test_snapshot_writer import snapshot, stored_seed
 
 AT = datetime(2023, 3, 24, 1, 0, tzinfo=UTC)
 
 
 def stored_plan(tmp_path: Path) -> tuple[str, str, str]:
-    url = f"sqlite:///{tmp_path / 'nhachan.db'}"
-    upgrade_schema(url)
-    directory = load_unit_directory(BUNDLED_UNITS_FILE)
-    imported = read_plan(SEED, directory=directory)
-    with session_scope(url) as session:
-        store_plan(session, imported=imported, directory=directory)
+    url, imported = stored_seed(tmp_path)
     return url, imported.key, imported.tasks[0].code
 
 
