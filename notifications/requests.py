@@ -91,8 +91,10 @@ def request_row(
     kind: MessageKind,
     *,
     now: datetime,
+    looked: bool = False,
 ) -> NotificationLog:
-    """The unit's row of the request, written `queued` the first time."""
+    """The unit's row of the request, written `queued` the first time (`looked`: the caller
+    has just read that there is none)."""
     return log.ensure_log(
         session,
         key=unit_log_key(request.key, unit),
@@ -115,4 +117,5 @@ def request_row(
             previous_due_at=request.decision.previous_due_at if request.decision else None,
         ).model_dump(mode="json"),
         now=now,
+        looked=looked,
     )

@@ -56,6 +56,21 @@ def find_log(session: Session, *, key: str) -> NotificationLog | None:
     return _aware(row) if row is not None else None
 
 
+def find_logs(session: Session, *, keys: Collection[str]) -> dict[str, NotificationLog]:
+    """The rows of `keys` there are, by key: one read for a batch's messages."""
+    found: dict[str, NotificationLog] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        for row in session.exec(select(NotificationLog).where(col(NotificationLog.key).in_(chunk))):
+            found[row.key] = _aware(row)
+    return found
+
+
+# Keys in one statement: well inside SQLite's limit on a statement's parameters.
+_KEYS_AT_ONCE = 500
+
+
 def ensure_log(
     session: Session,
     *,
@@ -69,9 +84,11 @@ def ensure_log(
     scheduled_at: datetime,
     details: dict[str, Any],
     now: datetime,
+    looked: bool = False,
 ) -> NotificationLog:
-    """The row of `key`, written as `queued` the first time it is asked for."""
-    existing = find_log(session, key=key)
+    """The row of `key`, written as `queued` the first time it is asked for. `looked`: the
+    caller has just read that there is none (`find_logs`); a row written since is still found."""
+    existing = None if looked else find_log(session, key=key)
     if existing is not None:
         return existing
     row = NotificationLog(
@@ -136,6 +153,48 @@ def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> 
             claim = Claim.TAKEN_AFTER_UNKNOWN
     session.expire_all()
     return claim
+
+
+def claim_logs(
+    session: Session, *, keys: Collection[str], now: datetime, until: datetime
+) -> dict[str, Claim]:
+    """`claim_log` of every key in two statements at most (a batch's rows), by key. The rows
+    already in the session are left as they were read (their claim is not in them)."""
+    wanted = list(dict.fromkeys(keys))
+    claims = dict.fromkeys(wanted, Claim.REFUSED)
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        queued = (
+            col(NotificationLog.key).in_(chunk),
+            col(NotificationLog.status) == NotificationStatus.QUEUED,
+        )
+        free = session.execute(
+            update(NotificationLog)
+            .where(*queued, col(NotificationLog.claimed_until).is_(None))
+            .values(claimed_until=until)
+            .returning(col(NotificationLog.key)),
+            execution_options={"synchronize_session": False},
+        )
+        claims |= dict.fromkeys(free.scalars(), Claim.TAKEN)
+        rest = [key for key in chunk if claims[key] is Claim.REFUSED]
+        if not rest:
+            continue
+        expired = session.execute(
+            update(NotificationLog)
+            .where(
+                col(NotificationLog.key).in_(rest),
+                queued[1],
+                col(NotificationLog.claimed_until) < now,
+            )
+            .values(
+                claimed_until=until,
+                uncertain_attempts=col(NotificationLog.uncertain_attempts) + 1,
+            )
+            .returning(col(NotificationLog.key)),
+            execution_options={"synchronize_session": False},
+        )
+        claims |= dict.fromkeys(expired.scalars(), Claim.TAKEN_AFTER_UNKNOWN)
+    return claims
 
 
 def record_attempt(
