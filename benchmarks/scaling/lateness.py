@@ -312,9 +312,16 @@ async def _lateness_at_the_instant(
     `began` is when the window did (perf_counter)."""
     window_began = began
     async with await start_dev_server(settings) as dev:
-        worker = spawn([sys.executable, str(ROOT / "worker.py")], env, folder, "worker")
+        command = [sys.executable, str(ROOT / "worker.py")]
+        workers = [spawn(command, env, folder, "worker")]
         try:
             await wait_for_worker(dev.client, settings.task_queue)
+            # The others once the first has migrated the database: two would migrate it at once.
+            workers += [
+                spawn(command, env, folder, f"worker-{number}")
+                for number in range(2, args.workers + 1)
+            ]
+            await wait_for_worker(dev.client, settings.task_queue, count=args.workers)
             began = time.perf_counter()
             year = in_vietnam(instant).year
             report = await starting.start_plan(
@@ -352,7 +359,8 @@ async def _lateness_at_the_instant(
                 )
             lateness, sent_tasks, _queued = sent_reminders(settings, instant)
         finally:
-            stop(worker)
+            for worker in workers:
+                stop(worker)
     return RealTimeLateness(lateness, total, planned - began, window_s, total - sent_tasks)
 
 
