@@ -332,18 +332,20 @@ class Dispatcher:
         while True:
             try:
                 with session_scope(self.database_url) as session:
-                    return [
-                        log.record_attempt(
-                            session,
-                            key=answer.key,
-                            channel=answer.attempt.channel,
-                            answer=answer.attempt.answer,
-                            delivered=answer.attempt.delivered,
-                            give_up=answer.give_up,
-                            now=answer.at,
-                        )
-                        for answer in answers
-                    ]
+                    return log.record_attempts(
+                        session,
+                        [
+                            log.Attempt(
+                                key=answer.key,
+                                channel=answer.attempt.channel,
+                                answer=answer.attempt.answer,
+                                delivered=answer.attempt.delivered,
+                                give_up=answer.give_up,
+                                at=answer.at,
+                            )
+                            for answer in answers
+                        ],
+                    )
             except OperationalError as error:
                 if time.monotonic() >= give_up_at:
                     raise

@@ -12,7 +12,8 @@ back are made aware again before anyone compares them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -197,6 +198,19 @@ def claim_logs(
     return claims
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One send on one channel, as its row records it."""
+
+    key: str
+    channel: str
+    answer: str
+    delivered: bool
+    give_up: bool
+    # When the channel answered: the row's `sent_at` if it delivered.
+    at: datetime
+
+
 def record_attempt(
     session: Session,
     *,
@@ -209,20 +223,32 @@ def record_attempt(
 ) -> NotificationLog:
     """One send on one channel: `sent`, or still `queued` for another try, or `failed` when the
     unit is given up on. The claim ends with it."""
-    row = _get(session, key)
-    row.attempts += 1
-    row.channel = channel
-    row.answer = answer
-    row.updated_at = now
-    row.claimed_until = None
-    if delivered:
-        row.status = NotificationStatus.SENT
-        row.sent_at = now
-    elif give_up:
-        row.status = NotificationStatus.FAILED
-    session.add(row)
+    [row] = record_attempts(session, [Attempt(key, channel, answer, delivered, give_up, now)])
+    return row
+
+
+def record_attempts(session: Session, attempts: Sequence[Attempt]) -> list[NotificationLog]:
+    """`record_attempt` of each, in one read and one flush (a batch's answers)."""
+    rows = find_logs(session, keys=[attempt.key for attempt in attempts])
+    recorded: list[NotificationLog] = []
+    for attempt in attempts:
+        row = rows.get(attempt.key)
+        if row is None:
+            raise LookupError(f"no notification {attempt.key!r} in the log")
+        row.attempts += 1
+        row.channel = attempt.channel
+        row.answer = attempt.answer
+        row.updated_at = attempt.at
+        row.claimed_until = None
+        if attempt.delivered:
+            row.status = NotificationStatus.SENT
+            row.sent_at = attempt.at
+        elif attempt.give_up:
+            row.status = NotificationStatus.FAILED
+        session.add(row)
+        recorded.append(row)
     session.flush()
-    return _aware(row)
+    return [_aware(row) for row in recorded]
 
 
 def hold_for_digest(session: Session, *, key: str, now: datetime) -> NotificationLog:
