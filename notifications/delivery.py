@@ -72,7 +72,7 @@ from notifications.outcomes import (
 )
 from notifications.recovery import CatchUp
 from notifications.rendering import MessageRenderer
-from notifications.requests import check_request, request_audience, request_row, unit_log_key
+from notifications.requests import check_request, request_audience, request_log, unit_log_key
 from notifications.samples import SampleDelivery, Samples
 from notifications.unit_link import UnitLinkMessages
 from storage import notifications as log
@@ -227,10 +227,7 @@ class NotificationService:
             for message in messages:
                 if quiet is None or message.last_attempt:
                     self._render(session, message, now, known)
-            existing = log.find_logs(
-                session,
-                keys=[unit_log_key(m.request.key, unit) for m in messages for unit in m.recipients],
-            )
+            existing = self._batch_rows(session, messages)
             to_claim: list[tuple[_Message, str, NotificationLog]] = []
             for message in messages:
                 to_send = self._rows(session, message, existing)
@@ -261,17 +258,32 @@ class NotificationService:
                 )
         return results
 
+    def _batch_rows(self, session: Session, messages: list[_Message]) -> dict[str, NotificationLog]:
+        """Every log row of the batch's messages, by key: read in one statement, and the new
+        ones written `queued` in one flush."""
+        keys = {
+            unit_log_key(message.request.key, unit): (message, unit)
+            for message in messages
+            for unit in message.recipients
+        }
+        rows = log.find_logs(session, keys=keys)
+        now = self._dispatch.clock()
+        new = [
+            request_log(message.request, unit, message.kind, now=now)
+            for key, (message, unit) in keys.items()
+            if key not in rows
+        ]
+        return rows | {row.key: row for row in log.add_logs(session, new)}
+
     def _rows(
         self, session: Session, message: _Message, existing: dict[str, NotificationLog]
     ) -> list[tuple[str, NotificationLog]]:
-        """The message's log rows, written `queued` the first time (`existing`: the batch's rows
-        read before); the units still to send, with their rows."""
+        """The units of the message still to send, with their rows (`existing`: the batch's,
+        `_batch_rows`); a row held for the unit's digest is marked so."""
         dispatch = self._dispatch
         to_send: list[tuple[str, NotificationLog]] = []
         for unit in message.recipients:
-            row = existing.get(unit_log_key(message.request.key, unit)) or request_row(
-                session, message.request, unit, message.kind, now=dispatch.clock(), looked=True
-            )
+            row = existing[unit_log_key(message.request.key, unit)]
             done = settled(row)
             if done is not None:
                 message.per_unit[unit] = done

@@ -33,7 +33,7 @@ from models.tables import (
     Plan,
     Task,
 )
-from storage.plans import get_plan, get_task
+from storage.plans import get_plan
 
 # The log's channel for a message held for the unit's daily digest.
 DIGEST_CHANNEL = "digest"
@@ -72,8 +72,7 @@ def find_logs(session: Session, *, keys: Collection[str]) -> dict[str, Notificat
 _KEYS_AT_ONCE = 500
 
 
-def ensure_log(
-    session: Session,
+def new_log(
     *,
     key: str,
     workflow_id: str,
@@ -85,14 +84,9 @@ def ensure_log(
     scheduled_at: datetime,
     details: dict[str, Any],
     now: datetime,
-    looked: bool = False,
 ) -> NotificationLog:
-    """The row of `key`, written as `queued` the first time it is asked for. `looked`: the
-    caller has just read that there is none (`find_logs`); a row written since is still found."""
-    existing = None if looked else find_log(session, key=key)
-    if existing is not None:
-        return existing
-    row = NotificationLog(
+    """The row of `key` as it is first written: `queued` (not added to any session)."""
+    return NotificationLog(
         key=key,
         workflow_id=workflow_id,
         plan_key=plan_key,
@@ -106,15 +100,71 @@ def ensure_log(
         created_at=now,
         updated_at=now,
     )
+
+
+def ensure_log(
+    session: Session,
+    *,
+    key: str,
+    workflow_id: str,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    kind: MessageKind,
+    unit_code: str,
+    scheduled_at: datetime,
+    details: dict[str, Any],
+    now: datetime,
+) -> NotificationLog:
+    """The row of `key`, written as `queued` the first time it is asked for."""
+    existing = find_log(session, key=key)
+    if existing is not None:
+        return existing
+    [row] = add_logs(
+        session,
+        [
+            new_log(
+                key=key,
+                workflow_id=workflow_id,
+                plan_key=plan_key,
+                task_code=task_code,
+                milestone_key=milestone_key,
+                kind=kind,
+                unit_code=unit_code,
+                scheduled_at=scheduled_at,
+                details=details,
+                now=now,
+            )
+        ],
+    )
+    return row
+
+
+def add_logs(session: Session, rows: Sequence[NotificationLog]) -> list[NotificationLog]:
+    """New rows (`new_log`, of keys just read to have none) written in one flush, a batch's; a
+    key another worker wrote between that read and this write is its row, read again."""
+    if not rows:
+        return []
     try:
         with session.begin_nested():
-            session.add(row)
+            session.add_all(rows)
     except IntegrityError:
-        # Another worker wrote the same key between our read and our insert.
-        found = find_log(session, key=key)
-        assert found is not None
-        return found
-    return _aware(row)
+        if len(rows) == 1:
+            # Another worker wrote the same key between our read and our insert.
+            found = find_log(session, key=rows[0].key)
+            assert found is not None
+            return [found]
+        # One row at a time, to tell which keys were written meanwhile.
+        return [row for one in rows for row in add_logs(session, [_unsaved(one)])]
+    return [_aware(row) for row in rows]
+
+
+def _unsaved(row: NotificationLog) -> NotificationLog:
+    # The rows of a savepoint rolled back are left without their identity in the session:
+    # written again as new objects.
+    return NotificationLog(
+        **{name: getattr(row, name) for name in NotificationLog.model_fields if name != "id"}
+    )
 
 
 class Claim(StrEnum):
@@ -419,22 +469,32 @@ def _get(session: Session, key: str) -> NotificationLog:
 
 
 def plan_title(session: Session, *, plan_key: str) -> str | None:
-    plan = get_plan(session, plan_key)
-    return titled(plan) if plan is not None else None
+    # The three columns alone: a plan's row holds its import's warnings (JSON), and reading it
+    # whole for every message was most of a burst's reads.
+    found = session.exec(
+        select(Plan.title, Plan.number, Plan.year).where(Plan.key == plan_key)
+    ).first()
+    return _plan_name(*found) if found is not None else None
 
 
 def titled(plan: Plan) -> str:
     """The plan as messages name it: its title. A plan read from a table alone has none and is
     named by its number and year (as the web app names it), never by its key."""
-    if plan.title:
-        return plan.title
-    number = f" {plan.number}" if plan.number else ""
-    return f"Kế hoạch{number} năm {plan.year}"
+    return _plan_name(plan.title, plan.number, plan.year)
+
+
+def _plan_name(title: str, number: str, year: int) -> str:
+    if title:
+        return title
+    number = f" {number}" if number else ""
+    return f"Kế hoạch{number} năm {year}"
 
 
 def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[str]:
-    task = get_task(session, plan_key=plan_key, task_code=task_code)
-    return list(task.lead_units) if task is not None else []
+    lead_units = session.exec(
+        select(Task.lead_units).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
+    return list(lead_units) if lead_units is not None else []
 
 
 def milestone_closed(session: Session, row: NotificationLog) -> bool:
