@@ -5,7 +5,7 @@ local activity in the workflow task that queued them, marker "local-send") to a 
 on loopback that takes a second to accept each message, with the product's worker in a process
 of its own. Once the first message has arrived, an update is sent to the workflow. A local
 activity holds its workflow task open while it runs, and the update is taken only when that task
-ends: before LOCAL_SEND_LIMIT, it waited for the SDK's extension of the task (8 s of its 10).
+ends: before LOCAL_SEND_LIMIT, it waited for the whole batch (11 s here).
 What must hold: the attempt gives way after LOCAL_SEND_LIMIT (its retry waits on a timer, in the
 workflow task that began the send) and the update is answered then, while the server is still
 taking the batch; every message reaches the server once and the workflow ends with each sent.
