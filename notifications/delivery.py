@@ -51,6 +51,7 @@ from sqlmodel import Session
 from deadlines import StepAudience
 from deadlines.local_time import local_day
 from models.payloads import DeliveryOutcome, MessageKind, NotificationOutcome, NotificationRequest
+from models.tables import NotificationLog
 from notifications.channels import ChannelSender, DeliveryAttempt
 from notifications.contacts import ContactBook, UnitContacts, UnitLookup
 from notifications.digest import DailyDigests
@@ -58,7 +59,7 @@ from notifications.dispatch import About, Claimed, Delivery, DeliveryRules, Disp
 from notifications.formatting import format_day
 from notifications.kinds import DIGEST_KINDS
 from notifications.leadership import LeadershipSummaries
-from notifications.lines import MessageLines
+from notifications.lines import Facts, MessageLines, facts_key
 from notifications.links import UnitLinks, plan_link
 from notifications.messages import MessageContext, RenderedMessage
 from notifications.office_hours import CalendarOfYear, wait_for_office_hours
@@ -71,7 +72,7 @@ from notifications.outcomes import (
 )
 from notifications.recovery import CatchUp
 from notifications.rendering import MessageRenderer
-from notifications.requests import check_request, request_audience, request_row, unit_log_key
+from notifications.requests import check_request, request_audience, request_log, unit_log_key
 from notifications.samples import SampleDelivery, Samples
 from notifications.unit_link import UnitLinkMessages
 from storage import notifications as log
@@ -222,24 +223,28 @@ class NotificationService:
         with dispatch.unbroken(), session_scope(dispatch.database_url) as session:
             # The reads (and the rendering) first: a transaction holds the SQLite file's
             # writer lock from its first write to its commit.
+            known: dict[tuple[str, str, str], Facts] = {}
             for message in messages:
                 if quiet is None or message.last_attempt:
-                    self._render(session, message, now)
+                    self._render(session, message, now, known)
+            existing = self._batch_rows(session, messages)
+            to_claim: list[tuple[_Message, str, NotificationLog]] = []
             for message in messages:
-                to_send = self._rows(session, message)
+                to_send = self._rows(session, message, existing)
                 if not to_send:
                     continue
                 if quiet is not None and not message.last_attempt:
                     results[message.index] = quiet
                     continue
-                for unit in to_send:
-                    claimed = dispatch.claim(session, unit_log_key(message.request.key, unit))
-                    if not isinstance(claimed, Claimed):
-                        message.per_unit[unit] = claimed
-                        continue
-                    rendered, contacts, about = message.rendered[unit]
-                    delivery = Delivery(claimed, rendered, contacts, about, message.last_attempt)
-                    deliveries.append((message, unit, delivery))
+                to_claim += [(message, unit, row) for unit, row in to_send]
+            claims = dispatch.claim_rows(session, [row for _, _, row in to_claim])
+            for (message, unit, _row), claimed in zip(to_claim, claims, strict=True):
+                if not isinstance(claimed, Claimed):
+                    message.per_unit[unit] = claimed
+                    continue
+                rendered, contacts, about = message.rendered[unit]
+                delivery = Delivery(claimed, rendered, contacts, about, message.last_attempt)
+                deliveries.append((message, unit, delivery))
         if deliveries:
             outcomes = dispatch.deliver_claimed([d for _, _, d in deliveries], now=now)
             for (message, unit, _), outcome in zip(deliveries, outcomes, strict=True):
@@ -253,12 +258,32 @@ class NotificationService:
                 )
         return results
 
-    def _rows(self, session: Session, message: _Message) -> list[str]:
-        """The message's log rows, written `queued` the first time; the units still to send."""
+    def _batch_rows(self, session: Session, messages: list[_Message]) -> dict[str, NotificationLog]:
+        """Every log row of the batch's messages, by key: read in one statement, and the new
+        ones written `queued` in one flush."""
+        keys = {
+            unit_log_key(message.request.key, unit): (message, unit)
+            for message in messages
+            for unit in message.recipients
+        }
+        rows = log.find_logs(session, keys=keys)
+        now = self._dispatch.clock()
+        new = [
+            request_log(message.request, unit, message.kind, now=now)
+            for key, (message, unit) in keys.items()
+            if key not in rows
+        ]
+        return rows | {row.key: row for row in log.add_logs(session, new)}
+
+    def _rows(
+        self, session: Session, message: _Message, existing: dict[str, NotificationLog]
+    ) -> list[tuple[str, NotificationLog]]:
+        """The units of the message still to send, with their rows (`existing`: the batch's,
+        `_batch_rows`); a row held for the unit's digest is marked so."""
         dispatch = self._dispatch
-        to_send: list[str] = []
+        to_send: list[tuple[str, NotificationLog]] = []
         for unit in message.recipients:
-            row = request_row(session, message.request, unit, message.kind, now=dispatch.clock())
+            row = existing[unit_log_key(message.request.key, unit)]
             done = settled(row)
             if done is not None:
                 message.per_unit[unit] = done
@@ -267,16 +292,26 @@ class NotificationService:
                 log.hold_for_digest(session, key=row.key, now=dispatch.clock())
                 message.per_unit[unit] = DeliveryOutcome.QUEUED
                 continue
-            to_send.append(unit)
+            to_send.append((unit, row))
         return to_send
 
     def _held_for_digest(self, unit: str, kind: MessageKind) -> bool:
         return self._dispatch.contacts.for_unit(unit).digest and kind in DIGEST_KINDS
 
-    def _render(self, session: Session, message: _Message, now: datetime) -> None:
-        """The message for each recipient it may be sent to (not held for a digest)."""
+    def _render(
+        self,
+        session: Session,
+        message: _Message,
+        now: datetime,
+        known: dict[tuple[str, str, str], Facts],
+    ) -> None:
+        """The message for each recipient it may be sent to (not held for a digest); `known`:
+        the facts already read for the batch's other messages."""
         request, kind, lines = message.request, message.kind, self._lines
-        facts = lines.facts(session, request, kind)
+        key = facts_key(request, kind)
+        facts = known.get(key)
+        if facts is None:
+            facts = known[key] = lines.facts(session, request, kind)
         year = (
             lines.year_summary(
                 session, request.plan_key, now, key=request.key, year=request.summary_year

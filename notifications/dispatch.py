@@ -188,6 +188,30 @@ class Dispatcher:
             log.set_details(session, key=key, details=details, now=wall)
         return Claimed(key, claim, row.attempts, self.lines.reply_to(row, issued_at=wall))
 
+    def claim_rows(
+        self, session: Session, rows: Sequence[NotificationLog]
+    ) -> list[Claimed | DeliveryOutcome]:
+        """`claim` of each row (read in this transaction, not settled), in the caller's
+        transaction and two statements at most: a batch's rows."""
+        wall = self.clock()
+        claims = log.claim_logs(
+            session, keys=[row.key for row in rows], now=wall, until=wall + self.rules.claim_for
+        )
+        taken: list[Claimed | DeliveryOutcome] = []
+        for row in rows:
+            claim = claims[row.key]
+            if claim.taken:
+                reply_to = self.lines.reply_to(row, issued_at=wall)
+                taken.append(Claimed(row.key, claim, row.attempts, reply_to))
+                continue
+            # Sent or given up by another worker since it was read, or being sent by one now.
+            session.expire(row)
+            done = settled(row)
+            if done is None:
+                logger.info("notification %s is being sent by another worker", row.key)
+            taken.append(done if done is not None else DeliveryOutcome.PENDING)
+        return taken
+
     def deliver(
         self,
         key: str,
@@ -308,18 +332,20 @@ class Dispatcher:
         while True:
             try:
                 with session_scope(self.database_url) as session:
-                    return [
-                        log.record_attempt(
-                            session,
-                            key=answer.key,
-                            channel=answer.attempt.channel,
-                            answer=answer.attempt.answer,
-                            delivered=answer.attempt.delivered,
-                            give_up=answer.give_up,
-                            now=answer.at,
-                        )
-                        for answer in answers
-                    ]
+                    return log.record_attempts(
+                        session,
+                        [
+                            log.Attempt(
+                                key=answer.key,
+                                channel=answer.attempt.channel,
+                                answer=answer.attempt.answer,
+                                delivered=answer.attempt.delivered,
+                                give_up=answer.give_up,
+                                at=answer.at,
+                            )
+                            for answer in answers
+                        ],
+                    )
             except OperationalError as error:
                 if time.monotonic() >= give_up_at:
                     raise

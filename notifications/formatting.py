@@ -27,8 +27,11 @@ def format_due(instant: datetime) -> str:
 def one_line(text: str) -> str:
     """Text that must stay on one line (a subject, a list entry): every run of whitespace and
     control characters becomes one space, so a title cannot forge a header or a new line."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return re.sub(r"\s+", " ", cleaned).strip()
+    # A printable string has no control character (every category C is unprintable): most
+    # text skips the walk through its characters, a burst's largest cost in rendering.
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def plain_text(text: str) -> str:
@@ -36,7 +39,9 @@ def plain_text(text: str) -> str:
     (escape sequences, bidirectional overrides) that could disguise what a message says."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept = [
-        "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch)[0] != "C")
+        line
+        if line.isprintable()
+        else "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch)[0] != "C")
         for line in lines
     ]
     return "\n".join(line.rstrip() for line in kept).strip()

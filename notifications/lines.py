@@ -47,6 +47,17 @@ class Facts:
     evidence: EvidenceLine | None = None
 
 
+# The messages that quote the milestone's latest evidence.
+_EVIDENCE_KINDS = (MessageKind.CLOSING, MessageKind.EVIDENCE_RECEIVED)
+
+
+def facts_key(request: NotificationRequest, kind: MessageKind) -> tuple[str, str, str]:
+    """What `MessageLines.facts` of a request depend on: requests with the same key (a task's
+    messages of one instant) share their facts."""
+    milestone = request.milestone_key if kind in _EVIDENCE_KINDS else ""
+    return request.plan_key, request.task_code, milestone
+
+
 def milestone_ref(task_code: str, milestone_key: str) -> str:
     return f"{task_code}#{milestone_key}"
 
@@ -243,7 +254,7 @@ class MessageLines:
         title = log.plan_title(session, plan_key=request.plan_key) or request.plan_key
         leads = log.task_lead_units(session, plan_key=request.plan_key, task_code=request.task_code)
         evidence = None
-        if kind in (MessageKind.CLOSING, MessageKind.EVIDENCE_RECEIVED):
+        if kind in _EVIDENCE_KINDS:
             stored = log.latest_evidence(
                 session,
                 plan_key=request.plan_key,

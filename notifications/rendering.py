@@ -51,6 +51,9 @@ def _environment(template_dir: Path, *, html: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         finalize=None if html else _finalize_text,
+        # The templates ship with the code: compiled once per process, not checked against
+        # their files at every message (a stat per template and render in a burst).
+        auto_reload=False,
     )
     env.filters["nl2br"] = _nl2br
     env.filters["one_line"] = one_line

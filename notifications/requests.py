@@ -93,8 +93,19 @@ def request_row(
     now: datetime,
 ) -> NotificationLog:
     """The unit's row of the request, written `queued` the first time."""
-    return log.ensure_log(
-        session,
+    found = log.find_log(session, key=unit_log_key(request.key, unit))
+    if found is not None:
+        return found
+    [row] = log.add_logs(session, [request_log(request, unit, kind, now=now)])
+    return row
+
+
+def request_log(
+    request: NotificationRequest, unit: str, kind: MessageKind, *, now: datetime
+) -> NotificationLog:
+    """The unit's row of the request as it is first written (`storage.notifications.add_logs`
+    writes a batch's together)."""
+    return log.new_log(
         key=unit_log_key(request.key, unit),
         workflow_id=request.workflow_id,
         plan_key=request.plan_key,

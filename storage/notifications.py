@@ -12,7 +12,8 @@ back are made aware again before anyone compares them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -32,7 +33,7 @@ from models.tables import (
     Plan,
     Task,
 )
-from storage.plans import get_plan, get_task
+from storage.plans import get_plan
 
 # The log's channel for a message held for the unit's daily digest.
 DIGEST_CHANNEL = "digest"
@@ -56,6 +57,51 @@ def find_log(session: Session, *, key: str) -> NotificationLog | None:
     return _aware(row) if row is not None else None
 
 
+def find_logs(session: Session, *, keys: Collection[str]) -> dict[str, NotificationLog]:
+    """The rows of `keys` there are, by key: one read for a batch's messages."""
+    found: dict[str, NotificationLog] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        for row in session.exec(select(NotificationLog).where(col(NotificationLog.key).in_(chunk))):
+            found[row.key] = _aware(row)
+    return found
+
+
+# Keys in one statement: well inside SQLite's limit on a statement's parameters.
+_KEYS_AT_ONCE = 500
+
+
+def new_log(
+    *,
+    key: str,
+    workflow_id: str,
+    plan_key: str,
+    task_code: str,
+    milestone_key: str,
+    kind: MessageKind,
+    unit_code: str,
+    scheduled_at: datetime,
+    details: dict[str, Any],
+    now: datetime,
+) -> NotificationLog:
+    """The row of `key` as it is first written: `queued` (not added to any session)."""
+    return NotificationLog(
+        key=key,
+        workflow_id=workflow_id,
+        plan_key=plan_key,
+        task_code=task_code,
+        milestone_key=milestone_key,
+        kind=kind.value,
+        unit_code=unit_code,
+        scheduled_at=scheduled_at,
+        status=NotificationStatus.QUEUED,
+        details=details,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def ensure_log(
     session: Session,
     *,
@@ -74,29 +120,51 @@ def ensure_log(
     existing = find_log(session, key=key)
     if existing is not None:
         return existing
-    row = NotificationLog(
-        key=key,
-        workflow_id=workflow_id,
-        plan_key=plan_key,
-        task_code=task_code,
-        milestone_key=milestone_key,
-        kind=kind.value,
-        unit_code=unit_code,
-        scheduled_at=scheduled_at,
-        status=NotificationStatus.QUEUED,
-        details=details,
-        created_at=now,
-        updated_at=now,
+    [row] = add_logs(
+        session,
+        [
+            new_log(
+                key=key,
+                workflow_id=workflow_id,
+                plan_key=plan_key,
+                task_code=task_code,
+                milestone_key=milestone_key,
+                kind=kind,
+                unit_code=unit_code,
+                scheduled_at=scheduled_at,
+                details=details,
+                now=now,
+            )
+        ],
     )
+    return row
+
+
+def add_logs(session: Session, rows: Sequence[NotificationLog]) -> list[NotificationLog]:
+    """New rows (`new_log`, of keys just read to have none) written in one flush, a batch's; a
+    key another worker wrote between that read and this write is its row, read again."""
+    if not rows:
+        return []
     try:
         with session.begin_nested():
-            session.add(row)
+            session.add_all(rows)
     except IntegrityError:
-        # Another worker wrote the same key between our read and our insert.
-        found = find_log(session, key=key)
-        assert found is not None
-        return found
-    return _aware(row)
+        if len(rows) == 1:
+            # Another worker wrote the same key between our read and our insert.
+            found = find_log(session, key=rows[0].key)
+            assert found is not None
+            return [found]
+        # One row at a time, to tell which keys were written meanwhile.
+        return [row for one in rows for row in add_logs(session, [_unsaved(one)])]
+    return [_aware(row) for row in rows]
+
+
+def _unsaved(row: NotificationLog) -> NotificationLog:
+    # The rows of a savepoint rolled back are left without their identity in the session:
+    # written again as new objects.
+    return NotificationLog(
+        **{name: getattr(row, name) for name in NotificationLog.model_fields if name != "id"}
+    )
 
 
 class Claim(StrEnum):
@@ -138,6 +206,61 @@ def claim_log(session: Session, *, key: str, now: datetime, until: datetime) -> 
     return claim
 
 
+def claim_logs(
+    session: Session, *, keys: Collection[str], now: datetime, until: datetime
+) -> dict[str, Claim]:
+    """`claim_log` of every key in two statements at most (a batch's rows), by key. The rows
+    already in the session are left as they were read (their claim is not in them)."""
+    wanted = list(dict.fromkeys(keys))
+    claims = dict.fromkeys(wanted, Claim.REFUSED)
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        queued = (
+            col(NotificationLog.key).in_(chunk),
+            col(NotificationLog.status) == NotificationStatus.QUEUED,
+        )
+        free = session.execute(
+            update(NotificationLog)
+            .where(*queued, col(NotificationLog.claimed_until).is_(None))
+            .values(claimed_until=until)
+            .returning(col(NotificationLog.key)),
+            execution_options={"synchronize_session": False},
+        )
+        claims |= dict.fromkeys(free.scalars(), Claim.TAKEN)
+        rest = [key for key in chunk if claims[key] is Claim.REFUSED]
+        if not rest:
+            continue
+        expired = session.execute(
+            update(NotificationLog)
+            .where(
+                col(NotificationLog.key).in_(rest),
+                queued[1],
+                col(NotificationLog.claimed_until) < now,
+            )
+            .values(
+                claimed_until=until,
+                uncertain_attempts=col(NotificationLog.uncertain_attempts) + 1,
+            )
+            .returning(col(NotificationLog.key)),
+            execution_options={"synchronize_session": False},
+        )
+        claims |= dict.fromkeys(expired.scalars(), Claim.TAKEN_AFTER_UNKNOWN)
+    return claims
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One send on one channel, as its row records it."""
+
+    key: str
+    channel: str
+    answer: str
+    delivered: bool
+    give_up: bool
+    # When the channel answered: the row's `sent_at` if it delivered.
+    at: datetime
+
+
 def record_attempt(
     session: Session,
     *,
@@ -150,20 +273,32 @@ def record_attempt(
 ) -> NotificationLog:
     """One send on one channel: `sent`, or still `queued` for another try, or `failed` when the
     unit is given up on. The claim ends with it."""
-    row = _get(session, key)
-    row.attempts += 1
-    row.channel = channel
-    row.answer = answer
-    row.updated_at = now
-    row.claimed_until = None
-    if delivered:
-        row.status = NotificationStatus.SENT
-        row.sent_at = now
-    elif give_up:
-        row.status = NotificationStatus.FAILED
-    session.add(row)
+    [row] = record_attempts(session, [Attempt(key, channel, answer, delivered, give_up, now)])
+    return row
+
+
+def record_attempts(session: Session, attempts: Sequence[Attempt]) -> list[NotificationLog]:
+    """`record_attempt` of each, in one read and one flush (a batch's answers)."""
+    rows = find_logs(session, keys=[attempt.key for attempt in attempts])
+    recorded: list[NotificationLog] = []
+    for attempt in attempts:
+        row = rows.get(attempt.key)
+        if row is None:
+            raise LookupError(f"no notification {attempt.key!r} in the log")
+        row.attempts += 1
+        row.channel = attempt.channel
+        row.answer = attempt.answer
+        row.updated_at = attempt.at
+        row.claimed_until = None
+        if attempt.delivered:
+            row.status = NotificationStatus.SENT
+            row.sent_at = attempt.at
+        elif attempt.give_up:
+            row.status = NotificationStatus.FAILED
+        session.add(row)
+        recorded.append(row)
     session.flush()
-    return _aware(row)
+    return [_aware(row) for row in recorded]
 
 
 def hold_for_digest(session: Session, *, key: str, now: datetime) -> NotificationLog:
@@ -334,22 +469,32 @@ def _get(session: Session, key: str) -> NotificationLog:
 
 
 def plan_title(session: Session, *, plan_key: str) -> str | None:
-    plan = get_plan(session, plan_key)
-    return titled(plan) if plan is not None else None
+    # The three columns alone: a plan's row holds its import's warnings (JSON), and reading it
+    # whole for every message was most of a burst's reads.
+    found = session.exec(
+        select(Plan.title, Plan.number, Plan.year).where(Plan.key == plan_key)
+    ).first()
+    return _plan_name(*found) if found is not None else None
 
 
 def titled(plan: Plan) -> str:
     """The plan as messages name it: its title. A plan read from a table alone has none and is
     named by its number and year (as the web app names it), never by its key."""
-    if plan.title:
-        return plan.title
-    number = f" {plan.number}" if plan.number else ""
-    return f"Kế hoạch{number} năm {plan.year}"
+    return _plan_name(plan.title, plan.number, plan.year)
+
+
+def _plan_name(title: str, number: str, year: int) -> str:
+    if title:
+        return title
+    number = f" {number}" if number else ""
+    return f"Kế hoạch{number} năm {year}"
 
 
 def task_lead_units(session: Session, *, plan_key: str, task_code: str) -> list[str]:
-    task = get_task(session, plan_key=plan_key, task_code=task_code)
-    return list(task.lead_units) if task is not None else []
+    lead_units = session.exec(
+        select(Task.lead_units).join(Plan).where(Plan.key == plan_key, Task.code == task_code)
+    ).first()
+    return list(lead_units) if lead_units is not None else []
 
 
 def milestone_closed(session: Session, row: NotificationLog) -> bool:

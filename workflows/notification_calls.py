@@ -93,7 +93,20 @@ BATCH_RETRY = RetryPolicy(
 # - An update's answer goes out with the workflow task that gives it; a local send in that task
 #   would hold it back, so what a round that answered an update queued goes by the activity
 #   (workflows.sending): record first, tell later, the answer never waits for a message.
+# - A slow channel: one attempt of the local send runs for LOCAL_SEND_LIMIT at most. A batch on
+#   a slow SMTP server (a second a message; apprise gives up on an answer after 4 s) held its
+#   workflow task open, and an update that came meanwhile waited for the batch's end (the SDK's
+#   extension of the task at 8 s did not let it in: 11 s for 12 messages in the drill
+#   tests/drills/test_slow_send_update.py). Past the limit the attempt is given up as timed out, the
+#   workflow task ends (its retry waits on a timer: BATCH_RETRY's first backoff is above
+#   LOCAL_RETRY_THRESHOLD), and the update is taken at once. The attempt's thread goes on with
+#   its sends and records them (a cancellation waits for a send and its record,
+#   activities/notify.py); the retry finds those rows sent, or still claimed and so "not
+#   reached yet" (the outbox tries them again on its timer): nothing is sent twice. An option
+#   of the call only: histories replay unchanged (a timed-out attempt backs off as any failed
+#   attempt of a local activity does, on the retry's timer).
 LOCAL_RETRY_THRESHOLD = timedelta(seconds=5)
+LOCAL_SEND_LIMIT = timedelta(seconds=3)
 
 # A single message outside the task workflows (the plan's year summary): quiet hours end the
 # attempt at once (`send_in_office_hours` waits for the opening on a timer); a failed delivery is
@@ -424,11 +437,12 @@ async def record_and_send(job: RecordedBatch) -> list[MessageResult]:
 
 
 async def _batch_sent_locally(activity: str, arg: object) -> list[MessageResult]:
+    """An attempt gives way after LOCAL_SEND_LIMIT (above), a round's write and its batch alike."""
     results: list[MessageResult] = await workflow.execute_local_activity(
         activity,
         arg,
         result_type=list[MessageResult],
-        start_to_close_timeout=BATCH_TIMEOUT,
+        start_to_close_timeout=LOCAL_SEND_LIMIT,
         retry_policy=BATCH_RETRY,
         local_retry_threshold=LOCAL_RETRY_THRESHOLD,
     )

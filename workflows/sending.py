@@ -12,7 +12,8 @@ instant, or a task's reaction to an event, is then one workflow task, not two. A
 round answering an update queued (`wake(answering=True)`), or that is due while an update is
 being handled, still goes by the activity: the update's answer leaves with the workflow task
 that gives it, and must not wait for a send. (An update that arrives while a local send runs is
-taken when it ends, or at the SDK's next extension of the workflow task.)
+taken when it ends, or when its attempt gives way after LOCAL_SEND_LIMIT: see
+workflows.notification_calls.)
 """
 
 from __future__ import annotations

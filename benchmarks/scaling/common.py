@@ -138,7 +138,9 @@ async def wait_until(done: Callable[[], Awaitable[bool]], *, limit: float, what:
     return time.perf_counter()
 
 
-async def wait_for_worker(client: Client, task_queue: str) -> None:
+async def wait_for_worker(client: Client, task_queue: str, *, count: int = 1) -> None:
+    """Until `count` workers poll `task_queue` (each polls under an identity of its own)."""
+
     async def polled() -> bool:
         response = await client.workflow_service.describe_task_queue(
             DescribeTaskQueueRequest(
@@ -147,7 +149,7 @@ async def wait_for_worker(client: Client, task_queue: str) -> None:
                 task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
             )
         )
-        return bool(response.pollers)
+        return len({poller.identity for poller in response.pollers}) >= count
 
     await wait_until(polled, limit=120, what=f"a worker on {task_queue}")
 

@@ -91,6 +91,13 @@ def main() -> None:
         help="tasks of the plan whose lateness (d) is measured (default: --tasks)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="(d) on the real clock: worker processes on the task queue, as `docker compose up "
+        "--scale worker=N` runs them (default: 1)",
+    )
+    parser.add_argument(
         "--worker-setting",
         action="append",
         default=[],

@@ -56,3 +56,8 @@ class DrillLocalSendWorkflow:
         await workflow.wait_condition(sender.done)
         sending.cancel()
         return outcomes
+
+    @workflow.update
+    def ping(self) -> str:
+        """An update that asks nothing: answered as soon as a workflow task can take it."""
+        return "pong"

@@ -3,6 +3,7 @@ taken down and brought back, and an HTTP server in the shape of the Zalo Bot API
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import socket
@@ -66,6 +67,9 @@ class _Inbox:
         self.mails: list[ReceivedMail] = []
         # Recipients the server refuses (550), as a mailbox that does not exist.
         self.refused: set[str] = set()
+        # Seconds the server takes to accept each message (a slow server; apprise waits 4 s
+        # for an answer).
+        self.delay = 0.0
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -76,6 +80,8 @@ class _Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=default_policy)  # type: ignore[arg-type]
         assert isinstance(message, EmailMessage)
         raw = bytes(envelope.content or b"")  # type: ignore[arg-type]
