@@ -69,11 +69,12 @@ class SnapshotWriter:
 class RecordActivities:
     def __init__(self, *, database_url: str) -> None:
         self._database_url = database_url
-        self._snapshots = SnapshotWriter(database_url)
+        # Shared with `record_and_send` (activities/record_and_send.py): one batching writer.
+        self.snapshots = SnapshotWriter(database_url)
 
     @activity.defn(name="record_task_state")
     def record_task_state(self, snapshot: TaskSnapshot) -> None:
-        self._snapshots.save(snapshot)
+        self.snapshots.save(snapshot)
 
     @activity.defn(name="record_evidence")
     def record_evidence(self, record: EvidenceRecord) -> None:

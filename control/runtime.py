@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
@@ -28,6 +29,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.notify import NotifyActivities
 from activities.planning import PlanningActivities
+from activities.record_and_send import record_and_send_activity
 from activities.records import RecordActivities
 from activities.routing import RoutingActivities
 from control.preflight import EngineUnavailable
@@ -193,15 +195,20 @@ def build_worker(
     drops its deadlock detection).
     """
     database_url = settings.resolved_database_url()
+    records = RecordActivities(database_url=database_url)
     activities: list[object] = [
         *PlanningActivities(settings).all(),
-        *RecordActivities(database_url=database_url).all(),
+        *records.all(),
         *RoutingActivities(client, in_flight=settings.event_routing_in_flight).all(),
     ]
     if not replace_notifications:
         register_outbox()
         activities.extend(NotifyActivities(settings).all())
     activities.extend(extra_activities)
+    send = _registered(activities, "send_messages")
+    if send is not None:
+        # The projection's writer and the batch's sender registered above, in one local activity.
+        activities.append(record_and_send_activity(records.snapshots, send, executor))
     workflows = [*WORKFLOWS, *extra_workflows]
     compile_workflow_code_once(workflows)
     return Worker(
@@ -223,6 +230,15 @@ def build_worker(
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_local_activities=settings.worker_max_concurrent_local_activities,
     )
+
+
+def _registered(activities: Sequence[object], name: str) -> Any | None:
+    """The activity registered under `name`, if any (a stand-in given in its place included)."""
+    for candidate in activities:
+        definition = activity._Definition.from_callable(candidate)  # type: ignore[arg-type]
+        if definition is not None and definition.name == name:
+            return candidate
+    return None
 
 
 def exit_without_finalizing(code: int) -> NoReturn:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from deadlines import MilestoneKind, PlannedMilestone, ScheduledStep, StepAction
-from models.payloads import NotificationRequest
+from models.payloads import MessageBatch, NotificationRequest
 from models.statuses import CLOSED_MILESTONE_STATUSES, DisplayStatus, MilestoneStatus, TaskStatus
 
 
@@ -220,6 +220,15 @@ class TaskSnapshot:
     next_action: NextAction | None
     display_status: DisplayStatus = DisplayStatus.ACTIVE
     closing_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """A round's projection and the messages due once it is written (marker "record-and-send",
+    workflows/sending.py): one local activity writes the one, then sends the other."""
+
+    snapshot: TaskSnapshot
+    batch: MessageBatch
 
 
 @dataclass(frozen=True)

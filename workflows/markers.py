@@ -6,26 +6,37 @@ make the histories of open runs fail to replay. Such a change goes behind a mark
 
     LIVE = (
         Marker(
-            name="digest-per-instant",           # the id given to workflow.patched
+            name="digest-per-instant",           # names the change where the paths part
             changed="what runs with it do differently, and why",
-            since="1.1.0",                       # the release that brings it (pyproject.toml)
+            since="1.2.0",                       # the release that brings it (pyproject.toml)
         ),
     )
 
-and the code asks `markers.taken("digest-per-instant")` where the two paths part. A run takes
-every live marker at its start (`generation`), so a run is of one generation throughout: the
-newest marker it took names it (`since`), or `BASELINE` when it took none. Each run carries its
-generation in the search attribute `NhachanGeneration`, and `scheduler.py plans` counts the
-open runs of each.
+and the code asks `markers.taken("digest-per-instant", generation)` where the two paths part.
+A run is of one generation throughout: at its start (`generation`) it takes the newest release,
+and with it every live change (`since` at or before it), or, replayed, finds in its history what
+it took when it began; `taken` then answers from that generation alone, asking Temporal nothing.
+Each run carries its generation in the search attribute `NhachanGeneration`, and
+`scheduler.py generations` counts the open runs of each.
 
-The lifecycle of a marker (docs/DEPLOY.md):
+One marker a release: from 1.2.0 (`ONE_MARKER_FROM`) a new run records one marker, its release's
+(`release_marker`: "release-1.2.0"), not one per change (each a marker and a
+`TemporalChangeVersion` search attribute upsert in its first workflow task). A run replayed
+asks the releases' markers newest first: `workflow.patched` of a marker its history does not hold
+answers False and records nothing, so a run finds the one it took. Runs begun before 1.2.0 took
+one marker per change, each asked at their start in the order of LIVE; they find none of the
+release markers and ask those, exactly as they did.
+
+The lifecycle of a change (docs/DEPLOY.md):
 
 1. patched: listed with `deprecated=False`; both paths live in the code.
-2. deprecated: once no run of an older generation is open (`scheduler.py plans` shows none),
-   the next release sets `deprecated=True`; the old path is deleted, `taken` calls
-   `workflow.deprecate_patch` and answers True, and the histories are recorded again.
-3. removed: once no run of a generation older than the deprecation's is open, the entry and its
-   `taken` calls go; `BASELINE` becomes its `since`.
+2. deprecated: once no run of an older generation is open (`scheduler.py generations` shows
+   none), the next release sets `deprecated=True`; the old path is deleted and `taken` answers
+   True. Its marker is still asked (`workflow.deprecate_patch`: its release's, once every change
+   of that release is deprecated; its own, for a change of 1.1.0) so that open runs holding it
+   replay; the histories are recorded again.
+3. removed: once no run of a generation older than the deprecation's is open, the entry goes;
+   `BASELINE` becomes its `since`.
 
 1.0.0 folded every marker of the releases before it (the old paths are gone, their recorded
 histories recorded again): the registry starts empty.
@@ -51,8 +62,13 @@ class Marker:
 
 # The generation of a run that took no live marker: the release whose code it runs.
 BASELINE = "1.0.0"
+# The first release whose new runs record one marker for the release, not one per change.
+ONE_MARKER_FROM = "1.2.0"
 
 FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
+RECORD_AND_SEND = "record-and-send"
+WAKE_WHEN_DUE = "wake-when-due"
+PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -77,6 +93,35 @@ LIVE: tuple[Marker, ...] = (
         ),
         since="1.1.0",
     ),
+    Marker(
+        name=RECORD_AND_SEND,
+        changed=(
+            "a round that changed the task's projection and queued messages due at once, "
+            "answering no update, writes the projection and sends them in one local activity "
+            "(record_and_send: the write first), not a local activity each: a step's instant "
+            "is two activations fewer (workflows/sending.py)"
+        ),
+        since="1.2.0",
+    ),
+    Marker(
+        name=WAKE_WHEN_DUE,
+        changed=(
+            "a task sleeps until its next instant however far (a year at most, "
+            "run_limits.LONGEST_TASK_WAIT), not 30 days at most: the 30-day wake-ups found "
+            "nothing to do"
+        ),
+        since="1.2.0",
+    ),
+    Marker(
+        name=PLAN_A_YEAR_AHEAD,
+        changed=(
+            "a task's own planning asks the policy for a year of steps at a time "
+            "(task_state.TASK_PLANNING_WINDOW), not 120 days: an overdue milestone's "
+            "escalations are not fetched again every 120 days, each a workflow task and a "
+            "local activity"
+        ),
+        since="1.2.0",
+    ),
 )
 
 
@@ -87,21 +132,46 @@ def _marker(name: str) -> Marker:
     raise KeyError(f"marker {name!r} is not in workflows/markers.py LIVE")
 
 
-def taken(name: str) -> bool:
-    """Workflow code only: whether this run took the marker `name` (one of LIVE)."""
-    marker = _marker(name)
-    if marker.deprecated:
-        workflow.deprecate_patch(marker.name)
+def _version(release: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in release.split("."))
+
+
+def release_marker(release: str) -> str:
+    """The one marker a run of `release` records (from `ONE_MARKER_FROM`)."""
+    return f"release-{release}"
+
+
+def _ask(name: str, *, deprecated: bool) -> bool:
+    if deprecated:
+        workflow.deprecate_patch(name)
         return True
-    return workflow.patched(marker.name)
+    return workflow.patched(name)
+
+
+def taken(name: str, generation: str) -> bool:
+    """Whether a run of `generation` (what `generation()` answered at its start) took the
+    change `name` (one of LIVE): it took every change of its release and the older ones."""
+    marker = _marker(name)
+    return marker.deprecated or (
+        generation != BASELINE and _version(marker.since) <= _version(generation)
+    )
 
 
 def generation() -> str:
-    """Workflow code only, at the start of a run: the generation of this run (see above). It
-    asks for every live marker, so that the run takes them all or none from its start."""
+    """Workflow code only, at the start of a run: the generation of this run (see above). A new
+    run takes the newest release; a replayed one finds the release it took."""
+    for release in reversed(generations()):
+        if release == BASELINE or _version(release) < _version(ONE_MARKER_FROM):
+            break
+        changes = [marker for marker in LIVE if marker.since == release]
+        if _ask(release_marker(release), deprecated=all(m.deprecated for m in changes)):
+            return release
+    # A run begun before one marker a release: each change of its releases asked by itself.
     current = BASELINE
     for marker in LIVE:
-        if taken(marker.name):
+        if _version(marker.since) >= _version(ONE_MARKER_FROM):
+            continue
+        if _ask(marker.name, deprecated=marker.deprecated):
             current = marker.since
     return current
 

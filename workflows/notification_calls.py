@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         MilestoneState,
         PlanWorkflowInput,
         Reassignment,
+        RecordedBatch,
         TaskWorkflowInput,
     )
 
@@ -416,15 +417,7 @@ async def send_messages(batch: MessageBatch, *, local: bool = False) -> list[Mes
     through the server, or (`local`, runs that took the marker "local-send") by a local activity
     in the workflow task that asked for it (see LOCAL_RETRY_THRESHOLD)."""
     if local:
-        local_results: list[MessageResult] = await workflow.execute_local_activity(
-            "send_messages",
-            batch,
-            result_type=list[MessageResult],
-            start_to_close_timeout=LOCAL_SEND_LIMIT,
-            retry_policy=BATCH_RETRY,
-            local_retry_threshold=LOCAL_RETRY_THRESHOLD,
-        )
-        return local_results
+        return await _batch_sent_locally("send_messages", batch)
     results: list[MessageResult] = await workflow.execute_activity(
         "send_messages",
         batch,
@@ -432,6 +425,26 @@ async def send_messages(batch: MessageBatch, *, local: bool = False) -> list[Mes
         start_to_close_timeout=BATCH_TIMEOUT,
         heartbeat_timeout=NOTIFICATION_HEARTBEAT,
         retry_policy=BATCH_RETRY,
+    )
+    return results
+
+
+async def record_and_send(job: RecordedBatch) -> list[MessageResult]:
+    """Runs that took the marker "record-and-send": a round's projection written, then its
+    batch sent, by one local activity in the round's workflow task (activities/record_and_send.py),
+    with the local send's options."""
+    return await _batch_sent_locally("record_and_send", job)
+
+
+async def _batch_sent_locally(activity: str, arg: object) -> list[MessageResult]:
+    """An attempt gives way after LOCAL_SEND_LIMIT (above), a round's write and its batch alike."""
+    results: list[MessageResult] = await workflow.execute_local_activity(
+        activity,
+        arg,
+        result_type=list[MessageResult],
+        start_to_close_timeout=LOCAL_SEND_LIMIT,
+        retry_policy=BATCH_RETRY,
+        local_retry_threshold=LOCAL_RETRY_THRESHOLD,
     )
     return results
 

@@ -9,6 +9,10 @@ from temporalio import workflow
 
 # The longest single wait, so that a workflow with nothing scheduled still wakes now and then.
 LONGEST_WAIT = timedelta(days=30)
+# A task's longest wait from 1.2.0 (marker "wake-when-due"): it sleeps until its next instant
+# however far that is; the 30-day wake-ups before it found nothing to do (an eighth of the seed
+# plan's workflow tasks in a year). Still a bound: a run wakes within a year whatever it holds.
+LONGEST_TASK_WAIT = timedelta(days=366)
 # Past this many history events the run hands its state to a fresh one.
 HISTORY_LIMIT = 2_000
 

@@ -27,22 +27,28 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models.payloads import MessageResult
-    from models.workflow_messages import QueuedMessage
+    from models.workflow_messages import QueuedMessage, RecordedBatch, TaskSnapshot
     from workflows import markers
-    from workflows.notification_calls import send_messages
+    from workflows.activity_calls import tell_locally
+    from workflows.notification_calls import record_and_send, send_messages
     from workflows.outbox import Outbox
 
 LOCAL_SEND = "local-send"
+RECORD_AND_SEND = markers.RECORD_AND_SEND
 
 Settled = Callable[[QueuedMessage, MessageResult | None], None]
 
 
 class Sender:
-    def __init__(self, outbox: Callable[[], Outbox], settled: Settled) -> None:
+    def __init__(
+        self, outbox: Callable[[], Outbox], settled: Settled, generation: Callable[[], str]
+    ) -> None:
         # The task's queue as it stands (its state is replaced when the first run plans it).
         self._outbox = outbox
         # Told of each message that left the queue, and what it came to.
         self._settled = settled
+        # The run's generation (markers.generation, asked at its start): which paths it takes.
+        self._generation = generation
         self.busy = False
         self._queued = False
         # A round that answered an update queued something since the last batch left.
@@ -60,10 +66,38 @@ class Sender:
     def done(self) -> bool:
         return not self.busy and not self._outbox()
 
+    def carries_record(self) -> bool:
+        """Whether the round ending now may write its projection and send what it queued in one
+        local activity (`send_recorded`): runs that took the marker "record-and-send", no update
+        in flight, no batch of the sender's own in flight."""
+        return (
+            markers.taken(RECORD_AND_SEND, self._generation())
+            and not self.busy
+            and not self._answering
+            and workflow.all_handlers_finished()
+        )
+
+    async def send_recorded(self, snapshot: TaskSnapshot) -> None:
+        """The round's projection written, then every message due sent, by one local activity
+        (`carries_record` said it may): a step's instant is one activation for the write and the
+        send, not one for each. The sender's own loop waits meanwhile (`busy`)."""
+        self.busy = True
+        try:
+            due = self._outbox().due(workflow.now())
+            if due:
+                await self._send(due, local=True, record=snapshot)
+            else:  # queued already under the same key: nothing of this round to send now
+                await tell_locally("record_task_state", snapshot)
+        finally:
+            self.busy = False
+
     async def run(self) -> None:
-        # Asked at the run's start already (markers.generation): the same answer throughout.
-        local = markers.taken(LOCAL_SEND)
+        local = markers.taken(LOCAL_SEND, self._generation())
         while True:
+            if self.busy:
+                # The main loop sends a round's messages with its record (`send_recorded`).
+                await workflow.wait_condition(self.idle)
+                continue
             now = workflow.now()
             outbox = self._outbox()
             due = outbox.due(now)
@@ -78,25 +112,40 @@ class Sender:
                 self._queued = False
                 continue
             self.busy = True
-            results: list[MessageResult] = []
             # An update in flight in this workflow task (its handler waits for the main loop)
             # would be answered in it too, behind the send: the activity then, as for a round
             # that answered one.
             in_workflow_task = local and not self._answering and workflow.all_handlers_finished()
             self._answering = False
-            try:
-                batch = outbox.batch(due, at=now if in_workflow_task else None)
-                results = await send_messages(batch, local=in_workflow_task)
-            except ActivityError as error:
-                # Not one message's failure but the call's (a worker gone too often): each
-                # counts a failed attempt and is tried again later.
-                workflow.logger.warning("sending %d message(s) failed: %s", len(due), error.cause)
-            now = workflow.now()
-            # One result per message, in the batch's order (None for all when the call failed).
-            answers: list[MessageResult | None] = (
-                list(results) if len(results) == len(due) else [None] * len(due)
-            )
-            for queued, result in zip(due, answers, strict=True):
-                if outbox.settle(queued, result, now):
-                    self._settled(queued, result)
+            await self._send(due, local=in_workflow_task)
             self.busy = False
+
+    async def _send(
+        self, due: list[QueuedMessage], *, local: bool, record: TaskSnapshot | None = None
+    ) -> None:
+        """One batch: sent (with `record` written first, when given), and each message settled
+        by what it came to."""
+        outbox = self._outbox()
+        results: list[MessageResult] = []
+        try:
+            batch = outbox.batch(due, at=workflow.now() if local else None)
+            if record is None:
+                results = await send_messages(batch, local=local)
+            else:
+                results = await record_and_send(RecordedBatch(snapshot=record, batch=batch))
+        except ActivityError as error:
+            # Not one message's failure but the call's (a worker gone too often): each
+            # counts a failed attempt and is tried again later.
+            workflow.logger.warning("sending %d message(s) failed: %s", len(due), error.cause)
+            if record is not None:
+                # Whether the write was done is not known: done again, retried until it is, as
+                # a round's own write is.
+                await tell_locally("record_task_state", record)
+        now = workflow.now()
+        # One result per message, in the batch's order (None for all when the call failed).
+        answers: list[MessageResult | None] = (
+            list(results) if len(results) == len(due) else [None] * len(due)
+        )
+        for queued, result in zip(due, answers, strict=True):
+            if outbox.settle(queued, result, now):
+                self._settled(queued, result)

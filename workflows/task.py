@@ -101,9 +101,9 @@ with workflow.unsafe.imports_passed_through():
         task_request,
     )
     from workflows.outbox import Outbox
-    from workflows.run_limits import history_is_long
+    from workflows.run_limits import LONGEST_TASK_WAIT, history_is_long
     from workflows.sending import Sender
-    from workflows.task_state import TaskTracker
+    from workflows.task_state import PLANNING_WINDOW, TASK_PLANNING_WINDOW, TaskTracker
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -147,7 +147,7 @@ class TaskWorkflow:
         self._ready = False
         # Messages the decisions of this round caused: queued once the projection shows them.
         self._untold: list[QueuedMessage] = []
-        self._sender = Sender(self._outbox, self._settled)
+        self._sender = Sender(self._outbox, self._settled, lambda: self._generation)
         self._inbox: list[_Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
         self._answered: list[_Queued] = []
@@ -184,7 +184,7 @@ class TaskWorkflow:
     async def _follow_schedule(self, input: TaskWorkflowInput) -> None:
         while self._task.state.status is TaskStatus.ACTIVE:
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._wake, timeout=self._task.time_to_wake())
+                await workflow.wait_condition(lambda: self._wake, timeout=self._time_to_wake())
             # Cleared before the work, not after: a message that arrives while an activity of
             # this round runs must wake the next round.
             self._wake = False
@@ -208,11 +208,24 @@ class TaskWorkflow:
                     dataclasses.replace(input, state=self._task.state, first_plan=None)
                 )
 
+    def _time_to_wake(self) -> timedelta:
+        if markers.taken(markers.WAKE_WHEN_DUE, self._generation):
+            return self._task.time_to_wake(LONGEST_TASK_WAIT)
+        return self._task.time_to_wake()
+
     async def _end_round(self) -> None:
         """The projection is written, then the round's messages are queued for the sender, then
-        the handlers of the round hear back."""
-        await self._publish()
-        self._release()
+        the handlers of the round hear back. From 1.2.0 a round that answers no update and
+        has both to do writes and sends what is due in one local activity
+        (`Sender.send_recorded`), the write first."""
+        snapshot = self._changed_snapshot()
+        if snapshot is not None and self._untold and self._sender.carries_record():
+            self._release()
+            await self._sender.send_recorded(snapshot)
+        else:
+            if snapshot is not None:
+                await tell_locally("record_task_state", snapshot)
+            self._release()
         self._answer()
 
     async def _finish(self) -> None:
@@ -301,7 +314,7 @@ class TaskWorkflow:
         now = workflow.now()
         if (
             first is not None
-            and markers.taken(markers.FIRST_PLAN_FROM_THE_STARTER)
+            and markers.taken(markers.FIRST_PLAN_FROM_THE_STARTER, self._generation)
             and first_plan.usable(first, now)
         ):
             self._published = views.published(first_plan.planned_snapshot(self._input, first))
@@ -332,7 +345,10 @@ class TaskWorkflow:
     # ----------------------------------------------------------------------------- steps
 
     async def _plan_steps(self, milestone: MilestoneState, *, after: datetime | None) -> None:
-        until = self._task.planning_until(milestone, after)
+        window = PLANNING_WINDOW
+        if markers.taken(markers.PLAN_A_YEAR_AHEAD, self._generation):
+            window = TASK_PLANNING_WINDOW
+        until = self._task.planning_until(milestone, after, window)
         steps: list[ScheduledStep] = await compute(
             "schedule_milestone",
             ScheduleRequest(
@@ -756,6 +772,13 @@ class TaskWorkflow:
 
     async def _publish(self) -> None:
         """Tell the search attributes and the database projection, when anything changed."""
+        snapshot = self._changed_snapshot()
+        if snapshot is not None:
+            await tell_locally("record_task_state", snapshot)
+
+    def _changed_snapshot(self) -> TaskSnapshot | None:
+        """Tells the search attributes when they changed; the snapshot to write when the
+        projection changed (None: it shows the task as it stands)."""
         snapshot = self._snapshot()
         next_due = views.next_due(self._task.state)
         searchable = (snapshot.display_status, tuple(snapshot.lead_units), next_due)
@@ -763,6 +786,7 @@ class TaskWorkflow:
             self._searchable = searchable
             workflow.upsert_search_attributes(sa.task_updates(snapshot, next_due, self._generation))
         published = views.published(snapshot)
-        if published != self._published:
-            self._published = published
-            await tell_locally("record_task_state", snapshot)
+        if published == self._published:
+            return None
+        self._published = published
+        return snapshot

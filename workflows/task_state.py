@@ -37,6 +37,10 @@ from workflows.run_limits import LONGEST_WAIT
 # How far ahead the policy is asked for steps at a time. Escalations repeat weekly without end,
 # so the schedule of an overdue milestone is fetched window by window.
 PLANNING_WINDOW = timedelta(days=120)
+# From 1.2.0 (marker "plan-a-year-ahead") a task's own planning asks for a year at a time: an
+# overdue milestone's escalations were fetched again every 120 days, a workflow task and a local
+# activity each (72 in the seed plan's year). The starter's first plan keeps PLANNING_WINDOW.
+TASK_PLANNING_WINDOW = timedelta(days=366)
 
 # Milestones that have no deliverable of their own end with the plan year.
 ENDS_WITH_YEAR_KINDS = frozenset({MilestoneKind.ONGOING, MilestoneKind.RECURRING_EVENT})
@@ -101,9 +105,9 @@ class TaskTracker:
     def year_end(self) -> datetime:
         return end_of_plan_year(self.last_year)
 
-    def time_to_wake(self) -> timedelta:
+    def time_to_wake(self, longest: timedelta = LONGEST_WAIT) -> timedelta:
         now = self._clock()
-        wake_points = [now + LONGEST_WAIT]
+        wake_points = [now + longest]
         for milestone in self.state.milestones:
             if milestone.closed:
                 continue
@@ -157,9 +161,14 @@ class TaskTracker:
 
     # ----------------------------------------------------------------------------- steps
 
-    def planning_until(self, milestone: MilestoneState, after: datetime | None) -> datetime:
+    def planning_until(
+        self,
+        milestone: MilestoneState,
+        after: datetime | None,
+        window: timedelta = PLANNING_WINDOW,
+    ) -> datetime:
         """How far to ask the policy for the steps of `milestone` that follow `after`."""
-        return planning_until(milestone.milestone, after or self._clock())
+        return planning_until(milestone.milestone, after or self._clock(), window)
 
     @staticmethod
     def set_steps(milestone: MilestoneState, steps: list[ScheduledStep], until: datetime) -> None:
@@ -550,9 +559,11 @@ class TaskTracker:
         return milestone
 
 
-def planning_until(milestone: PlannedMilestone, start: datetime) -> datetime:
+def planning_until(
+    milestone: PlannedMilestone, start: datetime, window: timedelta = PLANNING_WINDOW
+) -> datetime:
     """How far to ask the policy for the steps of `milestone` that follow `start`."""
-    return max(start, milestone.due or start) + PLANNING_WINDOW
+    return max(start, milestone.due or start) + window
 
 
 def _entered_by(who: str) -> str:

@@ -44,14 +44,14 @@ class DrillLocalSendWorkflow:
 
     @workflow.run
     async def run(self, requests: list[NotificationRequest]) -> list[str]:
-        markers.generation()
+        generation = markers.generation()
         queue = [QueuedMessage(request=r, not_before=workflow.now()) for r in requests]
         outcomes: list[str] = []
 
         def settled(message: QueuedMessage, result: MessageResult | None) -> None:
             outcomes.append("failed" if result is None else str(result.result))
 
-        sender = Sender(lambda: Outbox(queue), settled)
+        sender = Sender(lambda: Outbox(queue), settled, lambda: generation)
         sending = asyncio.create_task(sender.run())
         await workflow.wait_condition(sender.done)
         sending.cancel()

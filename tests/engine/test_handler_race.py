@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.planning import PlanningActivities
+from activities.record_and_send import record_and_send_activity
 from activities.records import RecordActivities
 from control import operations, starting
 from control.permissions import Actor
@@ -102,6 +103,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
     env = await start_time_skipping_at(start)
     async with env:
         with ThreadPoolExecutor(max_workers=4) as executor:
+            records = RecordActivities(database_url=settings.resolved_database_url())
             worker = Worker(
                 env.client,
                 task_queue=settings.task_queue,
@@ -112,8 +114,9 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                     held.schedule_milestone,
                     planning.due_after_event,
                     planning.due_on_day,
-                    *RecordActivities(database_url=settings.resolved_database_url()).all(),  # type: ignore[list-item]
+                    *records.all(),  # type: ignore[list-item]
                     *recorder.activities(),
+                    record_and_send_activity(records.snapshots, recorder.send_messages, executor),
                 ],
                 activity_executor=executor,
             )

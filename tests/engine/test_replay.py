@@ -5,7 +5,9 @@ marker (workflows/markers.py) so that older runs take the old path, then record 
 generation's histories with `python scripts/record_histories.py` beside the older ones. 1.0.0 is
 the baseline (`<name>.json`, no marker taken); 1.1.0 took "local-send" (`<name>.1.1.0.json`: a
 task's batch of messages by a local activity, but for what a round answering an update queued)
-and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`).
+and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`); 1.2.0
+took "record-and-send" (`<name>.1.2.0.json`: a round's write and its messages due at once in one
+local activity) and records one marker for its release, not one per change.
 """
 
 import base64
@@ -109,8 +111,22 @@ def patches(path: Path) -> set[str]:
 
 def test_the_baseline_takes_no_marker_and_later_generations_only_listed_ones() -> None:
     listed = {marker.name for marker in markers.LIVE}
+    releases = {markers.release_marker(g) for g in markers.generations()}
     for path in HISTORIES:
-        assert patches(path) <= listed, path.stem
+        assert patches(path) <= listed | releases, path.stem
+
+
+def test_from_1_2_0_a_run_records_one_marker_for_its_release() -> None:
+    """(The daily digest asks none: its workflow has no marker yet.)"""
+    one = {markers.release_marker("1.2.0")}
+    each = {"local-send", markers.FIRST_PLAN_FROM_THE_STARTER}
+    counted = {".1.1.0": 0, ".1.2.0": 0}
+    for path in HISTORIES:
+        for suffix, expected in ((".1.1.0", each), (".1.2.0", one)):
+            if path.stem.endswith(suffix) and patches(path):
+                assert patches(path) == expected, path.stem
+                counted[suffix] += 1
+    assert counted[".1.1.0"] == counted[".1.2.0"] == len(PATHS) - 1
 
 
 def _decoded(payloads: dict[str, Any]) -> list[Any]:
@@ -141,8 +157,9 @@ def kinds(event: dict[str, object]) -> str:
     return ""
 
 
-# A task's batch of messages, by an activity (the baseline) or a local one (marker local-send).
-SENDS = {"scheduled:send_messages", "local:send_messages"}
+# A task's batch of messages, by an activity (the baseline), a local one (marker local-send), or
+# a local one that writes the round's projection first (marker record-and-send).
+SENDS = {"scheduled:send_messages", "local:send_messages", "local:record_and_send"}
 
 
 def batch_instants(event: dict[str, object]) -> list[datetime]:
@@ -251,16 +268,55 @@ def test_from_1_1_0_a_steps_messages_leave_in_the_workflow_task_of_its_timer() -
     assert workflow_tasks[1] == workflow_tasks[0] - sent_batches(before)
 
 
-def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally() -> None:
+def test_from_1_2_0_a_steps_write_and_messages_are_one_local_activity() -> None:
+    histories = by_name()
+    before, after = histories["fixed-never-done.1.1.0"], histories["fixed-never-done.1.2.0"]
+    assert sent_batches(before) == sent_batches(after) > 10
+    local = [
+        sum(1 for event in found if kinds(event).startswith("local:")) for found in (before, after)
+    ]
+    assert local[1] == local[0] - sent_batches(before)
+    # The write comes with the batch: no workflow task writes and sends in two.
+    for commands in commands_of_each_workflow_task(after):
+        if "local:record_and_send" in commands:
+            assert "local:record_task_state" not in commands
+            assert "local:send_messages" not in commands
+
+
+def test_from_1_2_0_a_task_does_not_wake_with_nothing_to_do() -> None:
+    """Ongoing work waits for its year's end in one timer, not in 30-day wake-ups."""
+    histories = by_name()
+    before, after = histories["ongoing.1.1.0"], histories["ongoing.1.2.0"]
+    timers = [
+        sum(1 for event in found if kinds(event) == "timerStarted") for found in (before, after)
+    ]
+    assert timers[1] < timers[0]
+
+
+def test_from_1_2_0_a_task_plans_a_year_ahead() -> None:
+    """Its own planning asks for a year of steps, not 120 days: fewer calls over two years."""
+    histories = by_name()
+    name = "ongoing-task-of-several-years"
+    calls = [
+        sum(1 for event in histories[name + suffix] if kinds(event) == "local:schedule_milestone")
+        for suffix in (".1.1.0", ".1.2.0")
+    ]
+    assert 0 < calls[1] < calls[0]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES[1:])
+def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally(
+    suffix: str,
+) -> None:
     """The answer leaves with its workflow task: that task must not wait for a send."""
     checked = 0
     for name, found in by_name().items():
-        if not name.endswith(".1.1.0"):
+        if not name.endswith(suffix):
             continue
         for commands in commands_of_each_workflow_task(found):
             if "workflowExecutionUpdateCompleted" in commands:
                 checked += 1
-                assert "local:send_messages" not in commands, name
+                assert not {"local:send_messages", "local:record_and_send"} & set(commands), name
     assert checked > 20
 
 

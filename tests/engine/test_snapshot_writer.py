@@ -14,7 +14,7 @@ from deadlines import MilestoneKind
 from models.statuses import DisplayStatus, MilestoneStatus, TaskStatus
 from models.tables import ProjectionVersion
 from models.workflow_messages import MilestoneView, TaskSnapshot
-from plan_import import read_plan
+from plan_import import ImportedPlan, read_plan
 from plan_import.units import BUNDLED_UNITS_FILE, load_unit_directory
 from storage.db import session_scope, upgrade_schema
 from storage.plans import list_tasks, store_plan
@@ -40,13 +40,19 @@ def snapshot(plan_key: str, task_code: str) -> TaskSnapshot:
     )
 
 
-def test_many_at_once_are_all_written_and_a_wrong_one_fails_alone(tmp_path: Path) -> None:
+def stored_seed(tmp_path: Path) -> tuple[str, ImportedPlan]:
+    """A database under `tmp_path` holding the seed plan, as `start` stores it; its URL."""
     url = f"sqlite:///{tmp_path / 'nhachan.db'}"
     upgrade_schema(url)
     directory = load_unit_directory(BUNDLED_UNITS_FILE)
     imported = read_plan(SEED, directory=directory)
     with session_scope(url) as session:
         store_plan(session, imported=imported, directory=directory)
+    return url, imported
+
+
+def test_many_at_once_are_all_written_and_a_wrong_one_fails_alone(tmp_path: Path) -> None:
+    url, imported = stored_seed(tmp_path)
     codes = [task.code for task in imported.tasks]
     writer = SnapshotWriter(url)
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -64,12 +70,7 @@ def test_many_at_once_are_all_written_and_a_wrong_one_fails_alone(tmp_path: Path
 def test_a_batch_updates_adds_keeps_the_latest_of_a_task_and_bumps_the_version_once(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'nhachan.db'}"
-    upgrade_schema(url)
-    directory = load_unit_directory(BUNDLED_UNITS_FILE)
-    imported = read_plan(SEED, directory=directory)
-    with session_scope(url) as session:
-        store_plan(session, imported=imported, directory=directory)
+    url, imported = stored_seed(tmp_path)
     first, second = (task.code for task in imported.tasks[:2])
     with session_scope(url) as session:
         save_task_snapshots(session, [snapshot(imported.key, first)])

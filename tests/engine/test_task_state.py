@@ -24,7 +24,7 @@ from models.workflow_messages import (
 )
 from workflows import task_views as views
 from workflows.notification_calls import NOTIFICATION_KINDS
-from workflows.run_limits import LONGEST_WAIT
+from workflows.run_limits import LONGEST_TASK_WAIT, LONGEST_WAIT
 from workflows.task_state import TaskTracker, is_web_link
 
 # Friday 31/03/2023, 17:00 in Vietnam.
@@ -127,6 +127,14 @@ def test_time_opens_then_overdues_a_milestone() -> None:
 def test_nothing_to_wait_for_wakes_after_the_longest_wait() -> None:
     task, _ = tracker(planned("1", MilestoneKind.FIXED, due=None), now=DUE)
     assert task.time_to_wake() == LONGEST_WAIT
+
+
+def test_from_1_2_0_a_task_sleeps_until_its_next_instant_however_far() -> None:
+    task, _ = tracker(planned("1", opens=DUE - timedelta(days=10)), now=DUE - timedelta(days=200))
+    assert task.time_to_wake() == LONGEST_WAIT
+    assert task.time_to_wake(LONGEST_TASK_WAIT) == timedelta(days=190)
+    nothing, _ = tracker(planned("1", MilestoneKind.FIXED, due=None), now=DUE)
+    assert nothing.time_to_wake(LONGEST_TASK_WAIT) == LONGEST_TASK_WAIT
 
 
 def test_an_overdue_period_closes_the_period() -> None:
