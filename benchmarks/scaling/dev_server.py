@@ -16,7 +16,6 @@ from benchmarks.scaling.common import (
     ROOT,
     CpuMeter,
     Figures,
-    count_tasks,
     cpu_detail,
     free_port,
     memory_mib,
@@ -189,10 +188,16 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
                 )
                 routed = time.perf_counter()
 
+                # Counted by what each task's workflow records itself (its search attribute),
+                # as the anchors are: the routing may write the projections before the tasks
+                # have reacted, so the database's status would count a task too early.
+                reacted_query = (
+                    f'NhachanPlan = "{fanout.plan_key}" AND NhachanTaskCode IS NOT NULL '
+                    f'AND NhachanStatus != "{DisplayStatus.WAITING_EVENT}"'
+                )
+
                 async def reacted() -> bool:
-                    moved = count_tasks(
-                        settings, fanout.plan_key, lambda s: s != DisplayStatus.WAITING_EVENT
-                    )
+                    moved = (await client.count_workflows(reacted_query)).count
                     return moved >= fanout_count
 
                 all_reacted = await wait_until(reacted, limit=args.timeout, what="the fan-out")
