@@ -196,7 +196,7 @@ def build_worker(
     activities: list[object] = [
         *PlanningActivities(settings).all(),
         *RecordActivities(database_url=database_url).all(),
-        *RoutingActivities(client, in_flight=settings.event_routing_in_flight).all(),
+        *RoutingActivities(client, settings, in_flight=settings.event_routing_in_flight).all(),
     ]
     if not replace_notifications:
         register_outbox()

@@ -53,6 +53,7 @@ class Marker:
 BASELINE = "1.0.0"
 
 FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
+CLOCK_FROM_THE_ROUTER = "clock-from-the-router"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -76,6 +77,17 @@ LIVE: tuple[Marker, ...] = (
             "from the starter's: a task is running sooner after its start"
         ),
         since="1.1.0",
+    ),
+    Marker(
+        name=CLOCK_FROM_THE_ROUTER,
+        changed=(
+            "a task whose clock an event starts takes the due date and the steps the routing "
+            "activity worked out for it and carried in the signal (workflows/event_clock.py) "
+            "instead of asking the due_after_event and schedule_milestone local activities, "
+            "unless its milestone no longer waits as the router found it: one local activity "
+            "fewer in each task's reaction, two with its steps"
+        ),
+        since="1.2.0",
     ),
 )
 
