@@ -130,6 +130,14 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
             return sum(1 for task in tasks if task.status is not None) >= TASKS
 
     await eventually(planned, seconds=PATIENCE, what="every task planned")
+    # And running, waiting for the event: a task whose first run comes after the event was
+    # recorded reads it from the plan's record (and works its clock out itself).
+    running = (
+        f'NhachanPlan = "{plan_key}" AND NhachanTaskCode IS NOT NULL '
+        "AND NhachanGeneration IS NOT NULL"
+    )
+    while (await client.count_workflows(running)).count < TASKS:
+        await asyncio.sleep(0.2)
     imported = starting.load_plan_for_start(
         path, year=year, directory=load_unit_directory(settings.units_file)
     )
@@ -146,8 +154,11 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
         operations.trigger_event(client, plan_key, event, actor=COORDINATOR)
     )
 
-    # The router is frozen as soon as it runs, then killed if the engine still waits for it.
-    while not await routing_started(client, plan_key):
+    # The router is frozen as soon as it has signalled a task (it first works out the tasks'
+    # clocks), then killed if the engine still waits for it.
+    while not await routing_started(client, plan_key) or not await signallers(
+        client, plan_key, codes[0]
+    ):
         assert not triggered.done(), "the event was routed before its router could be stopped"
         await asyncio.sleep(0.01)
     worker.signal(signal.SIGSTOP)
