@@ -13,7 +13,7 @@ from rich.table import Table
 from commands.corrections import SetOption, UntilOption, corrections_of
 from commands.output import ExitCode, JsonOption, console, errors, fail, print_json
 from control.plan_preview import preview_imported
-from control.refusal_words import history_detail
+from control.refusal_words import deadline_reason, history_detail
 from deadlines import CalendarDataError, PolicyError
 from deadlines.local_time import in_vietnam, local_display
 from deadlines.policy import DeadlinePolicy
@@ -226,7 +226,7 @@ def _print_preview(preview: Preview, imported: ImportedPlan, directory: UnitDire
         console.rule("[bold red]Thời hạn không đọc được[/bold red]", align="left")
         for refusal in preview.refused:
             errors.print(
-                f"[red]{refusal.code}[/red]: “{refusal.text}” (lý do kỹ thuật: {refusal.reason})",
+                f"[red]{refusal.code}[/red]: “{refusal.text}” ({deadline_reason(refusal.reason)})",
                 highlight=False,
             )
         errors.print(

@@ -1,7 +1,8 @@
 """The engine's reasons in Vietnamese, where the web and the CLI show them: a refusal
 (`refusal`), a step of a task's history (`history_detail`), a note of the importer's report
-(`import_note`, `import_where`), and any ISO date or instant left in a sentence written
-dd/mm/yyyy and HH:MM in Vietnam time (`local_dates`).
+(`import_note`, `import_where`), why a deadline text cannot be read (`deadline_reason`), and
+any ISO date or instant left in a sentence written dd/mm/yyyy and HH:MM in Vietnam time
+(`local_dates`).
 
 The engine gives its reasons as English sentences (the CLI prints them as they are), so the
 table in refusal_words.yaml follows those sentences; tests/engine/test_refusals_in_vietnamese.py
@@ -20,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from deadlines.local_time import in_vietnam
+from deadlines.periods import ROMAN
 
 WORDS_FILE = Path(__file__).resolve().parent / "refusal_words.yaml"
 
@@ -43,6 +45,7 @@ class _Words:
     history: tuple[_Reason, ...]
     imports: tuple[_Reason, ...]
     import_where: tuple[_Reason, ...]
+    deadline: tuple[_Reason, ...]
     statuses: dict[str, str]
 
 
@@ -59,6 +62,7 @@ def _words() -> _Words:
         history=reasons(loaded["history"]),
         imports=reasons(loaded["import"]),
         import_where=reasons(loaded["import_where"]),
+        deadline=reasons(loaded["deadline"]),
         statuses=dict(loaded["statuses"]),
     )
 
@@ -86,6 +90,33 @@ def local_dates(text: str) -> str:
 
 # The parts of a reason that name units (by code, one or several separated by commas).
 _UNIT_PARTS = frozenset({"from", "by", "unit"})
+# The parts of a reason that hold a period's key ("2023-06", "2023-Q1", "2023-H2", "2023").
+_PERIOD_PARTS = frozenset({"first", "last"})
+_PERIOD_KEY = re.compile(
+    r"(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])|H(?P<half>[12])))?"
+)
+
+
+def _period_words(key: str) -> str:
+    """A period's key as people write the period: "tháng 6/2023", "quý I/2023"."""
+    found = _PERIOD_KEY.fullmatch(key)
+    if found is None:
+        return local_dates(key)
+    year, month, quarter, half = found.group("year", "month", "quarter", "half")
+    if month:
+        return f"tháng {int(month)}/{year}"
+    if quarter:
+        return f"quý {ROMAN[int(quarter)]}/{year}"
+    if half:
+        return f"6 tháng {'đầu' if half == '1' else 'cuối'} năm {year}"
+    return f"năm {year}"
+
+
+def _quoted(value: str) -> str:
+    """A value the engine quoted as Python does ('abc', "it's") between Vietnamese quotes."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return f"“{value[1:-1]}”"
+    return value
 
 
 def _said(
@@ -101,9 +132,13 @@ def _said(
             value = value or ""
             if part == "status":
                 value = words.statuses.get(value, value)
+            elif part == "deadline":
+                value = deadline_reason(value)
+            elif part in _PERIOD_PARTS:
+                value = _period_words(value)
             elif part in _UNIT_PARTS and names:
                 value = ", ".join(names.get(c.strip(), c.strip()) for c in value.split(","))
-            values[part] = value
+            values[part] = _quoted(value)
         return local_dates(reason.say.format(**values))
     return None
 
@@ -129,6 +164,12 @@ def history_detail(detail: str, names: Mapping[str, str] | None = None) -> str:
 def import_note(message: str) -> str | None:
     """A note of the importer's report in Vietnamese; None when the table does not know it."""
     return _said(_words().imports, message)
+
+
+def deadline_reason(reason: str) -> str:
+    """Why a deadline text cannot be read (DeadlineRefused.reason), as the coordinator reads
+    it; a reason the table does not know is shown as the engine's own."""
+    return _said(_words().deadline, reason) or _words().unknown.format(reason=reason)
 
 
 def import_where(where: str) -> str:

@@ -94,6 +94,7 @@ def _environment() -> Environment:
     env.filters["local_dates"] = refusal_words.local_dates
     env.filters["message_kind"] = _message_kind
     env.filters["import_note"] = refusal_words.import_note
+    env.filters["deadline_reason"] = refusal_words.deadline_reason
     env.filters["import_where"] = refusal_words.import_where
     env.filters["channel"] = channel_name
     env.filters["audit_refusal"] = _audit_refusal

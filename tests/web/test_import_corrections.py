@@ -10,6 +10,7 @@ from plan_import import parse_corrections, read_plan
 from plan_import.units import load_unit_directory
 from storage.db import session_scope
 from storage.plans import store_plan
+from tests.support.language import shown_text
 from tests.web.conftest import COORDINATOR, PLAN_KEY, Site, form_csrf, sign_in
 from tests.web.test_pages import sign_in_form
 
@@ -36,6 +37,10 @@ def test_a_refused_cell_is_corrected_beside_its_refusal_then_started(site: Site)
     assert page.status_code == 200, page.text
     assert 'name="fix_cell" value="I.2:deadline"' in page.text
     assert "Xác nhận và khởi động kế hoạch" not in page.text
+    # Why the cell was refused, in the coordinator's words beside the cell.
+    shown = shown_text(page.text)
+    assert "không có quý “v” (quý ghi I, II, III, IV hoặc 1–4)" in shown
+    assert "there is no quarter" not in page.text
     upload = page.text.split('action="/import/')[1].split("/preview")[0]
     cells = page.text.count('name="fix_cell"')
     fields = {
