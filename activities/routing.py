@@ -85,7 +85,7 @@ class RoutingActivities:
         # The server's instant (a time-skipping server's too): never after the task's own now
         # when the signal reaches it.
         planned_at = info.current_attempt_scheduled_time
-        clocks = await asyncio.to_thread(self.clocks, delivery, todo, planned_at)
+        clocks: dict[str, list[EventClock]] = {}
         semaphore = asyncio.Semaphore(self._in_flight)
 
         async def signal(code: str) -> None:
@@ -110,8 +110,11 @@ class RoutingActivities:
                 await asyncio.sleep(PROGRESS_EVERY.total_seconds())
                 progress.heartbeat()
 
+        # Beating while the clocks are worked out too: for thousands of tasks on a loaded
+        # machine that may take longer than the heartbeat timeout.
         beating = asyncio.create_task(heartbeat())
         try:
+            clocks = await asyncio.to_thread(self.clocks, delivery, todo, planned_at)
             results = await asyncio.gather(*(signal(code) for code in todo), return_exceptions=True)
         finally:
             beating.cancel()
