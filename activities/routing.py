@@ -9,6 +9,12 @@ A worker that dies while routing stops the heartbeats: the engine runs the activ
 this worker restarted, or another), and the new attempt signals only the tasks the last
 heartbeat did not list. A task signalled after that heartbeat gets the event a second time; it
 drops an event it saw already (`TaskTracker.first_sighting`), so each applies it once.
+
+The signal carries the clocks the event starts for the task (workflows.event_clock): its due
+dates and steps, worked out here for every task at once from the deadlines the plan's record
+holds, instead of by two local activities in each task's reaction. A task takes them only if
+its milestone still waits as worked out here (the marker "clock-from-the-router"), else asks the
+policy itself: a clock handed wrong is never taken.
 """
 
 from __future__ import annotations
@@ -17,14 +23,19 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.workflow_messages import EventDelivery
+from deadlines import DeadlinePolicy, DeadlineRefused, plan_milestones
+from models.workflow_messages import EventClock, EventDelivery, RoutedEvent
+from settings import Settings
+from storage.db import session_scope
+from storage.plans import get_plan, list_tasks
+from workflows.event_clock import started_clock, starts_clock
 from workflows.task import TaskWorkflow, task_workflow_id
 
 # How often the progress is heartbeated: well inside the heartbeat timeout the plan gives
@@ -58,23 +69,35 @@ class RoutingProgress:
 
 
 class RoutingActivities:
-    def __init__(self, client: Client, *, in_flight: int) -> None:
+    def __init__(self, client: Client, settings: Settings, *, in_flight: int) -> None:
         self._client = client
+        self._settings = settings
         self._in_flight = in_flight
 
     @activity.defn(name="route_event")
     async def route_event(self, delivery: EventDelivery) -> list[str]:
         """Signals the event to each task of `delivery` not reached by an earlier attempt; the
         codes of the tasks that took it, in the delivery's order."""
-        progress = RoutingProgress.resumed(activity.info().heartbeat_details)
+        info = activity.info()
+        progress = RoutingProgress.resumed(info.heartbeat_details)
         done = progress.done()
+        todo = [code for code in delivery.task_codes if code not in done]
+        # The server's instant (a time-skipping server's too): never after the task's own now
+        # when the signal reaches it.
+        planned_at = info.current_attempt_scheduled_time
+        clocks: dict[str, list[EventClock]] = {}
         semaphore = asyncio.Semaphore(self._in_flight)
 
         async def signal(code: str) -> None:
             async with semaphore:
                 handle = self._client.get_workflow_handle(task_workflow_id(delivery.plan_key, code))
+                handed = clocks.get(code)
                 try:
-                    await handle.signal(TaskWorkflow.event_occurred, delivery.event)
+                    if handed:
+                        routed = RoutedEvent(delivery.event, handed)
+                        await handle.signal(TaskWorkflow.event_routed, routed)
+                    else:
+                        await handle.signal(TaskWorkflow.event_occurred, delivery.event)
                 except RPCError as error:
                     if error.status is not RPCStatusCode.NOT_FOUND:
                         raise
@@ -87,12 +110,12 @@ class RoutingActivities:
                 await asyncio.sleep(PROGRESS_EVERY.total_seconds())
                 progress.heartbeat()
 
+        # Beating while the clocks are worked out too: for thousands of tasks on a loaded
+        # machine that may take longer than the heartbeat timeout.
         beating = asyncio.create_task(heartbeat())
         try:
-            results = await asyncio.gather(
-                *(signal(code) for code in delivery.task_codes if code not in done),
-                return_exceptions=True,
-            )
+            clocks = await asyncio.to_thread(self.clocks, delivery, todo, planned_at)
+            results = await asyncio.gather(*(signal(code) for code in todo), return_exceptions=True)
         finally:
             beating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -104,6 +127,55 @@ class RoutingActivities:
                 raise result
         taken = set(progress.taken)
         return [code for code in delivery.task_codes if code in taken]
+
+    def clocks(
+        self, delivery: EventDelivery, codes: Sequence[str], now: datetime
+    ) -> dict[str, list[EventClock]]:
+        """The clocks the event starts at `now` for each of `codes`, from the deadlines as the
+        plan's record holds them (read once for all); none for a task whose deadline does not
+        read (its own run would refuse it too), nor for a correction (it restarts clocks: the
+        tasks work those out themselves)."""
+        event = delivery.event
+        if event.corrects is not None or not codes:
+            return {}
+        wanted = set(codes)
+        with session_scope(self._settings.resolved_database_url()) as session:
+            plan = get_plan(session, delivery.plan_key)
+            if plan is None:
+                return {}
+            year, last_year = plan.year, plan.last_year
+            tasks = [
+                (task.code, task.title, task.deadline_text)
+                for task in list_tasks(session, plan_key=delivery.plan_key)
+                if task.code in wanted
+            ]
+        calendar = self._settings.working_calendar(year)
+        # Most tasks of a plan share a deadline's words and the policy: worked out once each.
+        worked_out: dict[tuple[str, str, int], tuple[DeadlinePolicy, list[EventClock]]] = {}
+        clocks: dict[str, list[EventClock]] = {}
+        for code, title, text in tasks:
+            policy = self._settings.policy(code)
+            key = (text, title, id(policy))
+            if key not in worked_out:
+                try:
+                    milestones = plan_milestones(
+                        text,
+                        year=year,
+                        task_title=title,
+                        calendar=calendar,
+                        policy=policy,
+                        last_year=last_year,
+                    )
+                    started = [
+                        started_clock(m, event, now, calendar=calendar, policy=policy)
+                        for m in milestones
+                        if starts_clock(m, event)
+                    ]
+                except (DeadlineRefused, ValueError):
+                    started = []
+                worked_out[key] = (policy, started)
+            clocks[code] = worked_out[key][1]
+        return clocks
 
     def all(self) -> list[object]:
         return [self.route_event]

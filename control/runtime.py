@@ -199,7 +199,7 @@ def build_worker(
     activities: list[object] = [
         *PlanningActivities(settings).all(),
         *records.all(),
-        *RoutingActivities(client, in_flight=settings.event_routing_in_flight).all(),
+        *RoutingActivities(client, settings, in_flight=settings.event_routing_in_flight).all(),
     ]
     if not replace_notifications:
         register_outbox()

@@ -359,6 +359,28 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class EventClock:
+    """A milestone's clock started by an event, as the router worked it out for a task at
+    `planned_at`: the milestone as it waited (`waiting`, no due date yet), its due date, and its
+    steps up to `until` (workflows.event_clock). The task takes it only if its own milestone is
+    still `waiting` (else it asks the policy itself)."""
+
+    waiting: PlannedMilestone
+    due: datetime
+    planned_at: datetime
+    steps: list[ScheduledStep]
+    until: datetime
+
+
+@dataclass(frozen=True)
+class RoutedEvent:
+    """An event as the router signals it to a task: with the clocks it starts there."""
+
+    event: EventOccurrence
+    clocks: list[EventClock]
+
+
+@dataclass(frozen=True)
 class EventDelivery:
     """An event recorded by the plan, to be signalled to the tasks that wait on it."""
 

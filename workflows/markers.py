@@ -69,6 +69,7 @@ FIRST_PLAN_FROM_THE_STARTER = "first-plan-from-the-starter"
 RECORD_AND_SEND = "record-and-send"
 WAKE_WHEN_DUE = "wake-when-due"
 PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
+CLOCK_FROM_THE_ROUTER = "clock-from-the-router"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -119,6 +120,17 @@ LIVE: tuple[Marker, ...] = (
             "(task_state.TASK_PLANNING_WINDOW), not 120 days: an overdue milestone's "
             "escalations are not fetched again every 120 days, each a workflow task and a "
             "local activity"
+        ),
+        since="1.2.0",
+    ),
+    Marker(
+        name=CLOCK_FROM_THE_ROUTER,
+        changed=(
+            "a task whose clock an event starts takes the due date and the steps the routing "
+            "activity worked out for it and carried in the signal (workflows/event_clock.py) "
+            "instead of asking the due_after_event and schedule_milestone local activities, "
+            "unless its milestone no longer waits as the router found it: one local activity "
+            "fewer in each task's reaction, two with its steps"
         ),
         since="1.2.0",
     ),

@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     import models.payloads
     import models.statuses
     import models.workflow_messages  # noqa: F401
+    import workflows.event_clock as event_clock
     import workflows.first_plan as first_plan
     import workflows.markers as markers
     import workflows.search_attributes as sa
@@ -66,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         Closure,
         DueAfterEventRequest,
         DueOnDayRequest,
+        EventClock,
         EventOccurrence,
         EvidenceRecord,
         EvidenceRejection,
@@ -81,6 +83,7 @@ with workflow.unsafe.imports_passed_through():
         PlanTaskRequest,
         QueuedMessage,
         Reassignment,
+        RoutedEvent,
         ScheduleRequest,
         TaskSnapshot,
         TaskState,
@@ -140,6 +143,8 @@ class TaskWorkflow:
         )
         self._wake = False
         self._pending_events: list[EventOccurrence] = []
+        # The clocks the router worked out with each pending event, by its identity.
+        self._handed_clocks: dict[str, list[EventClock]] = {}
         self._published: tuple[object, ...] | None = None
         self._searchable: tuple[object, ...] | None = None
         self._generation = markers.BASELINE
@@ -466,13 +471,25 @@ class TaskWorkflow:
 
     @workflow.signal
     def event_occurred(self, event: EventOccurrence) -> None:
+        self._take_event(event, [])
+
+    @workflow.signal
+    def event_routed(self, routed: RoutedEvent) -> None:
+        """The event with the clocks the router worked out for this task's milestones (a
+        signal of its own: a second argument would not decode the older signals' one)."""
+        self._take_event(routed.event, routed.clocks)
+
+    def _take_event(self, event: EventOccurrence, clocks: list[EventClock]) -> None:
         # Signals arrive at least once: _apply_events drops an event already seen.
         self._pending_events.append(event)
+        if clocks:
+            self._handed_clocks.setdefault(event.identity, list(clocks))
         self._wake = True
 
     async def _apply_events(self) -> None:
         while self._pending_events:
             event = self._pending_events.pop(0)
+            clocks = self._handed_clocks.pop(event.identity, [])
             if not self._task.first_sighting(event):
                 continue
             reached = False
@@ -490,7 +507,7 @@ class TaskWorkflow:
                     await self._open_occurrence(milestone, event)
                     reached = True
                 elif milestone.status is MilestoneStatus.WAITING_EVENT:
-                    await self._start_clock(milestone, event)
+                    await self._start_clock(milestone, event, clocks)
                     reached = True
             if not reached:
                 self._task.record("event_ignored", detail=f"{event.identity}: nothing waits on it")
@@ -507,10 +524,20 @@ class TaskWorkflow:
             datetime,
         )
 
-    async def _start_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:
-        due = await self._due_after(milestone.milestone, event)
-        self._task.start_clock(milestone, event, due)
-        await self._plan_steps(milestone, after=workflow.now())
+    async def _start_clock(
+        self, milestone: MilestoneState, event: EventOccurrence, clocks: list[EventClock]
+    ) -> None:
+        now = workflow.now()
+        handed = None
+        if clocks and markers.taken(markers.CLOCK_FROM_THE_ROUTER, self._generation):
+            handed = event_clock.handed_clock(clocks, milestone.milestone, now)
+        if handed is None:
+            due = await self._due_after(milestone.milestone, event)
+            self._task.start_clock(milestone, event, due)
+            await self._plan_steps(milestone, after=workflow.now())
+        else:
+            self._task.start_clock(milestone, event, handed.due)
+            self._task.set_steps(milestone, event_clock.steps_after(handed, now), handed.until)
         self._tell_clock_started(milestone, event)
 
     async def _restart_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:

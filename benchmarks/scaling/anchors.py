@@ -68,9 +68,11 @@ async def fanout_anchor_run(
     event: EventOccurrence,
     in_flight: int,
     timeout: float,
+    meter: CpuMeter,
 ) -> float:
     """Seconds from the first signal of `event` to anchors started from `inputs` (and planned)
-    until every one has recorded it, `in_flight` signals at once (as the worker's routing)."""
+    until every one has recorded it, `in_flight` signals at once (as the worker's routing);
+    `meter` started with the first signal."""
     await anchor_run(client, inputs, in_flight, timeout)
     semaphore = asyncio.Semaphore(in_flight)
 
@@ -85,6 +87,7 @@ async def fanout_anchor_run(
     async def all_took_it() -> bool:
         return (await client.count_workflows(query)).count >= len(inputs)
 
+    meter.start()
     began = time.perf_counter()
     await asyncio.gather(*(signal(input) for input in inputs))
     took = await wait_until(all_took_it, limit=timeout, what="the fan-out's anchors")

@@ -6,12 +6,14 @@ tasks, its worker is frozen (SIGSTOP) and, the engine still waiting for the acti
 (SIGKILL). A second worker takes the activity up once its heartbeat stops. What must hold: the
 event is recorded once; the coordinator's answer names every task; each task started its clock
 once and its lead units were told once (counted at the SMTP server, by Message-ID), though some
-tasks were signalled by both routers.
+tasks were signalled by both routers; and each took the clock its router worked out (from
+1.2.0: workflows/event_clock.py), asking the policy for nothing itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -76,8 +78,25 @@ async def signallers(client: Client, plan_key: str, code: str) -> list[str]:
         event.workflow_execution_signaled_event_attributes.identity
         async for event in handle.fetch_history_events()
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
-        and event.workflow_execution_signaled_event_attributes.signal_name == "event_occurred"
+        and event.workflow_execution_signaled_event_attributes.signal_name
+        in ("event_occurred", "event_routed")
     ]
+
+
+async def asked_for_a_due_date(client: Client, plan_key: str, code: str) -> bool:
+    """Whether the task asked the policy for its due date itself (a local activity), rather
+    than taking the one its router handed it."""
+    handle = client.get_workflow_handle(task_workflow_id(plan_key, code))
+    async for event in handle.fetch_history_events():
+        marker = event.marker_recorded_event_attributes
+        if (
+            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and marker.marker_name == "core_local_activity"
+        ):
+            [payload] = marker.details["data"].payloads
+            if json.loads(payload.data)["activity_type"] == "due_after_event":
+                return True
+    return False
 
 
 def clock_started_keys(product: DrillProduct) -> Counter[str]:
@@ -111,6 +130,14 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
             return sum(1 for task in tasks if task.status is not None) >= TASKS
 
     await eventually(planned, seconds=PATIENCE, what="every task planned")
+    # And running, waiting for the event: a task whose first run comes after the event was
+    # recorded reads it from the plan's record (and works its clock out itself).
+    running = (
+        f'NhachanPlan = "{plan_key}" AND NhachanTaskCode IS NOT NULL '
+        "AND NhachanGeneration IS NOT NULL"
+    )
+    while (await client.count_workflows(running)).count < TASKS:
+        await asyncio.sleep(0.2)
     imported = starting.load_plan_for_start(
         path, year=year, directory=load_unit_directory(settings.units_file)
     )
@@ -127,8 +154,11 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
         operations.trigger_event(client, plan_key, event, actor=COORDINATOR)
     )
 
-    # The router is frozen as soon as it runs, then killed if the engine still waits for it.
-    while not await routing_started(client, plan_key):
+    # The router is frozen as soon as it has signalled a task (it first works out the tasks'
+    # clocks), then killed if the engine still waits for it.
+    while not await routing_started(client, plan_key) or not await signallers(
+        client, plan_key, codes[0]
+    ):
         assert not triggered.done(), "the event was routed before its router could be stopped"
         await asyncio.sleep(0.01)
     worker.signal(signal.SIGSTOP)
@@ -160,6 +190,8 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
     # A message the server accepted twice is one whose log write the kill may have cut.
     doubled = {mid for mid, count in product.copies().items() if count > 1}
     assert doubled <= set(product.uncertain())
+    asked = [code for code in codes if await asked_for_a_due_date(client, plan_key, code)]
+    assert asked == []
     routers = [await signallers(client, plan_key, code) for code in codes]
     by_killed = [any(r.startswith(killed) for r in signals) for signals in routers]
     return {

@@ -1,6 +1,8 @@
 """The routing activity takes an event to the tasks waiting on it: a later attempt goes on from
 the progress its predecessor heartbeated, and a task signalled twice (the attempt that died had
-signalled it after its last heartbeat) applies the event once.
+signalled it after its last heartbeat) applies the event once. From 1.2.0 the signal carries
+the clocks the router worked out (workflows/event_clock.py): each task takes its due date and
+steps from it, the same as it would have asked the policy for, and asks nothing itself.
 
 The real task workflows and the real activity on the time-skipping server; the activity run by
 hand, as the engine runs a retried attempt, with the heartbeat details it would be given.
@@ -9,6 +11,7 @@ hand, as the engine runs a retried attempt, with the heartbeat details it would 
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -21,7 +24,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from activities.routing import RoutingActivities
 from control import starting
 from control.runtime import build_worker
-from models.workflow_messages import EventDelivery, EventOccurrence
+from models.workflow_messages import EventDelivery, EventOccurrence, NextAction, RoutedEvent
 from plan_import.units import load_unit_directory
 from settings import Settings, get_settings
 from simulation.clock import start_time_skipping_at
@@ -44,6 +47,7 @@ MORNING = datetime(2023, 3, 1, 2, 0, tzinfo=UTC)
 @dataclasses.dataclass
 class Engine:
     env: WorkflowEnvironment
+    settings: Settings
     plan_key: str
     delivery: EventDelivery
 
@@ -90,7 +94,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
                 )
                 # A task not running (closed, or not started yet) is missed, not an error.
                 delivery = EventDelivery(report.plan_key, event, [*CODES, "IX.9"])
-                yield Engine(env, report.plan_key, delivery)
+                yield Engine(env, settings, report.plan_key, delivery)
 
 
 def planned(settings: Settings, plan_key: str) -> int:
@@ -150,7 +154,7 @@ async def applied(engine: Engine, code: str) -> int:
 async def test_a_later_attempt_signals_only_the_tasks_its_predecessor_did_not_reach(
     engine: Engine,
 ) -> None:
-    routing = RoutingActivities(engine.env.client, in_flight=2)
+    routing = RoutingActivities(engine.env.client, engine.settings, in_flight=2)
     # The attempt that died had reached I.1 and found IX.9 missing, as its heartbeat says.
     retried = attempt(engine, [["I.1"], ["IX.9"]])
     reached = await retried.run(routing.route_event, engine.delivery)
@@ -159,10 +163,68 @@ async def test_a_later_attempt_signals_only_the_tasks_its_predecessor_did_not_re
 
 
 async def test_a_task_signalled_again_applies_the_event_once(engine: Engine) -> None:
-    routing = RoutingActivities(engine.env.client, in_flight=2)
+    routing = RoutingActivities(engine.env.client, engine.settings, in_flight=2)
     # The first attempt reached every task but died before its heartbeat said so.
     for _ in range(2):
         reached = await attempt(engine, []).run(routing.route_event, engine.delivery)
         assert reached == CODES
     assert [await signals(engine, code) for code in CODES] == [2, 2, 2, 2]
     assert [await applied(engine, code) for code in CODES] == [1, 1, 1, 1]
+    # Each took the clock the router handed it, with both signals: it asked nothing itself.
+    assert [await asked(engine, code) for code in CODES] == [[], [], [], []]
+
+
+async def test_the_clock_a_task_takes_from_the_router_is_the_one_it_would_have_asked_for(
+    engine: Engine,
+) -> None:
+    routing = RoutingActivities(engine.env.client, engine.settings, in_flight=2)
+    # What the router hands I.1, and I.2 given the event without it (an older router).
+    handle = engine.env.client.get_workflow_handle(task_workflow_id(engine.plan_key, "I.2"))
+    await handle.signal(TaskWorkflow.event_occurred, engine.delivery.event)
+    assert await signals(engine, "I.2") == 1
+    delivery = dataclasses.replace(engine.delivery, task_codes=["I.1"])
+    assert await attempt(engine, []).run(routing.route_event, delivery) == ["I.1"]
+    assert await signals(engine, "I.1") == 1
+    assert await asked(engine, "I.1") == []
+    assert await asked(engine, "I.2") == ["due_after_event", "schedule_milestone"]
+    took, computed = [await clocks(engine, code) for code in ("I.1", "I.2")]
+    assert took == computed
+    assert took[0] is not None and took[1] is not None  # a due date, and a step to come
+
+
+async def test_a_clock_worked_out_from_another_milestone_is_not_taken(engine: Engine) -> None:
+    routing = RoutingActivities(engine.env.client, engine.settings, in_flight=2)
+    [clock] = routing.clocks(engine.delivery, ["I.1"], MORNING)["I.1"]
+    # As if the task's deadline had been corrected since the router read it.
+    other = dataclasses.replace(clock, waiting=dataclasses.replace(clock.waiting, text="khác"))
+    handle = engine.env.client.get_workflow_handle(task_workflow_id(engine.plan_key, "I.1"))
+    await handle.signal(TaskWorkflow.event_routed, RoutedEvent(engine.delivery.event, [other]))
+    assert await signals(engine, "I.1") == 1
+    assert await asked(engine, "I.1") == ["due_after_event", "schedule_milestone"]
+    assert await applied(engine, "I.1") == 1
+
+
+async def asked(engine: Engine, code: str) -> list[str]:
+    """The local activities of the policy's dates the task asked for since it planned."""
+    handle = engine.env.client.get_workflow_handle(task_workflow_id(engine.plan_key, code))
+    found: list[str] = []
+    async for event in handle.fetch_history_events():
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and (
+            marker.marker_name == "core_local_activity"
+        ):
+            [payload] = marker.details["data"].payloads
+            kind = json.loads(payload.data)["activity_type"]
+            if kind in ("due_after_event", "schedule_milestone"):
+                found.append(kind)
+    return found
+
+
+async def clocks(engine: Engine, code: str) -> tuple[datetime | None, NextAction | None]:
+    """The task's milestone as its clock started: its due date, and its next step."""
+    handle = engine.env.client.get_workflow_handle_for(
+        TaskWorkflow.run, task_workflow_id(engine.plan_key, code)
+    )
+    snapshot = await handle.query(TaskWorkflow.snapshot)
+    [milestone] = snapshot.milestones
+    return milestone.due, snapshot.next_action
