@@ -386,16 +386,18 @@ class Dispatcher:
             key = f"{outage_prefix(failed.unit_code)}{since}|{alert_unit}"
             row = log.ensure_log(
                 session,
-                key=key,
-                workflow_id=failed.workflow_id,
-                plan_key=failed.plan_key,
-                task_code=failed.task_code,
-                milestone_key=failed.milestone_key,
-                kind=MessageKind.DELIVERY_FAILURE,
-                unit_code=alert_unit,
-                scheduled_at=now,
-                details={"failed": failed.key},
-                now=self.clock(),
+                log.new_log(
+                    key=key,
+                    workflow_id=failed.workflow_id,
+                    plan_key=failed.plan_key,
+                    task_code=failed.task_code,
+                    milestone_key=failed.milestone_key,
+                    kind=MessageKind.DELIVERY_FAILURE,
+                    unit_code=alert_unit,
+                    scheduled_at=now,
+                    details={"failed": failed.key},
+                    now=self.clock(),
+                ),
             )
             if settled(row) is not None:
                 return

@@ -97,16 +97,18 @@ class LeadershipSummaries:
             title = log.plan_title(session, plan_key=plan_key) or plan_key
             log.ensure_log(
                 session,
-                key=key,
-                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
-                plan_key=plan_key,
-                task_code="",
-                milestone_key="",
-                kind=KIND,
-                unit_code=unit,
-                scheduled_at=now,
-                details={},
-                now=dispatch.clock(),
+                log.new_log(
+                    key=key,
+                    workflow_id=DAILY_DIGEST_WORKFLOW_ID,
+                    plan_key=plan_key,
+                    task_code="",
+                    milestone_key="",
+                    kind=KIND,
+                    unit_code=unit,
+                    scheduled_at=now,
+                    details={},
+                    now=dispatch.clock(),
+                ),
             )
         if not last_attempt:
             wait_for_office_hours(self._calendar, now)

@@ -61,16 +61,18 @@ def send_listing(
         title = log.plan_title(session, plan_key=plans[0]) or plans[0]
         log.ensure_log(
             session,
-            key=listing.key,
-            workflow_id=DAILY_DIGEST_WORKFLOW_ID,
-            plan_key=plans[0] if len(plans) == 1 else "",
-            task_code="",
-            milestone_key="",
-            kind=MessageKind.DIGEST,
-            unit_code=listing.unit,
-            scheduled_at=now,
-            details={},
-            now=dispatch.clock(),
+            log.new_log(
+                key=listing.key,
+                workflow_id=DAILY_DIGEST_WORKFLOW_ID,
+                plan_key=plans[0] if len(plans) == 1 else "",
+                task_code="",
+                milestone_key="",
+                kind=MessageKind.DIGEST,
+                unit_code=listing.unit,
+                scheduled_at=now,
+                details={},
+                now=dispatch.clock(),
+            ),
         )
     message = dispatch.render(
         MessageContext(

@@ -163,16 +163,18 @@ class Samples:
                 with session_scope(dispatch.database_url) as session:
                     log.ensure_log(
                         session,
-                        key=key,
-                        workflow_id=SAMPLE_WORKFLOW_ID,
-                        plan_key=plan_key,
-                        task_code=line.task_code,
-                        milestone_key=line.milestone_key,
-                        kind=kind,
-                        unit_code=unit_code,
-                        scheduled_at=now,
-                        details={"sample": True},
-                        now=dispatch.clock(),
+                        log.new_log(
+                            key=key,
+                            workflow_id=SAMPLE_WORKFLOW_ID,
+                            plan_key=plan_key,
+                            task_code=line.task_code,
+                            milestone_key=line.milestone_key,
+                            kind=kind,
+                            unit_code=unit_code,
+                            scheduled_at=now,
+                            details={"sample": True},
+                            now=dispatch.clock(),
+                        ),
                     )
                 attempt = dispatch.send_recorded(key, channel, message, give_up_on_failure=True)
                 results.append(SampleDelivery(kind, message.subject, attempt))

@@ -56,16 +56,18 @@ class UnitLinkMessages:
         with session_scope(dispatch.database_url) as session:
             log.ensure_log(
                 session,
-                key=key,
-                workflow_id=UNIT_LINK_WORKFLOW_ID,
-                plan_key=plan_key,
-                task_code="",
-                milestone_key="",
-                kind=MessageKind.UNIT_LINK,
-                unit_code=unit_code,
-                scheduled_at=now,
-                details={},
-                now=dispatch.clock(),
+                log.new_log(
+                    key=key,
+                    workflow_id=UNIT_LINK_WORKFLOW_ID,
+                    plan_key=plan_key,
+                    task_code="",
+                    milestone_key="",
+                    kind=MessageKind.UNIT_LINK,
+                    unit_code=unit_code,
+                    scheduled_at=now,
+                    details={},
+                    now=dispatch.clock(),
+                ),
             )
         attempts: list[DeliveryAttempt] = []
         for position, channel in enumerate(contacts.channels, start=1):

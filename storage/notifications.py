@@ -102,41 +102,12 @@ def new_log(
     )
 
 
-def ensure_log(
-    session: Session,
-    *,
-    key: str,
-    workflow_id: str,
-    plan_key: str,
-    task_code: str,
-    milestone_key: str,
-    kind: MessageKind,
-    unit_code: str,
-    scheduled_at: datetime,
-    details: dict[str, Any],
-    now: datetime,
-) -> NotificationLog:
-    """The row of `key`, written as `queued` the first time it is asked for."""
-    existing = find_log(session, key=key)
+def ensure_log(session: Session, first: NotificationLog) -> NotificationLog:
+    """The row of `first.key`: `first` (from `new_log`), written the first time it is asked for."""
+    existing = find_log(session, key=first.key)
     if existing is not None:
         return existing
-    [row] = add_logs(
-        session,
-        [
-            new_log(
-                key=key,
-                workflow_id=workflow_id,
-                plan_key=plan_key,
-                task_code=task_code,
-                milestone_key=milestone_key,
-                kind=kind,
-                unit_code=unit_code,
-                scheduled_at=scheduled_at,
-                details=details,
-                now=now,
-            )
-        ],
-    )
+    [row] = add_logs(session, [first])
     return row
 
 

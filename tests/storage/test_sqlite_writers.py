@@ -30,16 +30,18 @@ def _send(url: str, number: int) -> None:
     with session_scope(url) as session:
         log.ensure_log(
             session,
-            key=key,
-            workflow_id=f"plan/{number}",
-            plan_key="plan",
-            task_code=str(number),
-            milestone_key="m1",
-            kind=MessageKind.CLOCK_STARTED,
-            unit_code="unit",
-            scheduled_at=NOW,
-            details={},
-            now=NOW,
+            log.new_log(
+                key=key,
+                workflow_id=f"plan/{number}",
+                plan_key="plan",
+                task_code=str(number),
+                milestone_key="m1",
+                kind=MessageKind.CLOCK_STARTED,
+                unit_code="unit",
+                scheduled_at=NOW,
+                details={},
+                now=NOW,
+            ),
         )
     with session_scope(url) as session:
         assert log.claim_log(session, key=key, now=NOW, until=NOW + timedelta(seconds=30)).taken

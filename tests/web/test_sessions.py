@@ -401,21 +401,23 @@ class LateDecisionEngine(RecordingEngine):
     record = False
 
     def _message(self, plan_key: str, task_code: str, key: str, kind: Any) -> None:
-        from storage.notifications import ensure_log
+        from storage.notifications import ensure_log, new_log
 
         with session_scope(self._settings.resolved_database_url()) as session:
             ensure_log(
                 session,
-                key=f"late-{kind.value}-{len(self.calls)}",
-                workflow_id=f"task-{plan_key}-{task_code}",
-                plan_key=plan_key,
-                task_code=task_code,
-                milestone_key=key,
-                kind=kind,
-                unit_code="van-phong",
-                scheduled_at=self._clock(),
-                details={},
-                now=self._clock(),
+                new_log(
+                    key=f"late-{kind.value}-{len(self.calls)}",
+                    workflow_id=f"task-{plan_key}-{task_code}",
+                    plan_key=plan_key,
+                    task_code=task_code,
+                    milestone_key=key,
+                    kind=kind,
+                    unit_code="van-phong",
+                    scheduled_at=self._clock(),
+                    details={},
+                    now=self._clock(),
+                ),
             )
 
     async def request_extension(
