@@ -149,7 +149,7 @@ class _FixedReader:
             if not 1 <= item.number <= 12:
                 raise Unreadable(f"there is no month {item.number}")
         else:
-            item = _Item(PeriodUnit.QUARTER, number=_quarter_number(word))
+            item = _Item(PeriodUnit.QUARTER, number=_quarter_number(word, self._as_written(token)))
         self._year(item)
         item.start = token.start
         item.end = self.c.tokens[self.c.i - 1].end
@@ -215,7 +215,9 @@ class _FixedReader:
             if not 1 <= end.number <= 12:
                 raise Unreadable(f"there is no month {end.number}")
         elif first.unit is PeriodUnit.QUARTER:
-            end = _Item(PeriodUnit.QUARTER, number=_quarter_number(token.text))
+            end = _Item(
+                PeriodUnit.QUARTER, number=_quarter_number(token.text, self._as_written(token))
+            )
         else:
             raise Unreadable(f"cannot read the range that ends with “{self._as_written(token)}”")
         self._year(end)
@@ -239,7 +241,9 @@ class _FixedReader:
         if self.c.is_quarter_word():
             self.c.take()
             token = self.c.take()
-            item = _Item(PeriodUnit.QUARTER, number=_quarter_number(token.text))
+            item = _Item(
+                PeriodUnit.QUARTER, number=_quarter_number(token.text, self._as_written(token))
+            )
             if self.c.peek() == "-" and len(self.c.peek(1)) != 4:
                 return item
             self._year(item)
@@ -339,12 +343,13 @@ class _FixedReader:
         return int(token.text)
 
 
-def _quarter_number(word: str) -> int:
+def _quarter_number(word: str, written: str) -> int:
+    """The quarter the folded `word` names; a refusal quotes it as `written`."""
     if word in ROMAN_VALUES:
         return ROMAN_VALUES[word]
     if is_number(word) and 1 <= int(word) <= 4:
         return int(word)
-    raise Unreadable(f"there is no quarter {word!r} (I, II, III, IV or 1-4)")
+    raise Unreadable(f"there is no quarter {written!r} (I, II, III, IV or 1-4)")
 
 
 def _period_of(item: _Item, year: int) -> Period:

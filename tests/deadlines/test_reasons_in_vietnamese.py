@@ -157,7 +157,7 @@ def test_nested_reasons_and_periods_are_translated_too() -> None:
         "khoảng thời gian từ quý I/2023 đến quý IV/2022 bị ngược: kết thúc trước khi bắt đầu"
     )
     quarter, _ = _refused("Quý V/2023", "")
-    assert deadline_reason(quarter).startswith("không có quý “v”")
+    assert deadline_reason(quarter).startswith("không có quý “V”")
 
 
 def test_the_sentences_around_a_reason_are_translated_with_it() -> None:

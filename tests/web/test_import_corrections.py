@@ -39,7 +39,7 @@ def test_a_refused_cell_is_corrected_beside_its_refusal_then_started(site: Site)
     assert "Xác nhận và khởi động kế hoạch" not in page.text
     # Why the cell was refused, in the coordinator's words beside the cell.
     shown = shown_text(page.text)
-    assert "không có quý “v” (quý ghi I, II, III, IV hoặc 1–4)" in shown
+    assert "không có quý “V” (quý ghi I, II, III, IV hoặc 1–4)" in shown
     assert "there is no quarter" not in page.text
     upload = page.text.split('action="/import/')[1].split("/preview")[0]
     cells = page.text.count('name="fix_cell"')
