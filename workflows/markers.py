@@ -70,6 +70,7 @@ RECORD_AND_SEND = "record-and-send"
 WAKE_WHEN_DUE = "wake-when-due"
 PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
 CLOCK_FROM_THE_ROUTER = "clock-from-the-router"
+KNOWN_EVENTS_LOCALLY = "known-events-locally"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -133,6 +134,16 @@ LIVE: tuple[Marker, ...] = (
             "fewer in each task's reaction, two with its steps"
         ),
         since="1.2.0",
+    ),
+    Marker(
+        name=KNOWN_EVENTS_LOCALLY,
+        changed=(
+            "a task's first run that waits on an event reads the plan's known events "
+            "(events_for_plan) by a local activity in its first workflow task, not by an "
+            "activity whose result needs a round trip and a workflow task of its own: the task "
+            "is running after one workflow task, as one waiting on no event is"
+        ),
+        since="1.3.0",
     ),
 )
 

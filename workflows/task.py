@@ -32,9 +32,8 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -89,7 +88,8 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows.activity_calls import ask, compute, tell, tell_locally
+    from workflows.activity_calls import ask, ask_locally, compute, tell, tell_locally
+    from workflows.inbox import Queued
     from workflows.notification_calls import (
         NOTIFICATION_KINDS,
         clock_started_message,
@@ -120,17 +120,6 @@ def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
 
 
-@dataclass
-class _Queued:
-    """A message its handler queued for the main loop, and what came of it."""
-
-    check: Callable[[], None]
-    apply: Callable[[], Awaitable[Any]]
-    outcome: Any = None
-    refusal: str | None = None
-    done: bool = False
-
-
 @workflow.defn(name="TaskWorkflow")
 class TaskWorkflow:
     @workflow.init
@@ -153,9 +142,9 @@ class TaskWorkflow:
         # Messages the decisions of this round caused: queued once the projection shows them.
         self._untold: list[QueuedMessage] = []
         self._sender = Sender(self._outbox, self._settled, lambda: self._generation)
-        self._inbox: list[_Queued] = []
+        self._inbox: list[Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
-        self._answered: list[_Queued] = []
+        self._answered: list[Queued] = []
         # Set once a task done by its evidence is past its review window (or has none).
         self._review_over = False
 
@@ -281,9 +270,12 @@ class TaskWorkflow:
         self._task.start([plan.milestone for plan in plans])
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
-            known: list[EventOccurrence] = await ask(
-                "events_for_plan", self._input.plan_key, list[EventOccurrence]
+            read = (
+                ask_locally
+                if markers.taken(markers.KNOWN_EVENTS_LOCALLY, self._generation)
+                else ask
             )
+            known = await read("events_for_plan", self._input.plan_key, list[EventOccurrence])
             self._pending_events.extend(known)
             await self._apply_events()
         # Milestones the first plan has not planned (none so far): their steps asked for now.
@@ -577,7 +569,7 @@ class TaskWorkflow:
     ) -> R:
         """Hands `message` to the main loop, which judges it again and applies it; its outcome,
         or its refusal as the update's failure."""
-        queued = _Queued(check=lambda: check(message), apply=lambda: apply(message))
+        queued = Queued(check=lambda: check(message), apply=lambda: apply(message))
         self._inbox.append(queued)
         self._wake = True
         await workflow.wait_condition(lambda: queued.done)
