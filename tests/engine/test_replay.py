@@ -7,7 +7,9 @@ the baseline (`<name>.json`, no marker taken); 1.1.0 took "local-send" (`<name>.
 task's batch of messages by a local activity, but for what a round answering an update queued)
 and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`); 1.2.0
 took "record-and-send" (`<name>.1.2.0.json`: a round's write and its messages due at once in one
-local activity) and records one marker for its release, not one per change.
+local activity) and records one marker for its release, not one per change; 1.3.0 took
+"known-events-locally" (`<name>.1.3.0.json`: a task waiting on an event reads the plan's known
+events by a local activity in its first workflow task).
 """
 
 import base64
@@ -118,15 +120,18 @@ def test_the_baseline_takes_no_marker_and_later_generations_only_listed_ones() -
 
 def test_from_1_2_0_a_run_records_one_marker_for_its_release() -> None:
     """(The daily digest asks none: its workflow has no marker yet.)"""
-    one = {markers.release_marker("1.2.0")}
-    each = {"local-send", markers.FIRST_PLAN_FROM_THE_STARTER}
-    counted = {".1.1.0": 0, ".1.2.0": 0}
+    expected = {
+        ".1.1.0": {"local-send", markers.FIRST_PLAN_FROM_THE_STARTER},
+        ".1.2.0": {markers.release_marker("1.2.0")},
+        ".1.3.0": {markers.release_marker("1.3.0")},
+    }
+    counted = dict.fromkeys(expected, 0)
     for path in HISTORIES:
-        for suffix, expected in ((".1.1.0", each), (".1.2.0", one)):
+        for suffix, taken in expected.items():
             if path.stem.endswith(suffix) and patches(path):
-                assert patches(path) == expected, path.stem
+                assert patches(path) == taken, path.stem
                 counted[suffix] += 1
-    assert counted[".1.1.0"] == counted[".1.2.0"] == len(PATHS) - 1
+    assert set(counted.values()) == {len(PATHS) - 1}
 
 
 def _decoded(payloads: dict[str, Any]) -> list[Any]:
@@ -302,6 +307,22 @@ def test_from_1_2_0_a_task_plans_a_year_ahead() -> None:
         for suffix in (".1.1.0", ".1.2.0")
     ]
     assert 0 < calls[1] < calls[0]
+
+
+def test_from_1_3_0_a_task_waiting_on_an_event_runs_after_one_workflow_task() -> None:
+    """Its first workflow task reads the plan's known events by a local activity and goes on
+    to publish its state and wait, where an older run asked an activity and waited for a
+    second workflow task."""
+    histories = by_name()
+    checked = 0
+    for name in ("after-event-closed-late", "messages-after-its-event"):
+        before = commands_of_each_workflow_task(histories[f"{name}.1.2.0"])[0]
+        after = commands_of_each_workflow_task(histories[f"{name}.1.3.0"])[0]
+        assert "scheduled:events_for_plan" in before
+        assert "local:events_for_plan" in after
+        assert "timerStarted" not in before and "timerStarted" in after
+        checked += 1
+    assert checked == 2
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES[1:])
