@@ -92,9 +92,16 @@ def clocks_started_request(
 
 
 class EventTelling:
-    def __init__(self, service: NotificationService, database_url: str) -> None:
+    def __init__(
+        self,
+        service: NotificationService,
+        database_url: str,
+        *,
+        reaction_wait: timedelta = REACTION_WAIT,
+    ) -> None:
         self._service = service
         self._database_url = database_url
+        self._reaction_wait = reaction_wait
 
     def send(
         self,
@@ -107,7 +114,7 @@ class EventTelling:
     ) -> NotificationOutcome:
         """Waits for the tasks to react (see the module's docstring), then sends. Raises what
         `NotificationService.send` raises, and `TasksNotReacted`."""
-        give_up_at = time.monotonic() + REACTION_WAIT.total_seconds()
+        give_up_at = time.monotonic() + self._reaction_wait.total_seconds()
         while True:
             with session_scope(self._database_url) as session:
                 waiting, recipients = still_waiting(session, delivery)
