@@ -19,8 +19,14 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from deadlines import StepAudience
-from models.payloads import DecisionFacts, MessageKind, NotificationOutcome, NotificationRequest
-from models.statuses import MilestoneStatus
+from models.payloads import (
+    DecisionFacts,
+    DeliveryOutcome,
+    MessageKind,
+    NotificationOutcome,
+    NotificationRequest,
+)
+from models.statuses import RUNNING_MILESTONE_STATUSES, MilestoneStatus
 from models.workflow_messages import EventDelivery
 from notifications.delivery import NotificationService
 from storage import notifications as log
@@ -45,9 +51,9 @@ class TasksNotReacted(Exception):
         )
 
 
-def still_waiting(session: Session, delivery: EventDelivery) -> tuple[list[str], list[str]]:
+def reactions(session: Session, delivery: EventDelivery) -> tuple[list[str], dict[str, list[str]]]:
     """The tasks of `delivery` whose milestone on the event still waits (not reacted yet), and
-    the lead units of those whose clock it started."""
+    for each lead unit, its tasks whose clock the event started (as they recorded it)."""
     pairs = log.milestones_on_event(
         session,
         plan_key=delivery.plan_key,
@@ -55,40 +61,43 @@ def still_waiting(session: Session, delivery: EventDelivery) -> tuple[list[str],
         task_codes=delivery.task_codes,
     )
     waiting = sorted({t.code for t, m in pairs if m.status is MilestoneStatus.WAITING_EVENT})
-    started = {
-        unit
-        for task, milestone in pairs
-        if milestone.status
-        in (MilestoneStatus.OPEN, MilestoneStatus.SCHEDULED, MilestoneStatus.OVERDUE)
-        for unit in task.lead_units
-    }
-    return waiting, sorted(started)
+    started: dict[str, list[str]] = {}
+    for task, milestone in pairs:
+        if milestone.status in RUNNING_MILESTONE_STATUSES:
+            for unit in task.lead_units:
+                codes = started.setdefault(unit, [])
+                if task.code not in codes:
+                    codes.append(task.code)
+    return waiting, {unit: started[unit] for unit in sorted(started)}
 
 
-def clocks_started_request(
-    delivery: EventDelivery, workflow_id: str, recipients: list[str], *, at: datetime
-) -> NotificationRequest:
-    """One message to each of `recipients`, listing its tasks of `delivery` (the key is the
-    event's: a retry, or the plan asking again after quiet hours, finds what was sent)."""
+def clocks_started_requests(
+    delivery: EventDelivery, workflow_id: str, started: dict[str, list[str]], *, at: datetime
+) -> list[NotificationRequest]:
+    """One message to each unit of `started`, listing its tasks (the key is the event's and the
+    unit's: a retry, or the plan asking again after quiet hours, finds what was sent)."""
     event = delivery.event
-    return NotificationRequest(
-        key=f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{event.identity}",
-        workflow_id=workflow_id,
-        kind=MessageKind.CLOCKS_STARTED,
-        plan_key=delivery.plan_key,
-        task_code="",
-        task_title="",
-        milestone_key="",
-        milestone_label="",
-        scheduled_at=at,
-        recipients=recipients,
-        audience=StepAudience.LEAD,
-        event_key=event.key,
-        decision=DecisionFacts(
-            by=event.recorded_by, event_on=event.occurred_on, event_decision=event.decision
-        ),
-        task_codes=list(delivery.task_codes),
-    )
+    return [
+        NotificationRequest(
+            key=f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{event.identity}/{unit}",
+            workflow_id=workflow_id,
+            kind=MessageKind.CLOCKS_STARTED,
+            plan_key=delivery.plan_key,
+            task_code="",
+            task_title="",
+            milestone_key="",
+            milestone_label="",
+            scheduled_at=at,
+            recipients=[unit],
+            audience=StepAudience.LEAD,
+            event_key=event.key,
+            decision=DecisionFacts(
+                by=event.recorded_by, event_on=event.occurred_on, event_decision=event.decision
+            ),
+            task_codes=codes,
+        )
+        for unit, codes in started.items()
+    ]
 
 
 class EventTelling:
@@ -117,14 +126,20 @@ class EventTelling:
         give_up_at = time.monotonic() + self._reaction_wait.total_seconds()
         while True:
             with session_scope(self._database_url) as session:
-                waiting, recipients = still_waiting(session, delivery)
+                waiting, started = reactions(session, delivery)
             if not waiting or last_attempt:
                 break
             if time.monotonic() >= give_up_at:
                 raise TasksNotReacted(delivery, waiting)
             beat()
             time.sleep(REACTION_POLL.total_seconds())
-        request = clocks_started_request(delivery, workflow_id, recipients, at=now)
-        if not recipients:
-            return NotificationOutcome(key=request.key, per_unit={})
-        return self._service.send(request, now=now, last_attempt=last_attempt)
+        requests = clocks_started_requests(delivery, workflow_id, started, at=now)
+        sent = self._service.send_batch([(r, last_attempt) for r in requests], now=now)
+        per_unit: dict[str, DeliveryOutcome] = {}
+        for came_to in sent:
+            if isinstance(came_to, Exception):
+                # Quiet hours (the same for every unit), a unit not reached yet, an invalid one.
+                raise came_to
+            per_unit |= came_to.per_unit
+        key = f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{delivery.event.identity}"
+        return NotificationOutcome(key=key, per_unit=per_unit)

@@ -39,7 +39,7 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
 )
-from notifications.event_telling import clocks_started_request, still_waiting
+from notifications.event_telling import clocks_started_requests, reactions
 from notifications.office_hours import CalendarOfYear, next_office_opening
 from plan_import import Correction
 from plan_import.units import UnitDirectory, load_unit_directory
@@ -199,12 +199,17 @@ class NotificationRecorder:
                 "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
             )
         with session_scope(self.database_url) as session:
-            waiting, recipients = still_waiting(session, delivery)
+            waiting, started = reactions(session, delivery)
         if waiting:
             raise ApplicationError(f"not reacted yet: {', '.join(waiting)}", type="TasksNotReacted")
         at = info.scheduled_time
         workflow_id = info.workflow_id or delivery.plan_key
-        return self._record(clocks_started_request(delivery, workflow_id, recipients, at=at), at)
+        per_unit: dict[str, DeliveryOutcome] = {}
+        for request in clocks_started_requests(delivery, workflow_id, started, at=at):
+            per_unit |= self._record(request, at).per_unit
+        return NotificationOutcome(
+            key=f"{workflow_id}/{delivery.event.identity}", per_unit=per_unit
+        )
 
     def _opening(self, now: datetime) -> datetime | None:
         if self._office_hours is None:

@@ -13,6 +13,8 @@ from activities.notify import notification_service
 from models.statuses import MilestoneStatus
 from models.workflow_messages import EventDelivery, EventOccurrence
 from notifications.event_telling import EventTelling, TasksNotReacted
+from storage.db import session_scope
+from storage.overview import notifications_of_task
 from tests.notifications.conftest import PLAN_KEY, Product, run_activity
 from tests.notifications.servers import SmtpServer
 
@@ -26,6 +28,7 @@ EVENT = EventOccurrence(
 )
 # II.1 and V.3 are the Văn phòng's; II.4 is led by six other units, the Trung tâm lưu trữ among
 # them.
+II_4_LEADS = {"phong-tcbc", "phong-ccvc", "cchc-vtlt", "ban-ton-giao", "ban-tdkt", "ttlt"}
 DELIVERY = EventDelivery(PLAN_KEY, EVENT, ["II.1", "II.4", "V.3"], units_told=True)
 # 17:00 in Vietnam on each day.
 DUE = {
@@ -75,8 +78,7 @@ def test_each_lead_unit_is_told_once_of_all_its_tasks(product: Product, smtp: Sm
     reacted(product)
 
     outcome = run_activity(product.notify.send_clocks_started, DELIVERY, at=MONDAY_MORNING)
-    units = {"van-phong", "ttlt", "phong-tcbc", "phong-ccvc", "cchc-vtlt", "ban-ton-giao"}
-    assert outcome.per_unit == {unit: "sent" for unit in units | {"ban-tdkt"}}
+    assert outcome.per_unit == {unit: "sent" for unit in II_4_LEADS | {"van-phong"}}
     # One message to each unit, however many of its tasks the event reached.
     assert sorted(m.recipients[0] for m in smtp.mails) == [
         "ttlt@snv.binhdinh.gov.vn",
@@ -96,6 +98,14 @@ def test_each_lead_unit_is_told_once_of_all_its_tasks(product: Product, smtp: Sm
     assert f"/plans/{PLAN_KEY}/tasks/V.3/milestones/1/evidence" in text
     _, archive = body(smtp, "ttlt@snv.binhdinh.gov.vn")
     assert "II.4 –" in archive and "II.1 –" not in archive and "V.3 –" not in archive
+
+    # Each task's page shows the message that told its units of it, and no other unit's.
+    with session_scope(product.database_url) as session:
+        for code, told in (("V.3", {"van-phong"}), ("II.4", II_4_LEADS)):
+            rows = notifications_of_task(session, plan_key=PLAN_KEY, task_code=code)
+            assert {(row.kind, row.unit_code) for row in rows} == {
+                ("clocks_started", unit) for unit in told
+            }
 
     # The plan asking again (a retry, or after quiet hours) finds what was sent.
     again = run_activity(
