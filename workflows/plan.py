@@ -109,9 +109,12 @@ class PlanWorkflow:
                     await self._send_year_summary((year, at))
             waiting = [at for year, at in later if year not in self._state.years_summarised]
             if later and self._state.summary_sent and not waiting:
-                # A plan of several years ends with the summary of its last year.
+                # A plan of several years ends with the summary of its last year (and the
+                # telling of an event recorded meanwhile).
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                return
+                if not self._state.untold:
+                    return
+                continue
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
                 wait = min(wait, max(summary_at - now, timedelta(seconds=1)))

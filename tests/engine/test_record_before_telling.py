@@ -32,6 +32,7 @@ from storage.db import session_scope
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
 I. CÔNG TÁC CHỈ ĐẠO,,,,,
 1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Xây dựng quy chế phối hợp,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
 """
 # Added by a second start, that evening, after the event.
 ADDED_LATER = "2,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
@@ -106,7 +107,7 @@ async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_
 
         decided = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1), decision="12/QĐ-UBND")
         routing = await operations.trigger_event(client, key, decided, actor=COORDINATOR)
-        assert routing.tasks == ["I.1"]
+        assert routing.tasks == ["I.1", "I.3"]
         await sleep(env, EVENING + timedelta(minutes=30))
         # The plan's message to the lead unit waits for the office to open; the record shows
         # the clock running already.
@@ -134,5 +135,7 @@ async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_
             for path in (settings.var_dir / "outbox").rglob("*")
             if path.is_file()
         ]
-        [listing] = [mail for mail in mails if "[Bắt đầu tính hạn] 1 nhiệm vụ" in mail]
+        # One message for the unit's two tasks the event reached.
+        [listing] = [mail for mail in mails if "[Bắt đầu tính hạn] 2 nhiệm vụ" in mail]
         assert "I.1 – Thực hiện theo quyết định" in listing and "12/QĐ-UBND" in listing
+        assert "I.3 – Xây dựng quy chế phối hợp" in listing and "I.2 –" not in listing
