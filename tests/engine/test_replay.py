@@ -304,6 +304,36 @@ def test_from_1_2_0_a_task_plans_a_year_ahead() -> None:
     assert 0 < calls[1] < calls[0]
 
 
+def told_kinds(found: list[dict[str, Any]]) -> list[str]:
+    """The kinds of the messages a task's local sends settled (each result names its key)."""
+    told: list[str] = []
+    for event in found:
+        marker = event.get("markerRecordedEventAttributes")
+        if not isinstance(marker, dict) or marker.get("markerName") != "core_local_activity":
+            continue
+        payloads = marker["details"].get("result", {}).get("payloads", [])
+        for payload in payloads:
+            result = json.loads(base64.b64decode(payload["data"])) if "data" in payload else None
+            if isinstance(result, list):
+                told += [
+                    r["key"].split("/")[3] for r in result if isinstance(r, dict) and "key" in r
+                ]
+    return told
+
+
+def test_from_1_3_0_the_plan_tells_an_events_units_and_the_task_does_not() -> None:
+    histories = by_name()
+    scheduled = [
+        sum(1 for event in histories[name] if kinds(event) == "scheduled:send_clocks_started")
+        for name in ("plan.1.2.0", "plan.1.3.0")
+    ]
+    assert scheduled[0] == 0 and scheduled[1] >= 1
+    name = "after-event-closed-late"
+    assert "clock_started" in told_kinds(histories[name + ".1.2.0"])
+    assert "clock_started" not in told_kinds(histories[name + ".1.3.0"])
+    assert "reminder" in told_kinds(histories[name + ".1.3.0"])
+
+
 @pytest.mark.parametrize("suffix", SUFFIXES[1:])
 def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally(
     suffix: str,
