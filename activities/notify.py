@@ -13,6 +13,8 @@ on by what they raise:
   then): the plan and digest workflows make it non-retryable and wait for the opening on a
   timer (workflows.notification_calls.wait_for_opening);
 - a unit not reached yet: `DeliveryIncomplete`, retried with the policy's backoff;
+- tasks an event reached that have not recorded their reaction (`send_clocks_started` waits for
+  them): `TasksNotReacted`, retried the same way;
 - a request no retry can fix: `InvalidNotification`, non-retryable.
 
 The first two are expected (marked benign: the worker logs them without a traceback).
@@ -47,7 +49,9 @@ from models.payloads import (
     NotificationRequest,
     SendResult,
 )
+from models.workflow_messages import EventDelivery
 from notifications.delivery import NotificationService, Sent
+from notifications.event_telling import EventTelling, TasksNotReacted
 from notifications.outcomes import DeliveryIncomplete, InvalidNotification, QuietHours
 from notifications.service import notification_service as build_service
 from plan_import.agency import agency_directories
@@ -99,6 +103,7 @@ def _unbroken() -> Iterator[None]:
 class NotifyActivities:
     def __init__(self, settings: Settings) -> None:
         self._service = notification_service(settings)
+        self._telling = EventTelling(self._service, settings.resolved_database_url())
 
     @activity.defn(name="send_notification")
     def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
@@ -106,6 +111,23 @@ class NotifyActivities:
         now = _now(info)
         return _as_temporal_errors(
             now, lambda: self._service.send(request, now=now, last_attempt=_is_last_attempt(info))
+        )
+
+    @activity.defn(name="send_clocks_started")
+    def send_clocks_started(self, delivery: EventDelivery) -> NotificationOutcome:
+        """Each lead unit of the tasks an event reached, told once of its due dates, once the
+        tasks recorded their reaction (notifications.event_telling)."""
+        info = activity.info()
+        now = _now(info)
+        return _as_temporal_errors(
+            now,
+            lambda: self._telling.send(
+                delivery,
+                workflow_id=info.workflow_id or delivery.plan_key,
+                now=now,
+                last_attempt=_is_last_attempt(info),
+                beat=activity.heartbeat,
+            ),
         )
 
     @activity.defn(name="send_messages")
@@ -134,7 +156,12 @@ class NotifyActivities:
         )
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.send_notification, self.send_messages, self.send_daily_digests]
+        return [
+            self.send_notification,
+            self.send_clocks_started,
+            self.send_messages,
+            self.send_daily_digests,
+        ]
 
 
 def _result(request: NotificationRequest, sent: Sent) -> MessageResult:
@@ -192,6 +219,13 @@ def _as_temporal_errors(now: datetime, call: Callable[[], T]) -> T:
             str(incomplete),
             incomplete.outcome.per_unit,
             type="DeliveryIncomplete",
+            category=ApplicationErrorCategory.BENIGN,
+        ) from None
+    except TasksNotReacted as waiting:
+        raise ApplicationError(
+            str(waiting),
+            waiting.waiting,
+            type="TasksNotReacted",
             category=ApplicationErrorCategory.BENIGN,
         ) from None
     except InvalidNotification as invalid:

@@ -14,7 +14,9 @@ The signal carries the clocks the event starts for the task (workflows.event_clo
 dates and steps, worked out here for every task at once from the deadlines the plan's record
 holds, instead of by two local activities in each task's reaction. A task takes them only if
 its milestone still waits as worked out here (the marker "clock-from-the-router"), else asks the
-policy itself: a clock handed wrong is never taken.
+policy itself: a clock handed wrong is never taken. When the plan tells the lead units itself
+(`EventDelivery.units_told`, marker "units-told-once"), every task gets the event so, clocks or
+none, so that no task tells its units of it too.
 """
 
 from __future__ import annotations
@@ -93,8 +95,8 @@ class RoutingActivities:
                 handle = self._client.get_workflow_handle(task_workflow_id(delivery.plan_key, code))
                 handed = clocks.get(code)
                 try:
-                    if handed:
-                        routed = RoutedEvent(delivery.event, handed)
+                    if handed or delivery.units_told:
+                        routed = RoutedEvent(delivery.event, handed or [], delivery.units_told)
                         await handle.signal(TaskWorkflow.event_routed, routed)
                     else:
                         await handle.signal(TaskWorkflow.event_occurred, delivery.event)

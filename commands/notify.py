@@ -48,7 +48,8 @@ def notify_test_command(
             help="Only this kind (repeatable): reminder, check_in, escalation_coordinator, "
             "escalation_leadership, nudge, closing; also year_summary, delivery_failure, digest, "
             "and the decisions: extension_request, extension_granted, extension_refused, "
-            "reassigned, cancelled, carried_over, clock_started, evidence_received, catch_up.",
+            "reassigned, cancelled, carried_over, clock_started, clocks_started, "
+            "evidence_received, catch_up.",
         ),
     ] = None,
 ) -> None:

@@ -36,6 +36,9 @@ class MessageKind(StrEnum):
     CARRIED_OVER = "carried_over"
     # An event started a milestone's clock: its lead units learn the due date.
     CLOCK_STARTED = "clock_started"
+    # An event started the clocks of several tasks: each lead unit learns its due dates in one
+    # message, sent by the plan once its tasks have reacted (workflows/plan.py).
+    CLOCKS_STARTED = "clocks_started"
     # Evidence arrived: the coordinator is told.
     EVIDENCE_RECEIVED = "evidence_received"
     # A task started after some of its steps had passed: where it stands, once.
@@ -125,6 +128,9 @@ class NotificationRequest:
     # A year summary of a plan of several years: the year it accounts for (None: the plan's
     # first, its only one for a plan of one year).
     summary_year: int | None = None
+    # The tasks a message about several tasks lists (kind clocks_started: those the event
+    # reached, each listed to its lead units).
+    task_codes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,11 @@ CLOSED_MILESTONE_STATUSES = frozenset(
     }
 )
 
+# A milestone whose clock runs: due, not closed, waiting on nothing.
+RUNNING_MILESTONE_STATUSES = frozenset(
+    {MilestoneStatus.SCHEDULED, MilestoneStatus.OPEN, MilestoneStatus.OVERDUE}
+)
+
 
 class DisplayStatus(StrEnum):
     """What a task shows people: in its snapshot, its search attribute and the database."""

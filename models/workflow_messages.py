@@ -252,6 +252,9 @@ class PlanState:
     years_summarised: list[int] = field(default_factory=list)
     # Replaced when the plan is started again from a changed file; None: the input's.
     subscriptions: list[EventSubscription] | None = None
+    # Events routed whose lead units are still to be told of the clocks they started (marker
+    # "units-told-once"): each the tasks that took it.
+    untold: list[EventDelivery] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -378,6 +381,10 @@ class RoutedEvent:
 
     event: EventOccurrence
     clocks: list[EventClock]
+    # The plan tells the lead units of every task the event reached, in one message each, once
+    # the tasks have reacted (marker "units-told-once"): the task tells them nothing itself of
+    # the clock this event starts.
+    units_told: bool = False
 
 
 @dataclass(frozen=True)
@@ -387,6 +394,9 @@ class EventDelivery:
     plan_key: str
     event: EventOccurrence
     task_codes: list[str]
+    # Signal the tasks that the plan tells their lead units of the clocks the event starts
+    # (RoutedEvent.units_told); the plan then sends `clocks_started` for `task_codes`.
+    units_told: bool = False
 
 
 # A year of days fits easily in one history, but a short run keeps replays cheap.

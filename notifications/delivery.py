@@ -57,7 +57,7 @@ from notifications.contacts import ContactBook, UnitContacts, UnitLookup
 from notifications.digest import DailyDigests
 from notifications.dispatch import About, Claimed, Delivery, DeliveryRules, Dispatcher
 from notifications.formatting import format_day
-from notifications.kinds import DIGEST_KINDS
+from notifications.kinds import DIGEST_KINDS, TASKS_KINDS
 from notifications.leadership import LeadershipSummaries
 from notifications.lines import Facts, MessageLines, facts_key
 from notifications.links import UnitLinks, plan_link
@@ -319,11 +319,13 @@ class NotificationService:
             if kind is MessageKind.YEAR_SUMMARY
             else None
         )
-        # A message about the whole task lists its milestones as recorded.
+        # A message about the whole task lists its milestones as recorded; one about several
+        # tasks, each recipient's own.
         task_milestones = lines.task_lines(session, request, kind, now)
+        event_milestones = lines.event_lines(session, request, kind, now)
         line = (
             lines.request_line(request, now, facts.lead_unit_names)
-            if kind is not MessageKind.YEAR_SUMMARY
+            if kind is not MessageKind.YEAR_SUMMARY and kind not in TASKS_KINDS
             else None
         )
         audience, note = request_audience(request)
@@ -339,7 +341,13 @@ class NotificationService:
                     day_text=format_day(local_day(now)),
                     milestone=lines.for_unit(line, unit) if line is not None else None,
                     milestones=(
-                        year[1] if year else [lines.for_unit(m, unit) for m in task_milestones]
+                        year[1]
+                        if year
+                        else [
+                            lines.for_unit(m, unit)
+                            for m in task_milestones
+                            + [m for leads, m in event_milestones if unit in leads]
+                        ]
                     ),
                     evidence=facts.evidence,
                     tally=year[0] if year else None,

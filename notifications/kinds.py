@@ -22,6 +22,7 @@ ENGINE_KINDS = frozenset(
         MessageKind.CANCELLED,
         MessageKind.CARRIED_OVER,
         MessageKind.CLOCK_STARTED,
+        MessageKind.CLOCKS_STARTED,
         MessageKind.EVIDENCE_RECEIVED,
         MessageKind.CATCH_UP,
         MessageKind.EVIDENCE_REJECTED,
@@ -64,8 +65,13 @@ DECISION_KINDS = frozenset(
         MessageKind.CANCELLED,
         MessageKind.CARRIED_OVER,
         MessageKind.CLOCK_STARTED,
+        MessageKind.CLOCKS_STARTED,
     }
 )
+
+# The kinds about several tasks of a plan, each listed to its own lead units: the message lists
+# the recipient's tasks the request names (`NotificationRequest.task_codes`), as recorded.
+TASKS_KINDS = frozenset({MessageKind.CLOCKS_STARTED})
 
 
 def parse_kind(value: str) -> MessageKind:

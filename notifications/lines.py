@@ -12,11 +12,15 @@ from sqlmodel import Session
 
 from deadlines.local_time import local_day
 from models.payloads import MessageKind, NotificationRequest
-from models.statuses import CLOSED_MILESTONE_STATUSES, MilestoneStatus
+from models.statuses import (
+    CLOSED_MILESTONE_STATUSES,
+    RUNNING_MILESTONE_STATUSES,
+    MilestoneStatus,
+)
 from models.tables import Milestone, NotificationLog, Task
 from notifications.contacts import UnitLookup
 from notifications.formatting import format_day, format_due
-from notifications.kinds import DECISION_KINDS, TASK_KINDS, parse_kind
+from notifications.kinds import DECISION_KINDS, TASK_KINDS, TASKS_KINDS, parse_kind
 from notifications.links import UnitLinks, event_link, evidence_link, task_link
 from notifications.messages import (
     DecisionLine,
@@ -249,6 +253,25 @@ class MessageLines:
             key=lambda m: (m.status is not MilestoneStatus.OVERDUE, m.due_at is None, m.due_at)
         )
         return [self.stored_line(request.plan_key, task, m, now) for m in open_milestones]
+
+    def event_lines(
+        self, session: Session, request: NotificationRequest, kind: MessageKind, now: datetime
+    ) -> list[tuple[list[str], MilestoneLine]]:
+        """For a message about several tasks (`clocks_started`): the milestones of the tasks it
+        names whose clock the event started, as recorded, earliest due first, each with the
+        codes of its task's lead units (each unit is shown its own)."""
+        if kind not in TASKS_KINDS:
+            return []
+        return [
+            (list(task.lead_units), self.stored_line(request.plan_key, task, milestone, now))
+            for task, milestone in log.milestones_on_event(
+                session,
+                plan_key=request.plan_key,
+                event_key=request.event_key,
+                task_codes=request.task_codes,
+            )
+            if milestone.status in RUNNING_MILESTONE_STATUSES
+        ]
 
     def facts(self, session: Session, request: NotificationRequest, kind: MessageKind) -> Facts:
         title = log.plan_title(session, plan_key=request.plan_key) or request.plan_key

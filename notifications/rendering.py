@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from models.payloads import MessageKind
 from notifications.formatting import one_line, plain_text
-from notifications.kinds import DECISION_KINDS, MILESTONE_KINDS, TASK_KINDS
+from notifications.kinds import DECISION_KINDS, MILESTONE_KINDS, TASK_KINDS, TASKS_KINDS
 from notifications.messages import MessageContext, RenderedMessage
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -139,5 +139,7 @@ def _check_context(context: MessageContext) -> None:
         raise RenderError(f"a {kind.value} message needs the task it is about")
     if kind is MessageKind.YEAR_SUMMARY and context.tally is None:
         raise RenderError("a year_summary message needs the year's tally")
-    if kind in (MessageKind.ESCALATION_LEADERSHIP, MessageKind.DIGEST) and not context.milestones:
+    if kind in (*TASKS_KINDS, MessageKind.ESCALATION_LEADERSHIP, MessageKind.DIGEST) and not (
+        context.milestones
+    ):
         raise RenderError(f"a {kind.value} message needs at least one milestone to list")

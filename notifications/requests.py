@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlmodel import Session
 
 from deadlines import StepAudience
@@ -42,6 +42,9 @@ class RequestDetails(BaseModel):
     event_text: str = ""
     # An extension granted: the due instant before it (a report of an earlier date uses it).
     previous_due_at: _UtcInstant | None = None
+    # A message about several tasks (clocks_started): the tasks it lists to its unit, so that
+    # each task's page shows it among the task's messages.
+    task_codes: list[str] = Field(default_factory=list)
 
 
 def unit_log_key(request_key: str, unit_code: str) -> str:
@@ -124,6 +127,7 @@ def request_log(
             event_key=request.event_key,
             event_text=request.event_text,
             previous_due_at=request.decision.previous_due_at if request.decision else None,
+            task_codes=list(request.task_codes),
         ).model_dump(mode="json"),
         now=now,
     )

@@ -12,6 +12,7 @@ from models.payloads import MessageKind
 from notifications.channels import DeliveryAttempt, describe_channel
 from notifications.dispatch import Dispatcher
 from notifications.formatting import format_day, format_due
+from notifications.kinds import TASKS_KINDS
 from notifications.links import evidence_link, plan_link, task_link
 from notifications.messages import (
     DecisionLine,
@@ -69,7 +70,13 @@ def sample_context(kind: MessageKind, facts: SampleFacts, *, now: datetime) -> M
         plan_title=facts.plan_title,
         day_text=today,
         milestone=line,
-        milestones=facts.year_lines if kind is MessageKind.YEAR_SUMMARY else facts.overdue,
+        milestones=(
+            facts.year_lines
+            if kind is MessageKind.YEAR_SUMMARY
+            else [line]
+            if kind in TASKS_KINDS
+            else facts.overdue
+        ),
         tally=facts.tally,
         evidence=EvidenceLine(
             document_number="01/KH-SNV",

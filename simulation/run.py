@@ -34,10 +34,12 @@ from models.payloads import (
 )
 from models.workflow_messages import (
     Closure,
+    EventDelivery,
     EventOccurrence,
     EvidenceSubmission,
     ExtensionGrant,
 )
+from notifications.event_telling import clocks_started_requests, reactions
 from notifications.office_hours import CalendarOfYear, next_office_opening
 from plan_import import Correction
 from plan_import.units import UnitDirectory, load_unit_directory
@@ -51,6 +53,7 @@ from simulation.scenario import (
     ScenarioError,
     ScenarioStep,
 )
+from storage.db import session_scope
 
 SLEEP_STRIDE = timedelta(days=14)
 # Read the tasks' final state this long after the end of the last day: the test server's sleep
@@ -105,9 +108,9 @@ class SimulationResult:
 
 
 class NotificationRecorder:
-    """Stands in for `send_notification` and `send_messages` during a simulation: nobody is
-    messaged. Given a calendar, it holds messages outside its office hours as the real
-    activity does; without one, every message goes at once.
+    """Stands in for `send_notification`, `send_clocks_started` and `send_messages` during a
+    simulation: nobody is messaged. Given a calendar, it holds messages outside its office hours
+    as the real activity does; without one, every message goes at once.
 
     Its activities are coroutines: they only note what was asked, in memory, so they run on
     the worker's event loop rather than being handed to a thread and back."""
@@ -125,6 +128,8 @@ class NotificationRecorder:
         # Every request as asked, the year's summary included (the timeline leaves it out).
         self.requests: list[NotificationRequest] = []
         self._seen: set[str] = set()
+        # The simulation's database, where the tasks record their reactions to an event.
+        self.database_url = ""
 
     @activity.defn(name="send_notification")
     async def send_notification(self, request: NotificationRequest) -> NotificationOutcome:
@@ -183,13 +188,36 @@ class NotificationRecorder:
             results.append(MessageResult(request.key, SendResult.SETTLED, failed_units=dead))
         return results
 
+    @activity.defn(name="send_clocks_started")
+    async def send_clocks_started(self, delivery: EventDelivery) -> NotificationOutcome:
+        """An event told to the lead units of the tasks it reached, as the real activity tells
+        it: once they recorded their reaction (retried until then), in office hours."""
+        info = activity.info()
+        opens = self._opening(info.current_attempt_scheduled_time)
+        if opens is not None:
+            raise ApplicationError(
+                "outside office hours", opens.isoformat(), type="QuietHours", non_retryable=True
+            )
+        with session_scope(self.database_url) as session:
+            waiting, started = reactions(session, delivery)
+        if waiting:
+            raise ApplicationError(f"not reacted yet: {', '.join(waiting)}", type="TasksNotReacted")
+        at = info.scheduled_time
+        workflow_id = info.workflow_id or delivery.plan_key
+        per_unit: dict[str, DeliveryOutcome] = {}
+        for request in clocks_started_requests(delivery, workflow_id, started, at=at):
+            per_unit |= self._record(request, at).per_unit
+        return NotificationOutcome(
+            key=f"{workflow_id}/{delivery.event.identity}", per_unit=per_unit
+        )
+
     def _opening(self, now: datetime) -> datetime | None:
         if self._office_hours is None:
             return None
         return next_office_opening(self._office_hours, now)
 
     def activities(self) -> list[Callable[..., Any]]:
-        return [self.send_notification, self.send_messages]
+        return [self.send_notification, self.send_clocks_started, self.send_messages]
 
 
 def local_start(day: date) -> datetime:
@@ -251,6 +279,7 @@ async def simulated_plan(
         }
     )
     recorder = recorder or NotificationRecorder()
+    recorder.database_url = sim_settings.resolved_database_url()
     env = await start_time_skipping_at(start_at)
     async with env:
         with ThreadPoolExecutor(max_workers=8) as executor:

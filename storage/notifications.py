@@ -506,6 +506,22 @@ def milestones_of_plan(
     return sorted(found, key=lambda pair: (pair[1].due_at or far, pair[0].row, pair[0].code))
 
 
+def milestones_on_event(
+    session: Session, *, plan_key: str, event_key: str, task_codes: Collection[str]
+) -> list[tuple[Task, Milestone]]:
+    """The milestones of `task_codes` that wait (or waited) on `event_key`, earliest due first."""
+    query = (
+        select(Task, Milestone)
+        .join(Milestone, col(Milestone.task_id) == col(Task.id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+        .where(Plan.key == plan_key, Milestone.event_key == event_key)
+        .where(col(Task.code).in_(list(task_codes)))
+    )
+    found = [(task, _aware_milestone(milestone)) for task, milestone in session.exec(query).all()]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(found, key=lambda pair: (pair[1].due_at or far, pair[0].row, pair[0].code))
+
+
 def plan_summary(session: Session, *, plan_key: str) -> tuple[Plan, int] | None:
     """The plan and how many tasks it has."""
     plan = get_plan(session, plan_key)

@@ -204,13 +204,24 @@ def units_of_role(session: Session, role: UnitRole, *, agency_id: int | None = N
 def notifications_of_task(
     session: Session, *, plan_key: str, task_code: str
 ) -> list[NotificationLog]:
-    return list(
+    """The task's messages, with those about several tasks that listed it (an event's
+    `clocks_started`: its details name the tasks each unit was told of)."""
+    own = list(
         session.exec(
-            sql_select(NotificationLog)
-            .where(NotificationLog.plan_key == plan_key, NotificationLog.task_code == task_code)
-            .order_by(col(NotificationLog.scheduled_at), col(NotificationLog.id))
+            sql_select(NotificationLog).where(
+                NotificationLog.plan_key == plan_key, NotificationLog.task_code == task_code
+            )
         )
     )
+    listing = session.exec(
+        sql_select(NotificationLog).where(
+            NotificationLog.plan_key == plan_key,
+            NotificationLog.task_code == "",
+            NotificationLog.kind == MessageKind.CLOCKS_STARTED,
+        )
+    )
+    listed = [row for row in listing if task_code in row.details.get("task_codes", [])]
+    return sorted(own + listed, key=lambda row: (row.scheduled_at, row.id or 0))
 
 
 def escalations_received(

@@ -70,6 +70,7 @@ RECORD_AND_SEND = "record-and-send"
 WAKE_WHEN_DUE = "wake-when-due"
 PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
 CLOCK_FROM_THE_ROUTER = "clock-from-the-router"
+UNITS_TOLD_ONCE = "units-told-once"
 KNOWN_EVENTS_LOCALLY = "known-events-locally"
 
 # Oldest first.
@@ -134,6 +135,16 @@ LIVE: tuple[Marker, ...] = (
             "fewer in each task's reaction, two with its steps"
         ),
         since="1.2.0",
+    ),
+    Marker(
+        name=UNITS_TOLD_ONCE,
+        changed=(
+            "an event's first date reaching several tasks is told to each lead unit once, by "
+            "the plan after its tasks reacted (`send_clocks_started`: one message listing the "
+            "unit's tasks and the due dates they recorded), not by each task in its reaction: "
+            "the plan routes it telling the tasks so (RoutedEvent.units_told), then sends"
+        ),
+        since="1.3.0",
     ),
     Marker(
         name=KNOWN_EVENTS_LOCALLY,

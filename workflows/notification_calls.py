@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.workflow_messages import (
         Closure,
+        EventDelivery,
         EventOccurrence,
         EvidenceRejection,
         EvidenceSubmission,
@@ -467,13 +468,16 @@ async def wait_for_opening(error: ActivityError) -> bool:
     return True
 
 
-async def send_in_office_hours(request: NotificationRequest) -> None:
-    """`send_notification`, outside office hours after waiting on a timer for the opening (no
-    activity held in retry all night). Raises ActivityError once every attempt failed."""
+async def send_in_office_hours(
+    request: NotificationRequest | EventDelivery, activity: str = "send_notification"
+) -> None:
+    """`send_notification` (or `activity`), outside office hours after waiting on a timer for
+    the opening (no activity held in retry all night). Raises ActivityError once every attempt
+    failed."""
     while True:
         try:
             await workflow.execute_activity(
-                "send_notification",
+                activity,
                 request,
                 result_type=NotificationOutcome,
                 start_to_close_timeout=NOTIFICATION_TIMEOUT,
@@ -484,6 +488,13 @@ async def send_in_office_hours(request: NotificationRequest) -> None:
         except ActivityError as error:
             if not await wait_for_opening(error):
                 raise
+
+
+async def send_clocks_started(delivery: EventDelivery) -> None:
+    """Each lead unit of the tasks `delivery` reached, told once of the due dates the event
+    started there (activities/notify.py `send_clocks_started`: it waits for the tasks to record
+    their reaction). Raises ActivityError once every attempt failed."""
+    await send_in_office_hours(delivery, "send_clocks_started")
 
 
 def evidence_rejected_message(

@@ -8,6 +8,13 @@ date is an occurrence of its own).
 
 The update handler holds a lock across everything it awaits (Temporal's safe-message-handler
 pattern): two events are recorded and routed one after the other, never interleaved.
+
+An event's first date that starts the clocks of its tasks (runs that took the marker
+"units-told-once") is told to each lead unit once, by the plan: the routing tells the tasks so,
+and the main loop, after the update has answered, sends `clocks_started` listing each unit's
+tasks and the due dates they recorded (activities/notify.py waits for the tasks to react).
+Before, each task told its units in its reaction: a unit leading thirty tasks had thirty
+messages, and a thousand reactions each carried a send.
 """
 
 from __future__ import annotations
@@ -21,7 +28,11 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from workflows.activity_calls import RETRY, tell
-from workflows.notification_calls import send_in_office_hours, year_summary_request
+from workflows.notification_calls import (
+    send_clocks_started,
+    send_in_office_hours,
+    year_summary_request,
+)
 from workflows.run_limits import LONGEST_WAIT, history_is_long
 
 with workflow.unsafe.imports_passed_through():
@@ -71,16 +82,25 @@ class PlanWorkflow:
         self._input = input
         self._state = input.state or PlanState()
         self._lock = asyncio.Lock()
+        self._run_generation: str | None = None
+
+    def _generation(self) -> str:
+        """The run's generation (markers.generation), asked once: by the run's start, or by an
+        update handled before it."""
+        if self._run_generation is None:
+            self._run_generation = markers.generation()
+        return self._run_generation
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> None:
-        workflow.upsert_search_attributes([sa.GENERATION.value_set(markers.generation())])
+        workflow.upsert_search_attributes([sa.GENERATION.value_set(self._generation())])
         summary_at = input.year_summary_at
         started = workflow.now()
         if input.state is None and started >= summary_at:
             summary_at = started + LATE_SUMMARY_DELAY
         later = self._later_summaries(input, started)
         while True:
+            await self._tell_untold()
             now = workflow.now()
             if not self._state.summary_sent and now >= summary_at:
                 await self._send_year_summary()
@@ -89,9 +109,12 @@ class PlanWorkflow:
                     await self._send_year_summary((year, at))
             waiting = [at for year, at in later if year not in self._state.years_summarised]
             if later and self._state.summary_sent and not waiting:
-                # A plan of several years ends with the summary of its last year.
+                # A plan of several years ends with the summary of its last year (and the
+                # telling of an event recorded meanwhile).
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                return
+                if not self._state.untold:
+                    return
+                continue
             wait = LONGEST_WAIT
             if not self._state.summary_sent:
                 wait = min(wait, max(summary_at - now, timedelta(seconds=1)))
@@ -99,7 +122,10 @@ class PlanWorkflow:
                 wait = min(wait, max(min(waiting) - now, timedelta(seconds=1)))
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: workflow.info().is_continue_as_new_suggested(), timeout=wait
+                    lambda: (
+                        workflow.info().is_continue_as_new_suggested() or bool(self._state.untold)
+                    ),
+                    timeout=wait,
                 )
             if history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -116,6 +142,20 @@ class PlanWorkflow:
         if input.state is not None:
             return due
         return [(year, max(at, started + LATE_SUMMARY_DELAY)) for year, at in due]
+
+    async def _tell_untold(self) -> None:
+        """Each routed event's `clocks_started`, in the order they were routed (outside office
+        hours after waiting for the opening). One that cannot be delivered is given up: the log
+        holds why, and the coordinator was told."""
+        while self._state.untold:
+            delivery = self._state.untold[0]
+            try:
+                await send_clocks_started(delivery)
+            except ActivityError:
+                workflow.logger.warning(
+                    "the units of %s could not be told of their due dates", delivery.event.identity
+                )
+            self._state.untold.pop(0)
 
     async def _send_year_summary(self, later: tuple[int, datetime] | None = None) -> None:
         try:
@@ -139,16 +179,34 @@ class PlanWorkflow:
                 self._state.events = [e for e in self._state.events if e.identity != corrected]
             await tell("record_event", EventRecord(plan_key=self._input.plan_key, event=event))
             self._state.events.append(event)
-            reached = await self._route_all(event, tasks)
+            units_told = self._tells_units(event)
+            reached = await self._route_all(event, tasks, units_told=units_told)
+            if units_told and reached:
+                # Told by the main loop: the update answers without waiting for a message.
+                untold = EventDelivery(self._input.plan_key, event, reached, units_told=True)
+                self._state.untold.append(untold)
             return EventRouting(event.key, event.occurred_on, reached, already_recorded=False)
 
-    async def _route_all(self, event: EventOccurrence, tasks: list[str]) -> list[str]:
+    def _tells_units(self, event: EventOccurrence) -> bool:
+        """Whether the plan tells the lead units of the clocks `event` starts, rather than each
+        task: its first date (a correction restarts clocks, which each task tells), on a key no
+        task repeats its obligation on (each occurrence is told by its task)."""
+        if not markers.taken(markers.UNITS_TOLD_ONCE, self._generation()):
+            return False
+        recurring = any(s.recurring for s in self._subscriptions() if s.event_key == event.key)
+        return event.corrects is None and not recurring
+
+    async def _route_all(
+        self, event: EventOccurrence, tasks: list[str], *, units_told: bool
+    ) -> list[str]:
         """The tasks that took the event, signalled by the routing activity."""
         if not tasks:
             return []
         reached: list[str] = await workflow.execute_activity(
             "route_event",
-            EventDelivery(plan_key=self._input.plan_key, event=event, task_codes=tasks),
+            EventDelivery(
+                plan_key=self._input.plan_key, event=event, task_codes=tasks, units_told=units_told
+            ),
             result_type=list[str],
             start_to_close_timeout=ROUTING_TIMEOUT,
             heartbeat_timeout=ROUTING_HEARTBEAT,

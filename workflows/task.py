@@ -141,6 +141,8 @@ class TaskWorkflow:
         self._pending_events: list[EventOccurrence] = []
         # The clocks the router worked out with each pending event, by its identity.
         self._handed_clocks: dict[str, list[EventClock]] = {}
+        # Events whose router said the plan tells the lead units (RoutedEvent.units_told).
+        self._units_told: set[str] = set()
         self._published: tuple[object, ...] | None = None
         self._searchable: tuple[object, ...] | None = None
         self._generation = markers.BASELINE
@@ -476,19 +478,25 @@ class TaskWorkflow:
     def event_routed(self, routed: RoutedEvent) -> None:
         """The event with the clocks the router worked out for this task's milestones (a
         signal of its own: a second argument would not decode the older signals' one)."""
-        self._take_event(routed.event, routed.clocks)
+        self._take_event(routed.event, routed.clocks, units_told=routed.units_told)
 
-    def _take_event(self, event: EventOccurrence, clocks: list[EventClock]) -> None:
+    def _take_event(
+        self, event: EventOccurrence, clocks: list[EventClock], *, units_told: bool = False
+    ) -> None:
         # Signals arrive at least once: _apply_events drops an event already seen.
         self._pending_events.append(event)
         if clocks:
             self._handed_clocks.setdefault(event.identity, list(clocks))
+        if units_told:
+            self._units_told.add(event.identity)
         self._wake = True
 
     async def _apply_events(self) -> None:
         while self._pending_events:
             event = self._pending_events.pop(0)
             clocks = self._handed_clocks.pop(event.identity, [])
+            units_told = event.identity in self._units_told
+            self._units_told.discard(event.identity)
             if not self._task.first_sighting(event):
                 continue
             reached = False
@@ -506,7 +514,7 @@ class TaskWorkflow:
                     await self._open_occurrence(milestone, event)
                     reached = True
                 elif milestone.status is MilestoneStatus.WAITING_EVENT:
-                    await self._start_clock(milestone, event, clocks)
+                    await self._start_clock(milestone, event, clocks, units_told=units_told)
                     reached = True
             if not reached:
                 self._task.record("event_ignored", detail=f"{event.identity}: nothing waits on it")
@@ -524,8 +532,15 @@ class TaskWorkflow:
         )
 
     async def _start_clock(
-        self, milestone: MilestoneState, event: EventOccurrence, clocks: list[EventClock]
+        self,
+        milestone: MilestoneState,
+        event: EventOccurrence,
+        clocks: list[EventClock],
+        *,
+        units_told: bool = False,
     ) -> None:
+        """`units_told`: the plan tells the lead units of this clock, with every other task's
+        the event started, in one message each (the due date as recorded here)."""
         now = workflow.now()
         handed = None
         if clocks and markers.taken(markers.CLOCK_FROM_THE_ROUTER, self._generation):
@@ -537,7 +552,8 @@ class TaskWorkflow:
         else:
             self._task.start_clock(milestone, event, handed.due)
             self._task.set_steps(milestone, event_clock.steps_after(handed, now), handed.until)
-        self._tell_clock_started(milestone, event)
+        if not units_told:
+            self._tell_clock_started(milestone, event)
 
     async def _restart_clock(self, milestone: MilestoneState, event: EventOccurrence) -> None:
         due = await self._due_after(milestone.milestone, event)

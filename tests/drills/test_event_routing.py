@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 
@@ -99,15 +99,23 @@ async def asked_for_a_due_date(client: Client, plan_key: str, code: str) -> bool
     return False
 
 
-def clock_started_keys(product: DrillProduct) -> Counter[str]:
-    """How many clock-started messages each task sent, by the notification log: one request
-    (its key has the instant it was made) logged once per recipient (`<request>|<unit>`)."""
+def told_of(product: DrillProduct) -> Counter[tuple[str, str]]:
+    """How many times each unit was told of each task's clock, by the notification log: the
+    plan's message to a unit lists its tasks (its row's details), and a task telling its units
+    itself would log a clock-started row of its own (counted as well)."""
+    told: Counter[tuple[str, str]] = Counter()
     with session_scope(product.database_url) as session:
         rows = session.exec(
-            select(NotificationLog).where(NotificationLog.kind == MessageKind.CLOCK_STARTED)
+            select(NotificationLog).where(
+                col(NotificationLog.kind).in_(
+                    [MessageKind.CLOCKS_STARTED, MessageKind.CLOCK_STARTED]
+                )
+            )
         ).all()
-    requests = {(row.task_code, row.key.rpartition("|")[0]) for row in rows}
-    return Counter(code for code, _request in requests)
+    for row in rows:
+        codes = row.details.get("task_codes", []) if not row.task_code else [row.task_code]
+        told.update((row.unit_code, code) for code in codes)
+    return told
 
 
 async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
@@ -176,11 +184,11 @@ async def kill_mid_routing(product: DrillProduct) -> dict[str, Any]:
     assert [e.identity for e in await plan.query(PlanWorkflow.events)] == [event.identity]
 
     await eventually(
-        lambda: set(clock_started_keys(product)) == set(codes),
+        lambda: {code for _unit, code in told_of(product)} == set(codes),
         seconds=PATIENCE,
         what="every task's lead units told",
     )
-    assert set(clock_started_keys(product).values()) == {1}
+    assert set(told_of(product).values()) == {1}
     # Each task applied it once, though some were signalled twice.
     for code in codes:
         history = await client.get_workflow_handle_for(

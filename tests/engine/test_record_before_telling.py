@@ -1,5 +1,6 @@
 """An event the coordinator records in the evening: the task's clock is written to the record
-at once, while the message telling its lead units waits for the next morning's office hours.
+at once, while the message telling its lead units (the plan's, one per unit) waits for the next
+morning's office hours.
 
 The real workflows and activities, notifications included (to the outbox), on the time-skipping
 server: the clock-started message is held by the office hours as in production, and the record
@@ -13,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
 from control import operations, starting
@@ -31,6 +32,7 @@ from storage.db import session_scope
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
 I. CÔNG TÁC CHỈ ĐẠO,,,,,
 1,Thực hiện theo quyết định,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
+3,Xây dựng quy chế phối hợp,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,
 """
 # Added by a second start, that evening, after the event.
 ADDED_LATER = "2,Ban hành quy chế,Văn phòng Sở,,Sau khi UBND tỉnh ban hành,\n"
@@ -71,12 +73,14 @@ def recorded(settings: Settings, code: str) -> tuple[str | None, MilestoneStatus
 
 
 def clock_started(settings: Settings) -> dict[str, NotificationStatus]:
-    """Each task's clock-started message, as the notification log holds it."""
+    """The messages telling the lead units of a clock, as the notification log holds them: the
+    plan's about the tasks its routing reached (by the unit told), a task's own (by its code)."""
+    told = (MessageKind.CLOCK_STARTED, MessageKind.CLOCKS_STARTED)
     with session_scope(settings.resolved_database_url()) as session:
         rows = session.exec(
-            select(NotificationLog).where(NotificationLog.kind == MessageKind.CLOCK_STARTED)
+            select(NotificationLog).where(col(NotificationLog.kind).in_(told))
         ).all()
-        return {row.task_code: row.status for row in rows}
+        return {row.task_code or row.unit_code: row.status for row in rows}
 
 
 async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_goes_out(
@@ -103,24 +107,35 @@ async def test_the_clock_an_evening_event_starts_is_recorded_before_its_message_
 
         decided = EventOccurrence("ubnd-tinh-ban-hanh", date(2023, 3, 1), decision="12/QĐ-UBND")
         routing = await operations.trigger_event(client, key, decided, actor=COORDINATOR)
-        assert routing.tasks == ["I.1"]
+        assert routing.tasks == ["I.1", "I.3"]
         await sleep(env, EVENING + timedelta(minutes=30))
-        # The message waits for the office to open; the record shows the clock running already.
-        assert clock_started(settings) == {"I.1": NotificationStatus.QUEUED}
+        # The plan's message to the lead unit waits for the office to open; the record shows
+        # the clock running already.
+        assert clock_started(settings) == {"van-phong": NotificationStatus.QUEUED}
         assert recorded(settings, "I.1") == running
 
         plan.write_text(PLAN + ADDED_LATER, encoding="utf-8")
         again = await starting.start_plan(client, settings, plan, year=2023, with_digest=False)
         assert again.started == ["I.2"]
         await sleep(env, EVENING + timedelta(hours=1))
+        # A task started after its event reads it from the record, and tells its units itself.
         assert clock_started(settings) == {
-            "I.1": NotificationStatus.QUEUED,
+            "van-phong": NotificationStatus.QUEUED,
             "I.2": NotificationStatus.QUEUED,
         }
         assert recorded(settings, "I.2") == running
 
         await sleep(env, NEXT_MORNING)
         assert clock_started(settings) == {
-            "I.1": NotificationStatus.SENT,
+            "van-phong": NotificationStatus.SENT,
             "I.2": NotificationStatus.SENT,
         }
+        mails = [
+            path.read_text(encoding="utf-8")
+            for path in (settings.var_dir / "outbox").rglob("*")
+            if path.is_file()
+        ]
+        # One message for the unit's two tasks the event reached.
+        [listing] = [mail for mail in mails if "[Bắt đầu tính hạn] 2 nhiệm vụ" in mail]
+        assert "I.1 – Thực hiện theo quyết định" in listing and "12/QĐ-UBND" in listing
+        assert "I.3 – Xây dựng quy chế phối hợp" in listing and "I.2 –" not in listing

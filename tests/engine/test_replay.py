@@ -8,8 +8,9 @@ task's batch of messages by a local activity, but for what a round answering an 
 and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`); 1.2.0
 took "record-and-send" (`<name>.1.2.0.json`: a round's write and its messages due at once in one
 local activity) and records one marker for its release, not one per change; 1.3.0 took
-"known-events-locally" (`<name>.1.3.0.json`: a task waiting on an event reads the plan's known
-events by a local activity in its first workflow task).
+"units-told-once" (`<name>.1.3.0.json`: an event's units told once by the plan) and
+"known-events-locally" (a task waiting on an event reads the plan's known events by a local
+activity in its first workflow task).
 """
 
 import base64
@@ -308,6 +309,36 @@ def test_from_1_2_0_a_task_plans_a_year_ahead() -> None:
         for suffix in (".1.1.0", ".1.2.0")
     ]
     assert 0 < calls[1] < calls[0]
+
+
+def told_kinds(found: list[dict[str, Any]]) -> list[str]:
+    """The kinds of the messages a task's local sends settled (each result names its key)."""
+    told: list[str] = []
+    for event in found:
+        marker = event.get("markerRecordedEventAttributes")
+        if not isinstance(marker, dict) or marker.get("markerName") != "core_local_activity":
+            continue
+        payloads = marker["details"].get("result", {}).get("payloads", [])
+        for payload in payloads:
+            result = json.loads(base64.b64decode(payload["data"])) if "data" in payload else None
+            if isinstance(result, list):
+                told += [
+                    r["key"].split("/")[3] for r in result if isinstance(r, dict) and "key" in r
+                ]
+    return told
+
+
+def test_from_1_3_0_the_plan_tells_an_events_units_and_the_task_does_not() -> None:
+    histories = by_name()
+    scheduled = [
+        sum(1 for event in histories[name] if kinds(event) == "scheduled:send_clocks_started")
+        for name in ("plan.1.2.0", "plan.1.3.0")
+    ]
+    assert scheduled[0] == 0 and scheduled[1] >= 1
+    name = "after-event-closed-late"
+    assert "clock_started" in told_kinds(histories[name + ".1.2.0"])
+    assert "clock_started" not in told_kinds(histories[name + ".1.3.0"])
+    assert "reminder" in told_kinds(histories[name + ".1.3.0"])
 
 
 def test_from_1_3_0_a_task_waiting_on_an_event_runs_after_one_workflow_task() -> None:

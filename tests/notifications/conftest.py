@@ -105,6 +105,7 @@ class Product:
         due_at: datetime | None,
         status: MilestoneStatus,
         label: str = "",
+        event_key: str | None = None,
     ) -> None:
         """What the engine records of a milestone (its projection of the task's workflow)."""
         with session_scope(self.database_url) as session:
@@ -118,6 +119,7 @@ class Product:
             row.label = label
             row.due_at = due_at
             row.status = status
+            row.event_key = event_key
             session.add(row)
 
 

@@ -39,7 +39,7 @@ def test_a_recorded_request_reads_as_the_typed_payload_and_writes_back_the_same(
     assert request.audience == ""
     # The words it was written in, then the fields added since, at their defaults.
     assert written == CLOSING[:-1] + (
-        ',"event_key":"","event_text":"","decision":null,"summary_year":null}'
+        ',"event_key":"","event_text":"","decision":null,"summary_year":null,"task_codes":[]}'
     )
 
 

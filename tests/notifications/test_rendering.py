@@ -9,7 +9,7 @@ import pytest
 
 from models.payloads import MessageKind
 from notifications.formatting import file_stem, format_due, one_line, plain_text
-from notifications.kinds import ENGINE_KINDS, parse_kind
+from notifications.kinds import ENGINE_KINDS, TASKS_KINDS, parse_kind
 from notifications.messages import (
     DecisionLine,
     DeliveryFailureLine,
@@ -80,10 +80,12 @@ def test_due_dates_are_written_as_people_write_them() -> None:
 def test_every_kind_shows_the_task_the_milestone_the_due_date_and_the_link(
     renderer: MessageRenderer, kind: MessageKind
 ) -> None:
-    message = renderer.render(context(kind))
+    # A message about several tasks lists them; its subject counts them.
+    listing = kind in TASKS_KINDS
+    message = renderer.render(context(kind, milestones=[MILESTONE]) if listing else context(kind))
     assert "\n" not in message.subject
     summary = kind is MessageKind.ESCALATION_LEADERSHIP
-    assert ("quá hạn" if summary else "III.1") in message.subject
+    assert ("quá hạn" if summary else "1 nhiệm vụ" if listing else "III.1") in message.subject
     for form in (message.html, message.text, message.short):
         assert "III.1" in form
         # A chat summary links to the overview instead of every milestone's page.
@@ -96,7 +98,7 @@ def test_every_kind_shows_the_task_the_milestone_the_due_date_and_the_link(
             assert "Thứ Sáu, 28/04/2023, 17:00" in form
             assert "còn 3 ngày làm việc" in form
             # The summary lists many milestones, one line each, without the evidence hints.
-            assert summary or "Kế hoạch có số, ngày ban hành" in form
+            assert summary or listing or "Kế hoạch có số, ngày ban hành" in form
     assert len(message.short) <= SHORT_LIMIT
 
 

@@ -257,4 +257,5 @@ async def test_the_coordinator_records_an_event_after_its_preview(
         for e in audit_log(plan.settings)
         if e.action == "trigger_event" and not e.task_code
     ] == ["done"]
-    await sent(client, plan, "I.8", "clock_started", "van-phong", mails_before=mails_before)
+    # The plan tells the unit of its tasks the event reached, in one message.
+    await sent(client, plan, "I.8", "clocks_started", "van-phong", mails_before=mails_before)
