@@ -39,8 +39,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 # Passed through: modules without state of their own (data, functions and constants), which the
-# sandbox then neither loads and compiles again for every task it runs nor copies into each task
-# it keeps cached; the workflow helpers (activity_calls, notification_calls, sending, ...) are
+# sandbox (the replay test's; the worker runs this workflow outside it, see TaskWorkflow) then
+# neither loads and compiles again for every task it runs nor copies into each task it keeps
+# cached; the workflow helpers (activity_calls, notification_calls, sending, ...) are
 # such modules, and only this module is the workflow's own. A module of this package is
 # imported by its full name (`import workflows.x as x`, not `from workflows import x`): the
 # sandbox loads the package afresh with this module, and a name taken from that fresh package
