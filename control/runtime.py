@@ -189,10 +189,12 @@ def build_worker(
     notifications instead of sending them). The notification activities read the unit directory
     and the contacts file now; the schema must be migrated before the worker runs.
 
-    `sandboxed=False`, for a simulation alone (`simulation.run.simulate`, which says why it
-    is safe there): the workflows run without the SDK's sandbox, each activation on the event
-    loop's own thread rather than handed to a thread and back (the SDK's debug mode, which also
-    drops its deadlock detection).
+    The task workflow runs outside the SDK's sandbox whatever `sandboxed` says (its definition
+    asks so: workflows/task.py says why). `sandboxed=False`, for a simulation alone
+    (`simulation.run.simulate`, which says why it is safe there): the other workflows run
+    without the sandbox too, and every activation runs on the event loop's own thread rather
+    than handed to a thread and back (the SDK's debug mode, which also drops its deadlock
+    detection).
     """
     database_url = settings.resolved_database_url()
     records = RecordActivities(database_url=database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -22,6 +23,9 @@ def clean_cell(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Remembered: the importer compares every unit cell of every row with the directory's names,
+# a few dozen names folded tens of thousands of times in a plan of a thousand rows.
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """The comparison form of a name: no accents, no case, đ as d, spacing and hyphens evened out.
 

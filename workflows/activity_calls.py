@@ -4,7 +4,8 @@ imported into the sandbox), with one timeout and retry policy for all of them.
 `ask` and `tell` go through the server; `compute` runs a short pure computation (the deadline
 policy's dates) as a local activity, in the worker itself: no round trip, and its result is
 recorded in the history all the same. `tell_locally` is `tell` run the same way, for a short
-write that may run twice (the projection's snapshot)."""
+write that may run twice (the projection's snapshot); `ask_locally` is `ask` run the same way,
+for a short read of the engine's own database (a plan's known events)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,7 @@ async def tell_locally(activity: str, arg: object) -> None:
     await workflow.execute_local_activity(
         activity, arg, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
     )
+
+
+async def ask_locally(activity: str, arg: object, result_type: type[R]) -> R:
+    return await compute(activity, arg, result_type)

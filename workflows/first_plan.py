@@ -21,7 +21,7 @@ from models.workflow_messages import (
     TaskState,
     TaskWorkflowInput,
 )
-from workflows.task_state import TaskTracker, planning_until
+from workflows.task_state import FIRST_PLAN_WINDOW, TaskTracker, planning_until
 
 
 def first_steps(
@@ -31,10 +31,10 @@ def first_steps(
     calendar: WorkingCalendar,
     policy: DeadlinePolicy,
 ) -> list[MilestonePlan]:
-    """Each milestone with its steps up to its planning window from `now`."""
+    """Each milestone with its steps up to a month past its due instant (or `now`)."""
     plans: list[MilestonePlan] = []
     for milestone in milestones:
-        until = planning_until(milestone, now)
+        until = planning_until(milestone, now, FIRST_PLAN_WINDOW)
         steps = schedule_steps(milestone, calendar=calendar, policy=policy, until=until)
         plans.append(MilestonePlan(milestone=milestone, steps=steps, until=until))
     return plans

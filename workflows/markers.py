@@ -71,6 +71,7 @@ WAKE_WHEN_DUE = "wake-when-due"
 PLAN_A_YEAR_AHEAD = "plan-a-year-ahead"
 CLOCK_FROM_THE_ROUTER = "clock-from-the-router"
 UNITS_TOLD_ONCE = "units-told-once"
+KNOWN_EVENTS_LOCALLY = "known-events-locally"
 
 # Oldest first.
 LIVE: tuple[Marker, ...] = (
@@ -142,6 +143,16 @@ LIVE: tuple[Marker, ...] = (
             "the plan after its tasks reacted (`send_clocks_started`: one message listing the "
             "unit's tasks and the due dates they recorded), not by each task in its reaction: "
             "the plan routes it telling the tasks so (RoutedEvent.units_told), then sends"
+        ),
+        since="1.3.0",
+    ),
+    Marker(
+        name=KNOWN_EVENTS_LOCALLY,
+        changed=(
+            "a task's first run that waits on an event reads the plan's known events "
+            "(events_for_plan) by a local activity in its first workflow task, not by an "
+            "activity whose result needs a round trip and a workflow task of its own: the task "
+            "is running after one workflow task, as one waiting on no event is"
         ),
         since="1.3.0",
     ),

@@ -32,16 +32,16 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 # Passed through: modules without state of their own (data, functions and constants), which the
-# sandbox then neither loads and compiles again for every task it runs nor copies into each task
-# it keeps cached; the workflow helpers (activity_calls, notification_calls, sending, ...) are
+# sandbox (the replay test's; the worker runs this workflow outside it, see TaskWorkflow) then
+# neither loads and compiles again for every task it runs nor copies into each task it keeps
+# cached; the workflow helpers (activity_calls, notification_calls, sending, ...) are
 # such modules, and only this module is the workflow's own. A module of this package is
 # imported by its full name (`import workflows.x as x`, not `from workflows import x`): the
 # sandbox loads the package afresh with this module, and a name taken from that fresh package
@@ -89,7 +89,8 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows.activity_calls import ask, compute, tell, tell_locally
+    from workflows.activity_calls import ask, ask_locally, compute, tell, tell_locally
+    from workflows.inbox import Queued
     from workflows.notification_calls import (
         NOTIFICATION_KINDS,
         clock_started_message,
@@ -120,18 +121,14 @@ def task_workflow_id(plan_key: str, task_code: str) -> str:
     return f"{plan_key}/{task_code}"
 
 
-@dataclass
-class _Queued:
-    """A message its handler queued for the main loop, and what came of it."""
-
-    check: Callable[[], None]
-    apply: Callable[[], Awaitable[Any]]
-    outcome: Any = None
-    refusal: str | None = None
-    done: bool = False
-
-
-@workflow.defn(name="TaskWorkflow")
+# Outside the SDK's sandbox: the sandbox executes this module afresh for every task it starts,
+# and its class (the handlers' decorators, `workflow.defn` inspecting every method) was 4-5 ms
+# of the worker's CPU a task, most of what a task cost until planned beyond a bare workflow's
+# (docs/BENCHMARKS.md, "Issue 20, planning (5 Dec 2026, fourth session)"). The module keeps
+# the sandbox's rules all the same (no clock, I/O or randomness but Temporal's; the imports
+# passed through, as the sandbox needs them): tests/engine/test_replay.py replays every
+# recorded history of it inside the sandbox, which fails on any call the sandbox forbids.
+@workflow.defn(name="TaskWorkflow", sandboxed=False)
 class TaskWorkflow:
     @workflow.init
     def __init__(self, input: TaskWorkflowInput) -> None:
@@ -155,9 +152,9 @@ class TaskWorkflow:
         # Messages the decisions of this round caused: queued once the projection shows them.
         self._untold: list[QueuedMessage] = []
         self._sender = Sender(self._outbox, self._settled, lambda: self._generation)
-        self._inbox: list[_Queued] = []
+        self._inbox: list[Queued] = []
         # Applied in this round; their handlers hear back once the projection is written.
-        self._answered: list[_Queued] = []
+        self._answered: list[Queued] = []
         # Set once a task done by its evidence is past its review window (or has none).
         self._review_over = False
 
@@ -283,9 +280,12 @@ class TaskWorkflow:
         self._task.start([plan.milestone for plan in plans])
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
-            known: list[EventOccurrence] = await ask(
-                "events_for_plan", self._input.plan_key, list[EventOccurrence]
+            read = (
+                ask_locally
+                if markers.taken(markers.KNOWN_EVENTS_LOCALLY, self._generation)
+                else ask
             )
+            known = await read("events_for_plan", self._input.plan_key, list[EventOccurrence])
             self._pending_events.extend(known)
             await self._apply_events()
         # Milestones the first plan has not planned (none so far): their steps asked for now.
@@ -593,7 +593,7 @@ class TaskWorkflow:
     ) -> R:
         """Hands `message` to the main loop, which judges it again and applies it; its outcome,
         or its refusal as the update's failure."""
-        queued = _Queued(check=lambda: check(message), apply=lambda: apply(message))
+        queued = Queued(check=lambda: check(message), apply=lambda: apply(message))
         self._inbox.append(queued)
         self._wake = True
         await workflow.wait_condition(lambda: queued.done)

@@ -89,11 +89,22 @@ async def on_dev_server(args: argparse.Namespace, figures: Figures, folder: Path
 
                 meter = CpuMeter(server, worker.pid)
                 meter.start()
+                first_start: list[float] = []
+
+                def starting_tasks(done: int, total: int) -> None:
+                    if not first_start:  # (0, total): read, planned and stored; starts next
+                        first_start.append(time.perf_counter())
+
                 began = time.perf_counter()
-                report = await starting.start_plan(client, settings, plan_path, year=year)
+                report = await starting.start_plan(
+                    client, settings, plan_path, year=year, on_progress=starting_tasks
+                )
                 started = time.perf_counter()
                 started_count = running = len(report.started)
-                say(f"(a) plan: {started_count} tasks started in {started - began:.1f} s")
+                say(
+                    f"(a) plan: read, planned and stored in {first_start[0] - began:.1f} s; "
+                    f"{started_count} tasks started in {started - began:.1f} s"
+                )
 
                 planned = await wait_running(
                     client,

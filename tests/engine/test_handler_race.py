@@ -38,7 +38,7 @@ from models.workflow_messages import ExtensionGrant, ScheduleRequest
 from settings import Settings, get_settings
 from simulation.clock import start_time_skipping_at
 from simulation.run import NotificationRecorder, local_start
-from workflows.task_state import PLANNING_WINDOW
+from workflows.task_state import FIRST_PLAN_WINDOW
 
 PLAN = """STT,Nhiệm vụ cụ thể,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện,Ghi chú
 I. CÔNG TÁC CHỈ ĐẠO,,,,,
@@ -151,7 +151,7 @@ async def test_an_extension_granted_while_the_next_window_is_planned_wins(
     assert due is not None and local_iso(due) == "2023-03-31T17:00:00+07:00"
     # The first run planned the steps up to the due instant and a window beyond; the main loop
     # asks for the next window when that one is spent.
-    next_window = due + PLANNING_WINDOW
+    next_window = due + FIRST_PLAN_WINDOW
     now = await engine.env.get_current_time()
     await engine.env.sleep(next_window - timedelta(seconds=10) - now)
     await engine.env.sleep(timedelta(seconds=20))

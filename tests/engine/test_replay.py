@@ -7,7 +7,10 @@ the baseline (`<name>.json`, no marker taken); 1.1.0 took "local-send" (`<name>.
 task's batch of messages by a local activity, but for what a round answering an update queued)
 and "first-plan-from-the-starter" (a task's first plan from its input, not `plan_task`); 1.2.0
 took "record-and-send" (`<name>.1.2.0.json`: a round's write and its messages due at once in one
-local activity) and records one marker for its release, not one per change.
+local activity) and records one marker for its release, not one per change; 1.3.0 took
+"units-told-once" (`<name>.1.3.0.json`: an event's units told once by the plan) and
+"known-events-locally" (a task waiting on an event reads the plan's known events by a local
+activity in its first workflow task).
 """
 
 import base64
@@ -20,6 +23,7 @@ import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from control.runtime import DATA_CONVERTER, WORKFLOWS
 from workflows import markers
@@ -118,15 +122,18 @@ def test_the_baseline_takes_no_marker_and_later_generations_only_listed_ones() -
 
 def test_from_1_2_0_a_run_records_one_marker_for_its_release() -> None:
     """(The daily digest asks none: its workflow has no marker yet.)"""
-    one = {markers.release_marker("1.2.0")}
-    each = {"local-send", markers.FIRST_PLAN_FROM_THE_STARTER}
-    counted = {".1.1.0": 0, ".1.2.0": 0}
+    expected = {
+        ".1.1.0": {"local-send", markers.FIRST_PLAN_FROM_THE_STARTER},
+        ".1.2.0": {markers.release_marker("1.2.0")},
+        ".1.3.0": {markers.release_marker("1.3.0")},
+    }
+    counted = dict.fromkeys(expected, 0)
     for path in HISTORIES:
-        for suffix, expected in ((".1.1.0", each), (".1.2.0", one)):
+        for suffix, taken in expected.items():
             if path.stem.endswith(suffix) and patches(path):
-                assert patches(path) == expected, path.stem
+                assert patches(path) == taken, path.stem
                 counted[suffix] += 1
-    assert counted[".1.1.0"] == counted[".1.2.0"] == len(PATHS) - 1
+    assert set(counted.values()) == {len(PATHS) - 1}
 
 
 def _decoded(payloads: dict[str, Any]) -> list[Any]:
@@ -334,6 +341,22 @@ def test_from_1_3_0_the_plan_tells_an_events_units_and_the_task_does_not() -> No
     assert "reminder" in told_kinds(histories[name + ".1.3.0"])
 
 
+def test_from_1_3_0_a_task_waiting_on_an_event_runs_after_one_workflow_task() -> None:
+    """Its first workflow task reads the plan's known events by a local activity and goes on
+    to publish its state and wait, where an older run asked an activity and waited for a
+    second workflow task."""
+    histories = by_name()
+    checked = 0
+    for name in ("after-event-closed-late", "messages-after-its-event"):
+        before = commands_of_each_workflow_task(histories[f"{name}.1.2.0"])[0]
+        after = commands_of_each_workflow_task(histories[f"{name}.1.3.0"])[0]
+        assert "scheduled:events_for_plan" in before
+        assert "local:events_for_plan" in after
+        assert "timerStarted" not in before and "timerStarted" in after
+        checked += 1
+    assert checked == 2
+
+
 @pytest.mark.parametrize("suffix", SUFFIXES[1:])
 def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally(
     suffix: str,
@@ -352,7 +375,14 @@ def test_from_1_1_0_no_update_is_answered_in_a_workflow_task_that_sends_locally(
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays_without_nondeterminism(path: Path) -> None:
-    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=DATA_CONVERTER)
+    """Inside the SDK's sandbox, every workflow: the task workflow, which the worker runs
+    outside it (workflows/task.py says why), is held to its rules here, where a clock read or
+    I/O in its code fails the replay."""
+    replayer = Replayer(
+        workflows=list(WORKFLOWS),
+        data_converter=DATA_CONVERTER,
+        unsandboxed_workflow_runner=SandboxedWorkflowRunner(),
+    )
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

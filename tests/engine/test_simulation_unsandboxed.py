@@ -1,6 +1,8 @@
 """`simulate` runs the workflows without the SDK's sandbox, on the worker's event loop (for
-speed); the product's worker runs them sandboxed. Both must decide the same: the same months of
-the seed plan give the same timeline and the same final state either way."""
+speed); the product's worker runs the plan's and the digest's workflows sandboxed (the task's
+outside it too, by its definition: tests/engine/test_replay.py replays its histories in the
+sandbox). Both must decide the same: the same months of the seed plan give the same timeline
+and the same final state either way."""
 
 from datetime import date
 
