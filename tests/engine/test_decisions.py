@@ -409,8 +409,8 @@ async def test_an_event_is_recorded_once_per_key_and_date(plan: SimulatedPlan) -
     assert [(row.occurred_on, row.decision) for row in rows] == [(date(2023, 2, 28), "")]
     # An event's first date is told by the plan, a unit's tasks in one message; the occurrences
     # of a recurring event and a correction, by the task.
-    [first] = asked(plan, MessageKind.CLOCKS_STARTED)
-    assert (first.task_codes, first.recipients) == (["I.2"], ["van-phong"])
+    [told] = asked(plan, MessageKind.CLOCKS_STARTED)
+    assert (told.task_codes, told.recipients) == (["I.2"], ["van-phong"])
     clocks = asked(plan, MessageKind.CLOCK_STARTED)
     assert [
         (c.task_code, c.milestone_key, c.decision and c.decision.corrected) for c in clocks
