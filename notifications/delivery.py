@@ -320,7 +320,7 @@ class NotificationService:
             else None
         )
         # A message about the whole task lists its milestones as recorded; one about several
-        # tasks, each recipient's own.
+        # tasks, the recipient's own (the request names them).
         task_milestones = lines.task_lines(session, request, kind, now)
         event_milestones = lines.event_lines(session, request, kind, now)
         line = (
@@ -343,11 +343,7 @@ class NotificationService:
                     milestones=(
                         year[1]
                         if year
-                        else [
-                            lines.for_unit(m, unit)
-                            for m in task_milestones
-                            + [m for leads, m in event_milestones if unit in leads]
-                        ]
+                        else [lines.for_unit(m, unit) for m in task_milestones + event_milestones]
                     ),
                     evidence=facts.evidence,
                     tally=year[0] if year else None,

@@ -71,6 +71,11 @@ def reactions(session: Session, delivery: EventDelivery) -> tuple[list[str], dic
     return waiting, {unit: started[unit] for unit in sorted(started)}
 
 
+def clocks_started_key(delivery: EventDelivery, workflow_id: str) -> str:
+    """The event's message, whatever unit: its units' requests each add the unit."""
+    return f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{delivery.event.identity}"
+
+
 def clocks_started_requests(
     delivery: EventDelivery, workflow_id: str, started: dict[str, list[str]], *, at: datetime
 ) -> list[NotificationRequest]:
@@ -79,7 +84,7 @@ def clocks_started_requests(
     event = delivery.event
     return [
         NotificationRequest(
-            key=f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{event.identity}/{unit}",
+            key=f"{clocks_started_key(delivery, workflow_id)}/{unit}",
             workflow_id=workflow_id,
             kind=MessageKind.CLOCKS_STARTED,
             plan_key=delivery.plan_key,
@@ -141,5 +146,4 @@ class EventTelling:
                 # Quiet hours (the same for every unit), a unit not reached yet, an invalid one.
                 raise came_to
             per_unit |= came_to.per_unit
-        key = f"{workflow_id}/{MessageKind.CLOCKS_STARTED}/{delivery.event.identity}"
-        return NotificationOutcome(key=key, per_unit=per_unit)
+        return NotificationOutcome(clocks_started_key(delivery, workflow_id), per_unit)

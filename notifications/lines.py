@@ -256,14 +256,14 @@ class MessageLines:
 
     def event_lines(
         self, session: Session, request: NotificationRequest, kind: MessageKind, now: datetime
-    ) -> list[tuple[list[str], MilestoneLine]]:
-        """For a message about several tasks (`clocks_started`): the milestones of the tasks it
-        names whose clock the event started, as recorded, earliest due first, each with the
-        codes of its task's lead units (each unit is shown its own)."""
+    ) -> list[MilestoneLine]:
+        """For a message about several tasks (`clocks_started`, one to each unit): the
+        milestones of the tasks it names whose clock the event started, as recorded, earliest
+        due first."""
         if kind not in TASKS_KINDS:
             return []
         return [
-            (list(task.lead_units), self.stored_line(request.plan_key, task, milestone, now))
+            self.stored_line(request.plan_key, task, milestone, now)
             for task, milestone in log.milestones_on_event(
                 session,
                 plan_key=request.plan_key,

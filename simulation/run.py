@@ -39,7 +39,11 @@ from models.workflow_messages import (
     EvidenceSubmission,
     ExtensionGrant,
 )
-from notifications.event_telling import clocks_started_requests, reactions
+from notifications.event_telling import (
+    clocks_started_key,
+    clocks_started_requests,
+    reactions,
+)
 from notifications.office_hours import CalendarOfYear, next_office_opening
 from plan_import import Correction
 from plan_import.units import UnitDirectory, load_unit_directory
@@ -207,9 +211,7 @@ class NotificationRecorder:
         per_unit: dict[str, DeliveryOutcome] = {}
         for request in clocks_started_requests(delivery, workflow_id, started, at=at):
             per_unit |= self._record(request, at).per_unit
-        return NotificationOutcome(
-            key=f"{workflow_id}/{delivery.event.identity}", per_unit=per_unit
-        )
+        return NotificationOutcome(clocks_started_key(delivery, workflow_id), per_unit)
 
     def _opening(self, now: datetime) -> datetime | None:
         if self._office_hours is None:

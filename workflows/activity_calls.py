@@ -1,11 +1,11 @@
 """How workflow code calls the engine's own activities: by name (so no activity module is
 imported into the sandbox), with one timeout and retry policy for all of them.
 
-`ask` and `tell` go through the server; `compute` runs a short pure computation (the deadline
-policy's dates) as a local activity, in the worker itself: no round trip, and its result is
-recorded in the history all the same. `tell_locally` is `tell` run the same way, for a short
-write that may run twice (the projection's snapshot); `ask_locally` is `ask` run the same way,
-for a short read of the engine's own database (a plan's known events)."""
+`ask` and `tell` go through the server; `compute` runs a short computation (the deadline
+policy's dates) or a short read of the engine's own database (a plan's known events) as a local
+activity, in the worker itself: no round trip, and its result is recorded in the history all
+the same. `tell_locally` is `tell` run the same way, for a short write that may run twice (the
+projection's snapshot)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,3 @@ async def tell_locally(activity: str, arg: object) -> None:
     await workflow.execute_local_activity(
         activity, arg, start_to_close_timeout=TIMEOUT, retry_policy=RETRY
     )
-
-
-async def ask_locally(activity: str, arg: object, result_type: type[R]) -> R:
-    return await compute(activity, arg, result_type)

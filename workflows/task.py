@@ -89,7 +89,7 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
         TaskWorkflowInput,
     )
-    from workflows.activity_calls import ask, ask_locally, compute, tell, tell_locally
+    from workflows.activity_calls import ask, compute, tell, tell_locally
     from workflows.inbox import Queued
     from workflows.notification_calls import (
         NOTIFICATION_KINDS,
@@ -280,11 +280,7 @@ class TaskWorkflow:
         self._task.start([plan.milestone for plan in plans])
         # A task started after its event already happened still sees it.
         if self._task.waits_for_event():
-            read = (
-                ask_locally
-                if markers.taken(markers.KNOWN_EVENTS_LOCALLY, self._generation)
-                else ask
-            )
+            read = compute if markers.taken(markers.KNOWN_EVENTS_LOCALLY, self._generation) else ask
             known = await read("events_for_plan", self._input.plan_key, list[EventOccurrence])
             self._pending_events.extend(known)
             await self._apply_events()

@@ -24,6 +24,7 @@ from temporalio.client import Client
 from control import accounts, links
 from control.runtime import build_worker
 from models.tables import AuditEntry, UnitRole
+from notifications.event_telling import REACTION_WAIT
 from settings import Settings
 from simulation.real_clock import working_days_from, write_calendar
 from storage.access import recent_audit
@@ -32,6 +33,7 @@ from tests.notifications.servers import SmtpServer
 from tests.support.engine import deployment_settings, eventually, policy_at
 from web.actions import EngineActions
 from web.app import create_app
+from workflows.notification_calls import NOTIFICATION_RETRY
 from workflows.outbox import FIRST_RETRY, retry_delay
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
@@ -53,6 +55,13 @@ MAILBOXES = {
 # again after the outbox's first retry and the one after it (30 s, then 60 s): the patience
 # covers both, and what the task writes as it starts.
 MESSAGE_WITHIN = (FIRST_RETRY + retry_delay(2)).total_seconds() + 30
+# The plan's message about an event waits for the tasks to record their reaction (at most
+# REACTION_WAIT an attempt); an attempt a loaded machine fails is tried again after the
+# notification policy's first retry and the one after it.
+_FIRST = NOTIFICATION_RETRY.initial_interval
+TOLD_BY_THE_PLAN_WITHIN = (
+    REACTION_WAIT + _FIRST + _FIRST * NOTIFICATION_RETRY.backoff_coefficient
+).total_seconds() + 30
 
 
 def due_day(today: date) -> date:
@@ -213,19 +222,25 @@ def mails_about(smtp: SmtpServer, unit: str, task: str) -> list[str]:
 
 
 async def sent(
-    client: httpx.AsyncClient, live: Live, task: str, kind: str, unit: str, *, mails_before: int
+    client: httpx.AsyncClient,
+    live: Live,
+    task: str,
+    kind: str,
+    unit: str,
+    *,
+    mails_before: int,
+    within: float = MESSAGE_WITHIN,
 ) -> dict[str, Any]:
-    """Waits for the task's `kind` message to `unit` to be logged sent and for one more mail
-    about the task than `mails_before` to reach the unit's mailbox; the log's row."""
+    """Waits (at most `within` seconds each) for the task's `kind` message to `unit` to be
+    logged sent and for one more mail about the task than `mails_before` to reach the unit's
+    mailbox; the log's row."""
 
     async def logged() -> bool:
         rows = (await task_json(client, live.plan_key, task))["notifications"]
         return any(r["kind"] == kind and r["unit"] == unit and r["status"] == "sent" for r in rows)
 
-    await eventually(logged, seconds=MESSAGE_WITHIN)
-    await eventually(
-        lambda: len(mails_about(live.smtp, unit, task)) > mails_before, seconds=MESSAGE_WITHIN
-    )
+    await eventually(logged, seconds=within)
+    await eventually(lambda: len(mails_about(live.smtp, unit, task)) > mails_before, seconds=within)
     rows = (await task_json(client, live.plan_key, task))["notifications"]
     return next(r for r in rows if r["kind"] == kind and r["unit"] == unit)
 

@@ -16,6 +16,7 @@ from tests.web.engine_actions.live import (
     LOCAL_TZ,
     MESSAGE_WITHIN,
     PDF,
+    TOLD_BY_THE_PLAN_WITHIN,
     Live,
     Office,
     audit_log,
@@ -258,4 +259,12 @@ async def test_the_coordinator_records_an_event_after_its_preview(
         if e.action == "trigger_event" and not e.task_code
     ] == ["done"]
     # The plan tells the unit of its tasks the event reached, in one message.
-    await sent(client, plan, "I.8", "clocks_started", "van-phong", mails_before=mails_before)
+    await sent(
+        client,
+        plan,
+        "I.8",
+        "clocks_started",
+        "van-phong",
+        mails_before=mails_before,
+        within=TOLD_BY_THE_PLAN_WITHIN,
+    )
